@@ -1,0 +1,14 @@
+//! What every pvmlab node shares. The node crates hold behaviour; this crate
+//! holds the vocabulary (model, states, attribute names) and the plumbing
+//! (mutual TLS, storage, telemetry) so that every process speaks the same way.
+
+pub mod attrs;
+pub mod lab;
+pub mod model;
+pub mod net;
+pub mod pki;
+pub mod store;
+pub mod telemetry;
+pub mod topology;
+
+pub use pvmlab_proto as proto;

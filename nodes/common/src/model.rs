@@ -1,0 +1,115 @@
+//! The shared model. The messages themselves are the generated protobuf types
+//! (so what crosses the wire and what is stored are the same thing); this
+//! module adds the state vocabulary of the real product and small helpers.
+
+pub use pvmlab_proto::model::*;
+
+use std::fmt;
+
+/// The roles a lab certificate can carry. Every RPC states which may call it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    Hmc,
+    Fsp,
+    Vios,
+    Controller,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Hmc, Role::Fsp, Role::Vios, Role::Controller];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Hmc => "hmc",
+            Role::Fsp => "fsp",
+            Role::Vios => "vios",
+            Role::Controller => "controller",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Managed-system states, spelled as `lssyscfg -r sys` prints them.
+pub mod frame_state {
+    pub const OPERATING: &str = "Operating";
+    pub const STANDBY: &str = "Standby";
+    pub const POWER_OFF: &str = "Power Off";
+    pub const POWER_OFF_IN_PROGRESS: &str = "Power Off In Progress";
+    pub const INITIALIZING: &str = "Initializing";
+    pub const ERROR: &str = "Error";
+    pub const ERROR_DUMP: &str = "Error - Dump in progress";
+    // Seen only on the HMC side: the state of the HMC's connection, not of the frame.
+    pub const NO_CONNECTION: &str = "No Connection";
+    pub const PENDING_AUTHENTICATION: &str = "Pending Authentication";
+    pub const FAILED_AUTHENTICATION: &str = "Failed Authentication";
+    pub const INCOMPLETE: &str = "Incomplete";
+    pub const RECOVERY: &str = "Recovery";
+}
+
+/// Partition states, spelled as `lssyscfg -r lpar` prints them.
+pub mod lpar_state {
+    pub const NOT_ACTIVATED: &str = "Not Activated";
+    pub const STARTING: &str = "Starting";
+    pub const OPEN_FIRMWARE: &str = "Open Firmware";
+    pub const RUNNING: &str = "Running";
+    pub const SHUTTING_DOWN: &str = "Shutting Down";
+    pub const ERROR: &str = "Error";
+    pub const NOT_AVAILABLE: &str = "Not Available";
+    pub const MIGRATING_RUNNING: &str = "Migrating - Running";
+    pub const MIGRATING_NOT_ACTIVATED: &str = "Migrating - Not Activated";
+}
+
+pub const LPAR_ENV_AIXLINUX: &str = "aixlinux";
+pub const LPAR_ENV_VIOS: &str = "vioserver";
+
+/// Helpers on the generated partition type.
+pub trait PartitionExt {
+    fn is_vios(&self) -> bool;
+    fn profile(&self, name: &str) -> Option<&Profile>;
+    fn holds_resources(&self) -> bool;
+}
+
+impl PartitionExt for Partition {
+    fn is_vios(&self) -> bool {
+        self.lpar_env == LPAR_ENV_VIOS
+    }
+
+    fn profile(&self, name: &str) -> Option<&Profile> {
+        self.profiles.iter().find(|p| p.name == name)
+    }
+
+    /// A partition holds frame resources from the moment it starts until it is
+    /// back to Not Activated.
+    fn holds_resources(&self) -> bool {
+        !matches!(
+            self.state.as_str(),
+            lpar_state::NOT_ACTIVATED | lpar_state::NOT_AVAILABLE
+        )
+    }
+}
+
+/// Helpers on the generated frame type.
+pub trait FrameExt {
+    fn mtms(&self) -> String;
+    fn has_capability(&self, cap: &str) -> bool;
+}
+
+impl FrameExt for Frame {
+    /// `type-model*serial`, the other name by which commands may address a frame.
+    fn mtms(&self) -> String {
+        format!("{}*{}", self.type_model, self.serial_num)
+    }
+
+    fn has_capability(&self, cap: &str) -> bool {
+        self.capabilities.iter().any(|c| c == cap)
+    }
+}

@@ -1,0 +1,245 @@
+//! Mutual TLS for every gRPC connection a node makes or accepts. The accept
+//! loop and the connector are our own (not tonic's built-in TLS) so that a
+//! refused handshake is logged with the peer's address, and so that the fault
+//! layer has one place under every connection.
+
+use crate::lab::LabDir;
+use crate::model::Role;
+use crate::telemetry::TraceInject;
+use futures::Stream;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::server::WebPkiClientVerifier;
+use rustls::{ClientConfig, RootCertStore, ServerConfig};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::{TlsAcceptor, TlsConnector};
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Request, Status};
+
+/// A gRPC channel whose calls carry the caller's trace context.
+pub type Chan = InterceptedService<Channel, TraceInject>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum NetError {
+    #[error("{path}: {msg}")]
+    Material { path: String, msg: String },
+    #[error("TLS configuration: {0}")]
+    Tls(#[from] rustls::Error),
+    #[error("client verifier: {0}")]
+    Verifier(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("bad endpoint {0}")]
+    Endpoint(String),
+}
+
+/// A node's certificate, key and the lab CA, loaded once at start.
+#[derive(Clone)]
+pub struct Identity {
+    pub node: String,
+    ca: Vec<CertificateDer<'static>>,
+    chain: Vec<CertificateDer<'static>>,
+    key: Arc<PrivateKeyDer<'static>>,
+}
+
+fn material_err(path: &Path, msg: impl ToString) -> NetError {
+    NetError::Material {
+        path: path.display().to_string(),
+        msg: msg.to_string(),
+    }
+}
+
+fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, NetError> {
+    let pem = std::fs::read(path).map_err(|e| material_err(path, e))?;
+    let certs: Vec<_> = rustls_pemfile::certs(&mut pem.as_slice())
+        .collect::<Result<_, _>>()
+        .map_err(|e| material_err(path, e))?;
+    if certs.is_empty() {
+        return Err(material_err(path, "no certificate in the file"));
+    }
+    Ok(certs)
+}
+
+impl Identity {
+    pub fn load(lab: &LabDir, node: &str) -> Result<Identity, NetError> {
+        Identity::from_files(
+            node,
+            &lab.ca_cert(),
+            &lab.node_cert(node),
+            &lab.node_key(node),
+        )
+    }
+
+    pub fn from_files(node: &str, ca: &Path, cert: &Path, key: &Path) -> Result<Identity, NetError> {
+        let key_pem = std::fs::read(key).map_err(|e| material_err(key, e))?;
+        let key_der = rustls_pemfile::private_key(&mut key_pem.as_slice())
+            .map_err(|e| material_err(key, e))?
+            .ok_or_else(|| material_err(key, "no private key in the file"))?;
+        Ok(Identity {
+            node: node.to_string(),
+            ca: load_certs(ca)?,
+            chain: load_certs(cert)?,
+            key: Arc::new(key_der),
+        })
+    }
+
+    fn roots(&self) -> Result<RootCertStore, NetError> {
+        let mut roots = RootCertStore::empty();
+        for c in &self.ca {
+            roots.add(c.clone())?;
+        }
+        Ok(roots)
+    }
+
+    pub fn server_config(&self) -> Result<Arc<ServerConfig>, NetError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let verifier =
+            WebPkiClientVerifier::builder_with_provider(Arc::new(self.roots()?), provider.clone())
+                .build()
+                .map_err(|e| NetError::Verifier(e.to_string()))?;
+        let mut cfg = ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(self.chain.clone(), self.key.clone_key())?;
+        cfg.alpn_protocols = vec![b"h2".to_vec()];
+        Ok(Arc::new(cfg))
+    }
+
+    pub fn client_config(&self) -> Result<Arc<ClientConfig>, NetError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut cfg = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(self.roots()?)
+            .with_client_auth_cert(self.chain.clone(), self.key.clone_key())?;
+        cfg.alpn_protocols = vec![b"h2".to_vec()];
+        Ok(Arc::new(cfg))
+    }
+
+    /// A lazily connecting channel to `peer` (a node name, checked against
+    /// its certificate) at `addr` (host:port). Calls fail fast while the peer
+    /// is down and the channel reconnects by itself when it is back.
+    pub fn channel(&self, peer: &str, addr: &str) -> Result<Chan, NetError> {
+        let tls = TlsConnector::from(self.client_config()?);
+        let server_name = ServerName::try_from(peer.to_string())
+            .map_err(|_| NetError::Endpoint(format!("{peer} is not a valid node name")))?;
+        let addr = addr.to_string();
+        let endpoint = Endpoint::from_shared(format!("http://{addr}"))
+            .map_err(|e| NetError::Endpoint(format!("{addr}: {e}")))?
+            .connect_timeout(Duration::from_secs(2))
+            .tcp_nodelay(true)
+            .http2_keep_alive_interval(Duration::from_secs(2))
+            .keep_alive_timeout(Duration::from_secs(3));
+        let connector = tower::service_fn(move |_uri: http::Uri| {
+            let tls = tls.clone();
+            let server_name = server_name.clone();
+            let addr = addr.clone();
+            async move {
+                let tcp = TcpStream::connect(&addr).await?;
+                tcp.set_nodelay(true)?;
+                let stream = tls.connect(server_name, tcp).await?;
+                Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(stream))
+            }
+        });
+        let channel = endpoint.connect_with_connector_lazy(connector);
+        Ok(InterceptedService::new(channel, TraceInject))
+    }
+}
+
+/// Binds `addr` and yields every connection that completes a mutual-TLS
+/// handshake. A refused handshake (plaintext, a foreign CA, no client
+/// certificate) is logged and dropped.
+pub async fn tls_incoming(
+    addr: &str,
+    config: Arc<ServerConfig>,
+) -> Result<
+    impl Stream<Item = Result<tokio_rustls::server::TlsStream<TcpStream>, std::io::Error>>,
+    NetError,
+> {
+    let listener = TcpListener::bind(addr).await.map_err(|source| NetError::Bind {
+        addr: addr.to_string(),
+        source,
+    })?;
+    let acceptor = TlsAcceptor::from(config);
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    tokio::spawn(async move {
+        loop {
+            let (tcp, peer) = match listener.accept().await {
+                Ok(x) => x,
+                Err(e) => {
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            let _ = tcp.set_nodelay(true);
+            let acceptor = acceptor.clone();
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
+                    Ok(Ok(tls)) => {
+                        let _ = tx.send(Ok(tls)).await;
+                    }
+                    Ok(Err(e)) => log_refused(peer, &e.to_string()),
+                    Err(_) => log_refused(peer, "TLS handshake timed out"),
+                }
+            });
+        }
+    });
+    Ok(tokio_stream::wrappers::ReceiverStream::new(rx))
+}
+
+fn log_refused(peer: SocketAddr, why: &str) {
+    tracing::warn!(%peer, "refused connection: {why}");
+}
+
+/// Who is calling: the node name and role from the verified client certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peer {
+    pub name: String,
+    pub role: Role,
+}
+
+pub fn peer_of<T>(req: &Request<T>) -> Option<Peer> {
+    let certs = req.peer_certs()?;
+    let der = certs.first()?;
+    let (_, cert) = x509_parser::parse_x509_certificate(der.as_ref()).ok()?;
+    let subject = cert.subject();
+    let cn = subject.iter_common_name().next()?.as_str().ok()?.to_string();
+    let ou = subject
+        .iter_organizational_unit()
+        .next()?
+        .as_str()
+        .ok()?
+        .to_string();
+    Some(Peer {
+        name: cn,
+        role: Role::parse(&ou)?,
+    })
+}
+
+/// Each RPC names the roles that may call it; anyone else is refused and logged.
+pub fn authorize<T>(req: &Request<T>, rpc: &str, allowed: &[Role]) -> Result<Peer, Status> {
+    let Some(peer) = peer_of(req) else {
+        tracing::warn!(rpc, "refused call: no verified client certificate");
+        return Err(Status::unauthenticated("a client certificate from the lab CA is required"));
+    };
+    if allowed.contains(&peer.role) {
+        Ok(peer)
+    } else {
+        let allowed: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();
+        tracing::warn!(rpc, peer = %peer.name, role = %peer.role, "refused call: role not allowed");
+        Err(Status::permission_denied(format!(
+            "{} (role {}) may not call {rpc}; allowed roles: {}",
+            peer.name,
+            peer.role,
+            allowed.join(", ")
+        )))
+    }
+}
