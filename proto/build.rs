@@ -10,8 +10,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     tonic_prost_build::configure()
         // The model messages are also what nodes persist, so they serialise with serde too.
-        .type_attribute("pvmlab.model.v1", "#[derive(serde::Serialize, serde::Deserialize)]")
-        .type_attribute("pvmlab.model.v1", "#[serde(default)]")
+        .type_attribute(".pvmlab.model.v1", "#[derive(serde::Serialize, serde::Deserialize)]")
+        .type_attribute(".pvmlab.model.v1", "#[serde(default)]")
         .compile_protos(&files, &["."])?;
     Ok(())
 }

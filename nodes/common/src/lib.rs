@@ -6,6 +6,7 @@ pub mod attrs;
 pub mod lab;
 pub mod model;
 pub mod net;
+pub mod node;
 pub mod pki;
 pub mod store;
 pub mod telemetry;

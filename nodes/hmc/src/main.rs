@@ -1,1 +1,41 @@
-fn main() {}
+//! pvm-hmc: a Hardware Management Console. It connects to every frame it
+//! manages, keeps a live view of each from the frame's own stream of
+//! changes, and serves that view to the controller and tools.
+
+mod api;
+mod frames;
+
+use pvmlab_common::model::Role;
+use pvmlab_common::node::{self, BoxError, NodeCtx};
+use pvmlab_common::telemetry::TraceLayer;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    node::run(Role::Hmc, run)
+}
+
+async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
+    let hmc = ctx
+        .topo
+        .hmc(&ctx.me.name)
+        .ok_or_else(|| format!("no HMC {} in the topology", ctx.me.name))?
+        .clone();
+    let view = frames::View::default();
+    for f in ctx.topo.frame.iter().filter(|f| f.managed_by.get_ref().contains(&ctx.me.name)) {
+        view.add(f.name.get_ref());
+        let addr = format!("{}:{}", f.address.get_ref(), ctx.topo.lab.grpc_port);
+        let chan = ctx.id.channel(f.name.get_ref(), &addr)?;
+        tokio::spawn(frames::manage(view.clone(), ctx.me.name.clone(), f.name.get_ref().clone(), f.password.clone(), chan));
+    }
+    let endpoint = ctx.me.endpoint();
+    let incoming = pvmlab_common::net::tls_incoming(&endpoint, ctx.id.server_config()?).await?;
+    tracing::info!(addr = %endpoint, version = %hmc.version, "HMC listening");
+    tokio::spawn(frames::report_health(view.clone(), ctx.health.clone()));
+    tonic::transport::Server::builder()
+        .layer(TraceLayer)
+        .add_service(ctx.control_service())
+        .add_service(api::HmcApi::new(ctx.me.name.clone(), hmc.version.clone(), view).into_server())
+        .serve_with_incoming_shutdown(incoming, node::shutdown_signal())
+        .await?;
+    Ok(())
+}

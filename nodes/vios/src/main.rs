@@ -1,1 +1,91 @@
-fn main() {}
+//! pvm-vios: the operating system of one Virtual I/O Server partition. It
+//! attaches to its frame's hypervisor (the partition is Running while it
+//! is attached), keeps its adapters, LUNs and mappings, and answers the
+//! HMC as RMC would.
+
+mod service;
+
+use pvmlab_common::model::Role;
+use pvmlab_common::node::{self, BoxError, NodeCtx};
+use pvmlab_common::proto::fsp::fsp_client::FspClient;
+use pvmlab_common::proto::fsp::{AttachViosRequest, vios_command};
+use pvmlab_common::telemetry::TraceLayer;
+use std::process::ExitCode;
+use std::time::Duration;
+use tracing::Instrument;
+
+fn main() -> ExitCode {
+    node::run(Role::Vios, run)
+}
+
+async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
+    let (frame, vios) = ctx
+        .topo
+        .frame
+        .iter()
+        .find_map(|f| {
+            f.vios
+                .iter()
+                .find(|v| pvmlab_common::topology::vios_node_name(f.name.get_ref(), v.name.get_ref()) == ctx.me.name)
+                .map(|v| (f.clone(), v.clone()))
+        })
+        .ok_or_else(|| format!("no VIOS {} in the topology", ctx.me.name))?;
+    let svc = service::ViosService::open(&ctx.data_dir(), || vios.devices(&ctx.topo, &frame))?;
+    let endpoint = ctx.me.endpoint();
+    let incoming = pvmlab_common::net::tls_incoming(&endpoint, ctx.id.server_config()?).await?;
+    tracing::info!(addr = %endpoint, "VIOS listening");
+    ctx.health.set(true, "");
+    let fsp_addr = format!("{}:{}", frame.address.get_ref(), ctx.topo.lab.grpc_port);
+    let fsp = FspClient::new(ctx.id.channel(frame.name.get_ref(), &fsp_addr)?);
+    tokio::spawn(attach_loop(fsp, *vios.id.get_ref(), vios.os_version.clone(), vios.address.get_ref().clone()));
+    tonic::transport::Server::builder()
+        .layer(TraceLayer)
+        .add_service(ctx.control_service())
+        .add_service(svc.into_server())
+        .serve_with_incoming_shutdown(incoming, node::shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+/// Keeps the VIOS attached to its partition: whenever the hypervisor
+/// activates the partition (frame power-on, chsysstate) the OS boots into it.
+async fn attach_loop(mut fsp: FspClient<pvmlab_common::net::Chan>, lpar_id: u32, os: String, ip: String) {
+    let mut last_error = String::new();
+    loop {
+        let req = AttachViosRequest { lpar_id, os_version: os.clone(), rmc_ipaddr: ip.clone() };
+        let span = tracing::info_span!("vios.attach", lpar_id);
+        match fsp.attach_vios(req).instrument(span).await {
+            Ok(resp) => {
+                let mut stream = resp.into_inner();
+                last_error.clear();
+                loop {
+                    match stream.message().await {
+                        Ok(Some(cmd)) => match cmd.kind {
+                            Some(vios_command::Kind::Attached(a)) => {
+                                tracing::info!(partition = %a.partition_name, "attached to the hypervisor; partition Running")
+                            }
+                            Some(vios_command::Kind::Shutdown(s)) => {
+                                tracing::info!(immediate = s.immediate, "the hypervisor shuts this partition down");
+                                break;
+                            }
+                            None => {}
+                        },
+                        Ok(None) => break,
+                        Err(e) => {
+                            tracing::warn!("lost the hypervisor: {}", e.message());
+                            break;
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                // Not activated yet, or the FSP is down: try again shortly.
+                if e.message() != last_error {
+                    tracing::info!("not attached: {}", e.message());
+                    last_error = e.message().to_string();
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}

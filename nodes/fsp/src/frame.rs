@@ -1,0 +1,467 @@
+//! The frame as its hypervisor sees it: power state, partitions, profiles and
+//! the resources running partitions hold. Every change is persisted before
+//! it is acknowledged or published.
+
+use pvmlab_common::model::{
+    PartitionExt as _, Frame, Partition, Profile, Resources, frame_state, lpar_state,
+};
+use pvmlab_common::proto::fsp::{Attached, FrameSnapshot, Shutdown, ViosCommand, vios_command};
+use pvmlab_common::store::{Store, StoreError};
+use pvmlab_common::topology::{FrameDef, Topology, vios_node_name};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+
+#[derive(Debug, thiserror::Error)]
+pub enum FspError {
+    #[error("partition {0} not found")]
+    NoPartition(String),
+    #[error("the managed system is in state {state}, and the operation needs {needed}")]
+    FrameState { state: String, needed: String },
+    #[error("partition {name} is in state {state}, and the operation needs {needed}")]
+    LparState { name: String, state: String, needed: String },
+    #[error("partition {0} has no profile {1}")]
+    NoProfile(String, String),
+    #[error("insufficient memory: Obtained - {obtained} MB, Required - {required} MB")]
+    Memory { obtained: u64, required: u64 },
+    #[error("insufficient processors: available {available}, required {required}")]
+    Processors { available: String, required: String },
+    #[error("{0}")]
+    NotPermitted(String),
+    #[error("storage: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// What is persisted: the frame and every partition with its profiles.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+struct Persisted {
+    frame: Frame,
+    lpars: BTreeMap<u32, Partition>,
+}
+
+struct ViosLink {
+    generation: u64,
+    tx: mpsc::Sender<Result<ViosCommand, tonic::Status>>,
+}
+
+struct Live {
+    state: Persisted,
+    vios: HashMap<u32, ViosLink>,
+    generation: u64,
+}
+
+pub struct Hypervisor {
+    live: Mutex<Live>,
+    store: Store,
+    publish: watch::Sender<Arc<FrameSnapshot>>,
+}
+
+const TABLE: &str = "frame";
+const KEY: &str = "state";
+/// How long a client partition takes from Starting to Running.
+const BOOT_TIME: Duration = Duration::from_millis(200);
+const IPL_TIME: Duration = Duration::from_millis(300);
+
+fn snapshot(p: &Persisted) -> Arc<FrameSnapshot> {
+    Arc::new(FrameSnapshot {
+        frame: Some(p.frame.clone()),
+        partitions: p.lpars.values().cloned().collect(),
+    })
+}
+
+impl Hypervisor {
+    /// Opens the frame's database; on first start the frame is built from
+    /// the topology.
+    pub fn open(dir: &Path, topo: &Topology, def: &FrameDef) -> Result<Hypervisor, FspError> {
+        let store = Store::open(&dir.join("fsp.redb"))?;
+        let state = match store.get::<Persisted>(TABLE, KEY)? {
+            Some(mut p) => {
+                // The address may move (relocated lab, compose); the rest is ours.
+                p.frame.address = def.frame_model(topo).address;
+                p
+            }
+            None => {
+                let mut frame = def.frame_model(topo);
+                // Remember the power state the topology asks for at first boot.
+                frame.state = if def.power.get_ref() == frame_state::POWER_OFF {
+                    frame_state::POWER_OFF.into()
+                } else {
+                    def.power.get_ref().clone()
+                };
+                let lpars = def.partitions().into_iter().map(|p| (p.id, p)).collect();
+                let p = Persisted { frame, lpars };
+                store.put(TABLE, KEY, &p)?;
+                p
+            }
+        };
+        let (publish, _) = watch::channel(snapshot(&state));
+        Ok(Hypervisor {
+            live: Mutex::new(Live {
+                state,
+                vios: HashMap::new(),
+                generation: 0,
+            }),
+            store,
+            publish,
+        })
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<Arc<FrameSnapshot>> {
+        self.publish.subscribe()
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&Live) -> R) -> R {
+        let live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        f(&live)
+    }
+
+    /// Applies a change to a copy, persists it, and only then makes it the
+    /// truth and publishes it: a failed write changes nothing.
+    fn change<R>(&self, f: impl FnOnce(&mut Persisted, &mut HashMap<u32, ViosLink>) -> Result<R, FspError>) -> Result<R, FspError> {
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        let mut next = live.state.clone();
+        let r = f(&mut next, &mut live.vios)?;
+        next.frame.epoch += 1;
+        self.store.put(TABLE, KEY, &next)?;
+        live.state = next;
+        self.publish.send_replace(snapshot(&live.state));
+        Ok(r)
+    }
+
+    /// At process start: a frame that was on (or being powered on) when the
+    /// service processor stopped comes back up; its partitions' memory did
+    /// not survive, so they start from their profiles again.
+    pub fn boot(self: Arc<Self>) {
+        let state = self.with(|s| s.state.frame.state.clone());
+        let on = !matches!(state.as_str(), frame_state::POWER_OFF | frame_state::POWER_OFF_IN_PROGRESS);
+        let standby = state == frame_state::STANDBY;
+        let _ = self.change(|p, _| {
+            p.frame.state = frame_state::POWER_OFF.into();
+            for l in p.lpars.values_mut() {
+                stop_partition(l);
+            }
+            Ok(())
+        });
+        if on {
+            tokio::spawn(async move {
+                if let Err(e) = self.power_on(standby).await {
+                    tracing::error!("power on at boot failed: {e}");
+                }
+            });
+        }
+    }
+
+    /// Powers the frame on; partitions whose default profile has auto start
+    /// are activated, unless the frame comes up to Standby.
+    pub async fn power_on(self: &Arc<Self>, standby: bool) -> Result<(), FspError> {
+        self.change(|p, _| {
+            if p.frame.state != frame_state::POWER_OFF {
+                return Err(FspError::FrameState {
+                    state: p.frame.state.clone(),
+                    needed: frame_state::POWER_OFF.into(),
+                });
+            }
+            p.frame.state = frame_state::INITIALIZING.into();
+            Ok(())
+        })?;
+        tokio::time::sleep(IPL_TIME).await;
+        let autostart = self.change(|p, _| {
+            if p.frame.state != frame_state::INITIALIZING {
+                return Ok(Vec::new()); // powered off meanwhile
+            }
+            p.frame.state = if standby { frame_state::STANDBY } else { frame_state::OPERATING }.into();
+            if standby {
+                return Ok(Vec::new());
+            }
+            Ok(p.lpars
+                .values()
+                .filter(|l| l.profile(&l.default_profile).is_some_and(|pr| pr.auto_start))
+                // VIOS first: clients depend on them.
+                .map(|l| (!l.is_vios(), l.id, l.default_profile.clone()))
+                .collect::<Vec<_>>())
+        })?;
+        let mut autostart = autostart;
+        autostart.sort();
+        for (_, id, profile) in autostart {
+            if let Err(e) = self.activate(id, &profile) {
+                tracing::warn!(lpar = id, "auto start failed: {e}");
+            }
+        }
+        tracing::info!("frame powered on");
+        Ok(())
+    }
+
+    /// Powers the frame off: every partition stops and its memory is gone.
+    pub async fn power_off(self: &Arc<Self>, immediate: bool) -> Result<(), FspError> {
+        self.change(|p, links| {
+            if matches!(p.frame.state.as_str(), frame_state::POWER_OFF | frame_state::POWER_OFF_IN_PROGRESS) {
+                return Err(FspError::FrameState {
+                    state: p.frame.state.clone(),
+                    needed: "a powered-on state".into(),
+                });
+            }
+            p.frame.state = frame_state::POWER_OFF_IN_PROGRESS.into();
+            for l in p.lpars.values_mut() {
+                if l.holds_resources() {
+                    l.state = lpar_state::SHUTTING_DOWN.into();
+                }
+            }
+            for (_, link) in links.drain() {
+                let _ = link.tx.try_send(Ok(ViosCommand {
+                    kind: Some(vios_command::Kind::Shutdown(Shutdown { immediate })),
+                }));
+            }
+            Ok(())
+        })?;
+        tokio::time::sleep(if immediate { Duration::from_millis(100) } else { IPL_TIME }).await;
+        self.change(|p, _| {
+            for l in p.lpars.values_mut() {
+                stop_partition(l);
+            }
+            p.frame.state = frame_state::POWER_OFF.into();
+            Ok(())
+        })?;
+        tracing::info!("frame powered off");
+        Ok(())
+    }
+
+    /// Activates a partition with a profile: resources are taken now; a
+    /// client boots on its own, a VIOS runs once its operating system attaches.
+    pub fn activate(self: &Arc<Self>, id: u32, profile: &str) -> Result<(), FspError> {
+        let is_vios = self.change(|p, _| {
+            if p.frame.state != frame_state::OPERATING {
+                return Err(FspError::FrameState {
+                    state: p.frame.state.clone(),
+                    needed: frame_state::OPERATING.into(),
+                });
+            }
+            let avail = available(p, Some(id));
+            let lpar = p.lpars.get_mut(&id).ok_or_else(|| FspError::NoPartition(id.to_string()))?;
+            if lpar.state != lpar_state::NOT_ACTIVATED {
+                return Err(FspError::LparState {
+                    name: lpar.name.clone(),
+                    state: lpar.state.clone(),
+                    needed: lpar_state::NOT_ACTIVATED.into(),
+                });
+            }
+            let prof = lpar
+                .profile(profile)
+                .ok_or_else(|| FspError::NoProfile(lpar.name.clone(), profile.into()))?
+                .clone();
+            let curr = allocate(&prof, avail, p.frame.lmb_mb)?;
+            lpar.curr = Some(curr);
+            lpar.curr_profile = prof.name.clone();
+            lpar.state = lpar_state::STARTING.into();
+            lpar.activated_once = true;
+            lpar.curr_lpar_proc_compat_mode = effective_mode(&prof.lpar_proc_compat_mode, &p.frame);
+            lpar.ref_code = "CA00E1F1".into();
+            Ok(lpar.is_vios())
+        })?;
+        if !is_vios {
+            let me = self.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(BOOT_TIME).await;
+                let _ = me.change(|p, _| {
+                    if let Some(l) = p.lpars.get_mut(&id).filter(|l| l.state == lpar_state::STARTING) {
+                        l.state = lpar_state::RUNNING.into();
+                        l.rmc_state = "active".into();
+                        l.ref_code = String::new();
+                    }
+                    Ok(())
+                });
+            });
+        }
+        Ok(())
+    }
+
+    /// The VIOS operating system attaches to its partition. Accepted while
+    /// the partition is starting, running (the OS came back) or in error
+    /// (it rebooted after a crash); refused when it is not activated.
+    pub fn attach_vios(
+        self: &Arc<Self>,
+        id: u32,
+        peer: &str,
+        os_version: &str,
+        rmc_ipaddr: &str,
+    ) -> Result<mpsc::Receiver<Result<ViosCommand, tonic::Status>>, FspError> {
+        let (tx, rx) = mpsc::channel(4);
+        let generation = {
+            let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+            live.generation += 1;
+            live.generation
+        };
+        let name = self.change(|p, links| {
+            let frame = p.frame.name.clone();
+            let lpar = p.lpars.get_mut(&id).ok_or_else(|| FspError::NoPartition(id.to_string()))?;
+            if !lpar.is_vios() || vios_node_name(&frame, &lpar.name) != peer {
+                return Err(FspError::NotPermitted(format!(
+                    "{peer} is not the operating system of partition {id} on {frame}"
+                )));
+            }
+            if !matches!(
+                lpar.state.as_str(),
+                lpar_state::STARTING | lpar_state::RUNNING | lpar_state::ERROR
+            ) {
+                return Err(FspError::LparState {
+                    name: lpar.name.clone(),
+                    state: lpar.state.clone(),
+                    needed: "Starting or Running".into(),
+                });
+            }
+            lpar.state = lpar_state::RUNNING.into();
+            lpar.rmc_state = "active".into();
+            lpar.os_version = os_version.to_string();
+            lpar.rmc_ipaddr = rmc_ipaddr.to_string();
+            lpar.ref_code = String::new();
+            links.insert(id, ViosLink { generation, tx: tx.clone() });
+            Ok(lpar.name.clone())
+        })?;
+        let _ = tx.try_send(Ok(ViosCommand {
+            kind: Some(vios_command::Kind::Attached(Attached { partition_name: name.clone() })),
+        }));
+        let me = self.clone();
+        tokio::spawn(async move {
+            tx.closed().await;
+            me.vios_lost(id, generation);
+        });
+        tracing::info!(lpar = %name, "VIOS attached");
+        Ok(rx)
+    }
+
+    /// The VIOS's stream ended without the hypervisor shutting it down: its
+    /// operating system is gone, so the partition is in Error.
+    fn vios_lost(&self, id: u32, generation: u64) {
+        let _ = self.change(|p, links| {
+            if links.get(&id).is_some_and(|l| l.generation == generation) {
+                links.remove(&id);
+                if let Some(l) = p.lpars.get_mut(&id).filter(|l| l.state == lpar_state::RUNNING) {
+                    tracing::warn!(lpar = %l.name, "VIOS operating system lost");
+                    l.state = lpar_state::ERROR.into();
+                    l.rmc_state = "inactive".into();
+                    l.ref_code = "B2008105".into();
+                }
+            }
+            Ok(())
+        });
+    }
+}
+
+fn stop_partition(l: &mut Partition) {
+    l.state = lpar_state::NOT_ACTIVATED.into();
+    l.rmc_state = "inactive".into();
+    l.curr = None;
+    l.curr_profile = String::new();
+    l.ref_code = "00000000".into();
+}
+
+/// A partition in `default` mode runs in the frame's most recent mode.
+fn effective_mode(requested: &str, frame: &Frame) -> String {
+    if requested != "default" {
+        return requested.to_string();
+    }
+    frame
+        .compat_modes
+        .iter()
+        .rev()
+        .find(|m| *m != "default" && *m != "POWER9_base")
+        .cloned()
+        .unwrap_or_else(|| frame.proc_generation.trim_end_matches('+').to_string())
+}
+
+/// Memory (MB) and processors (units) free on the frame, not counting `except`.
+pub struct Available {
+    pub mem_mb: u64,
+    pub proc_units: f64,
+}
+
+fn available(p: &Persisted, except: Option<u32>) -> Available {
+    let mut mem = p.frame.memory_mb.saturating_sub(u64::from(p.frame.firmware_mem_mb));
+    let mut units = p.frame.processors;
+    for l in p.lpars.values().filter(|l| Some(l.id) != except && l.holds_resources()) {
+        if let Some(c) = &l.curr {
+            mem = mem.saturating_sub(c.mem_mb);
+            units -= if c.proc_mode == "ded" { f64::from(c.procs) } else { c.proc_units };
+        }
+    }
+    Available { mem_mb: mem, proc_units: units.max(0.0) }
+}
+
+/// Takes what the profile desires if the frame has it, else as much as is
+/// free down to the profile's minimum, as the hypervisor does at activation.
+fn allocate(prof: &Profile, avail: Available, lmb: u64) -> Result<Resources, FspError> {
+    let free_mem = avail.mem_mb / lmb.max(1) * lmb.max(1);
+    let mem = prof.desired_mem.min(free_mem);
+    if mem < prof.min_mem {
+        return Err(FspError::Memory { obtained: free_mem, required: prof.min_mem });
+    }
+    let eps = 1e-9;
+    let (units, procs) = if prof.proc_mode == "ded" {
+        let free = avail.proc_units.floor() as u32;
+        let n = prof.desired_procs.min(free);
+        if n < prof.min_procs {
+            return Err(FspError::Processors {
+                available: free.to_string(),
+                required: prof.min_procs.to_string(),
+            });
+        }
+        (f64::from(n), n)
+    } else {
+        let u = prof.desired_proc_units.min((avail.proc_units * 100.0 + eps).floor() / 100.0);
+        if u + eps < prof.min_proc_units {
+            return Err(FspError::Processors {
+                available: pvmlab_common::attrs::fmt_units(avail.proc_units),
+                required: pvmlab_common::attrs::fmt_units(prof.min_proc_units),
+            });
+        }
+        (u, prof.desired_procs)
+    };
+    Ok(Resources {
+        mem_mb: mem,
+        proc_mode: prof.proc_mode.clone(),
+        proc_units: units,
+        procs,
+        shared_proc_pool_id: prof.shared_proc_pool_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prof(min: u64, desired: u64) -> Profile {
+        let mut p = pvmlab_common::attrs::default_profile("p");
+        p.min_mem = min;
+        p.desired_mem = desired;
+        p.max_mem = desired;
+        p.min_procs = 1;
+        p.desired_procs = 2;
+        p.max_procs = 2;
+        p.min_proc_units = 0.1;
+        p.desired_proc_units = 0.5;
+        p.max_proc_units = 1.0;
+        p
+    }
+
+    #[test]
+    fn allocation_takes_desired_or_what_is_free_down_to_min() {
+        let a = allocate(&prof(1024, 4096), Available { mem_mb: 8192, proc_units: 4.0 }, 256).unwrap();
+        assert_eq!((a.mem_mb, a.proc_units), (4096, 0.5));
+        let a = allocate(&prof(1024, 4096), Available { mem_mb: 2000, proc_units: 4.0 }, 256).unwrap();
+        assert_eq!(a.mem_mb, 1792, "rounded down to the LMB");
+        let e = allocate(&prof(2048, 4096), Available { mem_mb: 1000, proc_units: 4.0 }, 256).unwrap_err();
+        assert_eq!(e.to_string(), "insufficient memory: Obtained - 768 MB, Required - 2048 MB");
+        assert!(allocate(&prof(256, 512), Available { mem_mb: 8192, proc_units: 0.05 }, 256).is_err());
+    }
+
+    #[test]
+    fn default_mode_is_the_newest_the_frame_runs() {
+        let f = Frame {
+            compat_modes: vec!["default".into(), "POWER7".into(), "POWER8".into()],
+            ..Default::default()
+        };
+        assert_eq!(effective_mode("default", &f), "POWER8");
+        assert_eq!(effective_mode("POWER7", &f), "POWER7");
+    }
+}

@@ -1,0 +1,110 @@
+//! The FSP's gRPC face. Each RPC names who may call it: HMCs manage the
+//! frame, VIOS operating systems attach to their partitions.
+
+use crate::frame::{FspError, Hypervisor};
+use pvmlab_common::model::Role;
+use pvmlab_common::net::authorize;
+use pvmlab_common::proto::fsp::fsp_server::{Fsp, FspServer};
+use pvmlab_common::proto::fsp::*;
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use tokio_stream::{Stream, StreamExt, wrappers::ReceiverStream, wrappers::WatchStream};
+use tonic::{Request, Response, Status};
+
+pub struct FspService {
+    hyp: Arc<Hypervisor>,
+    password: String,
+    sessions: Mutex<HashMap<String, String>>,
+}
+
+impl FspService {
+    pub fn new(hyp: Arc<Hypervisor>, password: String) -> Self {
+        FspService { hyp, password, sessions: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn into_server(self) -> FspServer<Self> {
+        FspServer::new(self)
+    }
+
+    fn session(&self, token: &str) -> Result<String, Status> {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(token)
+            .cloned()
+            .ok_or_else(|| Status::unauthenticated("no such session: log on with the HMC access password first"))
+    }
+}
+
+fn status(e: FspError) -> Status {
+    match e {
+        FspError::NoPartition(_) | FspError::NoProfile(..) => Status::not_found(e.to_string()),
+        FspError::NotPermitted(_) => Status::permission_denied(e.to_string()),
+        FspError::Store(_) => Status::internal(e.to_string()),
+        _ => Status::failed_precondition(e.to_string()),
+    }
+}
+
+type Stream_<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl Fsp for FspService {
+    async fn logon(&self, req: Request<LogonRequest>) -> Result<Response<LogonReply>, Status> {
+        authorize(&req, "Logon", &[Role::Hmc])?;
+        let r = req.into_inner();
+        if r.password != self.password {
+            tracing::warn!(hmc = %r.hmc_name, "HMC access password refused");
+            return Err(Status::unauthenticated("the HMC access password is not correct"));
+        }
+        let token = format!(
+            "{}-{}",
+            r.hmc_name,
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or_default()
+        );
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(token.clone(), r.hmc_name.clone());
+        tracing::info!(hmc = %r.hmc_name, "HMC connected");
+        Ok(Response::new(LogonReply { session: token }))
+    }
+
+    type WatchStream = Stream_<FrameSnapshot>;
+
+    async fn watch(&self, req: Request<WatchRequest>) -> Result<Response<Self::WatchStream>, Status> {
+        authorize(&req, "Watch", &[Role::Hmc])?;
+        self.session(&req.get_ref().session)?;
+        let stream = WatchStream::new(self.hyp.subscribe()).map(|s| Ok((*s).clone()));
+        Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn power_frame(&self, req: Request<PowerFrameRequest>) -> Result<Response<FrameSnapshot>, Status> {
+        authorize(&req, "PowerFrame", &[Role::Hmc])?;
+        self.session(&req.get_ref().session)?;
+        let r = req.into_inner();
+        match r.operation.as_str() {
+            "on" => self.hyp.power_on(false).await,
+            "onstandby" => self.hyp.power_on(true).await,
+            "off" => self.hyp.power_off(r.immediate).await,
+            other => return Err(Status::invalid_argument(format!("unknown power operation {other}"))),
+        }
+        .map_err(status)?;
+        Ok(Response::new((*self.hyp.subscribe().borrow()).as_ref().clone()))
+    }
+
+    type AttachViosStream = Stream_<ViosCommand>;
+
+    async fn attach_vios(&self, req: Request<AttachViosRequest>) -> Result<Response<Self::AttachViosStream>, Status> {
+        let peer = authorize(&req, "AttachVios", &[Role::Vios])?;
+        let r = req.into_inner();
+        let rx = self
+            .hyp
+            .attach_vios(r.lpar_id, &peer.name, &r.os_version, &r.rmc_ipaddr)
+            .map_err(status)?;
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+}

@@ -1,0 +1,142 @@
+//! The HMC's connections to its frames. Each frame is one task: log on with
+//! the frame's HMC access password, then follow the FSP's stream of
+//! snapshots. Nothing polls; a broken stream shows as No Connection at once.
+
+use pvmlab_common::model::frame_state;
+use pvmlab_common::net::Chan;
+use pvmlab_common::node::Health;
+use pvmlab_common::proto::fsp::fsp_client::FspClient;
+use pvmlab_common::proto::fsp::{FrameSnapshot, LogonRequest, WatchRequest};
+use pvmlab_common::proto::hmc::FrameView;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::watch;
+use tracing::Instrument;
+
+/// Every managed frame as this HMC sees it, in the order it was added.
+#[derive(Clone)]
+pub struct View {
+    frames: Arc<Mutex<BTreeMap<usize, FrameView>>>,
+    changed: Arc<watch::Sender<u64>>,
+}
+
+impl Default for View {
+    fn default() -> Self {
+        View {
+            frames: Arc::default(),
+            changed: Arc::new(watch::channel(0).0),
+        }
+    }
+}
+
+impl View {
+    pub fn add(&self, name: &str) {
+        let mut f = self.frames.lock().unwrap_or_else(|e| e.into_inner());
+        let n = f.len();
+        f.insert(n, FrameView {
+            name: name.to_string(),
+            state: frame_state::NO_CONNECTION.into(),
+            ..Default::default()
+        });
+    }
+
+    fn update(&self, name: &str, f: impl FnOnce(&mut FrameView)) {
+        {
+            let mut frames = self.frames.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(v) = frames.values_mut().find(|v| v.name == name) {
+                f(v);
+            }
+        }
+        self.changed.send_modify(|n| *n += 1);
+    }
+
+    pub fn frames(&self) -> Vec<FrameView> {
+        self.frames.lock().unwrap_or_else(|e| e.into_inner()).values().cloned().collect()
+    }
+
+    fn set_disconnected(&self, name: &str, state: &str) {
+        self.update(name, |v| {
+            v.connected = false;
+            v.state = state.to_string();
+            // The last partitions seen stay, as the HMC keeps its last
+            // inventory, but nothing about them is current.
+        });
+    }
+
+    fn apply(&self, name: &str, snap: FrameSnapshot) {
+        self.update(name, |v| {
+            v.connected = true;
+            v.state = snap.frame.as_ref().map(|f| f.state.clone()).unwrap_or_default();
+            v.frame = snap.frame;
+            v.partitions = snap.partitions;
+        });
+    }
+}
+
+/// Follows one frame for as long as the HMC runs.
+pub async fn manage(view: View, hmc: String, frame: String, password: String, chan: Chan) {
+    let mut fsp = FspClient::new(chan);
+    let mut logged = String::new();
+    loop {
+        let span = tracing::info_span!("hmc.connect_frame", %frame);
+        let logon = fsp
+            .logon(LogonRequest { hmc_name: hmc.clone(), password: password.clone() })
+            .instrument(span.clone())
+            .await;
+        let session = match logon {
+            Ok(r) => r.into_inner().session,
+            Err(e) => {
+                let (state, wait) = if e.code() == tonic::Code::Unauthenticated {
+                    (frame_state::FAILED_AUTHENTICATION, Duration::from_secs(2))
+                } else {
+                    (frame_state::NO_CONNECTION, Duration::from_millis(200))
+                };
+                if logged != state {
+                    tracing::warn!(%frame, "{state}: {}", e.message());
+                    logged = state.to_string();
+                }
+                view.set_disconnected(&frame, state);
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+        };
+        match fsp.watch(WatchRequest { session }).instrument(span).await {
+            Ok(resp) => {
+                tracing::info!(%frame, "connected");
+                logged.clear();
+                let mut stream = resp.into_inner();
+                loop {
+                    match stream.message().await {
+                        Ok(Some(snap)) => view.apply(&frame, snap),
+                        Ok(None) => break,
+                        Err(e) => {
+                            tracing::warn!(%frame, "connection lost: {}", e.message());
+                            break;
+                        }
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(%frame, "watch refused: {}", e.message()),
+        }
+        view.set_disconnected(&frame, frame_state::NO_CONNECTION);
+        logged = frame_state::NO_CONNECTION.into();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The HMC is ready once it is connected to every frame it manages.
+pub async fn report_health(view: View, health: Health) {
+    let mut rx = view.changed.subscribe();
+    loop {
+        let waiting: Vec<String> = view.frames().into_iter().filter(|f| !f.connected).map(|f| format!("{} ({})", f.name, f.state)).collect();
+        if waiting.is_empty() {
+            health.set(true, "");
+        } else {
+            health.set(false, format!("not connected to {}", waiting.join(", ")));
+        }
+        if rx.changed().await.is_err() {
+            return;
+        }
+    }
+}
