@@ -1,1 +1,107 @@
-fn main() {}
+//! pvmlab: the operator of a lab. It writes topologies, makes the lab's
+//! certificates, starts and stops the node processes, and shows the lab
+//! as the HMCs see it.
+
+mod certs;
+mod client;
+mod launcher;
+mod status;
+
+use clap::{Parser, Subcommand};
+use pvmlab_common::lab::LabDir;
+use pvmlab_common::topology::{DEFAULT_LAB, Topology};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "pvmlab", version, about = "An emulated IBM PowerVM data center")]
+struct Cli {
+    /// The lab directory: topology, certificates, data, logs and pids.
+    #[arg(long, global = true, env = "PVMLAB_LAB", default_value = ".pvmlab")]
+    lab: PathBuf,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Write the built-in default lab to a topology file to edit.
+    Init {
+        /// Where to write it.
+        #[arg(default_value = "pvmlab.toml")]
+        file: PathBuf,
+        /// Put the lab on another loopback /24, e.g. 127.43.0.
+        #[arg(long)]
+        subnet: Option<String>,
+        /// Overwrite the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Bring the lab up (only the nodes not already running), wait until
+    /// every frame and VIOS is ready, and print a summary.
+    Up {
+        /// The topology; by default the lab's current one, else the built-in lab.
+        #[arg(long)]
+        topology: Option<PathBuf>,
+        /// Return once the lab is up and leave it running.
+        #[arg(long)]
+        detach: bool,
+        /// How long to wait for the lab to be ready, in seconds.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
+    /// Show every node, frame and partition with its state as each HMC sees it.
+    Status,
+    /// Stop every node of the lab. Its state stays in the lab directory.
+    Down,
+}
+
+fn main() -> ExitCode {
+    // Printing into a closed pipe (`pvmlab status | head`) ends quietly, as
+    // other command-line tools do, instead of panicking.
+    // SAFETY: set before any thread starts; the default action is always valid.
+    let _ = unsafe { nix::sys::signal::signal(nix::sys::signal::Signal::SIGPIPE, nix::sys::signal::SigHandler::SigDfl) };
+    let cli = Cli::parse();
+    let lab = LabDir::new(cli.lab.clone());
+    let result = match cli.cmd {
+        Cmd::Init { file, subnet, force } => init(&file, subnet.as_deref(), force),
+        Cmd::Up { topology, detach, timeout } => {
+            let telemetry = pvmlab_common::telemetry::init("pvmlab");
+            let r = launcher::up(&lab, topology.as_deref(), detach, timeout);
+            telemetry.shutdown();
+            r
+        }
+        Cmd::Status => {
+            let telemetry = pvmlab_common::telemetry::init("pvmlab");
+            let r = status::status(&lab);
+            telemetry.shutdown();
+            r
+        }
+        Cmd::Down => launcher::down(&lab),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("pvmlab: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init(file: &std::path::Path, subnet: Option<&str>, force: bool) -> anyhow::Result<()> {
+    if file.exists() && !force {
+        anyhow::bail!("{} exists; use --force to overwrite it", file.display());
+    }
+    let mut text = DEFAULT_LAB.to_string();
+    if let Some(s) = subnet {
+        let octets: Vec<&str> = s.split('.').collect();
+        if octets.len() != 3 || octets[0] != "127" || octets.iter().any(|o| o.parse::<u8>().is_err()) {
+            anyhow::bail!("--subnet {s:?} is not a loopback /24 such as 127.43.0");
+        }
+        text = text.replace("\"127.42.0.", &format!("\"{s}."));
+    }
+    Topology::parse(&file.display().to_string(), &text)?;
+    std::fs::write(file, text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    println!("wrote the default lab to {}; bring it up with: pvmlab up --topology {}", file.display(), file.display());
+    Ok(())
+}

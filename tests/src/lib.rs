@@ -1,1 +1,130 @@
+//! A lab for end-to-end tests: the real binaries, on a loopback /24 of the
+//! test's own, in a temporary lab directory, stopped when the test ends.
 
+use pvmlab_common::lab::{CONTROLLER_NODE, LabDir};
+use pvmlab_common::net::Identity;
+use pvmlab_common::proto::hmc::hmc_client::HmcClient;
+use pvmlab_common::proto::hmc::{ViewReply, ViewRequest};
+use pvmlab_common::topology::{DEFAULT_LAB, Topology};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// Where cargo put the workspace's binaries: next to this test's `deps/`.
+pub fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe.parent().and_then(Path::parent).expect("target directory").to_path_buf();
+    for b in ["pvmlab", "pvm-fsp", "pvm-hmc", "pvm-vios"] {
+        assert!(
+            dir.join(b).exists(),
+            "{} is missing: run the whole workspace's tests (cargo test --workspace) so cargo builds every binary",
+            dir.join(b).display()
+        );
+    }
+    dir
+}
+
+pub struct Lab {
+    pub dir: tempfile::TempDir,
+    pub topo: Topology,
+    pub topology_file: PathBuf,
+    bins: PathBuf,
+    env: Vec<(String, String)>,
+}
+
+impl Lab {
+    /// The default lab moved to `subnet` (e.g. "127.43.1"), not yet started.
+    pub fn new(subnet: &str) -> Lab {
+        Lab::with_topology(&DEFAULT_LAB.replace("\"127.42.0.", &format!("\"{subnet}.")))
+    }
+
+    pub fn with_topology(text: &str) -> Lab {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let topology_file = dir.path().join("topology-src.toml");
+        std::fs::write(&topology_file, text).expect("write topology");
+        let topo = Topology::load(&topology_file).unwrap_or_else(|e| panic!("{e}"));
+        Lab { dir, topo, topology_file, bins: bin_dir(), env: Vec::new() }
+    }
+
+    /// Environment for the lab's processes (set before `up`).
+    pub fn env(mut self, k: &str, v: &str) -> Lab {
+        self.env.push((k.into(), v.into()));
+        self
+    }
+
+    pub fn lab_dir(&self) -> LabDir {
+        LabDir::new(self.dir.path().join("lab"))
+    }
+
+    pub fn pvmlab(&self, args: &[&str]) -> Output {
+        let mut c = Command::new(self.bins.join("pvmlab"));
+        c.arg("--lab").arg(self.lab_dir().root()).args(args);
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
+        c.output().expect("run pvmlab")
+    }
+
+    /// `pvmlab up --detach` with this lab's topology; panics with the output
+    /// if it fails. Returns how long it took.
+    pub fn up(&self) -> Duration {
+        let t = Instant::now();
+        let out = self.pvmlab(&["up", "--detach", "--topology", self.topology_file.to_str().unwrap()]);
+        assert!(out.status.success(), "pvmlab up failed:\n{}\n{}", text(&out.stdout), text(&out.stderr));
+        t.elapsed()
+    }
+
+    pub fn pid(&self, node: &str) -> i32 {
+        std::fs::read_to_string(self.lab_dir().pid(node))
+            .expect("pid file")
+            .trim()
+            .parse()
+            .expect("pid")
+    }
+
+    pub fn log(&self, node: &str) -> String {
+        std::fs::read_to_string(self.lab_dir().log(node)).unwrap_or_default()
+    }
+
+    pub fn controller(&self) -> Identity {
+        Identity::load(&self.lab_dir(), CONTROLLER_NODE).expect("controller certificate")
+    }
+
+    /// What one HMC sees now, over its gRPC API.
+    pub async fn view(&self, hmc: &str) -> anyhow::Result<ViewReply> {
+        let node = self.topo.node(hmc).expect("hmc in topology");
+        let mut c = HmcClient::new(self.controller().channel(&node.name, &node.endpoint())?);
+        Ok(c.view(ViewRequest {}).await?.into_inner())
+    }
+
+    /// Waits until `f` holds for what every HMC sees, or fails after `limit`.
+    pub async fn wait_views(&self, limit: Duration, what: &str, f: impl Fn(&ViewReply) -> bool) -> Duration {
+        let t = Instant::now();
+        loop {
+            let mut all = true;
+            for h in &self.topo.hmc {
+                match self.view(h.name.get_ref()).await {
+                    Ok(v) if f(&v) => {}
+                    _ => all = false,
+                }
+            }
+            if all {
+                return t.elapsed();
+            }
+            assert!(t.elapsed() < limit, "not within {limit:?}: {what}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        if self.lab_dir().topology().exists() {
+            let _ = self.pvmlab(&["down"]);
+        }
+    }
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}

@@ -1,0 +1,36 @@
+//! The controller's gRPC clients, authenticated with its own lab certificate.
+
+use pvmlab_common::lab::{CONTROLLER_NODE, LabDir};
+use pvmlab_common::net::{Chan, Identity};
+use pvmlab_common::proto::chaos::node_control_client::NodeControlClient;
+use pvmlab_common::proto::chaos::{HealthReply, HealthRequest};
+use pvmlab_common::proto::hmc::hmc_client::HmcClient;
+use pvmlab_common::proto::hmc::{ViewReply, ViewRequest};
+use pvmlab_common::topology::NodeDef;
+use std::time::Duration;
+
+pub struct Clients {
+    id: Identity,
+}
+
+impl Clients {
+    pub fn new(lab: &LabDir) -> anyhow::Result<Clients> {
+        Ok(Clients { id: Identity::load(lab, CONTROLLER_NODE)? })
+    }
+
+    fn chan(&self, node: &NodeDef) -> anyhow::Result<Chan> {
+        Ok(self.id.channel(&node.name, &node.endpoint())?)
+    }
+
+    pub async fn health(&self, node: &NodeDef) -> anyhow::Result<HealthReply> {
+        let mut c = NodeControlClient::new(self.chan(node)?);
+        let r = tokio::time::timeout(Duration::from_secs(2), c.health(HealthRequest {})).await??;
+        Ok(r.into_inner())
+    }
+
+    pub async fn view(&self, hmc: &NodeDef) -> anyhow::Result<ViewReply> {
+        let mut c = HmcClient::new(self.chan(hmc)?);
+        let r = tokio::time::timeout(Duration::from_secs(2), c.view(ViewRequest {})).await??;
+        Ok(r.into_inner())
+    }
+}

@@ -1,0 +1,56 @@
+//! `pvmlab status`: the nodes, then every frame and partition as each HMC sees it.
+
+use crate::client::Clients;
+use crate::launcher::running_pid;
+use pvmlab_common::lab::LabDir;
+use pvmlab_common::model::{FrameExt as _, Role};
+use pvmlab_common::topology::Topology;
+use tracing::Instrument;
+
+pub fn status(lab: &LabDir) -> anyhow::Result<()> {
+    let topo = Topology::load(&lab.topology())
+        .map_err(|e| anyhow::anyhow!("no lab in {}: {e}", lab.root().display()))?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(print(lab, &topo))
+}
+
+pub async fn print(lab: &LabDir, topo: &Topology) -> anyhow::Result<()> {
+    // One span for the whole listing, so it is one trace across every node asked.
+    print_all(lab, topo).instrument(tracing::info_span!("pvmlab.status")).await
+}
+
+async fn print_all(lab: &LabDir, topo: &Topology) -> anyhow::Result<()> {
+    let clients = Clients::new(lab)?;
+    println!("{:<12} {:<5} {:<20} {:>8}  HEALTH", "NODE", "ROLE", "ADDRESS", "PID");
+    for n in topo.nodes() {
+        let pid = running_pid(lab, &n.name).map(|p| p.to_string()).unwrap_or_else(|| "-".into());
+        let health = match clients.health(&n).await {
+            Ok(h) if h.ready => "ready".to_string(),
+            Ok(h) => format!("waiting: {}", h.detail),
+            Err(_) => "not answering".to_string(),
+        };
+        println!("{:<12} {:<5} {:<20} {:>8}  {}", n.name, n.role, n.endpoint(), pid, health);
+    }
+    for h in topo.nodes().into_iter().filter(|n| n.role == Role::Hmc) {
+        println!();
+        let v = match clients.view(&h).await {
+            Ok(v) => v,
+            Err(_) => {
+                println!("{}: not reachable", h.name);
+                continue;
+            }
+        };
+        println!("as {} ({}) sees it:", v.hmc_name, v.version);
+        for f in &v.frames {
+            let mtms = f.frame.as_ref().map(|fr| fr.mtms()).unwrap_or_default();
+            println!("  {:<10} {:<20} {}", f.name, mtms, f.state);
+            for p in &f.partitions {
+                println!(
+                    "    {:>3} {:<10} {:<10} {:<20} rmc {}",
+                    p.id, p.name, p.lpar_env, p.state, p.rmc_state
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,80 @@
+//! The foundation's promise: one command brings up the whole lab as separate
+//! processes, both HMCs agree on every frame and partition, a lost FSP shows
+//! as No Connection at once and comes back with everything it had.
+
+use pvmlab_common::model::{frame_state, lpar_state, PartitionExt as _};
+use pvmlab_tests::{Lab, text};
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn default_lab_comes_up_and_survives_an_fsp_kill() {
+    let lab = Lab::new("127.43.1");
+    let took = lab.up();
+    println!("default lab ready in {:.2} s (goal: 15 s)", took.as_secs_f64());
+    assert!(took < Duration::from_secs(15));
+
+    // Every frame Operating and every VIOS Running, from both HMCs.
+    for h in ["hmc1", "hmc2"] {
+        let v = lab.view(h).await.unwrap();
+        assert_eq!(v.frames.len(), 3, "{h} manages all three frames");
+        for f in &v.frames {
+            assert_eq!(f.state, frame_state::OPERATING, "{h} sees {}", f.name);
+            let vios: Vec<_> = f.partitions.iter().filter(|p| p.is_vios()).collect();
+            assert_eq!(vios.len(), 2);
+            for p in vios {
+                assert_eq!((p.state.as_str(), p.rmc_state.as_str()), (lpar_state::RUNNING, "active"), "{h}: {}/{}", f.name, p.name);
+            }
+        }
+    }
+    let status = lab.pvmlab(&["status"]);
+    assert!(status.status.success());
+    let s = text(&status.stdout);
+    assert!(s.contains("as hmc1 (") && s.contains("as hmc2 ("), "{s}");
+    assert_eq!(s.matches("Operating").count(), 6, "3 frames x 2 HMCs:\n{s}");
+
+    let before = lab.view("hmc1").await.unwrap();
+    let sys2_before = before.frames.iter().find(|f| f.name == "sys2").unwrap().clone();
+
+    // kill -9 the FSP of sys2: both HMCs show No Connection within 2 s.
+    let pid = lab.pid("sys2");
+    assert_eq!(unsafe_kill(pid), 0);
+    let seen = lab
+        .wait_views(Duration::from_secs(2), "sys2 No Connection on both HMCs", |v| {
+            v.frames.iter().any(|f| f.name == "sys2" && f.state == frame_state::NO_CONNECTION)
+        })
+        .await;
+    println!("FSP kill seen as No Connection on both HMCs after {} ms (goal: 2000)", seen.as_millis());
+    let s = text(&lab.pvmlab(&["status"]).stdout);
+    let frame_lines = s.lines().filter(|l| l.starts_with("  sys2 ") && l.ends_with("No Connection"));
+    assert_eq!(frame_lines.count(), 2, "{s}");
+
+    // Starting it again brings it back with all partitions and profiles.
+    lab.up();
+    lab.wait_views(Duration::from_secs(10), "sys2 back Operating", |v| {
+        v.frames.iter().any(|f| f.name == "sys2" && f.state == frame_state::OPERATING)
+    })
+    .await;
+    for h in ["hmc1", "hmc2"] {
+        let v = lab.view(h).await.unwrap();
+        let after = v.frames.iter().find(|f| f.name == "sys2").unwrap();
+        assert_eq!(after.partitions.len(), sys2_before.partitions.len());
+        for (a, b) in after.partitions.iter().zip(&sys2_before.partitions) {
+            assert_eq!((a.id, &a.name, &a.profiles), (b.id, &b.name, &b.profiles), "{h}: partition {} kept its profiles", b.name);
+            assert_eq!(a.state, b.state, "{h}: {} back in its state", a.name);
+        }
+    }
+
+    // down and up again: same lab, same state.
+    let down = lab.pvmlab(&["down"]);
+    assert!(down.status.success(), "{}", text(&down.stderr));
+    assert!(text(&down.stdout).contains("11 nodes stopped"));
+    let s = text(&lab.pvmlab(&["status"]).stdout);
+    assert!(s.contains("hmc1: not reachable"), "{s}");
+    lab.up();
+    let v = lab.view("hmc2").await.unwrap();
+    assert!(v.frames.iter().all(|f| f.state == frame_state::OPERATING));
+}
+
+fn unsafe_kill(pid: i32) -> i32 {
+    std::process::Command::new("kill").args(["-9", &pid.to_string()]).status().map(|s| s.code().unwrap_or(1)).unwrap_or(1)
+}
