@@ -4,13 +4,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let protoc = protoc_bin_vendored::protoc_bin_path()?;
     // SAFETY: build scripts are single-threaded; nothing else reads the environment concurrently.
     unsafe { std::env::set_var("PROTOC", protoc) };
-    let files = ["model.proto", "fsp.proto", "vios.proto", "hmc.proto", "chaos.proto"];
+    let files = [
+        "model.proto",
+        "fsp.proto",
+        "vios.proto",
+        "hmc.proto",
+        "chaos.proto",
+    ];
     for f in files {
         println!("cargo:rerun-if-changed={f}");
     }
     tonic_prost_build::configure()
         // The model messages are also what nodes persist, so they serialise with serde too.
-        .type_attribute(".pvmlab.model.v1", "#[derive(serde::Serialize, serde::Deserialize)]")
+        .type_attribute(
+            ".pvmlab.model.v1",
+            "#[derive(serde::Serialize, serde::Deserialize)]",
+        )
         .type_attribute(".pvmlab.model.v1", "#[serde(default)]")
         .compile_protos(&files, &["."])?;
     Ok(())

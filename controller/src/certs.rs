@@ -22,8 +22,11 @@ pub fn ensure(lab: &LabDir, topo: &Topology) -> anyhow::Result<()> {
         ),
     }
     let ca_pem = std::fs::read(&ca).with_context(|| ca.display().to_string())?;
-    let mut nodes: Vec<(String, Role, Vec<String>)> =
-        topo.nodes().into_iter().map(|n| (n.name, n.role, vec![n.address])).collect();
+    let mut nodes: Vec<(String, Role, Vec<String>)> = topo
+        .nodes()
+        .into_iter()
+        .map(|n| (n.name, n.role, vec![n.address]))
+        .collect();
     nodes.push((CONTROLLER_NODE.to_string(), Role::Controller, vec![]));
     for (name, role, addrs) in nodes {
         let (cert, key) = (lab.node_cert(&name), lab.node_key(&name));
@@ -49,10 +52,21 @@ fn check(ca_pem: &[u8], cert: &Path, node: &str, role: Role) -> anyhow::Result<(
     let pem = std::fs::read(cert).with_context(|| cert.display().to_string())?;
     let (_, p) = x509_parser::pem::parse_x509_pem(&pem)
         .map_err(|_| anyhow::anyhow!("{} is not a PEM certificate", cert.display()))?;
-    let c = p.parse_x509().map_err(|_| anyhow::anyhow!("{} is not a certificate", cert.display()))?;
-    c.verify_signature(Some(ca.public_key())).map_err(|_| foreign())?;
-    let cn = c.subject().iter_common_name().next().and_then(|a| a.as_str().ok());
-    let ou = c.subject().iter_organizational_unit().next().and_then(|a| a.as_str().ok());
+    let c = p
+        .parse_x509()
+        .map_err(|_| anyhow::anyhow!("{} is not a certificate", cert.display()))?;
+    c.verify_signature(Some(ca.public_key()))
+        .map_err(|_| foreign())?;
+    let cn = c
+        .subject()
+        .iter_common_name()
+        .next()
+        .and_then(|a| a.as_str().ok());
+    let ou = c
+        .subject()
+        .iter_organizational_unit()
+        .next()
+        .and_then(|a| a.as_str().ok());
     if cn != Some(node) || ou != Some(role.as_str()) {
         bail!(
             "{} names {}/{} but belongs to {node}/{role}; remove it to have a new one made",

@@ -15,7 +15,9 @@ pub struct Clients {
 
 impl Clients {
     pub fn new(lab: &LabDir) -> anyhow::Result<Clients> {
-        Ok(Clients { id: Identity::load(lab, CONTROLLER_NODE)? })
+        Ok(Clients {
+            id: Identity::load(lab, CONTROLLER_NODE)?,
+        })
     }
 
     fn chan(&self, node: &NodeDef) -> anyhow::Result<Chan> {

@@ -37,10 +37,16 @@ fn bin_dir() -> anyhow::Result<PathBuf> {
 /// The pid of a running node, if its pid file points at a live process that
 /// is that node (a stale file or a reused pid does not count).
 pub fn running_pid(lab: &LabDir, node: &str) -> Option<i32> {
-    let pid: i32 = std::fs::read_to_string(lab.pid(node)).ok()?.trim().parse().ok()?;
+    let pid: i32 = std::fs::read_to_string(lab.pid(node))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
     let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
-    let is_it = args.windows(2).any(|w| w[0] == b"--name" && w[1] == node.as_bytes());
+    let is_it = args
+        .windows(2)
+        .any(|w| w[0] == b"--name" && w[1] == node.as_bytes());
     is_it.then_some(pid)
 }
 
@@ -66,7 +72,8 @@ fn topology_for_up(lab: &LabDir, given: Option<&Path>) -> anyhow::Result<Topolog
                     );
                 }
             }
-            std::fs::copy(path, lab.topology()).with_context(|| lab.topology().display().to_string())?;
+            std::fs::copy(path, lab.topology())
+                .with_context(|| lab.topology().display().to_string())?;
             Ok(topo)
         }
         None if lab.topology().exists() => Ok(Topology::load(&lab.topology())?),
@@ -83,16 +90,27 @@ pub fn up(lab: &LabDir, topology: Option<&Path>, detach: bool, timeout: u64) -> 
     certs::ensure(lab, &topo)?;
     let bins = bin_dir()?;
     let nodes = topo.nodes();
-    let to_start: Vec<&NodeDef> = nodes.iter().filter(|n| running_pid(lab, &n.name).is_none()).collect();
+    let to_start: Vec<&NodeDef> = nodes
+        .iter()
+        .filter(|n| running_pid(lab, &n.name).is_none())
+        .collect();
     // Check everything that can be checked before starting anything, so a
     // failure leaves nothing half started.
     for n in &to_start {
         let bin = bins.join(binary(n.role));
         if !bin.exists() {
-            bail!("{} not found; build the workspace first (cargo build --release)", bin.display());
+            bail!(
+                "{} not found; build the workspace first (cargo build --release)",
+                bin.display()
+            );
         }
         std::net::TcpListener::bind(n.endpoint()).map_err(|e| {
-            anyhow::anyhow!("{} ({}) cannot listen on {}: {e}", n.name, n.role, n.endpoint())
+            anyhow::anyhow!(
+                "{} ({}) cannot listen on {}: {e}",
+                n.name,
+                n.role,
+                n.endpoint()
+            )
         })?;
     }
     for dir in [lab.logs(), lab.pids()] {
@@ -109,8 +127,15 @@ pub fn up(lab: &LabDir, topology: Option<&Path>, detach: bool, timeout: u64) -> 
             }
         }
     }
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    if let Err(e) = rt.block_on(wait_ready(lab, &topo, &started, Duration::from_secs(timeout))) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    if let Err(e) = rt.block_on(wait_ready(
+        lab,
+        &topo,
+        &started,
+        Duration::from_secs(timeout),
+    )) {
         stop(lab, &started);
         return Err(e);
     }
@@ -161,7 +186,12 @@ fn spawn(lab: &LabDir, lab_abs: &Path, bins: &Path, n: &NodeDef) -> anyhow::Resu
 /// Waits until every node answers its health check and every HMC shows
 /// each of its frames settled: connected, not mid power sequence, and no
 /// partition still starting or stopping.
-async fn wait_ready(lab: &LabDir, topo: &Topology, started: &[(String, i32)], timeout: Duration) -> anyhow::Result<()> {
+async fn wait_ready(
+    lab: &LabDir,
+    topo: &Topology,
+    started: &[(String, i32)],
+    timeout: Duration,
+) -> anyhow::Result<()> {
     let clients = Clients::new(lab)?;
     let deadline = Instant::now() + timeout;
     let nodes = topo.nodes();
@@ -169,7 +199,10 @@ async fn wait_ready(lab: &LabDir, topo: &Topology, started: &[(String, i32)], ti
         for (name, pid) in started {
             if kill(Pid::from_raw(*pid), None).is_err() || proc_is_zombie(*pid) {
                 let tail = log_tail(&lab.log(name), 5);
-                bail!("{name} exited while starting; last lines of {}:\n{tail}", lab.log(name).display());
+                bail!(
+                    "{name} exited while starting; last lines of {}:\n{tail}",
+                    lab.log(name).display()
+                );
             }
         }
         let mut waiting = Vec::new();
@@ -184,11 +217,18 @@ async fn wait_ready(lab: &LabDir, topo: &Topology, started: &[(String, i32)], ti
             for h in nodes.iter().filter(|n| n.role == Role::Hmc) {
                 let v = clients.view(h).await?;
                 for f in &v.frames {
-                    if matches!(f.state.as_str(), frame_state::INITIALIZING | frame_state::POWER_OFF_IN_PROGRESS) || !f.connected {
+                    if matches!(
+                        f.state.as_str(),
+                        frame_state::INITIALIZING | frame_state::POWER_OFF_IN_PROGRESS
+                    ) || !f.connected
+                    {
                         waiting.push(format!("{} sees {} {}", h.name, f.name, f.state));
                     }
                     for p in f.partitions.iter().filter(|p| {
-                        matches!(p.state.as_str(), lpar_state::STARTING | lpar_state::SHUTTING_DOWN)
+                        matches!(
+                            p.state.as_str(),
+                            lpar_state::STARTING | lpar_state::SHUTTING_DOWN
+                        )
                     }) {
                         waiting.push(format!("{} sees {}/{} {}", h.name, f.name, p.name, p.state));
                     }
@@ -199,7 +239,11 @@ async fn wait_ready(lab: &LabDir, topo: &Topology, started: &[(String, i32)], ti
             return Ok(());
         }
         if Instant::now() > deadline {
-            bail!("the lab was not ready after {} s; still waiting for:\n  {}", timeout.as_secs(), waiting.join("\n  "));
+            bail!(
+                "the lab was not ready after {} s; still waiting for:\n  {}",
+                timeout.as_secs(),
+                waiting.join("\n  ")
+            );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -207,7 +251,11 @@ async fn wait_ready(lab: &LabDir, topo: &Topology, started: &[(String, i32)], ti
 
 fn proc_is_zombie(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| s.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
+        .map(|s| {
+            s.rsplit(')')
+                .next()
+                .is_some_and(|rest| rest.trim_start().starts_with('Z'))
+        })
         .unwrap_or(true)
 }
 
@@ -224,7 +272,10 @@ fn stop(lab: &LabDir, nodes: &[(String, i32)]) {
     }
     let deadline = Instant::now() + Duration::from_secs(5);
     for (name, pid) in nodes {
-        while Instant::now() < deadline && kill(Pid::from_raw(*pid), None).is_ok() && !proc_is_zombie(*pid) {
+        while Instant::now() < deadline
+            && kill(Pid::from_raw(*pid), None).is_ok()
+            && !proc_is_zombie(*pid)
+        {
             std::thread::sleep(Duration::from_millis(20));
         }
         if kill(Pid::from_raw(*pid), None).is_ok() && !proc_is_zombie(*pid) {
@@ -250,6 +301,10 @@ pub fn down(lab: &LabDir) -> anyhow::Result<()> {
         stopped += group.len();
         stop(lab, &group);
     }
-    println!("lab {} is down ({stopped} nodes stopped); its state stays in {}", topo.lab.name, lab.root().display());
+    println!(
+        "lab {} is down ({stopped} nodes stopped); its state stays in {}",
+        topo.lab.name,
+        lab.root().display()
+    );
     Ok(())
 }

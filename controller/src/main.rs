@@ -14,7 +14,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "pvmlab", version, about = "An emulated IBM PowerVM data center")]
+#[command(
+    name = "pvmlab",
+    version,
+    about = "An emulated IBM PowerVM data center"
+)]
 struct Cli {
     /// The lab directory: topology, certificates, data, logs and pids.
     #[arg(long, global = true, env = "PVMLAB_LAB", default_value = ".pvmlab")]
@@ -60,12 +64,25 @@ fn main() -> ExitCode {
     // Printing into a closed pipe (`pvmlab status | head`) ends quietly, as
     // other command-line tools do, instead of panicking.
     // SAFETY: set before any thread starts; the default action is always valid.
-    let _ = unsafe { nix::sys::signal::signal(nix::sys::signal::Signal::SIGPIPE, nix::sys::signal::SigHandler::SigDfl) };
+    let _ = unsafe {
+        nix::sys::signal::signal(
+            nix::sys::signal::Signal::SIGPIPE,
+            nix::sys::signal::SigHandler::SigDfl,
+        )
+    };
     let cli = Cli::parse();
     let lab = LabDir::new(cli.lab.clone());
     let result = match cli.cmd {
-        Cmd::Init { file, subnet, force } => init(&file, subnet.as_deref(), force),
-        Cmd::Up { topology, detach, timeout } => {
+        Cmd::Init {
+            file,
+            subnet,
+            force,
+        } => init(&file, subnet.as_deref(), force),
+        Cmd::Up {
+            topology,
+            detach,
+            timeout,
+        } => {
             let telemetry = pvmlab_common::telemetry::init("pvmlab");
             let r = launcher::up(&lab, topology.as_deref(), detach, timeout);
             telemetry.shutdown();
@@ -95,13 +112,20 @@ fn init(file: &std::path::Path, subnet: Option<&str>, force: bool) -> anyhow::Re
     let mut text = DEFAULT_LAB.to_string();
     if let Some(s) = subnet {
         let octets: Vec<&str> = s.split('.').collect();
-        if octets.len() != 3 || octets[0] != "127" || octets.iter().any(|o| o.parse::<u8>().is_err()) {
+        if octets.len() != 3
+            || octets[0] != "127"
+            || octets.iter().any(|o| o.parse::<u8>().is_err())
+        {
             anyhow::bail!("--subnet {s:?} is not a loopback /24 such as 127.43.0");
         }
         text = text.replace("\"127.42.0.", &format!("\"{s}."));
     }
     Topology::parse(&file.display().to_string(), &text)?;
     std::fs::write(file, text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-    println!("wrote the default lab to {}; bring it up with: pvmlab up --topology {}", file.display(), file.display());
+    println!(
+        "wrote the default lab to {}; bring it up with: pvmlab up --topology {}",
+        file.display(),
+        file.display()
+    );
     Ok(())
 }

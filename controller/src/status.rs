@@ -10,26 +10,42 @@ use tracing::Instrument;
 pub fn status(lab: &LabDir) -> anyhow::Result<()> {
     let topo = Topology::load(&lab.topology())
         .map_err(|e| anyhow::anyhow!("no lab in {}: {e}", lab.root().display()))?;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(print(lab, &topo))
 }
 
 pub async fn print(lab: &LabDir, topo: &Topology) -> anyhow::Result<()> {
     // One span for the whole listing, so it is one trace across every node asked.
-    print_all(lab, topo).instrument(tracing::info_span!("pvmlab.status")).await
+    print_all(lab, topo)
+        .instrument(tracing::info_span!("pvmlab.status"))
+        .await
 }
 
 async fn print_all(lab: &LabDir, topo: &Topology) -> anyhow::Result<()> {
     let clients = Clients::new(lab)?;
-    println!("{:<12} {:<5} {:<20} {:>8}  HEALTH", "NODE", "ROLE", "ADDRESS", "PID");
+    println!(
+        "{:<12} {:<5} {:<20} {:>8}  HEALTH",
+        "NODE", "ROLE", "ADDRESS", "PID"
+    );
     for n in topo.nodes() {
-        let pid = running_pid(lab, &n.name).map(|p| p.to_string()).unwrap_or_else(|| "-".into());
+        let pid = running_pid(lab, &n.name)
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| "-".into());
         let health = match clients.health(&n).await {
             Ok(h) if h.ready => "ready".to_string(),
             Ok(h) => format!("waiting: {}", h.detail),
             Err(_) => "not answering".to_string(),
         };
-        println!("{:<12} {:<5} {:<20} {:>8}  {}", n.name, n.role, n.endpoint(), pid, health);
+        println!(
+            "{:<12} {:<5} {:<20} {:>8}  {}",
+            n.name,
+            n.role,
+            n.endpoint(),
+            pid,
+            health
+        );
     }
     for h in topo.nodes().into_iter().filter(|n| n.role == Role::Hmc) {
         println!();

@@ -4,7 +4,10 @@
 use std::process::Command;
 
 fn pvmlab(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pvmlab")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_pvmlab"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -13,7 +16,11 @@ fn init_writes_an_editable_default_lab() {
     let file = dir.path().join("lab.toml");
     let f = file.to_str().unwrap();
     let out = pvmlab(&["init", f, "--subnet", "127.44.9"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.contains("\"127.44.9.11\"") && !text.contains("127.42.0."));
     let topo = pvmlab_common::topology::Topology::load(&file).unwrap();
@@ -24,7 +31,12 @@ fn init_writes_an_editable_default_lab() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
     assert!(pvmlab(&["init", f, "--force"]).status.success());
 
-    let bad = pvmlab(&["init", dir.path().join("x.toml").to_str().unwrap(), "--subnet", "10.0.0"]);
+    let bad = pvmlab(&[
+        "init",
+        dir.path().join("x.toml").to_str().unwrap(),
+        "--subnet",
+        "10.0.0",
+    ]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("loopback"));
 }

@@ -13,7 +13,11 @@ use std::time::{Duration, Instant};
 /// Where cargo put the workspace's binaries: next to this test's `deps/`.
 pub fn bin_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe.parent().and_then(Path::parent).expect("target directory").to_path_buf();
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target directory")
+        .to_path_buf();
     for b in ["pvmlab", "pvm-fsp", "pvm-hmc", "pvm-vios"] {
         assert!(
             dir.join(b).exists(),
@@ -43,7 +47,13 @@ impl Lab {
         let topology_file = dir.path().join("topology-src.toml");
         std::fs::write(&topology_file, text).expect("write topology");
         let topo = Topology::load(&topology_file).unwrap_or_else(|e| panic!("{e}"));
-        Lab { dir, topo, topology_file, bins: bin_dir(), env: Vec::new() }
+        Lab {
+            dir,
+            topo,
+            topology_file,
+            bins: bin_dir(),
+            env: Vec::new(),
+        }
     }
 
     /// Environment for the lab's processes (set before `up`).
@@ -69,8 +79,18 @@ impl Lab {
     /// if it fails. Returns how long it took.
     pub fn up(&self) -> Duration {
         let t = Instant::now();
-        let out = self.pvmlab(&["up", "--detach", "--topology", self.topology_file.to_str().unwrap()]);
-        assert!(out.status.success(), "pvmlab up failed:\n{}\n{}", text(&out.stdout), text(&out.stderr));
+        let out = self.pvmlab(&[
+            "up",
+            "--detach",
+            "--topology",
+            self.topology_file.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "pvmlab up failed:\n{}\n{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
         t.elapsed()
     }
 
@@ -98,7 +118,12 @@ impl Lab {
     }
 
     /// Waits until `f` holds for what every HMC sees, or fails after `limit`.
-    pub async fn wait_views(&self, limit: Duration, what: &str, f: impl Fn(&ViewReply) -> bool) -> Duration {
+    pub async fn wait_views(
+        &self,
+        limit: Duration,
+        what: &str,
+        f: impl Fn(&ViewReply) -> bool,
+    ) -> Duration {
         let t = Instant::now();
         loop {
             let mut all = true;

@@ -2,7 +2,7 @@
 //! processes, both HMCs agree on every frame and partition, a lost FSP shows
 //! as No Connection at once and comes back with everything it had.
 
-use pvmlab_common::model::{frame_state, lpar_state, PartitionExt as _};
+use pvmlab_common::model::{PartitionExt as _, frame_state, lpar_state};
 use pvmlab_tests::{Lab, text};
 use std::time::Duration;
 
@@ -10,7 +10,10 @@ use std::time::Duration;
 async fn default_lab_comes_up_and_survives_an_fsp_kill() {
     let lab = Lab::new("127.43.1");
     let took = lab.up();
-    println!("default lab ready in {:.2} s (goal: 15 s)", took.as_secs_f64());
+    println!(
+        "default lab ready in {:.2} s (goal: 15 s)",
+        took.as_secs_f64()
+    );
     assert!(took < Duration::from_secs(15));
 
     // Every frame Operating and every VIOS Running, from both HMCs.
@@ -22,7 +25,13 @@ async fn default_lab_comes_up_and_survives_an_fsp_kill() {
             let vios: Vec<_> = f.partitions.iter().filter(|p| p.is_vios()).collect();
             assert_eq!(vios.len(), 2);
             for p in vios {
-                assert_eq!((p.state.as_str(), p.rmc_state.as_str()), (lpar_state::RUNNING, "active"), "{h}: {}/{}", f.name, p.name);
+                assert_eq!(
+                    (p.state.as_str(), p.rmc_state.as_str()),
+                    (lpar_state::RUNNING, "active"),
+                    "{h}: {}/{}",
+                    f.name,
+                    p.name
+                );
             }
         }
     }
@@ -33,25 +42,43 @@ async fn default_lab_comes_up_and_survives_an_fsp_kill() {
     assert_eq!(s.matches("Operating").count(), 6, "3 frames x 2 HMCs:\n{s}");
 
     let before = lab.view("hmc1").await.unwrap();
-    let sys2_before = before.frames.iter().find(|f| f.name == "sys2").unwrap().clone();
+    let sys2_before = before
+        .frames
+        .iter()
+        .find(|f| f.name == "sys2")
+        .unwrap()
+        .clone();
 
     // kill -9 the FSP of sys2: both HMCs show No Connection within 2 s.
     let pid = lab.pid("sys2");
     assert_eq!(unsafe_kill(pid), 0);
     let seen = lab
-        .wait_views(Duration::from_secs(2), "sys2 No Connection on both HMCs", |v| {
-            v.frames.iter().any(|f| f.name == "sys2" && f.state == frame_state::NO_CONNECTION)
-        })
+        .wait_views(
+            Duration::from_secs(2),
+            "sys2 No Connection on both HMCs",
+            |v| {
+                v.frames
+                    .iter()
+                    .any(|f| f.name == "sys2" && f.state == frame_state::NO_CONNECTION)
+            },
+        )
         .await;
-    println!("FSP kill seen as No Connection on both HMCs after {} ms (goal: 2000)", seen.as_millis());
+    println!(
+        "FSP kill seen as No Connection on both HMCs after {} ms (goal: 2000)",
+        seen.as_millis()
+    );
     let s = text(&lab.pvmlab(&["status"]).stdout);
-    let frame_lines = s.lines().filter(|l| l.starts_with("  sys2 ") && l.ends_with("No Connection"));
+    let frame_lines = s
+        .lines()
+        .filter(|l| l.starts_with("  sys2 ") && l.ends_with("No Connection"));
     assert_eq!(frame_lines.count(), 2, "{s}");
 
     // Starting it again brings it back with all partitions and profiles.
     lab.up();
     lab.wait_views(Duration::from_secs(10), "sys2 back Operating", |v| {
-        v.frames.iter().any(|f| f.name == "sys2" && f.state == frame_state::OPERATING)
+        v.frames
+            .iter()
+            .any(|f| f.name == "sys2" && f.state == frame_state::OPERATING)
     })
     .await;
     for h in ["hmc1", "hmc2"] {
@@ -59,7 +86,12 @@ async fn default_lab_comes_up_and_survives_an_fsp_kill() {
         let after = v.frames.iter().find(|f| f.name == "sys2").unwrap();
         assert_eq!(after.partitions.len(), sys2_before.partitions.len());
         for (a, b) in after.partitions.iter().zip(&sys2_before.partitions) {
-            assert_eq!((a.id, &a.name, &a.profiles), (b.id, &b.name, &b.profiles), "{h}: partition {} kept its profiles", b.name);
+            assert_eq!(
+                (a.id, &a.name, &a.profiles),
+                (b.id, &b.name, &b.profiles),
+                "{h}: partition {} kept its profiles",
+                b.name
+            );
             assert_eq!(a.state, b.state, "{h}: {} back in its state", a.name);
         }
     }
@@ -76,5 +108,9 @@ async fn default_lab_comes_up_and_survives_an_fsp_kill() {
 }
 
 fn unsafe_kill(pid: i32) -> i32 {
-    std::process::Command::new("kill").args(["-9", &pid.to_string()]).status().map(|s| s.code().unwrap_or(1)).unwrap_or(1)
+    std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .map(|s| s.code().unwrap_or(1))
+        .unwrap_or(1)
 }

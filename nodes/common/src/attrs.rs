@@ -138,7 +138,11 @@ fn parts<'a>(s: &'a str, min: usize, max: usize, layout: &str) -> Result<Vec<&'a
 
 fn any_or_num(v: &str) -> Result<String, String> {
     if v.is_empty() || v == "any" {
-        return Ok(if v.is_empty() { String::new() } else { "any".into() });
+        return Ok(if v.is_empty() {
+            String::new()
+        } else {
+            "any".into()
+        });
     }
     num::<u32>(v).map(|n| n.to_string())
 }
@@ -155,8 +159,7 @@ fn side_str(server: bool) -> &'static str {
     if server { "server" } else { "client" }
 }
 
-const SERIAL_LAYOUT: &str =
-    "slot/client|server/[supports_hmc]/[remote_lpar_id]/[remote_lpar_name]/[remote_slot]/is_required";
+const SERIAL_LAYOUT: &str = "slot/client|server/[supports_hmc]/[remote_lpar_id]/[remote_lpar_name]/[remote_slot]/is_required";
 const SCSI_LAYOUT: &str =
     "slot/client|server/[remote_lpar_id]/[remote_lpar_name]/[remote_slot]/is_required";
 const ETH_LAYOUT: &str = "slot/is_ieee/port_vlan_id/[addl_vlan_ids]/[trunk_priority]/is_required[/[vswitch]/[mac_addr]/[allowed_os_mac_addrs]/[qos_priority]]";
@@ -369,9 +372,9 @@ pub static PROFILE_ATTRS: &[ProfileAttr] = &[
     ProfileAttr {
         name: "hpt_ratio",
         get: |p| Some(p.hpt_ratio.clone()),
-        set: Some(|p, v| {
-            Ok(p.hpt_ratio = one_of(v, &["1:32", "1:64", "1:128", "1:256", "1:512"])?)
-        }),
+        set: Some(
+            |p, v| Ok(p.hpt_ratio = one_of(v, &["1:32", "1:64", "1:128", "1:256", "1:512"])?),
+        ),
     },
     ProfileAttr {
         name: "proc_mode",
@@ -414,7 +417,14 @@ pub static PROFILE_ATTRS: &[ProfileAttr] = &[
         set: Some(|p, v| {
             Ok(p.sharing_mode = one_of(
                 v,
-                &["cap", "uncap", "share_idle_procs", "keep_idle_procs", "share_idle_procs_active", "share_idle_procs_always"],
+                &[
+                    "cap",
+                    "uncap",
+                    "share_idle_procs",
+                    "keep_idle_procs",
+                    "share_idle_procs_active",
+                    "share_idle_procs_always",
+                ],
             )?)
         }),
     },
@@ -462,17 +472,29 @@ pub static PROFILE_ATTRS: &[ProfileAttr] = &[
     },
     ProfileAttr {
         name: "virtual_serial_adapters",
-        get: |p| Some(none_if_empty(p.virtual_serial_adapters.iter().map(fmt_serial).collect())),
+        get: |p| {
+            Some(none_if_empty(
+                p.virtual_serial_adapters.iter().map(fmt_serial).collect(),
+            ))
+        },
         set: Some(|p, v| Ok(p.virtual_serial_adapters = adapters(v, parse_serial)?)),
     },
     ProfileAttr {
         name: "virtual_scsi_adapters",
-        get: |p| Some(none_if_empty(p.virtual_scsi_adapters.iter().map(fmt_scsi).collect())),
+        get: |p| {
+            Some(none_if_empty(
+                p.virtual_scsi_adapters.iter().map(fmt_scsi).collect(),
+            ))
+        },
         set: Some(|p, v| Ok(p.virtual_scsi_adapters = adapters(v, parse_scsi)?)),
     },
     ProfileAttr {
         name: "virtual_eth_adapters",
-        get: |p| Some(none_if_empty(p.virtual_eth_adapters.iter().map(fmt_eth).collect())),
+        get: |p| {
+            Some(none_if_empty(
+                p.virtual_eth_adapters.iter().map(fmt_eth).collect(),
+            ))
+        },
         set: Some(|p, v| Ok(p.virtual_eth_adapters = adapters(v, parse_eth)?)),
     },
     ProfileAttr {
@@ -484,7 +506,11 @@ pub static PROFILE_ATTRS: &[ProfileAttr] = &[
                     .iter()
                     .map(|a| {
                         let s = fmt_fc(a);
-                        if s.contains(',') { format!("\"{s}\"") } else { s }
+                        if s.contains(',') {
+                            format!("\"{s}\"")
+                        } else {
+                            s
+                        }
                     })
                     .collect(),
             ))
@@ -556,7 +582,11 @@ fn huge(v: &str) -> Result<String, String> {
 }
 
 fn or_none(v: &str) -> String {
-    if v.is_empty() { "none".into() } else { v.into() }
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.into()
+    }
 }
 
 fn none_or_num(v: &str) -> Result<String, String> {
@@ -626,8 +656,7 @@ pub fn check_profile(p: &Profile) -> Result<(), String> {
         ));
     }
     if p.proc_mode == "shared" {
-        if !(p.min_proc_units <= p.desired_proc_units && p.desired_proc_units <= p.max_proc_units)
-        {
+        if !(p.min_proc_units <= p.desired_proc_units && p.desired_proc_units <= p.max_proc_units) {
             return Err(format!(
                 "processing units must satisfy min <= desired <= max (got {} <= {} <= {})",
                 fmt_units(p.min_proc_units),
@@ -645,7 +674,10 @@ pub fn check_profile(p: &Profile) -> Result<(), String> {
             ));
         }
         if !matches!(p.sharing_mode.as_str(), "cap" | "uncap") {
-            return Err(format!("sharing_mode {} is not valid for shared processors (cap or uncap)", p.sharing_mode));
+            return Err(format!(
+                "sharing_mode {} is not valid for shared processors (cap or uncap)",
+                p.sharing_mode
+            ));
         }
     } else if matches!(p.sharing_mode.as_str(), "cap" | "uncap") {
         return Err(format!(
@@ -684,7 +716,10 @@ mod tests {
         for s in ["0/server/1/any//any/1", "1/server/1/any//any/1"] {
             assert_eq!(fmt_serial(&parse_serial(s).unwrap()), s);
         }
-        for s in ["3/client/2/s00ia9927560/32/0", "304/client/2/vio_server1/4/1"] {
+        for s in [
+            "3/client/2/s00ia9927560/32/0",
+            "304/client/2/vio_server1/4/1",
+        ] {
             assert_eq!(fmt_scsi(&parse_scsi(s).unwrap()), s);
         }
         for s in [
@@ -711,7 +746,10 @@ mod tests {
         let mut p = default_profile("p");
         let e = set_profile_attr(&mut p, "desired_mem", "lots").unwrap_err();
         assert!(e.to_string().contains("desired_mem"));
-        assert!(matches!(set_profile_attr(&mut p, "nope", "1"), Err(AttrError::Unknown(_))));
+        assert!(matches!(
+            set_profile_attr(&mut p, "nope", "1"),
+            Err(AttrError::Unknown(_))
+        ));
         assert!(set_profile_attr(&mut p, "virtual_eth_adapters", "2/0/5000//0/0").is_err());
         assert!(set_profile_attr(&mut p, "proc_mode", "turbo").is_err());
     }

@@ -77,7 +77,12 @@ impl Identity {
         )
     }
 
-    pub fn from_files(node: &str, ca: &Path, cert: &Path, key: &Path) -> Result<Identity, NetError> {
+    pub fn from_files(
+        node: &str,
+        ca: &Path,
+        cert: &Path,
+        key: &Path,
+    ) -> Result<Identity, NetError> {
         let key_pem = std::fs::read(key).map_err(|e| material_err(key, e))?;
         let key_der = rustls_pemfile::private_key(&mut key_pem.as_slice())
             .map_err(|e| material_err(key, e))?
@@ -162,10 +167,12 @@ pub async fn tls_incoming(
     impl Stream<Item = Result<tokio_rustls::server::TlsStream<TcpStream>, std::io::Error>>,
     NetError,
 > {
-    let listener = TcpListener::bind(addr).await.map_err(|source| NetError::Bind {
-        addr: addr.to_string(),
-        source,
-    })?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| NetError::Bind {
+            addr: addr.to_string(),
+            source,
+        })?;
     let acceptor = TlsAcceptor::from(config);
     let (tx, rx) = tokio::sync::mpsc::channel(64);
     tokio::spawn(async move {
@@ -211,7 +218,12 @@ pub fn peer_of<T>(req: &Request<T>) -> Option<Peer> {
     let der = certs.first()?;
     let (_, cert) = x509_parser::parse_x509_certificate(der.as_ref()).ok()?;
     let subject = cert.subject();
-    let cn = subject.iter_common_name().next()?.as_str().ok()?.to_string();
+    let cn = subject
+        .iter_common_name()
+        .next()?
+        .as_str()
+        .ok()?
+        .to_string();
     let ou = subject
         .iter_organizational_unit()
         .next()?
@@ -228,7 +240,9 @@ pub fn peer_of<T>(req: &Request<T>) -> Option<Peer> {
 pub fn authorize<T>(req: &Request<T>, rpc: &str, allowed: &[Role]) -> Result<Peer, Status> {
     let Some(peer) = peer_of(req) else {
         tracing::warn!(rpc, "refused call: no verified client certificate");
-        return Err(Status::unauthenticated("a client certificate from the lab CA is required"));
+        return Err(Status::unauthenticated(
+            "a client certificate from the lab CA is required",
+        ));
     };
     if allowed.contains(&peer.role) {
         Ok(peer)

@@ -98,9 +98,13 @@ where
     let result = (|| -> Result<(), BoxError> {
         let lab = LabDir::new(&args.lab);
         let topo = Topology::load(&lab.topology())?;
-        let me = topo
-            .node(&args.name)
-            .ok_or_else(|| format!("no node named {} in {}", args.name, lab.topology().display()))?;
+        let me = topo.node(&args.name).ok_or_else(|| {
+            format!(
+                "no node named {} in {}",
+                args.name,
+                lab.topology().display()
+            )
+        })?;
         if me.role != role {
             return Err(format!("node {} is a {}, not a {role}", me.name, me.role).into());
         }
@@ -134,7 +138,10 @@ where
 /// Resolves when the process gets SIGTERM or SIGINT.
 pub async fn shutdown_signal() {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
         return futures::future::pending().await;
     };
     tokio::select! {

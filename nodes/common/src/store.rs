@@ -2,8 +2,8 @@
 //! record stays readable with any tool; every write is one durable
 //! transaction, so what a node acknowledged survives `kill -9`.
 
-use serde::{Serialize, de::DeserializeOwned};
 use redb::{ReadableDatabase, ReadableTable};
+use serde::{Serialize, de::DeserializeOwned};
 use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
@@ -26,8 +26,15 @@ type Table<'a> = redb::TableDefinition<'a, &'static str, &'static [u8]>;
 
 /// One write to apply atomically with others.
 pub enum Write {
-    Put { table: &'static str, key: String, value: Vec<u8> },
-    Delete { table: &'static str, key: String },
+    Put {
+        table: &'static str,
+        key: String,
+        value: Vec<u8>,
+    },
+    Delete {
+        table: &'static str,
+        key: String,
+    },
 }
 
 impl Write {
@@ -39,7 +46,10 @@ impl Write {
         }
     }
     pub fn delete(table: &'static str, key: impl Into<String>) -> Write {
-        Write::Delete { table, key: key.into() }
+        Write::Delete {
+            table,
+            key: key.into(),
+        }
     }
 }
 
@@ -53,20 +63,32 @@ impl Store {
         })
     }
 
-    pub fn get<T: DeserializeOwned>(&self, table: &'static str, key: &str) -> Result<Option<T>, StoreError> {
+    pub fn get<T: DeserializeOwned>(
+        &self,
+        table: &'static str,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
         let tx = self.db.begin_read().map_err(db)?;
         let t = match tx.open_table(Table::new(table)) {
             Ok(t) => t,
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
             Err(e) => return Err(db(e)),
         };
-        let Some(v) = t.get(key).map_err(db)? else { return Ok(None) };
+        let Some(v) = t.get(key).map_err(db)? else {
+            return Ok(None);
+        };
         serde_json::from_slice(v.value())
             .map(Some)
-            .map_err(|e| StoreError::Decode { key: key.into(), msg: e.to_string() })
+            .map_err(|e| StoreError::Decode {
+                key: key.into(),
+                msg: e.to_string(),
+            })
     }
 
-    pub fn list<T: DeserializeOwned>(&self, table: &'static str) -> Result<Vec<(String, T)>, StoreError> {
+    pub fn list<T: DeserializeOwned>(
+        &self,
+        table: &'static str,
+    ) -> Result<Vec<(String, T)>, StoreError> {
         let tx = self.db.begin_read().map_err(db)?;
         let t = match tx.open_table(Table::new(table)) {
             Ok(t) => t,
@@ -77,8 +99,10 @@ impl Store {
         for item in t.iter().map_err(db)? {
             let (k, v) = item.map_err(db)?;
             let key = k.value().to_string();
-            let val = serde_json::from_slice(v.value())
-                .map_err(|e| StoreError::Decode { key: key.clone(), msg: e.to_string() })?;
+            let val = serde_json::from_slice(v.value()).map_err(|e| StoreError::Decode {
+                key: key.clone(),
+                msg: e.to_string(),
+            })?;
             out.push((key, val));
         }
         Ok(out)
@@ -102,7 +126,12 @@ impl Store {
         tx.commit().map_err(db)
     }
 
-    pub fn put<T: Serialize>(&self, table: &'static str, key: &str, value: &T) -> Result<(), StoreError> {
+    pub fn put<T: Serialize>(
+        &self,
+        table: &'static str,
+        key: &str,
+        value: &T,
+    ) -> Result<(), StoreError> {
         self.apply(vec![Write::put(table, key, value)])
     }
 }
@@ -117,7 +146,11 @@ mod tests {
         let path = dir.path().join("db.redb");
         {
             let s = Store::open(&path).unwrap();
-            s.apply(vec![Write::put("t", "a", &1u32), Write::put("t", "b", &2u32)]).unwrap();
+            s.apply(vec![
+                Write::put("t", "a", &1u32),
+                Write::put("t", "b", &2u32),
+            ])
+            .unwrap();
             s.apply(vec![Write::delete("t", "a")]).unwrap();
         }
         let s = Store::open(&path).unwrap();

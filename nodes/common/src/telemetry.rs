@@ -39,7 +39,9 @@ pub fn init(service: &str) -> Telemetry {
         .with_writer(std::io::stderr)
         .with_ansi(false)
         .with_target(false);
-    let endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok().filter(|s| !s.is_empty());
+    let endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .ok()
+        .filter(|s| !s.is_empty());
     let provider = endpoint.and_then(|_| {
         let exporter = opentelemetry_otlp::SpanExporter::builder()
             .with_http()
@@ -99,7 +101,9 @@ pub struct TraceInject;
 impl tonic::service::Interceptor for TraceInject {
     fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
         let cx = tracing::Span::current().context();
-        global::get_text_map_propagator(|p| p.inject_context(&cx, &mut MetaInjector(req.metadata_mut())));
+        global::get_text_map_propagator(|p| {
+            p.inject_context(&cx, &mut MetaInjector(req.metadata_mut()))
+        });
         Ok(req)
     }
 }

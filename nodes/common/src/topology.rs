@@ -5,8 +5,8 @@
 
 use crate::attrs::{self, check_profile};
 use crate::model::{
-    Frame, Lun, Partition, Profile, Sea, SharedProcPool, ViosDevices, VscsiMapping, NpivMapping,
-    LPAR_ENV_AIXLINUX, LPAR_ENV_VIOS, lpar_state,
+    Frame, LPAR_ENV_AIXLINUX, LPAR_ENV_VIOS, Lun, NpivMapping, Partition, Profile, Sea,
+    SharedProcPool, ViosDevices, VscsiMapping, lpar_state,
 };
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -232,9 +232,18 @@ pub const GENERATIONS: &[(&str, &[&str])] = &[
     ("POWER6+", &["default", "POWER6", "POWER6_Plus"]),
     ("POWER7", &["default", "POWER6", "POWER6_Plus", "POWER7"]),
     ("POWER7+", &["default", "POWER6", "POWER6_Plus", "POWER7"]),
-    ("POWER8", &["default", "POWER6", "POWER6_Plus", "POWER7", "POWER8"]),
-    ("POWER9", &["default", "POWER7", "POWER8", "POWER9_base", "POWER9"]),
-    ("POWER10", &["default", "POWER8", "POWER9_base", "POWER9", "POWER10"]),
+    (
+        "POWER8",
+        &["default", "POWER6", "POWER6_Plus", "POWER7", "POWER8"],
+    ),
+    (
+        "POWER9",
+        &["default", "POWER7", "POWER8", "POWER9_base", "POWER9"],
+    ),
+    (
+        "POWER10",
+        &["default", "POWER8", "POWER9_base", "POWER9", "POWER10"],
+    ),
 ];
 
 /// Managed-system capability names this lab knows (`lssyscfg -r sys -F capabilities`).
@@ -270,20 +279,21 @@ impl Topology {
 
     pub fn parse(file: &str, text: &str) -> Result<Topology, TopologyError> {
         let topo: Topology = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
+            let at = e.span().map(|s| s.start).unwrap_or(0);
             TopologyError {
                 file: file.into(),
-                line,
-                field: field_of(e.message()),
+                line: line_of(text, at),
+                field: field_of(e.message(), text, at),
                 message: e.message().trim().to_string(),
             }
         })?;
-        topo.check().map_err(|(span, field, message)| TopologyError {
-            file: file.into(),
-            line: line_of(text, span.start),
-            field,
-            message,
-        })?;
+        topo.check()
+            .map_err(|(span, field, message)| TopologyError {
+                file: file.into(),
+                line: line_of(text, span.start),
+                field,
+                message,
+            })?;
         Ok(topo)
     }
 
@@ -293,29 +303,47 @@ impl Topology {
     }
 
     fn check(&self) -> Result<(), (Range<usize>, String, String)> {
-        let err = |span: Range<usize>, field: &str, msg: String| Err((span, field.to_string(), msg));
+        let err =
+            |span: Range<usize>, field: &str, msg: String| Err((span, field.to_string(), msg));
         let mut addresses: BTreeMap<String, String> = BTreeMap::new();
-        let mut claim = |addr: &Spanned<String>, who: &str| -> Result<(), (Range<usize>, String, String)> {
-            if addr.get_ref().parse::<IpAddr>().is_err() {
-                return err(addr.span(), "address", format!("{:?} is not an IP address", addr.get_ref()));
-            }
-            if let Some(other) = addresses.insert(addr.get_ref().clone(), who.to_string()) {
-                return err(addr.span(), "address", format!("{} is already the address of {other}", addr.get_ref()));
-            }
-            Ok(())
-        };
+        let mut claim =
+            |addr: &Spanned<String>, who: &str| -> Result<(), (Range<usize>, String, String)> {
+                if addr.get_ref().parse::<IpAddr>().is_err() {
+                    return err(
+                        addr.span(),
+                        "address",
+                        format!("{:?} is not an IP address", addr.get_ref()),
+                    );
+                }
+                if let Some(other) = addresses.insert(addr.get_ref().clone(), who.to_string()) {
+                    return err(
+                        addr.span(),
+                        "address",
+                        format!("{} is already the address of {other}", addr.get_ref()),
+                    );
+                }
+                Ok(())
+            };
         let mut hmcs = BTreeSet::new();
         for h in &self.hmc {
             check_name(&h.name, "HMC")?;
             if !hmcs.insert(h.name.get_ref().clone()) {
-                return err(h.name.span(), "name", format!("duplicate HMC name {}", h.name.get_ref()));
+                return err(
+                    h.name.span(),
+                    "name",
+                    format!("duplicate HMC name {}", h.name.get_ref()),
+                );
             }
             claim(&h.address, h.name.get_ref())?;
         }
         let mut luns = BTreeSet::new();
         for l in &self.lun {
             if !luns.insert(l.id.get_ref().clone()) {
-                return err(l.id.span(), "id", format!("duplicate LUN id {}", l.id.get_ref()));
+                return err(
+                    l.id.span(),
+                    "id",
+                    format!("duplicate LUN id {}", l.id.get_ref()),
+                );
             }
         }
         let mut frames = BTreeSet::new();
@@ -323,46 +351,103 @@ impl Topology {
         for f in &self.frame {
             check_name(&f.name, "frame")?;
             if !frames.insert(f.name.get_ref().clone()) {
-                return err(f.name.span(), "name", format!("duplicate frame name {}", f.name.get_ref()));
+                return err(
+                    f.name.span(),
+                    "name",
+                    format!("duplicate frame name {}", f.name.get_ref()),
+                );
             }
             if parse_mtms(f.mtms.get_ref()).is_none() {
-                return err(f.mtms.span(), "mtms", format!("{:?} is not type-model*serial such as 8286-42A*21A5E8V", f.mtms.get_ref()));
+                return err(
+                    f.mtms.span(),
+                    "mtms",
+                    format!(
+                        "{:?} is not type-model*serial such as 8286-42A*21A5E8V",
+                        f.mtms.get_ref()
+                    ),
+                );
             }
             if !mtms_seen.insert(f.mtms.get_ref().clone()) {
-                return err(f.mtms.span(), "mtms", format!("duplicate serial {}", f.mtms.get_ref()));
+                return err(
+                    f.mtms.span(),
+                    "mtms",
+                    format!("duplicate serial {}", f.mtms.get_ref()),
+                );
             }
-            let Some((_, modes)) = GENERATIONS.iter().find(|(g, _)| g == f.proc_generation.get_ref()) else {
+            let Some((_, modes)) = GENERATIONS
+                .iter()
+                .find(|(g, _)| g == f.proc_generation.get_ref())
+            else {
                 let known: Vec<&str> = GENERATIONS.iter().map(|g| g.0).collect();
-                return err(f.proc_generation.span(), "proc_generation", format!("unknown processor generation {:?} (known: {})", f.proc_generation.get_ref(), known.join(", ")));
+                return err(
+                    f.proc_generation.span(),
+                    "proc_generation",
+                    format!(
+                        "unknown processor generation {:?} (known: {})",
+                        f.proc_generation.get_ref(),
+                        known.join(", ")
+                    ),
+                );
             };
             for m in f.compat_modes.get_ref() {
                 if !modes.contains(&m.as_str()) {
-                    return err(f.compat_modes.span(), "compat_modes", format!("unknown processor mode {m:?} for {} (known: {})", f.proc_generation.get_ref(), modes.join(", ")));
+                    return err(
+                        f.compat_modes.span(),
+                        "compat_modes",
+                        format!(
+                            "unknown processor mode {m:?} for {} (known: {})",
+                            f.proc_generation.get_ref(),
+                            modes.join(", ")
+                        ),
+                    );
                 }
             }
             for c in f.capabilities.get_ref() {
                 if !CAPABILITIES.contains(&c.as_str()) {
-                    return err(f.capabilities.span(), "capabilities", format!("unknown capability {c:?}"));
+                    return err(
+                        f.capabilities.span(),
+                        "capabilities",
+                        format!("unknown capability {c:?}"),
+                    );
                 }
             }
             for h in f.managed_by.get_ref() {
                 if !hmcs.contains(h) {
-                    return err(f.managed_by.span(), "managed_by", format!("no HMC named {h:?} in this topology"));
+                    return err(
+                        f.managed_by.span(),
+                        "managed_by",
+                        format!("no HMC named {h:?} in this topology"),
+                    );
                 }
             }
             if !FRAME_POWER_STATES.contains(&f.power.get_ref().as_str()) {
-                return err(f.power.span(), "power", format!("{:?} is not one of {}", f.power.get_ref(), FRAME_POWER_STATES.join(", ")));
+                return err(
+                    f.power.span(),
+                    "power",
+                    format!(
+                        "{:?} is not one of {}",
+                        f.power.get_ref(),
+                        FRAME_POWER_STATES.join(", ")
+                    ),
+                );
             }
             let lmb = *f.lmb_mb.get_ref();
             if ![16, 32, 64, 128, 256].contains(&lmb) {
-                return err(f.lmb_mb.span(), "lmb_mb", format!("logical memory block size {lmb} is not 16, 32, 64, 128 or 256"));
+                return err(
+                    f.lmb_mb.span(),
+                    "lmb_mb",
+                    format!("logical memory block size {lmb} is not 16, 32, 64, 128 or 256"),
+                );
             }
             claim(&f.address, f.name.get_ref())?;
             let mut names = BTreeSet::new();
             let mut ids = BTreeSet::new();
             let mut vios_ids = BTreeMap::new();
             for v in &f.vios {
-                claim(&v.address, &format!("{}-{}", f.name.get_ref(), v.name.get_ref()))?;
+                claim(
+                    &v.address,
+                    &format!("{}-{}", f.name.get_ref(), v.name.get_ref()),
+                )?;
                 for l in v.luns.get_ref() {
                     if !luns.contains(l) {
                         return err(v.luns.span(), "luns", format!("no LUN {l:?} on the SAN"));
@@ -370,7 +455,15 @@ impl Topology {
                 }
                 for m in &v.vscsi {
                     if !v.luns.get_ref().contains(m.lun.get_ref()) {
-                        return err(m.lun.span(), "lun", format!("LUN {} is not zoned to {}", m.lun.get_ref(), v.name.get_ref()));
+                        return err(
+                            m.lun.span(),
+                            "lun",
+                            format!(
+                                "LUN {} is not zoned to {}",
+                                m.lun.get_ref(),
+                                v.name.get_ref()
+                            ),
+                        );
                     }
                 }
                 vios_ids.insert(*v.id.get_ref(), v.name.get_ref().clone());
@@ -384,58 +477,161 @@ impl Topology {
             for (id, name, profiles, lpar) in parts {
                 check_name(name, "partition")?;
                 if !names.insert(name.get_ref().clone()) {
-                    return err(name.span(), "name", format!("duplicate partition name {} on frame {}", name.get_ref(), f.name.get_ref()));
+                    return err(
+                        name.span(),
+                        "name",
+                        format!(
+                            "duplicate partition name {} on frame {}",
+                            name.get_ref(),
+                            f.name.get_ref()
+                        ),
+                    );
                 }
                 if *id.get_ref() == 0 || *id.get_ref() > f.max_lpars {
-                    return err(id.span(), "id", format!("partition id {} is outside 1-{}", id.get_ref(), f.max_lpars));
+                    return err(
+                        id.span(),
+                        "id",
+                        format!("partition id {} is outside 1-{}", id.get_ref(), f.max_lpars),
+                    );
                 }
                 if !ids.insert(*id.get_ref()) {
-                    return err(id.span(), "id", format!("duplicate partition id {} on frame {}", id.get_ref(), f.name.get_ref()));
+                    return err(
+                        id.span(),
+                        "id",
+                        format!(
+                            "duplicate partition id {} on frame {}",
+                            id.get_ref(),
+                            f.name.get_ref()
+                        ),
+                    );
                 }
                 if let Some(l) = lpar {
-                    if ![LPAR_ENV_AIXLINUX, LPAR_ENV_VIOS].contains(&l.lpar_env.get_ref().as_str()) {
-                        return err(l.lpar_env.span(), "lpar_env", format!("{:?} is not aixlinux or vioserver", l.lpar_env.get_ref()));
+                    if ![LPAR_ENV_AIXLINUX, LPAR_ENV_VIOS].contains(&l.lpar_env.get_ref().as_str())
+                    {
+                        return err(
+                            l.lpar_env.span(),
+                            "lpar_env",
+                            format!("{:?} is not aixlinux or vioserver", l.lpar_env.get_ref()),
+                        );
                     }
                     if l.lpar_env.get_ref() == LPAR_ENV_VIOS {
-                        return err(l.lpar_env.span(), "lpar_env", "a VIOS is declared under [[frame.vios]], not [[frame.lpar]]".into());
+                        return err(
+                            l.lpar_env.span(),
+                            "lpar_env",
+                            "a VIOS is declared under [[frame.vios]], not [[frame.lpar]]".into(),
+                        );
                     }
                 }
                 if profiles.is_empty() {
-                    return err(name.span(), "profile", format!("partition {} has no profile", name.get_ref()));
+                    return err(
+                        name.span(),
+                        "profile",
+                        format!("partition {} has no profile", name.get_ref()),
+                    );
                 }
                 let mut prof_names = BTreeSet::new();
                 let mut largest = 0;
                 for table in profiles {
                     let p = build_profile(table)?;
                     if !prof_names.insert(p.name.clone()) {
-                        return err(name.span(), "profile", format!("duplicate profile name {}", p.name));
+                        return err(
+                            name.span(),
+                            "profile",
+                            format!("duplicate profile name {}", p.name),
+                        );
                     }
                     let span = table.keys().next().map(|k| k.span()).unwrap_or(name.span());
-                    for (field, mb) in [("min_mem", p.min_mem), ("desired_mem", p.desired_mem), ("max_mem", p.max_mem)] {
+                    for (field, mb) in [
+                        ("min_mem", p.min_mem),
+                        ("desired_mem", p.desired_mem),
+                        ("max_mem", p.max_mem),
+                    ] {
                         if mb % lmb != 0 {
-                            return err(span, field, format!("{mb} MB is not a multiple of the logical memory block size {lmb} MB"));
+                            return err(
+                                span,
+                                field,
+                                format!(
+                                    "{mb} MB is not a multiple of the logical memory block size {lmb} MB"
+                                ),
+                            );
                         }
                     }
                     if p.desired_mem > f.memory_mb {
-                        return err(span, "desired_mem", format!("partition {} wants {} MB but frame {} has {} MB", name.get_ref(), p.desired_mem, f.name.get_ref(), f.memory_mb));
+                        return err(
+                            span,
+                            "desired_mem",
+                            format!(
+                                "partition {} wants {} MB but frame {} has {} MB",
+                                name.get_ref(),
+                                p.desired_mem,
+                                f.name.get_ref(),
+                                f.memory_mb
+                            ),
+                        );
                     }
-                    let procs = if p.proc_mode == "shared" { p.desired_proc_units } else { f64::from(p.desired_procs) };
+                    let procs = if p.proc_mode == "shared" {
+                        p.desired_proc_units
+                    } else {
+                        f64::from(p.desired_procs)
+                    };
                     if procs > f.processors {
-                        return err(span, "desired_procs", format!("partition {} wants {} processors but frame {} has {}", name.get_ref(), procs, f.name.get_ref(), f.processors));
+                        return err(
+                            span,
+                            "desired_procs",
+                            format!(
+                                "partition {} wants {} processors but frame {} has {}",
+                                name.get_ref(),
+                                procs,
+                                f.name.get_ref(),
+                                f.processors
+                            ),
+                        );
                     }
                     if !f.compat_modes.get_ref().contains(&p.lpar_proc_compat_mode) {
-                        return err(span, "lpar_proc_compat_mode", format!("frame {} does not support processor mode {:?} (it supports {})", f.name.get_ref(), p.lpar_proc_compat_mode, f.compat_modes.get_ref().join(", ")));
+                        return err(
+                            span,
+                            "lpar_proc_compat_mode",
+                            format!(
+                                "frame {} does not support processor mode {:?} (it supports {})",
+                                f.name.get_ref(),
+                                p.lpar_proc_compat_mode,
+                                f.compat_modes.get_ref().join(", ")
+                            ),
+                        );
                     }
                     for (what, rid, rname) in p
                         .virtual_scsi_adapters
                         .iter()
                         .filter(|a| !a.server)
-                        .map(|a| ("virtual_scsi_adapters", &a.remote_lpar_id, &a.remote_lpar_name))
-                        .chain(p.virtual_fc_adapters.iter().filter(|a| !a.server).map(|a| ("virtual_fc_adapters", &a.remote_lpar_id, &a.remote_lpar_name)))
+                        .map(|a| {
+                            (
+                                "virtual_scsi_adapters",
+                                &a.remote_lpar_id,
+                                &a.remote_lpar_name,
+                            )
+                        })
+                        .chain(p.virtual_fc_adapters.iter().filter(|a| !a.server).map(|a| {
+                            (
+                                "virtual_fc_adapters",
+                                &a.remote_lpar_id,
+                                &a.remote_lpar_name,
+                            )
+                        }))
                     {
-                        let ok = rid.parse::<u32>().ok().and_then(|i| vios_ids.get(&i)).is_some_and(|n| rname.is_empty() || n == rname);
+                        let ok = rid
+                            .parse::<u32>()
+                            .ok()
+                            .and_then(|i| vios_ids.get(&i))
+                            .is_some_and(|n| rname.is_empty() || n == rname);
                         if !ok {
-                            return err(span, what, format!("client adapter names VIOS {rid}/{rname}, which is not a VIOS on frame {}", f.name.get_ref()));
+                            return err(
+                                span,
+                                what,
+                                format!(
+                                    "client adapter names VIOS {rid}/{rname}, which is not a VIOS on frame {}",
+                                    f.name.get_ref()
+                                ),
+                            );
                         }
                     }
                     if p.auto_start {
@@ -444,14 +640,29 @@ impl Topology {
                 }
                 if let Some(dp) = lpar.and_then(|l| l.default_profile.as_ref()) {
                     if !prof_names.contains(dp.get_ref()) {
-                        return err(dp.span(), "default_profile", format!("partition {} has no profile {}", name.get_ref(), dp.get_ref()));
+                        return err(
+                            dp.span(),
+                            "default_profile",
+                            format!(
+                                "partition {} has no profile {}",
+                                name.get_ref(),
+                                dp.get_ref()
+                            ),
+                        );
                     }
                 }
                 mem_total += largest;
             }
             let usable = f.memory_mb.saturating_sub(firmware_mem_mb(f.memory_mb));
             if mem_total > usable {
-                return err(f.name.span(), "memory_mb", format!("partitions that start with frame {} want {mem_total} MB but only {usable} MB is available", f.name.get_ref()));
+                return err(
+                    f.name.span(),
+                    "memory_mb",
+                    format!(
+                        "partitions that start with frame {} want {mem_total} MB but only {usable} MB is available",
+                        f.name.get_ref()
+                    ),
+                );
             }
         }
         Ok(())
@@ -553,18 +764,24 @@ pub fn parse_mtms(s: &str) -> Option<(String, String)> {
     let ok = |x: &str, n: std::ops::RangeInclusive<usize>| {
         n.contains(&x.len()) && x.chars().all(|c| c.is_ascii_alphanumeric())
     };
-    (ok(t, 4..=4) && ok(m, 3..=3) && ok(serial, 7..=8)).then(|| (tm.to_string(), serial.to_string()))
+    (ok(t, 4..=4) && ok(m, 3..=3) && ok(serial, 7..=8))
+        .then(|| (tm.to_string(), serial.to_string()))
 }
 
 fn check_name(name: &Spanned<String>, what: &str) -> Result<(), (Range<usize>, String, String)> {
     let n = name.get_ref();
     let ok = !n.is_empty()
         && n.len() <= 47
-        && n.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
     if ok {
         Ok(())
     } else {
-        Err((name.span(), "name".into(), format!("{what} name {n:?} must be 1-47 letters, digits, '-', '_' or '.'")))
+        Err((
+            name.span(),
+            "name".into(),
+            format!("{what} name {n:?} must be 1-47 letters, digits, '-', '_' or '.'"),
+        ))
     }
 }
 
@@ -575,12 +792,22 @@ fn attr_text(v: &toml::Value) -> String {
         toml::Value::String(s) => s.clone(),
         toml::Value::Integer(i) => i.to_string(),
         toml::Value::Float(f) => f.to_string(),
-        toml::Value::Boolean(b) => if *b { "1".into() } else { "0".into() },
+        toml::Value::Boolean(b) => {
+            if *b {
+                "1".into()
+            } else {
+                "0".into()
+            }
+        }
         toml::Value::Array(a) => a
             .iter()
             .map(|e| {
                 let s = attr_text(e);
-                if s.contains(',') { format!("\"{s}\"") } else { s }
+                if s.contains(',') {
+                    format!("\"{s}\"")
+                } else {
+                    s
+                }
             })
             .collect::<Vec<_>>()
             .join(","),
@@ -615,9 +842,22 @@ fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
-/// serde names the field in its message (`missing field `id``); pull it out.
-fn field_of(msg: &str) -> String {
-    msg.split('`').nth(1).unwrap_or("-").to_string()
+/// The field at fault: serde names it in some messages (`missing field
+/// `id``); for a bad value it is the key on the line the error points at.
+fn field_of(msg: &str, text: &str, at: usize) -> String {
+    if let Some(f) = msg.split('`').nth(1) {
+        return f.to_string();
+    }
+    let at = at.min(text.len());
+    let line_start = text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    match text[line_start..]
+        .lines()
+        .next()
+        .and_then(|l| l.split_once('='))
+    {
+        Some((k, _)) if !k.trim().is_empty() => k.trim().trim_matches('"').to_string(),
+        _ => "-".into(),
+    }
 }
 
 impl FrameDef {
@@ -660,8 +900,15 @@ impl FrameDef {
     /// The partitions as first created on this frame (VIOS first).
     pub fn partitions(&self) -> Vec<Partition> {
         let mut out = Vec::new();
-        let serial = parse_mtms(self.mtms.get_ref()).map(|m| m.1).unwrap_or_default();
-        let mk = |id: u32, name: &str, env: &str, os: &str, profiles: &[BTreeMap<Spanned<String>, Spanned<toml::Value>>], default: Option<&str>| {
+        let serial = parse_mtms(self.mtms.get_ref())
+            .map(|m| m.1)
+            .unwrap_or_default();
+        let mk = |id: u32,
+                  name: &str,
+                  env: &str,
+                  os: &str,
+                  profiles: &[BTreeMap<Spanned<String>, Spanned<toml::Value>>],
+                  default: Option<&str>| {
             let profiles: Vec<Profile> = profiles
                 .iter()
                 .filter_map(|t| build_profile(t).ok())
@@ -688,7 +935,14 @@ impl FrameDef {
             }
         };
         for v in &self.vios {
-            let mut p = mk(*v.id.get_ref(), v.name.get_ref(), LPAR_ENV_VIOS, &v.os_version, &v.profile, None);
+            let mut p = mk(
+                *v.id.get_ref(),
+                v.name.get_ref(),
+                LPAR_ENV_VIOS,
+                &v.os_version,
+                &v.profile,
+                None,
+            );
             p.msp = v.msp;
             p.rmc_ipaddr = v.address.get_ref().clone();
             out.push(p);
@@ -727,26 +981,51 @@ impl ViosDef {
                     size_mb: def.size_mb,
                     reserve_policy: "no_reserve".into(),
                     udid: if def.udid.is_empty() {
-                        format!("332136005076801{:0>16}04214503IBMfcp", id.trim_start_matches(|c: char| !c.is_ascii_digit()))
+                        format!(
+                            "332136005076801{:0>16}04214503IBMfcp",
+                            id.trim_start_matches(|c: char| !c.is_ascii_digit())
+                        )
                     } else {
                         def.udid.clone()
                     },
                 })
             })
             .collect();
-        let profile = self.profile.first().and_then(|t| build_profile(t).ok()).unwrap_or_default();
-        let mut scsi_servers: Vec<_> = profile.virtual_scsi_adapters.iter().filter(|a| a.server).collect();
+        let profile = self
+            .profile
+            .first()
+            .and_then(|t| build_profile(t).ok())
+            .unwrap_or_default();
+        let mut scsi_servers: Vec<_> = profile
+            .virtual_scsi_adapters
+            .iter()
+            .filter(|a| a.server)
+            .collect();
         scsi_servers.sort_by_key(|a| a.slot);
         let client_of = |remote: &str| -> u32 {
             remote.parse().unwrap_or_else(|_| {
-                frame.lpar.iter().find(|l| l.name.get_ref() == remote).map(|l| *l.id.get_ref()).unwrap_or(0)
+                frame
+                    .lpar
+                    .iter()
+                    .find(|l| l.name.get_ref() == remote)
+                    .map(|l| *l.id.get_ref())
+                    .unwrap_or(0)
             })
         };
         let mut vscsi = Vec::new();
         for m in &self.vscsi {
-            let Some(pos) = scsi_servers.iter().position(|a| a.slot == *m.server_slot.get_ref()) else { continue };
+            let Some(pos) = scsi_servers
+                .iter()
+                .position(|a| a.slot == *m.server_slot.get_ref())
+            else {
+                continue;
+            };
             let a = scsi_servers[pos];
-            let backing = luns.iter().find(|l| &l.id == m.lun.get_ref()).map(|l| l.hdisk.clone()).unwrap_or_default();
+            let backing = luns
+                .iter()
+                .find(|l| &l.id == m.lun.get_ref())
+                .map(|l| l.hdisk.clone())
+                .unwrap_or_default();
             vscsi.push(VscsiMapping {
                 vhost: format!("vhost{pos}"),
                 server_slot: a.slot,
@@ -756,13 +1035,19 @@ impl ViosDef {
                 lun_id: m.lun.get_ref().clone(),
             });
         }
-        let mut fc_servers: Vec<_> = profile.virtual_fc_adapters.iter().filter(|a| a.server).collect();
+        let mut fc_servers: Vec<_> = profile
+            .virtual_fc_adapters
+            .iter()
+            .filter(|a| a.server)
+            .collect();
         fc_servers.sort_by_key(|a| a.slot);
         let npiv = self
             .npiv
             .iter()
             .filter_map(|m| {
-                let pos = fc_servers.iter().position(|a| a.slot == *m.server_slot.get_ref())?;
+                let pos = fc_servers
+                    .iter()
+                    .position(|a| a.slot == *m.server_slot.get_ref())?;
                 Some(NpivMapping {
                     vfchost: format!("vfchost{pos}"),
                     server_slot: fc_servers[pos].slot,
@@ -783,7 +1068,12 @@ impl ViosDef {
                 ha_mode: s.ha_mode.clone(),
             })
             .collect();
-        ViosDevices { luns, vscsi, npiv, seas }
+        ViosDevices {
+            luns,
+            vscsi,
+            npiv,
+            seas,
+        }
     }
 }
 
@@ -796,7 +1086,11 @@ mod tests {
         let t = Topology::parse("default", DEFAULT_LAB).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(t.hmc.len(), 2);
         assert_eq!(t.frame.len(), 3);
-        let gens: BTreeSet<_> = t.frame.iter().map(|f| f.proc_generation.get_ref().clone()).collect();
+        let gens: BTreeSet<_> = t
+            .frame
+            .iter()
+            .map(|f| f.proc_generation.get_ref().clone())
+            .collect();
         assert_eq!(gens.len(), 2, "two processor generations");
         for f in &t.frame {
             assert_eq!(f.vios.len(), 2);
@@ -804,7 +1098,12 @@ mod tests {
             assert_eq!(f.partitions().len(), f.vios.len() + f.lpar.len());
             for v in &f.vios {
                 let d = v.devices(&t, f);
-                assert_eq!(d.vscsi.len(), v.vscsi.len(), "every mapping resolves on {}", v.name.get_ref());
+                assert_eq!(
+                    d.vscsi.len(),
+                    v.vscsi.len(),
+                    "every mapping resolves on {}",
+                    v.name.get_ref()
+                );
             }
         }
         let clients: usize = t.frame.iter().map(|f| f.lpar.len()).sum();
@@ -814,7 +1113,11 @@ mod tests {
     fn expect_err(text: &str, line: usize, field: &str) {
         let e = Topology::parse("t.toml", text).expect_err("should fail");
         assert_eq!((e.line, e.field.as_str()), (line, field), "{e}");
-        assert!(e.to_string().starts_with(&format!("t.toml:{line}: {field}:")), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with(&format!("t.toml:{line}: {field}:")),
+            "{e}"
+        );
     }
 
     const HEAD: &str = "[[hmc]]\nname = \"hmc1\"\naddress = \"127.0.0.2\"\n";
@@ -822,16 +1125,24 @@ mod tests {
 
     #[test]
     fn errors_name_file_line_and_field() {
-        expect_err(&format!("{HEAD}[[hmc]]\nname = \"hmc1\"\naddress = \"127.0.0.9\"\n"), 5, "name");
+        expect_err(
+            &format!("{HEAD}[[hmc]]\nname = \"hmc1\"\naddress = \"127.0.0.9\"\n"),
+            5,
+            "name",
+        );
         expect_err(&format!("{HEAD}[[frame]]\nname = \"f1\"\n"), 4, "mtms");
         let bad_mode = FRAME.replace("\"POWER8\"]", "\"POWER5\"]");
         expect_err(&format!("{HEAD}{bad_mode}"), 8, "compat_modes");
-        let big = format!("{HEAD}{FRAME}[[frame.lpar]]\nid = 2\nname = \"big\"\n[[frame.lpar.profile]]\nname = \"p\"\nmin_mem = 1024\ndesired_mem = 131072\nmax_mem = 131072\nmin_procs = 1\ndesired_procs = 1\nmax_procs = 1\nmin_proc_units = 0.1\ndesired_proc_units = 0.1\nmax_proc_units = 0.1\n");
+        let big = format!(
+            "{HEAD}{FRAME}[[frame.lpar]]\nid = 2\nname = \"big\"\n[[frame.lpar.profile]]\nname = \"p\"\nmin_mem = 1024\ndesired_mem = 131072\nmax_mem = 131072\nmin_procs = 1\ndesired_procs = 1\nmax_procs = 1\nmin_proc_units = 0.1\ndesired_proc_units = 0.1\nmax_proc_units = 0.1\n"
+        );
         let e = Topology::parse("t.toml", &big).unwrap_err();
         assert_eq!(e.field, "desired_mem", "{e}");
         let dup_addr = format!("{HEAD}{}", FRAME.replace("127.0.0.3", "127.0.0.2"));
         expect_err(&dup_addr, 13, "address");
-        let bad_value = format!("{HEAD}{FRAME}[[frame.lpar]]\nid = 2\nname = \"x\"\n[[frame.lpar.profile]]\nname = \"p\"\ndesired_mem = \"lots\"\n");
+        let bad_value = format!(
+            "{HEAD}{FRAME}[[frame.lpar]]\nid = 2\nname = \"x\"\n[[frame.lpar.profile]]\nname = \"p\"\ndesired_mem = \"lots\"\n"
+        );
         expect_err(&bad_value, 19, "desired_mem");
     }
 }

@@ -3,7 +3,7 @@
 //! it is acknowledged or published.
 
 use pvmlab_common::model::{
-    PartitionExt as _, Frame, Partition, Profile, Resources, frame_state, lpar_state,
+    Frame, Partition, PartitionExt as _, Profile, Resources, frame_state, lpar_state,
 };
 use pvmlab_common::proto::fsp::{Attached, FrameSnapshot, Shutdown, ViosCommand, vios_command};
 use pvmlab_common::store::{Store, StoreError};
@@ -21,7 +21,11 @@ pub enum FspError {
     #[error("the managed system is in state {state}, and the operation needs {needed}")]
     FrameState { state: String, needed: String },
     #[error("partition {name} is in state {state}, and the operation needs {needed}")]
-    LparState { name: String, state: String, needed: String },
+    LparState {
+        name: String,
+        state: String,
+        needed: String,
+    },
     #[error("partition {0} has no profile {1}")]
     NoProfile(String, String),
     #[error("insufficient memory: Obtained - {obtained} MB, Required - {required} MB")]
@@ -119,7 +123,10 @@ impl Hypervisor {
 
     /// Applies a change to a copy, persists it, and only then makes it the
     /// truth and publishes it: a failed write changes nothing.
-    fn change<R>(&self, f: impl FnOnce(&mut Persisted, &mut HashMap<u32, ViosLink>) -> Result<R, FspError>) -> Result<R, FspError> {
+    fn change<R>(
+        &self,
+        f: impl FnOnce(&mut Persisted, &mut HashMap<u32, ViosLink>) -> Result<R, FspError>,
+    ) -> Result<R, FspError> {
         let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
         let mut next = live.state.clone();
         let r = f(&mut next, &mut live.vios)?;
@@ -135,7 +142,10 @@ impl Hypervisor {
     /// not survive, so they start from their profiles again.
     pub fn boot(self: Arc<Self>) {
         let state = self.with(|s| s.state.frame.state.clone());
-        let on = !matches!(state.as_str(), frame_state::POWER_OFF | frame_state::POWER_OFF_IN_PROGRESS);
+        let on = !matches!(
+            state.as_str(),
+            frame_state::POWER_OFF | frame_state::POWER_OFF_IN_PROGRESS
+        );
         let standby = state == frame_state::STANDBY;
         let _ = self.change(|p, _| {
             p.frame.state = frame_state::POWER_OFF.into();
@@ -171,13 +181,21 @@ impl Hypervisor {
             if p.frame.state != frame_state::INITIALIZING {
                 return Ok(Vec::new()); // powered off meanwhile
             }
-            p.frame.state = if standby { frame_state::STANDBY } else { frame_state::OPERATING }.into();
+            p.frame.state = if standby {
+                frame_state::STANDBY
+            } else {
+                frame_state::OPERATING
+            }
+            .into();
             if standby {
                 return Ok(Vec::new());
             }
             Ok(p.lpars
                 .values()
-                .filter(|l| l.profile(&l.default_profile).is_some_and(|pr| pr.auto_start))
+                .filter(|l| {
+                    l.profile(&l.default_profile)
+                        .is_some_and(|pr| pr.auto_start)
+                })
                 // VIOS first: clients depend on them.
                 .map(|l| (!l.is_vios(), l.id, l.default_profile.clone()))
                 .collect::<Vec<_>>())
@@ -196,7 +214,10 @@ impl Hypervisor {
     /// Powers the frame off: every partition stops and its memory is gone.
     pub async fn power_off(self: &Arc<Self>, immediate: bool) -> Result<(), FspError> {
         self.change(|p, links| {
-            if matches!(p.frame.state.as_str(), frame_state::POWER_OFF | frame_state::POWER_OFF_IN_PROGRESS) {
+            if matches!(
+                p.frame.state.as_str(),
+                frame_state::POWER_OFF | frame_state::POWER_OFF_IN_PROGRESS
+            ) {
                 return Err(FspError::FrameState {
                     state: p.frame.state.clone(),
                     needed: "a powered-on state".into(),
@@ -215,7 +236,12 @@ impl Hypervisor {
             }
             Ok(())
         })?;
-        tokio::time::sleep(if immediate { Duration::from_millis(100) } else { IPL_TIME }).await;
+        tokio::time::sleep(if immediate {
+            Duration::from_millis(100)
+        } else {
+            IPL_TIME
+        })
+        .await;
         self.change(|p, _| {
             for l in p.lpars.values_mut() {
                 stop_partition(l);
@@ -238,7 +264,10 @@ impl Hypervisor {
                 });
             }
             let avail = available(p, Some(id));
-            let lpar = p.lpars.get_mut(&id).ok_or_else(|| FspError::NoPartition(id.to_string()))?;
+            let lpar = p
+                .lpars
+                .get_mut(&id)
+                .ok_or_else(|| FspError::NoPartition(id.to_string()))?;
             if lpar.state != lpar_state::NOT_ACTIVATED {
                 return Err(FspError::LparState {
                     name: lpar.name.clone(),
@@ -264,7 +293,11 @@ impl Hypervisor {
             tokio::spawn(async move {
                 tokio::time::sleep(BOOT_TIME).await;
                 let _ = me.change(|p, _| {
-                    if let Some(l) = p.lpars.get_mut(&id).filter(|l| l.state == lpar_state::STARTING) {
+                    if let Some(l) = p
+                        .lpars
+                        .get_mut(&id)
+                        .filter(|l| l.state == lpar_state::STARTING)
+                    {
                         l.state = lpar_state::RUNNING.into();
                         l.rmc_state = "active".into();
                         l.ref_code = String::new();
@@ -294,7 +327,10 @@ impl Hypervisor {
         };
         let name = self.change(|p, links| {
             let frame = p.frame.name.clone();
-            let lpar = p.lpars.get_mut(&id).ok_or_else(|| FspError::NoPartition(id.to_string()))?;
+            let lpar = p
+                .lpars
+                .get_mut(&id)
+                .ok_or_else(|| FspError::NoPartition(id.to_string()))?;
             if !lpar.is_vios() || vios_node_name(&frame, &lpar.name) != peer {
                 return Err(FspError::NotPermitted(format!(
                     "{peer} is not the operating system of partition {id} on {frame}"
@@ -315,11 +351,19 @@ impl Hypervisor {
             lpar.os_version = os_version.to_string();
             lpar.rmc_ipaddr = rmc_ipaddr.to_string();
             lpar.ref_code = String::new();
-            links.insert(id, ViosLink { generation, tx: tx.clone() });
+            links.insert(
+                id,
+                ViosLink {
+                    generation,
+                    tx: tx.clone(),
+                },
+            );
             Ok(lpar.name.clone())
         })?;
         let _ = tx.try_send(Ok(ViosCommand {
-            kind: Some(vios_command::Kind::Attached(Attached { partition_name: name.clone() })),
+            kind: Some(vios_command::Kind::Attached(Attached {
+                partition_name: name.clone(),
+            })),
         }));
         let me = self.clone();
         tokio::spawn(async move {
@@ -336,7 +380,11 @@ impl Hypervisor {
         let _ = self.change(|p, links| {
             if links.get(&id).is_some_and(|l| l.generation == generation) {
                 links.remove(&id);
-                if let Some(l) = p.lpars.get_mut(&id).filter(|l| l.state == lpar_state::RUNNING) {
+                if let Some(l) = p
+                    .lpars
+                    .get_mut(&id)
+                    .filter(|l| l.state == lpar_state::RUNNING)
+                {
                     tracing::warn!(lpar = %l.name, "VIOS operating system lost");
                     l.state = lpar_state::ERROR.into();
                     l.rmc_state = "inactive".into();
@@ -377,15 +425,29 @@ pub struct Available {
 }
 
 fn available(p: &Persisted, except: Option<u32>) -> Available {
-    let mut mem = p.frame.memory_mb.saturating_sub(u64::from(p.frame.firmware_mem_mb));
+    let mut mem = p
+        .frame
+        .memory_mb
+        .saturating_sub(u64::from(p.frame.firmware_mem_mb));
     let mut units = p.frame.processors;
-    for l in p.lpars.values().filter(|l| Some(l.id) != except && l.holds_resources()) {
+    for l in p
+        .lpars
+        .values()
+        .filter(|l| Some(l.id) != except && l.holds_resources())
+    {
         if let Some(c) = &l.curr {
             mem = mem.saturating_sub(c.mem_mb);
-            units -= if c.proc_mode == "ded" { f64::from(c.procs) } else { c.proc_units };
+            units -= if c.proc_mode == "ded" {
+                f64::from(c.procs)
+            } else {
+                c.proc_units
+            };
         }
     }
-    Available { mem_mb: mem, proc_units: units.max(0.0) }
+    Available {
+        mem_mb: mem,
+        proc_units: units.max(0.0),
+    }
 }
 
 /// Takes what the profile desires if the frame has it, else as much as is
@@ -394,7 +456,10 @@ fn allocate(prof: &Profile, avail: Available, lmb: u64) -> Result<Resources, Fsp
     let free_mem = avail.mem_mb / lmb.max(1) * lmb.max(1);
     let mem = prof.desired_mem.min(free_mem);
     if mem < prof.min_mem {
-        return Err(FspError::Memory { obtained: free_mem, required: prof.min_mem });
+        return Err(FspError::Memory {
+            obtained: free_mem,
+            required: prof.min_mem,
+        });
     }
     let eps = 1e-9;
     let (units, procs) = if prof.proc_mode == "ded" {
@@ -408,7 +473,9 @@ fn allocate(prof: &Profile, avail: Available, lmb: u64) -> Result<Resources, Fsp
         }
         (f64::from(n), n)
     } else {
-        let u = prof.desired_proc_units.min((avail.proc_units * 100.0 + eps).floor() / 100.0);
+        let u = prof
+            .desired_proc_units
+            .min((avail.proc_units * 100.0 + eps).floor() / 100.0);
         if u + eps < prof.min_proc_units {
             return Err(FspError::Processors {
                 available: pvmlab_common::attrs::fmt_units(avail.proc_units),
@@ -446,13 +513,50 @@ mod tests {
 
     #[test]
     fn allocation_takes_desired_or_what_is_free_down_to_min() {
-        let a = allocate(&prof(1024, 4096), Available { mem_mb: 8192, proc_units: 4.0 }, 256).unwrap();
+        let a = allocate(
+            &prof(1024, 4096),
+            Available {
+                mem_mb: 8192,
+                proc_units: 4.0,
+            },
+            256,
+        )
+        .unwrap();
         assert_eq!((a.mem_mb, a.proc_units), (4096, 0.5));
-        let a = allocate(&prof(1024, 4096), Available { mem_mb: 2000, proc_units: 4.0 }, 256).unwrap();
+        let a = allocate(
+            &prof(1024, 4096),
+            Available {
+                mem_mb: 2000,
+                proc_units: 4.0,
+            },
+            256,
+        )
+        .unwrap();
         assert_eq!(a.mem_mb, 1792, "rounded down to the LMB");
-        let e = allocate(&prof(2048, 4096), Available { mem_mb: 1000, proc_units: 4.0 }, 256).unwrap_err();
-        assert_eq!(e.to_string(), "insufficient memory: Obtained - 768 MB, Required - 2048 MB");
-        assert!(allocate(&prof(256, 512), Available { mem_mb: 8192, proc_units: 0.05 }, 256).is_err());
+        let e = allocate(
+            &prof(2048, 4096),
+            Available {
+                mem_mb: 1000,
+                proc_units: 4.0,
+            },
+            256,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "insufficient memory: Obtained - 768 MB, Required - 2048 MB"
+        );
+        assert!(
+            allocate(
+                &prof(256, 512),
+                Available {
+                    mem_mb: 8192,
+                    proc_units: 0.05
+                },
+                256
+            )
+            .is_err()
+        );
     }
 
     #[test]

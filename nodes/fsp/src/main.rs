@@ -6,7 +6,7 @@ mod frame;
 mod service;
 
 use pvmlab_common::model::Role;
-use pvmlab_common::node::{self, NodeCtx, BoxError};
+use pvmlab_common::node::{self, BoxError, NodeCtx};
 use pvmlab_common::telemetry::TraceLayer;
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -20,7 +20,11 @@ pub struct FspService {
 
 impl FspService {
     pub fn new(hyp: Arc<Hypervisor>, password: String) -> Self {
-        FspService { hyp, password, sessions: Mutex::new(HashMap::new()) }
+        FspService {
+            hyp,
+            password,
+            sessions: Mutex::new(HashMap::new()),
+        }
     }
 
     pub fn into_server(self) -> FspServer<Self> {
@@ -33,7 +37,11 @@ impl FspService {
             .unwrap_or_else(|e| e.into_inner())
             .get(token)
             .cloned()
-            .ok_or_else(|| Status::unauthenticated("no such session: log on with the HMC access password first"))
+            .ok_or_else(|| {
+                Status::unauthenticated(
+                    "no such session: log on with the HMC access password first",
+                )
+            })
     }
 }
 
@@ -55,7 +63,9 @@ impl Fsp for FspService {
         let r = req.into_inner();
         if r.password != self.password {
             tracing::warn!(hmc = %r.hmc_name, "HMC access password refused");
-            return Err(Status::unauthenticated("the HMC access password is not correct"));
+            return Err(Status::unauthenticated(
+                "the HMC access password is not correct",
+            ));
         }
         let token = format!(
             "{}-{}",
@@ -75,14 +85,20 @@ impl Fsp for FspService {
 
     type WatchStream = Stream_<FrameSnapshot>;
 
-    async fn watch(&self, req: Request<WatchRequest>) -> Result<Response<Self::WatchStream>, Status> {
+    async fn watch(
+        &self,
+        req: Request<WatchRequest>,
+    ) -> Result<Response<Self::WatchStream>, Status> {
         authorize(&req, "Watch", &[Role::Hmc])?;
         self.session(&req.get_ref().session)?;
         let stream = WatchStream::new(self.hyp.subscribe()).map(|s| Ok((*s).clone()));
         Ok(Response::new(Box::pin(stream)))
     }
 
-    async fn power_frame(&self, req: Request<PowerFrameRequest>) -> Result<Response<FrameSnapshot>, Status> {
+    async fn power_frame(
+        &self,
+        req: Request<PowerFrameRequest>,
+    ) -> Result<Response<FrameSnapshot>, Status> {
         authorize(&req, "PowerFrame", &[Role::Hmc])?;
         self.session(&req.get_ref().session)?;
         let r = req.into_inner();
@@ -90,15 +106,24 @@ impl Fsp for FspService {
             "on" => self.hyp.power_on(false).await,
             "onstandby" => self.hyp.power_on(true).await,
             "off" => self.hyp.power_off(r.immediate).await,
-            other => return Err(Status::invalid_argument(format!("unknown power operation {other}"))),
+            other => {
+                return Err(Status::invalid_argument(format!(
+                    "unknown power operation {other}"
+                )));
+            }
         }
         .map_err(status)?;
-        Ok(Response::new((*self.hyp.subscribe().borrow()).as_ref().clone()))
+        Ok(Response::new(
+            (*self.hyp.subscribe().borrow()).as_ref().clone(),
+        ))
     }
 
     type AttachViosStream = Stream_<ViosCommand>;
 
-    async fn attach_vios(&self, req: Request<AttachViosRequest>) -> Result<Response<Self::AttachViosStream>, Status> {
+    async fn attach_vios(
+        &self,
+        req: Request<AttachViosRequest>,
+    ) -> Result<Response<Self::AttachViosStream>, Status> {
         let peer = authorize(&req, "AttachVios", &[Role::Vios])?;
         let r = req.into_inner();
         let rx = self

@@ -15,7 +15,11 @@ pub struct HmcApi {
 
 impl HmcApi {
     pub fn new(name: String, version: String, view: View) -> Self {
-        HmcApi { name, version, view }
+        HmcApi {
+            name,
+            version,
+            view,
+        }
     }
 
     pub fn into_server(self) -> HmcServer<Self> {

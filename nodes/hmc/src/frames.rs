@@ -34,11 +34,14 @@ impl View {
     pub fn add(&self, name: &str) {
         let mut f = self.frames.lock().unwrap_or_else(|e| e.into_inner());
         let n = f.len();
-        f.insert(n, FrameView {
-            name: name.to_string(),
-            state: frame_state::NO_CONNECTION.into(),
-            ..Default::default()
-        });
+        f.insert(
+            n,
+            FrameView {
+                name: name.to_string(),
+                state: frame_state::NO_CONNECTION.into(),
+                ..Default::default()
+            },
+        );
     }
 
     fn update(&self, name: &str, f: impl FnOnce(&mut FrameView)) {
@@ -52,7 +55,12 @@ impl View {
     }
 
     pub fn frames(&self) -> Vec<FrameView> {
-        self.frames.lock().unwrap_or_else(|e| e.into_inner()).values().cloned().collect()
+        self.frames
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
     }
 
     fn set_disconnected(&self, name: &str, state: &str) {
@@ -67,7 +75,11 @@ impl View {
     fn apply(&self, name: &str, snap: FrameSnapshot) {
         self.update(name, |v| {
             v.connected = true;
-            v.state = snap.frame.as_ref().map(|f| f.state.clone()).unwrap_or_default();
+            v.state = snap
+                .frame
+                .as_ref()
+                .map(|f| f.state.clone())
+                .unwrap_or_default();
             v.frame = snap.frame;
             v.partitions = snap.partitions;
         });
@@ -81,7 +93,10 @@ pub async fn manage(view: View, hmc: String, frame: String, password: String, ch
     loop {
         let span = tracing::info_span!("hmc.connect_frame", %frame);
         let logon = fsp
-            .logon(LogonRequest { hmc_name: hmc.clone(), password: password.clone() })
+            .logon(LogonRequest {
+                hmc_name: hmc.clone(),
+                password: password.clone(),
+            })
             .instrument(span.clone())
             .await;
         let session = match logon {
@@ -129,7 +144,12 @@ pub async fn manage(view: View, hmc: String, frame: String, password: String, ch
 pub async fn report_health(view: View, health: Health) {
     let mut rx = view.changed.subscribe();
     loop {
-        let waiting: Vec<String> = view.frames().into_iter().filter(|f| !f.connected).map(|f| format!("{} ({})", f.name, f.state)).collect();
+        let waiting: Vec<String> = view
+            .frames()
+            .into_iter()
+            .filter(|f| !f.connected)
+            .map(|f| format!("{} ({})", f.name, f.state))
+            .collect();
         if waiting.is_empty() {
             health.set(true, "");
         } else {

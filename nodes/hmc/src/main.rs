@@ -21,11 +21,22 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         .ok_or_else(|| format!("no HMC {} in the topology", ctx.me.name))?
         .clone();
     let view = frames::View::default();
-    for f in ctx.topo.frame.iter().filter(|f| f.managed_by.get_ref().contains(&ctx.me.name)) {
+    for f in ctx
+        .topo
+        .frame
+        .iter()
+        .filter(|f| f.managed_by.get_ref().contains(&ctx.me.name))
+    {
         view.add(f.name.get_ref());
         let addr = format!("{}:{}", f.address.get_ref(), ctx.topo.lab.grpc_port);
         let chan = ctx.id.channel(f.name.get_ref(), &addr)?;
-        tokio::spawn(frames::manage(view.clone(), ctx.me.name.clone(), f.name.get_ref().clone(), f.password.clone(), chan));
+        tokio::spawn(frames::manage(
+            view.clone(),
+            ctx.me.name.clone(),
+            f.name.get_ref().clone(),
+            f.password.clone(),
+            chan,
+        ));
     }
     let endpoint = ctx.me.endpoint();
     let incoming = pvmlab_common::net::tls_incoming(&endpoint, ctx.id.server_config()?).await?;

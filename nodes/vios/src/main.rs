@@ -26,7 +26,10 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         .find_map(|f| {
             f.vios
                 .iter()
-                .find(|v| pvmlab_common::topology::vios_node_name(f.name.get_ref(), v.name.get_ref()) == ctx.me.name)
+                .find(|v| {
+                    pvmlab_common::topology::vios_node_name(f.name.get_ref(), v.name.get_ref())
+                        == ctx.me.name
+                })
                 .map(|v| (f.clone(), v.clone()))
         })
         .ok_or_else(|| format!("no VIOS {} in the topology", ctx.me.name))?;
@@ -37,7 +40,12 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
     ctx.health.set(true, "");
     let fsp_addr = format!("{}:{}", frame.address.get_ref(), ctx.topo.lab.grpc_port);
     let fsp = FspClient::new(ctx.id.channel(frame.name.get_ref(), &fsp_addr)?);
-    tokio::spawn(attach_loop(fsp, *vios.id.get_ref(), vios.os_version.clone(), vios.address.get_ref().clone()));
+    tokio::spawn(attach_loop(
+        fsp,
+        *vios.id.get_ref(),
+        vios.os_version.clone(),
+        vios.address.get_ref().clone(),
+    ));
     tonic::transport::Server::builder()
         .layer(TraceLayer)
         .add_service(ctx.control_service())
@@ -49,10 +57,19 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
 
 /// Keeps the VIOS attached to its partition: whenever the hypervisor
 /// activates the partition (frame power-on, chsysstate) the OS boots into it.
-async fn attach_loop(mut fsp: FspClient<pvmlab_common::net::Chan>, lpar_id: u32, os: String, ip: String) {
+async fn attach_loop(
+    mut fsp: FspClient<pvmlab_common::net::Chan>,
+    lpar_id: u32,
+    os: String,
+    ip: String,
+) {
     let mut last_error = String::new();
     loop {
-        let req = AttachViosRequest { lpar_id, os_version: os.clone(), rmc_ipaddr: ip.clone() };
+        let req = AttachViosRequest {
+            lpar_id,
+            os_version: os.clone(),
+            rmc_ipaddr: ip.clone(),
+        };
         let span = tracing::info_span!("vios.attach", lpar_id);
         match fsp.attach_vios(req).instrument(span).await {
             Ok(resp) => {
@@ -65,7 +82,10 @@ async fn attach_loop(mut fsp: FspClient<pvmlab_common::net::Chan>, lpar_id: u32,
                                 tracing::info!(partition = %a.partition_name, "attached to the hypervisor; partition Running")
                             }
                             Some(vios_command::Kind::Shutdown(s)) => {
-                                tracing::info!(immediate = s.immediate, "the hypervisor shuts this partition down");
+                                tracing::info!(
+                                    immediate = s.immediate,
+                                    "the hypervisor shuts this partition down"
+                                );
                                 break;
                             }
                             None => {}

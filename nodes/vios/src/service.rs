@@ -21,7 +21,10 @@ pub struct ViosService {
 
 impl ViosService {
     /// Opens the VIOS database; on first start the devices come from the topology.
-    pub fn open(dir: &Path, initial: impl FnOnce() -> ViosDevices) -> Result<ViosService, StoreError> {
+    pub fn open(
+        dir: &Path,
+        initial: impl FnOnce() -> ViosDevices,
+    ) -> Result<ViosService, StoreError> {
         let store = Store::open(&dir.join("vios.redb"))?;
         let devices = match store.get::<ViosDevices>(TABLE, KEY)? {
             Some(d) => d,
@@ -31,7 +34,10 @@ impl ViosService {
                 d
             }
         };
-        Ok(ViosService { devices: Mutex::new(devices), store })
+        Ok(ViosService {
+            devices: Mutex::new(devices),
+            store,
+        })
     }
 
     pub fn into_server(self) -> ViosServer<Self> {
@@ -43,7 +49,11 @@ impl ViosService {
 impl Vios for ViosService {
     async fn devices(&self, req: Request<DevicesRequest>) -> Result<Response<ViosDevices>, Status> {
         authorize(&req, "Devices", &[Role::Hmc])?;
-        let d = self.devices.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let d = self
+            .devices
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         Ok(Response::new(d))
     }
 }

@@ -11,12 +11,18 @@ fn refuses_to_start_outside_a_lab_and_names_the_file() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("topology.toml") && err.contains("cannot read"), "{err}");
+    assert!(
+        err.contains("topology.toml") && err.contains("cannot read"),
+        "{err}"
+    );
 }
 
 #[test]
 fn help_lists_the_options() {
-    let out = Command::new(env!("CARGO_BIN_EXE_pvm-vios")).arg("--help").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pvm-vios"))
+        .arg("--help")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("--lab") && text.contains("--name"), "{text}");
