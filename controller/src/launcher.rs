@@ -217,10 +217,12 @@ async fn wait_ready(
             for h in nodes.iter().filter(|n| n.role == Role::Hmc) {
                 let v = clients.view(h).await?;
                 for f in &v.frames {
+                    // A refused password is an answer too: waiting will not change it.
+                    let settled = f.connected || f.state == frame_state::FAILED_AUTHENTICATION;
                     if matches!(
                         f.state.as_str(),
                         frame_state::INITIALIZING | frame_state::POWER_OFF_IN_PROGRESS
-                    ) || !f.connected
+                    ) || !settled
                     {
                         waiting.push(format!("{} sees {} {}", h.name, f.name, f.state));
                     }

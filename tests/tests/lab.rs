@@ -114,3 +114,33 @@ fn unsafe_kill(pid: i32) -> i32 {
         .map(|s| s.code().unwrap_or(1))
         .unwrap_or(1)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_hmc_access_password_shows_failed_authentication() {
+    let topo = pvmlab_common::topology::DEFAULT_LAB
+        .replace("\"127.42.0.", "\"127.43.8.")
+        .replacen(
+            "version = \"V10R3M1050\"\n",
+            "version = \"V10R3M1050\"\nframe_passwords = { sys3 = \"not-the-password\" }\n",
+            2,
+        )
+        .replacen("frame_passwords = { sys3 = \"not-the-password\" }\n", "", 1);
+    let lab = Lab::with_topology(&topo);
+    lab.up();
+    let seen = |v: &pvmlab_common::proto::hmc::ViewReply| {
+        v.frames
+            .iter()
+            .find(|f| f.name == "sys3")
+            .map(|f| f.state.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        seen(&lab.view("hmc1").await.unwrap()),
+        frame_state::OPERATING
+    );
+    assert_eq!(
+        seen(&lab.view("hmc2").await.unwrap()),
+        frame_state::FAILED_AUTHENTICATION
+    );
+    assert!(lab.log("sys3").contains("HMC access password refused"));
+}

@@ -3,7 +3,9 @@
 //! operation one trace across processes. A small OTLP receiver checks it.
 
 use axum::{Router, body::Bytes, extract::State, routing::post};
-use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use prost::Message;
 use pvmlab_tests::Lab;
@@ -31,7 +33,9 @@ async fn receive(State(seen): State<Seen>, body: Bytes) -> Vec<u8> {
                 .unwrap_or_default();
             for ss in rs.scope_spans {
                 for span in ss.spans {
-                    seen.entry(span.trace_id).or_default().insert((service.clone(), span.name));
+                    seen.entry(span.trace_id)
+                        .or_default()
+                        .insert((service.clone(), span.name));
                 }
             }
         }
@@ -44,11 +48,16 @@ async fn one_operation_is_one_trace_across_processes() {
     let seen: Seen = Arc::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let app = Router::new().route("/v1/traces", post(receive)).with_state(seen.clone());
+    let app = Router::new()
+        .route("/v1/traces", post(receive))
+        .with_state(seen.clone());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
     let lab = Lab::new("127.43.7")
-        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &format!("http://127.0.0.1:{port}"))
+        .env(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            &format!("http://127.0.0.1:{port}"),
+        )
         .env("OTEL_BSP_SCHEDULE_DELAY", "100");
     lab.up();
     // `pvmlab status` asks every node for its health and every HMC for its view.
@@ -62,21 +71,31 @@ async fn one_operation_is_one_trace_across_processes() {
                 .find(|spans| {
                     let services: BTreeSet<&str> = spans.iter().map(|(s, _)| s.as_str()).collect();
                     spans.iter().any(|(_, n)| n == "pvmlab.status")
-                        && ["pvmlab", "hmc1", "hmc2", "sys1"].iter().all(|s| services.contains(s))
+                        && ["pvmlab", "hmc1", "hmc2", "sys1"]
+                            .iter()
+                            .all(|s| services.contains(s))
                 })
                 .cloned()
         };
         if let Some(spans) = found {
             let services: BTreeSet<_> = spans.iter().map(|(s, _)| s.clone()).collect();
-            println!("the status trace spans {} processes: {services:?}", services.len());
+            println!(
+                "the status trace spans {} processes: {services:?}",
+                services.len()
+            );
             break;
         }
-        assert!(Instant::now() < deadline, "no trace spanning processes; seen: {:?}", seen.lock().unwrap());
+        assert!(
+            Instant::now() < deadline,
+            "no trace spanning processes; seen: {:?}",
+            seen.lock().unwrap()
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // The HMC's connection to a frame is one trace across the HMC and the FSP too.
     let seen = seen.lock().unwrap();
     assert!(seen.values().any(|spans| {
-        spans.contains(&("hmc1".into(), "hmc.connect_frame".into())) && spans.iter().any(|(s, _)| s.starts_with("sys"))
+        spans.contains(&("hmc1".into(), "hmc.connect_frame".into()))
+            && spans.iter().any(|(s, _)| s.starts_with("sys"))
     }));
 }

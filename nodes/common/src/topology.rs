@@ -77,6 +77,10 @@ pub struct HmcDef {
     pub address: Spanned<String>,
     #[serde(default = "default_hmc_version")]
     pub version: String,
+    /// The HMC access password this HMC was given for a frame, where it is
+    /// not the frame's own (a wrong one shows as Failed Authentication).
+    #[serde(default)]
+    pub frame_passwords: BTreeMap<String, String>,
 }
 
 fn default_hmc_version() -> String {

@@ -569,3 +569,49 @@ mod tests {
         assert_eq!(effective_mode("POWER7", &f), "POWER7");
     }
 }
+
+#[cfg(test)]
+mod persistence {
+    use super::*;
+
+    fn open(dir: &Path) -> Arc<Hypervisor> {
+        let topo = Topology::default_lab();
+        let def = topo.frame("sys2").unwrap().clone();
+        Arc::new(Hypervisor::open(dir, &topo, &def).unwrap())
+    }
+
+    fn state(h: &Hypervisor) -> String {
+        h.subscribe().borrow().frame.as_ref().unwrap().state.clone()
+    }
+
+    #[tokio::test]
+    async fn what_the_fsp_acknowledged_is_there_after_it_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = open(dir.path());
+        h.clone().boot();
+        tokio::time::sleep(IPL_TIME * 3).await;
+        assert_eq!(state(&h), frame_state::OPERATING);
+        let running = h
+            .subscribe()
+            .borrow()
+            .partitions
+            .iter()
+            .filter(|p| p.state == lpar_state::RUNNING)
+            .count();
+        assert_eq!(
+            running, 3,
+            "the three auto-start clients run (the VIOS wait for their OS)"
+        );
+        h.power_off(true).await.unwrap();
+        drop(h);
+        // Reopened from the database, not rebuilt from the topology: the
+        // frame stays off, as it was left.
+        let h = open(dir.path());
+        h.clone().boot();
+        tokio::time::sleep(IPL_TIME * 2).await;
+        assert_eq!(state(&h), frame_state::POWER_OFF);
+        assert_eq!(h.subscribe().borrow().partitions.len(), 5);
+        h.power_on(false).await.unwrap();
+        assert_eq!(state(&h), frame_state::OPERATING);
+    }
+}

@@ -140,14 +140,15 @@ pub async fn manage(view: View, hmc: String, frame: String, password: String, ch
     }
 }
 
-/// The HMC is ready once it is connected to every frame it manages.
+/// The HMC is ready once every frame it manages has given an answer: it is
+/// connected, or it refused the password (which waiting will not change).
 pub async fn report_health(view: View, health: Health) {
     let mut rx = view.changed.subscribe();
     loop {
         let waiting: Vec<String> = view
             .frames()
             .into_iter()
-            .filter(|f| !f.connected)
+            .filter(|f| !f.connected && f.state != frame_state::FAILED_AUTHENTICATION)
             .map(|f| format!("{} ({})", f.name, f.state))
             .collect();
         if waiting.is_empty() {

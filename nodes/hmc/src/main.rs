@@ -4,6 +4,7 @@
 
 mod api;
 mod frames;
+mod ssh;
 
 use pvmlab_common::model::Role;
 use pvmlab_common::node::{self, BoxError, NodeCtx};
@@ -30,11 +31,15 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         view.add(f.name.get_ref());
         let addr = format!("{}:{}", f.address.get_ref(), ctx.topo.lab.grpc_port);
         let chan = ctx.id.channel(f.name.get_ref(), &addr)?;
+        let password = hmc
+            .frame_passwords
+            .get(f.name.get_ref())
+            .unwrap_or(&f.password);
         tokio::spawn(frames::manage(
             view.clone(),
             ctx.me.name.clone(),
             f.name.get_ref().clone(),
-            f.password.clone(),
+            password.clone(),
             chan,
         ));
     }

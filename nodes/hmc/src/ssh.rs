@@ -1,0 +1,1 @@
+//! The HMC's SSH server (being written).
