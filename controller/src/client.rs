@@ -5,7 +5,7 @@ use pvmlab_common::net::{Chan, Identity};
 use pvmlab_common::proto::chaos::node_control_client::NodeControlClient;
 use pvmlab_common::proto::chaos::{HealthReply, HealthRequest};
 use pvmlab_common::proto::hmc::hmc_client::HmcClient;
-use pvmlab_common::proto::hmc::{ViewReply, ViewRequest};
+use pvmlab_common::proto::hmc::{RunReply, RunRequest, ViewReply, ViewRequest};
 use pvmlab_common::topology::NodeDef;
 use std::time::Duration;
 
@@ -34,5 +34,14 @@ impl Clients {
         let mut c = HmcClient::new(self.chan(hmc)?);
         let r = tokio::time::timeout(Duration::from_secs(2), c.view(ViewRequest {})).await??;
         Ok(r.into_inner())
+    }
+
+    pub async fn run(&self, hmc: &NodeDef, user: &str, line: &str) -> anyhow::Result<RunReply> {
+        let mut c = HmcClient::new(self.chan(hmc)?);
+        let req = RunRequest {
+            user: user.into(),
+            line: line.into(),
+        };
+        Ok(c.run(req).await?.into_inner())
     }
 }

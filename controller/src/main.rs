@@ -58,6 +58,19 @@ enum Cmd {
     Status,
     /// Stop every node of the lab. Its state stays in the lab directory.
     Down,
+    /// Run an HMC command line on an HMC, as over SSH:
+    /// `pvmlab hmc hmc1 -- lssyscfg -r sys -F name,state`
+    Hmc {
+        /// The HMC's name in the topology.
+        name: String,
+        /// The HMC user to run as.
+        #[arg(long, short = 'u', default_value = "hscroot")]
+        user: String,
+        /// The command line: one argument is taken as it is; several are
+        /// quoted as needed and joined.
+        #[arg(last = true, required = true)]
+        line: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -95,6 +108,10 @@ fn main() -> ExitCode {
             r
         }
         Cmd::Down => launcher::down(&lab),
+        Cmd::Hmc { name, user, line } => match status::hmc_command(&lab, &name, &user, &line) {
+            Ok(code) => return ExitCode::from(u8::try_from(code).unwrap_or(1)),
+            Err(e) => Err(e),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

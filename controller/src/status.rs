@@ -70,3 +70,40 @@ async fn print_all(lab: &LabDir, topo: &Topology) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// `pvmlab hmc <name> -- <line>`: prints the output and returns the exit status.
+pub fn hmc_command(lab: &LabDir, name: &str, user: &str, words: &[String]) -> anyhow::Result<u32> {
+    let topo = Topology::load(&lab.topology())
+        .map_err(|e| anyhow::anyhow!("no lab in {}: {e}", lab.root().display()))?;
+    let node = topo
+        .node(name)
+        .filter(|n| n.role == Role::Hmc)
+        .ok_or_else(|| anyhow::anyhow!("no HMC named {name} in this lab"))?;
+    let line = if words.len() == 1 {
+        words[0].clone()
+    } else {
+        words
+            .iter()
+            .map(|w| shell_quote(w))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let reply = rt.block_on(async { Clients::new(lab)?.run(&node, user, &line).await })?;
+    print!("{}", reply.output);
+    Ok(reply.exit_status)
+}
+
+/// Quotes a word for the HMC shell only when it needs it.
+fn shell_quote(w: &str) -> String {
+    if !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_=,.:/*@%+".contains(c))
+    {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    }
+}

@@ -309,6 +309,73 @@ impl Hypervisor {
         Ok(())
     }
 
+    /// Stops a partition. `immediate` stops it at once (like pulling the
+    /// plug); otherwise the operating system shuts down first, which takes a
+    /// moment. `restart` activates it again with the profile it ran.
+    pub fn shutdown(
+        self: &Arc<Self>,
+        id: u32,
+        immediate: bool,
+        restart: bool,
+    ) -> Result<Partition, FspError> {
+        let (lpar, profile) = self.change(|p, links| {
+            let lpar = p
+                .lpars
+                .get_mut(&id)
+                .ok_or_else(|| FspError::NoPartition(id.to_string()))?;
+            if !matches!(
+                lpar.state.as_str(),
+                lpar_state::RUNNING
+                    | lpar_state::STARTING
+                    | lpar_state::OPEN_FIRMWARE
+                    | lpar_state::ERROR
+            ) {
+                return Err(FspError::LparState {
+                    name: lpar.name.clone(),
+                    state: lpar.state.clone(),
+                    needed: "Running, Starting, Open Firmware or Error".into(),
+                });
+            }
+            if let Some(link) = links.remove(&id) {
+                let _ = link.tx.try_send(Ok(ViosCommand {
+                    kind: Some(vios_command::Kind::Shutdown(Shutdown { immediate })),
+                }));
+            }
+            lpar.state = lpar_state::SHUTTING_DOWN.into();
+            lpar.rmc_state = "inactive".into();
+            Ok((lpar.clone(), lpar.curr_profile.clone()))
+        })?;
+        let me = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(if immediate {
+                Duration::from_millis(50)
+            } else {
+                BOOT_TIME
+            })
+            .await;
+            let _ = me.change(|p, _| {
+                if let Some(l) = p
+                    .lpars
+                    .get_mut(&id)
+                    .filter(|l| l.state == lpar_state::SHUTTING_DOWN)
+                {
+                    stop_partition(l);
+                }
+                Ok(())
+            });
+            if restart {
+                if let Err(e) = me.activate(id, &profile) {
+                    tracing::warn!(lpar = id, "restart failed: {e}");
+                }
+            }
+        });
+        Ok(lpar)
+    }
+
+    pub fn partition(&self, id: u32) -> Option<Partition> {
+        self.with(|s| s.state.lpars.get(&id).cloned())
+    }
+
     /// The VIOS operating system attaches to its partition. Accepted while
     /// the partition is starting, running (the OS came back) or in error
     /// (it rebooted after a crash); refused when it is not activated.

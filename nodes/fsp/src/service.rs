@@ -118,6 +118,36 @@ impl Fsp for FspService {
         ))
     }
 
+    async fn activate_lpar(
+        &self,
+        req: Request<ActivateLparRequest>,
+    ) -> Result<Response<LparReply>, Status> {
+        authorize(&req, "ActivateLpar", &[Role::Hmc])?;
+        self.session(&req.get_ref().session)?;
+        let r = req.into_inner();
+        self.hyp.activate(r.lpar_id, &r.profile).map_err(status)?;
+        if !r.bootstring.is_empty() {
+            tracing::info!(lpar = r.lpar_id, bootstring = %r.bootstring, "booting with a boot string");
+        }
+        Ok(Response::new(LparReply {
+            partition: self.hyp.partition(r.lpar_id),
+        }))
+    }
+
+    async fn shutdown_lpar(
+        &self,
+        req: Request<ShutdownLparRequest>,
+    ) -> Result<Response<LparReply>, Status> {
+        authorize(&req, "ShutdownLpar", &[Role::Hmc])?;
+        self.session(&req.get_ref().session)?;
+        let r = req.into_inner();
+        let p = self
+            .hyp
+            .shutdown(r.lpar_id, r.immediate, r.restart)
+            .map_err(status)?;
+        Ok(Response::new(LparReply { partition: Some(p) }))
+    }
+
     type AttachViosStream = Stream_<ViosCommand>;
 
     async fn attach_vios(

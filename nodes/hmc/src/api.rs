@@ -1,25 +1,19 @@
 //! The HMC's gRPC API for the controller and tools.
 
-use crate::frames::View;
+use crate::cli::Cli;
 use pvmlab_common::model::Role;
 use pvmlab_common::net::authorize;
 use pvmlab_common::proto::hmc::hmc_server::{Hmc, HmcServer};
-use pvmlab_common::proto::hmc::{ViewReply, ViewRequest};
+use pvmlab_common::proto::hmc::{RunReply, RunRequest, ViewReply, ViewRequest};
 use tonic::{Request, Response, Status};
 
 pub struct HmcApi {
-    name: String,
-    version: String,
-    view: View,
+    cli: Cli,
 }
 
 impl HmcApi {
-    pub fn new(name: String, version: String, view: View) -> Self {
-        HmcApi {
-            name,
-            version,
-            view,
-        }
+    pub fn new(cli: Cli) -> Self {
+        HmcApi { cli }
     }
 
     pub fn into_server(self) -> HmcServer<Self> {
@@ -31,10 +25,21 @@ impl HmcApi {
 impl Hmc for HmcApi {
     async fn view(&self, req: Request<ViewRequest>) -> Result<Response<ViewReply>, Status> {
         authorize(&req, "View", &[Role::Controller, Role::Hmc])?;
+        let hmc = self.cli.hmc();
         Ok(Response::new(ViewReply {
-            hmc_name: self.name.clone(),
-            version: self.version.clone(),
-            frames: self.view.frames(),
+            hmc_name: hmc.name.clone(),
+            version: hmc.version.clone(),
+            frames: hmc.view.frames(),
+        }))
+    }
+
+    async fn run(&self, req: Request<RunRequest>) -> Result<Response<RunReply>, Status> {
+        authorize(&req, "Run", &[Role::Controller])?;
+        let r = req.into_inner();
+        let (output, exit_status) = self.cli.run(&r.user, &r.line).await;
+        Ok(Response::new(RunReply {
+            output,
+            exit_status,
         }))
     }
 }

@@ -8,7 +8,7 @@ use pvmlab_common::node::Health;
 use pvmlab_common::proto::fsp::fsp_client::FspClient;
 use pvmlab_common::proto::fsp::{FrameSnapshot, LogonRequest, WatchRequest};
 use pvmlab_common::proto::hmc::FrameView;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -19,6 +19,15 @@ use tracing::Instrument;
 pub struct View {
     frames: Arc<Mutex<BTreeMap<usize, FrameView>>>,
     changed: Arc<watch::Sender<u64>>,
+    /// The logged-on connection to each frame, for commands to use.
+    conns: Arc<Mutex<HashMap<String, Conn>>>,
+}
+
+/// A logged-on connection to one frame's FSP.
+#[derive(Clone)]
+pub struct Conn {
+    pub fsp: FspClient<Chan>,
+    pub session: String,
 }
 
 impl Default for View {
@@ -26,6 +35,7 @@ impl Default for View {
         View {
             frames: Arc::default(),
             changed: Arc::new(watch::channel(0).0),
+            conns: Arc::default(),
         }
     }
 }
@@ -52,6 +62,40 @@ impl View {
             }
         }
         self.changed.send_modify(|n| *n += 1);
+    }
+
+    pub fn conn(&self, frame: &str) -> Option<Conn> {
+        self.conns
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(frame)
+            .cloned()
+    }
+
+    fn set_conn(&self, frame: &str, conn: Option<Conn>) {
+        let mut c = self.conns.lock().unwrap_or_else(|e| e.into_inner());
+        match conn {
+            Some(conn) => c.insert(frame.to_string(), conn),
+            None => c.remove(frame),
+        };
+    }
+
+    /// Waits until `f` holds for the view, or `limit` passes; commands use it
+    /// to return once the frame has reported the change they asked for.
+    pub async fn wait_for(&self, limit: Duration, f: impl Fn(&[FrameView]) -> bool) -> bool {
+        let mut rx = self.changed.subscribe();
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            if f(&self.frames()) {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, rx.changed())
+                .await
+                .is_err()
+            {
+                return false;
+            }
+        }
     }
 
     pub fn frames(&self) -> Vec<FrameView> {
@@ -116,8 +160,21 @@ pub async fn manage(view: View, hmc: String, frame: String, password: String, ch
                 continue;
             }
         };
-        match fsp.watch(WatchRequest { session }).instrument(span).await {
+        match fsp
+            .watch(WatchRequest {
+                session: session.clone(),
+            })
+            .instrument(span)
+            .await
+        {
             Ok(resp) => {
+                view.set_conn(
+                    &frame,
+                    Some(Conn {
+                        fsp: fsp.clone(),
+                        session,
+                    }),
+                );
                 tracing::info!(%frame, "connected");
                 logged.clear();
                 let mut stream = resp.into_inner();
@@ -134,6 +191,7 @@ pub async fn manage(view: View, hmc: String, frame: String, password: String, ch
             }
             Err(e) => tracing::warn!(%frame, "watch refused: {}", e.message()),
         }
+        view.set_conn(&frame, None);
         view.set_disconnected(&frame, frame_state::NO_CONNECTION);
         logged = frame_state::NO_CONNECTION.into();
         tokio::time::sleep(Duration::from_millis(100)).await;

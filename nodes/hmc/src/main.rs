@@ -3,8 +3,10 @@
 //! changes, and serves that view to the controller and tools.
 
 mod api;
+mod cli;
 mod frames;
 mod ssh;
+mod users;
 
 use pvmlab_common::model::Role;
 use pvmlab_common::node::{self, BoxError, NodeCtx};
@@ -43,6 +45,14 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
             chan,
         ));
     }
+    let store = pvmlab_common::store::Store::open(&ctx.data_dir().join("hmc.redb"))?;
+    let cli = cli::Cli::new(std::sync::Arc::new(cli::Hmc {
+        name: ctx.me.name.clone(),
+        version: hmc.version.clone(),
+        address: ctx.me.address.clone(),
+        view: view.clone(),
+        users: users::Users::open(store)?,
+    }));
     let endpoint = ctx.me.endpoint();
     let incoming = pvmlab_common::net::tls_incoming(&endpoint, ctx.id.server_config()?).await?;
     tracing::info!(addr = %endpoint, version = %hmc.version, "HMC listening");
@@ -50,7 +60,7 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
     tonic::transport::Server::builder()
         .layer(TraceLayer)
         .add_service(ctx.control_service())
-        .add_service(api::HmcApi::new(ctx.me.name.clone(), hmc.version.clone(), view).into_server())
+        .add_service(api::HmcApi::new(cli).into_server())
         .serve_with_incoming_shutdown(incoming, node::shutdown_signal())
         .await?;
     Ok(())

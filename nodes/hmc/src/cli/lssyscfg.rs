@@ -1,0 +1,381 @@
+//! `lssyscfg -r sys|lpar|prof [-m system] [-F attrs] [--header] [--filter ...]`.
+//! The records follow the reference's attribute order; attributes that do
+//! not apply are left out.
+
+use super::hscl::Hscl;
+use super::opts::{self, flag, value};
+use super::render::{self, Fields, Filter, Record};
+use super::{CmdResult, Ctx, find_frame};
+use pvmlab_common::attrs::PROFILE_ATTRS;
+use pvmlab_common::model::{Frame, FrameExt as _, Partition, Profile, frame_state};
+use pvmlab_common::proto::hmc::FrameView;
+
+const SPEC: &[opts::Opt] = &[
+    value(&["-r"]),
+    value(&["-m"]),
+    value(&["-F"]),
+    flag(&["--header"]),
+    value(&["--filter"]),
+];
+
+pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
+    let o = opts::parse(SPEC, args)?;
+    let fields = o.get("-F").map(Fields::parse).transpose()?;
+    let (records, known, filters): (Vec<Record>, Vec<&str>, &[(&str, &str)]) = match o.require("-r")? {
+        "sys" => {
+            let frames = match o.get("-m") {
+                Some(m) => vec![find_frame(ctx, m)?],
+                None => ctx.hmc.view.frames(),
+            };
+            (frames.iter().map(sys_record).collect(), SYS_ATTRS.to_vec(), &[("names", "name")])
+        }
+        "lpar" => {
+            let f = find_frame(ctx, o.require("-m")?)?;
+            let frame = f.frame.clone().unwrap_or_default();
+            (f.partitions.iter().map(|p| lpar_record(&frame, p)).collect(), LPAR_ATTRS.to_vec(), &[("lpar_names", "name"), ("lpar_ids", "lpar_id"), ("work_group_ids", "work_group_id")])
+        }
+        "prof" => {
+            let f = find_frame(ctx, o.require("-m")?)?;
+            let frame = f.frame.clone().unwrap_or_default();
+            let mut recs = Vec::new();
+            for p in &f.partitions {
+                for prof in &p.profiles {
+                    recs.push(prof_record(&frame, p, prof));
+                }
+            }
+            let mut known: Vec<&str> = vec!["name", "lpar_name", "lpar_id", "lpar_env"];
+            known.extend(PROFILE_ATTRS.iter().map(|a| a.name));
+            known.extend(["shared_proc_pool_name", "virtual_eth_vsi_profiles", "sriov_eth_logical_ports"]);
+            (recs, known, &[("lpar_names", "lpar_name"), ("lpar_ids", "lpar_id"), ("profile_names", "name")])
+        }
+        other => return Err(format!("An invalid value was entered for the -r parameter: {other}. Valid values are sys, lpar, prof.").into()),
+    };
+    let records = match o.get("--filter") {
+        Some(spec) => {
+            let filter = Filter::parse(spec, filters)?;
+            records.into_iter().filter(|r| filter.matches(r)).collect()
+        }
+        None => records,
+    };
+    // A filter on a partition name that matches nothing names the partition,
+    // as the HMC does (clients treat HSCL8012 as "absent").
+    if records.is_empty() {
+        if let Some(spec) = o.get("--filter") {
+            if let Some(name) = spec.split(',').find_map(|i| i.strip_prefix("lpar_names=")) {
+                return Err(Hscl::PartitionNotFound(name.trim_matches('"').to_string()).into());
+            }
+        }
+    }
+    Ok(render::print(
+        &records,
+        fields.as_ref(),
+        o.has("--header"),
+        &known,
+    )?)
+}
+
+fn kv(k: &str, v: impl Into<String>) -> (String, String) {
+    (k.to_string(), v.into())
+}
+
+fn b(v: bool) -> &'static str {
+    if v { "1" } else { "0" }
+}
+
+const SYS_ATTRS: &[&str] = &[
+    "name",
+    "type_model",
+    "serial_num",
+    "ipaddr",
+    "state",
+    "detailed_state",
+    "sys_time",
+    "power_off_policy",
+    "active_lpar_mobility_capable",
+    "inactive_lpar_mobility_capable",
+    "active_lpar_share_idle_procs_capable",
+    "lpar_suspend_capable",
+    "lpar_remote_restart_capable",
+    "powervm_lpar_remote_restart_capable",
+    "powervm_lpar_simplified_remote_restart_capable",
+    "virtual_fc_capable",
+    "virtual_switch_capable",
+    "lpar_proc_compat_mode_capable",
+    "lpar_proc_compat_modes",
+    "max_lpars",
+    "max_power_ctrl_lpars",
+    "service_lpar_id",
+    "service_lpar_name",
+    "mfg_default_config",
+    "curr_configured_max_lpars",
+    "num_active_migrations_supported",
+    "num_inactive_migrations_supported",
+    "capabilities",
+];
+
+const CAPS: &[&str] = &[
+    "active_lpar_mobility_capable",
+    "inactive_lpar_mobility_capable",
+    "active_lpar_share_idle_procs_capable",
+    "lpar_suspend_capable",
+    "lpar_remote_restart_capable",
+    "powervm_lpar_remote_restart_capable",
+    "powervm_lpar_simplified_remote_restart_capable",
+    "virtual_fc_capable",
+    "virtual_switch_capable",
+];
+
+fn sys_record(f: &FrameView) -> Record {
+    let frame = f.frame.clone().unwrap_or_default();
+    let ipaddr = frame
+        .address
+        .rsplit_once(':')
+        .map(|(ip, _)| ip.to_string())
+        .unwrap_or_default();
+    let mut r = vec![
+        kv("name", f.name.clone()),
+        kv("type_model", frame.type_model.clone()),
+        kv("serial_num", frame.serial_num.clone()),
+        kv("ipaddr", ipaddr),
+        kv("state", f.state.clone()),
+    ];
+    // Powered off or out of reach, the HMC cannot read the capabilities.
+    let readable = f.connected
+        && !matches!(
+            f.state.as_str(),
+            frame_state::POWER_OFF | frame_state::NO_CONNECTION
+        );
+    let cap = |c: &str| {
+        if readable {
+            b(frame.has_capability(c)).to_string()
+        } else {
+            "unavailable".to_string()
+        }
+    };
+    r.push(kv(
+        "detailed_state",
+        if f.connected {
+            frame.detailed_state.clone()
+        } else {
+            "None".into()
+        },
+    ));
+    r.push(kv("sys_time", sys_time()));
+    r.push(kv("power_off_policy", "1"));
+    for c in CAPS {
+        r.push(kv(c, cap(c)));
+    }
+    r.push(kv(
+        "lpar_proc_compat_mode_capable",
+        if readable { "1" } else { "unavailable" },
+    ));
+    r.push(kv(
+        "lpar_proc_compat_modes",
+        if readable {
+            frame.compat_modes.join(",")
+        } else {
+            "unavailable".into()
+        },
+    ));
+    r.push(kv("max_lpars", frame.max_lpars.to_string()));
+    r.push(kv("max_power_ctrl_lpars", "1"));
+    r.push(kv("service_lpar_id", "none"));
+    r.push(kv("service_lpar_name", "none"));
+    r.push(kv("mfg_default_config", "0"));
+    r.push(kv("curr_configured_max_lpars", frame.max_lpars.to_string()));
+    r.push(kv(
+        "num_active_migrations_supported",
+        if readable { "16" } else { "unavailable" },
+    ));
+    r.push(kv(
+        "num_inactive_migrations_supported",
+        if readable { "16" } else { "unavailable" },
+    ));
+    r
+}
+
+/// The record order of the reference's `lssyscfg -r lpar` line; the remote
+/// restart attributes that POWER8 added follow remote_restart_capable.
+const LPAR_ATTRS: &[&str] = &[
+    "name",
+    "lpar_id",
+    "lpar_env",
+    "state",
+    "resource_config",
+    "os_version",
+    "logical_serial_num",
+    "default_profile",
+    "curr_profile",
+    "work_group_id",
+    "shared_proc_pool_util_auth",
+    "allow_perf_collection",
+    "power_ctrl_lpar_ids",
+    "boot_mode",
+    "lpar_keylock",
+    "auto_start",
+    "redundant_err_path_reporting",
+    "rmc_state",
+    "rmc_ipaddr",
+    "time_ref",
+    "lpar_avail_priority",
+    "desired_lpar_proc_compat_mode",
+    "curr_lpar_proc_compat_mode",
+    "suspend_capable",
+    "remote_restart_capable",
+    "simplified_remote_restart_capable",
+    "remote_restart_status",
+    "affinity_group_id",
+    "msp",
+    "migration_disabled",
+];
+
+fn none_if_empty(s: &str) -> String {
+    if s.is_empty() {
+        "none".into()
+    } else {
+        s.to_string()
+    }
+}
+
+fn lpar_record(frame: &Frame, p: &Partition) -> Record {
+    use pvmlab_common::model::PartitionExt as _;
+    let prof = p.profile(&p.default_profile).cloned().unwrap_or_default();
+    let running = p.curr.is_some();
+    let mut r = vec![
+        kv("name", p.name.clone()),
+        kv("lpar_id", p.id.to_string()),
+        kv("lpar_env", p.lpar_env.clone()),
+        kv("state", p.state.clone()),
+        kv("resource_config", "1"),
+        kv(
+            "os_version",
+            if p.activated_once {
+                p.os_version.clone()
+            } else {
+                "Unknown".into()
+            },
+        ),
+        kv("logical_serial_num", p.logical_serial_num.clone()),
+        kv("default_profile", p.default_profile.clone()),
+        kv(
+            "curr_profile",
+            if p.curr_profile.is_empty() {
+                p.default_profile.clone()
+            } else {
+                p.curr_profile.clone()
+            },
+        ),
+        kv("work_group_id", none_if_empty(&prof.work_group_id)),
+        kv("shared_proc_pool_util_auth", "0"),
+        kv("allow_perf_collection", "0"),
+        kv(
+            "power_ctrl_lpar_ids",
+            none_if_empty(&prof.power_ctrl_lpar_ids),
+        ),
+        kv("boot_mode", p.boot_mode.clone()),
+        kv("lpar_keylock", p.lpar_keylock.clone()),
+        kv("auto_start", b(prof.auto_start)),
+        kv(
+            "redundant_err_path_reporting",
+            if prof.redundant_err_path_reporting == "1" {
+                "1"
+            } else {
+                "0"
+            },
+        ),
+        kv("rmc_state", p.rmc_state.clone()),
+    ];
+    if !p.rmc_ipaddr.is_empty() && running {
+        r.push(kv("rmc_ipaddr", p.rmc_ipaddr.clone()));
+    }
+    r.extend([
+        kv("time_ref", "0"),
+        kv("lpar_avail_priority", p.lpar_avail_priority.to_string()),
+        kv(
+            "desired_lpar_proc_compat_mode",
+            prof.lpar_proc_compat_mode.clone(),
+        ),
+        kv(
+            "curr_lpar_proc_compat_mode",
+            if running {
+                p.curr_lpar_proc_compat_mode.clone()
+            } else {
+                "default".into()
+            },
+        ),
+        kv("suspend_capable", "0"),
+        kv("remote_restart_capable", b(p.remote_restart_capable)),
+    ]);
+    if frame.has_capability("powervm_lpar_simplified_remote_restart_capable") {
+        r.push(kv(
+            "simplified_remote_restart_capable",
+            b(p.simplified_remote_restart_capable),
+        ));
+    }
+    if frame.has_capability("powervm_lpar_remote_restart_capable") && p.remote_restart_capable {
+        r.push(kv("remote_restart_status", p.remote_restart_status.clone()));
+    }
+    r.push(kv(
+        "affinity_group_id",
+        none_if_empty(&prof.affinity_group_id),
+    ));
+    if p.is_vios() {
+        r.push(kv("msp", b(p.msp)));
+    }
+    r
+}
+
+fn prof_record(frame: &Frame, p: &Partition, prof: &Profile) -> Record {
+    let mut r = vec![
+        kv("name", prof.name.clone()),
+        kv("lpar_name", p.name.clone()),
+        kv("lpar_id", p.id.to_string()),
+        kv("lpar_env", p.lpar_env.clone()),
+    ];
+    for a in PROFILE_ATTRS {
+        let Some(v) = (a.get)(prof) else { continue };
+        r.push(kv(a.name, v));
+        match a.name {
+            "shared_proc_pool_id" => {
+                let pool = frame
+                    .pools
+                    .iter()
+                    .find(|x| x.id == prof.shared_proc_pool_id);
+                r.push(kv(
+                    "shared_proc_pool_name",
+                    pool.map(|x| x.name.clone())
+                        .unwrap_or_else(|| "DefaultPool".into()),
+                ));
+            }
+            "virtual_eth_adapters" => r.push(kv("virtual_eth_vsi_profiles", "none")),
+            _ => {}
+        }
+    }
+    r.push(kv("sriov_eth_logical_ports", "none"));
+    r
+}
+
+/// The HMC's clock as lssyscfg prints it: MM/DD/YYYY HH:MM:SS (UTC here).
+fn sys_time() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{m:02}/{d:02}/{y} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}

@@ -1,0 +1,221 @@
+//! The HMC command line: one dispatcher behind SSH (exec and interactive
+//! shell) and `pvmlab hmc <name> -- <line>`. It splits the line as the
+//! HMC's restricted shell does (quotes, backslashes, backtick substitution),
+//! then hands the words to the command's own file.
+
+mod chsysstate;
+pub mod hscl;
+mod lshmc;
+mod lssyscfg;
+pub mod opts;
+pub mod render;
+
+use crate::frames::View;
+use crate::users::{User, Users};
+use hscl::Hscl;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// What the commands work on: this HMC and its view of the frames.
+pub struct Hmc {
+    pub name: String,
+    pub version: String,
+    pub address: String,
+    pub view: View,
+    pub users: Users,
+}
+
+pub enum CmdError {
+    Hscl(Hscl),
+    /// A usage error: the message, as the HMC prints it.
+    Usage(String),
+}
+
+impl From<Hscl> for CmdError {
+    fn from(h: Hscl) -> Self {
+        CmdError::Hscl(h)
+    }
+}
+
+impl From<String> for CmdError {
+    fn from(s: String) -> Self {
+        CmdError::Usage(s)
+    }
+}
+
+pub type CmdResult = Result<String, CmdError>;
+
+/// One command's view of who runs it and where.
+pub struct Ctx<'a> {
+    pub hmc: &'a Hmc,
+    pub user: User,
+}
+
+impl Ctx<'_> {
+    /// Commands that change anything call this first.
+    pub fn may_change(&self) -> Result<(), CmdError> {
+        if self.user.may_change() {
+            Ok(())
+        } else {
+            Err(Hscl::NoAuthority.into())
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Cli {
+    hmc: Arc<Hmc>,
+}
+
+impl Cli {
+    pub fn new(hmc: Arc<Hmc>) -> Cli {
+        Cli { hmc }
+    }
+
+    pub fn hmc(&self) -> &Hmc {
+        &self.hmc
+    }
+
+    /// Runs one line for `user`: the output (ending in a newline where there
+    /// is any) and the exit status, 0 on success.
+    pub async fn run(&self, user: &str, line: &str) -> (String, u32) {
+        let Some(u) = self.hmc.users.get(user) else {
+            return (
+                "HSCL350B The user does not have the appropriate authority.\n".into(),
+                1,
+            );
+        };
+        let ctx = Ctx {
+            hmc: &self.hmc,
+            user: u,
+        };
+        run_line(&ctx, line).await
+    }
+}
+
+fn run_line<'a>(
+    ctx: &'a Ctx<'a>,
+    line: &'a str,
+) -> Pin<Box<dyn Future<Output = (String, u32)> + Send + 'a>> {
+    Box::pin(async move {
+        let words = match split(ctx, line).await {
+            Ok(w) => w,
+            Err(e) => return (format!("{e}\n"), 1),
+        };
+        let Some((cmd, args)) = words.split_first() else {
+            return (String::new(), 0);
+        };
+        tracing::info!(user = %ctx.user.name, %line, "command");
+        let result = match cmd.as_str() {
+            "lshmc" => lshmc::run(ctx, args).await,
+            "lssyscfg" => lssyscfg::run(ctx, args).await,
+            "chsysstate" => chsysstate::run(ctx, args).await,
+            other => return (format!("rbash: {other}: command not found\n"), 127),
+        };
+        match result {
+            Ok(out) => (out, 0),
+            Err(CmdError::Hscl(h)) => (format!("{h}\n"), 1),
+            Err(CmdError::Usage(m)) => (format!("{m}\n"), 1),
+        }
+    })
+}
+
+/// Splits a line into words as the HMC's restricted bash does: single
+/// quotes keep everything, double quotes keep spaces, a backslash escapes
+/// the next character, and `...` runs a command whose output becomes words
+/// (split on white space unless inside double quotes).
+async fn split(ctx: &Ctx<'_>, line: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = line.chars().peekable();
+    let (mut single, mut double) = (false, false);
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' if !double => {
+                single = !single;
+                in_word = true;
+            }
+            '"' if !single => {
+                double = !double;
+                in_word = true;
+            }
+            '\\' if !single => match chars.next() {
+                Some(n) if double && !matches!(n, '"' | '\\' | '`' | '$') => {
+                    cur.push('\\');
+                    cur.push(n);
+                }
+                Some(n) => {
+                    cur.push(n);
+                    in_word = true;
+                }
+                None => return Err("rbash: syntax error: unexpected end of line after \\".into()),
+            },
+            '`' if !single => {
+                let mut inner = String::new();
+                loop {
+                    match chars.next() {
+                        Some('`') => break,
+                        Some(ch) => inner.push(ch),
+                        None => {
+                            return Err(
+                                "rbash: unexpected EOF while looking for matching ``'".into()
+                            );
+                        }
+                    }
+                }
+                let (out, _) = run_line(ctx, &inner).await;
+                let out = out.trim_end_matches('\n');
+                if double {
+                    cur.push_str(out);
+                } else {
+                    let mut parts = out.split_whitespace().peekable();
+                    while let Some(p) = parts.next() {
+                        cur.push_str(p);
+                        in_word = true;
+                        if parts.peek().is_some() {
+                            words.push(std::mem::take(&mut cur));
+                        }
+                    }
+                }
+            }
+            c if c.is_whitespace() && !single && !double => {
+                if in_word || !cur.is_empty() {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            c if !single && !double && matches!(c, '|' | ';' | '&' | '>' | '<') => {
+                return Err(format!(
+                    "rbash: {c}: restricted: this HMC shell runs one command per line"
+                ));
+            }
+            c => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if single || double {
+        return Err("rbash: unexpected EOF while looking for matching quote".into());
+    }
+    if in_word || !cur.is_empty() {
+        words.push(cur);
+    }
+    Ok(words)
+}
+
+/// A frame named by its name or by `type-model*serial`.
+pub fn find_frame(
+    ctx: &Ctx<'_>,
+    name: &str,
+) -> Result<pvmlab_common::proto::hmc::FrameView, CmdError> {
+    use pvmlab_common::model::FrameExt as _;
+    ctx.hmc
+        .view
+        .frames()
+        .into_iter()
+        .find(|f| f.name == name || f.frame.as_ref().is_some_and(|fr| fr.mtms() == name))
+        .ok_or_else(|| Hscl::SystemNotFound(name.to_string()).into())
+}

@@ -1,0 +1,76 @@
+//! Parsing an HMC command's options. Each command declares its options; an
+//! unknown option, a missing value or a missing required option is a usage
+//! error that names it, as the HMC's own usage messages do.
+
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Opt {
+    pub names: &'static [&'static str],
+    pub takes_value: bool,
+}
+
+pub const fn flag(names: &'static [&'static str]) -> Opt {
+    Opt {
+        names,
+        takes_value: false,
+    }
+}
+
+pub const fn value(names: &'static [&'static str]) -> Opt {
+    Opt {
+        names,
+        takes_value: true,
+    }
+}
+
+/// The parsed options, keyed by each option's first name.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    values: BTreeMap<&'static str, String>,
+    flags: Vec<&'static str>,
+}
+
+impl Parsed {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.flags.contains(&name) || self.values.contains_key(name)
+    }
+
+    pub fn require(&self, name: &str) -> Result<&str, String> {
+        self.get(name)
+            .ok_or_else(|| format!("The {name} parameter is required."))
+    }
+}
+
+pub fn parse(spec: &[Opt], args: &[String]) -> Result<Parsed, String> {
+    let mut out = Parsed::default();
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        let Some(opt) = spec.iter().find(|o| o.names.contains(&a.as_str())) else {
+            return Err(if a.starts_with('-') {
+                format!("The parameter {a} is not valid for this command.")
+            } else {
+                format!("The value {a} is not expected here.")
+            });
+        };
+        let key = opt.names[0];
+        if opt.takes_value {
+            let Some(v) = args.get(i + 1) else {
+                return Err(format!("The {a} parameter requires a value."));
+            };
+            if out.values.insert(key, v.clone()).is_some() {
+                return Err(format!("The {a} parameter was specified more than once."));
+            }
+            i += 2;
+        } else {
+            out.flags.push(key);
+            i += 1;
+        }
+    }
+    Ok(out)
+}
