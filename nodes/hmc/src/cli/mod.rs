@@ -3,12 +3,17 @@
 //! HMC's restricted shell does (quotes, backslashes, backtick substitution),
 //! then hands the words to the command's own file.
 
+mod chhmcusr;
 mod chsysstate;
 pub mod hscl;
 mod lshmc;
+mod lshmcusr;
 mod lssyscfg;
+mod mkauthkeys;
+mod mkhmcusr;
 pub mod opts;
 pub mod render;
+mod rmhmcusr;
 
 use crate::frames::View;
 use crate::users::{User, Users};
@@ -111,6 +116,11 @@ fn run_line<'a>(
             "lshmc" => lshmc::run(ctx, args).await,
             "lssyscfg" => lssyscfg::run(ctx, args).await,
             "chsysstate" => chsysstate::run(ctx, args).await,
+            "lshmcusr" => lshmcusr::run(ctx, args).await,
+            "mkhmcusr" => mkhmcusr::run(ctx, args).await,
+            "chhmcusr" => chhmcusr::run(ctx, args).await,
+            "rmhmcusr" => rmhmcusr::run(ctx, args).await,
+            "mkauthkeys" => mkauthkeys::run(ctx, args).await,
             other => return (format!("rbash: {other}: command not found\n"), 127),
         };
         match result {
@@ -218,4 +228,23 @@ pub fn find_frame(
         .into_iter()
         .find(|f| f.name == name || f.frame.as_ref().is_some_and(|fr| fr.mtms() == name))
         .ok_or_else(|| Hscl::SystemNotFound(name.to_string()).into())
+}
+
+/// `-i "k=v,k2=v2"` input: the attributes, each checked against `allowed`,
+/// with the HMC's quoting for values that hold commas.
+pub fn input_attrs(input: &str, allowed: &[&str]) -> Result<Vec<(String, String)>, CmdError> {
+    let mut out = Vec::new();
+    for item in pvmlab_common::attrs::split_list(input)? {
+        let Some((k, v)) = item.split_once('=') else {
+            return Err(format!("The input {item:?} is not of the form attribute=value.").into());
+        };
+        if !allowed.contains(&k) {
+            return Err(format!("An invalid attribute was entered: {k}").into());
+        }
+        if out.iter().any(|(a, _): &(String, String)| a == k) {
+            return Err(format!("The attribute {k} was entered more than once.").into());
+        }
+        out.push((k.to_string(), v.to_string()));
+    }
+    Ok(out)
 }

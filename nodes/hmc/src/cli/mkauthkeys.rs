@@ -1,0 +1,90 @@
+//! `mkauthkeys --add '<public key>' [-u <user>]` and
+//! `mkauthkeys --remove '<key or comment>' [-u <user>]`: the SSH keys that
+//! may log in as a user. Only a superadmin manages another user's keys.
+//! Trust with a remote HMC (`--ip`) comes with the multi-HMC work.
+
+use super::hscl::Hscl;
+use super::opts::{self, flag, value};
+use super::{CmdResult, Ctx};
+
+const SPEC: &[opts::Opt] = &[
+    value(&["-a", "--add"]),
+    value(&["-r", "--remove"]),
+    value(&["-u"]),
+    value(&["--ip"]),
+    flag(&["-g"]),
+    flag(&["--test"]),
+    value(&["--passwd"]),
+];
+
+const KEY_TYPES: &[&str] = &[
+    "ssh-rsa",
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "ssh-dss",
+];
+
+pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
+    let o = opts::parse(SPEC, args)?;
+    if o.has("--ip") {
+        return Err(
+            "mkauthkeys --ip (trust with a remote HMC) is not available in this pvmlab version."
+                .to_string()
+                .into(),
+        );
+    }
+    let user = o.get("-u").unwrap_or(&ctx.user.name).to_string();
+    if user != ctx.user.name && ctx.user.taskrole != "hmcsuperadmin" {
+        return Err(Hscl::NoAuthority.into());
+    }
+    match (o.get("-a"), o.get("-r")) {
+        (Some(key), None) => {
+            let mut parts = key.split_whitespace();
+            let (Some(kind), Some(body)) = (parts.next(), parts.next()) else {
+                return Err(
+                    "The key must be in the form '<type> <base64 key> [comment]'."
+                        .to_string()
+                        .into(),
+                );
+            };
+            if !KEY_TYPES.contains(&kind) || body.len() < 16 {
+                return Err(
+                    format!("The key type {kind} is not a supported public key type.").into(),
+                );
+            }
+            let key = key.trim().to_string();
+            ctx.hmc.users.update(&user, |old| {
+                let mut u = old.ok_or_else(|| format!("The user {user} was not found."))?;
+                if !u.keys.contains(&key) {
+                    u.keys.push(key);
+                }
+                Ok(Some(u))
+            })?;
+            Ok(String::new())
+        }
+        (None, Some(which)) => {
+            let which = which.trim().to_string();
+            ctx.hmc.users.update(&user, |old| {
+                let mut u = old.ok_or_else(|| format!("The user {user} was not found."))?;
+                let before = u.keys.len();
+                // A key is named by the whole key or by its comment (user@host).
+                u.keys
+                    .retain(|k| k != &which && k.split_whitespace().nth(2) != Some(which.as_str()));
+                if u.keys.len() == before {
+                    return Err(format!(
+                        "No key matching {which} was found for user {user}."
+                    ));
+                }
+                Ok(Some(u))
+            })?;
+            Ok(String::new())
+        }
+        _ => Err(
+            "Specify one of --add '<key>' or --remove '<key or comment>'."
+                .to_string()
+                .into(),
+        ),
+    }
+}

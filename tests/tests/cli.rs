@@ -1,0 +1,176 @@
+//! The HMC command line through `pvmlab hmc <name> -- <line>`, which runs
+//! the same dispatcher as SSH: listings, state changes, users and roles,
+//! and bad input that changes nothing.
+
+use pvmlab_tests::{Lab, text};
+
+fn hmc(lab: &Lab, name: &str, user: &str, line: &str) -> (String, i32) {
+    let out = lab.pvmlab(&["hmc", name, "-u", user, "--", line]);
+    (text(&out.stdout), out.status.code().unwrap_or(-1))
+}
+
+fn wait_state(lab: &Lab, lpar: &str, want: &str) {
+    let line = format!("lssyscfg -r lpar -m sys2 -F state --filter lpar_names={lpar}");
+    for _ in 0..100 {
+        if hmc(lab, "hmc2", "hscroot", &line).0.trim() == want {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("{lpar} never reached {want}");
+}
+
+#[test]
+fn listings_state_changes_users_and_bad_input() {
+    let lab = Lab::new("127.43.10");
+    lab.up();
+    let run = |line: &str| hmc(&lab, "hmc1", "hscroot", line);
+
+    // Listings: -F with the caller's delimiter, --header, filters, MTMS names.
+    assert_eq!(
+        run("lssyscfg -r sys -F name,state"),
+        ("sys1,Operating\nsys2,Operating\nsys3,Operating\n".into(), 0)
+    );
+    assert_eq!(
+        run("lssyscfg -r lpar -m 8286-42A*21A5E8V -F name:state --filter lpar_ids=3,4").0,
+        "lnx01:Running\naix72a:Running\n"
+    );
+    assert_eq!(
+        run("lssyscfg -r lpar -m sys1 -F lpar_id,name --header --filter lpar_names=aix71a").0,
+        "lpar_id,name\n3,aix71a\n"
+    );
+    let (prof, code) =
+        run("lssyscfg -r prof -m sys2 --filter \"lpar_names=lnx01,profile_names=default_profile\"");
+    assert_eq!(code, 0);
+    assert!(
+        prof.starts_with(
+            "name=default_profile,lpar_name=lnx01,lpar_id=3,lpar_env=aixlinux,all_resources=0,"
+        ),
+        "{prof}"
+    );
+    assert!(prof.contains(",\"virtual_fc_adapters=\"\"5/client/1/vios1/23/c050760431670040,c050760431670041/1\"\",\"\"6/client/2/vios2/23/c050760431670042,c050760431670043/1\"\"\","), "{prof}");
+    let (v, _) = run("lshmc -V");
+    assert!(
+        v.contains("Version: 10\n Release: 3\n") && v.contains("base_version=V10R3"),
+        "{v}"
+    );
+
+    // MAAS's three commands, as it sends them.
+    assert_eq!(
+        run("lssyscfg -m sys2 -r lpar -F state --filter lpar_names=lnx01").0,
+        "Running\n"
+    );
+    assert_eq!(
+        run("chsysstate -r lpar -m sys2 -o shutdown -n lnx01 --immed"),
+        (String::new(), 0)
+    );
+    wait_state(&lab, "lnx01", "Not Activated");
+    assert_eq!(
+        run("chsysstate -r lpar -m sys2 -o on -n lnx01 --bootstring network-all"),
+        (String::new(), 0)
+    );
+    wait_state(&lab, "lnx01", "Running");
+    // fence_lpar's power on, with backtick substitution; seen from the other HMC.
+    assert_eq!(
+        run("chsysstate -o shutdown -r lpar --immed -m sys2 -n aix72a").1,
+        0
+    );
+    wait_state(&lab, "aix72a", "Not Activated");
+    let on = "chsysstate -o on -r lpar -m sys2 -n aix72a -f `lssyscfg -r lpar -F curr_profile -m sys2 --filter \"lpar_names=aix72a\"`";
+    assert_eq!(run(on), (String::new(), 0));
+    wait_state(&lab, "aix72a", "Running");
+
+    // Errors: HSCL text, non-zero exit, nothing changed.
+    let (out, code) = run("lssyscfg -r lpar -m sys2 --filter lpar_names=nope");
+    assert_eq!(
+        (out.as_str(), code),
+        (
+            "HSCL8012 The partition named nope was not found. Please check your entry and retry the command.\n",
+            1
+        )
+    );
+    assert_eq!(run("chsysstate -r lpar -m sys2 -o on -n nope").1, 1);
+    assert!(run("lssyscfg -r lpar -m nosuch").0.starts_with("HSCL8018 "));
+    assert_eq!(
+        run("lssyscfg -r lpar"),
+        ("The -m parameter is required.\n".into(), 1)
+    );
+    assert_eq!(
+        run("lssyscfg -r sys -x"),
+        (
+            "The parameter -x is not valid for this command.\n".into(),
+            1
+        )
+    );
+    assert_eq!(run("lssyscfg -r sys -F nosuchattr").1, 1);
+    assert_eq!(
+        run("lssyscfg -r sys --filter \"names=sys1").1,
+        1,
+        "unbalanced quotes"
+    );
+    assert_eq!(
+        run("rm -rf /"),
+        ("rbash: rm: command not found\n".into(), 127)
+    );
+    assert_eq!(
+        run("chsysstate -r lpar -m sys2 -o on -n lnx01").1,
+        1,
+        "already running"
+    );
+
+    // Users and roles: a viewer lists but is refused changes with HSCL350B.
+    assert_eq!(
+        run("mkhmcusr -u viewer1 -a hmcviewer --passwd viewpass1 -d \"read only\""),
+        (String::new(), 0)
+    );
+    assert!(
+        run("lshmcusr -F name,taskrole")
+            .0
+            .contains("viewer1,hmcviewer\n")
+    );
+    let (out, code) = hmc(
+        &lab,
+        "hmc1",
+        "viewer1",
+        "chsysstate -r lpar -m sys2 -o shutdown -n db01 --immed",
+    );
+    assert_eq!(
+        (out.as_str(), code),
+        (
+            "HSCL350B The user does not have the appropriate authority.\n",
+            1
+        )
+    );
+    assert_eq!(
+        hmc(
+            &lab,
+            "hmc1",
+            "viewer1",
+            "lssyscfg -r lpar -m sys2 -F state --filter lpar_names=db01"
+        )
+        .0,
+        "Running\n"
+    );
+    assert_eq!(
+        hmc(
+            &lab,
+            "hmc1",
+            "viewer1",
+            "mkhmcusr -u x1 -a hmcviewer --passwd abcdefgh"
+        )
+        .1,
+        1
+    );
+    assert_eq!(run("chhmcusr -u viewer1 -t taskrole -v hmcoperator").1, 0);
+    assert_eq!(
+        run("lshmcusr -F taskrole --filter names=viewer1").0,
+        "hmcoperator\n"
+    );
+    // Users are per HMC.
+    assert_eq!(
+        hmc(&lab, "hmc2", "hscroot", "lshmcusr -F name").0,
+        "hscroot\n"
+    );
+    assert_eq!(run("rmhmcusr -u viewer1").1, 0);
+    assert_eq!(run("rmhmcusr -u hscroot").1, 1);
+}
