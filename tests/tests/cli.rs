@@ -174,3 +174,95 @@ fn listings_state_changes_users_and_bad_input() {
     assert_eq!(run("rmhmcusr -u viewer1").1, 0);
     assert_eq!(run("rmhmcusr -u hscroot").1, 1);
 }
+
+/// The reference's procedure for recreating a partition as remote restart
+/// capable on a POWER7 frame (seed 000 §1.5): dump the profile, delete the
+/// partition, create it again from the dump with `remote_restart_capable=1`.
+#[test]
+fn configuration_commands_follow_the_reference_procedure() {
+    let lab = Lab::new("127.43.11");
+    lab.up();
+    let run = |line: &str| hmc(&lab, "hmc1", "hscroot", line);
+
+    let refused = run("chsyscfg -r lpar -m sys1 -i \"name=aix61b,remote_restart_capable=1\"");
+    assert_eq!(refused, ("An error occurred while changing the partition named aix61b. The managed system does not support changing the remote restart capability of a partition. You must delete the partition and recreate it with the desired remote restart capability.\n".into(), 1));
+
+    let (dump, code) = run("lssyscfg -r prof -m sys1 --filter \"lpar_names=aix61b\"");
+    assert_eq!(code, 0);
+    let dump = dump.trim_end();
+    assert!(
+        dump.starts_with("name=default_profile,lpar_name=aix61b,lpar_id=4,lpar_env=aixlinux,"),
+        "{dump}"
+    );
+    assert_eq!(
+        run("chsysstate -r lpar -o shutdown --immed -m sys1 -n aix61b").1,
+        0
+    );
+    for _ in 0..100 {
+        if run("lssyscfg -r lpar -m sys1 -F state --filter lpar_names=aix61b").0
+            == "Not Activated\n"
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(
+        run("rmsyscfg -r lpar -m sys1 -n aix61b"),
+        (String::new(), 0)
+    );
+    assert_eq!(
+        run("lssyscfg -r lpar -m sys1 --filter lpar_names=aix61b").1,
+        1,
+        "gone"
+    );
+
+    // The edits of the reference: name becomes the LPAR's, profile_name and
+    // remote_restart_capable follow it, lpar_name and electronic_err_reporting go.
+    let input = dump
+        .replacen(
+            "name=default_profile,lpar_name=aix61b,",
+            "name=aix61b,profile_name=default_profile,remote_restart_capable=1,",
+            1,
+        )
+        .replace(",electronic_err_reporting=null", "");
+    let (out, code) = run(&format!("mksyscfg -r lpar -m sys1 -i '{input}'"));
+    assert_eq!((out.as_str(), code), ("", 0));
+    assert_eq!(
+        run("lssyscfg -r lpar -m sys1 -F name,remote_restart_capable --filter lpar_names=aix61b").0,
+        "aix61b,1\n"
+    );
+    let (again, _) = run("lssyscfg -r prof -m sys1 --filter \"lpar_names=aix61b\"");
+    assert_eq!(again.trim_end(), dump, "the profile came back the same");
+
+    // Profiles: add, change (LMB multiples enforced), remove; the default stays.
+    assert_eq!(run("mksyscfg -r prof -m sys1 -i \"name=small,lpar_name=aix61b,min_mem=1024,desired_mem=2048,max_mem=4096,proc_mode=ded,sharing_mode=share_idle_procs,min_procs=1,desired_procs=1,max_procs=2\"").1, 0);
+    assert_eq!(
+        run("chsyscfg -r prof -m sys1 -i \"name=small,lpar_name=aix61b,desired_mem=3000\"").1,
+        1
+    );
+    assert_eq!(
+        run("chsyscfg -r prof -m sys1 -i \"name=small,lpar_name=aix61b,desired_mem=3072\"").1,
+        0
+    );
+    assert_eq!(
+        run("lssyscfg -r prof -m sys1 -F name,desired_mem --filter lpar_names=aix61b").0,
+        "default_profile,8192\nsmall,3072\n"
+    );
+    assert_eq!(
+        run("rmsyscfg -r prof -m sys1 -n default_profile -p aix61b").1,
+        1
+    );
+    assert_eq!(run("rmsyscfg -r prof -m sys1 -n small -p aix61b").1, 0);
+    // Bad input changes nothing.
+    assert_eq!(run("mksyscfg -r lpar -m sys1 -i \"name=aix71a,profile_name=p,lpar_env=aixlinux,min_mem=1024,desired_mem=1024,max_mem=1024,min_procs=1,desired_procs=1,max_procs=1,min_proc_units=0.1,desired_proc_units=0.1,max_proc_units=0.1\"").1, 1, "duplicate name");
+    assert_eq!(
+        run("mksyscfg -r lpar -m sys1 -i \"name=x,profile_name=p,lpar_env=aixlinux,bogus=1\"").1,
+        1
+    );
+    assert_eq!(run("mksyscfg -r lpar -m sys1 -i \"name=x,profile_name=p,lpar_env=aixlinux,lpar_proc_compat_mode=POWER9,min_mem=1024,desired_mem=1024,max_mem=1024,min_procs=1,desired_procs=1,max_procs=1,min_proc_units=0.1,desired_proc_units=0.1,max_proc_units=0.1\"").1, 1);
+    assert_eq!(run("rmsyscfg -r lpar -m sys1 -n aix71a").1, 1, "running");
+    assert_eq!(
+        run("lssyscfg -r lpar -m sys1 -F name").0,
+        "vios1\nvios2\naix71a\naix61b\nrrp7\n"
+    );
+}

@@ -457,7 +457,7 @@ pub static PROFILE_ATTRS: &[ProfileAttr] = &[
     ProfileAttr {
         name: "lpar_io_pool_ids",
         get: |_| Some("none".into()),
-        set: None,
+        set: Some(only_none),
     },
     ProfileAttr {
         name: "max_virtual_slots",
@@ -498,6 +498,11 @@ pub static PROFILE_ATTRS: &[ProfileAttr] = &[
         set: Some(|p, v| Ok(p.virtual_eth_adapters = adapters(v, parse_eth)?)),
     },
     ProfileAttr {
+        name: "virtual_eth_vsi_profiles",
+        get: |_| Some("none".into()),
+        set: Some(only_none),
+    },
+    ProfileAttr {
         name: "virtual_fc_adapters",
         // Each element holds commas (the WWPN pair), so it is quoted inside the list.
         get: |p| {
@@ -520,12 +525,12 @@ pub static PROFILE_ATTRS: &[ProfileAttr] = &[
     ProfileAttr {
         name: "vtpm_adapters",
         get: |_| Some("none".into()),
-        set: None,
+        set: Some(only_none),
     },
     ProfileAttr {
         name: "hca_adapters",
         get: |_| Some("none".into()),
-        set: None,
+        set: Some(only_none),
     },
     ProfileAttr {
         name: "boot_mode",
@@ -572,7 +577,33 @@ pub static PROFILE_ATTRS: &[ProfileAttr] = &[
         get: |p| Some(p.electronic_err_reporting.clone()),
         set: None,
     },
+    ProfileAttr {
+        name: "sriov_eth_logical_ports",
+        get: |_| Some("none".into()),
+        set: Some(only_none),
+    },
+    // Host Ethernet adapters are not emulated: accepted as none, never printed.
+    ProfileAttr {
+        name: "lhea_logical_ports",
+        get: |_| None,
+        set: Some(only_none),
+    },
+    ProfileAttr {
+        name: "lhea_capabilities",
+        get: |_| None,
+        set: Some(only_none),
+    },
 ];
+
+/// Attributes of hardware pvmlab does not emulate (vTPM, HCA, SR-IOV, I/O
+/// pools): `none` is accepted, as in profiles copied from a real HMC.
+fn only_none(_: &mut Profile, v: &str) -> Result<(), String> {
+    if v == "none" {
+        Ok(())
+    } else {
+        Err("only none is supported here".into())
+    }
+}
 
 fn huge(v: &str) -> Result<String, String> {
     if v == "null" {

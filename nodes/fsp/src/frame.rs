@@ -34,6 +34,8 @@ pub enum FspError {
     Processors { available: String, required: String },
     #[error("{0}")]
     NotPermitted(String),
+    #[error("{0}")]
+    Invalid(String),
     #[error("storage: {0}")]
     Store(#[from] StoreError),
 }
@@ -372,6 +374,98 @@ impl Hypervisor {
         Ok(lpar)
     }
 
+    /// Creates a partition or replaces one's configuration, after the checks
+    /// the hypervisor makes whoever asks: unique name and id, valid
+    /// profiles that fit the frame, and no change to what a running
+    /// partition is using.
+    pub fn put_partition(&self, mut new: Partition, create: bool) -> Result<Partition, FspError> {
+        self.change(|p, _| {
+            if create {
+                if new.id == 0 {
+                    new.id = (1..=p.frame.max_lpars)
+                        .find(|i| !p.lpars.contains_key(i))
+                        .ok_or_else(|| {
+                            FspError::NotPermitted(format!(
+                                "the managed system already has its maximum of {} partitions",
+                                p.frame.max_lpars
+                            ))
+                        })?;
+                } else if new.id > p.frame.max_lpars {
+                    return Err(FspError::Invalid(format!(
+                        "partition id {} is outside 1-{}",
+                        new.id, p.frame.max_lpars
+                    )));
+                } else if p.lpars.contains_key(&new.id) {
+                    return Err(FspError::Invalid(format!(
+                        "partition id {} is already in use",
+                        new.id
+                    )));
+                }
+                new.state = lpar_state::NOT_ACTIVATED.into();
+                new.rmc_state = "inactive".into();
+                new.lpar_keylock = "norm".into();
+                new.boot_mode = "norm".into();
+                new.remote_restart_status = "Invalid".into();
+                new.logical_serial_num = format!(
+                    "{}{:X}",
+                    &p.frame.serial_num[..p.frame.serial_num.len().min(6)],
+                    new.id
+                );
+                if new.lpar_avail_priority == 0 {
+                    new.lpar_avail_priority = if new.is_vios() { 191 } else { 127 };
+                }
+            } else {
+                let old = p
+                    .lpars
+                    .get(&new.id)
+                    .ok_or_else(|| FspError::NoPartition(new.id.to_string()))?;
+                // What the hypervisor owns stays the hypervisor's.
+                new.state = old.state.clone();
+                new.curr = old.curr.clone();
+                new.curr_profile = old.curr_profile.clone();
+                new.rmc_state = old.rmc_state.clone();
+                new.activated_once = old.activated_once;
+                new.logical_serial_num = old.logical_serial_num.clone();
+                if old.curr.is_some() && new.profile(&old.curr_profile).is_none() {
+                    return Err(FspError::Invalid(format!(
+                        "profile {} is in use by the running partition",
+                        old.curr_profile
+                    )));
+                }
+            }
+            if let Some(other) = p
+                .lpars
+                .values()
+                .find(|o| o.id != new.id && o.name == new.name)
+            {
+                return Err(FspError::Invalid(format!(
+                    "the name {} is already used by partition {}",
+                    new.name, other.id
+                )));
+            }
+            check_partition(&p.frame, &p.lpars, &new)?;
+            p.lpars.insert(new.id, new.clone());
+            Ok(new)
+        })
+    }
+
+    pub fn remove_partition(&self, id: u32) -> Result<Partition, FspError> {
+        self.change(|p, _| {
+            let l = p
+                .lpars
+                .get(&id)
+                .ok_or_else(|| FspError::NoPartition(id.to_string()))?;
+            if l.holds_resources() {
+                return Err(FspError::LparState {
+                    name: l.name.clone(),
+                    state: l.state.clone(),
+                    needed: lpar_state::NOT_ACTIVATED.into(),
+                });
+            }
+            Ok(p.lpars.remove(&id).unwrap_or_default())
+        })
+    }
+
     pub fn partition(&self, id: u32) -> Option<Partition> {
         self.with(|s| s.state.lpars.get(&id).cloned())
     }
@@ -461,6 +555,107 @@ impl Hypervisor {
             Ok(())
         });
     }
+}
+
+/// The frame-dependent checks of a partition's configuration.
+fn check_partition(
+    frame: &Frame,
+    lpars: &BTreeMap<u32, Partition>,
+    l: &Partition,
+) -> Result<(), FspError> {
+    let bad = |m: String| Err(FspError::Invalid(m));
+    if l.name.is_empty() || l.name.len() > 47 {
+        return bad(format!(
+            "partition name {:?} must be 1 to 47 characters",
+            l.name
+        ));
+    }
+    if l.profiles.is_empty() {
+        return bad(format!("partition {} needs at least one profile", l.name));
+    }
+    if l.profile(&l.default_profile).is_none() {
+        return bad(format!(
+            "the default profile {} does not exist",
+            l.default_profile
+        ));
+    }
+    let mut names = std::collections::BTreeSet::new();
+    for pr in &l.profiles {
+        if !names.insert(pr.name.as_str()) {
+            return bad(format!("two profiles are named {}", pr.name));
+        }
+        pvmlab_common::attrs::check_profile(pr)
+            .map_err(|m| FspError::Invalid(format!("profile {}: {m}", pr.name)))?;
+        for (what, mb) in [
+            ("min_mem", pr.min_mem),
+            ("desired_mem", pr.desired_mem),
+            ("max_mem", pr.max_mem),
+        ] {
+            if mb % frame.lmb_mb.max(1) != 0 {
+                return bad(format!(
+                    "{what} {mb} is not a multiple of the logical memory block size {} MB",
+                    frame.lmb_mb
+                ));
+            }
+        }
+        if pr.desired_mem > frame.memory_mb {
+            return bad(format!(
+                "desired_mem {} MB is more than the managed system's {} MB",
+                pr.desired_mem, frame.memory_mb
+            ));
+        }
+        let procs = if pr.proc_mode == "shared" {
+            pr.desired_proc_units
+        } else {
+            f64::from(pr.desired_procs)
+        };
+        if procs > frame.processors {
+            return bad(format!(
+                "the profile wants {procs} processors but the managed system has {}",
+                frame.processors
+            ));
+        }
+        if !frame.compat_modes.contains(&pr.lpar_proc_compat_mode) {
+            return bad(format!(
+                "processor compatibility mode {} is not supported by the managed system (it supports {})",
+                pr.lpar_proc_compat_mode,
+                frame.compat_modes.join(", ")
+            ));
+        }
+        if pr.proc_mode == "shared" && !frame.pools.iter().any(|x| x.id == pr.shared_proc_pool_id) {
+            return bad(format!(
+                "shared processor pool {} does not exist",
+                pr.shared_proc_pool_id
+            ));
+        }
+        if l.remote_restart_capable && !pr.io_slots.is_empty() {
+            return bad("a remote restart capable partition cannot own physical I/O".into());
+        }
+        let clients = pr
+            .virtual_scsi_adapters
+            .iter()
+            .filter(|a| !a.server)
+            .map(|a| &a.remote_lpar_id)
+            .chain(
+                pr.virtual_fc_adapters
+                    .iter()
+                    .filter(|a| !a.server)
+                    .map(|a| &a.remote_lpar_id),
+            );
+        for rid in clients {
+            let vios = rid
+                .parse::<u32>()
+                .ok()
+                .and_then(|i| lpars.get(&i))
+                .filter(|v| v.is_vios());
+            if vios.is_none() {
+                return bad(format!(
+                    "a client adapter names partition {rid}, which is not a VIOS on this managed system"
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn stop_partition(l: &mut Partition) {

@@ -49,6 +49,7 @@ fn status(e: FspError) -> Status {
     match e {
         FspError::NoPartition(_) | FspError::NoProfile(..) => Status::not_found(e.to_string()),
         FspError::NotPermitted(_) => Status::permission_denied(e.to_string()),
+        FspError::Invalid(_) => Status::invalid_argument(e.to_string()),
         FspError::Store(_) => Status::internal(e.to_string()),
         _ => Status::failed_precondition(e.to_string()),
     }
@@ -144,6 +145,30 @@ impl Fsp for FspService {
         let p = self
             .hyp
             .shutdown(r.lpar_id, r.immediate, r.restart)
+            .map_err(status)?;
+        Ok(Response::new(LparReply { partition: Some(p) }))
+    }
+
+    async fn put_lpar(&self, req: Request<PutLparRequest>) -> Result<Response<LparReply>, Status> {
+        authorize(&req, "PutLpar", &[Role::Hmc])?;
+        self.session(&req.get_ref().session)?;
+        let r = req.into_inner();
+        let p = r
+            .partition
+            .ok_or_else(|| Status::invalid_argument("no partition given"))?;
+        let p = self.hyp.put_partition(p, r.create).map_err(status)?;
+        Ok(Response::new(LparReply { partition: Some(p) }))
+    }
+
+    async fn remove_lpar(
+        &self,
+        req: Request<RemoveLparRequest>,
+    ) -> Result<Response<LparReply>, Status> {
+        authorize(&req, "RemoveLpar", &[Role::Hmc])?;
+        self.session(&req.get_ref().session)?;
+        let p = self
+            .hyp
+            .remove_partition(req.get_ref().lpar_id)
             .map_err(status)?;
         Ok(Response::new(LparReply { partition: Some(p) }))
     }

@@ -45,7 +45,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
             }
             let mut known: Vec<&str> = vec!["name", "lpar_name", "lpar_id", "lpar_env"];
             known.extend(PROFILE_ATTRS.iter().map(|a| a.name));
-            known.extend(["shared_proc_pool_name", "virtual_eth_vsi_profiles", "sriov_eth_logical_ports"]);
+            known.push("shared_proc_pool_name");
             (recs, known, &[("lpar_names", "lpar_name"), ("lpar_ids", "lpar_id"), ("profile_names", "name")])
         }
         other => return Err(format!("An invalid value was entered for the -r parameter: {other}. Valid values are sys, lpar, prof.").into()),
@@ -347,11 +347,9 @@ fn prof_record(frame: &Frame, p: &Partition, prof: &Profile) -> Record {
                         .unwrap_or_else(|| "DefaultPool".into()),
                 ));
             }
-            "virtual_eth_adapters" => r.push(kv("virtual_eth_vsi_profiles", "none")),
             _ => {}
         }
     }
-    r.push(kv("sriov_eth_logical_ports", "none"));
     r
 }
 

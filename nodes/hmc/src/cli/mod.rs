@@ -4,16 +4,20 @@
 //! then hands the words to the command's own file.
 
 mod chhmcusr;
+mod chsyscfg;
 mod chsysstate;
+mod config;
 pub mod hscl;
 mod lshmc;
 mod lshmcusr;
 mod lssyscfg;
 mod mkauthkeys;
 mod mkhmcusr;
+mod mksyscfg;
 pub mod opts;
 pub mod render;
 mod rmhmcusr;
+mod rmsyscfg;
 
 use crate::frames::View;
 use crate::users::{User, Users};
@@ -116,6 +120,9 @@ fn run_line<'a>(
             "lshmc" => lshmc::run(ctx, args).await,
             "lssyscfg" => lssyscfg::run(ctx, args).await,
             "chsysstate" => chsysstate::run(ctx, args).await,
+            "mksyscfg" => mksyscfg::run(ctx, args).await,
+            "chsyscfg" => chsyscfg::run(ctx, args).await,
+            "rmsyscfg" => rmsyscfg::run(ctx, args).await,
             "lshmcusr" => lshmcusr::run(ctx, args).await,
             "mkhmcusr" => mkhmcusr::run(ctx, args).await,
             "chhmcusr" => chhmcusr::run(ctx, args).await,

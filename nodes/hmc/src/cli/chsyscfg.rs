@@ -1,0 +1,169 @@
+//! `chsyscfg -r lpar|prof -m <sys> -i "<attrs>" | -f <file>` changes a
+//! partition's or a profile's attributes; `chsyscfg -r lpar -m <sys> -o apply
+//! -p <lpar> -n <profile>` applies a profile to a running partition.
+
+use super::config::{self, Attrs, get};
+use super::hscl::Hscl;
+use super::opts::{self, value};
+use super::{CmdResult, Ctx, find_frame};
+use pvmlab_common::model::{FrameExt as _, PartitionExt as _};
+use pvmlab_common::proto::hmc::FrameView;
+
+const SPEC: &[opts::Opt] = &[
+    value(&["-r"]),
+    value(&["-m"]),
+    value(&["-i"]),
+    value(&["-f"]),
+    value(&["-o"]),
+    value(&["-p"]),
+    value(&["-n"]),
+];
+
+pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
+    let o = opts::parse(SPEC, args)?;
+    let resource = o.require("-r")?.to_string();
+    let frame = find_frame(ctx, o.require("-m")?)?;
+    ctx.may_change()?;
+    if let Some(op) = o.get("-o") {
+        if op != "apply" || resource != "lpar" {
+            return Err(format!("An invalid value was entered for the -o parameter: {op}. Valid value is apply with -r lpar.").into());
+        }
+        return apply(ctx, &frame, o.require("-p")?, o.require("-n")?).await;
+    }
+    for rec in config::records(o.get("-i"), o.get("-f"), &config::allowed())? {
+        let frame = find_frame(ctx, &frame.name)?;
+        match resource.as_str() {
+            "lpar" => change_lpar(ctx, &frame, &rec).await?,
+            "prof" => change_profile(ctx, &frame, &rec).await?,
+            "sys" => return Err("Changing managed system attributes is not available in this pvmlab version.".to_string().into()),
+            other => return Err(format!("An invalid value was entered for the -r parameter: {other}. Valid values are lpar, prof, sys.").into()),
+        }
+    }
+    Ok(String::new())
+}
+
+async fn change_lpar(ctx: &Ctx<'_>, frame: &FrameView, a: &Attrs) -> Result<(), super::CmdError> {
+    let lpar = config::partition(frame, a, "name")?;
+    let mut p = lpar.clone();
+    let fr = frame.frame.clone().unwrap_or_default();
+    for (k, v) in a {
+        match k.as_str() {
+            "name" | "lpar_id" => {}
+            "new_name" => p.name = v.clone(),
+            "default_profile" => p.default_profile = v.clone(),
+            "lpar_avail_priority" => {
+                p.lpar_avail_priority = v
+                    .parse()
+                    .map_err(|_| format!("An invalid attribute value was entered: {k}={v}"))?
+            }
+            "msp" if p.is_vios() => p.msp = config::flag(a, k)?.unwrap_or(p.msp),
+            "migration_disabled" => p.migration_disabled = config::flag(a, k)?.unwrap_or(false),
+            "remote_restart_capable" | "simplified_remote_restart_capable" => {
+                let want = config::flag(a, k)?.unwrap_or(false);
+                // A POWER7-class frame fixes this at creation (reference, seed 000).
+                if fr.proc_generation.starts_with("POWER7")
+                    || fr.proc_generation.starts_with("POWER6")
+                {
+                    if want != p.remote_restart_capable {
+                        return Err(format!(
+                            "An error occurred while changing the partition named {}. The managed system does not support changing the remote restart capability of a partition. You must delete the partition and recreate it with the desired remote restart capability.",
+                            p.name
+                        )
+                        .into());
+                    }
+                    continue;
+                }
+                let cap = if k == "remote_restart_capable" {
+                    "powervm_lpar_remote_restart_capable"
+                } else {
+                    "powervm_lpar_simplified_remote_restart_capable"
+                };
+                if want && !fr.has_capability(cap) {
+                    return Err(format!("The managed system does not support {k}.").into());
+                }
+                if k == "remote_restart_capable" {
+                    p.remote_restart_capable = want;
+                } else {
+                    p.simplified_remote_restart_capable = want;
+                    p.remote_restart_capable |= want;
+                }
+            }
+            other => return Err(format!("An invalid attribute was entered: {other}").into()),
+        }
+    }
+    config::put(
+        ctx,
+        frame,
+        p,
+        false,
+        &format!("changing the partition named {}", lpar.name),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn change_profile(
+    ctx: &Ctx<'_>,
+    frame: &FrameView,
+    a: &Attrs,
+) -> Result<(), super::CmdError> {
+    let name = get(a, "name").ok_or_else(|| "The name attribute is required.".to_string())?;
+    let lpar = config::partition(frame, a, "lpar_name")?;
+    let mut p = lpar.clone();
+    let prof = p
+        .profiles
+        .iter_mut()
+        .find(|x| x.name == name)
+        .ok_or_else(|| Hscl::ProfileNotFound {
+            profile: name.to_string(),
+            lpar: lpar.name.clone(),
+        })?;
+    let profile_attrs: Attrs = a
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "name" | "lpar_name" | "lpar_id"))
+        .cloned()
+        .collect();
+    if let Some((k, _)) = profile_attrs
+        .iter()
+        .find(|(k, _)| config::LPAR_INPUT.contains(&k.as_str()) && k != "shared_proc_pool_name")
+    {
+        return Err(format!("An invalid attribute was entered: {k}").into());
+    }
+    config::apply_profile(frame, prof, &profile_attrs)?;
+    config::put(
+        ctx,
+        frame,
+        p,
+        false,
+        &format!("changing the partition profile named {name}"),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Applies a profile to a running partition: it becomes the current profile.
+async fn apply(ctx: &Ctx<'_>, frame: &FrameView, lpar: &str, profile: &str) -> CmdResult {
+    let l = frame
+        .partitions
+        .iter()
+        .find(|p| p.name == lpar)
+        .ok_or_else(|| Hscl::PartitionNotFound(lpar.into()))?;
+    if l.profile(profile).is_none() {
+        return Err(Hscl::ProfileNotFound {
+            profile: profile.into(),
+            lpar: lpar.into(),
+        }
+        .into());
+    }
+    let mut p = l.clone();
+    p.default_profile = profile.to_string();
+    config::put(
+        ctx,
+        frame,
+        p,
+        false,
+        &format!("applying the profile {profile} to the partition named {lpar}"),
+    )
+    .await?;
+    Ok(String::new())
+}
