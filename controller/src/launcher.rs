@@ -104,14 +104,15 @@ pub fn up(lab: &LabDir, topology: Option<&Path>, detach: bool, timeout: u64) -> 
                 bin.display()
             );
         }
-        std::net::TcpListener::bind(n.endpoint()).map_err(|e| {
-            anyhow::anyhow!(
-                "{} ({}) cannot listen on {}: {e}",
-                n.name,
-                n.role,
-                n.endpoint()
-            )
-        })?;
+        let mut ports = vec![n.endpoint()];
+        if n.role == Role::Hmc {
+            ports.push(format!("{}:{}", n.address, topo.lab.ssh_port));
+        }
+        for addr in ports {
+            std::net::TcpListener::bind(&addr).map_err(|e| {
+                anyhow::anyhow!("{} ({}) cannot listen on {addr}: {e}", n.name, n.role)
+            })?;
+        }
     }
     for dir in [lab.logs(), lab.pids()] {
         std::fs::create_dir_all(&dir).with_context(|| dir.display().to_string())?;

@@ -52,6 +52,10 @@ pub struct LabDef {
     /// Every node serves gRPC on this port of its own address.
     #[serde(default = "default_port")]
     pub grpc_port: u16,
+    /// Every HMC serves SSH on this port of its own address (22, as a real
+    /// HMC does, so that clients with no port option work).
+    #[serde(default = "default_ssh_port")]
+    pub ssh_port: u16,
 }
 
 impl Default for LabDef {
@@ -59,6 +63,7 @@ impl Default for LabDef {
         LabDef {
             name: default_lab_name(),
             grpc_port: DEFAULT_GRPC_PORT,
+            ssh_port: default_ssh_port(),
         }
     }
 }
@@ -68,6 +73,9 @@ fn default_lab_name() -> String {
 }
 fn default_port() -> u16 {
     DEFAULT_GRPC_PORT
+}
+fn default_ssh_port() -> u16 {
+    22
 }
 
 #[derive(Debug, Clone, Deserialize)]

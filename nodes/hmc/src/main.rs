@@ -53,6 +53,13 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         view: view.clone(),
         users: users::Users::open(store)?,
     }));
+    let ssh = ssh::SshConfig {
+        listen: format!("{}:{}", ctx.me.address, ctx.topo.lab.ssh_port).parse()?,
+        host_key: ctx.data_dir().join("ssh_host_ed25519_key"),
+        hostname: ctx.me.name.clone(),
+    };
+    let ssh_shell: std::sync::Arc<dyn ssh::Shell> = std::sync::Arc::new(cli.clone());
+    let ssh_server = tokio::spawn(ssh::serve(ssh, ssh_shell));
     let endpoint = ctx.me.endpoint();
     let incoming = pvmlab_common::net::tls_incoming(&endpoint, ctx.id.server_config()?).await?;
     tracing::info!(addr = %endpoint, version = %hmc.version, "HMC listening");
@@ -61,7 +68,24 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         .layer(TraceLayer)
         .add_service(ctx.control_service())
         .add_service(api::HmcApi::new(cli).into_server())
-        .serve_with_incoming_shutdown(incoming, node::shutdown_signal())
+        .serve_with_incoming_shutdown(incoming, async {
+            tokio::select! {
+                _ = node::shutdown_signal() => {}
+                // SSH could not start (port taken): the HMC stops with its error.
+                _ = wait_ssh(ssh_server) => {}
+            }
+        })
         .await?;
     Ok(())
+}
+
+async fn wait_ssh(server: tokio::task::JoinHandle<Result<(), ssh::SshError>>) {
+    match server.await {
+        Ok(Err(e)) => {
+            tracing::error!("{e}");
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+        _ => futures::future::pending().await,
+    }
 }

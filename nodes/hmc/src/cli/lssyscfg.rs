@@ -354,7 +354,7 @@ fn prof_record(frame: &Frame, p: &Partition, prof: &Profile) -> Record {
 }
 
 /// The HMC's clock as lssyscfg prints it: MM/DD/YYYY HH:MM:SS (UTC here).
-fn sys_time() -> String {
+pub fn sys_time() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

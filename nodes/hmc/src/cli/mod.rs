@@ -10,11 +10,15 @@ mod config;
 pub mod hscl;
 mod lshmc;
 mod lshmcusr;
+mod lshwres;
+mod lsrefcode;
 mod lssyscfg;
+mod lssysconn;
 mod mkauthkeys;
 mod mkhmcusr;
 mod mksyscfg;
 pub mod opts;
+mod pipe;
 pub mod render;
 mod rmhmcusr;
 mod rmsyscfg;
@@ -108,10 +112,12 @@ fn run_line<'a>(
     line: &'a str,
 ) -> Pin<Box<dyn Future<Output = (String, u32)> + Send + 'a>> {
     Box::pin(async move {
-        let words = match split(ctx, line).await {
+        let segments = match split(ctx, line).await {
             Ok(w) => w,
             Err(e) => return (format!("{e}\n"), 1),
         };
+        let mut segments = segments.into_iter();
+        let words = segments.next().unwrap_or_default();
         let Some((cmd, args)) = words.split_first() else {
             return (String::new(), 0);
         };
@@ -124,25 +130,38 @@ fn run_line<'a>(
             "chsyscfg" => chsyscfg::run(ctx, args).await,
             "rmsyscfg" => rmsyscfg::run(ctx, args).await,
             "lshmcusr" => lshmcusr::run(ctx, args).await,
+            "lshwres" => lshwres::run(ctx, args).await,
+            "lsrefcode" => lsrefcode::run(ctx, args).await,
+            "lssysconn" => lssysconn::run(ctx, args).await,
             "mkhmcusr" => mkhmcusr::run(ctx, args).await,
             "chhmcusr" => chhmcusr::run(ctx, args).await,
             "rmhmcusr" => rmhmcusr::run(ctx, args).await,
             "mkauthkeys" => mkauthkeys::run(ctx, args).await,
             other => return (format!("rbash: {other}: command not found\n"), 127),
         };
-        match result {
+        let (mut out, mut code) = match result {
             Ok(out) => (out, 0),
             Err(CmdError::Hscl(h)) => (format!("{h}\n"), 1),
             Err(CmdError::Usage(m)) => (format!("{m}\n"), 1),
+        };
+        // The pipeline's status is its last command's, as in bash.
+        for filter in segments {
+            match pipe::apply(&filter, &out) {
+                Ok((o, c)) => (out, code) = (o, c),
+                Err(e) => return (format!("{e}\n"), 1),
+            }
         }
+        (out, code)
     })
 }
 
 /// Splits a line into words as the HMC's restricted bash does: single
 /// quotes keep everything, double quotes keep spaces, a backslash escapes
-/// the next character, and `...` runs a command whose output becomes words
-/// (split on white space unless inside double quotes).
-async fn split(ctx: &Ctx<'_>, line: &str) -> Result<Vec<String>, String> {
+/// the next character, `...` runs a command whose output becomes words
+/// (split on white space unless inside double quotes), and `|` starts the
+/// next command of a pipeline.
+async fn split(ctx: &Ctx<'_>, line: &str) -> Result<Vec<Vec<String>>, String> {
+    let mut segments = Vec::new();
     let mut words = Vec::new();
     let mut cur = String::new();
     let mut in_word = false;
@@ -203,7 +222,17 @@ async fn split(ctx: &Ctx<'_>, line: &str) -> Result<Vec<String>, String> {
                     in_word = false;
                 }
             }
-            c if !single && !double && matches!(c, '|' | ';' | '&' | '>' | '<') => {
+            '|' if !single && !double => {
+                if in_word || !cur.is_empty() {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+                if words.is_empty() {
+                    return Err("rbash: syntax error near unexpected token `|'".into());
+                }
+                segments.push(std::mem::take(&mut words));
+            }
+            c if !single && !double && matches!(c, ';' | '&' | '>' | '<') => {
                 return Err(format!(
                     "rbash: {c}: restricted: this HMC shell runs one command per line"
                 ));
@@ -220,7 +249,11 @@ async fn split(ctx: &Ctx<'_>, line: &str) -> Result<Vec<String>, String> {
     if in_word || !cur.is_empty() {
         words.push(cur);
     }
-    Ok(words)
+    if words.is_empty() && !segments.is_empty() {
+        return Err("rbash: syntax error: a pipeline ends with |".into());
+    }
+    segments.push(words);
+    Ok(segments)
 }
 
 /// A frame named by its name or by `type-model*serial`.
@@ -254,4 +287,20 @@ pub fn input_attrs(input: &str, allowed: &[&str]) -> Result<Vec<(String, String)
         out.push((k.to_string(), v.to_string()));
     }
     Ok(out)
+}
+
+/// The SSH server runs lines through the same dispatcher.
+impl crate::ssh::Shell for Cli {
+    fn check_password(&self, user: &str, password: &str) -> bool {
+        self.hmc.users.check_password(user, password)
+    }
+
+    fn check_key(&self, user: &str, key_openssh: &str) -> bool {
+        self.hmc.users.check_key(user, key_openssh)
+    }
+
+    fn run(&self, user: &str, line: &str) -> futures::future::BoxFuture<'static, (String, u32)> {
+        let (cli, user, line) = (self.clone(), user.to_string(), line.to_string());
+        Box::pin(async move { cli.run(&user, &line).await })
+    }
 }

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the real clients the end-to-end tests drive (OpenSSH, sshpass),
+# from Debian's packages, where they are missing and we may install them.
+# Tests that need a tool that is still missing skip and say so.
+set -u
+need=()
+command -v ssh >/dev/null 2>&1 && command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
+command -v sshpass >/dev/null 2>&1 || need+=(sshpass)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "tests/setup.sh: installing ${need[*]}"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}") >/dev/null 2>&1 \
+      || echo "tests/setup.sh: could not install ${need[*]}; the tests that need them will skip"
+  else
+    echo "tests/setup.sh: ${need[*]} missing and cannot be installed here; the tests that need them will skip"
+  fi
+fi
+exit 0
