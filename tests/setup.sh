@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs the real clients the end-to-end tests drive (OpenSSH, sshpass),
-# from Debian's packages, where they are missing and we may install them.
+# Installs the real clients the end-to-end tests drive (OpenSSH, sshpass,
+# fence_lpar from fence-agents) from Debian's packages and paramiko from PyPI, where they are missing and we may install them.
 # Tests that need a tool that is still missing skip and say so.
 set -u
 need=()
 command -v ssh >/dev/null 2>&1 && command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 command -v sshpass >/dev/null 2>&1 || need+=(sshpass)
+[ -x /usr/sbin/fence_lpar ] || need+=(fence-agents python3-pexpect)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "tests/setup.sh: installing ${need[*]}"
@@ -14,5 +15,9 @@ if [ ${#need[@]} -gt 0 ]; then
   else
     echo "tests/setup.sh: ${need[*]} missing and cannot be installed here; the tests that need them will skip"
   fi
+fi
+# paramiko, for the MAAS power driver's command set.
+if ! python3 -c 'import paramiko' >/dev/null 2>&1; then
+  python3 -m pip install -q paramiko >/dev/null 2>&1 || echo "tests/setup.sh: could not install paramiko; the MAAS test will skip"
 fi
 exit 0
