@@ -266,3 +266,62 @@ fn configuration_commands_follow_the_reference_procedure() {
         "vios1\nvios2\naix71a\naix61b\nrrp7\n"
     );
 }
+
+#[test]
+fn hardware_listings_and_vios_commands() {
+    let lab = Lab::new("127.43.15");
+    lab.up();
+    let run = |line: &str| hmc(&lab, "hmc2", "hscroot", line);
+
+    // Memory and processors: the frame's totals less what running partitions hold.
+    let (mem, code) = run(
+        "lshwres -r mem -m sys2 --level sys -F configurable_sys_mem,curr_avail_sys_mem,sys_firmware_mem,mem_region_size",
+    );
+    assert_eq!(code, 0);
+    // 262144 - firmware (1024 + 262144/64) - VIOS 2x4096 - lnx01 8192 - aix72a 16384 - db01 32768
+    assert_eq!(mem, "262144,191488,5120,256\n");
+    assert_eq!(run("lshwres -r proc -m sys2 --level lpar -F lpar_name,curr_proc_mode,curr_procs --filter lpar_names=db01").0, "db01,ded,4\n");
+    assert_eq!(
+        run("lshwres -r proc -m sys2 --level sys -F curr_avail_sys_proc_units").0,
+        "12.0\n",
+        "20 - 2x0.5 - 1.0 - 2.0 - 4 dedicated"
+    );
+    // Virtual adapters, in the reference's layout (trunk_priority only on trunks).
+    let (eth, _) = run("lshwres -r virtualio --rsubtype eth -m sys2 --level lpar | grep vios2");
+    let rows: Vec<&str> = eth.lines().collect();
+    assert_eq!(rows.len(), 2, "{eth}");
+    assert!(rows[0].starts_with("lpar_name=vios2,lpar_id=2,slot_num=2,state=1,is_required=1,is_trunk=1,trunk_priority=2,ieee_virtual_eth=1,port_vlan_id=1,vswitch=ETHERNET0,\"addl_vlan_ids=100,200\",mac_addr="), "{eth}");
+    assert!(rows[1].contains(",is_trunk=0,ieee_virtual_eth=0,port_vlan_id=99,vswitch=ETHERNET0,addl_vlan_ids=,mac_addr="), "{eth}");
+    assert_eq!(run("lshwres -r virtualio --rsubtype fc -m sys2 --level lpar -F slot_num,wwpns --filter lpar_names=lnx01").0, "5,\"c050760431670040,c050760431670041\"\n6,\"c050760431670042,c050760431670043\"\n");
+    assert_eq!(run("lshwres -r mem -m sys2").1, 1, "--level is required");
+
+    assert_eq!(
+        run("lsrefcode -r lpar -m sys3 -F lpar_name,refcode --filter lpar_names=web01").0,
+        "web01,00000000\n"
+    );
+    assert_eq!(
+        run("lssysconn -r all -F type_model_serial_num,state").0,
+        "9117-MMD*658B2AD,Operating\n8286-42A*21A5E8V,Operating\n8286-42A*21A5E9V,Operating\n"
+    );
+
+    // viosvrcmd reaches the VIOS process over its RMC address.
+    let (npiv, code) = run("viosvrcmd -m sys2 -p vios1 -c \"lsmap -all -npiv\"");
+    assert_eq!(code, 0);
+    assert!(npiv.starts_with("Name        Physloc                           ClntID  ClntName     ClntOS\n----------- --------------------------------- ------- ------------ ------\nvfchost0    U8286.42A.21A5E8V-V1-C23             3      lnx01        Linux\n\nStatus:LOGGED_IN\n"), "{npiv}");
+    assert!(
+        npiv.contains("VFC client DRC:U8286.42A.21A5E8V-V3-C5-T1"),
+        "{npiv}"
+    );
+    let (map, _) = run("viosvrcmd -m sys2 -p vios2 -c \"lsmap -all\"");
+    assert!(
+        map.contains("vhost0          U8286.42A.21A5E8V-V2-C13                     0x00000003\n"),
+        "{map}"
+    );
+    assert!(map.contains("VTD                   vtscsi0\n"), "{map}");
+    assert_eq!(
+        run("viosvrcmd -m sys2 -p vios2 -c \"lsdev -dev hdisk2 -attr reserve_policy\"").0,
+        "value\n\nno_reserve\n"
+    );
+    assert_eq!(run("viosvrcmd -m sys2 -p lnx01 -c lspv").1, 1, "not a VIOS");
+    assert_eq!(run("viosvrcmd -m sys2 -p vios1 -c \"rm -rf /\"").1, 1);
+}

@@ -9,7 +9,9 @@ use std::process::Command;
 fn fence(lab: &Lab, hmc: &str, op: &str, lpar: Option<&str>) -> (String, i32) {
     let addr = lab.topo.node(hmc).unwrap().address;
     let mut c = Command::new("fence_lpar");
-    c.args(["-x", "-a", &addr, "-l", "hscroot", "-p", "abc123", "-s", "sys2", "-o", op]);
+    c.args([
+        "-x", "-a", &addr, "-l", "hscroot", "-p", "abc123", "-s", "sys2", "-o", op,
+    ]);
     c.arg("--ssh-options=-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR");
     if let Some(l) = lpar {
         c.args(["-n", l]);
@@ -31,12 +33,27 @@ fn fence_lpar_lists_checks_and_powers_partitions() {
     for l in ["vios1,", "lnx01,", "aix72a,", "db01,"] {
         assert!(list.lines().any(|x| x == l), "{l} in {list}");
     }
-    assert_eq!(fence(&lab, "hmc1", "status", Some("lnx01")), ("Status: ON\n".into(), 0));
-    assert_eq!(fence(&lab, "hmc1", "off", Some("lnx01")).0, "Success: Powered OFF\n");
+    assert_eq!(
+        fence(&lab, "hmc1", "status", Some("lnx01")),
+        ("Status: ON\n".into(), 0)
+    );
+    assert_eq!(
+        fence(&lab, "hmc1", "off", Some("lnx01")).0,
+        "Success: Powered OFF\n"
+    );
     // The other HMC sees the same frame.
-    assert_eq!(fence(&lab, "hmc2", "status", Some("lnx01")).0, "Status: OFF\n");
-    assert_eq!(fence(&lab, "hmc2", "on", Some("lnx01")).0, "Success: Powered ON\n");
-    assert_eq!(fence(&lab, "hmc1", "status", Some("lnx01")).0, "Status: ON\n");
+    assert_eq!(
+        fence(&lab, "hmc2", "status", Some("lnx01")).0,
+        "Status: OFF\n"
+    );
+    assert_eq!(
+        fence(&lab, "hmc2", "on", Some("lnx01")).0,
+        "Success: Powered ON\n"
+    );
+    assert_eq!(
+        fence(&lab, "hmc1", "status", Some("lnx01")).0,
+        "Status: ON\n"
+    );
 }
 
 const MAAS: &str = r#"
@@ -69,7 +86,10 @@ print(wait(("Running",)))
 
 #[test]
 fn maas_power_driver_commands_through_paramiko() {
-    let have = Command::new("python3").args(["-c", "import paramiko"]).output().is_ok_and(|o| o.status.success());
+    let have = Command::new("python3")
+        .args(["-c", "import paramiko"])
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !have {
         println!("SKIPPED: paramiko is not installed (tests/setup.sh installs it)");
         return;
@@ -77,7 +97,10 @@ fn maas_power_driver_commands_through_paramiko() {
     let lab = Lab::new("127.43.14");
     lab.up();
     let addr = lab.topo.node("hmc2").unwrap().address;
-    let out = Command::new("python3").args(["-c", MAAS, &addr, "sys3", "aix72b"]).output().unwrap();
+    let out = Command::new("python3")
+        .args(["-c", MAAS, &addr, "sys3", "aix72b"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "Running\nNot Activated\nRunning\n");
     assert!(lab.log("sys3").contains("bootstring=network-all"));

@@ -1065,6 +1065,7 @@ impl ViosDef {
                     server_slot: fc_servers[pos].slot,
                     client_lpar_id: client_of(&fc_servers[pos].remote_lpar_id),
                     fcs: m.fcs.clone(),
+                    client_slot: fc_servers[pos].remote_slot.parse().unwrap_or(0),
                 })
             })
             .collect();

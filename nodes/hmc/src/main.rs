@@ -52,6 +52,8 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         address: ctx.me.address.clone(),
         view: view.clone(),
         users: users::Users::open(store)?,
+        id: ctx.id.clone(),
+        grpc_port: ctx.topo.lab.grpc_port,
     }));
     let ssh = ssh::SshConfig {
         listen: format!("{}:{}", ctx.me.address, ctx.topo.lab.ssh_port).parse()?,

@@ -3,6 +3,7 @@
 //! is attached), keeps its adapters, LUNs and mappings, and answers the
 //! HMC as RMC would.
 
+mod cmd;
 mod service;
 
 use pvmlab_common::model::Role;
@@ -33,7 +34,16 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
                 .map(|v| (f.clone(), v.clone()))
         })
         .ok_or_else(|| format!("no VIOS {} in the topology", ctx.me.name))?;
-    let svc = service::ViosService::open(&ctx.data_dir(), || vios.devices(&ctx.topo, &frame))?;
+    let (type_model, serial) =
+        pvmlab_common::topology::parse_mtms(frame.mtms.get_ref()).unwrap_or_default();
+    let site = cmd::Site {
+        type_model,
+        serial,
+        lpar_id: *vios.id.get_ref(),
+        level: vios.os_version.clone(),
+    };
+    let svc =
+        service::ViosService::open(&ctx.data_dir(), site, || vios.devices(&ctx.topo, &frame))?;
     let endpoint = ctx.me.endpoint();
     let incoming = pvmlab_common::net::tls_incoming(&endpoint, ctx.id.server_config()?).await?;
     tracing::info!(addr = %endpoint, "VIOS listening");

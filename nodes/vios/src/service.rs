@@ -3,8 +3,8 @@
 
 use pvmlab_common::model::{Role, ViosDevices};
 use pvmlab_common::net::authorize;
-use pvmlab_common::proto::vios::DevicesRequest;
 use pvmlab_common::proto::vios::vios_server::{Vios, ViosServer};
+use pvmlab_common::proto::vios::{DevicesRequest, RunReply, RunRequest};
 use pvmlab_common::store::{Store, StoreError};
 use std::path::Path;
 use std::sync::Mutex;
@@ -15,14 +15,14 @@ const KEY: &str = "devices";
 
 pub struct ViosService {
     devices: Mutex<ViosDevices>,
-    #[allow(dead_code)] // written by the mapping commands of later issues
-    store: Store,
+    site: crate::cmd::Site,
 }
 
 impl ViosService {
     /// Opens the VIOS database; on first start the devices come from the topology.
     pub fn open(
         dir: &Path,
+        site: crate::cmd::Site,
         initial: impl FnOnce() -> ViosDevices,
     ) -> Result<ViosService, StoreError> {
         let store = Store::open(&dir.join("vios.redb"))?;
@@ -36,7 +36,7 @@ impl ViosService {
         };
         Ok(ViosService {
             devices: Mutex::new(devices),
-            store,
+            site,
         })
     }
 
@@ -55,5 +55,21 @@ impl Vios for ViosService {
             .unwrap_or_else(|e| e.into_inner())
             .clone();
         Ok(Response::new(d))
+    }
+
+    async fn run(&self, req: Request<RunRequest>) -> Result<Response<RunReply>, Status> {
+        authorize(&req, "Run", &[Role::Hmc])?;
+        let r = req.into_inner();
+        tracing::info!(line = %r.line, "padmin command");
+        let d = self
+            .devices
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let (output, exit_status) = crate::cmd::run(&self.site, &d, &r.clients, &r.line);
+        Ok(Response::new(RunReply {
+            output,
+            exit_status,
+        }))
     }
 }

@@ -22,6 +22,7 @@ mod pipe;
 pub mod render;
 mod rmhmcusr;
 mod rmsyscfg;
+mod viosvrcmd;
 
 use crate::frames::View;
 use crate::users::{User, Users};
@@ -37,6 +38,9 @@ pub struct Hmc {
     pub address: String,
     pub view: View,
     pub users: Users,
+    /// For reaching VIOS partitions over their RMC address.
+    pub id: pvmlab_common::net::Identity,
+    pub grpc_port: u16,
 }
 
 pub enum CmdError {
@@ -137,6 +141,7 @@ fn run_line<'a>(
             "chhmcusr" => chhmcusr::run(ctx, args).await,
             "rmhmcusr" => rmhmcusr::run(ctx, args).await,
             "mkauthkeys" => mkauthkeys::run(ctx, args).await,
+            "viosvrcmd" => viosvrcmd::run(ctx, args).await,
             other => return (format!("rbash: {other}: command not found\n"), 127),
         };
         let (mut out, mut code) = match result {

@@ -1,0 +1,90 @@
+//! `viosvrcmd -m <sys> (-p <vios> | --id <id>) -c "<padmin command>"`: runs
+//! a command on a VIOS over its RMC connection and prints what it printed.
+
+use super::hscl::Hscl;
+use super::opts::{self, value};
+use super::{CmdError, CmdResult, Ctx, find_frame};
+use pvmlab_common::model::{PartitionExt as _, lpar_state};
+use pvmlab_common::proto::vios::vios_client::ViosClient;
+use pvmlab_common::proto::vios::{Client, RunRequest};
+use pvmlab_common::topology::vios_node_name;
+
+const SPEC: &[opts::Opt] = &[
+    value(&["-m"]),
+    value(&["-p"]),
+    value(&["--id"]),
+    value(&["-c"]),
+];
+
+pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
+    let o = opts::parse(SPEC, args)?;
+    let frame = find_frame(ctx, o.require("-m")?)?;
+    let line = o.require("-c")?;
+    let vios = match (o.get("-p"), o.get("--id")) {
+        (Some(n), None) => frame
+            .partitions
+            .iter()
+            .find(|p| p.name == n)
+            .ok_or_else(|| Hscl::PartitionNotFound(n.into()))?,
+        (None, Some(id)) => frame
+            .partitions
+            .iter()
+            .find(|p| p.id.to_string() == id)
+            .ok_or_else(|| Hscl::PartitionNotFound(id.into()))?,
+        _ => {
+            return Err("Specify the VIOS with -p <name> or --id <id>."
+                .to_string()
+                .into());
+        }
+    };
+    if !vios.is_vios() {
+        return Err(format!(
+            "The partition {} is not a Virtual I/O Server partition.",
+            vios.name
+        )
+        .into());
+    }
+    if vios.rmc_state != "active" || vios.rmc_ipaddr.is_empty() {
+        return Err(format!("The Virtual I/O Server partition {} does not have an active RMC connection, so the command cannot be run.", vios.name).into());
+    }
+    let clients = frame
+        .partitions
+        .iter()
+        .map(|p| Client {
+            lpar_id: p.id,
+            name: p.name.clone(),
+            os: if p.os_version.starts_with("Linux") {
+                "Linux".into()
+            } else {
+                "AIX".into()
+            },
+            running: p.state == lpar_state::RUNNING,
+        })
+        .collect();
+    let node = vios_node_name(&frame.name, &vios.name);
+    let addr = format!("{}:{}", vios.rmc_ipaddr, ctx.hmc.grpc_port);
+    let chan = ctx
+        .hmc
+        .id
+        .channel(&node, &addr)
+        .map_err(|e| CmdError::Usage(e.to_string()))?;
+    let reply = ViosClient::new(chan)
+        .run(RunRequest {
+            line: line.to_string(),
+            clients,
+        })
+        .await
+        .map_err(|e| {
+            CmdError::Usage(format!(
+                "The command could not be run on {}: {}",
+                vios.name,
+                e.message()
+            ))
+        })?
+        .into_inner();
+    if reply.exit_status == 0 {
+        Ok(reply.output)
+    } else {
+        Err(CmdError::Usage(reply.output.trim_end().to_string()))
+    }
+}
