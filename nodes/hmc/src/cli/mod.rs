@@ -7,6 +7,8 @@ mod chhmcusr;
 mod chsyscfg;
 mod chsysstate;
 mod config;
+#[cfg(test)]
+mod fuzz;
 pub mod hscl;
 mod lshmc;
 mod lshmcusr;
