@@ -325,3 +325,62 @@ fn hardware_listings_and_vios_commands() {
     assert_eq!(run("viosvrcmd -m sys2 -p lnx01 -c lspv").1, 1, "not a VIOS");
     assert_eq!(run("viosvrcmd -m sys2 -p vios1 -c \"rm -rf /\"").1, 1);
 }
+
+#[test]
+fn dynamic_lpar_within_min_and_max() {
+    let lab = Lab::new("127.43.16");
+    lab.up();
+    let run = |line: &str| hmc(&lab, "hmc1", "hscroot", line);
+    let mem = |l: &str| {
+        run(&format!(
+            "lshwres -r mem -m sys2 --level lpar -F curr_mem --filter lpar_names={l}"
+        ))
+        .0
+    };
+    // aix72a: 8192 <= 16384 <= 32768 MB; lnx01: 4096 <= 8192 <= 16384.
+    assert_eq!(
+        run("chhwres -r mem -m sys2 -o a -p aix72a -q 4096"),
+        (String::new(), 0)
+    );
+    assert_eq!(mem("aix72a"), "20480\n");
+    assert_eq!(
+        run("chhwres -r mem -m sys2 -o m -p aix72a -t lnx01 -q 2048").1,
+        0
+    );
+    assert_eq!(
+        (mem("aix72a"), mem("lnx01")),
+        ("18432\n".into(), "10240\n".into())
+    );
+    // Beyond the maximum, not an LMB multiple, or on a partition not running: refused, unchanged.
+    assert_eq!(run("chhwres -r mem -m sys2 -o a -p aix72a -q 16384").1, 1);
+    assert_eq!(run("chhwres -r mem -m sys2 -o r -p aix72a -q 100").1, 1);
+    assert_eq!(run("chhwres -r mem -m sys3 -o a -p web01 -q 256").1, 1);
+    assert_eq!(mem("aix72a"), "18432\n");
+    // Processors: shared units and virtual processors, dedicated processors.
+    assert_eq!(
+        run("chhwres -r proc -m sys2 -o a -p aix72a --procunits 0.5 --procs 1").1,
+        0
+    );
+    assert_eq!(run("lshwres -r proc -m sys2 --level lpar -F curr_proc_units,curr_procs --filter lpar_names=aix72a").0, "2.5,5\n");
+    assert_eq!(run("chhwres -r proc -m sys2 -o r -p db01 --procs 2").1, 0);
+    assert_eq!(
+        run("lshwres -r proc -m sys2 --level lpar -F curr_procs --filter lpar_names=db01").0,
+        "2\n"
+    );
+    assert_eq!(
+        run("chhwres -r proc -m sys2 -o r -p db01 --procs 1").1,
+        1,
+        "below min_procs 2"
+    );
+    // The other HMC sees the same.
+    assert_eq!(
+        hmc(
+            &lab,
+            "hmc2",
+            "hscroot",
+            "lshwres -r mem -m sys2 --level lpar -F curr_mem --filter lpar_names=lnx01"
+        )
+        .0,
+        "10240\n"
+    );
+}

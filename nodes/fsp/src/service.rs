@@ -173,6 +173,18 @@ impl Fsp for FspService {
         Ok(Response::new(LparReply { partition: Some(p) }))
     }
 
+    async fn dlpar(&self, req: Request<DlparRequest>) -> Result<Response<LparReply>, Status> {
+        authorize(&req, "Dlpar", &[Role::Hmc])?;
+        self.session(&req.get_ref().session)?;
+        let r = req.into_inner();
+        let target = (r.target_lpar_id != 0).then_some(r.target_lpar_id);
+        let p = self
+            .hyp
+            .dlpar(r.lpar_id, r.mem_mb, r.procs, r.proc_units, target)
+            .map_err(status)?;
+        Ok(Response::new(LparReply { partition: Some(p) }))
+    }
+
     type AttachViosStream = Stream_<ViosCommand>;
 
     async fn attach_vios(

@@ -25,12 +25,71 @@ impl Rng {
 }
 
 const WORDS: &[&str] = &[
-    "lssyscfg", "chsysstate", "mksyscfg", "chsyscfg", "rmsyscfg", "lshwres", "lshmc", "lshmcusr", "mkhmcusr",
-    "chhmcusr", "rmhmcusr", "mkauthkeys", "lsrefcode", "lssysconn", "viosvrcmd", "-r", "-m", "-F", "-i", "-n",
-    "-o", "-p", "--id", "--filter", "--header", "--immed", "-V", "sys", "lpar", "prof", "mem", "proc",
-    "virtualio", "--rsubtype", "eth", "--level", "sys1", "name,state", "lpar_names=a,b", "\"", "'", "`", "|",
-    "grep", "=", ",", "\"name=x,lpar_env=aixlinux\"", "on", "off", "-u", "hscroot", "-a", "hmcviewer",
-    "--passwd", "\\", "\"\"", "desired_mem=1x", "virtual_eth_adapters=2/0/1//0/0", "head", "-n", "999999999999",
+    "lssyscfg",
+    "chsysstate",
+    "mksyscfg",
+    "chsyscfg",
+    "rmsyscfg",
+    "lshwres",
+    "lshmc",
+    "lshmcusr",
+    "mkhmcusr",
+    "chhmcusr",
+    "rmhmcusr",
+    "mkauthkeys",
+    "lsrefcode",
+    "lssysconn",
+    "viosvrcmd",
+    "chhwres",
+    "-q",
+    "--procs",
+    "--procunits",
+    "-r",
+    "-m",
+    "-F",
+    "-i",
+    "-n",
+    "-o",
+    "-p",
+    "--id",
+    "--filter",
+    "--header",
+    "--immed",
+    "-V",
+    "sys",
+    "lpar",
+    "prof",
+    "mem",
+    "proc",
+    "virtualio",
+    "--rsubtype",
+    "eth",
+    "--level",
+    "sys1",
+    "name,state",
+    "lpar_names=a,b",
+    "\"",
+    "'",
+    "`",
+    "|",
+    "grep",
+    "=",
+    ",",
+    "\"name=x,lpar_env=aixlinux\"",
+    "on",
+    "off",
+    "-u",
+    "hscroot",
+    "-a",
+    "hmcviewer",
+    "--passwd",
+    "\\",
+    "\"\"",
+    "desired_mem=1x",
+    "virtual_eth_adapters=2/0/1//0/0",
+    "head",
+    "-n",
+    "999999999999",
 ];
 
 fn line(rng: &mut Rng) -> String {
@@ -39,7 +98,9 @@ fn line(rng: &mut Rng) -> String {
     for _ in 0..n {
         if rng.below(6) == 0 {
             // Raw noise, including multi-byte and control characters.
-            let c = ['\u{0}', '\u{7f}', 'é', '€', '\t', '"', '`', '\\', '|', '$', '=', ','][rng.below(12)];
+            let c = [
+                '\u{0}', '\u{7f}', 'é', '€', '\t', '"', '`', '\\', '|', '$', '=', ',',
+            ][rng.below(12)];
             s.push(c);
         } else {
             s.push_str(WORDS[rng.below(WORDS.len())]);
@@ -56,8 +117,19 @@ async fn random_lines_never_panic_and_failures_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let p = |f: &str| dir.path().join(f);
     pvmlab_common::pki::make_ca("fuzz", &p("ca.crt"), &p("ca.key")).unwrap();
-    pvmlab_common::pki::issue(&p("ca.crt"), &p("ca.key"), "hmc1", Role::Hmc, &[], &p("h.crt"), &p("h.key")).unwrap();
-    let id = pvmlab_common::net::Identity::from_files("hmc1", &p("ca.crt"), &p("h.crt"), &p("h.key")).unwrap();
+    pvmlab_common::pki::issue(
+        &p("ca.crt"),
+        &p("ca.key"),
+        "hmc1",
+        Role::Hmc,
+        &[],
+        &p("h.crt"),
+        &p("h.key"),
+    )
+    .unwrap();
+    let id =
+        pvmlab_common::net::Identity::from_files("hmc1", &p("ca.crt"), &p("h.crt"), &p("h.key"))
+            .unwrap();
     let store = pvmlab_common::store::Store::open(&p("hmc.redb")).unwrap();
     let cli = Cli::new(Arc::new(Hmc {
         name: "hmc1".into(),
@@ -76,7 +148,11 @@ async fn random_lines_never_panic_and_failures_change_nothing() {
         let (out, code) = cli.run("hscroot", &l).await;
         assert!(matches!(code, 0 | 1 | 127), "{l:?} gave exit {code}: {out}");
         if code != 0 {
-            assert_eq!(cli.hmc().users.all(), before, "a failed line changed the users: {l:?}");
+            assert_eq!(
+                cli.hmc().users.all(),
+                before,
+                "a failed line changed the users: {l:?}"
+            );
         }
     }
 }
@@ -84,11 +160,28 @@ async fn random_lines_never_panic_and_failures_change_nothing() {
 #[test]
 fn random_attribute_values_never_panic() {
     let mut rng = Rng(0x0bad_cafe_0000_0042);
-    let pieces = ["0", "1", "/", ",", "\"", "any", "client", "server", "-1", "99999999999999999999", "0.05", "none", "", "ab", "c050760431670010"];
+    let pieces = [
+        "0",
+        "1",
+        "/",
+        ",",
+        "\"",
+        "any",
+        "client",
+        "server",
+        "-1",
+        "99999999999999999999",
+        "0.05",
+        "none",
+        "",
+        "ab",
+        "c050760431670010",
+    ];
     for _ in 0..20_000 {
         let n = rng.below(12);
         let v: String = (0..n).map(|_| pieces[rng.below(pieces.len())]).collect();
-        let attr = &pvmlab_common::attrs::PROFILE_ATTRS[rng.below(pvmlab_common::attrs::PROFILE_ATTRS.len())];
+        let attr = &pvmlab_common::attrs::PROFILE_ATTRS
+            [rng.below(pvmlab_common::attrs::PROFILE_ATTRS.len())];
         let mut prof = pvmlab_common::attrs::default_profile("p");
         let _ = pvmlab_common::attrs::set_profile_attr(&mut prof, attr.name, &v);
         let _ = pvmlab_common::attrs::check_profile(&prof);

@@ -4,6 +4,7 @@
 //! then hands the words to the command's own file.
 
 mod chhmcusr;
+mod chhwres;
 mod chsyscfg;
 mod chsysstate;
 mod config;
@@ -143,6 +144,7 @@ fn run_line<'a>(
             "chhmcusr" => chhmcusr::run(ctx, args).await,
             "rmhmcusr" => rmhmcusr::run(ctx, args).await,
             "mkauthkeys" => mkauthkeys::run(ctx, args).await,
+            "chhwres" => chhwres::run(ctx, args).await,
             "viosvrcmd" => viosvrcmd::run(ctx, args).await,
             other => return (format!("rbash: {other}: command not found\n"), 127),
         };

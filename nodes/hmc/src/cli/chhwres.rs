@@ -1,0 +1,136 @@
+//! `chhwres -r mem|proc -m <sys> -o a|r|m (-p <lpar> | --id <id>)
+//! [-t <target> | --tid <id>] [-q <MB>] [--procs <n>] [--procunits <units>]`:
+//! dynamic LPAR on running partitions, within each profile's min and max.
+
+use super::hscl::Hscl;
+use super::opts::{self, flag, value};
+use super::{CmdError, CmdResult, Ctx, find_frame};
+use pvmlab_common::model::Partition;
+use pvmlab_common::proto::fsp::DlparRequest;
+use pvmlab_common::proto::hmc::FrameView;
+use std::time::Duration;
+
+const SPEC: &[opts::Opt] = &[
+    value(&["-r"]),
+    value(&["-m"]),
+    value(&["-o"]),
+    value(&["-p"]),
+    value(&["--id"]),
+    value(&["-t"]),
+    value(&["--tid"]),
+    value(&["-q"]),
+    value(&["--procs"]),
+    value(&["--procunits"]),
+    value(&["-w"]),
+    value(&["-d"]),
+    flag(&["--force"]),
+];
+
+fn lpar<'a>(
+    f: &'a FrameView,
+    name: Option<&str>,
+    id: Option<&str>,
+    what: &str,
+) -> Result<&'a Partition, CmdError> {
+    match (name, id) {
+        (Some(n), None) => f
+            .partitions
+            .iter()
+            .find(|p| p.name == n)
+            .ok_or_else(|| Hscl::PartitionNotFound(n.into()).into()),
+        (None, Some(i)) => f
+            .partitions
+            .iter()
+            .find(|p| p.id.to_string() == i)
+            .ok_or_else(|| Hscl::PartitionNotFound(i.into()).into()),
+        (Some(_), Some(_)) => {
+            Err(format!("Specify the {what} partition by name or by id, not both.").into())
+        }
+        (None, None) => Err(format!("The {what} partition is required.").into()),
+    }
+}
+
+fn num<T: std::str::FromStr>(o: &opts::Parsed, k: &str) -> Result<Option<T>, CmdError> {
+    o.get(k)
+        .map(|v| {
+            v.parse::<T>().map_err(|_| {
+                CmdError::Usage(format!(
+                    "An invalid value was entered for the {k} parameter: {v}"
+                ))
+            })
+        })
+        .transpose()
+}
+
+pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
+    let o = opts::parse(SPEC, args)?;
+    let resource = o.require("-r")?;
+    let frame = find_frame(ctx, o.require("-m")?)?;
+    let op = o.require("-o")?;
+    ctx.may_change()?;
+    let source = lpar(&frame, o.get("-p"), o.get("--id"), "source")?;
+    let target = match op {
+        "m" => Some(lpar(&frame, o.get("-t"), o.get("--tid"), "target")?),
+        "a" | "r" => None,
+        other => return Err(format!(
+            "An invalid value was entered for the -o parameter: {other}. Valid values are a, r, m."
+        )
+        .into()),
+    };
+    let sign = if op == "r" { -1 } else { 1 };
+    let mut req = DlparRequest {
+        lpar_id: source.id,
+        target_lpar_id: target.map(|t| t.id).unwrap_or(0),
+        ..Default::default()
+    };
+    match resource {
+        "mem" => {
+            let q: u64 = num(&o, "-q")?.ok_or_else(|| "The -q parameter is required.".to_string())?;
+            req.mem_mb = sign * q as i64;
+        }
+        "proc" => {
+            let procs: Option<u32> = num(&o, "--procs")?;
+            let units: Option<f64> = num(&o, "--procunits")?;
+            if procs.is_none() && units.is_none() {
+                return Err("The --procs or --procunits parameter is required.".to_string().into());
+            }
+            req.procs = sign as i32 * procs.unwrap_or(0) as i32;
+            req.proc_units = f64::from(sign as i32) * units.unwrap_or(0.0);
+        }
+        "virtualio" => return Err("Dynamic changes of virtual adapters are not available in this pvmlab version.".to_string().into()),
+        other => return Err(format!("An invalid value was entered for the -r parameter: {other}. Valid values are mem, proc.").into()),
+    }
+    let conn = ctx
+        .hmc
+        .view
+        .conn(&frame.name)
+        .ok_or_else(|| Hscl::NoConnection(frame.name.clone()))?;
+    req.session = conn.session;
+    let mut fsp = conn.fsp;
+    let done = fsp.dlpar(req).await.map_err(|e| match e.code() {
+        tonic::Code::FailedPrecondition if e.message().starts_with("insufficient") => {
+            Hscl::Resources(e.message().to_string()).into()
+        }
+        tonic::Code::FailedPrecondition => CmdError::Usage(format!(
+            "The partition {} must be running for a dynamic change: {}.",
+            source.name,
+            e.message()
+        )),
+        _ => CmdError::Usage(format!(
+            "An error occurred while changing the resources of partition {}: {}.",
+            source.name,
+            e.message()
+        )),
+    })?;
+    let want = done.into_inner().partition.and_then(|p| p.curr);
+    let id = source.id;
+    ctx.hmc
+        .view
+        .wait_for(Duration::from_secs(2), |fs| {
+            fs.iter().any(|f| {
+                f.name == frame.name && f.partitions.iter().any(|p| p.id == id && p.curr == want)
+            })
+        })
+        .await;
+    Ok(String::new())
+}
