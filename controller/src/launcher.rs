@@ -84,8 +84,13 @@ fn topology_for_up(lab: &LabDir, given: Option<&Path>) -> anyhow::Result<Topolog
     }
 }
 
-pub fn up(lab: &LabDir, topology: Option<&Path>, detach: bool, timeout: u64) -> anyhow::Result<()> {
-    let started_at = Instant::now();
+/// Starts the nodes not already running and waits until the lab is ready.
+/// Returns the topology, the number of nodes and how many were started now.
+fn start(
+    lab: &LabDir,
+    topology: Option<&Path>,
+    timeout: u64,
+) -> anyhow::Result<(Topology, usize, usize)> {
     let topo = topology_for_up(lab, topology)?;
     certs::ensure(lab, &topo)?;
     let bins = bin_dir()?;
@@ -140,14 +145,27 @@ pub fn up(lab: &LabDir, topology: Option<&Path>, detach: bool, timeout: u64) -> 
         stop(lab, &started);
         return Err(e);
     }
+    Ok((topo, nodes.len(), started.len()))
+}
+
+/// Brings a lab up and returns once it is ready, printing nothing: for
+/// benchmarks and tools that start a lab of their own.
+pub fn up_quiet(lab: &LabDir, topology: Option<&Path>, timeout: u64) -> anyhow::Result<()> {
+    start(lab, topology, timeout).map(|_| ())
+}
+
+pub fn up(lab: &LabDir, topology: Option<&Path>, detach: bool, timeout: u64) -> anyhow::Result<()> {
+    let started_at = Instant::now();
+    let (topo, nodes, started) = start(lab, topology, timeout)?;
     println!(
-        "lab {} is up: {} nodes ({} started now) in {:.1} s; lab directory {}",
+        "lab {} is up: {nodes} nodes ({started} started now) in {:.1} s; lab directory {}",
         topo.lab.name,
-        nodes.len(),
-        started.len(),
         started_at.elapsed().as_secs_f64(),
         lab.root().display()
     );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(status::print(lab, &topo))?;
     if detach {
         println!("\nthe lab keeps running; `pvmlab status` shows it, `pvmlab down` stops it");

@@ -2,6 +2,7 @@
 //! certificates, starts and stops the node processes, and shows the lab
 //! as the HMCs see it.
 
+mod bench;
 mod certs;
 mod client;
 mod launcher;
@@ -58,6 +59,11 @@ enum Cmd {
     Status,
     /// Stop every node of the lab. Its state stays in the lab directory.
     Down,
+    /// Benchmarks that print their figures and a baseline measured in the same run.
+    Bench {
+        #[command(subcommand)]
+        which: BenchCmd,
+    },
     /// Run an HMC command line on an HMC, as over SSH:
     /// `pvmlab hmc hmc1 -- lssyscfg -r sys -F name,state`
     Hmc {
@@ -70,6 +76,16 @@ enum Cmd {
         /// quoted as needed and joined.
         #[arg(last = true, required = true)]
         line: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCmd {
+    /// SSH exec round trip of `lssyscfg -r lpar` with 100 partitions, and of
+    /// `true` against this machine's OpenSSH server.
+    Ssh {
+        #[arg(long, default_value_t = 30)]
+        runs: usize,
     },
 }
 
@@ -108,6 +124,9 @@ fn main() -> ExitCode {
             r
         }
         Cmd::Down => launcher::down(&lab),
+        Cmd::Bench {
+            which: BenchCmd::Ssh { runs },
+        } => bench::ssh_bench(runs),
         Cmd::Hmc { name, user, line } => match status::hmc_command(&lab, &name, &user, &line) {
             Ok(code) => return ExitCode::from(u8::try_from(code).unwrap_or(1)),
             Err(e) => Err(e),

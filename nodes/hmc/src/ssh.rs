@@ -104,6 +104,7 @@ pub async fn serve_listener(
         };
         // Echo and prompts are tiny writes; Nagle would delay each interactive round trip.
         let _ = sock.set_nodelay(true);
+        let sock = QuickAck(sock);
         info!(%peer, "SSH connection");
         let conn = Conn {
             shell: shell.clone(),
@@ -140,6 +141,63 @@ pub async fn serve_listener(
 
 /// Reads the OpenSSH-format host key at `path`, or creates an Ed25519 one there.
 /// Blocking file I/O is fine: it runs once, at startup.
+/// A connection that ACKs what it reads at once. OpenSSH's client sends its
+/// key-exchange packets back to back with Nagle on, so a delayed ACK here
+/// stalled every login by the 40 ms delayed-ACK timer (seen with
+/// `pvmlab bench ssh`). Linux leaves quick-ACK mode on its own, so it is set
+/// again after every read.
+struct QuickAck(tokio::net::TcpStream);
+
+impl tokio::io::AsyncRead for QuickAck {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let r = std::pin::Pin::new(&mut self.0).poll_read(cx, buf);
+        if r.is_ready() {
+            quick_ack(&self.0);
+        }
+        r
+    }
+}
+
+impl tokio::io::AsyncWrite for QuickAck {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.0).poll_flush(cx)
+    }
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+}
+
+fn quick_ack(sock: &tokio::net::TcpStream) {
+    let on: libc::c_int = 1;
+    // SAFETY: a valid socket fd and a pointer to a c_int of the given size.
+    unsafe {
+        libc::setsockopt(
+            std::os::fd::AsRawFd::as_raw_fd(sock),
+            libc::IPPROTO_TCP,
+            libc::TCP_QUICKACK,
+            (&on as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
+}
+
 pub fn load_or_create_host_key(path: &Path) -> Result<PrivateKey, SshError> {
     let err = |msg: String| SshError::HostKey {
         path: path.to_owned(),
