@@ -314,9 +314,9 @@ fn adapters<T>(v: &str, parse: fn(&str) -> Result<T, String>) -> Result<Vec<T>, 
     list_or_none(v)?.iter().map(|s| parse(s)).collect()
 }
 
-/// Every profile attribute, in the order `lssyscfg -r prof` prints them.
-/// `name`, `lpar_name`, `lpar_id` and `lpar_env` come from the partition and
-/// are printed by the caller, ahead of these.
+/// Every profile attribute. `name`, `lpar_name`, `lpar_id` and `lpar_env`
+/// come from the partition; `lssyscfg -r prof` prints them in the order of
+/// the HMC version's layout.
 pub static PROFILE_ATTRS: &[ProfileAttr] = &[
     ProfileAttr {
         name: "all_resources",
@@ -560,7 +560,7 @@ pub static PROFILE_ATTRS: &[ProfileAttr] = &[
     ProfileAttr {
         name: "redundant_err_path_reporting",
         get: |p| Some(p.redundant_err_path_reporting.clone()),
-        set: Some(|p, v| Ok(p.redundant_err_path_reporting = one_of(v, &["0", "1"])?)),
+        set: Some(|p, v| Ok(p.redundant_err_path_reporting = one_of(v, &["0", "1", "null"])?)),
     },
     ProfileAttr {
         name: "bsr_arrays",
@@ -582,15 +582,15 @@ pub static PROFILE_ATTRS: &[ProfileAttr] = &[
         get: |_| Some("none".into()),
         set: Some(only_none),
     },
-    // Host Ethernet adapters are not emulated: accepted as none, never printed.
+    // Host Ethernet adapters are not emulated: accepted and printed as none.
     ProfileAttr {
         name: "lhea_logical_ports",
-        get: |_| None,
+        get: |_| Some("none".into()),
         set: Some(only_none),
     },
     ProfileAttr {
         name: "lhea_capabilities",
-        get: |_| None,
+        get: |_| Some("none".into()),
         set: Some(only_none),
     },
 ];

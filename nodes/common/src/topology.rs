@@ -231,7 +231,17 @@ pub struct LparDef {
     pub remote_restart_capable: bool,
     #[serde(default)]
     pub simplified_remote_restart_capable: bool,
+    /// The partition's own IP address, as RMC reports it (a label; nothing connects to it).
+    #[serde(default)]
+    pub rmc_ipaddr: String,
+    /// Whether the operating system runs RMC (default true).
+    #[serde(default = "yes")]
+    pub rmc: bool,
     pub profile: Vec<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_env() -> Spanned<String> {
@@ -744,6 +754,12 @@ impl Topology {
     }
 }
 
+/// A partition's logical serial number: the frame's serial and the
+/// partition id in hexadecimal (06C3A0P and 15 give 06C3A0PF).
+pub fn logical_serial(frame_serial: &str, lpar_id: u32) -> String {
+    format!("{frame_serial}{lpar_id:X}")
+}
+
 /// Node name of a VIOS: VIOS names repeat from frame to frame, so the node
 /// carries its frame's name too.
 pub fn vios_node_name(frame: &str, vios: &str) -> String {
@@ -937,7 +953,7 @@ impl FrameDef {
                 default_profile: default,
                 os_version: os.to_string(),
                 rmc_state: "inactive".into(),
-                logical_serial_num: format!("{}{:X}", &serial[..serial.len().min(6)], id),
+                logical_serial_num: logical_serial(&serial, id),
                 boot_mode: "norm".into(),
                 lpar_keylock: "norm".into(),
                 lpar_avail_priority: if env == LPAR_ENV_VIOS { 191 } else { 127 },
@@ -970,6 +986,8 @@ impl FrameDef {
             );
             p.remote_restart_capable = l.remote_restart_capable;
             p.simplified_remote_restart_capable = l.simplified_remote_restart_capable;
+            p.rmc_ipaddr = l.rmc_ipaddr.clone();
+            p.rmc_inactive = !l.rmc;
             out.push(p);
         }
         out

@@ -301,7 +301,7 @@ impl Hypervisor {
                         .filter(|l| l.state == lpar_state::STARTING)
                     {
                         l.state = lpar_state::RUNNING.into();
-                        l.rmc_state = "active".into();
+                        l.rmc_state = if l.rmc_inactive { "inactive" } else { "active" }.into();
                         l.ref_code = String::new();
                     }
                     Ok(())
@@ -425,6 +425,7 @@ impl Hypervisor {
                 new.curr_profile = old.curr_profile.clone();
                 new.rmc_state = old.rmc_state.clone();
                 new.activated_once = old.activated_once;
+                new.rmc_inactive = old.rmc_inactive;
                 new.logical_serial_num = old.logical_serial_num.clone();
                 if old.curr.is_some() && new.profile(&old.curr_profile).is_none() {
                     return Err(FspError::Invalid(format!(

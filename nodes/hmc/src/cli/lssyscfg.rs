@@ -40,7 +40,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
             let mut recs = Vec::new();
             for p in &f.partitions {
                 for prof in &p.profiles {
-                    recs.push(prof_record(&frame, p, prof));
+                    recs.push(prof_record(&ctx.hmc.version, &frame, p, prof));
                 }
             }
             let mut known: Vec<&str> = vec!["name", "lpar_name", "lpar_id", "lpar_env"];
@@ -325,29 +325,143 @@ fn lpar_record(frame: &Frame, p: &Partition) -> Record {
     r
 }
 
-fn prof_record(frame: &Frame, p: &Partition, prof: &Profile) -> Record {
+/// The profile attributes in the order each HMC generation prints them:
+/// HMC V7 as in the reference's VCS example (seed 003), HMC V8 and later as
+/// in its remote-restart example (seed 000). Attributes that do not apply
+/// (processing units of a dedicated profile, say) are left out.
+const PROF_LAYOUT_V7: &[&str] = &[
+    "all_resources",
+    "min_mem",
+    "desired_mem",
+    "max_mem",
+    "min_num_huge_pages",
+    "desired_num_huge_pages",
+    "max_num_huge_pages",
+    "mem_mode",
+    "mem_expansion",
+    "hpt_ratio",
+    "proc_mode",
+    "min_proc_units",
+    "desired_proc_units",
+    "max_proc_units",
+    "min_procs",
+    "desired_procs",
+    "max_procs",
+    "sharing_mode",
+    "uncap_weight",
+    "shared_proc_pool_id",
+    "shared_proc_pool_name",
+    "affinity_group_id",
+    "io_slots",
+    "lpar_io_pool_ids",
+    "max_virtual_slots",
+    "virtual_serial_adapters",
+    "virtual_scsi_adapters",
+    "virtual_eth_adapters",
+    "vtpm_adapters",
+    "virtual_fc_adapters",
+    "hca_adapters",
+    "boot_mode",
+    "conn_monitoring",
+    "auto_start",
+    "power_ctrl_lpar_ids",
+    "work_group_id",
+    "redundant_err_path_reporting",
+    "bsr_arrays",
+    "lhea_logical_ports",
+    "lhea_capabilities",
+    "lpar_proc_compat_mode",
+    "electronic_err_reporting",
+];
+
+const PROF_LAYOUT_V8: &[&str] = &[
+    "all_resources",
+    "min_mem",
+    "desired_mem",
+    "max_mem",
+    "min_num_huge_pages",
+    "desired_num_huge_pages",
+    "max_num_huge_pages",
+    "mem_mode",
+    "mem_expansion",
+    "hpt_ratio",
+    "proc_mode",
+    "min_proc_units",
+    "desired_proc_units",
+    "max_proc_units",
+    "min_procs",
+    "desired_procs",
+    "max_procs",
+    "sharing_mode",
+    "uncap_weight",
+    "shared_proc_pool_id",
+    "shared_proc_pool_name",
+    "affinity_group_id",
+    "io_slots",
+    "lpar_io_pool_ids",
+    "max_virtual_slots",
+    "virtual_serial_adapters",
+    "virtual_scsi_adapters",
+    "virtual_eth_adapters",
+    "virtual_eth_vsi_profiles",
+    "virtual_fc_adapters",
+    "vtpm_adapters",
+    "hca_adapters",
+    "boot_mode",
+    "conn_monitoring",
+    "auto_start",
+    "power_ctrl_lpar_ids",
+    "work_group_id",
+    "redundant_err_path_reporting",
+    "bsr_arrays",
+    "lpar_proc_compat_mode",
+    "electronic_err_reporting",
+    "sriov_eth_logical_ports",
+];
+
+/// The major version of an HMC version string: V7R7.9.0 → 7, V10R3M1050 → 10.
+fn hmc_major(version: &str) -> u32 {
+    version
+        .trim_start_matches('V')
+        .split('R')
+        .next()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10)
+}
+
+fn prof_record(hmc_version: &str, frame: &Frame, p: &Partition, prof: &Profile) -> Record {
     let mut r = vec![
         kv("name", prof.name.clone()),
         kv("lpar_name", p.name.clone()),
         kv("lpar_id", p.id.to_string()),
         kv("lpar_env", p.lpar_env.clone()),
     ];
-    for a in PROFILE_ATTRS {
-        let Some(v) = (a.get)(prof) else { continue };
-        r.push(kv(a.name, v));
-        match a.name {
-            "shared_proc_pool_id" => {
+    let layout = if hmc_major(hmc_version) < 8 {
+        PROF_LAYOUT_V7
+    } else {
+        PROF_LAYOUT_V8
+    };
+    for name in layout {
+        if *name == "shared_proc_pool_name" {
+            if prof.proc_mode == "shared" {
                 let pool = frame
                     .pools
                     .iter()
                     .find(|x| x.id == prof.shared_proc_pool_id);
                 r.push(kv(
-                    "shared_proc_pool_name",
+                    name,
                     pool.map(|x| x.name.clone())
                         .unwrap_or_else(|| "DefaultPool".into()),
                 ));
             }
-            _ => {}
+            continue;
+        }
+        if let Some(v) = PROFILE_ATTRS
+            .iter()
+            .find(|a| a.name == *name)
+            .and_then(|a| (a.get)(prof))
+        {
+            r.push(kv(name, v));
         }
     }
     r
