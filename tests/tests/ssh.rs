@@ -69,6 +69,19 @@ fn openssh_exec_interactive_shell_and_keys() {
     );
     let out = sshpass("abc123", &hmc1, "lshmc -V");
     assert!(text(&out.stdout).contains("base_version=V10R3"));
+    let out = sshpass(
+        "abc123",
+        &hmc1,
+        "lslic -m sys2 -F activated_spname,activated_level,ecnumber",
+    );
+    assert_eq!(text(&out.stdout), "FW860.00,180,01SV860\n");
+    let out = sshpass("abc123", &hmc1, "lssysconn -r all -F type_model_serial_num");
+    assert_eq!(
+        text(&out.stdout),
+        "9117-MMD*658B2AD\n8286-42A*21A5E8V\n8286-42A*21A5E9V\n"
+    );
+    let out = sshpass("abc123", &hmc1, "lssyscfg -r lpar -m sys2 -F lpar_id");
+    assert_eq!(text(&out.stdout), "1\n2\n3\n4\n5\n");
     // Errors: HSCL text and a non-zero exit status; a wrong password is sshpass's 5.
     let out = sshpass(
         "abc123",

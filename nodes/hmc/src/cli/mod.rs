@@ -14,6 +14,7 @@ pub mod hscl;
 mod lshmc;
 mod lshmcusr;
 mod lshwres;
+mod lslic;
 mod lsrefcode;
 mod lssyscfg;
 mod lssysconn;
@@ -138,6 +139,7 @@ fn run_line<'a>(
             "rmsyscfg" => rmsyscfg::run(ctx, args).await,
             "lshmcusr" => lshmcusr::run(ctx, args).await,
             "lshwres" => lshwres::run(ctx, args).await,
+            "lslic" => lslic::run(ctx, args).await,
             "lsrefcode" => lsrefcode::run(ctx, args).await,
             "lssysconn" => lssysconn::run(ctx, args).await,
             "mkhmcusr" => mkhmcusr::run(ctx, args).await,
