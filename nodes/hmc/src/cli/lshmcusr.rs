@@ -1,7 +1,7 @@
 //! `lshmcusr [-F attrs] [--header] [--filter "names=a,b"]`: the HMC's users.
 
 use super::opts::{self, flag, value};
-use super::render::{self, Fields, Filter, Record};
+use super::render::{self, Record};
 use super::{CmdResult, Ctx};
 
 const SPEC: &[opts::Opt] = &[value(&["-F"]), flag(&["--header"]), value(&["--filter"])];
@@ -25,8 +25,7 @@ const ATTRS: &[&str] = &[
 
 pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     let o = opts::parse(SPEC, args)?;
-    let fields = o.get("-F").map(Fields::parse).transpose()?;
-    let mut records: Vec<Record> = ctx
+    let records: Vec<Record> = ctx
         .hmc
         .users
         .all()
@@ -55,14 +54,10 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
                 .collect()
         })
         .collect();
-    if let Some(spec) = o.get("--filter") {
-        let f = Filter::parse(spec, &[("names", "name"), ("taskroles", "taskrole")])?;
-        records.retain(|r| f.matches(r));
-    }
-    Ok(render::print(
-        &records,
-        fields.as_ref(),
-        o.has("--header"),
+    Ok(render::listing(
+        records,
+        &o,
+        &[("names", "name"), ("taskroles", "taskrole")],
         ATTRS,
     )?)
 }

@@ -4,7 +4,7 @@
 //! the virtual adapters of running partitions.
 
 use super::opts::{self, flag, value};
-use super::render::{self, Fields, Filter, Record};
+use super::render::{self, Record};
 use super::{CmdResult, Ctx, find_frame};
 use pvmlab_common::attrs::fmt_units;
 use pvmlab_common::model::{Frame, Partition, PartitionExt as _, Profile};
@@ -27,7 +27,6 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     let o = opts::parse(SPEC, args)?;
     let fv = find_frame(ctx, o.require("-m")?)?;
     let frame = fv.frame.clone().unwrap_or_default();
-    let fields = o.get("-F").map(Fields::parse).transpose()?;
     // Only running partitions hold resources and adapters.
     let running: Vec<&Partition> = fv.partitions.iter().filter(|p| p.curr.is_some()).collect();
     let level = o.get("--level");
@@ -55,20 +54,10 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
         }
         (other, _, _) => return Err(format!("An invalid value was entered for the -r parameter: {other}. Valid values are mem, proc, virtualio.").into()),
     };
-    let records = match o.get("--filter") {
-        Some(spec) => {
-            let f = Filter::parse(
-                spec,
-                &[("lpar_names", "lpar_name"), ("lpar_ids", "lpar_id")],
-            )?;
-            records.into_iter().filter(|r| f.matches(r)).collect()
-        }
-        None => records,
-    };
-    Ok(render::print(
-        &records,
-        fields.as_ref(),
-        o.has("--header"),
+    Ok(render::listing(
+        records,
+        &o,
+        &[("lpar_names", "lpar_name"), ("lpar_ids", "lpar_id")],
         &[],
     )?)
 }

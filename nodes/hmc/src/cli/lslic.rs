@@ -3,7 +3,7 @@
 //! (`-F activated_spname,activated_level,ecnumber`).
 
 use super::opts::{self, flag, value};
-use super::render::{self, Fields, Record};
+use super::render::{self, Record};
 use super::{CmdResult, Ctx, find_frame};
 
 const SPEC: &[opts::Opt] = &[
@@ -52,13 +52,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    let fields = o.get("-F").map(Fields::parse).transpose()?;
-    Ok(render::print(
-        &[rec],
-        fields.as_ref(),
-        o.has("--header"),
-        &[],
-    )?)
+    Ok(render::listing(vec![rec], &o, &[], &[])?)
 }
 
 #[cfg(test)]

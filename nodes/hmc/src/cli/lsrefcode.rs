@@ -2,7 +2,7 @@
 //! the latest reference code of each partition, or of the frame.
 
 use super::opts::{self, flag, value};
-use super::render::{self, Fields, Filter, Record};
+use super::render::{self, Record};
 use super::{CmdResult, Ctx, find_frame};
 
 const SPEC: &[opts::Opt] = &[
@@ -16,7 +16,6 @@ const SPEC: &[opts::Opt] = &[
 pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     let o = opts::parse(SPEC, args)?;
     let f = find_frame(ctx, o.require("-m")?)?;
-    let fields = o.get("-F").map(Fields::parse).transpose()?;
     let time = super::lssyscfg::sys_time();
     let records: Vec<Record> = match o.require("-r")? {
         "lpar" => f
@@ -40,20 +39,10 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
         ]],
         other => return Err(format!("An invalid value was entered for the -r parameter: {other}. Valid values are lpar, sys.").into()),
     };
-    let records = match o.get("--filter") {
-        Some(spec) => {
-            let flt = Filter::parse(
-                spec,
-                &[("lpar_names", "lpar_name"), ("lpar_ids", "lpar_id")],
-            )?;
-            records.into_iter().filter(|r| flt.matches(r)).collect()
-        }
-        None => records,
-    };
-    Ok(render::print(
-        &records,
-        fields.as_ref(),
-        o.has("--header"),
+    Ok(render::listing(
+        records,
+        &o,
+        &[("lpar_names", "lpar_name"), ("lpar_ids", "lpar_id")],
         &[],
     )?)
 }

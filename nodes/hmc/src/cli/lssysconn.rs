@@ -1,7 +1,7 @@
 //! `lssysconn -r all [-F attrs]`: this HMC's connections to service processors.
 
 use super::opts::{self, flag, value};
-use super::render::{self, Fields, Record};
+use super::render::{self, Record};
 use super::{CmdResult, Ctx};
 
 const SPEC: &[opts::Opt] = &[value(&["-r"]), value(&["-F"]), flag(&["--header"])];
@@ -17,7 +17,6 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
             .into());
         }
     }
-    let fields = o.get("-F").map(Fields::parse).transpose()?;
     let records: Vec<Record> = ctx
         .hmc
         .view
@@ -59,10 +58,5 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
             ]
         })
         .collect();
-    Ok(render::print(
-        &records,
-        fields.as_ref(),
-        o.has("--header"),
-        &[],
-    )?)
+    Ok(render::listing(records, &o, &[], &[])?)
 }

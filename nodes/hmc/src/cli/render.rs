@@ -126,6 +126,25 @@ pub fn print(
     Ok(out)
 }
 
+/// What every listing command ends with: `--filter` (by `filters`), then
+/// the default form or `-F`/`--header`.
+pub fn listing(
+    records: Vec<Record>,
+    o: &super::opts::Parsed,
+    filters: &[(&str, &str)],
+    known: &[&str],
+) -> Result<String, String> {
+    let fields = o.get("-F").map(Fields::parse).transpose()?;
+    let records = match o.get("--filter") {
+        Some(spec) => {
+            let f = Filter::parse(spec, filters)?;
+            records.into_iter().filter(|r| f.matches(r)).collect()
+        }
+        None => records,
+    };
+    print(&records, fields.as_ref(), o.has("--header"), known)
+}
+
 /// `--filter "lpar_names=a,b,profile_names=p"`: plural filter names, each
 /// with a comma list of values. `allowed` maps each filter name to the
 /// record attribute it matches.
