@@ -545,6 +545,67 @@ impl Hypervisor {
         })
     }
 
+    /// Adds or removes a virtual adapter of a running partition. The slot
+    /// must be free (add) or hold an adapter of that kind that is not
+    /// required (remove); the profile is not changed.
+    pub fn change_adapter(
+        &self,
+        id: u32,
+        add: bool,
+        kind: &str,
+        slot: u32,
+        spec: &str,
+    ) -> Result<Partition, FspError> {
+        use pvmlab_common::attrs::{parse_eth, parse_fc, parse_scsi};
+        self.change(|p, _| {
+            let l = p.lpars.get_mut(&id).ok_or_else(|| FspError::NoPartition(id.to_string()))?;
+            if l.state != lpar_state::RUNNING {
+                return Err(FspError::LparState { name: l.name.clone(), state: l.state.clone(), needed: lpar_state::RUNNING.into() });
+            }
+            let name = l.name.clone();
+            let c = l.curr.get_or_insert_with(Default::default);
+            let used: Vec<u32> = c
+                .serial
+                .iter()
+                .map(|a| a.slot)
+                .chain(c.scsi.iter().map(|a| a.slot))
+                .chain(c.eth.iter().map(|a| a.slot))
+                .chain(c.fc.iter().map(|a| a.slot))
+                .collect();
+            let invalid = |m: String| FspError::Invalid(m);
+            if add {
+                if used.contains(&slot) {
+                    return Err(invalid(format!("virtual slot {slot} of partition {name} is already in use")));
+                }
+                if slot < 2 || slot >= c.max_virtual_slots {
+                    return Err(invalid(format!("virtual slot {slot} is outside 2-{} for partition {name}", c.max_virtual_slots.saturating_sub(1))));
+                }
+                match kind {
+                    "eth" => c.eth.push(parse_eth(spec).map_err(invalid)?),
+                    "scsi" => c.scsi.push(parse_scsi(spec).map_err(invalid)?),
+                    "fc" => c.fc.push(parse_fc(spec).map_err(invalid)?),
+                    other => return Err(invalid(format!("unknown adapter type {other}"))),
+                }
+            } else {
+                let required = match kind {
+                    "eth" => c.eth.iter().find(|a| a.slot == slot).map(|a| a.required),
+                    "scsi" => c.scsi.iter().find(|a| a.slot == slot).map(|a| a.required),
+                    "fc" => c.fc.iter().find(|a| a.slot == slot).map(|a| a.required),
+                    other => return Err(invalid(format!("unknown adapter type {other}"))),
+                };
+                match required {
+                    None => return Err(invalid(format!("partition {name} has no virtual {kind} adapter in slot {slot}"))),
+                    Some(true) => return Err(invalid(format!("the adapter in slot {slot} is required by partition {name} and cannot be removed dynamically"))),
+                    Some(false) => {}
+                }
+                c.eth.retain(|a| !(kind == "eth" && a.slot == slot));
+                c.scsi.retain(|a| !(kind == "scsi" && a.slot == slot));
+                c.fc.retain(|a| !(kind == "fc" && a.slot == slot));
+            }
+            Ok(l.clone())
+        })
+    }
+
     pub fn partition(&self, id: u32) -> Option<Partition> {
         self.with(|s| s.state.lpars.get(&id).cloned())
     }
@@ -831,6 +892,11 @@ fn allocate(prof: &Profile, avail: Available, lmb: u64) -> Result<Resources, Fsp
         proc_units: units,
         procs,
         shared_proc_pool_id: prof.shared_proc_pool_id,
+        scsi: prof.virtual_scsi_adapters.clone(),
+        eth: prof.virtual_eth_adapters.clone(),
+        fc: prof.virtual_fc_adapters.clone(),
+        serial: prof.virtual_serial_adapters.clone(),
+        max_virtual_slots: prof.max_virtual_slots,
     })
 }
 

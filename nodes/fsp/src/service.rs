@@ -185,6 +185,20 @@ impl Fsp for FspService {
         Ok(Response::new(LparReply { partition: Some(p) }))
     }
 
+    async fn change_adapter(
+        &self,
+        req: Request<ChangeAdapterRequest>,
+    ) -> Result<Response<LparReply>, Status> {
+        authorize(&req, "ChangeAdapter", &[Role::Hmc])?;
+        self.session(&req.get_ref().session)?;
+        let r = req.into_inner();
+        let p = self
+            .hyp
+            .change_adapter(r.lpar_id, r.add, &r.kind, r.slot, &r.spec)
+            .map_err(status)?;
+        Ok(Response::new(LparReply { partition: Some(p) }))
+    }
+
     type AttachViosStream = Stream_<ViosCommand>;
 
     async fn attach_vios(

@@ -1,6 +1,8 @@
 //! `chhwres -r mem|proc -m <sys> -o a|r|m (-p <lpar> | --id <id>)
 //! [-t <target> | --tid <id>] [-q <MB>] [--procs <n>] [--procunits <units>]`:
-//! dynamic LPAR on running partitions, within each profile's min and max.
+//! dynamic LPAR on running partitions, within each profile's min and max;
+//! `chhwres -r virtualio -m <sys> -o a|r -p <lpar> --rsubtype eth|scsi|fc
+//! -s <slot> [-a "<attrs>"]` adds or removes a virtual adapter.
 
 use super::hscl::Hscl;
 use super::opts::{self, flag, value};
@@ -23,6 +25,9 @@ const SPEC: &[opts::Opt] = &[
     value(&["--procunits"]),
     value(&["-w"]),
     value(&["-d"]),
+    value(&["--rsubtype"]),
+    value(&["-s"]),
+    value(&["-a"]),
     flag(&["--force"]),
 ];
 
@@ -97,7 +102,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
             req.procs = sign as i32 * procs.unwrap_or(0) as i32;
             req.proc_units = f64::from(sign as i32) * units.unwrap_or(0.0);
         }
-        "virtualio" => return Err("Dynamic changes of virtual adapters are not available in this pvmlab version.".to_string().into()),
+        "virtualio" => return virtual_adapter(ctx, &frame, source, op, &o).await,
         other => return Err(format!("An invalid value was entered for the -r parameter: {other}. Valid values are mem, proc.").into()),
     }
     let conn = ctx
@@ -124,6 +129,122 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     })?;
     let want = done.into_inner().partition.and_then(|p| p.curr);
     let id = source.id;
+    ctx.hmc
+        .view
+        .wait_for(Duration::from_secs(2), |fs| {
+            fs.iter().any(|f| {
+                f.name == frame.name && f.partitions.iter().any(|p| p.id == id && p.curr == want)
+            })
+        })
+        .await;
+    Ok(String::new())
+}
+
+/// Builds the adapter from `-a` attributes in the profile layout, so the
+/// hypervisor parses it with the same code as a profile's adapters.
+fn adapter_spec(kind: &str, slot: u32, a: &[(String, String)]) -> Result<String, CmdError> {
+    let get = |k: &str, d: &str| {
+        a.iter()
+            .find(|(x, _)| x == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| d.to_string())
+    };
+    Ok(match kind {
+        "eth" => {
+            let pvid = get("port_vlan_id", "");
+            if pvid.is_empty() {
+                return Err("The port_vlan_id attribute is required.".to_string().into());
+            }
+            let trunk = if get("is_trunk", "0") == "1" { get("trunk_priority", "1") } else { "0".into() };
+            format!(
+                "{slot}/{}/{pvid}/{}/{trunk}/{}/{}/{}/all/none",
+                get("ieee_virtual_eth", "0"),
+                get("addl_vlan_ids", ""),
+                get("is_required", "0"),
+                get("vswitch", "ETHERNET0"),
+                get("mac_addr", "")
+            )
+        }
+        "scsi" | "fc" => {
+            let mut s = format!(
+                "{slot}/{}/{}/{}/{}",
+                get("adapter_type", "client"),
+                get("remote_lpar_id", "any"),
+                get("remote_lpar_name", ""),
+                get("remote_slot_num", "any")
+            );
+            if kind == "fc" {
+                s.push_str(&format!("/{}", get("wwpns", "")));
+            }
+            s.push_str(&format!("/{}", get("is_required", "0")));
+            s
+        }
+        other => return Err(format!("An invalid value was entered for the --rsubtype parameter: {other}. Valid values are eth, scsi, fc.").into()),
+    })
+}
+
+async fn virtual_adapter(
+    ctx: &Ctx<'_>,
+    frame: &FrameView,
+    lpar: &Partition,
+    op: &str,
+    o: &opts::Parsed,
+) -> CmdResult {
+    let kind = o.require("--rsubtype")?;
+    let slot: u32 = num(o, "-s")?.ok_or_else(|| "The -s parameter is required.".to_string())?;
+    let add = match op {
+        "a" => true,
+        "r" => false,
+        other => return Err(format!("An invalid value was entered for the -o parameter: {other}. Valid values for -r virtualio are a, r.").into()),
+    };
+    let allowed = [
+        "ieee_virtual_eth",
+        "port_vlan_id",
+        "addl_vlan_ids",
+        "is_trunk",
+        "trunk_priority",
+        "vswitch",
+        "mac_addr",
+        "is_required",
+        "adapter_type",
+        "remote_lpar_id",
+        "remote_lpar_name",
+        "remote_slot_num",
+        "wwpns",
+    ];
+    let attrs = o
+        .get("-a")
+        .map(|a| super::input_attrs(a, &allowed))
+        .transpose()?
+        .unwrap_or_default();
+    let spec = if add {
+        adapter_spec(kind, slot, &attrs)?
+    } else {
+        String::new()
+    };
+    let conn = ctx
+        .hmc
+        .view
+        .conn(&frame.name)
+        .ok_or_else(|| Hscl::NoConnection(frame.name.clone()))?;
+    let mut fsp = conn.fsp;
+    let req = pvmlab_common::proto::fsp::ChangeAdapterRequest {
+        session: conn.session,
+        lpar_id: lpar.id,
+        add,
+        kind: kind.to_string(),
+        slot,
+        spec,
+    };
+    let done = fsp.change_adapter(req).await.map_err(|e| {
+        CmdError::Usage(format!(
+            "An error occurred while changing the virtual adapters of partition {}: {}.",
+            lpar.name,
+            e.message()
+        ))
+    })?;
+    let want = done.into_inner().partition.and_then(|p| p.curr);
+    let id = lpar.id;
     ctx.hmc
         .view
         .wait_for(Duration::from_secs(2), |fs| {

@@ -7,7 +7,7 @@ use super::opts::{self, flag, value};
 use super::render::{self, Record};
 use super::{CmdResult, Ctx, find_frame};
 use pvmlab_common::attrs::fmt_units;
-use pvmlab_common::model::{Frame, Partition, PartitionExt as _, Profile};
+use pvmlab_common::model::{Frame, Partition, PartitionExt as _};
 
 const SPEC: &[opts::Opt] = &[
     value(&["-r"]),
@@ -38,8 +38,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
         ("virtualio", Some("lpar"), Some(sub @ ("eth" | "scsi" | "fc"))) => {
             let mut out = Vec::new();
             for p in &running {
-                let Some(prof) = p.profile(&p.curr_profile) else { continue };
-                out.extend(adapters(&frame, p, prof, sub));
+                out.extend(adapters(&frame, p, sub));
             }
             out
         }
@@ -197,7 +196,10 @@ pub fn mac(frame: &Frame, lpar_id: u32, slot: u32) -> String {
     format!("{prefix:06X}{:02X}{:04X}", lpar_id & 0xFF, slot & 0xFFFF)
 }
 
-fn adapters(frame: &Frame, p: &Partition, prof: &Profile, sub: &str) -> Vec<Record> {
+/// The adapters the running partition has now (its profile's, as changed
+/// by dynamic LPAR).
+fn adapters(frame: &Frame, p: &Partition, sub: &str) -> Vec<Record> {
+    let c = p.curr.clone().unwrap_or_default();
     let head = |slot: u32| {
         vec![
             kv("lpar_name", &p.name),
@@ -207,8 +209,8 @@ fn adapters(frame: &Frame, p: &Partition, prof: &Profile, sub: &str) -> Vec<Reco
     };
     let b = |v: bool| if v { 1 } else { 0 };
     match sub {
-        "eth" => prof
-            .virtual_eth_adapters
+        "eth" => c
+            .eth
             .iter()
             .map(|a| {
                 let mut r = head(a.slot);
@@ -261,8 +263,8 @@ fn adapters(frame: &Frame, p: &Partition, prof: &Profile, sub: &str) -> Vec<Reco
                 r
             })
             .collect(),
-        "scsi" => prof
-            .virtual_scsi_adapters
+        "scsi" => c
+            .scsi
             .iter()
             .map(|a| {
                 let mut r = head(a.slot);
@@ -294,25 +296,25 @@ fn adapters(frame: &Frame, p: &Partition, prof: &Profile, sub: &str) -> Vec<Reco
                 r
             })
             .collect(),
-        _ => prof
-            .virtual_fc_adapters
-            .iter()
-            .map(|a| {
-                let mut r = head(a.slot);
-                r.extend([
-                    kv("adapter_type", if a.server { "server" } else { "client" }),
-                    kv("state", 1),
-                    kv("is_required", b(a.required)),
-                    kv("remote_lpar_id", &a.remote_lpar_id),
-                    kv("remote_lpar_name", &a.remote_lpar_name),
-                    kv("remote_slot_num", &a.remote_slot),
-                ]);
-                if !a.server {
-                    r.push(kv("wwpns", a.wwpns.join(",")));
-                }
-                r
-            })
-            .collect(),
+        _ => {
+            c.fc.iter()
+                .map(|a| {
+                    let mut r = head(a.slot);
+                    r.extend([
+                        kv("adapter_type", if a.server { "server" } else { "client" }),
+                        kv("state", 1),
+                        kv("is_required", b(a.required)),
+                        kv("remote_lpar_id", &a.remote_lpar_id),
+                        kv("remote_lpar_name", &a.remote_lpar_name),
+                        kv("remote_slot_num", &a.remote_slot),
+                    ]);
+                    if !a.server {
+                        r.push(kv("wwpns", a.wwpns.join(",")));
+                    }
+                    r
+                })
+                .collect()
+        }
     }
 }
 
