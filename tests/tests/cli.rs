@@ -294,6 +294,18 @@ fn hardware_listings_and_vios_commands() {
     assert!(rows[1].contains(",is_trunk=0,ieee_virtual_eth=0,port_vlan_id=99,vswitch=ETHERNET0,addl_vlan_ids=,mac_addr="), "{eth}");
     assert_eq!(run("lshwres -r virtualio --rsubtype fc -m sys2 --level lpar -F slot_num,wwpns --filter lpar_names=lnx01").0, "5,\"c050760431670040,c050760431670041\"\n6,\"c050760431670042,c050760431670043\"\n");
     assert_eq!(run("lshwres -r mem -m sys2").1, 1, "--level is required");
+    assert_eq!(run("lshwres -r virtualio --rsubtype slot -m sys2 --level lpar -F lpar_name,curr_max_virtual_slots,next_avail_virtual_slot --filter lpar_names=lnx01").0, "lnx01,64,7\n");
+    let (slots, _) = run(
+        "lshwres -r virtualio --rsubtype slot -m sys2 --level slot -F slot_num,config,drc_name --filter lpar_names=lnx01",
+    );
+    assert_eq!(
+        slots,
+        "0,serial,U8286.42A.21A5E8V-V3-C0\n1,serial,U8286.42A.21A5E8V-V3-C1\n2,eth,U8286.42A.21A5E8V-V3-C2\n3,scsi,U8286.42A.21A5E8V-V3-C3\n4,scsi,U8286.42A.21A5E8V-V3-C4\n5,fc,U8286.42A.21A5E8V-V3-C5\n6,fc,U8286.42A.21A5E8V-V3-C6\n"
+    );
+    assert_eq!(
+        run("lshwres -r virtualio --rsubtype vasi -m sys2 --level lpar -F lpar_name,msp").0,
+        "vios1,1\nvios2,1\n"
+    );
 
     assert_eq!(
         run("lsrefcode -r lpar -m sys3 -F lpar_name,refcode --filter lpar_names=web01").0,

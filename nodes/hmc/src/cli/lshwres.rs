@@ -42,11 +42,20 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
             }
             out
         }
+        ("virtualio", Some("lpar"), Some("slot")) => running.iter().map(|p| slots_lpar(p)).collect(),
+        ("virtualio", Some("slot"), Some("slot")) => running.iter().flat_map(|p| slots(&frame, p)).collect(),
+        // The VASI adapter through which the hypervisor and a mover service
+        // partition move a migrating partition's memory.
+        ("virtualio", Some("lpar"), Some("vasi")) => running
+            .iter()
+            .filter(|p| p.is_vios() && p.msp)
+            .map(|p| vec![kv("lpar_name", &p.name), kv("lpar_id", p.id), kv("adapter_id", 32768 + p.id), kv("state", 1), kv("msp", 1)])
+            .collect(),
         ("mem" | "proc", _, Some(_)) => return Err("The --rsubtype parameter is not valid with -r mem or -r proc.".to_string().into()),
         ("mem" | "proc" | "virtualio", None, _) => return Err("The --level parameter is required.".to_string().into()),
         ("virtualio", _, None) => return Err("The --rsubtype parameter is required with -r virtualio.".to_string().into()),
         ("virtualio", Some("lpar"), Some(other)) => {
-            return Err(format!("An invalid value was entered for the --rsubtype parameter: {other}. Valid values are eth, scsi, fc.").into());
+            return Err(format!("An invalid value was entered for the --rsubtype parameter: {other}. Valid values are eth, scsi, fc, vasi, slot.").into());
         }
         ("mem" | "proc" | "virtualio", Some(other), _) => {
             return Err(format!("An invalid value was entered for the --level parameter: {other}.").into());
@@ -194,6 +203,62 @@ pub fn mac(frame: &Frame, lpar_id: u32, slot: u32) -> String {
     // First byte: locally administered (bit 1 set), unicast (bit 0 clear).
     let prefix = (h & 0x00FC_FFFF) | 0x0002_0000;
     format!("{prefix:06X}{:02X}{:04X}", lpar_id & 0xFF, slot & 0xFFFF)
+}
+
+/// Every virtual slot a running partition uses, by kind.
+fn used_slots(p: &Partition) -> Vec<(u32, &'static str)> {
+    let c = p.curr.clone().unwrap_or_default();
+    let mut v: Vec<(u32, &'static str)> = c
+        .serial
+        .iter()
+        .map(|a| (a.slot, "serial"))
+        .chain(c.scsi.iter().map(|a| (a.slot, "scsi")))
+        .chain(c.eth.iter().map(|a| (a.slot, "eth")))
+        .chain(c.fc.iter().map(|a| (a.slot, "fc")))
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+fn slots_lpar(p: &Partition) -> Record {
+    let max = p.curr.as_ref().map(|c| c.max_virtual_slots).unwrap_or(0);
+    let used = used_slots(p);
+    // Slots 0 and 1 belong to the console adapters even when not configured.
+    let next = (2..max).find(|s| !used.iter().any(|(u, _)| u == s));
+    vec![
+        kv("lpar_name", &p.name),
+        kv("lpar_id", p.id),
+        kv("curr_max_virtual_slots", max),
+        kv("pend_max_virtual_slots", max),
+        kv(
+            "next_avail_virtual_slot",
+            next.map(|n| n.to_string()).unwrap_or_else(|| "none".into()),
+        ),
+    ]
+}
+
+fn slots(frame: &Frame, p: &Partition) -> Vec<Record> {
+    used_slots(p)
+        .into_iter()
+        .map(|(slot, kind)| {
+            vec![
+                kv("slot_num", slot),
+                kv("lpar_name", &p.name),
+                kv("lpar_id", p.id),
+                kv("config", kind),
+                kv("state", 1),
+                kv(
+                    "drc_name",
+                    format!(
+                        "U{}.{}-V{}-C{slot}",
+                        frame.type_model.replace('-', "."),
+                        frame.serial_num,
+                        p.id
+                    ),
+                ),
+            ]
+        })
+        .collect()
 }
 
 /// The adapters the running partition has now (its profile's, as changed
