@@ -406,11 +406,8 @@ impl Hypervisor {
                 new.lpar_keylock = "norm".into();
                 new.boot_mode = "norm".into();
                 new.remote_restart_status = "Invalid".into();
-                new.logical_serial_num = format!(
-                    "{}{:X}",
-                    &p.frame.serial_num[..p.frame.serial_num.len().min(6)],
-                    new.id
-                );
+                new.logical_serial_num =
+                    pvmlab_common::topology::logical_serial(&p.frame.serial_num, new.id);
                 if new.lpar_avail_priority == 0 {
                     new.lpar_avail_priority = if new.is_vios() { 191 } else { 127 };
                 }
