@@ -228,8 +228,8 @@ fn configuration_commands_follow_the_reference_procedure() {
     let (out, code) = run(&format!("mksyscfg -r lpar -m sys1 -i '{input}'"));
     assert_eq!((out.as_str(), code), ("", 0));
     assert_eq!(
-        run("lssyscfg -r lpar -m sys1 -F name,remote_restart_capable --filter lpar_names=aix61b").0,
-        "aix61b,1\n"
+        run("lssyscfg -r lpar -m sys1 -F name,remote_restart_capable,logical_serial_num --filter lpar_names=aix61b").0,
+        "aix61b,1,658B2AD4\n"
     );
     let (again, _) = run("lssyscfg -r prof -m sys1 --filter \"lpar_names=aix61b\"");
     assert_eq!(again.trim_end(), dump, "the profile came back the same");
