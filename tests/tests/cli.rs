@@ -80,6 +80,27 @@ fn listings_state_changes_users_and_bad_input() {
     assert_eq!(run(on), (String::new(), 0));
     wait_state(&lab, "aix72a", "Running");
 
+    // The managed system: renamed as administrators see it, and its power-off policy.
+    assert_eq!(
+        run("chsyscfg -r sys -m sys3 -i \"new_name=Server-8286-42A-SN21A5E9V,power_off_policy=1\""),
+        (String::new(), 0)
+    );
+    assert_eq!(
+        run("lssyscfg -r sys -m Server-8286-42A-SN21A5E9V -F name,power_off_policy,state").0,
+        "Server-8286-42A-SN21A5E9V,1,Operating\n"
+    );
+    assert_eq!(
+        hmc(&lab, "hmc2", "hscroot", "lssyscfg -r sys -F name").0,
+        "sys1\nsys2\nServer-8286-42A-SN21A5E9V\n"
+    );
+    assert_eq!(
+        run("chsyscfg -r sys -m Server-8286-42A-SN21A5E9V -i new_name=sys2").1,
+        1,
+        "taken"
+    );
+    assert_eq!(run("chsyscfg -r sys -m sys3 -i power_off_policy=7").1, 1);
+    assert_eq!(run("chsyscfg -r sys -m sys3 -i \"new_name=sys3\"").1, 0);
+
     // Errors: HSCL text, non-zero exit, nothing changed.
     let (out, code) = run("lssyscfg -r lpar -m sys2 --filter lpar_names=nope");
     assert_eq!(

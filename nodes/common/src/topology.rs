@@ -922,6 +922,8 @@ impl FrameDef {
             address: format!("{}:{}", self.address.get_ref(), topo.lab.grpc_port),
             epoch: 0,
             detailed_state: "None".into(),
+            user_name: String::new(),
+            power_off_policy: 0,
         }
     }
 

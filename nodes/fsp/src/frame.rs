@@ -603,6 +603,38 @@ impl Hypervisor {
         })
     }
 
+    /// Renames the managed system as administrators see it, or sets its
+    /// power-off policy.
+    pub fn change_frame(
+        &self,
+        user_name: Option<String>,
+        power_off_policy: Option<u32>,
+    ) -> Result<(), FspError> {
+        self.change(|p, _| {
+            if let Some(n) = user_name {
+                let ok = !n.is_empty()
+                    && n.len() <= 63
+                    && n.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+                if !ok {
+                    return Err(FspError::Invalid(format!(
+                        "the name {n:?} must be 1 to 63 letters, digits, '-', '_' or '.'"
+                    )));
+                }
+                p.frame.user_name = n;
+            }
+            if let Some(pol) = power_off_policy {
+                if pol > 1 {
+                    return Err(FspError::Invalid(format!(
+                        "power_off_policy {pol} is not 0 or 1"
+                    )));
+                }
+                p.frame.power_off_policy = pol;
+            }
+            Ok(())
+        })
+    }
+
     pub fn partition(&self, id: u32) -> Option<Partition> {
         self.with(|s| s.state.lpars.get(&id).cloned())
     }

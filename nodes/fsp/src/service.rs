@@ -199,6 +199,21 @@ impl Fsp for FspService {
         Ok(Response::new(LparReply { partition: Some(p) }))
     }
 
+    async fn change_frame(
+        &self,
+        req: Request<ChangeFrameRequest>,
+    ) -> Result<Response<FrameSnapshot>, Status> {
+        authorize(&req, "ChangeFrame", &[Role::Hmc])?;
+        self.session(&req.get_ref().session)?;
+        let r = req.into_inner();
+        self.hyp
+            .change_frame(r.user_name, r.power_off_policy)
+            .map_err(status)?;
+        Ok(Response::new(
+            (*self.hyp.subscribe().borrow()).as_ref().clone(),
+        ))
+    }
+
     type AttachViosStream = Stream_<ViosCommand>;
 
     async fn attach_vios(

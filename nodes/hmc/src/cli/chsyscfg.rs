@@ -35,7 +35,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
         match resource.as_str() {
             "lpar" => change_lpar(ctx, &frame, &rec).await?,
             "prof" => change_profile(ctx, &frame, &rec).await?,
-            "sys" => return Err("Changing managed system attributes is not available in this pvmlab version.".to_string().into()),
+            "sys" => change_sys(ctx, &frame, &rec).await?,
             other => return Err(format!("An invalid value was entered for the -r parameter: {other}. Valid values are lpar, prof, sys.").into()),
         }
     }
@@ -138,6 +138,61 @@ async fn change_profile(
         &format!("changing the partition profile named {name}"),
     )
     .await?;
+    Ok(())
+}
+
+/// `chsyscfg -r sys -i "new_name=...,power_off_policy=0|1"`. The new name
+/// must not be another managed system's on this HMC.
+async fn change_sys(ctx: &Ctx<'_>, frame: &FrameView, a: &Attrs) -> Result<(), super::CmdError> {
+    let mut req = pvmlab_common::proto::fsp::ChangeFrameRequest::default();
+    for (k, v) in a {
+        match k.as_str() {
+            "name" => {}
+            "new_name" => {
+                if ctx.hmc.view.frames().iter().any(|f| {
+                    f.name != frame.name
+                        && (f.name == *v || f.frame.as_ref().is_some_and(|x| x.user_name == *v))
+                }) {
+                    return Err(
+                        format!("The name {v} is already used by another managed system.").into(),
+                    );
+                }
+                req.user_name = Some(v.clone());
+            }
+            "power_off_policy" => {
+                req.power_off_policy = Some(v.parse().map_err(|_| {
+                    format!("An invalid attribute value was entered: power_off_policy={v}")
+                })?)
+            }
+            other => return Err(format!("An invalid attribute was entered: {other}").into()),
+        }
+    }
+    let conn = ctx
+        .hmc
+        .view
+        .conn(&frame.name)
+        .ok_or_else(|| Hscl::NoConnection(frame.name.clone()))?;
+    req.session = conn.session;
+    let mut fsp = conn.fsp;
+    let done = fsp
+        .change_frame(req)
+        .await
+        .map_err(|e| {
+            super::CmdError::Usage(format!(
+                "An error occurred while changing the managed system {}: {}.",
+                frame.name,
+                e.message()
+            ))
+        })?
+        .into_inner();
+    let epoch = done.frame.map(|f| f.epoch).unwrap_or(0);
+    ctx.hmc
+        .view
+        .wait_for(std::time::Duration::from_secs(2), |fs| {
+            fs.iter()
+                .any(|f| f.name == frame.name && f.frame.as_ref().is_some_and(|x| x.epoch >= epoch))
+        })
+        .await;
     Ok(())
 }
 

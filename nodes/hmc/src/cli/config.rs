@@ -10,7 +10,9 @@ use pvmlab_common::proto::fsp::{PutLparRequest, RemoveLparRequest};
 use pvmlab_common::proto::hmc::FrameView;
 use std::time::Duration;
 
-/// Partition-level attributes that `mksyscfg -r lpar` and `chsyscfg -r lpar` take.
+/// The attributes configuration input takes beyond the profile's: the
+/// partition's (`mksyscfg`/`chsyscfg -r lpar`) and the managed system's
+/// (`chsyscfg -r sys`).
 pub const LPAR_INPUT: &[&str] = &[
     "name",
     "lpar_id",
@@ -25,6 +27,8 @@ pub const LPAR_INPUT: &[&str] = &[
     "migration_disabled",
     "lpar_name",
     "shared_proc_pool_name",
+    // chsyscfg -r sys
+    "power_off_policy",
 ];
 
 pub type Attrs = Vec<(String, String)>;

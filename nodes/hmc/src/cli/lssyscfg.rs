@@ -133,7 +133,14 @@ fn sys_record(f: &FrameView) -> Record {
         .map(|(ip, _)| ip.to_string())
         .unwrap_or_default();
     let mut r = vec![
-        kv("name", f.name.clone()),
+        kv(
+            "name",
+            if frame.user_name.is_empty() {
+                f.name.clone()
+            } else {
+                frame.user_name.clone()
+            },
+        ),
         kv("type_model", frame.type_model.clone()),
         kv("serial_num", frame.serial_num.clone()),
         kv("ipaddr", ipaddr),
@@ -161,7 +168,7 @@ fn sys_record(f: &FrameView) -> Record {
         },
     ));
     r.push(kv("sys_time", sys_time()));
-    r.push(kv("power_off_policy", "1"));
+    r.push(kv("power_off_policy", frame.power_off_policy.to_string()));
     for c in CAPS {
         r.push(kv(c, cap(c)));
     }

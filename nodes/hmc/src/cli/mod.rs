@@ -277,7 +277,12 @@ pub fn find_frame(
         .view
         .frames()
         .into_iter()
-        .find(|f| f.name == name || f.frame.as_ref().is_some_and(|fr| fr.mtms() == name))
+        .find(|f| {
+            f.name == name
+                || f.frame.as_ref().is_some_and(|fr| {
+                    fr.mtms() == name || (!fr.user_name.is_empty() && fr.user_name == name)
+                })
+        })
         .ok_or_else(|| Hscl::SystemNotFound(name.to_string()).into())
 }
 
