@@ -36,6 +36,15 @@ impl Clients {
         Ok(r.into_inner())
     }
 
+    pub async fn fsp(
+        &self,
+        frame: &NodeDef,
+    ) -> anyhow::Result<pvmlab_common::proto::fsp::fsp_client::FspClient<Chan>> {
+        Ok(pvmlab_common::proto::fsp::fsp_client::FspClient::new(
+            self.chan(frame)?,
+        ))
+    }
+
     pub async fn run(&self, hmc: &NodeDef, user: &str, line: &str) -> anyhow::Result<RunReply> {
         let mut c = HmcClient::new(self.chan(hmc)?);
         let req = RunRequest {

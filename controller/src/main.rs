@@ -64,6 +64,26 @@ enum Cmd {
         #[command(subcommand)]
         which: BenchCmd,
     },
+    /// Show or change the workload inside a running client partition: how
+    /// fast it dirties memory, over how much, in which pattern.
+    Workload {
+        /// The frame.
+        frame: String,
+        /// The partition.
+        lpar: String,
+        /// MB of memory dirtied per second.
+        #[arg(long)]
+        rate: Option<f64>,
+        /// MB of memory the workload writes over (0: all of it).
+        #[arg(long)]
+        working_set: Option<u64>,
+        /// uniform, hotspot or sequential.
+        #[arg(long)]
+        pattern: Option<String>,
+        /// Also print the digest of the partition's memory.
+        #[arg(long)]
+        digest: bool,
+    },
     /// Run an HMC command line on an HMC, as over SSH:
     /// `pvmlab hmc hmc1 -- lssyscfg -r sys -F name,state`
     Hmc {
@@ -124,6 +144,14 @@ fn main() -> ExitCode {
             r
         }
         Cmd::Down => launcher::down(&lab),
+        Cmd::Workload {
+            frame,
+            lpar,
+            rate,
+            working_set,
+            pattern,
+            digest,
+        } => status::workload(&lab, &frame, &lpar, rate, working_set, pattern, digest),
         Cmd::Bench {
             which: BenchCmd::Ssh { runs },
         } => bench::ssh_bench(runs),

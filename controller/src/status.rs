@@ -107,3 +107,92 @@ fn shell_quote(w: &str) -> String {
         format!("'{}'", w.replace('\'', "'\\''"))
     }
 }
+
+/// `pvmlab workload <frame> <lpar> [--rate] [--working-set] [--pattern] [--digest]`.
+pub fn workload(
+    lab: &LabDir,
+    frame: &str,
+    lpar: &str,
+    rate: Option<f64>,
+    working_set: Option<u64>,
+    pattern: Option<String>,
+    digest: bool,
+) -> anyhow::Result<()> {
+    use pvmlab_common::proto::fsp::{GetWorkloadRequest, SetWorkloadRequest};
+    let topo = Topology::load(&lab.topology())
+        .map_err(|e| anyhow::anyhow!("no lab in {}: {e}", lab.root().display()))?;
+    let node = topo
+        .node(frame)
+        .filter(|n| n.role == Role::Fsp)
+        .ok_or_else(|| anyhow::anyhow!("no frame named {frame} in this lab"))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let st = rt.block_on(async {
+        let mut fsp = Clients::new(lab)?.fsp(&node).await?;
+        if rate.is_some() || working_set.is_some() || pattern.is_some() {
+            let now = fsp
+                .get_workload(GetWorkloadRequest {
+                    lpar_name: lpar.into(),
+                    digest: false,
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.message()))?
+                .into_inner();
+            let mut w = now.workload.unwrap_or_default();
+            if let Some(r) = rate {
+                w.rate_mb_s = r;
+            }
+            if let Some(s) = working_set {
+                w.working_set_mb = s;
+            }
+            if let Some(p) = pattern {
+                w.pattern = p;
+            }
+            fsp.set_workload(SetWorkloadRequest {
+                lpar_name: lpar.into(),
+                workload: Some(w),
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+        }
+        let st = fsp
+            .get_workload(GetWorkloadRequest {
+                lpar_name: lpar.into(),
+                digest,
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.message()))?
+            .into_inner();
+        anyhow::Ok(st)
+    })?;
+    let w = st.workload.unwrap_or_default();
+    let pattern = if w.pattern.is_empty() {
+        "uniform"
+    } else {
+        &w.pattern
+    };
+    let set = if w.working_set_mb == 0 {
+        "all".to_string()
+    } else {
+        format!("{} MB", w.working_set_mb)
+    };
+    println!("{frame}/{lpar}: {} MB/s over {set}, {pattern}", w.rate_mb_s);
+    println!(
+        "memory: {} pages ({} MB), {} written ({} MB resident), {} dirty",
+        st.npages,
+        st.npages * 4 / 1024,
+        st.resident_pages,
+        st.resident_pages * 4 / 1024,
+        st.dirty_pages
+    );
+    println!(
+        "heartbeat: {} ticks, longest gap {:.1} ms",
+        st.heartbeat_ticks,
+        st.max_gap_us as f64 / 1000.0
+    );
+    if digest {
+        println!("digest: {}", st.digest);
+    }
+    Ok(())
+}

@@ -144,3 +144,75 @@ async fn a_wrong_hmc_access_password_shows_failed_authentication() {
     );
     assert!(lab.log("sys3").contains("HMC access password refused"));
 }
+
+#[test]
+fn partitions_run_a_workload_over_sparse_memory_with_a_heartbeat() {
+    let lab = Lab::new("127.43.21");
+    lab.up();
+    // aix72a runs the default lab's hotspot workload: 4 MB/s over 128 MB.
+    std::thread::sleep(Duration::from_millis(300));
+    let out = lab.pvmlab(&["workload", "sys2", "aix72a", "--digest"]);
+    let s = text(&out.stdout);
+    assert!(out.status.success(), "{s}{}", text(&out.stderr));
+    assert!(
+        s.starts_with(
+            "sys2/aix72a: 4 MB/s over 128 MB, hotspot\nmemory: 4194304 pages (16384 MB), "
+        ),
+        "{s}"
+    );
+    assert!(s.contains("digest: "), "{s}");
+    // Change it at run time: a 16 GB partition writing 64 MB/s over 256 MB
+    // holds about what it wrote, not 16 GB.
+    let out = lab.pvmlab(&[
+        "workload",
+        "sys2",
+        "aix72a",
+        "--rate",
+        "64",
+        "--working-set",
+        "256",
+        "--pattern",
+        "uniform",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    std::thread::sleep(Duration::from_millis(500));
+    let s = text(&lab.pvmlab(&["workload", "sys2", "aix72a"]).stdout);
+    assert!(
+        s.starts_with("sys2/aix72a: 64 MB/s over 256 MB, uniform\n"),
+        "{s}"
+    );
+    let resident: u64 = s
+        .split(" written (")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(
+        (16..=256).contains(&resident),
+        "resident {resident} MB:\n{s}"
+    );
+    let ticks: u64 = s
+        .split("heartbeat: ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(ticks > 300, "the heartbeat ticks every millisecond: {s}");
+    // Bad input: refused, nothing changed.
+    let bad = lab.pvmlab(&["workload", "sys2", "aix72a", "--pattern", "zigzag"]);
+    assert!(!bad.status.success() && text(&bad.stderr).contains("zigzag"));
+    assert!(
+        !lab.pvmlab(&["workload", "sys2", "vios1", "--rate", "5"])
+            .status
+            .success(),
+        "not in a VIOS"
+    );
+    assert!(
+        !lab.pvmlab(&["workload", "sys3", "web01"]).status.success(),
+        "not running"
+    );
+    assert!(
+        text(&lab.pvmlab(&["workload", "sys2", "aix72a"]).stdout)
+            .contains("64 MB/s over 256 MB, uniform")
+    );
+}

@@ -237,7 +237,24 @@ pub struct LparDef {
     /// Whether the operating system runs RMC (default true).
     #[serde(default = "yes")]
     pub rmc: bool,
+    /// What its applications do to its memory while it runs.
+    #[serde(default)]
+    pub workload: Option<WorkloadDef>,
     pub profile: Vec<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadDef {
+    pub rate_mb_s: f64,
+    #[serde(default)]
+    pub working_set_mb: u64,
+    #[serde(default = "default_pattern")]
+    pub pattern: Spanned<String>,
+}
+
+fn default_pattern() -> Spanned<String> {
+    Spanned::new(0..0, "uniform".into())
 }
 
 fn yes() -> bool {
@@ -541,6 +558,19 @@ impl Topology {
                             l.lpar_env.span(),
                             "lpar_env",
                             "a VIOS is declared under [[frame.vios]], not [[frame.lpar]]".into(),
+                        );
+                    }
+                }
+                if let Some(w) = lpar.and_then(|l| l.workload.as_ref()) {
+                    if !["uniform", "hotspot", "sequential"].contains(&w.pattern.get_ref().as_str())
+                    {
+                        return err(
+                            w.pattern.span(),
+                            "pattern",
+                            format!(
+                                "{:?} is not uniform, hotspot or sequential",
+                                w.pattern.get_ref()
+                            ),
                         );
                     }
                 }
@@ -990,6 +1020,11 @@ impl FrameDef {
             p.simplified_remote_restart_capable = l.simplified_remote_restart_capable;
             p.rmc_ipaddr = l.rmc_ipaddr.clone();
             p.rmc_inactive = !l.rmc;
+            p.workload = l.workload.as_ref().map(|w| crate::model::Workload {
+                rate_mb_s: w.rate_mb_s,
+                working_set_mb: w.working_set_mb,
+                pattern: w.pattern.get_ref().clone(),
+            });
             out.push(p);
         }
         out

@@ -5,7 +5,9 @@
 use pvmlab_common::model::{
     Frame, Partition, PartitionExt as _, Profile, Resources, frame_state, lpar_state,
 };
-use pvmlab_common::proto::fsp::{Attached, FrameSnapshot, Shutdown, ViosCommand, vios_command};
+use pvmlab_common::proto::fsp::{
+    Attached, FrameSnapshot, Shutdown, ViosCommand, WorkloadStatus, vios_command,
+};
 use pvmlab_common::store::{Store, StoreError};
 use pvmlab_common::topology::{FrameDef, Topology, vios_node_name};
 use std::collections::{BTreeMap, HashMap};
@@ -56,6 +58,8 @@ struct Live {
     state: Persisted,
     vios: HashMap<u32, ViosLink>,
     generation: u64,
+    /// The memory and workload of every running client partition.
+    running: HashMap<u32, Arc<crate::workload::Running>>,
 }
 
 pub struct Hypervisor {
@@ -108,6 +112,7 @@ impl Hypervisor {
                 state,
                 vios: HashMap::new(),
                 generation: 0,
+                running: HashMap::new(),
             }),
             store,
             publish,
@@ -135,14 +140,70 @@ impl Hypervisor {
         next.frame.epoch += 1;
         self.store.put(TABLE, KEY, &next)?;
         live.state = next;
+        sync_workloads(&mut live);
         self.publish.send_replace(snapshot(&live.state));
         Ok(r)
+    }
+
+    /// The workload of a running client partition: its settings and what
+    /// it has done; with `digest`, the digest of its memory too.
+    pub fn workload(&self, id: u32, digest: bool) -> Result<WorkloadStatus, FspError> {
+        let live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        let lpar = live
+            .state
+            .lpars
+            .get(&id)
+            .ok_or_else(|| FspError::NoPartition(id.to_string()))?;
+        let Some(r) = live.running.get(&id) else {
+            return Err(FspError::LparState {
+                name: lpar.name.clone(),
+                state: lpar.state.clone(),
+                needed: "Running (a client partition)".into(),
+            });
+        };
+        let m = r.memory.lock().unwrap_or_else(|e| e.into_inner());
+        use std::sync::atomic::Ordering::Relaxed;
+        Ok(WorkloadStatus {
+            workload: lpar.workload.clone(),
+            npages: m.npages(),
+            resident_pages: m.resident_pages() as u64,
+            dirty_pages: m.dirty_count(),
+            pages_written: r.stats.pages_written.load(Relaxed),
+            heartbeat_ticks: r.stats.ticks.load(Relaxed),
+            max_gap_us: r.stats.max_gap_us.load(Relaxed),
+            digest: if digest { m.digest() } else { String::new() },
+        })
+    }
+
+    /// Changes a partition's workload, now if it runs and at every start.
+    pub fn set_workload(&self, id: u32, w: pvmlab_common::model::Workload) -> Result<(), FspError> {
+        crate::workload::check(&w).map_err(FspError::Invalid)?;
+        self.change(|p, _| {
+            let l = p
+                .lpars
+                .get_mut(&id)
+                .ok_or_else(|| FspError::NoPartition(id.to_string()))?;
+            if l.is_vios() {
+                return Err(FspError::Invalid(format!(
+                    "{} is a VIOS; workloads run in client partitions",
+                    l.name
+                )));
+            }
+            l.workload = Some(w.clone());
+            Ok(())
+        })?;
+        let live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(r) = live.running.get(&id) {
+            r.set(w);
+        }
+        Ok(())
     }
 
     /// At process start: a frame that was on (or being powered on) when the
     /// service processor stopped comes back up; its partitions' memory did
     /// not survive, so they start from their profiles again.
     pub fn boot(self: Arc<Self>) {
+        tokio::spawn(Self::tick(Arc::downgrade(&self)));
         let state = self.with(|s| s.state.frame.state.clone());
         let on = !matches!(
             state.as_str(),
@@ -162,6 +223,24 @@ impl Hypervisor {
                     tracing::error!("power on at boot failed: {e}");
                 }
             });
+        }
+    }
+
+    /// The hypervisor's clock: every millisecond, each running client
+    /// partition's heartbeat ticks and its workload writes what it owes.
+    /// It holds the hypervisor weakly, and ends with it.
+    async fn tick(me: std::sync::Weak<Self>) {
+        let mut every = tokio::time::interval(Duration::from_millis(1));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            let Some(me) = me.upgrade() else { return };
+            let running: Vec<Arc<crate::workload::Running>> =
+                me.with(|l| l.running.values().cloned().collect());
+            let now = std::time::Instant::now();
+            for r in running {
+                r.step(now);
+            }
         }
     }
 
@@ -825,6 +904,28 @@ fn check_partition(
         }
     }
     Ok(())
+}
+
+/// Starts the memory and workload of client partitions that have come to
+/// run, and lets go of those of partitions that no longer hold resources.
+fn sync_workloads(live: &mut Live) {
+    let lpars = &live.state.lpars;
+    live.running
+        .retain(|id, _| lpars.get(id).is_some_and(|l| l.holds_resources()));
+    for l in lpars
+        .values()
+        .filter(|l| l.state == lpar_state::RUNNING && !l.is_vios())
+    {
+        if !live.running.contains_key(&l.id) {
+            let mem = l.curr.as_ref().map(|c| c.mem_mb).unwrap_or(0);
+            let r = crate::workload::Running::new(
+                mem,
+                l.workload.clone().unwrap_or_default(),
+                u64::from(l.id) << 32 | live.generation,
+            );
+            live.running.insert(l.id, Arc::new(r));
+        }
+    }
 }
 
 fn stop_partition(l: &mut Partition) {

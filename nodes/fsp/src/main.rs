@@ -3,7 +3,9 @@
 //! to each HMC that manages the frame.
 
 mod frame;
+mod memory;
 mod service;
+mod workload;
 
 use pvmlab_common::model::Role;
 use pvmlab_common::node::{self, BoxError, NodeCtx};

@@ -31,6 +31,19 @@ impl FspService {
         FspServer::new(self)
     }
 
+    fn lpar_id(&self, name: &str) -> Result<u32, Status> {
+        self.hyp
+            .subscribe()
+            .borrow()
+            .partitions
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.id)
+            .ok_or_else(|| {
+                Status::not_found(format!("no partition named {name} on this managed system"))
+            })
+    }
+
     fn session(&self, token: &str) -> Result<String, Status> {
         self.sessions
             .lock()
@@ -212,6 +225,31 @@ impl Fsp for FspService {
         Ok(Response::new(
             (*self.hyp.subscribe().borrow()).as_ref().clone(),
         ))
+    }
+
+    async fn get_workload(
+        &self,
+        req: Request<GetWorkloadRequest>,
+    ) -> Result<Response<WorkloadStatus>, Status> {
+        authorize(&req, "GetWorkload", &[Role::Controller])?;
+        let r = req.into_inner();
+        let id = self.lpar_id(&r.lpar_name)?;
+        Ok(Response::new(
+            self.hyp.workload(id, r.digest).map_err(status)?,
+        ))
+    }
+
+    async fn set_workload(
+        &self,
+        req: Request<SetWorkloadRequest>,
+    ) -> Result<Response<WorkloadStatus>, Status> {
+        authorize(&req, "SetWorkload", &[Role::Controller])?;
+        let r = req.into_inner();
+        let id = self.lpar_id(&r.lpar_name)?;
+        self.hyp
+            .set_workload(id, r.workload.unwrap_or_default())
+            .map_err(status)?;
+        Ok(Response::new(self.hyp.workload(id, false).map_err(status)?))
     }
 
     type AttachViosStream = Stream_<ViosCommand>;
