@@ -6,11 +6,10 @@
 
 use super::hscl::Hscl;
 use super::opts::{self, flag, value};
-use super::{CmdError, CmdResult, Ctx, find_frame};
+use super::{CmdError, CmdResult, Ctx, conn, find_frame, wait_partition};
 use pvmlab_common::model::Partition;
 use pvmlab_common::proto::fsp::DlparRequest;
 use pvmlab_common::proto::hmc::FrameView;
-use std::time::Duration;
 
 const SPEC: &[opts::Opt] = &[
     value(&["-r"]),
@@ -105,11 +104,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
         "virtualio" => return virtual_adapter(ctx, &frame, source, op, &o).await,
         other => return Err(format!("An invalid value was entered for the -r parameter: {other}. Valid values are mem, proc.").into()),
     }
-    let conn = ctx
-        .hmc
-        .view
-        .conn(&frame.name)
-        .ok_or_else(|| Hscl::NoConnection(frame.name.clone()))?;
+    let conn = conn(ctx, &frame)?;
     req.session = conn.session;
     let mut fsp = conn.fsp;
     let done = fsp.dlpar(req).await.map_err(|e| match e.code() {
@@ -128,15 +123,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
         )),
     })?;
     let want = done.into_inner().partition.and_then(|p| p.curr);
-    let id = source.id;
-    ctx.hmc
-        .view
-        .wait_for(Duration::from_secs(2), |fs| {
-            fs.iter().any(|f| {
-                f.name == frame.name && f.partitions.iter().any(|p| p.id == id && p.curr == want)
-            })
-        })
-        .await;
+    wait_partition(ctx, &frame.name, source.id, |p| p.curr == want).await;
     Ok(String::new())
 }
 
@@ -222,11 +209,7 @@ async fn virtual_adapter(
     } else {
         String::new()
     };
-    let conn = ctx
-        .hmc
-        .view
-        .conn(&frame.name)
-        .ok_or_else(|| Hscl::NoConnection(frame.name.clone()))?;
+    let conn = conn(ctx, &frame)?;
     let mut fsp = conn.fsp;
     let req = pvmlab_common::proto::fsp::ChangeAdapterRequest {
         session: conn.session,
@@ -244,14 +227,6 @@ async fn virtual_adapter(
         ))
     })?;
     let want = done.into_inner().partition.and_then(|p| p.curr);
-    let id = lpar.id;
-    ctx.hmc
-        .view
-        .wait_for(Duration::from_secs(2), |fs| {
-            fs.iter().any(|f| {
-                f.name == frame.name && f.partitions.iter().any(|p| p.id == id && p.curr == want)
-            })
-        })
-        .await;
+    wait_partition(ctx, &frame.name, lpar.id, |p| p.curr == want).await;
     Ok(String::new())
 }

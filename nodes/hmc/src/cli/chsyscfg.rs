@@ -167,11 +167,7 @@ async fn change_sys(ctx: &Ctx<'_>, frame: &FrameView, a: &Attrs) -> Result<(), s
             other => return Err(format!("An invalid attribute was entered: {other}").into()),
         }
     }
-    let conn = ctx
-        .hmc
-        .view
-        .conn(&frame.name)
-        .ok_or_else(|| Hscl::NoConnection(frame.name.clone()))?;
+    let conn = super::conn(ctx, frame)?;
     req.session = conn.session;
     let mut fsp = conn.fsp;
     let done = fsp

@@ -10,7 +10,6 @@ use super::opts::{self, flag, value};
 use super::{CmdError, CmdResult, Ctx, find_frame};
 use pvmlab_common::model::PartitionExt as _;
 use pvmlab_common::proto::fsp::{ActivateLparRequest, PowerFrameRequest, ShutdownLparRequest};
-use std::time::Duration;
 
 const SPEC: &[opts::Opt] = &[
     value(&["-r"]),
@@ -53,11 +52,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     let op = o.require("-o")?;
     let frame = find_frame(ctx, o.require("-m")?)?;
     ctx.may_change()?;
-    let conn = ctx
-        .hmc
-        .view
-        .conn(&frame.name)
-        .ok_or_else(|| Hscl::NoConnection(frame.name.clone()))?;
+    let conn = super::conn(ctx, &frame)?;
     let mut fsp = conn.fsp.clone();
     match resource {
         "sys" => {
@@ -113,17 +108,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
                     return Err(format!("An invalid value was entered for the -o parameter: {other}. Valid values for -r lpar are on, shutdown, osshutdown, restart.").into());
                 }
             }
-            // Return once this HMC shows the change, so a listing right after agrees.
-            let (name, before) = (lpar.name.clone(), lpar.state.clone());
-            ctx.hmc
-                .view
-                .wait_for(Duration::from_secs(2), |fs| {
-                    fs.iter().any(|f| {
-                        f.name == frame.name
-                            && f.partitions.iter().any(|p| p.name == name && p.state != before)
-                    })
-                })
-                .await;
+            super::wait_partition(ctx, &frame.name, lpar.id, |p| p.state != lpar.state).await;
             Ok(String::new())
         }
         other => Err(format!("An invalid value was entered for the -r parameter: {other}. Valid values are sys, lpar.").into()),

@@ -119,13 +119,6 @@ pub fn flag(a: &Attrs, k: &str) -> Result<Option<bool>, CmdError> {
     }
 }
 
-fn conn(ctx: &Ctx<'_>, frame: &FrameView) -> Result<crate::frames::Conn, CmdError> {
-    ctx.hmc
-        .view
-        .conn(&frame.name)
-        .ok_or_else(|| Hscl::NoConnection(frame.name.clone()).into())
-}
-
 fn refused(what: &str, e: tonic::Status) -> CmdError {
     match e.code() {
         tonic::Code::Unavailable => CmdError::Usage(format!(
@@ -148,7 +141,7 @@ pub async fn put(
     create: bool,
     what: &str,
 ) -> Result<Partition, CmdError> {
-    let c = conn(ctx, frame)?;
+    let c = super::conn(ctx, frame)?;
     let mut fsp = c.fsp;
     let req = PutLparRequest {
         session: c.session,
@@ -162,23 +155,15 @@ pub async fn put(
         .into_inner()
         .partition
         .unwrap_or_default();
-    let want = done.clone();
-    ctx.hmc
-        .view
-        .wait_for(Duration::from_secs(2), |fs| {
-            fs.iter().any(|f| {
-                f.name == frame.name
-                    && f.partitions.iter().any(|x| {
-                        x.id == want.id && x.name == want.name && x.profiles == want.profiles
-                    })
-            })
-        })
-        .await;
+    super::wait_partition(ctx, &frame.name, done.id, |x| {
+        x.name == done.name && x.profiles == done.profiles
+    })
+    .await;
     Ok(done)
 }
 
 pub async fn remove(ctx: &Ctx<'_>, frame: &FrameView, lpar: &Partition) -> Result<(), CmdError> {
-    let c = conn(ctx, frame)?;
+    let c = super::conn(ctx, frame)?;
     let mut fsp = c.fsp;
     let what = format!("deleting the partition named {}", lpar.name);
     fsp.remove_lpar(RemoveLparRequest {

@@ -320,3 +320,32 @@ impl crate::ssh::Shell for Cli {
         Box::pin(async move { cli.run(&user, &line).await })
     }
 }
+
+/// The logged-on connection to a frame's FSP, for a command to use.
+pub fn conn(
+    ctx: &Ctx<'_>,
+    frame: &pvmlab_common::proto::hmc::FrameView,
+) -> Result<crate::frames::Conn, CmdError> {
+    ctx.hmc
+        .view
+        .conn(&frame.name)
+        .ok_or_else(|| Hscl::NoConnection(frame.name.clone()).into())
+}
+
+/// Waits (2 s at most) until this HMC's view shows partition `id` of
+/// `frame` as `done` says, so that a listing right after a command agrees
+/// with it.
+pub async fn wait_partition(
+    ctx: &Ctx<'_>,
+    frame: &str,
+    id: u32,
+    done: impl Fn(&pvmlab_common::model::Partition) -> bool,
+) {
+    ctx.hmc
+        .view
+        .wait_for(std::time::Duration::from_secs(2), |fs| {
+            fs.iter()
+                .any(|f| f.name == frame && f.partitions.iter().any(|p| p.id == id && done(p)))
+        })
+        .await;
+}
