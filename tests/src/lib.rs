@@ -42,7 +42,21 @@ impl Lab {
         Lab::with_topology(&DEFAULT_LAB.replace("\"127.42.0.", &format!("\"{subnet}.")))
     }
 
+    /// The port the HMCs serve SSH on in this lab.
+    pub fn ssh_port(&self) -> u16 {
+        self.topo.lab.ssh_port
+    }
+
     pub fn with_topology(text: &str) -> Lab {
+        let mut text = text.to_string();
+        if !is_root() && !text.contains("ssh_port") {
+            // Port 22 needs root; elsewhere the HMCs serve SSH on 2222.
+            text = match text.find("[lab]\n") {
+                Some(i) => format!("{}ssh_port = 2222\n{}", &text[..i + 6], &text[i + 6..]),
+                None => format!("[lab]\nssh_port = 2222\n\n{text}"),
+            };
+        }
+        let text = text.as_str();
         let dir = tempfile::tempdir().expect("temp dir");
         let topology_file = dir.path().join("topology-src.toml");
         std::fs::write(&topology_file, text).expect("write topology");
@@ -152,4 +166,11 @@ impl Drop for Lab {
 
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }

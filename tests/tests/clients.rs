@@ -9,8 +9,10 @@ use std::process::Command;
 fn fence(lab: &Lab, hmc: &str, op: &str, lpar: Option<&str>) -> (String, i32) {
     let addr = lab.topo.node(hmc).unwrap().address;
     let mut c = Command::new("fence_lpar");
+    let port = lab.ssh_port().to_string();
     c.args([
-        "-x", "-a", &addr, "-l", "hscroot", "-p", "abc123", "-s", "sys2", "-o", op,
+        "-x", "-a", &addr, "--ipport", &port, "-l", "hscroot", "-p", "abc123", "-s", "sys2", "-o",
+        op,
     ]);
     c.arg("--ssh-options=-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR");
     if let Some(l) = lpar {
@@ -58,11 +60,11 @@ fn fence_lpar_lists_checks_and_powers_partitions() {
 
 const MAAS: &str = r#"
 import sys, time, paramiko
-host, system, lpar = sys.argv[1], sys.argv[2], sys.argv[3]
+host, system, lpar, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 def run(cmd):
     c = paramiko.SSHClient()
     c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    c.connect(host, username="hscroot", password="abc123", look_for_keys=False, allow_agent=False)
+    c.connect(host, port=port, username="hscroot", password="abc123", look_for_keys=False, allow_agent=False)
     _, out, _ = c.exec_command(cmd)
     text = out.read().decode()
     c.close()
@@ -98,7 +100,14 @@ fn maas_power_driver_commands_through_paramiko() {
     lab.up();
     let addr = lab.topo.node("hmc2").unwrap().address;
     let out = Command::new("python3")
-        .args(["-c", MAAS, &addr, "sys3", "aix72b"])
+        .args([
+            "-c",
+            MAAS,
+            &addr,
+            "sys3",
+            "aix72b",
+            &lab.ssh_port().to_string(),
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));

@@ -15,7 +15,7 @@ fn have(tool: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-const OPTS: &[&str] = &[
+const OPTS_: &[&str] = &[
     "-o",
     "StrictHostKeyChecking=no",
     "-o",
@@ -24,10 +24,22 @@ const OPTS: &[&str] = &[
     "LogLevel=ERROR",
 ];
 
+thread_local! {
+    static PORT: std::cell::Cell<u16> = const { std::cell::Cell::new(22) };
+}
+
+/// OpenSSH options: no host-key prompts, and the lab's SSH port.
+fn opts() -> Vec<String> {
+    let mut v: Vec<String> = OPTS_.iter().map(|s| s.to_string()).collect();
+    v.push("-p".into());
+    v.push(PORT.with(|p| p.get()).to_string());
+    v
+}
+
 fn sshpass(password: &str, target: &str, cmd: &str) -> Output {
     Command::new("sshpass")
         .args(["-p", password, "ssh"])
-        .args(OPTS)
+        .args(opts())
         .arg(target)
         .arg(cmd)
         .output()
@@ -42,6 +54,7 @@ fn openssh_exec_interactive_shell_and_keys() {
     }
     let lab = Lab::new("127.43.12");
     lab.up();
+    PORT.with(|p| p.set(lab.ssh_port()));
     let hmc1 = format!("hscroot@{}", lab.topo.node("hmc1").unwrap().address);
 
     // Ansible's command lines, one connection each, checked under its parsing rules.
@@ -108,7 +121,7 @@ fn openssh_exec_interactive_shell_and_keys() {
     // The interactive shell: prompt, commands in order, backticks, exit.
     let mut child = Command::new("sshpass")
         .args(["-p", "abc123", "ssh", "-tt"])
-        .args(OPTS)
+        .args(opts())
         .arg(&hmc1)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -158,7 +171,7 @@ fn openssh_exec_interactive_shell_and_keys() {
                 "-o",
                 "IdentitiesOnly=yes",
             ])
-            .args(OPTS)
+            .args(opts())
             .arg(&hmc1)
             .arg(cmd)
             .output()
@@ -197,7 +210,7 @@ fn openssh_exec_interactive_shell_and_keys() {
             "-o",
             "IdentitiesOnly=yes",
         ])
-        .args(OPTS)
+        .args(opts())
         .arg(&hmc2)
         .arg("lshmc -V")
         .output()
