@@ -10,6 +10,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "vios.proto",
         "hmc.proto",
         "chaos.proto",
+        "mover.proto",
     ];
     for f in files {
         println!("cargo:rerun-if-changed={f}");

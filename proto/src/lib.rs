@@ -24,6 +24,11 @@ pub mod pvmlab {
             tonic::include_proto!("pvmlab.hmc.v1");
         }
     }
+    pub mod mover {
+        pub mod v1 {
+            tonic::include_proto!("pvmlab.mover.v1");
+        }
+    }
     pub mod chaos {
         pub mod v1 {
             tonic::include_proto!("pvmlab.chaos.v1");
@@ -32,6 +37,7 @@ pub mod pvmlab {
 }
 
 pub use pvmlab::chaos::v1 as chaos;
+pub use pvmlab::mover::v1 as mover;
 pub use pvmlab::fsp::v1 as fsp;
 pub use pvmlab::hmc::v1 as hmc;
 pub use pvmlab::model::v1 as model;

@@ -68,6 +68,20 @@ pub mod lpar_state {
     pub const MIGRATING_NOT_ACTIVATED: &str = "Migrating - Not Activated";
 }
 
+/// `migration_state` as lslparmigr prints it. The Redbook documents Not
+/// Migrating, Migration Starting and invalid; Migration In Progress (after
+/// suspension is enabled, when a stop is no longer possible) is the HMC's
+/// own word as clients recall it.
+pub mod migration_state {
+    pub const NOT_MIGRATING: &str = "Not Migrating";
+    pub const STARTING: &str = "Migration Starting";
+    pub const IN_PROGRESS: &str = "Migration In Progress";
+    pub const INVALID: &str = "invalid";
+}
+
+/// The destination partition id before one is chosen.
+pub const NO_DEST_LPAR_ID: u32 = 65535;
+
 pub const LPAR_ENV_AIXLINUX: &str = "aixlinux";
 pub const LPAR_ENV_VIOS: &str = "vioserver";
 

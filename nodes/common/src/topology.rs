@@ -129,6 +129,11 @@ pub struct FrameDef {
     pub power: Spanned<String>,
     #[serde(default = "default_max_lpars")]
     pub max_lpars: u32,
+    /// Concurrent migrations the frame takes part in (lslparmigr -r sys).
+    #[serde(default = "default_migrations")]
+    pub num_active_migrations_supported: u32,
+    #[serde(default = "default_migrations")]
+    pub num_inactive_migrations_supported: u32,
     #[serde(default)]
     pub pool: Vec<PoolDef>,
     #[serde(default)]
@@ -146,6 +151,14 @@ fn default_lmb() -> Spanned<u64> {
 fn default_power() -> Spanned<String> {
     Spanned::new(0..0, "Operating".into())
 }
+fn default_msp_migrations() -> u32 {
+    4
+}
+
+fn default_migrations() -> u32 {
+    16
+}
+
 fn default_max_lpars() -> u32 {
     200
 }
@@ -168,6 +181,9 @@ pub struct ViosDef {
     pub address: Spanned<String>,
     #[serde(default)]
     pub msp: bool,
+    /// Active migrations this MSP moves at once; more wait their turn.
+    #[serde(default = "default_msp_migrations")]
+    pub max_migrations: u32,
     #[serde(default = "default_vios_level")]
     pub os_version: String,
     /// SAN LUNs zoned to this VIOS.
@@ -251,6 +267,9 @@ pub struct WorkloadDef {
     pub working_set_mb: u64,
     #[serde(default = "default_pattern")]
     pub pattern: Spanned<String>,
+    /// The partition's DLPAR agent refuses migrations: "check" or "prepare".
+    #[serde(default)]
+    pub refuse_migration: String,
 }
 
 fn default_pattern() -> Spanned<String> {
@@ -570,6 +589,16 @@ impl Topology {
                             format!(
                                 "{:?} is not uniform, hotspot or sequential",
                                 w.pattern.get_ref()
+                            ),
+                        );
+                    }
+                    if !["", "check", "prepare"].contains(&w.refuse_migration.as_str()) {
+                        return err(
+                            w.pattern.span(),
+                            "refuse_migration",
+                            format!(
+                                "{:?} is not check, prepare or empty",
+                                w.refuse_migration
                             ),
                         );
                     }
@@ -954,6 +983,8 @@ impl FrameDef {
             detailed_state: "None".into(),
             user_name: String::new(),
             power_off_policy: 0,
+            num_active_migrations_supported: self.num_active_migrations_supported,
+            num_inactive_migrations_supported: self.num_inactive_migrations_supported,
         }
     }
 
@@ -1024,6 +1055,7 @@ impl FrameDef {
                 rate_mb_s: w.rate_mb_s,
                 working_set_mb: w.working_set_mb,
                 pattern: w.pattern.get_ref().clone(),
+                refuse_migration: w.refuse_migration.clone(),
             });
             out.push(p);
         }

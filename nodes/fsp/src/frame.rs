@@ -4,6 +4,7 @@
 
 use pvmlab_common::model::{
     Frame, Partition, PartitionExt as _, Profile, Resources, frame_state, lpar_state,
+    migration_state,
 };
 use pvmlab_common::proto::fsp::{
     Attached, FrameSnapshot, Shutdown, ViosCommand, WorkloadStatus, vios_command,
@@ -15,6 +16,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
+
+mod migration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FspError {
@@ -60,6 +63,8 @@ struct Live {
     generation: u64,
     /// The memory and workload of every running client partition.
     running: HashMap<u32, Arc<crate::workload::Running>>,
+    /// Memory arriving in migration shells, before they resume.
+    incoming: HashMap<u32, Arc<Mutex<crate::memory::Memory>>>,
 }
 
 pub struct Hypervisor {
@@ -113,6 +118,7 @@ impl Hypervisor {
                 vios: HashMap::new(),
                 generation: 0,
                 running: HashMap::new(),
+                incoming: HashMap::new(),
             }),
             store,
             publish,
@@ -929,6 +935,13 @@ fn sync_workloads(live: &mut Live) {
 }
 
 fn stop_partition(l: &mut Partition) {
+    if !l.curr_profile.is_empty() {
+        l.last_activated_profile = l.curr_profile.clone();
+    }
+    // Its memory is gone: an active migration it was part of cannot go on.
+    if let Some(m) = l.migration.as_mut().filter(|m| m.r#type == "active") {
+        m.state = migration_state::INVALID.into();
+    }
     l.state = lpar_state::NOT_ACTIVATED.into();
     l.rmc_state = "inactive".into();
     l.curr = None;

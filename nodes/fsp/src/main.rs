@@ -5,6 +5,7 @@
 mod frame;
 mod memory;
 mod service;
+mod vasi;
 mod workload;
 
 use pvmlab_common::model::Role;
@@ -32,7 +33,12 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
     tonic::transport::Server::builder()
         .layer(TraceLayer)
         .add_service(ctx.control_service())
-        .add_service(service::FspService::new(hyp.clone(), def.password.clone()).into_server())
+        .add_service(
+            service::FspService::new(hyp.clone(), def.password.clone())
+                .into_server()
+                // A resume lists the pages still to come in one message.
+                .max_decoding_message_size(64 << 20),
+        )
         .serve_with_incoming_shutdown(incoming, node::shutdown_signal())
         .await?;
     Ok(())

@@ -2,7 +2,7 @@
 //! so a 32 GiB partition costs what its workload has touched, and a dirty
 //! bitmap that a migration drains pass after pass.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub const PAGE: usize = 4096;
 
@@ -11,6 +11,13 @@ pub struct Memory {
     dirty: Vec<u64>,
     dirty_count: u64,
     npages: u64,
+    /// On a migration's destination: the hash of each page as it arrived,
+    /// so the image as it was at suspend can be checked while the
+    /// partition already runs and writes here.
+    received: Option<BTreeMap<u64, [u8; 32]>>,
+    /// After resume on the destination: pages still on the source, with
+    /// the writes that wait for each (the faulting thread waits; others run).
+    missing: Option<HashMap<u64, Vec<(usize, Vec<u8>)>>>,
 }
 
 impl Memory {
@@ -21,6 +28,17 @@ impl Memory {
             dirty: vec![0; npages.div_ceil(64) as usize],
             dirty_count: 0,
             npages,
+            received: None,
+            missing: None,
+        }
+    }
+
+    /// The shell of a migration's destination: pages arrive, and their
+    /// hashes are kept to check the image.
+    pub fn incoming(size_mb: u64) -> Memory {
+        Memory {
+            received: Some(BTreeMap::new()),
+            ..Memory::new(size_mb)
         }
     }
 
@@ -30,10 +48,22 @@ impl Memory {
 
     /// Writes `data` at `offset` of page `page` and marks it dirty. Writes
     /// beyond the partition's memory are ignored (the caller stays inside).
-    pub fn write(&mut self, page: u64, offset: usize, data: &[u8]) {
+    /// A write to a page still on the source waits for it; the return is
+    /// true when that page must be asked for (its first fault).
+    pub fn write(&mut self, page: u64, offset: usize, data: &[u8]) -> bool {
         if page >= self.npages || offset >= PAGE {
-            return;
+            return false;
         }
+        if let Some(waiting) = self.missing.as_mut().and_then(|m| m.get_mut(&page)) {
+            let first = waiting.is_empty();
+            waiting.push((offset, data.to_vec()));
+            return first;
+        }
+        self.write_present(page, offset, data);
+        false
+    }
+
+    fn write_present(&mut self, page: u64, offset: usize, data: &[u8]) {
         let p = self
             .pages
             .entry(page)
@@ -47,10 +77,73 @@ impl Memory {
         }
     }
 
-    /// A page's contents; a page never written reads as zeros.
-    #[allow(dead_code)] // the migration's page stream (next) reads pages
-    pub fn read(&self, page: u64) -> [u8; PAGE] {
-        self.pages.get(&page).map(|p| **p).unwrap_or([0; PAGE])
+    /// A page's contents as sent on the wire: empty for a page of zeros.
+    pub fn read_wire(&self, page: u64) -> Vec<u8> {
+        match self.pages.get(&page) {
+            Some(p) if p.iter().any(|b| *b != 0) => p.to_vec(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// A page arrives from the source (empty data: zeros). Before resume
+    /// it replaces what was there; after resume only a page still missing
+    /// is taken (a page both demanded and pushed comes twice), and the
+    /// writes that waited for it are applied. Returns whether it was taken.
+    pub fn put_page(&mut self, page: u64, data: &[u8]) -> bool {
+        if page >= self.npages || !(data.is_empty() || data.len() == PAGE) {
+            return false;
+        }
+        let waiting = match self.missing.as_mut() {
+            Some(m) => match m.remove(&page) {
+                Some(w) => w,
+                None => return false,
+            },
+            None => Vec::new(),
+        };
+        if data.is_empty() || data.iter().all(|b| *b == 0) {
+            self.pages.remove(&page);
+            if let Some(r) = self.received.as_mut() {
+                r.remove(&page);
+            }
+        } else {
+            let mut p = Box::new([0; PAGE]);
+            p.copy_from_slice(data);
+            self.pages.insert(page, p);
+            if let Some(r) = self.received.as_mut() {
+                r.insert(page, page_hash(data));
+            }
+        }
+        for (offset, d) in waiting {
+            self.write_present(page, offset, &d);
+        }
+        true
+    }
+
+    /// Resume on the destination with `pages` still on the source.
+    pub fn set_missing(&mut self, pages: &[u64]) {
+        self.missing = Some(
+            pages
+                .iter()
+                .filter(|p| **p < self.npages)
+                .map(|p| (*p, Vec::new()))
+                .collect(),
+        );
+    }
+
+    pub fn missing_count(&self) -> usize {
+        self.missing.as_ref().map_or(0, |m| m.len())
+    }
+
+    /// Every page that holds data becomes dirty: a migration's first pass.
+    pub fn mark_resident_dirty(&mut self) {
+        let resident: Vec<u64> = self.pages.keys().copied().collect();
+        for page in resident {
+            let (w, b) = ((page / 64) as usize, page % 64);
+            if self.dirty[w] & (1 << b) == 0 {
+                self.dirty[w] |= 1 << b;
+                self.dirty_count += 1;
+            }
+        }
     }
 
     pub fn dirty_count(&self) -> u64 {
@@ -58,7 +151,6 @@ impl Memory {
     }
 
     /// The dirty pages, in order, and a clean bitmap after.
-    #[allow(dead_code)] // the migration's dirty passes (next) drain it
     pub fn take_dirty(&mut self) -> Vec<u64> {
         let mut out = Vec::with_capacity(self.dirty_count as usize);
         for (w, word) in self.dirty.iter_mut().enumerate() {
@@ -79,23 +171,47 @@ impl Memory {
         self.pages.len()
     }
 
-    /// SHA-256 over every page that is not all zeros, with its index, in
-    /// order: equal for two images exactly when their contents are equal,
-    /// however they came to be (a page written with zeros is a zero page).
+    /// SHA-256 over the index and SHA-256 of every page that is not all
+    /// zeros, in order: equal for two images exactly when their contents
+    /// are equal, however they came to be (a page written with zeros is a
+    /// zero page). Two levels, so that a destination can compute it from
+    /// the hashes of pages as they arrived.
     pub fn digest(&self) -> String {
-        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-        for (i, p) in &self.pages {
-            if p.iter().any(|b| *b != 0) {
-                ctx.update(&i.to_le_bytes());
-                ctx.update(&p[..]);
-            }
-        }
-        ctx.finish()
-            .as_ref()
+        let hashes = self
+            .pages
             .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+            .filter(|(_, p)| p.iter().any(|b| *b != 0))
+            .map(|(i, p)| (*i, page_hash(&p[..])));
+        combine(hashes)
     }
+
+    /// The digest of the image as it arrived (see `digest`), on a
+    /// migration's destination.
+    pub fn received_digest(&self) -> Option<String> {
+        self.received
+            .as_ref()
+            .map(|r| combine(r.iter().map(|(i, h)| (*i, *h))))
+    }
+}
+
+fn page_hash(data: &[u8]) -> [u8; 32] {
+    let d = ring::digest::digest(&ring::digest::SHA256, data);
+    let mut out = [0; 32];
+    out.copy_from_slice(d.as_ref());
+    out
+}
+
+fn combine(pages: impl Iterator<Item = (u64, [u8; 32])>) -> String {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    for (i, h) in pages {
+        ctx.update(&i.to_le_bytes());
+        ctx.update(&h);
+    }
+    ctx.finish()
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]
@@ -112,7 +228,7 @@ mod tests {
         m.write(5, 100, b"again");
         assert_eq!(m.resident_pages(), 2);
         assert_eq!(m.dirty_count(), 2);
-        assert_eq!(&m.read(70)[4094..], b"ab");
+        assert_eq!(&m.read_wire(70)[4094..], b"ab");
         assert_eq!(m.take_dirty(), vec![5, 70]);
         assert_eq!(m.dirty_count(), 0);
         assert!(m.take_dirty().is_empty());
@@ -129,5 +245,28 @@ mod tests {
         assert_eq!(a.digest(), b.digest(), "a zero page is a zero page");
         b.write(3, 7, b"y");
         assert_ne!(a.digest(), b.digest());
+    }
+
+    #[test]
+    fn a_destination_gets_the_image_and_waits_for_missing_pages() {
+        let mut src = Memory::new(16);
+        src.write(1, 0, b"one");
+        src.write(2, 10, b"two");
+        src.write(3, 0, b"three");
+        let mut dst = Memory::incoming(16);
+        for p in [1, 2] {
+            assert!(dst.put_page(p, &src.read_wire(p)));
+        }
+        dst.set_missing(&[3]);
+        assert!(dst.write(3, 100, b"later"), "first fault asks for the page");
+        assert!(!dst.write(3, 200, b"again"), "asked already");
+        assert_eq!(dst.missing_count(), 1);
+        assert!(dst.put_page(3, &src.read_wire(3)));
+        assert!(!dst.put_page(3, &src.read_wire(3)), "a second copy is ignored");
+        assert_eq!(dst.received_digest().unwrap(), src.digest());
+        assert_eq!(&dst.read_wire(3)[100..105], b"later");
+        assert_eq!(&dst.read_wire(3)[..5], b"three");
+        assert_ne!(dst.digest(), src.digest(), "it has run on since");
+        assert!(!dst.put_page(99, &[0; 5]), "a bad page is refused");
     }
 }

@@ -6,6 +6,9 @@ use pvmlab_common::model::Role;
 use pvmlab_common::net::authorize;
 use pvmlab_common::proto::fsp::fsp_server::{Fsp, FspServer};
 use pvmlab_common::proto::fsp::*;
+use pvmlab_common::proto::mover::{
+    VasiDestReply, VasiDestRequest, VasiSourceReply, VasiSourceRequest,
+};
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -265,5 +268,59 @@ impl Fsp for FspService {
             .attach_vios(r.lpar_id, &peer.name, &r.os_version, &r.rmc_ipaddr)
             .map_err(status)?;
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+
+    async fn migration(
+        &self,
+        req: Request<MigrationRequest>,
+    ) -> Result<Response<LparReply>, Status> {
+        authorize(&req, "Migration", &[Role::Hmc])?;
+        self.session(&req.get_ref().session)?;
+        let r = req.into_inner();
+        let p = self
+            .hyp
+            .migration_step(&r.op, r.lpar_id, r.migration, r.partition)
+            .map_err(status)?;
+        Ok(Response::new(LparReply { partition: Some(p) }))
+    }
+
+    type VasiSourceStream = Stream_<VasiSourceReply>;
+
+    async fn vasi_source(
+        &self,
+        req: Request<tonic::Streaming<VasiSourceRequest>>,
+    ) -> Result<Response<Self::VasiSourceStream>, Status> {
+        self.msp_only(&req, "VasiSource")?;
+        let (tx, rx) = tokio::sync::mpsc::channel(8);
+        tokio::spawn(crate::vasi::source(self.hyp.clone(), req.into_inner(), tx));
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+
+    type VasiDestStream = Stream_<VasiDestReply>;
+
+    async fn vasi_dest(
+        &self,
+        req: Request<tonic::Streaming<VasiDestRequest>>,
+    ) -> Result<Response<Self::VasiDestStream>, Status> {
+        self.msp_only(&req, "VasiDest")?;
+        let (tx, rx) = tokio::sync::mpsc::channel(8);
+        tokio::spawn(crate::vasi::dest(self.hyp.clone(), req.into_inner(), tx));
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+}
+
+impl FspService {
+    /// VASI belongs to the frame's own running mover service partitions.
+    fn msp_only<T>(&self, req: &Request<T>, rpc: &str) -> Result<(), Status> {
+        let peer = authorize(req, rpc, &[Role::Vios])?;
+        if self.hyp.is_running_msp(&peer.name) {
+            Ok(())
+        } else {
+            tracing::warn!(peer = %peer.name, rpc, "refused: not a running mover service partition of this frame");
+            Err(Status::permission_denied(format!(
+                "{} is not a running mover service partition of this managed system",
+                peer.name
+            )))
+        }
     }
 }

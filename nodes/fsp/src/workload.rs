@@ -5,7 +5,8 @@
 
 use crate::memory::{Memory, PAGE};
 use pvmlab_common::model::Workload;
-use std::sync::atomic::{AtomicU64, Ordering};
+use pvmlab_common::proto::mover::PartitionState;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 #[cfg(test)]
 use std::time::Duration;
@@ -16,6 +17,17 @@ pub struct Stats {
     pub ticks: AtomicU64,
     pub max_gap_us: AtomicU64,
     pub pages_written: AtomicU64,
+    /// The heartbeat's gap across a migration (0 until the first tick
+    /// after resume), seen from inside the partition.
+    pub downtime_us: AtomicU64,
+    pub demand_faults: AtomicU64,
+}
+
+fn wall_us() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or_default()
 }
 
 /// A running partition's memory and what runs inside it. The hypervisor's
@@ -27,6 +39,16 @@ pub struct Running {
     spec: Mutex<Workload>,
     pub stats: Stats,
     step: Mutex<StepState>,
+    /// Suspended for a migration: no tick, no write.
+    suspended: AtomicBool,
+    /// When the heartbeat last ticked, wall clock, so the gap across a
+    /// migration can be measured in another process.
+    last_tick_unix_us: AtomicU64,
+    /// Added to the wall clock for the partition's time of day, so that
+    /// it never goes backwards when the partition moves.
+    tod_offset_us: AtomicU64,
+    /// Where faults on pages still on the source are reported.
+    demand: Mutex<Option<tokio::sync::mpsc::UnboundedSender<u64>>>,
 }
 
 struct StepState {
@@ -54,7 +76,70 @@ impl Running {
                 rate: -1.0,
                 cursor: 0,
             }),
+            suspended: AtomicBool::new(false),
+            last_tick_unix_us: AtomicU64::new(0),
+            tod_offset_us: AtomicU64::new(0),
+            demand: Mutex::new(None),
         }
+    }
+
+    /// The partition resumes here after a migration: its memory (pages
+    /// still missing arrive later, faults go to `demand`), its processor
+    /// state, heartbeat and time of day as they were at suspend.
+    pub fn resumed(
+        memory: Arc<Mutex<Memory>>,
+        spec: Workload,
+        state: &PartitionState,
+        demand: tokio::sync::mpsc::UnboundedSender<u64>,
+    ) -> Running {
+        let mut r = Running::new(0, spec, state.rng);
+        r.memory = memory;
+        r.stats.ticks.store(state.heartbeat_ticks, Ordering::Relaxed);
+        r.stats.max_gap_us.store(state.max_gap_us, Ordering::Relaxed);
+        r.stats
+            .pages_written
+            .store(state.pages_written, Ordering::Relaxed);
+        r.last_tick_unix_us
+            .store(state.last_tick_unix_us, Ordering::Relaxed);
+        r.tod_offset_us.store(
+            state.tod_unix_us.saturating_sub(wall_us()),
+            Ordering::Relaxed,
+        );
+        {
+            let mut st = r.step.lock().unwrap_or_else(|e| e.into_inner());
+            st.rng = Rng(state.rng | 1);
+            st.cursor = state.cursor;
+        }
+        *r.demand.lock().unwrap_or_else(|e| e.into_inner()) = Some(demand);
+        r
+    }
+
+    /// The partition's time of day.
+    pub fn tod_unix_us(&self) -> u64 {
+        wall_us() + self.tod_offset_us.load(Ordering::Relaxed)
+    }
+
+    /// Stops the partition's processors for the end of a migration and
+    /// returns what moves with it besides memory.
+    pub fn suspend(&self) -> PartitionState {
+        self.suspended.store(true, Ordering::SeqCst);
+        // Wait out a step in progress: after this lock no write happens.
+        let st = self.step.lock().unwrap_or_else(|e| e.into_inner());
+        PartitionState {
+            heartbeat_ticks: self.stats.ticks.load(Ordering::Relaxed),
+            last_tick_unix_us: self.last_tick_unix_us.load(Ordering::Relaxed),
+            tod_unix_us: self.tod_unix_us(),
+            pages_written: self.stats.pages_written.load(Ordering::Relaxed),
+            max_gap_us: self.stats.max_gap_us.load(Ordering::Relaxed),
+            rng: st.rng.0,
+            cursor: st.cursor,
+            nvram: Vec::new(),
+        }
+    }
+
+    /// The migration was rolled back: the partition runs on here.
+    pub fn unsuspend(&self) {
+        self.suspended.store(false, Ordering::SeqCst);
     }
 
     pub fn set(&self, w: Workload) {
@@ -64,14 +149,34 @@ impl Running {
     /// One millisecond of the partition's life: a heartbeat tick, and the
     /// pages the workload's rate owes by now.
     pub fn step(&self, now: Instant) {
-        let mut st = self.step.lock().unwrap_or_else(|e| e.into_inner());
-        let n = self.stats.ticks.fetch_add(1, Ordering::Relaxed);
-        if let Some(last) = st.last {
-            self.stats.max_gap_us.fetch_max(
-                now.duration_since(last).as_micros() as u64,
-                Ordering::Relaxed,
-            );
+        if self.suspended.load(Ordering::SeqCst) {
+            return;
         }
+        let mut st = self.step.lock().unwrap_or_else(|e| e.into_inner());
+        if self.suspended.load(Ordering::SeqCst) {
+            return;
+        }
+        let n = self.stats.ticks.fetch_add(1, Ordering::Relaxed);
+        let wall = wall_us();
+        match st.last {
+            Some(last) => {
+                self.stats.max_gap_us.fetch_max(
+                    now.duration_since(last).as_micros() as u64,
+                    Ordering::Relaxed,
+                );
+            }
+            // The first tick here after a migration: the gap since the
+            // last tick on the source is the downtime as seen from inside.
+            None => {
+                let before = self.last_tick_unix_us.load(Ordering::Relaxed);
+                if before != 0 {
+                    let gap = wall.saturating_sub(before);
+                    self.stats.downtime_us.store(gap.max(1), Ordering::Relaxed);
+                    self.stats.max_gap_us.fetch_max(gap, Ordering::Relaxed);
+                }
+            }
+        }
+        self.last_tick_unix_us.store(wall, Ordering::Relaxed);
         st.last = Some(now);
         let w = self.spec.lock().unwrap_or_else(|e| e.into_inner()).clone();
         if w.rate_mb_s != st.rate {
@@ -106,7 +211,12 @@ impl Running {
                 }
                 _ => st.rng.next() % set,
             };
-            m.write(page, ((n as usize) * 8) % PAGE, &n.to_le_bytes());
+            if m.write(page, ((n as usize) * 8) % PAGE, &n.to_le_bytes()) {
+                self.stats.demand_faults.fetch_add(1, Ordering::Relaxed);
+                if let Some(d) = self.demand.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+                    let _ = d.send(page);
+                }
+            }
         }
         self.stats
             .pages_written
@@ -127,6 +237,12 @@ pub fn check(w: &Workload) -> Result<(), String> {
             "pattern {:?} is not one of {}",
             w.pattern,
             PATTERNS.join(", ")
+        ));
+    }
+    if !["", "check", "prepare"].contains(&w.refuse_migration.as_str()) {
+        return Err(format!(
+            "refuse_migration {:?} is not check, prepare or empty",
+            w.refuse_migration
         ));
     }
     Ok(())
@@ -197,7 +313,8 @@ mod tests {
             check(&Workload {
                 rate_mb_s: 20.0,
                 working_set_mb: 0,
-                pattern: "uniform".into()
+                pattern: "uniform".into(),
+                refuse_migration: String::new(),
             })
             .is_ok()
         );

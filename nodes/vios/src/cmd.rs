@@ -23,7 +23,13 @@ impl Site {
 }
 
 /// Runs one command line; returns its output and exit status.
-pub fn run(site: &Site, dev: &ViosDevices, clients: &[Client], line: &str) -> (String, u32) {
+pub fn run(
+    site: &Site,
+    dev: &ViosDevices,
+    clients: &[Client],
+    errlog: &crate::errlog::Errlog,
+    line: &str,
+) -> (String, u32) {
     let words: Vec<&str> = line.split_whitespace().collect();
     match words.as_slice() {
         ["lsmap", "-all"] => (lsmap(site, dev, None), 0),
@@ -84,10 +90,7 @@ pub fn run(site: &Site, dev: &ViosDevices, clients: &[Client], line: &str) -> (S
             (out, 0)
         }
         ["ioslevel"] => (format!("{}\n", site.level.trim_start_matches("VIOS ")), 0),
-        ["errlog"] | ["errlog", "-ls"] => (
-            "IDENTIFIER TIMESTAMP  T C RESOURCE_NAME  DESCRIPTION\n".into(),
-            0,
-        ),
+        ["errlog"] | ["errlog", "-ls"] => (errlog.render(), 0),
         [] => (String::new(), 0),
         [cmd, ..] if KNOWN.contains(cmd) => (usage(), 1),
         [cmd, ..] => (format!("rksh: {cmd}:  not found.\n"), 127),

@@ -4,6 +4,8 @@
 //! HMC as RMC would.
 
 mod cmd;
+mod errlog;
+mod mover;
 mod service;
 
 use pvmlab_common::model::Role;
@@ -42,14 +44,36 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         lpar_id: *vios.id.get_ref(),
         level: vios.os_version.clone(),
     };
-    let svc =
-        service::ViosService::open(&ctx.data_dir(), site, || vios.devices(&ctx.topo, &frame))?;
+    let errlog = errlog::Errlog::default();
+    let svc = service::ViosService::open(&ctx.data_dir(), site, errlog.clone(), || {
+        vios.devices(&ctx.topo, &frame)
+    })?;
     let endpoint = ctx.me.endpoint();
     let incoming = pvmlab_common::net::tls_incoming(&endpoint, ctx.id.server_config()?).await?;
     tracing::info!(addr = %endpoint, "VIOS listening");
     ctx.health.set(true, "");
     let fsp_addr = format!("{}:{}", frame.address.get_ref(), ctx.topo.lab.grpc_port);
-    let fsp = FspClient::new(ctx.id.channel(frame.name.get_ref(), &fsp_addr)?);
+    let fsp = FspClient::new(ctx.id.channel(frame.name.get_ref(), &fsp_addr)?)
+        // The pages left at suspend are listed in one message.
+        .max_decoding_message_size(64 << 20);
+    let msps = ctx
+        .topo
+        .frame
+        .iter()
+        .flat_map(|f| {
+            f.vios.iter().filter(|v| v.msp).map(|v| {
+                pvmlab_common::topology::vios_node_name(f.name.get_ref(), v.name.get_ref())
+            })
+        })
+        .collect();
+    let mover = mover::MoverService {
+        fsp: fsp.clone(),
+        id: ctx.id.clone(),
+        is_msp: vios.msp,
+        msps: std::sync::Arc::new(msps),
+        slots: std::sync::Arc::new(tokio::sync::Semaphore::new(vios.max_migrations.max(1) as usize)),
+        errlog,
+    };
     tokio::spawn(attach_loop(
         fsp,
         *vios.id.get_ref(),
@@ -60,6 +84,7 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         .layer(TraceLayer)
         .add_service(ctx.control_service())
         .add_service(svc.into_server())
+        .add_service(mover.into_server().max_decoding_message_size(64 << 20))
         .serve_with_incoming_shutdown(incoming, node::shutdown_signal())
         .await?;
     Ok(())

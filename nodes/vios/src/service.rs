@@ -1,10 +1,10 @@
 //! The VIOS's devices (LUNs as hdisks, SEAs, vSCSI and NPIV mappings), kept
 //! in its own database, and the RPCs the HMC uses to read them.
 
-use pvmlab_common::model::{Role, ViosDevices};
+use pvmlab_common::model::{NpivMapping, Role, ViosDevices, VscsiMapping};
 use pvmlab_common::net::authorize;
 use pvmlab_common::proto::vios::vios_server::{Vios, ViosServer};
-use pvmlab_common::proto::vios::{DevicesRequest, RunReply, RunRequest};
+use pvmlab_common::proto::vios::{DevicesRequest, MapRequest, RunReply, RunRequest};
 use pvmlab_common::store::{Store, StoreError};
 use std::path::Path;
 use std::sync::Mutex;
@@ -16,6 +16,8 @@ const KEY: &str = "devices";
 pub struct ViosService {
     devices: Mutex<ViosDevices>,
     site: crate::cmd::Site,
+    store: Store,
+    errlog: crate::errlog::Errlog,
 }
 
 impl ViosService {
@@ -23,6 +25,7 @@ impl ViosService {
     pub fn open(
         dir: &Path,
         site: crate::cmd::Site,
+        errlog: crate::errlog::Errlog,
         initial: impl FnOnce() -> ViosDevices,
     ) -> Result<ViosService, StoreError> {
         let store = Store::open(&dir.join("vios.redb"))?;
@@ -37,6 +40,8 @@ impl ViosService {
         Ok(ViosService {
             devices: Mutex::new(devices),
             site,
+            store,
+            errlog,
         })
     }
 
@@ -66,10 +71,83 @@ impl Vios for ViosService {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        let (output, exit_status) = crate::cmd::run(&self.site, &d, &r.clients, &r.line);
+        let (output, exit_status) =
+            crate::cmd::run(&self.site, &d, &r.clients, &self.errlog, &r.line);
         Ok(Response::new(RunReply {
             output,
             exit_status,
         }))
     }
+
+    async fn map(&self, req: Request<MapRequest>) -> Result<Response<ViosDevices>, Status> {
+        authorize(&req, "Map", &[Role::Hmc])?;
+        let r = req.into_inner();
+        let mut devices = self.devices.lock().unwrap_or_else(|e| e.into_inner());
+        let next = map(&devices, &r).map_err(Status::failed_precondition)?;
+        // Persisted before it is acknowledged.
+        self.store
+            .put(TABLE, KEY, &next)
+            .map_err(|e| Status::internal(e.to_string()))?;
+        *devices = next.clone();
+        tracing::info!(
+            added = r.add_vscsi.len() + r.add_npiv.len(),
+            removed_for = r.remove_client_lpar_id,
+            "mappings changed"
+        );
+        Ok(Response::new(next))
+    }
+}
+
+/// The devices after a map request, or why it cannot be done (a LUN this
+/// VIOS does not see): all or nothing.
+fn map(d: &ViosDevices, r: &MapRequest) -> Result<ViosDevices, String> {
+    let mut next = d.clone();
+    if r.remove_client_lpar_id != 0 {
+        next.vscsi
+            .retain(|m| m.client_lpar_id != r.remove_client_lpar_id);
+        next.npiv
+            .retain(|m| m.client_lpar_id != r.remove_client_lpar_id);
+    }
+    let free = |used: Vec<u32>| (0..).find(move |n| !used.contains(n)).unwrap_or(0);
+    for m in &r.add_vscsi {
+        let lun = next
+            .luns
+            .iter()
+            .find(|l| l.id == m.lun_id)
+            .ok_or_else(|| format!("LUN {} is not visible from this VIOS", m.lun_id))?
+            .clone();
+        // One vhost per server slot; one vtscsi per disk.
+        let vhost = match next.vscsi.iter().find(|v| v.server_slot == m.server_slot) {
+            Some(v) => v.vhost.clone(),
+            None => format!(
+                "vhost{}",
+                free(next.vscsi.iter().filter_map(|v| v.vhost.strip_prefix("vhost")?.parse().ok()).collect())
+            ),
+        };
+        let vtd = format!(
+            "vtscsi{}",
+            free(next.vscsi.iter().filter_map(|v| v.vtd.strip_prefix("vtscsi")?.parse().ok()).collect())
+        );
+        next.vscsi.push(VscsiMapping {
+            vhost,
+            server_slot: m.server_slot,
+            client_lpar_id: m.client_lpar_id,
+            vtd,
+            backing: lun.hdisk.clone(),
+            lun_id: lun.id.clone(),
+        });
+    }
+    for m in &r.add_npiv {
+        let vfchost = format!(
+            "vfchost{}",
+            free(next.npiv.iter().filter_map(|v| v.vfchost.strip_prefix("vfchost")?.parse().ok()).collect())
+        );
+        let fcs = if m.fcs.is_empty() { "fcs0".to_string() } else { m.fcs.clone() };
+        next.npiv.push(NpivMapping {
+            vfchost,
+            fcs,
+            ..m.clone()
+        });
+    }
+    Ok(next)
 }

@@ -1,0 +1,342 @@
+//! This frame's side of a migration. The HMC drives the steps (the record
+//! it writes with the partition says how far the migration came, so a
+//! recovery can finish or undo it); the mover service partitions move the
+//! memory through the VASI calls below.
+
+use super::*;
+use crate::memory::Memory;
+use crate::workload::Running;
+use pvmlab_common::model::Migration;
+use pvmlab_common::proto::mover::PartitionState;
+
+fn lpar_mut(p: &mut Persisted, id: u32) -> Result<&mut Partition, FspError> {
+    p.lpars
+        .get_mut(&id)
+        .ok_or_else(|| FspError::NoPartition(id.to_string()))
+}
+
+/// The partition's record for migration `mig_id`, refused if it takes
+/// part in another one or none.
+fn record<'a>(l: &'a mut Partition, mig_id: &str) -> Result<&'a mut Migration, FspError> {
+    let name = l.name.clone();
+    l.migration
+        .as_mut()
+        .filter(|m| m.id == mig_id)
+        .ok_or_else(|| {
+            FspError::NotPermitted(format!(
+                "partition {name} does not take part in migration {mig_id}"
+            ))
+        })
+}
+
+impl Hypervisor {
+    /// Whether `peer` is the operating system of a running mover service
+    /// partition of this frame: only those may open a VASI stream.
+    pub fn is_running_msp(&self, peer: &str) -> bool {
+        self.with(|l| {
+            let frame = &l.state.frame.name;
+            l.state.lpars.values().any(|p| {
+                p.msp && p.state == lpar_state::RUNNING && vios_node_name(frame, &p.name) == peer
+            })
+        })
+    }
+
+    /// One step of a migration, as `MigrationRequest` in fsp.proto describes.
+    pub fn migration_step(
+        &self,
+        op: &str,
+        id: u32,
+        mig: Option<Migration>,
+        shell: Option<Partition>,
+    ) -> Result<Partition, FspError> {
+        let mig_id = mig.as_ref().map(|m| m.id.clone()).unwrap_or_default();
+        let out = self.change(|p, _| match op {
+            "begin" => {
+                let m = mig.ok_or_else(|| FspError::Invalid("begin needs the migration".into()))?;
+                let l = lpar_mut(p, id)?;
+                if let Some(other) = &l.migration {
+                    return Err(FspError::NotPermitted(format!(
+                        "partition {} already takes part in migration {}; recover it first",
+                        l.name, other.id
+                    )));
+                }
+                let (needed, next, code) = if m.r#type == "active" {
+                    (lpar_state::RUNNING, lpar_state::MIGRATING_RUNNING, "")
+                } else {
+                    (lpar_state::NOT_ACTIVATED, lpar_state::MIGRATING_NOT_ACTIVATED, "C2001020")
+                };
+                if l.state != needed {
+                    return Err(FspError::LparState {
+                        name: l.name.clone(),
+                        state: l.state.clone(),
+                        needed: needed.into(),
+                    });
+                }
+                l.state = next.into();
+                l.ref_code = code.into();
+                l.migration = Some(m);
+                Ok(l.clone())
+            }
+            "shell" => {
+                let mut m =
+                    mig.ok_or_else(|| FspError::Invalid("shell needs the migration".into()))?;
+                let mut new = shell
+                    .ok_or_else(|| FspError::Invalid("shell needs the partition".into()))?;
+                if p.frame.state != frame_state::OPERATING {
+                    return Err(FspError::FrameState {
+                        state: p.frame.state.clone(),
+                        needed: frame_state::OPERATING.into(),
+                    });
+                }
+                if let Some(o) = p.lpars.values().find(|o| o.name == new.name) {
+                    return Err(FspError::Invalid(format!(
+                        "the name {} is already used by partition {}",
+                        new.name, o.id
+                    )));
+                }
+                // The partition keeps its id where it is free.
+                if new.id == 0 || new.id > p.frame.max_lpars || p.lpars.contains_key(&new.id) {
+                    new.id = (1..=p.frame.max_lpars)
+                        .find(|i| !p.lpars.contains_key(i))
+                        .ok_or_else(|| {
+                            FspError::NotPermitted(format!(
+                                "the managed system already has its maximum of {} partitions",
+                                p.frame.max_lpars
+                            ))
+                        })?;
+                }
+                if let Some(c) = &new.curr {
+                    let avail = available(p, None);
+                    if c.mem_mb > avail.mem_mb {
+                        return Err(FspError::Memory {
+                            obtained: avail.mem_mb,
+                            required: c.mem_mb,
+                        });
+                    }
+                    let units = if c.proc_mode == "ded" {
+                        f64::from(c.procs)
+                    } else {
+                        c.proc_units
+                    };
+                    if units > avail.proc_units + 1e-9 {
+                        return Err(FspError::Processors {
+                            available: format!("{:.2}", avail.proc_units),
+                            required: format!("{units:.2}"),
+                        });
+                    }
+                }
+                m.source = false;
+                m.dest_lpar_id = new.id;
+                new.state = lpar_state::MIGRATING_NOT_ACTIVATED.into();
+                new.rmc_state = "inactive".into();
+                new.ref_code = if m.r#type == "active" {
+                    "C2001040"
+                } else {
+                    "C2001030"
+                }
+                .into();
+                new.logical_serial_num =
+                    pvmlab_common::topology::logical_serial(&p.frame.serial_num, new.id);
+                new.migration = Some(m);
+                check_partition(&p.frame, &p.lpars, &new)?;
+                p.lpars.insert(new.id, new.clone());
+                Ok(new)
+            }
+            "check" | "prepare" | "post" => {
+                let l = lpar_mut(p, id)?;
+                record(l, &mig_id)?;
+                let refuse = l
+                    .workload
+                    .as_ref()
+                    .is_some_and(|w| w.refuse_migration == op);
+                if refuse {
+                    return Err(FspError::NotPermitted(format!(
+                        "the operating system of partition {} refused the migration in the {op} phase",
+                        l.name
+                    )));
+                }
+                if op == "prepare" {
+                    l.ref_code = "2004".into();
+                }
+                Ok(l.clone())
+            }
+            "update" | "fail" => {
+                let m = mig.ok_or_else(|| FspError::Invalid("update needs the migration".into()))?;
+                let l = lpar_mut(p, id)?;
+                let r = record(l, &mig_id)?;
+                // What the hypervisor itself recorded stays.
+                let (suspended, resumed) = (r.suspended, r.resumed);
+                *r = Migration {
+                    suspended,
+                    resumed,
+                    ..m
+                };
+                Ok(l.clone())
+            }
+            "finish" => {
+                let l = lpar_mut(p, id)?;
+                let m = record(l, &mig_id)?.clone();
+                if m.source {
+                    return Err(FspError::NotPermitted(format!(
+                        "partition {} is the source of the migration; only the destination finishes",
+                        l.name
+                    )));
+                }
+                if m.r#type == "active" && !m.resumed {
+                    return Err(FspError::NotPermitted(format!(
+                        "partition {} has not resumed here; the migration cannot finish",
+                        l.name
+                    )));
+                }
+                l.migration = None;
+                if m.r#type == "active" && l.state == lpar_state::MIGRATING_RUNNING {
+                    l.state = lpar_state::RUNNING.into();
+                    l.rmc_state = if l.rmc_inactive { "inactive" } else { "active" }.into();
+                    l.ref_code = String::new();
+                } else {
+                    stop_partition(l);
+                }
+                Ok(l.clone())
+            }
+            "rollback" => {
+                let l = lpar_mut(p, id)?;
+                let m = record(l, &mig_id)?.clone();
+                if !m.source {
+                    return Err(FspError::NotPermitted(format!(
+                        "partition {} is the destination shell; remove it instead",
+                        l.name
+                    )));
+                }
+                l.migration = None;
+                l.state = match l.state.as_str() {
+                    lpar_state::MIGRATING_RUNNING => lpar_state::RUNNING,
+                    lpar_state::MIGRATING_NOT_ACTIVATED => lpar_state::NOT_ACTIVATED,
+                    other => other,
+                }
+                .to_string();
+                l.ref_code = if l.state == lpar_state::NOT_ACTIVATED {
+                    "00000000".into()
+                } else {
+                    String::new()
+                };
+                Ok(l.clone())
+            }
+            "remove" => {
+                let l = lpar_mut(p, id)?;
+                record(l, &mig_id)?;
+                Ok(p.lpars.remove(&id).unwrap_or_default())
+            }
+            other => Err(FspError::Invalid(format!("unknown migration step {other}"))),
+        })?;
+        let live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        if op == "rollback" {
+            if let Some(r) = live.running.get(&id) {
+                r.unsuspend();
+            }
+        }
+        Ok(out)
+    }
+
+    /// The source MSP opens the VASI stream: the partition's memory, with
+    /// every page that holds data marked for the first pass.
+    pub fn vasi_source_open(&self, id: u32, mig_id: &str) -> Result<Arc<Running>, FspError> {
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        let l = live
+            .state
+            .lpars
+            .get_mut(&id)
+            .ok_or_else(|| FspError::NoPartition(id.to_string()))?;
+        let m = record(l, mig_id)?;
+        if !m.source || m.r#type != "active" {
+            return Err(FspError::NotPermitted(format!(
+                "partition {id} is not the source of an active migration"
+            )));
+        }
+        let r = live.running.get(&id).cloned().ok_or_else(|| {
+            FspError::NotPermitted(format!("partition {id} has no running memory here"))
+        })?;
+        r.memory
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .mark_resident_dirty();
+        Ok(r)
+    }
+
+    /// Records that the source partition is (or no longer is) suspended.
+    pub fn vasi_suspended(&self, id: u32, mig_id: &str, suspended: bool) -> Result<(), FspError> {
+        self.change(|p, _| {
+            let l = lpar_mut(p, id)?;
+            record(l, mig_id)?.suspended = suspended;
+            l.ref_code = if suspended { "C2001080" } else { "" }.into();
+            Ok(())
+        })
+    }
+
+    /// The destination MSP opens the VASI stream: memory for the shell.
+    pub fn vasi_dest_open(&self, id: u32, mig_id: &str) -> Result<Arc<Mutex<Memory>>, FspError> {
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        let l = live
+            .state
+            .lpars
+            .get_mut(&id)
+            .ok_or_else(|| FspError::NoPartition(id.to_string()))?;
+        let m = record(l, mig_id)?;
+        if m.source || m.r#type != "active" || m.resumed {
+            return Err(FspError::NotPermitted(format!(
+                "partition {id} is not the shell of an active migration"
+            )));
+        }
+        let mem = l.curr.as_ref().map(|c| c.mem_mb).unwrap_or(0);
+        let memory = Arc::new(Mutex::new(Memory::incoming(mem)));
+        live.incoming.insert(id, memory.clone());
+        Ok(memory)
+    }
+
+    /// The partition resumes in its shell: from here on it runs on this
+    /// frame, and the migration can only go forward (recorded before the
+    /// caller hears it).
+    pub fn vasi_dest_resume(
+        &self,
+        id: u32,
+        mig_id: &str,
+        state: &PartitionState,
+        missing: &[u64],
+        demand: tokio::sync::mpsc::UnboundedSender<u64>,
+    ) -> Result<Arc<Running>, FspError> {
+        let running = {
+            let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+            let memory = live.incoming.remove(&id).ok_or_else(|| {
+                FspError::NotPermitted(format!("no memory has arrived for partition {id}"))
+            })?;
+            memory
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .set_missing(missing);
+            let spec = live
+                .state
+                .lpars
+                .get(&id)
+                .and_then(|l| l.workload.clone())
+                .unwrap_or_default();
+            let r = Arc::new(Running::resumed(memory, spec, state, demand));
+            live.running.insert(id, r.clone());
+            r
+        };
+        self.change(|p, _| {
+            let l = lpar_mut(p, id)?;
+            record(l, mig_id)?.resumed = true;
+            l.state = lpar_state::MIGRATING_RUNNING.into();
+            l.ref_code = "C2001082".into();
+            l.rmc_state = if l.rmc_inactive { "inactive" } else { "active" }.into();
+            Ok(())
+        })?;
+        Ok(running)
+    }
+
+    /// A shell's memory goes away with its stream unless it resumed.
+    pub fn vasi_dest_close(&self, id: u32) {
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        live.incoming.remove(&id);
+    }
+}
+

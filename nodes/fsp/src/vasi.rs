@@ -1,0 +1,324 @@
+//! The hypervisor's end of the VASI streams. On the source it reads a
+//! migrating partition's memory pass after pass, suspends it and sends
+//! what is left, serving demand requests first; on the destination it
+//! writes pages into the shell and resumes the partition there.
+
+use crate::frame::{FspError, Hypervisor};
+use crate::memory::Memory;
+use pvmlab_common::proto::mover::*;
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+use tonic::{Status, Streaming};
+
+/// Pages per message: 256 KiB, large enough to keep the stream busy,
+/// small enough that a demand request never waits long behind one.
+pub const BATCH: usize = 64;
+
+type Tx<T> = mpsc::Sender<Result<T, Status>>;
+
+fn st(e: FspError) -> Status {
+    Status::failed_precondition(e.to_string())
+}
+
+fn read_batch(mem: &Mutex<Memory>, pages: &[u64]) -> Pages {
+    let m = mem.lock().unwrap_or_else(|e| e.into_inner());
+    Pages {
+        pages: pages
+            .iter()
+            .map(|i| Page {
+                index: *i,
+                data: m.read_wire(*i),
+            })
+            .collect(),
+    }
+}
+
+fn src_reply(k: vasi_source_reply::Kind) -> Result<VasiSourceReply, Status> {
+    Ok(VasiSourceReply { kind: Some(k) })
+}
+
+/// Serves one source VASI stream until the MSP closes it.
+pub async fn source(
+    hyp: Arc<Hypervisor>,
+    mut inbound: Streaming<VasiSourceRequest>,
+    tx: Tx<VasiSourceReply>,
+) {
+    use vasi_source_reply::Kind as R;
+    use vasi_source_request::Kind as Q;
+    let first = match inbound.message().await {
+        Ok(Some(VasiSourceRequest {
+            kind: Some(Q::Open(o)),
+        })) => o,
+        _ => {
+            let _ = tx
+                .send(Err(Status::invalid_argument("the stream starts with open")))
+                .await;
+            return;
+        }
+    };
+    let (id, mig) = (first.lpar_id, first.migration_id.clone());
+    let running = match hyp.vasi_source_open(id, &mig) {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = tx.send(Err(st(e))).await;
+            return;
+        }
+    };
+    let mem = running.memory.clone();
+    let (npages, resident) = {
+        let m = mem.lock().unwrap_or_else(|e| e.into_inner());
+        (m.npages(), m.resident_pages() as u64)
+    };
+    if tx
+        .send(src_reply(R::Opened(Opened {
+            npages,
+            resident_pages: resident,
+        })))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    // Requests are read by their own task, so that demand requests can
+    // overtake a push in progress.
+    let (qtx, mut qrx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok(Some(q)) = inbound.message().await {
+            if qtx.send(q).is_err() {
+                break;
+            }
+        }
+    });
+    let mut remaining: Vec<u64> = Vec::new();
+    while let Some(q) = qrx.recv().await {
+        let sent = match q.kind {
+            Some(Q::Pass(_)) => {
+                let dirty = mem.lock().unwrap_or_else(|e| e.into_inner()).take_dirty();
+                let mut ok = true;
+                for chunk in dirty.chunks(BATCH) {
+                    if tx.send(src_reply(R::Pages(read_batch(&mem, chunk)))).await.is_err() {
+                        ok = false;
+                        break;
+                    }
+                }
+                let now = mem.lock().unwrap_or_else(|e| e.into_inner()).dirty_count();
+                ok && tx
+                    .send(src_reply(R::PassDone(PassDone {
+                        pages: dirty.len() as u64,
+                        dirty: now,
+                    })))
+                    .await
+                    .is_ok()
+            }
+            Some(Q::Suspend(_)) => {
+                let state = running.suspend();
+                remaining = mem.lock().unwrap_or_else(|e| e.into_inner()).take_dirty();
+                if let Err(e) = hyp.vasi_suspended(id, &mig, true) {
+                    running.unsuspend();
+                    let _ = tx.send(Err(st(e))).await;
+                    return;
+                }
+                tracing::info!(lpar = id, remaining = remaining.len(), "partition suspended for migration");
+                tx.send(src_reply(R::Suspended(Suspended {
+                    state: Some(state),
+                    remaining: remaining.clone(),
+                })))
+                .await
+                .is_ok()
+            }
+            Some(Q::Demand(d)) => tx
+                .send(src_reply(R::Pages(read_batch(&mem, &d.pages))))
+                .await
+                .is_ok(),
+            Some(Q::Push(_)) => {
+                let mut ok = true;
+                let mut i = 0;
+                while ok && i < remaining.len() {
+                    // Demand first: the resumed partition waits for those.
+                    while let Ok(q) = qrx.try_recv() {
+                        if let Some(Q::Demand(d)) = q.kind {
+                            ok &= tx
+                                .send(src_reply(R::Pages(read_batch(&mem, &d.pages))))
+                                .await
+                                .is_ok();
+                        }
+                    }
+                    let end = (i + BATCH).min(remaining.len());
+                    ok &= tx
+                        .send(src_reply(R::Pages(read_batch(&mem, &remaining[i..end]))))
+                        .await
+                        .is_ok();
+                    i = end;
+                }
+                // The image is frozen: its digest is what the destination
+                // must have received.
+                let m2 = mem.clone();
+                let digest = tokio::task::spawn_blocking(move || {
+                    m2.lock().unwrap_or_else(|e| e.into_inner()).digest()
+                })
+                .await
+                .unwrap_or_default();
+                ok && tx
+                    .send(src_reply(R::PushDone(PushDone { digest })))
+                    .await
+                    .is_ok()
+            }
+            Some(Q::Unsuspend(_)) => {
+                running.unsuspend();
+                let _ = hyp.vasi_suspended(id, &mig, false);
+                tracing::info!(lpar = id, "migration rolled back; partition runs on");
+                tx.send(src_reply(R::Unsuspended(Unsuspended {})))
+                    .await
+                    .is_ok()
+            }
+            Some(Q::Open(_)) | None => {
+                let _ = tx
+                    .send(Err(Status::invalid_argument("unexpected request")))
+                    .await;
+                false
+            }
+        };
+        if !sent {
+            break;
+        }
+    }
+}
+
+fn dst_reply(k: vasi_dest_reply::Kind) -> Result<VasiDestReply, Status> {
+    Ok(VasiDestReply { kind: Some(k) })
+}
+
+/// Serves one destination VASI stream until the MSP closes it.
+pub async fn dest(
+    hyp: Arc<Hypervisor>,
+    mut inbound: Streaming<VasiDestRequest>,
+    tx: Tx<VasiDestReply>,
+) {
+    use vasi_dest_reply::Kind as R;
+    use vasi_dest_request::Kind as Q;
+    let (id, mig) = match inbound.message().await {
+        Ok(Some(VasiDestRequest {
+            kind: Some(Q::Open(o)),
+        })) => (o.lpar_id, o.migration_id),
+        _ => {
+            let _ = tx
+                .send(Err(Status::invalid_argument("the stream starts with open")))
+                .await;
+            return;
+        }
+    };
+    let mem = match hyp.vasi_dest_open(id, &mig) {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = tx.send(Err(st(e))).await;
+            return;
+        }
+    };
+    let npages = mem.lock().unwrap_or_else(|e| e.into_inner()).npages();
+    if tx
+        .send(dst_reply(R::Opened(Opened {
+            npages,
+            resident_pages: 0,
+        })))
+        .await
+        .is_err()
+    {
+        hyp.vasi_dest_close(id);
+        return;
+    }
+    let mut running = None;
+    loop {
+        let q = match inbound.message().await {
+            Ok(Some(q)) => q,
+            Ok(None) | Err(_) => break,
+        };
+        match q.kind {
+            Some(Q::Pages(p)) => {
+                let mut m = mem.lock().unwrap_or_else(|e| e.into_inner());
+                for page in &p.pages {
+                    m.put_page(page.index, &page.data);
+                }
+            }
+            Some(Q::Resume(r)) => {
+                let (dtx, mut drx) = mpsc::unbounded_channel::<u64>();
+                let state = r.state.unwrap_or_default();
+                match hyp.vasi_dest_resume(id, &mig, &state, &r.missing, dtx) {
+                    Ok(run) => running = Some(run),
+                    Err(e) => {
+                        let _ = tx.send(Err(st(e))).await;
+                        break;
+                    }
+                }
+                tracing::info!(lpar = id, missing = r.missing.len(), "partition resumed here");
+                if tx.send(dst_reply(R::Resumed(Resumed {}))).await.is_err() {
+                    break;
+                }
+                // Faults on missing pages go back to the source, batched.
+                let tx2 = tx.clone();
+                tokio::spawn(async move {
+                    while let Some(first) = drx.recv().await {
+                        let mut pages = vec![first];
+                        while let Ok(p) = drx.try_recv() {
+                            pages.push(p);
+                        }
+                        if tx2.send(dst_reply(R::Demand(Demand { pages }))).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            Some(Q::Finish(_)) => {
+                let Some(run) = running.as_ref() else {
+                    let _ = tx
+                        .send(Err(Status::failed_precondition(
+                            "finish before the partition resumed",
+                        )))
+                        .await;
+                    break;
+                };
+                let missing = mem.lock().unwrap_or_else(|e| e.into_inner()).missing_count();
+                if missing != 0 {
+                    let _ = tx
+                        .send(Err(Status::data_loss(format!(
+                            "{missing} pages never arrived"
+                        ))))
+                        .await;
+                    break;
+                }
+                // The downtime is known at the first tick after resume.
+                use std::sync::atomic::Ordering::Relaxed;
+                for _ in 0..200 {
+                    if run.stats.downtime_us.load(Relaxed) != 0 {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                }
+                let m2 = mem.clone();
+                let digest = tokio::task::spawn_blocking(move || {
+                    m2.lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .received_digest()
+                        .unwrap_or_default()
+                })
+                .await
+                .unwrap_or_default();
+                let _ = tx
+                    .send(dst_reply(R::Finished(Finished {
+                        digest,
+                        downtime_us: run.stats.downtime_us.load(Relaxed),
+                        demand_pages: run.stats.demand_faults.load(Relaxed),
+                    })))
+                    .await;
+            }
+            Some(Q::Open(_)) | None => {
+                let _ = tx
+                    .send(Err(Status::invalid_argument("unexpected request")))
+                    .await;
+                break;
+            }
+        }
+    }
+    if running.is_none() {
+        hyp.vasi_dest_close(id);
+    }
+}

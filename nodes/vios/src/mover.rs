@@ -1,0 +1,527 @@
+//! The mover service partition (MSP). On the source it reads the
+//! migrating partition's memory from its hypervisor through VASI, pass
+//! after pass, and sends it to the destination MSP over one full-duplex
+//! mTLS stream; it decides when to suspend, sends the last pages and the
+//! processor state, and serves demand requests after the partition has
+//! resumed. On the destination it writes what arrives through VASI into
+//! the shell.
+
+use crate::errlog::{self, Errlog};
+use pvmlab_common::model::{MigrationStats, Role};
+use pvmlab_common::net::{Chan, Identity, authorize};
+use pvmlab_common::proto::fsp::fsp_client::FspClient;
+use pvmlab_common::proto::mover::mover_client::MoverClient;
+use pvmlab_common::proto::mover::mover_server::{Mover, MoverServer};
+use pvmlab_common::proto::mover::*;
+use std::collections::HashSet;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{Semaphore, mpsc};
+use tokio_stream::Stream;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status, Streaming};
+use tracing::Instrument;
+
+const PAGE: u64 = 4096;
+
+#[derive(Clone)]
+pub struct MoverService {
+    pub fsp: FspClient<Chan>,
+    pub id: Identity,
+    /// This VIOS is a mover service partition (msp=1).
+    pub is_msp: bool,
+    /// Every MSP of the lab: only they may open a transfer.
+    pub msps: Arc<HashSet<String>>,
+    /// Concurrent active migrations; more wait their turn.
+    pub slots: Arc<Semaphore>,
+    pub errlog: Errlog,
+}
+
+type Stream_<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
+
+impl MoverService {
+    pub fn into_server(self) -> MoverServer<Self> {
+        MoverServer::new(self)
+    }
+
+    fn must_be_msp(&self) -> Result<(), Status> {
+        if self.is_msp {
+            Ok(())
+        } else {
+            Err(Status::failed_precondition(
+                "this Virtual I/O Server is not a mover service partition (msp=0)",
+            ))
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl Mover for MoverService {
+    type MigrateStream = Stream_<MigrateEvent>;
+
+    async fn migrate(
+        &self,
+        req: Request<MigrateRequest>,
+    ) -> Result<Response<Self::MigrateStream>, Status> {
+        authorize(&req, "Migrate", &[Role::Hmc])?;
+        self.must_be_msp()?;
+        let r = req.into_inner();
+        let (tx, rx) = mpsc::channel(16);
+        let me = self.clone();
+        let span = tracing::info_span!("msp.source", migration = %r.migration_id);
+        tokio::spawn(
+            async move {
+                // Beyond the MSP's limit, a migration queues here.
+                let Ok(_slot) = me.slots.clone().acquire_owned().await else {
+                    return;
+                };
+                let mut run = SourceRun::new();
+                let result = run.go(&me, &r, &tx).await;
+                if let Err((msg, link)) = result {
+                    run.abort(&me, &msg, link).await;
+                    let _ = tx.send(Err(Status::aborted(msg))).await;
+                }
+            }
+            .instrument(span),
+        );
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+
+    type TransferStream = Stream_<ToSource>;
+
+    async fn transfer(
+        &self,
+        req: Request<Streaming<ToDest>>,
+    ) -> Result<Response<Self::TransferStream>, Status> {
+        let peer = authorize(&req, "Transfer", &[Role::Vios])?;
+        if !self.msps.contains(&peer.name) {
+            tracing::warn!(peer = %peer.name, "refused transfer: not a mover service partition");
+            return Err(Status::permission_denied(format!(
+                "{} is not a mover service partition",
+                peer.name
+            )));
+        }
+        self.must_be_msp()?;
+        let (tx, rx) = mpsc::channel(16);
+        let me = self.clone();
+        tokio::spawn(
+            async move { dest_run(me, req.into_inner(), tx).await }
+                .instrument(tracing::info_span!("msp.dest")),
+        );
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+}
+
+/// A failure, and whether it was the MSP-to-MSP connection.
+type Fail = (String, bool);
+
+fn link(e: impl std::fmt::Display) -> Fail {
+    (format!("MSP-MSP connection down: {e}"), true)
+}
+
+fn vasi(e: impl std::fmt::Display) -> Fail {
+    (format!("VASI: {e}"), false)
+}
+
+struct SourceRun {
+    start: Instant,
+    stats: MigrationStats,
+    vasi_tx: Option<mpsc::Sender<VasiSourceRequest>>,
+    suspended: bool,
+    resume_sent: bool,
+}
+
+fn vq(k: vasi_source_request::Kind) -> VasiSourceRequest {
+    VasiSourceRequest { kind: Some(k) }
+}
+
+fn td(k: to_dest::Kind) -> ToDest {
+    ToDest { kind: Some(k) }
+}
+
+impl SourceRun {
+    fn new() -> SourceRun {
+        SourceRun {
+            start: Instant::now(),
+            stats: MigrationStats::default(),
+            vasi_tx: None,
+            suspended: false,
+            resume_sent: false,
+        }
+    }
+
+    fn count(&mut self, p: &Pages) {
+        for page in &p.pages {
+            self.stats.pages_sent += 1;
+            if page.data.is_empty() {
+                self.stats.zero_pages += 1;
+            }
+            self.stats.bytes_transmitted += page.data.len() as u64;
+        }
+    }
+
+    fn event(&mut self, phase: &str) -> MigrateEvent {
+        let secs = self.start.elapsed().as_secs_f64().max(1e-6);
+        self.stats.total_ms = self.start.elapsed().as_millis() as u64;
+        self.stats.throughput_mb_s = self.stats.bytes_transmitted as f64 / secs / 1e6;
+        let done = self.stats.bytes_transmitted as f64;
+        let total = done + self.stats.bytes_remaining as f64;
+        self.stats.progress = if total > 0.0 {
+            (done / total * 100.0) as u32
+        } else {
+            100
+        };
+        MigrateEvent {
+            phase: phase.into(),
+            stats: Some(self.stats.clone()),
+        }
+    }
+
+    async fn go(
+        &mut self,
+        me: &MoverService,
+        r: &MigrateRequest,
+        events: &mpsc::Sender<Result<MigrateEvent, Status>>,
+    ) -> Result<(), Fail> {
+        use vasi_source_reply::Kind as V;
+        // The hypervisor's end.
+        let (vtx, vrx) = mpsc::channel(16);
+        vtx.send(vq(vasi_source_request::Kind::Open(VasiOpen {
+            migration_id: r.migration_id.clone(),
+            lpar_id: r.source_lpar_id,
+        })))
+        .await
+        .map_err(vasi)?;
+        self.vasi_tx = Some(vtx.clone());
+        let mut vin = me
+            .fsp
+            .clone()
+            .vasi_source(ReceiverStream::new(vrx))
+            .await
+            .map_err(|e| vasi(e.message()))?
+            .into_inner();
+        let opened = match vin.message().await.map_err(|e| vasi(e.message()))? {
+            Some(VasiSourceReply {
+                kind: Some(V::Opened(o)),
+            }) => o,
+            _ => return Err(vasi("the hypervisor did not open the stream")),
+        };
+        self.stats.memory_mb = opened.npages * PAGE / (1024 * 1024);
+        self.stats.resident_pages = opened.resident_pages;
+        self.stats.bytes_remaining = opened.resident_pages * PAGE;
+
+        // The destination MSP.
+        let chan = me
+            .id
+            .channel(&r.dest_msp_node, &r.dest_msp_addr)
+            .map_err(link)?;
+        let (dtx, drx) = mpsc::channel::<ToDest>(16);
+        dtx.send(td(to_dest::Kind::Hello(Hello {
+            migration_id: r.migration_id.clone(),
+            dest_lpar_id: r.dest_lpar_id,
+        })))
+        .await
+        .map_err(link)?;
+        let mut din = MoverClient::new(chan)
+            .transfer(ReceiverStream::new(drx))
+            .await
+            .map_err(|e| link(e.message()))?
+            .into_inner();
+        match din.message().await.map_err(|e| link(e.message()))? {
+            Some(ToSource {
+                kind: Some(to_source::Kind::Ready(_)),
+            }) => {}
+            _ => return Err(link("the destination did not get ready")),
+        }
+        // The destination's answers, read on their own so a demand
+        // request is seen while pages flow.
+        let (atx, mut arx) = mpsc::channel::<Result<to_source::Kind, String>>(64);
+        tokio::spawn(async move {
+            loop {
+                let m = match din.message().await {
+                    Ok(Some(ToSource { kind: Some(k) })) => Ok(k),
+                    Ok(Some(_)) => continue,
+                    Ok(None) => Err("the destination closed the channel".to_string()),
+                    Err(e) => Err(e.message().to_string()),
+                };
+                let end = m.is_err();
+                if atx.send(m).await.is_err() || end {
+                    return;
+                }
+            }
+        });
+
+        // Pre-copy: passes until the dirty pages stop falling, fit the
+        // downtime budget, or the pass limit or the timeout is reached.
+        let budget = Duration::from_millis(r.max_downtime_ms.max(1));
+        let timeout = Duration::from_millis(r.timeout_ms.max(1));
+        let mut last_dirty = u64::MAX;
+        let mut pass = 0u32;
+        loop {
+            pass += 1;
+            let t0 = Instant::now();
+            vtx.send(vq(vasi_source_request::Kind::Pass(Pass {})))
+                .await
+                .map_err(vasi)?;
+            let done = loop {
+                tokio::select! {
+                    m = vin.message() => match m.map_err(|e| vasi(e.message()))? {
+                        Some(VasiSourceReply { kind: Some(V::Pages(p)) }) => {
+                            self.count(&p);
+                            dtx.send(td(to_dest::Kind::Pages(p))).await.map_err(link)?;
+                        }
+                        Some(VasiSourceReply { kind: Some(V::PassDone(d)) }) => break d,
+                        _ => return Err(vasi("unexpected reply during a pass")),
+                    },
+                    a = arx.recv() => match a {
+                        Some(Err(e)) => return Err(link(e)),
+                        None => return Err(link("the destination is gone")),
+                        Some(Ok(_)) => {}
+                    },
+                }
+            };
+            let secs = t0.elapsed().as_secs_f64().max(1e-6);
+            self.stats.passes = pass;
+            self.stats.dirty_rate_pages_s = done.dirty as f64 / secs;
+            self.stats.bytes_remaining = done.dirty * PAGE;
+            let ev = self.event("copy");
+            if events.send(Ok(ev)).await.is_err() {
+                return Err(("the HMC stopped the migration".into(), false));
+            }
+            let rate = self.stats.bytes_transmitted as f64 / self.start.elapsed().as_secs_f64().max(1e-6);
+            let fits = (done.dirty * PAGE) as f64 <= rate * budget.as_secs_f64();
+            if done.dirty == 0
+                || fits
+                || done.dirty >= last_dirty
+                || pass >= r.max_passes.max(1)
+                || self.start.elapsed() >= timeout
+            {
+                break;
+            }
+            last_dirty = done.dirty;
+        }
+
+        // Suspend, then what is left: as many pages as fit half the budget
+        // go before the resume, the rest after it, demand first.
+        vtx.send(vq(vasi_source_request::Kind::Suspend(Suspend {})))
+            .await
+            .map_err(vasi)?;
+        let suspended = match vin.message().await.map_err(|e| vasi(e.message()))? {
+            Some(VasiSourceReply {
+                kind: Some(V::Suspended(s)),
+            }) => s,
+            _ => return Err(vasi("the partition did not suspend")),
+        };
+        self.suspended = true;
+        me.errlog.add(errlog::SUSPEND_ISSUED);
+        self.stats.bytes_remaining = suspended.remaining.len() as u64 * PAGE;
+        let ev = self.event("suspended");
+        let _ = events.send(Ok(ev)).await;
+        let rate = self.stats.bytes_transmitted as f64 / self.start.elapsed().as_secs_f64().max(1e-6);
+        let before = ((rate * budget.as_secs_f64() / 2.0) as u64 / PAGE) as usize;
+        let before = before.min(suspended.remaining.len());
+        let state = suspended.state.unwrap_or_default();
+        vtx.send(vq(vasi_source_request::Kind::Push(Push {})))
+            .await
+            .map_err(vasi)?;
+        let mut forwarded = 0usize;
+        let resume = |forwarded: usize| {
+            td(to_dest::Kind::Resume(Resume {
+                state: Some(state.clone()),
+                missing: suspended.remaining[forwarded..].to_vec(),
+            }))
+        };
+        if before == 0 {
+            dtx.send(resume(0)).await.map_err(link)?;
+            self.resume_sent = true;
+        }
+        let mut source_digest = None;
+        let mut resumed = false;
+        let finished = loop {
+            tokio::select! {
+                m = vin.message() => match m.map_err(|e| vasi(e.message()))? {
+                    Some(VasiSourceReply { kind: Some(V::Pages(p)) }) => {
+                        self.count(&p);
+                        forwarded += p.pages.len();
+                        dtx.send(td(to_dest::Kind::Pages(p))).await.map_err(link)?;
+                        if !self.resume_sent && forwarded >= before {
+                            dtx.send(resume(forwarded.min(suspended.remaining.len()))).await.map_err(link)?;
+                            self.resume_sent = true;
+                        }
+                        self.stats.bytes_remaining = (suspended.remaining.len().saturating_sub(forwarded)) as u64 * PAGE;
+                    }
+                    Some(VasiSourceReply { kind: Some(V::PushDone(d)) }) => {
+                        if !self.resume_sent {
+                            dtx.send(resume(suspended.remaining.len())).await.map_err(link)?;
+                            self.resume_sent = true;
+                        }
+                        source_digest = Some(d.digest);
+                        dtx.send(td(to_dest::Kind::Finish(Finish {}))).await.map_err(link)?;
+                    }
+                    _ => return Err(vasi("unexpected reply after suspend")),
+                },
+                a = arx.recv() => match a {
+                    Some(Ok(to_source::Kind::Demand(d))) => {
+                        vtx.send(vq(vasi_source_request::Kind::Demand(d))).await.map_err(vasi)?;
+                    }
+                    Some(Ok(to_source::Kind::Resumed(_))) => {
+                        resumed = true;
+                        let ev = self.event("resumed");
+                        let _ = events.send(Ok(ev)).await;
+                    }
+                    Some(Ok(to_source::Kind::Finished(f))) => break f,
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => return Err(link(e)),
+                    None => return Err(link("the destination is gone")),
+                },
+            }
+        };
+        if !resumed {
+            return Err(link("the destination finished without resuming"));
+        }
+        self.stats.bytes_remaining = 0;
+        self.stats.source_digest = source_digest.unwrap_or_default();
+        self.stats.dest_digest = finished.digest;
+        self.stats.downtime_us = finished.downtime_us;
+        self.stats.demand_pages = finished.demand_pages;
+        me.errlog.add(errlog::COMPLETED);
+        let ev = self.event("completed");
+        let _ = events.send(Ok(ev)).await;
+        tracing::info!(
+            pages = self.stats.pages_sent,
+            passes = self.stats.passes,
+            downtime_us = self.stats.downtime_us,
+            "migration completed"
+        );
+        Ok(())
+    }
+
+    /// Before the resume was sent the partition can only be running on
+    /// the source: it runs on. After it, only the HMC's recovery can tell
+    /// which side has it, so the source stays suspended.
+    async fn abort(&mut self, me: &MoverService, msg: &str, link: bool) {
+        tracing::warn!(msg, "migration aborted");
+        me.errlog.add(if link {
+            errlog::ABORTED_LINK
+        } else {
+            errlog::ABORTED
+        });
+        if self.suspended && !self.resume_sent {
+            if let Some(tx) = &self.vasi_tx {
+                let _ = tx
+                    .send(vq(vasi_source_request::Kind::Unsuspend(Unsuspend {})))
+                    .await;
+                // Let the hypervisor act on it before the stream closes.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+fn ts(k: to_source::Kind) -> Result<ToSource, Status> {
+    Ok(ToSource { kind: Some(k) })
+}
+
+/// The destination MSP: writes what arrives into the shell through VASI.
+async fn dest_run(
+    me: MoverService,
+    mut inbound: Streaming<ToDest>,
+    tx: mpsc::Sender<Result<ToSource, Status>>,
+) {
+    use vasi_dest_reply::Kind as V;
+    use vasi_dest_request::Kind as Q;
+    let hello = match inbound.message().await {
+        Ok(Some(ToDest {
+            kind: Some(to_dest::Kind::Hello(h)),
+        })) => h,
+        _ => {
+            let _ = tx
+                .send(Err(Status::invalid_argument("the transfer starts with hello")))
+                .await;
+            return;
+        }
+    };
+    let (vtx, vrx) = mpsc::channel(16);
+    let _ = vtx
+        .send(VasiDestRequest {
+            kind: Some(Q::Open(VasiOpen {
+                migration_id: hello.migration_id.clone(),
+                lpar_id: hello.dest_lpar_id,
+            })),
+        })
+        .await;
+    let mut vin = match me.fsp.clone().vasi_dest(ReceiverStream::new(vrx)).await {
+        Ok(r) => r.into_inner(),
+        Err(e) => {
+            let _ = tx.send(Err(e)).await;
+            return;
+        }
+    };
+    match vin.message().await {
+        Ok(Some(VasiDestReply {
+            kind: Some(V::Opened(_)),
+        })) => {}
+        Ok(_) => {
+            let _ = tx
+                .send(Err(Status::internal("the hypervisor did not open VASI")))
+                .await;
+            return;
+        }
+        Err(e) => {
+            let _ = tx.send(Err(e)).await;
+            return;
+        }
+    }
+    if tx.send(ts(to_source::Kind::Ready(Ready {}))).await.is_err() {
+        return;
+    }
+    let errlog = me.errlog.clone();
+    let tx2 = tx.clone();
+    tokio::spawn(async move {
+        loop {
+            let out = match vin.message().await {
+                Ok(Some(VasiDestReply { kind: Some(k) })) => match k {
+                    V::Demand(d) => ts(to_source::Kind::Demand(d)),
+                    V::Resumed(r) => ts(to_source::Kind::Resumed(r)),
+                    V::Finished(f) => {
+                        errlog.add(errlog::COMPLETED);
+                        ts(to_source::Kind::Finished(f))
+                    }
+                    V::Opened(_) => continue,
+                },
+                Ok(_) => return,
+                Err(e) => Err(e),
+            };
+            let end = out.is_err();
+            if tx2.send(out).await.is_err() || end {
+                return;
+            }
+        }
+    });
+    let mut finished = false;
+    loop {
+        let q = match inbound.message().await {
+            Ok(Some(ToDest { kind: Some(k) })) => match k {
+                to_dest::Kind::Pages(p) => Q::Pages(p),
+                to_dest::Kind::Resume(r) => Q::Resume(r),
+                to_dest::Kind::Finish(f) => Q::Finish(f),
+                to_dest::Kind::Hello(_) => continue,
+            },
+            Ok(Some(_)) => continue,
+            Ok(None) => return,
+            Err(e) => {
+                if !finished {
+                    tracing::warn!("transfer lost: {}", e.message());
+                    me.errlog.add(errlog::ABORTED_LINK);
+                }
+                return;
+            }
+        };
+        finished |= matches!(q, Q::Finish(_));
+        if vtx.send(VasiDestRequest { kind: Some(q) }).await.is_err() {
+            me.errlog.add(errlog::ABORTED);
+            return;
+        }
+    }
+}
