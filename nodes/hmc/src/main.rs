@@ -5,6 +5,7 @@
 mod api;
 mod cli;
 mod frames;
+mod lpm;
 mod ssh;
 mod users;
 
@@ -54,6 +55,7 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         users: users::Users::open(store)?,
         id: ctx.id.clone(),
         grpc_port: ctx.topo.lab.grpc_port,
+        lpm: Default::default(),
     }));
     let ssh = ssh::SshConfig {
         listen: format!("{}:{}", ctx.me.address, ctx.topo.lab.ssh_port).parse()?,

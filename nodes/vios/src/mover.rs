@@ -302,6 +302,10 @@ impl SourceRun {
             last_dirty = done.dirty;
         }
 
+        // A stop that came during the last pass is still a stop.
+        if events.is_closed() {
+            return Err(("the HMC stopped the migration".into(), false));
+        }
         // Suspend, then what is left: as many pages as fit half the budget
         // go before the resume, the rest after it, demand first.
         vtx.send(vq(vasi_source_request::Kind::Suspend(Suspend {})))

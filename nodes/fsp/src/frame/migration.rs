@@ -144,7 +144,10 @@ impl Hypervisor {
             }
             "check" | "prepare" | "post" => {
                 let l = lpar_mut(p, id)?;
-                record(l, &mig_id)?;
+                // The check comes during validation, before any record.
+                if op != "check" {
+                    record(l, &mig_id)?;
+                }
                 let refuse = l
                     .workload
                     .as_ref()

@@ -15,11 +15,13 @@ mod lshmc;
 mod lshmcusr;
 mod lshwres;
 mod lslic;
+mod lslparmigr;
 mod lsrefcode;
 mod lssyscfg;
 mod lssysconn;
 mod mkauthkeys;
 mod mkhmcusr;
+mod migrlpar;
 mod mksyscfg;
 pub mod opts;
 mod pipe;
@@ -45,6 +47,8 @@ pub struct Hmc {
     /// For reaching VIOS partitions over their RMC address.
     pub id: pvmlab_common::net::Identity,
     pub grpc_port: u16,
+    /// The migrations this HMC runs.
+    pub lpm: crate::lpm::Registry,
 }
 
 pub enum CmdError {
@@ -148,6 +152,8 @@ fn run_line<'a>(
             "mkauthkeys" => mkauthkeys::run(ctx, args).await,
             "chhwres" => chhwres::run(ctx, args).await,
             "viosvrcmd" => viosvrcmd::run(ctx, args).await,
+            "migrlpar" => migrlpar::run(ctx, args).await,
+            "lslparmigr" => lslparmigr::run(ctx, args).await,
             other => return (format!("rbash: {other}: command not found\n"), 127),
         };
         let (mut out, mut code) = match result {

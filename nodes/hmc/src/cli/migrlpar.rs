@@ -1,0 +1,119 @@
+//! `migrlpar -o m|v|s|r -m <src> [-t <dst>] (-p <lpar> | --id <id>) [-n
+//! <profile>] [-i <data> | -f <file>] [-w <min>] [--force] [-d <level>]
+//! [-v] [--mpio 1|2] [--vlanbridge 1|2] [--redundantvios 0|1|2]`: validate,
+//! migrate, stop or recover a partition migration (see `crate::lpm`).
+
+use super::hscl::Hscl;
+use super::opts::{self, flag, value};
+use super::{CmdError, CmdResult, Ctx, find_frame, input_attrs};
+use crate::lpm::{self, validate::Asked, validate::INPUT_ATTRS};
+use pvmlab_common::model::migration_state;
+
+const SPEC: &[opts::Opt] = &[
+    value(&["-o"]),
+    value(&["-m"]),
+    value(&["-t"]),
+    value(&["-p"]),
+    value(&["--id"]),
+    value(&["-n"]),
+    value(&["-i"]),
+    value(&["-f"]),
+    value(&["-w"]),
+    flag(&["--force"]),
+    value(&["-d"]),
+    flag(&["-v"]),
+    value(&["--mpio"]),
+    value(&["--vlanbridge"]),
+    value(&["--redundantvios"]),
+    value(&["--ip"]),
+    value(&["-u"]),
+];
+
+fn choice(o: &opts::Parsed, name: &str, allowed: &[&str], default: u8) -> Result<u8, CmdError> {
+    match o.get(name) {
+        None => Ok(default),
+        Some(v) if allowed.contains(&v) => Ok(v.parse().unwrap_or(default)),
+        Some(v) => Err(format!(
+            "An invalid value was entered for the {name} parameter: {v}. Valid values are {}.",
+            allowed.join(", ")
+        )
+        .into()),
+    }
+}
+
+pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
+    let o = opts::parse(SPEC, args)?;
+    let op = o.require("-o")?;
+    if !matches!(op, "m" | "v" | "s" | "r") {
+        return Err(format!(
+            "An invalid value was entered for the -o parameter: {op}. Valid values are m, r, s, v."
+        )
+        .into());
+    }
+    if o.get("--ip").is_some() {
+        return Err("Migration to a managed system of a remote management console (--ip) is not supported by this management console yet.".to_string().into());
+    }
+    let src = find_frame(ctx, o.require("-m")?)?;
+    ctx.may_change()?;
+    let lpar = match (o.get("-p"), o.get("--id")) {
+        (Some(n), None) => src.partitions.iter().find(|p| p.name == n).ok_or_else(|| Hscl::PartitionNotFound(n.into()))?,
+        (None, Some(id)) => src.partitions.iter().find(|p| p.id.to_string() == id).ok_or_else(|| Hscl::PartitionNotFound(id.into()))?,
+        _ => return Err("Specify the partition with either -p or --id.".to_string().into()),
+    }
+    .clone();
+    for (name, max) in [("-w", 1440u32), ("-d", 5)] {
+        if let Some(v) = o.get(name) {
+            if v.parse::<u32>().map_or(true, |n| n > max) {
+                return Err(format!("An invalid value was entered for the {name} parameter: {v}.").into());
+            }
+        }
+    }
+    match op {
+        "s" => {
+            let m = lpar.migration.as_ref().ok_or_else(|| CmdError::Usage(format!("The partition {} is not migrating.", lpar.name)))?;
+            if m.hmc != ctx.hmc.name {
+                return Err(format!("The migration of partition {} was started by the management console {}. A stop operation must be issued on the management console that started the migration.", lpar.name, m.hmc).into());
+            }
+            if m.state != migration_state::STARTING || !ctx.hmc.lpm.running(&lpar.name) {
+                return Err(format!("The migration of partition {} cannot be stopped because it is in the {} state. A migration can be stopped only in the Migration Starting state.", lpar.name, m.state).into());
+            }
+            ctx.hmc.lpm.stop(&lpar.name);
+            // The migration's own task rolls back; wait for it.
+            let id = lpar.id;
+            super::wait_partition(ctx, &src.name, id, |p| p.migration.is_none()).await;
+            Ok(String::new())
+        }
+        "r" => {
+            let m = lpar.migration.clone().ok_or_else(|| CmdError::Usage(format!("The partition {} is not migrating; there is nothing to recover.", lpar.name)))?;
+            if ctx.hmc.lpm.running(&lpar.name) {
+                return Err(format!("The migration of partition {} is still in progress. Wait for it to end, or stop it with migrlpar -o s.", lpar.name).into());
+            }
+            lpm::recover(ctx, &m, o.has("--force")).await?;
+            Ok(String::new())
+        }
+        _ => {
+            let dst = find_frame(ctx, o.require("-t")?)?;
+            let input = match (o.get("-i"), o.get("-f")) {
+                (Some(_), Some(_)) => return Err("The -i and -f parameters cannot be used together.".to_string().into()),
+                (Some(i), None) => i.to_string(),
+                (None, Some(f)) => std::fs::read_to_string(f).map_err(|e| CmdError::Usage(format!("The file {f} cannot be read: {e}")))?.trim().to_string(),
+                (None, None) => String::new(),
+            };
+            let attrs = if input.is_empty() { Vec::new() } else { input_attrs(&input, INPUT_ATTRS)? };
+            let asked = Asked {
+                attrs,
+                mpio: choice(&o, "--mpio", &["1", "2"], 1)?,
+                vlanbridge: choice(&o, "--vlanbridge", &["1", "2"], 1)?,
+                new_profile: o.get("-n").map(str::to_string),
+            };
+            choice(&o, "--redundantvios", &["0", "1", "2"], 1)?;
+            if op == "v" {
+                let plan = lpm::validate(ctx, &src, &dst, &lpar, &asked).await;
+                let report = crate::lpm::validate::report(&plan);
+                return if plan.errors.is_empty() { Ok(report) } else { Err(CmdError::Usage(report.trim_end().to_string())) };
+            }
+            let out = lpm::migrate(ctx, src, dst, lpar, asked).await?;
+            Ok(if o.has("-v") { out } else { String::new() })
+        }
+    }
+}

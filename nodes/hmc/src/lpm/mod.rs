@@ -1,0 +1,710 @@
+//! The HMC's part of Live Partition Mobility: it validates, then drives
+//! both frames, the VIOS partitions and the source mover service partition
+//! step by step, as the Redbook describes. It never touches a page: the
+//! memory goes from MSP to MSP. What it has done is written into the
+//! migration record the FSPs keep with the partition, so `migrlpar -o r`
+//! can finish or undo a migration from any point, even after this HMC
+//! restarted.
+
+pub mod validate;
+
+use crate::cli::hscl::Hscl;
+use crate::cli::{CmdError, Ctx, conn};
+use pvmlab_common::model::{
+    Migration, MigrationStats, Partition, ViosDevices, ViosSlot, VirtualFcAdapter,
+    VirtualScsiAdapter, lpar_state, migration_state,
+};
+use pvmlab_common::net::Chan;
+use pvmlab_common::proto::fsp::{ChangeAdapterRequest, MigrationRequest};
+use pvmlab_common::proto::hmc::FrameView;
+use pvmlab_common::proto::mover::MigrateRequest;
+use pvmlab_common::proto::mover::mover_client::MoverClient;
+use pvmlab_common::proto::vios::MapRequest;
+use pvmlab_common::proto::vios::vios_client::ViosClient;
+use pvmlab_common::topology::vios_node_name;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{Semaphore, watch};
+use validate::{Asked, Plan};
+
+/// Migrations this HMC runs now, and the per-frame limits.
+#[derive(Default)]
+pub struct Registry {
+    /// Each running migration's stop switch, by partition name.
+    stops: Mutex<HashMap<String, watch::Sender<bool>>>,
+    frames: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+impl Registry {
+    fn frame_slots(&self, f: &FrameView) -> Arc<Semaphore> {
+        let n = f
+            .frame
+            .as_ref()
+            .map(|f| f.num_active_migrations_supported)
+            .filter(|n| *n > 0)
+            .unwrap_or(16);
+        self.frames
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(f.name.clone())
+            .or_insert_with(|| Arc::new(Semaphore::new(n as usize)))
+            .clone()
+    }
+
+    pub fn running(&self, lpar: &str) -> bool {
+        self.stops
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(lpar)
+    }
+
+    /// Asks a running migration to stop; false if this HMC runs none.
+    pub fn stop(&self, lpar: &str) -> bool {
+        match self
+            .stops
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(lpar)
+        {
+            Some(s) => {
+                let _ = s.send(true);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Removes the stop switch when the migration ends, however it ends.
+struct Running<'a>(&'a Registry, String);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0
+            .stops
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.1);
+    }
+}
+
+fn failed(what: &str, e: impl std::fmt::Display) -> CmdError {
+    CmdError::Usage(format!("HSCLA2FF An internal HMC error occurred while {what}: {e}"))
+}
+
+/// One migration step on one frame's FSP.
+pub async fn step(
+    ctx: &Ctx<'_>,
+    frame: &FrameView,
+    op: &str,
+    lpar_id: u32,
+    mig: Option<Migration>,
+    partition: Option<Partition>,
+) -> Result<Partition, CmdError> {
+    let c = conn(ctx, frame)?;
+    let mut fsp = c.fsp;
+    fsp.migration(MigrationRequest {
+        session: c.session,
+        op: op.into(),
+        lpar_id,
+        migration: mig,
+        partition,
+    })
+    .await
+    .map(|r| r.into_inner().partition.unwrap_or_default())
+    .map_err(|e| failed(&format!("{op} on {}", frame.name), e.message()))
+}
+
+fn vios_client(ctx: &Ctx<'_>, frame: &str, vios: &Partition) -> Result<ViosClient<Chan>, CmdError> {
+    if vios.rmc_state != "active" || vios.rmc_ipaddr.is_empty() {
+        return Err(CmdError::Usage(format!(
+            "HSCLA29A The RMC command issued to partition {} failed.",
+            vios.name
+        )));
+    }
+    let chan = ctx
+        .hmc
+        .id
+        .channel(
+            &vios_node_name(frame, &vios.name),
+            &format!("{}:{}", vios.rmc_ipaddr, ctx.hmc.grpc_port),
+        )
+        .map_err(|e| CmdError::Usage(e.to_string()))?;
+    Ok(ViosClient::new(chan))
+}
+
+/// The devices of every VIOS of a frame that answers over RMC.
+async fn devices(ctx: &Ctx<'_>, f: &FrameView) -> HashMap<u32, ViosDevices> {
+    let mut out = HashMap::new();
+    for v in f.partitions.iter().filter(|p| p.lpar_env == "vioserver") {
+        let Ok(mut c) = vios_client(ctx, &f.name, v) else { continue };
+        let r = tokio::time::timeout(
+            Duration::from_secs(2),
+            c.devices(pvmlab_common::proto::vios::DevicesRequest {}),
+        )
+        .await;
+        if let Ok(Ok(d)) = r {
+            out.insert(v.id, d.into_inner());
+        }
+    }
+    out
+}
+
+/// Validation, as `migrlpar -o v` and the start of `-o m` run it.
+pub async fn validate(
+    ctx: &Ctx<'_>,
+    src: &FrameView,
+    dst: &FrameView,
+    lpar: &Partition,
+    asked: &Asked,
+) -> Plan {
+    let (sd, dd) = tokio::join!(devices(ctx, src), devices(ctx, dst));
+    // The operating system's check phase (drmgr -m -c pmig -p check).
+    let check_refused = lpar.state == lpar_state::RUNNING
+        && matches!(
+            step(ctx, src, "check", lpar.id, None, None).await,
+            Err(CmdError::Usage(m)) if m.contains("refused")
+        );
+    validate::validate(&validate::Inputs {
+        src,
+        dst,
+        lpar,
+        src_devices: &sd,
+        dst_devices: &dd,
+        asked,
+        check_refused,
+    })
+}
+
+fn frame_by(ctx: &Ctx<'_>, name: &str) -> Option<FrameView> {
+    ctx.hmc.view.frames().into_iter().find(|f| f.name == name)
+}
+
+/// The partition as the destination shell gets it: its current
+/// configuration, all its profiles, the migration profile replacing the
+/// last activated one (or named by -n), client adapters pointing at their
+/// destination VIOS slots, physical I/O left behind.
+fn shell_of(lpar: &Partition, plan: &Plan, new_profile: Option<&str>, dst: &FrameView) -> Partition {
+    let mut s = lpar.clone();
+    s.migration = None;
+    let remap_scsi = |a: &mut VirtualScsiAdapter| {
+        if let Some(m) = plan.moves.iter().find(|m| m.kind == "scsi" && m.client_slot == a.slot && !a.server) {
+            a.remote_lpar_id = m.dest_vios.to_string();
+            a.remote_lpar_name = m.dest_vios_name.clone();
+            a.remote_slot = m.dest_slot.to_string();
+        }
+    };
+    let remap_fc = |a: &mut VirtualFcAdapter| {
+        if let Some(m) = plan.moves.iter().find(|m| m.kind == "fc" && m.client_slot == a.slot && !a.server) {
+            a.remote_lpar_id = m.dest_vios.to_string();
+            a.remote_lpar_name = m.dest_vios_name.clone();
+            a.remote_slot = m.dest_slot.to_string();
+        }
+    };
+    if let Some(c) = s.curr.as_mut() {
+        c.scsi.iter_mut().for_each(remap_scsi);
+        c.fc.iter_mut().for_each(remap_fc);
+        c.shared_proc_pool_id = plan.pool_id;
+    }
+    let base = validate::moving_profile(lpar).cloned().unwrap_or_default();
+    let mut mp = base.clone();
+    mp.name = new_profile.map(str::to_string).unwrap_or(base.name.clone());
+    mp.io_slots.clear();
+    mp.shared_proc_pool_id = plan.pool_id;
+    if let Some(c) = &lpar.curr {
+        mp.desired_mem = c.mem_mb;
+        mp.desired_proc_units = c.proc_units;
+        mp.desired_procs = c.procs;
+    }
+    mp.virtual_scsi_adapters.iter_mut().for_each(remap_scsi);
+    mp.virtual_fc_adapters.iter_mut().for_each(remap_fc);
+    s.profiles.retain(|p| p.name != mp.name);
+    s.profiles.push(mp.clone());
+    s.curr_profile = if lpar.curr.is_some() { mp.name.clone() } else { String::new() };
+    s.last_activated_profile = mp.name;
+    let _ = dst;
+    s
+}
+
+/// Migrates a partition (`migrlpar -o m`): active if it runs, inactive if
+/// it is not activated. Returns what -v prints.
+pub async fn migrate(
+    ctx: &Ctx<'_>,
+    src: FrameView,
+    dst: FrameView,
+    lpar: Partition,
+    asked: Asked,
+) -> Result<String, CmdError> {
+    let plan = validate(ctx, &src, &dst, &lpar, &asked).await;
+    if !plan.errors.is_empty() {
+        return Err(CmdError::Usage(validate::report(&plan).trim_end().to_string()));
+    }
+    let reg = &ctx.hmc.lpm;
+    let (stop_tx, mut stop) = watch::channel(false);
+    {
+        let mut stops = reg.stops.lock().unwrap_or_else(|e| e.into_inner());
+        if stops.contains_key(&lpar.name) {
+            return Err(CmdError::Usage(format!(
+                "The partition {} is already being migrated.",
+                lpar.name
+            )));
+        }
+        stops.insert(lpar.name.clone(), stop_tx);
+    }
+    let _running = Running(reg, lpar.name.clone());
+    // Beyond the frames' limits a migration waits its turn.
+    let (s1, s2) = (reg.frame_slots(&src), reg.frame_slots(&dst));
+    let _p1 = s1.acquire_owned().await.map_err(|e| failed("queuing", e))?;
+    let _p2 = s2.acquire_owned().await.map_err(|e| failed("queuing", e))?;
+    let start = Instant::now();
+    let sframe = src.frame.clone().unwrap_or_default();
+    let dframe = dst.frame.clone().unwrap_or_default();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let mut mig = Migration {
+        id: format!("{}-{}-{nanos}", ctx.hmc.name, lpar.id),
+        state: migration_state::STARTING.into(),
+        r#type: if plan.active { "active" } else { "inactive" }.into(),
+        source: true,
+        source_sys_name: src.name.clone(),
+        dest_sys_name: dst.name.clone(),
+        source_lpar_id: lpar.id,
+        dest_lpar_id: pvmlab_common::model::NO_DEST_LPAR_ID,
+        source_msp_name: plan.source_msp.as_ref().map(|m| m.1.clone()).unwrap_or_default(),
+        source_msp_id: plan.source_msp.as_ref().map(|m| m.0).unwrap_or_default(),
+        dest_msp_name: plan.dest_msp.as_ref().map(|m| m.1.clone()).unwrap_or_default(),
+        dest_msp_id: plan.dest_msp.as_ref().map(|m| m.0).unwrap_or_default(),
+        hmc: ctx.hmc.name.clone(),
+        new_profile: asked.new_profile.clone().unwrap_or_default(),
+        dest_vios_slots: plan
+            .moves
+            .iter()
+            .map(|m| ViosSlot {
+                vios_id: m.dest_vios,
+                slot: m.dest_slot,
+                kind: m.kind.into(),
+            })
+            .collect(),
+        stats: Some(MigrationStats {
+            memory_mb: lpar.curr.as_ref().map(|c| c.mem_mb).unwrap_or(0),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    tracing::info!(lpar = %lpar.name, from = %src.name, to = %dst.name, r#type = %mig.r#type, "migration starts");
+    step(ctx, &src, "begin", lpar.id, Some(mig.clone()), None).await?;
+    let shell = shell_of(&lpar, &plan, asked.new_profile.as_deref(), &dst);
+    let made = match step(ctx, &dst, "shell", shell.id, Some(mig.clone()), Some(shell)).await {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = step(ctx, &src, "rollback", lpar.id, Some(mig.clone()), None).await;
+            return Err(e);
+        }
+    };
+    mig.dest_lpar_id = made.id;
+    let result = run(ctx, &src, &dst, &lpar, &plan, &mut mig, &mut stop).await;
+    match result {
+        Ok(()) => {}
+        Err(Abort::Stopped) | Err(Abort::Refused(_)) => {
+            let why = match &result {
+                Err(Abort::Refused(m)) => m.clone(),
+                _ => String::new(),
+            };
+            roll_back(ctx, &src.name, &dst.name, &mig).await?;
+            if why.is_empty() {
+                return Ok(String::new());
+            }
+            return Err(CmdError::Usage(why));
+        }
+        Err(Abort::Failed(m)) => {
+            mig.error = m.clone();
+            let _ = step(ctx, &src, "fail", lpar.id, Some(source_rec(&mig)), None).await;
+            let _ = step(ctx, &dst, "fail", mig.dest_lpar_id, Some(dest_rec(&mig)), None).await;
+            return Err(CmdError::Usage(format!(
+                "HSCLA2FF The migration of partition {} failed: {m}. The partition runs on the managed system {} if it ran before; run migrlpar -o r -m {} -p {} to recover.",
+                lpar.name, if mig.resumed { &dst.name } else { &src.name }, src.name, lpar.name
+            )));
+        }
+    }
+    complete(ctx, &src.name, &dst.name, &mig).await?;
+    let st = mig.stats.clone().unwrap_or_default();
+    let _ = (sframe, dframe);
+    tracing::info!(lpar = %lpar.name, ms = start.elapsed().as_millis() as u64, "migration completed");
+    Ok(summary(&mig, &st, start.elapsed()))
+}
+
+fn summary(mig: &Migration, st: &MigrationStats, took: Duration) -> String {
+    format!(
+        "migration_type={},total_ms={},passes={},pages_sent={},zero_pages={},bytes_transmitted={},throughput_mb_s={:.1},dirty_rate_pages_s={:.0},downtime_us={},demand_pages={},source_digest={},dest_digest={},memory_integrity={}\n",
+        mig.r#type,
+        took.as_millis(),
+        st.passes,
+        st.pages_sent,
+        st.zero_pages,
+        st.bytes_transmitted,
+        st.throughput_mb_s,
+        st.dirty_rate_pages_s,
+        st.downtime_us,
+        st.demand_pages,
+        st.source_digest,
+        st.dest_digest,
+        if st.source_digest == st.dest_digest { "ok" } else { "MISMATCH" }
+    )
+}
+
+fn source_rec(m: &Migration) -> Migration {
+    Migration { source: true, ..m.clone() }
+}
+
+fn dest_rec(m: &Migration) -> Migration {
+    Migration { source: false, ..m.clone() }
+}
+
+enum Abort {
+    /// migrlpar -o s, in Migration Starting.
+    Stopped,
+    /// Refused before anything moved: rolled back at once.
+    Refused(String),
+    /// Stopped on an error: a recovery decides.
+    Failed(String),
+}
+
+/// The steps between the shell and completion.
+async fn run(
+    ctx: &Ctx<'_>,
+    src: &FrameView,
+    dst: &FrameView,
+    lpar: &Partition,
+    plan: &Plan,
+    mig: &mut Migration,
+    stop: &mut watch::Receiver<bool>,
+) -> Result<(), Abort> {
+    step(ctx, src, "update", lpar.id, Some(source_rec(mig)), None)
+        .await
+        .map_err(|e| Abort::Failed(msg(e)))?;
+    if plan.active {
+        // The prepare event: the operating system may still say no.
+        if let Err(e) = step(ctx, src, "prepare", lpar.id, Some(mig.clone()), None).await {
+            return Err(Abort::Refused(format!(
+                "HSCLA257 The migrating partition has returned a failure response to the HMC's request to prepare for migration. {}",
+                msg(e)
+            )));
+        }
+    }
+    // Destination VIOS adapters and mappings, from the plan.
+    map_destination(ctx, dst, mig.dest_lpar_id, lpar, plan)
+        .await
+        .map_err(|e| Abort::Refused(msg(e)))?;
+    if *stop.borrow() {
+        return Err(Abort::Stopped);
+    }
+    if !plan.active {
+        return Ok(());
+    }
+    let (sm, dm) = (plan.source_msp.clone().unwrap_or_default(), plan.dest_msp.clone().unwrap_or_default());
+    let smsp = src.partitions.iter().find(|p| p.id == sm.0).cloned().unwrap_or_default();
+    let dmsp = dst.partitions.iter().find(|p| p.id == dm.0).cloned().unwrap_or_default();
+    let chan = ctx
+        .hmc
+        .id
+        .channel(
+            &vios_node_name(&src.name, &smsp.name),
+            &format!("{}:{}", smsp.rmc_ipaddr, ctx.hmc.grpc_port),
+        )
+        .map_err(|e| Abort::Failed(e.to_string()))?;
+    let req = MigrateRequest {
+        migration_id: mig.id.clone(),
+        source_lpar_id: lpar.id,
+        dest_msp_node: vios_node_name(&dst.name, &dmsp.name),
+        dest_msp_addr: format!("{}:{}", dmsp.rmc_ipaddr, ctx.hmc.grpc_port),
+        dest_lpar_id: mig.dest_lpar_id,
+        max_downtime_ms: 20,
+        max_passes: 30,
+        timeout_ms: 600_000,
+    };
+    let mut events = MoverClient::new(chan)
+        .migrate(req)
+        .await
+        .map_err(|e| Abort::Failed(e.message().to_string()))?
+        .into_inner();
+    let mut last_update = Instant::now();
+    loop {
+        let ev = tokio::select! {
+            ev = events.message() => ev,
+            _ = stop.changed() => {
+                if mig.state == migration_state::STARTING {
+                    return Err(Abort::Stopped);
+                }
+                continue;
+            }
+        };
+        let ev = match ev {
+            Ok(Some(ev)) => ev,
+            Ok(None) => return Err(Abort::Failed("the mover service partition ended the migration early".into())),
+            Err(e) => {
+                // The MSP has rolled the source back if it could; whether
+                // the partition resumed on the destination is the
+                // destination's to say.
+                if let Some(f) = frame_by(ctx, &dst.name) {
+                    if f.partitions.iter().any(|p| p.id == mig.dest_lpar_id && p.migration.as_ref().is_some_and(|m| m.resumed)) {
+                        mig.resumed = true;
+                    }
+                }
+                return Err(Abort::Failed(e.message().to_string()));
+            }
+        };
+        mig.stats = ev.stats.clone();
+        let mut persist = last_update.elapsed() >= Duration::from_millis(250);
+        match ev.phase.as_str() {
+            "suspended" => {
+                mig.state = migration_state::IN_PROGRESS.into();
+                persist = true;
+            }
+            "resumed" => {
+                mig.resumed = true;
+                persist = true;
+            }
+            "completed" => {
+                let _ = step(ctx, src, "update", lpar.id, Some(source_rec(mig)), None).await;
+                return Ok(());
+            }
+            _ => {}
+        }
+        if persist {
+            last_update = Instant::now();
+            let _ = step(ctx, src, "update", lpar.id, Some(source_rec(mig)), None).await;
+        }
+    }
+}
+
+fn msg(e: CmdError) -> String {
+    match e {
+        CmdError::Hscl(h) => h.to_string(),
+        CmdError::Usage(m) => m,
+    }
+}
+
+/// Server adapters on the destination VIOS partitions and the disks
+/// mapped to them, before any memory moves.
+async fn map_destination(
+    ctx: &Ctx<'_>,
+    dst: &FrameView,
+    dest_id: u32,
+    lpar: &Partition,
+    plan: &Plan,
+) -> Result<(), CmdError> {
+    for m in &plan.moves {
+        let vios = dst
+            .partitions
+            .iter()
+            .find(|p| p.id == m.dest_vios)
+            .ok_or_else(|| Hscl::PartitionNotFound(m.dest_vios_name.clone()))?;
+        let spec = if m.kind == "scsi" {
+            pvmlab_common::attrs::fmt_scsi(&VirtualScsiAdapter {
+                slot: m.dest_slot,
+                server: true,
+                remote_lpar_id: dest_id.to_string(),
+                remote_lpar_name: lpar.name.clone(),
+                remote_slot: m.client_slot.to_string(),
+                required: false,
+            })
+        } else {
+            pvmlab_common::attrs::fmt_fc(&VirtualFcAdapter {
+                slot: m.dest_slot,
+                server: true,
+                remote_lpar_id: dest_id.to_string(),
+                remote_lpar_name: lpar.name.clone(),
+                remote_slot: m.client_slot.to_string(),
+                wwpns: Vec::new(),
+                required: false,
+            })
+        };
+        let c = conn(ctx, dst)?;
+        let mut fsp = c.fsp;
+        fsp.change_adapter(ChangeAdapterRequest {
+            session: c.session,
+            lpar_id: vios.id,
+            add: true,
+            kind: m.kind.into(),
+            slot: m.dest_slot,
+            spec,
+        })
+        .await
+        .map_err(|e| failed(&format!("creating adapter {} on {}", m.dest_slot, vios.name), e.message()))?;
+        let mut v = vios_client(ctx, &dst.name, vios)?;
+        let req = if m.kind == "scsi" {
+            MapRequest {
+                add_vscsi: m
+                    .luns
+                    .iter()
+                    .map(|lun| pvmlab_common::model::VscsiMapping {
+                        server_slot: m.dest_slot,
+                        client_lpar_id: dest_id,
+                        lun_id: lun.clone(),
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            }
+        } else {
+            MapRequest {
+                add_npiv: vec![pvmlab_common::model::NpivMapping {
+                    server_slot: m.dest_slot,
+                    client_lpar_id: dest_id,
+                    client_slot: m.client_slot,
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }
+        };
+        v.map(req).await.map_err(|e| {
+            CmdError::Usage(format!(
+                "HSCLA356 The RMC command issued to partition {} failed. This means that destination VIOS partition {} cannot host the virtual adapter {} on the migrating partition. {}",
+                vios.name, vios.name, m.client_slot, e.message()
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// Removes a client's adapters and mappings from a frame's VIOS
+/// partitions: on the source after completion, on the destination after
+/// a rollback. Best effort: a VIOS that cannot be reached keeps them.
+async fn unmap(ctx: &Ctx<'_>, f: &FrameView, client_id: u32, slots: &[(u32, u32, String)]) {
+    for v in f.partitions.iter().filter(|p| p.lpar_env == "vioserver") {
+        if let Ok(mut c) = vios_client(ctx, &f.name, v) {
+            let _ = c
+                .map(MapRequest {
+                    remove_client_lpar_id: client_id,
+                    ..Default::default()
+                })
+                .await;
+        }
+    }
+    let Ok(c) = conn(ctx, f) else { return };
+    for (vios, slot, kind) in slots {
+        let mut fsp = c.fsp.clone();
+        let _ = fsp
+            .change_adapter(ChangeAdapterRequest {
+                session: c.session.clone(),
+                lpar_id: *vios,
+                add: false,
+                kind: kind.clone(),
+                slot: *slot,
+                spec: String::new(),
+            })
+            .await;
+    }
+}
+
+/// The source VIOS server adapters that served a client.
+fn serving_slots(f: &FrameView, client: &Partition) -> Vec<(u32, u32, String)> {
+    let mut out = Vec::new();
+    for v in f.partitions.iter().filter(|p| p.lpar_env == "vioserver") {
+        if let Some(c) = &v.curr {
+            for a in c.scsi.iter().filter(|a| a.server && a.remote_lpar_id == client.id.to_string()) {
+                out.push((v.id, a.slot, "scsi".to_string()));
+            }
+            for a in c.fc.iter().filter(|a| a.server && a.remote_lpar_id == client.id.to_string()) {
+                out.push((v.id, a.slot, "fc".to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// Finishes a migration past its point of no return (or an inactive one):
+/// the source VIOS mappings and the source partition go, the destination
+/// partition leaves the migration. Either side may already be done.
+pub async fn complete(ctx: &Ctx<'_>, src: &str, dst: &str, mig: &Migration) -> Result<(), CmdError> {
+    if let Some(s) = frame_by(ctx, src).filter(|f| f.connected) {
+        if let Some(l) = s
+            .partitions
+            .iter()
+            .find(|p| p.migration.as_ref().is_some_and(|m| m.id == mig.id))
+        {
+            unmap(ctx, &s, l.id, &serving_slots(&s, l)).await;
+            step(ctx, &s, "remove", l.id, Some(mig.clone()), None).await?;
+        }
+    }
+    let d = frame_by(ctx, dst)
+        .filter(|f| f.connected)
+        .ok_or_else(|| Hscl::NoConnection(dst.to_string()))?;
+    if let Some(l) = d
+        .partitions
+        .iter()
+        .find(|p| p.migration.as_ref().is_some_and(|m| m.id == mig.id))
+    {
+        if mig.r#type == "active" {
+            let _ = step(ctx, &d, "post", l.id, Some(mig.clone()), None).await;
+        }
+        step(ctx, &d, "finish", l.id, Some(mig.clone()), None).await?;
+        let id = l.id;
+        crate::cli::wait_partition(ctx, dst, id, |p| p.migration.is_none()).await;
+    }
+    Ok(())
+}
+
+/// Undoes a migration before its point of no return: the destination's
+/// adapters, mappings and shell go, and the source partition leaves the
+/// migration (a suspended one runs on). Either side may be unreachable
+/// (with --force) or already clean.
+pub async fn roll_back(ctx: &Ctx<'_>, src: &str, dst: &str, mig: &Migration) -> Result<(), CmdError> {
+    if let Some(d) = frame_by(ctx, dst).filter(|f| f.connected) {
+        if let Some(l) = d
+            .partitions
+            .iter()
+            .find(|p| p.migration.as_ref().is_some_and(|m| m.id == mig.id))
+        {
+            let slots: Vec<(u32, u32, String)> = l
+                .migration
+                .as_ref()
+                .map(|m| m.dest_vios_slots.iter().map(|s| (s.vios_id, s.slot, s.kind.clone())).collect())
+                .unwrap_or_default();
+            unmap(ctx, &d, l.id, &slots).await;
+            step(ctx, &d, "remove", l.id, Some(mig.clone()), None).await?;
+        }
+    }
+    if let Some(s) = frame_by(ctx, src).filter(|f| f.connected) {
+        if let Some(l) = s
+            .partitions
+            .iter()
+            .find(|p| p.migration.as_ref().is_some_and(|m| m.id == mig.id))
+        {
+            let id = l.id;
+            step(ctx, &s, "rollback", id, Some(mig.clone()), None).await?;
+            crate::cli::wait_partition(ctx, src, id, |p| p.migration.is_none()).await;
+        }
+    }
+    Ok(())
+}
+
+/// `migrlpar -o r`: finishes the migration if the partition resumed on
+/// the destination (or the migration was inactive and its shell is
+/// complete), else undoes it.
+pub async fn recover(ctx: &Ctx<'_>, mig: &Migration, force: bool) -> Result<(), CmdError> {
+    let (src, dst) = (mig.source_sys_name.clone(), mig.dest_sys_name.clone());
+    for f in [&src, &dst] {
+        let up = frame_by(ctx, f).is_some_and(|v| v.connected);
+        if !up && !force {
+            return Err(Hscl::NoConnection(f.clone()).into());
+        }
+    }
+    // The destination's record says whether the partition runs there.
+    let resumed = frame_by(ctx, &dst)
+        .and_then(|d| {
+            d.partitions
+                .into_iter()
+                .find_map(|p| p.migration.filter(|m| m.id == mig.id))
+        })
+        .is_some_and(|m| m.resumed)
+        || mig.resumed;
+    if resumed {
+        complete(ctx, &src, &dst, mig).await
+    } else {
+        roll_back(ctx, &src, &dst, mig).await
+    }
+}
