@@ -3,6 +3,7 @@
 //! as the HMCs see it.
 
 mod bench;
+mod bench_lpm;
 mod certs;
 mod client;
 mod launcher;
@@ -83,6 +84,10 @@ enum Cmd {
         /// Also print the digest of the partition's memory.
         #[arg(long)]
         digest: bool,
+        /// The partition's operating system refuses migrations in this
+        /// phase: check, prepare, or none.
+        #[arg(long, value_parser = ["check", "prepare", "none"])]
+        refuse_migration: Option<String>,
     },
     /// Run an HMC command line on an HMC, as over SSH:
     /// `pvmlab hmc hmc1 -- lssyscfg -r sys -F name,state`
@@ -106,6 +111,16 @@ enum BenchCmd {
     Ssh {
         #[arg(long, default_value_t = 30)]
         runs: usize,
+    },
+    /// Active migrations of 1, 4 and 16 GiB partitions at dirty rates of 0,
+    /// 20 and 100 MB/s, and one raw rustls stream as the baseline.
+    Lpm {
+        /// Partition sizes, GiB.
+        #[arg(long, value_delimiter = ',', default_values_t = [1u64, 4, 16])]
+        sizes: Vec<u64>,
+        /// Workload dirty rates, MB/s.
+        #[arg(long, value_delimiter = ',', default_values_t = [0.0f64, 20.0, 100.0])]
+        rates: Vec<f64>,
     },
 }
 
@@ -151,10 +166,23 @@ fn main() -> ExitCode {
             working_set,
             pattern,
             digest,
-        } => status::workload(&lab, &frame, &lpar, rate, working_set, pattern, digest),
+            refuse_migration,
+        } => status::workload(
+            &lab,
+            &frame,
+            &lpar,
+            rate,
+            working_set,
+            pattern,
+            refuse_migration,
+            digest,
+        ),
         Cmd::Bench {
             which: BenchCmd::Ssh { runs },
         } => bench::ssh_bench(runs),
+        Cmd::Bench {
+            which: BenchCmd::Lpm { sizes, rates },
+        } => bench_lpm::lpm_bench(&sizes, &rates),
         Cmd::Hmc { name, user, line } => match status::hmc_command(&lab, &name, &user, &line) {
             Ok(code) => return ExitCode::from(u8::try_from(code).unwrap_or(1)),
             Err(e) => Err(e),

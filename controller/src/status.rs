@@ -116,6 +116,7 @@ pub fn workload(
     rate: Option<f64>,
     working_set: Option<u64>,
     pattern: Option<String>,
+    refuse_migration: Option<String>,
     digest: bool,
 ) -> anyhow::Result<()> {
     use pvmlab_common::proto::fsp::{GetWorkloadRequest, SetWorkloadRequest};
@@ -130,7 +131,11 @@ pub fn workload(
         .build()?;
     let st = rt.block_on(async {
         let mut fsp = Clients::new(lab)?.fsp(&node).await?;
-        if rate.is_some() || working_set.is_some() || pattern.is_some() {
+        if rate.is_some()
+            || working_set.is_some()
+            || pattern.is_some()
+            || refuse_migration.is_some()
+        {
             let now = fsp
                 .get_workload(GetWorkloadRequest {
                     lpar_name: lpar.into(),
@@ -148,6 +153,9 @@ pub fn workload(
             }
             if let Some(p) = pattern {
                 w.pattern = p;
+            }
+            if let Some(r) = refuse_migration {
+                w.refuse_migration = if r == "none" { String::new() } else { r };
             }
             fsp.set_workload(SetWorkloadRequest {
                 lpar_name: lpar.into(),

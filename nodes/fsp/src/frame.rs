@@ -69,6 +69,10 @@ struct Live {
 
 pub struct Hypervisor {
     live: Mutex<Live>,
+    /// Serialises changes, so that the disk write of one happens without
+    /// holding `live`: the hypervisor's clock, which steps every running
+    /// partition each millisecond, never waits for a disk.
+    writer: Mutex<()>,
     store: Store,
     publish: watch::Sender<Arc<FrameSnapshot>>,
 }
@@ -113,6 +117,7 @@ impl Hypervisor {
         };
         let (publish, _) = watch::channel(snapshot(&state));
         Ok(Hypervisor {
+            writer: Mutex::new(()),
             live: Mutex::new(Live {
                 state,
                 vios: HashMap::new(),
@@ -140,11 +145,16 @@ impl Hypervisor {
         &self,
         f: impl FnOnce(&mut Persisted, &mut HashMap<u32, ViosLink>) -> Result<R, FspError>,
     ) -> Result<R, FspError> {
-        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
-        let mut next = live.state.clone();
-        let r = f(&mut next, &mut live.vios)?;
-        next.frame.epoch += 1;
+        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let (next, r) = {
+            let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+            let mut next = live.state.clone();
+            let r = f(&mut next, &mut live.vios)?;
+            next.frame.epoch += 1;
+            (next, r)
+        };
         self.store.put(TABLE, KEY, &next)?;
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
         live.state = next;
         sync_workloads(&mut live);
         self.publish.send_replace(snapshot(&live.state));

@@ -113,18 +113,20 @@ pub async fn source(
             Some(Q::Suspend(_)) => {
                 let state = running.suspend();
                 remaining = mem.lock().unwrap_or_else(|e| e.into_inner()).take_dirty();
-                if let Err(e) = hyp.vasi_suspended(id, &mig, true) {
-                    running.unsuspend();
-                    let _ = tx.send(Err(st(e))).await;
-                    return;
-                }
                 tracing::info!(lpar = id, remaining = remaining.len(), "partition suspended for migration");
-                tx.send(src_reply(R::Suspended(Suspended {
-                    state: Some(state),
-                    remaining: remaining.clone(),
-                })))
-                .await
-                .is_ok()
+                let ok = tx
+                    .send(src_reply(R::Suspended(Suspended {
+                        state: Some(state),
+                        remaining: remaining.clone(),
+                    })))
+                    .await
+                    .is_ok();
+                // Recorded after the reply: the suspend window is the
+                // partition's downtime, and a disk write does not belong
+                // in it. (Should this process die, the memory dies too.)
+                let (h, m2) = (hyp.clone(), mig.clone());
+                tokio::task::spawn_blocking(move || h.vasi_suspended(id, &m2, true));
+                ok
             }
             Some(Q::Demand(d)) => tx
                 .send(src_reply(R::Pages(read_batch(&mem, &d.pages))))

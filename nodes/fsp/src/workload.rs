@@ -270,6 +270,7 @@ mod tests {
             rate_mb_s: 40.0,
             working_set_mb: 64,
             pattern: "hotspot".into(),
+            refuse_migration: String::new(),
         };
         let r = Running::new(1024, w, 7);
         let t0 = Instant::now();

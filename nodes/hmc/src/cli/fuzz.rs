@@ -139,6 +139,7 @@ async fn random_lines_never_panic_and_failures_change_nothing() {
         users: Users::open(store).unwrap(),
         id,
         grpc_port: 1,
+        lpm: Default::default(),
     }));
     let mut rng = Rng(0x5eed_1234_abcd_0001);
     let budget = 20_000;

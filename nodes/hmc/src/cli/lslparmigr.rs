@@ -133,7 +133,16 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
             let recs: Vec<Record> = if o.get("-F").is_some() {
                 recs.collect()
             } else {
-                recs.map(|r| r.into_iter().filter(|(k, _)| !matches!(k.as_str(), "source_sys_name" | "source_lpar_id") ).collect()).collect()
+                recs.map(|r| {
+                    let inactive = r.iter().any(|(k, v)| k == "migration_type" && v == "inactive");
+                    r.into_iter()
+                        .filter(|(k, _)| {
+                            !matches!(k.as_str(), "source_sys_name" | "source_lpar_id")
+                                && !(inactive && k.contains("_msp_"))
+                        })
+                        .collect()
+                })
+                .collect()
             };
             Ok(listing(recs, &o, FILTERS, LPAR)?)
         }

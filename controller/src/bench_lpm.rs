@@ -1,0 +1,223 @@
+//! `pvmlab bench lpm`: active migrations of partitions of 1, 4 and 16 GiB
+//! whose workload dirties 0, 20 and 100 MB/s, each driven through the HMC
+//! (`migrlpar -o m -v`) between two frames of a lab of its own; and, in
+//! the same run, the throughput of one raw rustls stream over loopback
+//! with the lab's certificates, the baseline that the mover path (three
+//! mTLS hops: FSP to MSP, MSP to MSP, MSP to FSP) is measured against.
+
+use crate::client::Clients;
+use crate::launcher;
+use anyhow::{Context, bail};
+use pvmlab_common::lab::LabDir;
+use pvmlab_common::model::Workload;
+use pvmlab_common::net::Identity;
+use pvmlab_common::proto::fsp::{GetWorkloadRequest, SetWorkloadRequest};
+use pvmlab_common::topology::Topology;
+use std::path::Path;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const SUBNET: &str = "127.46.0";
+
+fn topology(sizes: &[u64]) -> String {
+    let mut t = format!(
+        "[lab]\nname = \"benchlpm\"\n\n[[hmc]]\nname = \"hmc1\"\naddress = \"{SUBNET}.11\"\n"
+    );
+    for (i, f) in ["fa", "fb"].iter().enumerate() {
+        t.push_str(&format!(
+            "\n[[frame]]\nname = \"{f}\"\nmtms = \"8286-42A*21B00{i}V\"\nproc_generation = \"POWER8\"\n\
+             compat_modes = [\"default\", \"POWER7\", \"POWER8\"]\nmemory_mb = 131072\nprocessors = 32\n\
+             firmware = \"SV860_180\"\ncapabilities = [\"active_lpar_mobility_capable\", \"inactive_lpar_mobility_capable\"]\n\
+             managed_by = [\"hmc1\"]\npassword = \"abc123\"\naddress = \"{SUBNET}.2{i}\"\n\
+             \n[[frame.vios]]\nid = 1\nname = \"vios1\"\naddress = \"{SUBNET}.3{i}\"\nmsp = true\n\
+             [[frame.vios.profile]]\nname = \"default_profile\"\nmin_mem = 2048\ndesired_mem = 4096\nmax_mem = 8192\n\
+             min_proc_units = 0.5\ndesired_proc_units = 1.0\nmax_proc_units = 2.0\nmin_procs = 1\ndesired_procs = 2\nmax_procs = 4\n\
+             max_virtual_slots = 200\nauto_start = 1\n\
+             [[frame.vios.sea]]\nname = \"ent5\"\nreal_adapter = \"ent0\"\nvirt_adapters = [\"ent2\"]\npvid = 1\nvlans = [1]\n"
+        ));
+        if i == 0 {
+            for (n, gib) in sizes.iter().enumerate() {
+                let mb = gib * 1024;
+                t.push_str(&format!(
+                    "\n[[frame.lpar]]\nid = {}\nname = \"m{gib}\"\nos_version = \"AIX 7.3 7300-02-01-2346\"\n\
+                     [[frame.lpar.profile]]\nname = \"default_profile\"\nmin_mem = 1024\ndesired_mem = {mb}\nmax_mem = {mb}\n\
+                     min_proc_units = 0.1\ndesired_proc_units = 0.5\nmax_proc_units = 1.0\nmin_procs = 1\ndesired_procs = 1\nmax_procs = 2\n\
+                     \"virtual_eth_adapters\" = [\"2/0/1//0/0/ETHERNET0//all/none\"]\nauto_start = 1\n",
+                    n + 2
+                ));
+            }
+        }
+    }
+    t
+}
+
+pub fn lpm_bench(sizes: &[u64], rates: &[f64]) -> anyhow::Result<()> {
+    let tmp = std::env::temp_dir().join(format!("pvmlab-bench-lpm-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp)?;
+    let result = bench_in(&tmp, sizes, rates);
+    let _ = launcher::down(&LabDir::new(tmp.join("lab")));
+    let _ = std::fs::remove_dir_all(&tmp);
+    result
+}
+
+/// The memory a partition's workload has written before the migration:
+/// a quarter of it, at most 2 GiB, so that both copies of the largest fit
+/// this machine beside everything else.
+fn written_mb(gib: u64) -> u64 {
+    (gib * 1024 / 4).min(2048)
+}
+
+fn rss_kb(pid: i32, key: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(key))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn field<'a>(rec: &'a str, k: &str) -> &'a str {
+    rec.trim()
+        .split(',')
+        .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+        .unwrap_or("")
+}
+
+fn bench_in(tmp: &Path, sizes: &[u64], rates: &[f64]) -> anyhow::Result<()> {
+    let lab = LabDir::new(tmp.join("lab"));
+    let topo_file = tmp.join("bench.toml");
+    std::fs::write(&topo_file, topology(sizes))?;
+    let topo = Topology::load(&topo_file)?;
+    println!("bringing up a lab with two frames ...");
+    launcher::up_quiet(&lab, Some(&topo_file), 60)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let baseline = rt.block_on(raw_tls(&lab))?;
+    println!("baseline: one raw rustls stream over loopback (lab certificates): {baseline:.0} MB/s\n");
+    let clients = Clients::new(&lab)?;
+    let hmc = topo.node("hmc1").context("hmc1")?;
+    let mut at = std::collections::HashMap::new();
+    println!(
+        "{:>5} {:>7} {:>8} {:>6} {:>9} {:>11} {:>9} {:>6} {:>9} {:>15}",
+        "GiB", "MB/s", "written", "passes", "total_ms", "downtime_ms", "goodput", "x raw", "digest", "fsp_rss_MiB"
+    );
+    let mut downtimes = Vec::new();
+    for gib in sizes {
+        let lpar = format!("m{gib}");
+        for rate in rates {
+            let from = at.get(&lpar).copied().unwrap_or("fa");
+            let to = if from == "fa" { "fb" } else { "fa" };
+            let fnode = topo.node(from).context("frame")?;
+            let written = written_mb(*gib);
+            // Fill the working set, then let the workload run at the rate.
+            rt.block_on(async {
+                let mut fsp = clients.fsp(&fnode).await?;
+                let set = |rate_mb_s: f64, pattern: &str| SetWorkloadRequest {
+                    lpar_name: lpar.clone(),
+                    workload: Some(Workload {
+                        rate_mb_s,
+                        working_set_mb: written,
+                        pattern: pattern.into(),
+                        refuse_migration: String::new(),
+                    }),
+                };
+                fsp.set_workload(set(4000.0, "sequential")).await?;
+                let deadline = Instant::now() + Duration::from_secs(120);
+                loop {
+                    let st = fsp
+                        .get_workload(GetWorkloadRequest { lpar_name: lpar.clone(), digest: false })
+                        .await?
+                        .into_inner();
+                    if st.resident_pages >= written * 256 || Instant::now() > deadline {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                fsp.set_workload(set(*rate, "uniform")).await?;
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                anyhow::Ok(())
+            })?;
+            let line = format!("migrlpar -o m -m {from} -t {to} -p {lpar} -v");
+            let out = rt.block_on(clients.run(&hmc, "hscroot", &line))?;
+            if out.exit_status != 0 {
+                bail!("{line}: {}", out.output);
+            }
+            at.insert(lpar.clone(), to);
+            let o = &out.output;
+            let total_ms: f64 = field(o, "total_ms").parse().unwrap_or(0.0);
+            let bytes: f64 = field(o, "bytes_transmitted").parse().unwrap_or(0.0);
+            let downtime_ms = field(o, "downtime_us").parse::<f64>().unwrap_or(0.0) / 1000.0;
+            let goodput = bytes / 1e6 / (total_ms / 1000.0).max(1e-6);
+            let fsp_pid = launcher::running_pid(&lab, to).unwrap_or(0);
+            let rss = rss_kb(fsp_pid, "VmHWM:") / 1024;
+            if *gib == 4 && (*rate - 20.0).abs() < 1e-9 {
+                downtimes.push(downtime_ms);
+            }
+            println!(
+                "{:>5} {:>7} {:>8} {:>6} {:>9.0} {:>11.1} {:>9.1} {:>6.2} {:>9} {:>15}",
+                gib,
+                rate,
+                format!("{written}M"),
+                field(o, "passes"),
+                total_ms,
+                downtime_ms,
+                goodput,
+                goodput / baseline,
+                field(o, "memory_integrity"),
+                format!("{rss} (peak)")
+            );
+        }
+    }
+    println!(
+        "\ngoodput = page bytes moved / whole migration time (validation to completion), MB/s;\n\
+         downtime = the partition's own heartbeat gap across suspend and resume;\n\
+         fsp_rss = the destination pvm-fsp's peak resident memory (it holds every partition's written pages)."
+    );
+    Ok(())
+}
+
+/// One mutual-TLS stream over loopback, 1 GiB in 256 KiB writes, with the
+/// same rustls configuration the nodes use.
+async fn raw_tls(lab: &LabDir) -> anyhow::Result<f64> {
+    let server_id = Identity::load(lab, "fa")?;
+    let client_id = Identity::load(lab, "fb")?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let acceptor = tokio_rustls::TlsAcceptor::from(server_id.server_config()?);
+    let total: u64 = 1 << 30;
+    let server = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await?;
+        tcp.set_nodelay(true)?;
+        let mut tls = acceptor.accept(tcp).await?;
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut n = 0u64;
+        while n < total {
+            let r = tls.read(&mut buf).await?;
+            if r == 0 {
+                break;
+            }
+            n += r as u64;
+        }
+        anyhow::Ok(n)
+    });
+    let connector = tokio_rustls::TlsConnector::from(client_id.client_config()?);
+    let tcp = tokio::net::TcpStream::connect(addr).await?;
+    tcp.set_nodelay(true)?;
+    let name = rustls::pki_types::ServerName::try_from("fa".to_string())?;
+    let mut tls = connector.connect(name, tcp).await?;
+    let chunk = vec![7u8; 256 * 1024];
+    let t0 = Instant::now();
+    let mut sent = 0u64;
+    while sent < total {
+        tls.write_all(&chunk).await?;
+        sent += chunk.len() as u64;
+    }
+    tls.flush().await?;
+    let got = server.await??;
+    let secs = t0.elapsed().as_secs_f64();
+    Ok(got as f64 / 1e6 / secs)
+}

@@ -1,0 +1,100 @@
+//! Live Partition Mobility end to end: a running partition whose workload
+//! keeps writing moves from sys2 to sys3 through the two MSPs, with its
+//! memory intact; an inactive one moves through the HMC; validation
+//! reports what is wrong and changes nothing; stop and recover.
+
+use pvmlab_tests::{Lab, text};
+
+fn hmc(lab: &Lab, line: &str) -> (String, i32) {
+    let out = lab.pvmlab(&["hmc", "hmc1", "--", line]);
+    let mut s = text(&out.stdout);
+    s.push_str(&text(&out.stderr));
+    (s, out.status.code().unwrap_or(-1))
+}
+
+fn field<'a>(rec: &'a str, k: &str) -> &'a str {
+    rec.split(',')
+        .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+        .unwrap_or("")
+}
+
+#[test]
+fn active_and_inactive_migration_validation_and_recovery() {
+    let lab = Lab::new("127.43.30");
+    lab.up();
+
+    // Validation: a mode the POWER7+ frame cannot run is an error, with
+    // a non-zero exit, and nothing changes.
+    let (out, code) = hmc(&lab, "migrlpar -o v -m sys2 -t sys1 -p aix72a");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("Errors:\nHSCLA224 "), "{out}");
+    let (ok, code) = hmc(&lab, "migrlpar -o v -m sys2 -t sys3 -p aix72a");
+    assert_eq!((ok.as_str(), code), ("", 0));
+    let (out, code) = hmc(&lab, "migrlpar -o v -m sys2 -t sys3 -p web01");
+    assert_eq!(code, 1);
+    assert!(out.contains("HSCL8012"), "{out}");
+    let (out, _) = hmc(&lab, "migrlpar -o m -m sys2 -t sys3 -p aix72a -i dest_msp_name=nosuch");
+    assert!(out.contains("The destination mover service partition nosuch was not found"), "{out}");
+    let (out, _) = hmc(&lab, "lslparmigr -r lpar -m sys2 --filter lpar_names=aix72a");
+    assert_eq!(out, "name=aix72a,lpar_id=4,migration_state=Not Migrating\n");
+
+    // The partition's agent can refuse in the check phase.
+    lab.pvmlab(&["workload", "sys2", "lnx01", "--refuse-migration", "check"]);
+    let (out, code) = hmc(&lab, "migrlpar -o v -m sys2 -t sys3 -p lnx01");
+    assert_eq!(code, 1);
+    assert!(out.contains("HSCLA257 "), "{out}");
+    lab.pvmlab(&["workload", "sys2", "lnx01", "--refuse-migration", "none"]);
+
+    // Active: aix72a runs a workload writing 4 MB/s. Its memory crosses
+    // MSP to MSP and arrives byte for byte as it was at suspend.
+    let (out, code) = hmc(&lab, "migrlpar -o m -m sys2 -t sys3 -p aix72a -v");
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(field(&out, "memory_integrity"), "ok", "{out}");
+    assert_eq!(field(&out, "source_digest"), field(&out, "dest_digest"));
+    let downtime: u64 = field(&out, "downtime_us").parse().unwrap_or(0);
+    assert!(downtime > 0, "the heartbeat measured the suspend window: {out}");
+    assert!(field(&out, "pages_sent").parse::<u64>().unwrap_or(0) > 0, "{out}");
+    // It runs on sys3 only; the source partition and its VIOS mappings are gone.
+    let (on3, _) = hmc(&lab, "lssyscfg -r lpar -m sys3 -F name,state --filter lpar_names=aix72a");
+    assert_eq!(on3, "aix72a,Running\n");
+    let (on2, _) = hmc(&lab, "lssyscfg -r lpar -m sys2 -F name");
+    assert!(!on2.contains("aix72a"), "{on2}");
+    let (map2, _) = hmc(&lab, "viosvrcmd -m sys2 -p vios1 -c \"lsmap -all\"");
+    assert!(!map2.contains("0x00000004"), "{map2}");
+    let (errlog, _) = hmc(&lab, "viosvrcmd -m sys2 -p vios1 -c errlog");
+    assert!(errlog.contains(" I S Migration      Migration completed successfully"), "{errlog}");
+    assert!(errlog.contains("6CB10B8D"), "{errlog}");
+    // The workload runs on there.
+    let w = text(&lab.pvmlab(&["workload", "sys3", "aix72a"]).stdout);
+    assert!(w.contains("heartbeat"), "{w}");
+
+    // And back again, to a frame that has its id free.
+    let (out, code) = hmc(&lab, "migrlpar -o m -m sys3 -t sys2 -p aix72a -v");
+    assert_eq!((field(&out, "memory_integrity"), code), ("ok", 0), "{out}");
+
+    // Inactive: a partition never activated is refused; once activated
+    // and shut down it moves with its profiles, no MSP, and stays off.
+    let (out, code) = hmc(&lab, "migrlpar -o m -m sys3 -t sys2 -p web01");
+    assert_eq!(code, 1);
+    assert!(out.contains("has never been activated"), "{out}");
+    hmc(&lab, "chsysstate -r lpar -m sys3 -o on -n web01 -f default_profile");
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    hmc(&lab, "chsysstate -r lpar -m sys3 -o shutdown --immed -n web01");
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let (out, code) = hmc(&lab, "migrlpar -o m -m sys3 -t sys2 -p web01");
+    assert_eq!((out.as_str(), code), ("", 0));
+    let (on2, _) = hmc(&lab, "lssyscfg -r lpar -m sys2 -F name,state --filter lpar_names=web01");
+    assert_eq!(on2, "web01,Not Activated\n");
+    let (profs, _) = hmc(&lab, "lssyscfg -r prof -m sys2 -F name --filter lpar_names=web01");
+    assert!(profs.contains("default_profile"), "{profs}");
+
+    // Stop and recover of something not migrating are clear errors.
+    let (out, code) = hmc(&lab, "migrlpar -o s -m sys2 -p web01");
+    assert_eq!(code, 1);
+    assert!(out.contains("is not migrating"), "{out}");
+    let (out, code) = hmc(&lab, "migrlpar -o r -m sys2 -p web01");
+    assert_eq!(code, 1);
+    assert!(out.contains("nothing to recover"), "{out}");
+    let (sys, _) = hmc(&lab, "lslparmigr -r sys -m sys2 -F num_active_migrations_in_progress,num_inactive_migrations_in_progress");
+    assert_eq!(sys, "0,0\n");
+}
