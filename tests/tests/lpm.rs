@@ -13,7 +13,7 @@ fn hmc(lab: &Lab, line: &str) -> (String, i32) {
 }
 
 fn field<'a>(rec: &'a str, k: &str) -> &'a str {
-    rec.split(',')
+    rec.trim().split(',')
         .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
         .unwrap_or("")
 }
