@@ -97,13 +97,24 @@ fn bench_in(tmp: &Path, sizes: &[u64], rates: &[f64]) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let baseline = rt.block_on(raw_tls(&lab))?;
-    println!("baseline: one raw rustls stream over loopback (lab certificates): {baseline:.0} MB/s\n");
+    println!(
+        "baseline: one raw rustls stream over loopback (lab certificates): {baseline:.0} MB/s\n"
+    );
     let clients = Clients::new(&lab)?;
     let hmc = topo.node("hmc1").context("hmc1")?;
     let mut at = std::collections::HashMap::new();
     println!(
         "{:>5} {:>7} {:>8} {:>6} {:>9} {:>11} {:>9} {:>6} {:>9} {:>15}",
-        "GiB", "MB/s", "written", "passes", "total_ms", "downtime_ms", "goodput", "x raw", "digest", "fsp_rss_MiB"
+        "GiB",
+        "MB/s",
+        "written",
+        "passes",
+        "total_ms",
+        "downtime_ms",
+        "goodput",
+        "x raw",
+        "digest",
+        "fsp_rss_MiB"
     );
     let mut downtimes = Vec::new();
     for gib in sizes {
@@ -129,7 +140,10 @@ fn bench_in(tmp: &Path, sizes: &[u64], rates: &[f64]) -> anyhow::Result<()> {
                 let deadline = Instant::now() + Duration::from_secs(120);
                 loop {
                     let st = fsp
-                        .get_workload(GetWorkloadRequest { lpar_name: lpar.clone(), digest: false })
+                        .get_workload(GetWorkloadRequest {
+                            lpar_name: lpar.clone(),
+                            digest: false,
+                        })
                         .await?
                         .into_inner();
                     if st.resident_pages >= written * 256 || Instant::now() > deadline {

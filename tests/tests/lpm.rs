@@ -13,7 +13,8 @@ fn hmc(lab: &Lab, line: &str) -> (String, i32) {
 }
 
 fn field<'a>(rec: &'a str, k: &str) -> &'a str {
-    rec.trim().split(',')
+    rec.trim()
+        .split(',')
         .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
         .unwrap_or("")
 }
@@ -33,9 +34,18 @@ fn active_and_inactive_migration_validation_and_recovery() {
     let (out, code) = hmc(&lab, "migrlpar -o v -m sys2 -t sys3 -p web01");
     assert_eq!(code, 1);
     assert!(out.contains("HSCL8012"), "{out}");
-    let (out, _) = hmc(&lab, "migrlpar -o m -m sys2 -t sys3 -p aix72a -i dest_msp_name=nosuch");
-    assert!(out.contains("The destination mover service partition nosuch was not found"), "{out}");
-    let (out, _) = hmc(&lab, "lslparmigr -r lpar -m sys2 --filter lpar_names=aix72a");
+    let (out, _) = hmc(
+        &lab,
+        "migrlpar -o m -m sys2 -t sys3 -p aix72a -i dest_msp_name=nosuch",
+    );
+    assert!(
+        out.contains("The destination mover service partition nosuch was not found"),
+        "{out}"
+    );
+    let (out, _) = hmc(
+        &lab,
+        "lslparmigr -r lpar -m sys2 --filter lpar_names=aix72a",
+    );
     assert_eq!(out, "name=aix72a,lpar_id=4,migration_state=Not Migrating\n");
 
     // The partition's agent can refuse in the check phase.
@@ -52,17 +62,29 @@ fn active_and_inactive_migration_validation_and_recovery() {
     assert_eq!(field(&out, "memory_integrity"), "ok", "{out}");
     assert_eq!(field(&out, "source_digest"), field(&out, "dest_digest"));
     let downtime: u64 = field(&out, "downtime_us").parse().unwrap_or(0);
-    assert!(downtime > 0, "the heartbeat measured the suspend window: {out}");
-    assert!(field(&out, "pages_sent").parse::<u64>().unwrap_or(0) > 0, "{out}");
+    assert!(
+        downtime > 0,
+        "the heartbeat measured the suspend window: {out}"
+    );
+    assert!(
+        field(&out, "pages_sent").parse::<u64>().unwrap_or(0) > 0,
+        "{out}"
+    );
     // It runs on sys3 only; the source partition and its VIOS mappings are gone.
-    let (on3, _) = hmc(&lab, "lssyscfg -r lpar -m sys3 -F name,state --filter lpar_names=aix72a");
+    let (on3, _) = hmc(
+        &lab,
+        "lssyscfg -r lpar -m sys3 -F name,state --filter lpar_names=aix72a",
+    );
     assert_eq!(on3, "aix72a,Running\n");
     let (on2, _) = hmc(&lab, "lssyscfg -r lpar -m sys2 -F name");
     assert!(!on2.contains("aix72a"), "{on2}");
     let (map2, _) = hmc(&lab, "viosvrcmd -m sys2 -p vios1 -c \"lsmap -all\"");
     assert!(!map2.contains("0x00000004"), "{map2}");
     let (errlog, _) = hmc(&lab, "viosvrcmd -m sys2 -p vios1 -c errlog");
-    assert!(errlog.contains(" I S Migration      Migration completed successfully"), "{errlog}");
+    assert!(
+        errlog.contains(" I S Migration      Migration completed successfully"),
+        "{errlog}"
+    );
     assert!(errlog.contains("6CB10B8D"), "{errlog}");
     // The workload runs on there.
     let w = text(&lab.pvmlab(&["workload", "sys3", "aix72a"]).stdout);
@@ -77,15 +99,27 @@ fn active_and_inactive_migration_validation_and_recovery() {
     let (out, code) = hmc(&lab, "migrlpar -o m -m sys3 -t sys2 -p web01");
     assert_eq!(code, 1);
     assert!(out.contains("has never been activated"), "{out}");
-    hmc(&lab, "chsysstate -r lpar -m sys3 -o on -n web01 -f default_profile");
+    hmc(
+        &lab,
+        "chsysstate -r lpar -m sys3 -o on -n web01 -f default_profile",
+    );
     std::thread::sleep(std::time::Duration::from_millis(400));
-    hmc(&lab, "chsysstate -r lpar -m sys3 -o shutdown --immed -n web01");
+    hmc(
+        &lab,
+        "chsysstate -r lpar -m sys3 -o shutdown --immed -n web01",
+    );
     std::thread::sleep(std::time::Duration::from_millis(400));
     let (out, code) = hmc(&lab, "migrlpar -o m -m sys3 -t sys2 -p web01");
     assert_eq!((out.as_str(), code), ("", 0));
-    let (on2, _) = hmc(&lab, "lssyscfg -r lpar -m sys2 -F name,state --filter lpar_names=web01");
+    let (on2, _) = hmc(
+        &lab,
+        "lssyscfg -r lpar -m sys2 -F name,state --filter lpar_names=web01",
+    );
     assert_eq!(on2, "web01,Not Activated\n");
-    let (profs, _) = hmc(&lab, "lssyscfg -r prof -m sys2 -F name --filter lpar_names=web01");
+    let (profs, _) = hmc(
+        &lab,
+        "lssyscfg -r prof -m sys2 -F name --filter lpar_names=web01",
+    );
     assert!(profs.contains("default_profile"), "{profs}");
 
     // Stop and recover of something not migrating are clear errors.
@@ -95,6 +129,9 @@ fn active_and_inactive_migration_validation_and_recovery() {
     let (out, code) = hmc(&lab, "migrlpar -o r -m sys2 -p web01");
     assert_eq!(code, 1);
     assert!(out.contains("nothing to recover"), "{out}");
-    let (sys, _) = hmc(&lab, "lslparmigr -r sys -m sys2 -F num_active_migrations_in_progress,num_inactive_migrations_in_progress");
+    let (sys, _) = hmc(
+        &lab,
+        "lslparmigr -r sys -m sys2 -F num_active_migrations_in_progress,num_inactive_migrations_in_progress",
+    );
     assert_eq!(sys, "0,0\n");
 }

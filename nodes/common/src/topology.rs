@@ -596,10 +596,7 @@ impl Topology {
                         return err(
                             w.pattern.span(),
                             "refuse_migration",
-                            format!(
-                                "{:?} is not check, prepare or empty",
-                                w.refuse_migration
-                            ),
+                            format!("{:?} is not check, prepare or empty", w.refuse_migration),
                         );
                     }
                 }

@@ -262,7 +262,10 @@ mod tests {
         assert!(!dst.write(3, 200, b"again"), "asked already");
         assert_eq!(dst.missing_count(), 1);
         assert!(dst.put_page(3, &src.read_wire(3)));
-        assert!(!dst.put_page(3, &src.read_wire(3)), "a second copy is ignored");
+        assert!(
+            !dst.put_page(3, &src.read_wire(3)),
+            "a second copy is ignored"
+        );
         assert_eq!(dst.received_digest().unwrap(), src.digest());
         assert_eq!(&dst.read_wire(3)[100..105], b"later");
         assert_eq!(&dst.read_wire(3)[..5], b"three");

@@ -96,7 +96,11 @@ pub async fn source(
                 let dirty = mem.lock().unwrap_or_else(|e| e.into_inner()).take_dirty();
                 let mut ok = true;
                 for chunk in dirty.chunks(BATCH) {
-                    if tx.send(src_reply(R::Pages(read_batch(&mem, chunk)))).await.is_err() {
+                    if tx
+                        .send(src_reply(R::Pages(read_batch(&mem, chunk))))
+                        .await
+                        .is_err()
+                    {
                         ok = false;
                         break;
                     }
@@ -113,7 +117,11 @@ pub async fn source(
             Some(Q::Suspend(_)) => {
                 let state = running.suspend();
                 remaining = mem.lock().unwrap_or_else(|e| e.into_inner()).take_dirty();
-                tracing::info!(lpar = id, remaining = remaining.len(), "partition suspended for migration");
+                tracing::info!(
+                    lpar = id,
+                    remaining = remaining.len(),
+                    "partition suspended for migration"
+                );
                 let ok = tx
                     .send(src_reply(R::Suspended(Suspended {
                         state: Some(state),
@@ -251,7 +259,11 @@ pub async fn dest(
                         break;
                     }
                 }
-                tracing::info!(lpar = id, missing = r.missing.len(), "partition resumed here");
+                tracing::info!(
+                    lpar = id,
+                    missing = r.missing.len(),
+                    "partition resumed here"
+                );
                 if tx.send(dst_reply(R::Resumed(Resumed {}))).await.is_err() {
                     break;
                 }
@@ -263,7 +275,11 @@ pub async fn dest(
                         while let Ok(p) = drx.try_recv() {
                             pages.push(p);
                         }
-                        if tx2.send(dst_reply(R::Demand(Demand { pages }))).await.is_err() {
+                        if tx2
+                            .send(dst_reply(R::Demand(Demand { pages })))
+                            .await
+                            .is_err()
+                        {
                             break;
                         }
                     }
@@ -278,7 +294,10 @@ pub async fn dest(
                         .await;
                     break;
                 };
-                let missing = mem.lock().unwrap_or_else(|e| e.into_inner()).missing_count();
+                let missing = mem
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .missing_count();
                 if missing != 0 {
                     let _ = tx
                         .send(Err(Status::data_loss(format!(

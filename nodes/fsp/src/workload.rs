@@ -94,8 +94,12 @@ impl Running {
     ) -> Running {
         let mut r = Running::new(0, spec, state.rng);
         r.memory = memory;
-        r.stats.ticks.store(state.heartbeat_ticks, Ordering::Relaxed);
-        r.stats.max_gap_us.store(state.max_gap_us, Ordering::Relaxed);
+        r.stats
+            .ticks
+            .store(state.heartbeat_ticks, Ordering::Relaxed);
+        r.stats
+            .max_gap_us
+            .store(state.max_gap_us, Ordering::Relaxed);
         r.stats
             .pages_written
             .store(state.pages_written, Ordering::Relaxed);
@@ -213,7 +217,12 @@ impl Running {
             };
             if m.write(page, ((n as usize) * 8) % PAGE, &n.to_le_bytes()) {
                 self.stats.demand_faults.fetch_add(1, Ordering::Relaxed);
-                if let Some(d) = self.demand.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+                if let Some(d) = self
+                    .demand
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .as_ref()
+                {
                     let _ = d.send(page);
                 }
             }

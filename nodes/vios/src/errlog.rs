@@ -17,8 +17,7 @@ pub const ABORTED_LINK: (&str, &str, &str, &str) = (
     "Migration",
     "Migration aborted: MSP-MSP connection down",
 );
-pub const ABORTED: (&str, &str, &str, &str) =
-    ("427E17BD", "P", "Migration", "Migration aborted");
+pub const ABORTED: (&str, &str, &str, &str) = ("427E17BD", "P", "Migration", "Migration aborted");
 
 #[derive(Clone, Default)]
 pub struct Errlog(Arc<Mutex<Vec<String>>>);
@@ -37,7 +36,13 @@ impl Errlog {
 
     pub fn render(&self) -> String {
         let mut out = String::from("IDENTIFIER TIMESTAMP  T C RESOURCE_NAME  DESCRIPTION\n");
-        for l in self.0.lock().unwrap_or_else(|e| e.into_inner()).iter().rev() {
+        for l in self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .rev()
+        {
             out.push_str(l);
             out.push('\n');
         }

@@ -71,7 +71,9 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         id: ctx.id.clone(),
         is_msp: vios.msp,
         msps: std::sync::Arc::new(msps),
-        slots: std::sync::Arc::new(tokio::sync::Semaphore::new(vios.max_migrations.max(1) as usize)),
+        slots: std::sync::Arc::new(tokio::sync::Semaphore::new(
+            vios.max_migrations.max(1) as usize
+        )),
         errlog,
     };
     tokio::spawn(attach_loop(

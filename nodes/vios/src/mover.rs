@@ -289,7 +289,8 @@ impl SourceRun {
             if events.send(Ok(ev)).await.is_err() {
                 return Err(("the HMC stopped the migration".into(), false));
             }
-            let rate = self.stats.bytes_transmitted as f64 / self.start.elapsed().as_secs_f64().max(1e-6);
+            let rate =
+                self.stats.bytes_transmitted as f64 / self.start.elapsed().as_secs_f64().max(1e-6);
             let fits = (done.dirty * PAGE) as f64 <= rate * budget.as_secs_f64();
             if done.dirty == 0
                 || fits
@@ -322,7 +323,8 @@ impl SourceRun {
         self.stats.bytes_remaining = suspended.remaining.len() as u64 * PAGE;
         let ev = self.event("suspended");
         let _ = events.send(Ok(ev)).await;
-        let rate = self.stats.bytes_transmitted as f64 / self.start.elapsed().as_secs_f64().max(1e-6);
+        let rate =
+            self.stats.bytes_transmitted as f64 / self.start.elapsed().as_secs_f64().max(1e-6);
         let before = ((rate * budget.as_secs_f64() / 2.0) as u64 / PAGE) as usize;
         let before = before.min(suspended.remaining.len());
         let state = suspended.state.unwrap_or_default();
@@ -441,7 +443,9 @@ async fn dest_run(
         })) => h,
         _ => {
             let _ = tx
-                .send(Err(Status::invalid_argument("the transfer starts with hello")))
+                .send(Err(Status::invalid_argument(
+                    "the transfer starts with hello",
+                )))
                 .await;
             return;
         }

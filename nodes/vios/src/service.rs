@@ -121,12 +121,22 @@ fn map(d: &ViosDevices, r: &MapRequest) -> Result<ViosDevices, String> {
             Some(v) => v.vhost.clone(),
             None => format!(
                 "vhost{}",
-                free(next.vscsi.iter().filter_map(|v| v.vhost.strip_prefix("vhost")?.parse().ok()).collect())
+                free(
+                    next.vscsi
+                        .iter()
+                        .filter_map(|v| v.vhost.strip_prefix("vhost")?.parse().ok())
+                        .collect()
+                )
             ),
         };
         let vtd = format!(
             "vtscsi{}",
-            free(next.vscsi.iter().filter_map(|v| v.vtd.strip_prefix("vtscsi")?.parse().ok()).collect())
+            free(
+                next.vscsi
+                    .iter()
+                    .filter_map(|v| v.vtd.strip_prefix("vtscsi")?.parse().ok())
+                    .collect()
+            )
         );
         next.vscsi.push(VscsiMapping {
             vhost,
@@ -140,9 +150,18 @@ fn map(d: &ViosDevices, r: &MapRequest) -> Result<ViosDevices, String> {
     for m in &r.add_npiv {
         let vfchost = format!(
             "vfchost{}",
-            free(next.npiv.iter().filter_map(|v| v.vfchost.strip_prefix("vfchost")?.parse().ok()).collect())
+            free(
+                next.npiv
+                    .iter()
+                    .filter_map(|v| v.vfchost.strip_prefix("vfchost")?.parse().ok())
+                    .collect()
+            )
         );
-        let fcs = if m.fcs.is_empty() { "fcs0".to_string() } else { m.fcs.clone() };
+        let fcs = if m.fcs.is_empty() {
+            "fcs0".to_string()
+        } else {
+            m.fcs.clone()
+        };
         next.npiv.push(NpivMapping {
             vfchost,
             fcs,

@@ -342,4 +342,3 @@ impl Hypervisor {
         live.incoming.remove(&id);
     }
 }
-

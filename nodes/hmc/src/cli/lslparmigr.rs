@@ -51,8 +51,16 @@ const LPAR: &[&str] = &[
     "downtime_us",
 ];
 
-const MSP: &[&str] = &["source_msp_name", "source_msp_id", "dest_msp_names", "dest_msp_ids"];
-const VIRTUALIO: &[&str] = &["suggested_virtual_scsi_mappings", "suggested_virtual_fc_mappings"];
+const MSP: &[&str] = &[
+    "source_msp_name",
+    "source_msp_id",
+    "dest_msp_names",
+    "dest_msp_ids",
+];
+const VIRTUALIO: &[&str] = &[
+    "suggested_virtual_scsi_mappings",
+    "suggested_virtual_fc_mappings",
+];
 const FILTERS: &[(&str, &str)] = &[("lpar_ids", "lpar_id"), ("lpar_names", "name")];
 
 fn kv(k: &str, v: impl ToString) -> (String, String) {
@@ -60,7 +68,12 @@ fn kv(k: &str, v: impl ToString) -> (String, String) {
 }
 
 pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
-    let r = args.iter().position(|a| a == "-r").and_then(|i| args.get(i + 1)).cloned().unwrap_or_default();
+    let r = args
+        .iter()
+        .position(|a| a == "-r")
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+        .unwrap_or_default();
     let all: &[&str] = match r.as_str() {
         "sys" => SYS,
         "lpar" => LPAR,

@@ -56,21 +56,37 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     let src = find_frame(ctx, o.require("-m")?)?;
     ctx.may_change()?;
     let lpar = match (o.get("-p"), o.get("--id")) {
-        (Some(n), None) => src.partitions.iter().find(|p| p.name == n).ok_or_else(|| Hscl::PartitionNotFound(n.into()))?,
-        (None, Some(id)) => src.partitions.iter().find(|p| p.id.to_string() == id).ok_or_else(|| Hscl::PartitionNotFound(id.into()))?,
-        _ => return Err("Specify the partition with either -p or --id.".to_string().into()),
+        (Some(n), None) => src
+            .partitions
+            .iter()
+            .find(|p| p.name == n)
+            .ok_or_else(|| Hscl::PartitionNotFound(n.into()))?,
+        (None, Some(id)) => src
+            .partitions
+            .iter()
+            .find(|p| p.id.to_string() == id)
+            .ok_or_else(|| Hscl::PartitionNotFound(id.into()))?,
+        _ => {
+            return Err("Specify the partition with either -p or --id."
+                .to_string()
+                .into());
+        }
     }
     .clone();
     for (name, max) in [("-w", 1440u32), ("-d", 5)] {
         if let Some(v) = o.get(name) {
             if v.parse::<u32>().map_or(true, |n| n > max) {
-                return Err(format!("An invalid value was entered for the {name} parameter: {v}.").into());
+                return Err(
+                    format!("An invalid value was entered for the {name} parameter: {v}.").into(),
+                );
             }
         }
     }
     match op {
         "s" => {
-            let m = lpar.migration.as_ref().ok_or_else(|| CmdError::Usage(format!("The partition {} is not migrating.", lpar.name)))?;
+            let m = lpar.migration.as_ref().ok_or_else(|| {
+                CmdError::Usage(format!("The partition {} is not migrating.", lpar.name))
+            })?;
             if m.hmc != ctx.hmc.name {
                 return Err(format!("The migration of partition {} was started by the management console {}. A stop operation must be issued on the management console that started the migration.", lpar.name, m.hmc).into());
             }
@@ -84,7 +100,12 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
             Ok(String::new())
         }
         "r" => {
-            let m = lpar.migration.clone().ok_or_else(|| CmdError::Usage(format!("The partition {} is not migrating; there is nothing to recover.", lpar.name)))?;
+            let m = lpar.migration.clone().ok_or_else(|| {
+                CmdError::Usage(format!(
+                    "The partition {} is not migrating; there is nothing to recover.",
+                    lpar.name
+                ))
+            })?;
             if ctx.hmc.lpm.running(&lpar.name) {
                 return Err(format!("The migration of partition {} is still in progress. Wait for it to end, or stop it with migrlpar -o s.", lpar.name).into());
             }
@@ -94,12 +115,23 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
         _ => {
             let dst = find_frame(ctx, o.require("-t")?)?;
             let input = match (o.get("-i"), o.get("-f")) {
-                (Some(_), Some(_)) => return Err("The -i and -f parameters cannot be used together.".to_string().into()),
+                (Some(_), Some(_)) => {
+                    return Err("The -i and -f parameters cannot be used together."
+                        .to_string()
+                        .into());
+                }
                 (Some(i), None) => i.to_string(),
-                (None, Some(f)) => std::fs::read_to_string(f).map_err(|e| CmdError::Usage(format!("The file {f} cannot be read: {e}")))?.trim().to_string(),
+                (None, Some(f)) => std::fs::read_to_string(f)
+                    .map_err(|e| CmdError::Usage(format!("The file {f} cannot be read: {e}")))?
+                    .trim()
+                    .to_string(),
                 (None, None) => String::new(),
             };
-            let attrs = if input.is_empty() { Vec::new() } else { input_attrs(&input, INPUT_ATTRS)? };
+            let attrs = if input.is_empty() {
+                Vec::new()
+            } else {
+                input_attrs(&input, INPUT_ATTRS)?
+            };
             let asked = Asked {
                 attrs,
                 mpio: choice(&o, "--mpio", &["1", "2"], 1)?,
@@ -110,7 +142,11 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
             if op == "v" {
                 let plan = lpm::validate(ctx, &src, &dst, &lpar, &asked).await;
                 let report = crate::lpm::validate::report(&plan);
-                return if plan.errors.is_empty() { Ok(report) } else { Err(CmdError::Usage(report.trim_end().to_string())) };
+                return if plan.errors.is_empty() {
+                    Ok(report)
+                } else {
+                    Err(CmdError::Usage(report.trim_end().to_string()))
+                };
             }
             let out = lpm::migrate(ctx, src, dst, lpar, asked).await?;
             Ok(if o.has("-v") { out } else { String::new() })

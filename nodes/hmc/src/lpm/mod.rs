@@ -90,7 +90,9 @@ impl Drop for Running<'_> {
 }
 
 fn failed(what: &str, e: impl std::fmt::Display) -> CmdError {
-    CmdError::Usage(format!("HSCLA2FF An internal HMC error occurred while {what}: {e}"))
+    CmdError::Usage(format!(
+        "HSCLA2FF An internal HMC error occurred while {what}: {e}"
+    ))
 }
 
 /// One migration step on one frame's FSP.
@@ -138,7 +140,9 @@ fn vios_client(ctx: &Ctx<'_>, frame: &str, vios: &Partition) -> Result<ViosClien
 async fn devices(ctx: &Ctx<'_>, f: &FrameView) -> HashMap<u32, ViosDevices> {
     let mut out = HashMap::new();
     for v in f.partitions.iter().filter(|p| p.lpar_env == "vioserver") {
-        let Ok(mut c) = vios_client(ctx, &f.name, v) else { continue };
+        let Ok(mut c) = vios_client(ctx, &f.name, v) else {
+            continue;
+        };
         let r = tokio::time::timeout(
             Duration::from_secs(2),
             c.devices(pvmlab_common::proto::vios::DevicesRequest {}),
@@ -185,18 +189,31 @@ fn frame_by(ctx: &Ctx<'_>, name: &str) -> Option<FrameView> {
 /// configuration, all its profiles, the migration profile replacing the
 /// last activated one (or named by -n), client adapters pointing at their
 /// destination VIOS slots, physical I/O left behind.
-fn shell_of(lpar: &Partition, plan: &Plan, new_profile: Option<&str>, dst: &FrameView) -> Partition {
+fn shell_of(
+    lpar: &Partition,
+    plan: &Plan,
+    new_profile: Option<&str>,
+    dst: &FrameView,
+) -> Partition {
     let mut s = lpar.clone();
     s.migration = None;
     let remap_scsi = |a: &mut VirtualScsiAdapter| {
-        if let Some(m) = plan.moves.iter().find(|m| m.kind == "scsi" && m.client_slot == a.slot && !a.server) {
+        if let Some(m) = plan
+            .moves
+            .iter()
+            .find(|m| m.kind == "scsi" && m.client_slot == a.slot && !a.server)
+        {
             a.remote_lpar_id = m.dest_vios.to_string();
             a.remote_lpar_name = m.dest_vios_name.clone();
             a.remote_slot = m.dest_slot.to_string();
         }
     };
     let remap_fc = |a: &mut VirtualFcAdapter| {
-        if let Some(m) = plan.moves.iter().find(|m| m.kind == "fc" && m.client_slot == a.slot && !a.server) {
+        if let Some(m) = plan
+            .moves
+            .iter()
+            .find(|m| m.kind == "fc" && m.client_slot == a.slot && !a.server)
+        {
             a.remote_lpar_id = m.dest_vios.to_string();
             a.remote_lpar_name = m.dest_vios_name.clone();
             a.remote_slot = m.dest_slot.to_string();
@@ -221,7 +238,11 @@ fn shell_of(lpar: &Partition, plan: &Plan, new_profile: Option<&str>, dst: &Fram
     mp.virtual_fc_adapters.iter_mut().for_each(remap_fc);
     s.profiles.retain(|p| p.name != mp.name);
     s.profiles.push(mp.clone());
-    s.curr_profile = if lpar.curr.is_some() { mp.name.clone() } else { String::new() };
+    s.curr_profile = if lpar.curr.is_some() {
+        mp.name.clone()
+    } else {
+        String::new()
+    };
     s.last_activated_profile = mp.name;
     let _ = dst;
     s
@@ -238,7 +259,9 @@ pub async fn migrate(
 ) -> Result<String, CmdError> {
     let plan = validate(ctx, &src, &dst, &lpar, &asked).await;
     if !plan.errors.is_empty() {
-        return Err(CmdError::Usage(validate::report(&plan).trim_end().to_string()));
+        return Err(CmdError::Usage(
+            validate::report(&plan).trim_end().to_string(),
+        ));
     }
     let reg = &ctx.hmc.lpm;
     let (stop_tx, mut stop) = watch::channel(false);
@@ -273,9 +296,17 @@ pub async fn migrate(
         dest_sys_name: dst.name.clone(),
         source_lpar_id: lpar.id,
         dest_lpar_id: pvmlab_common::model::NO_DEST_LPAR_ID,
-        source_msp_name: plan.source_msp.as_ref().map(|m| m.1.clone()).unwrap_or_default(),
+        source_msp_name: plan
+            .source_msp
+            .as_ref()
+            .map(|m| m.1.clone())
+            .unwrap_or_default(),
         source_msp_id: plan.source_msp.as_ref().map(|m| m.0).unwrap_or_default(),
-        dest_msp_name: plan.dest_msp.as_ref().map(|m| m.1.clone()).unwrap_or_default(),
+        dest_msp_name: plan
+            .dest_msp
+            .as_ref()
+            .map(|m| m.1.clone())
+            .unwrap_or_default(),
         dest_msp_id: plan.dest_msp.as_ref().map(|m| m.0).unwrap_or_default(),
         hmc: ctx.hmc.name.clone(),
         new_profile: asked.new_profile.clone().unwrap_or_default(),
@@ -322,10 +353,21 @@ pub async fn migrate(
         Err(Abort::Failed(m)) => {
             mig.error = m.clone();
             let _ = step(ctx, &src, "fail", lpar.id, Some(source_rec(&mig)), None).await;
-            let _ = step(ctx, &dst, "fail", mig.dest_lpar_id, Some(dest_rec(&mig)), None).await;
+            let _ = step(
+                ctx,
+                &dst,
+                "fail",
+                mig.dest_lpar_id,
+                Some(dest_rec(&mig)),
+                None,
+            )
+            .await;
             return Err(CmdError::Usage(format!(
                 "HSCLA2FF The migration of partition {} failed: {m}. The partition runs on the managed system {} if it ran before; run migrlpar -o r -m {} -p {} to recover.",
-                lpar.name, if mig.resumed { &dst.name } else { &src.name }, src.name, lpar.name
+                lpar.name,
+                if mig.resumed { &dst.name } else { &src.name },
+                src.name,
+                lpar.name
             )));
         }
     }
@@ -351,16 +393,26 @@ fn summary(mig: &Migration, st: &MigrationStats, took: Duration) -> String {
         st.demand_pages,
         st.source_digest,
         st.dest_digest,
-        if st.source_digest == st.dest_digest { "ok" } else { "MISMATCH" }
+        if st.source_digest == st.dest_digest {
+            "ok"
+        } else {
+            "MISMATCH"
+        }
     )
 }
 
 fn source_rec(m: &Migration) -> Migration {
-    Migration { source: true, ..m.clone() }
+    Migration {
+        source: true,
+        ..m.clone()
+    }
 }
 
 fn dest_rec(m: &Migration) -> Migration {
-    Migration { source: false, ..m.clone() }
+    Migration {
+        source: false,
+        ..m.clone()
+    }
 }
 
 enum Abort {
@@ -404,9 +456,22 @@ async fn run(
     if !plan.active {
         return Ok(());
     }
-    let (sm, dm) = (plan.source_msp.clone().unwrap_or_default(), plan.dest_msp.clone().unwrap_or_default());
-    let smsp = src.partitions.iter().find(|p| p.id == sm.0).cloned().unwrap_or_default();
-    let dmsp = dst.partitions.iter().find(|p| p.id == dm.0).cloned().unwrap_or_default();
+    let (sm, dm) = (
+        plan.source_msp.clone().unwrap_or_default(),
+        plan.dest_msp.clone().unwrap_or_default(),
+    );
+    let smsp = src
+        .partitions
+        .iter()
+        .find(|p| p.id == sm.0)
+        .cloned()
+        .unwrap_or_default();
+    let dmsp = dst
+        .partitions
+        .iter()
+        .find(|p| p.id == dm.0)
+        .cloned()
+        .unwrap_or_default();
     let chan = ctx
         .hmc
         .id
@@ -443,13 +508,19 @@ async fn run(
         };
         let ev = match ev {
             Ok(Some(ev)) => ev,
-            Ok(None) => return Err(Abort::Failed("the mover service partition ended the migration early".into())),
+            Ok(None) => {
+                return Err(Abort::Failed(
+                    "the mover service partition ended the migration early".into(),
+                ));
+            }
             Err(e) => {
                 // The MSP has rolled the source back if it could; whether
                 // the partition resumed on the destination is the
                 // destination's to say.
                 if let Some(f) = frame_by(ctx, &dst.name) {
-                    if f.partitions.iter().any(|p| p.id == mig.dest_lpar_id && p.migration.as_ref().is_some_and(|m| m.resumed)) {
+                    if f.partitions.iter().any(|p| {
+                        p.id == mig.dest_lpar_id && p.migration.as_ref().is_some_and(|m| m.resumed)
+                    }) {
                         mig.resumed = true;
                     }
                 }
@@ -533,7 +604,12 @@ async fn map_destination(
             spec,
         })
         .await
-        .map_err(|e| failed(&format!("creating adapter {} on {}", m.dest_slot, vios.name), e.message()))?;
+        .map_err(|e| {
+            failed(
+                &format!("creating adapter {} on {}", m.dest_slot, vios.name),
+                e.message(),
+            )
+        })?;
         let mut v = vios_client(ctx, &dst.name, vios)?;
         let req = if m.kind == "scsi" {
             MapRequest {
@@ -605,10 +681,17 @@ fn serving_slots(f: &FrameView, client: &Partition) -> Vec<(u32, u32, String)> {
     let mut out = Vec::new();
     for v in f.partitions.iter().filter(|p| p.lpar_env == "vioserver") {
         if let Some(c) = &v.curr {
-            for a in c.scsi.iter().filter(|a| a.server && a.remote_lpar_id == client.id.to_string()) {
+            for a in c
+                .scsi
+                .iter()
+                .filter(|a| a.server && a.remote_lpar_id == client.id.to_string())
+            {
                 out.push((v.id, a.slot, "scsi".to_string()));
             }
-            for a in c.fc.iter().filter(|a| a.server && a.remote_lpar_id == client.id.to_string()) {
+            for a in
+                c.fc.iter()
+                    .filter(|a| a.server && a.remote_lpar_id == client.id.to_string())
+            {
                 out.push((v.id, a.slot, "fc".to_string()));
             }
         }
@@ -619,7 +702,12 @@ fn serving_slots(f: &FrameView, client: &Partition) -> Vec<(u32, u32, String)> {
 /// Finishes a migration past its point of no return (or an inactive one):
 /// the source VIOS mappings and the source partition go, the destination
 /// partition leaves the migration. Either side may already be done.
-pub async fn complete(ctx: &Ctx<'_>, src: &str, dst: &str, mig: &Migration) -> Result<(), CmdError> {
+pub async fn complete(
+    ctx: &Ctx<'_>,
+    src: &str,
+    dst: &str,
+    mig: &Migration,
+) -> Result<(), CmdError> {
     if let Some(s) = frame_by(ctx, src).filter(|f| f.connected) {
         if let Some(l) = s
             .partitions
@@ -652,7 +740,12 @@ pub async fn complete(ctx: &Ctx<'_>, src: &str, dst: &str, mig: &Migration) -> R
 /// adapters, mappings and shell go, and the source partition leaves the
 /// migration (a suspended one runs on). Either side may be unreachable
 /// (with --force) or already clean.
-pub async fn roll_back(ctx: &Ctx<'_>, src: &str, dst: &str, mig: &Migration) -> Result<(), CmdError> {
+pub async fn roll_back(
+    ctx: &Ctx<'_>,
+    src: &str,
+    dst: &str,
+    mig: &Migration,
+) -> Result<(), CmdError> {
     if let Some(d) = frame_by(ctx, dst).filter(|f| f.connected) {
         if let Some(l) = d
             .partitions
@@ -662,7 +755,12 @@ pub async fn roll_back(ctx: &Ctx<'_>, src: &str, dst: &str, mig: &Migration) -> 
             let slots: Vec<(u32, u32, String)> = l
                 .migration
                 .as_ref()
-                .map(|m| m.dest_vios_slots.iter().map(|s| (s.vios_id, s.slot, s.kind.clone())).collect())
+                .map(|m| {
+                    m.dest_vios_slots
+                        .iter()
+                        .map(|s| (s.vios_id, s.slot, s.kind.clone()))
+                        .collect()
+                })
                 .unwrap_or_default();
             unmap(ctx, &d, l.id, &slots).await;
             step(ctx, &d, "remove", l.id, Some(mig.clone()), None).await?;

@@ -6,8 +6,8 @@
 //! devices), so validating changes nothing.
 
 use pvmlab_common::model::{
-    Frame, Partition, PartitionExt as _, Profile, VirtualEthAdapter, ViosDevices,
-    VirtualFcAdapter, VirtualScsiAdapter, lpar_state,
+    Frame, Partition, PartitionExt as _, Profile, ViosDevices, VirtualEthAdapter, VirtualFcAdapter,
+    VirtualScsiAdapter, lpar_state,
 };
 use pvmlab_common::proto::hmc::FrameView;
 use std::collections::{BTreeMap, HashMap};
@@ -123,9 +123,7 @@ fn free_units(f: &FrameView) -> f64 {
 /// A VIOS partition of a frame by the name or id `-i` gave.
 fn vios_by<'a>(f: &'a FrameView, name: Option<&str>, id: Option<&str>) -> Option<&'a Partition> {
     f.partitions.iter().find(|p| {
-        p.is_vios()
-            && name.is_none_or(|n| p.name == n)
-            && id.is_none_or(|i| p.id.to_string() == i)
+        p.is_vios() && name.is_none_or(|n| p.name == n) && id.is_none_or(|i| p.id.to_string() == i)
     })
 }
 
@@ -339,28 +337,48 @@ pub fn validate(i: &Inputs) -> Plan {
         let serial: Vec<u32> = l
             .curr
             .as_ref()
-            .map(|c| c.serial.iter().filter(|a| !a.server && a.slot >= 2 && a.required).map(|a| a.slot).collect())
+            .map(|c| {
+                c.serial
+                    .iter()
+                    .filter(|a| !a.server && a.slot >= 2 && a.required)
+                    .map(|a| a.slot)
+                    .collect()
+            })
             .unwrap_or_default();
         if !serial.is_empty() {
             e.push(format!("The partition {} has required virtual serial adapters in slots higher than 1 ({serial:?}); remove them first.", l.name));
         }
     }
     if !matches!(prof.work_group_id.as_str(), "" | "none") {
-        e.push(format!("The partition {} is a member of workload group {}. Remove it from the group first.", l.name, prof.work_group_id));
+        e.push(format!(
+            "The partition {} is a member of workload group {}. Remove it from the group first.",
+            l.name, prof.work_group_id
+        ));
     }
     if prof.redundant_err_path_reporting == "1" {
-        e.push(format!("The partition {} has redundant error path reporting enabled.", l.name));
+        e.push(format!(
+            "The partition {} has redundant error path reporting enabled.",
+            l.name
+        ));
     }
     // Resources on the destination.
     let (mem, units, ded) = match (&l.curr, active) {
         (Some(c), true) => (
             c.mem_mb,
-            if c.proc_mode == "ded" { f64::from(c.procs) } else { c.proc_units },
+            if c.proc_mode == "ded" {
+                f64::from(c.procs)
+            } else {
+                c.proc_units
+            },
             c.proc_mode == "ded",
         ),
         _ => (
             prof.min_mem,
-            if prof.proc_mode == "ded" { f64::from(prof.min_procs) } else { prof.min_proc_units },
+            if prof.proc_mode == "ded" {
+                f64::from(prof.min_procs)
+            } else {
+                prof.min_proc_units
+            },
             prof.proc_mode == "ded",
         ),
     };
@@ -369,10 +387,20 @@ pub fn validate(i: &Inputs) -> Plan {
         e.push(format!("There is not enough memory: Obtained: {avail_mem}, Required: {mem}.  Check that there is enough memory available to activate the partition. If not, create a new profile or modify the existing profile with the available resources, then activate the partition."));
     }
     plan.pool_id = 0;
-    if let Some(v) = i.asked.get("shared_proc_pool_id").or(i.asked.get("shared_proc_pool_name")) {
-        match dframe.pools.iter().find(|p| p.id.to_string() == v || p.name == v) {
+    if let Some(v) = i
+        .asked
+        .get("shared_proc_pool_id")
+        .or(i.asked.get("shared_proc_pool_name"))
+    {
+        match dframe
+            .pools
+            .iter()
+            .find(|p| p.id.to_string() == v || p.name == v)
+        {
             Some(p) => plan.pool_id = p.id,
-            None => e.push(format!("The shared processor pool {v} was not found on the destination managed system.")),
+            None => e.push(format!(
+                "The shared processor pool {v} was not found on the destination managed system."
+            )),
         }
     }
     let pool_cap = dframe
@@ -387,20 +415,39 @@ pub fn validate(i: &Inputs) -> Plan {
     // Movers.
     if active {
         let a = i.asked;
-        plan.source_msp = pick_msp(src, a.get("source_msp_name"), a.get("source_msp_id"), "source", &mut plan);
-        plan.dest_msp = pick_msp(dst, a.get("dest_msp_name"), a.get("dest_msp_id"), "destination", &mut plan);
+        plan.source_msp = pick_msp(
+            src,
+            a.get("source_msp_name"),
+            a.get("source_msp_id"),
+            "source",
+            &mut plan,
+        );
+        plan.dest_msp = pick_msp(
+            dst,
+            a.get("dest_msp_name"),
+            a.get("dest_msp_id"),
+            "destination",
+            &mut plan,
+        );
     }
     plan_adapters(i, &prof, &mut plan);
     // VLANs: each must be bridged by a shared Ethernet adapter there.
     let bridged: Vec<u32> = i
         .dst_devices
         .values()
-        .flat_map(|d| d.seas.iter().flat_map(|s| s.vlans.iter().copied().chain([s.pvid])))
+        .flat_map(|d| {
+            d.seas
+                .iter()
+                .flat_map(|s| s.vlans.iter().copied().chain([s.pvid]))
+        })
         .collect();
     for a in &eths {
         for vlan in std::iter::once(a.port_vlan_id).chain(a.addl_vlan_ids.iter().copied()) {
             if !bridged.contains(&vlan) {
-                let msg = format!("The virtual Ethernet adapter {} of the migrating partition uses VLAN {vlan}, which no shared Ethernet adapter bridges on the destination managed system {}.", a.slot, dst.name);
+                let msg = format!(
+                    "The virtual Ethernet adapter {} of the migrating partition uses VLAN {vlan}, which no shared Ethernet adapter bridges on the destination managed system {}.",
+                    a.slot, dst.name
+                );
                 if i.asked.vlanbridge == 2 {
                     plan.warnings.push(msg);
                 } else {
@@ -439,7 +486,13 @@ fn plan_adapters(i: &Inputs, prof: &Profile, plan: &mut Plan) {
         .filter_map(|m| {
             let mut p = m.split('/');
             let slot = p.next()?.parse().ok()?;
-            Some((slot, (p.next().unwrap_or("").to_string(), p.next().unwrap_or("").to_string())))
+            Some((
+                slot,
+                (
+                    p.next().unwrap_or("").to_string(),
+                    p.next().unwrap_or("").to_string(),
+                ),
+            ))
         })
         .collect();
     let dst_vios: Vec<&Partition> = i
@@ -454,8 +507,22 @@ fn plan_adapters(i: &Inputs, prof: &Profile, plan: &mut Plan) {
     let items: Vec<(&'static str, u32, String, String)> = scsi
         .iter()
         .filter(|a| !a.server)
-        .map(|a| ("scsi", a.slot, a.remote_lpar_id.clone(), a.remote_slot.clone()))
-        .chain(fc.iter().filter(|a| !a.server).map(|a| ("fc", a.slot, a.remote_lpar_id.clone(), a.remote_slot.clone())))
+        .map(|a| {
+            (
+                "scsi",
+                a.slot,
+                a.remote_lpar_id.clone(),
+                a.remote_slot.clone(),
+            )
+        })
+        .chain(fc.iter().filter(|a| !a.server).map(|a| {
+            (
+                "fc",
+                a.slot,
+                a.remote_lpar_id.clone(),
+                a.remote_slot.clone(),
+            )
+        }))
         .collect();
     for (kind, slot, rid, rslot) in items {
         let Ok(src_vios) = rid.parse::<u32>() else {
@@ -464,13 +531,16 @@ fn plan_adapters(i: &Inputs, prof: &Profile, plan: &mut Plan) {
         };
         let src_slot: u32 = rslot.parse().unwrap_or(0);
         let Some(devs) = i.src_devices.get(&src_vios) else {
-            plan.errors.push("HSCLA29A The RMC command issued to partition failed.".to_string());
+            plan.errors
+                .push("HSCLA29A The RMC command issued to partition failed.".to_string());
             continue;
         };
         let luns: Vec<String> = if kind == "scsi" {
             devs.vscsi
                 .iter()
-                .filter(|m| m.client_lpar_id == l.id && (src_slot == 0 || m.server_slot == src_slot))
+                .filter(|m| {
+                    m.client_lpar_id == l.id && (src_slot == 0 || m.server_slot == src_slot)
+                })
                 .map(|m| m.lun_id.clone())
                 .collect()
         } else {
@@ -486,16 +556,25 @@ fn plan_adapters(i: &Inputs, prof: &Profile, plan: &mut Plan) {
             }
         }
         let can_host = |v: &Partition| -> bool {
-            let Some(d) = i.dst_devices.get(&v.id) else { return false };
+            let Some(d) = i.dst_devices.get(&v.id) else {
+                return false;
+            };
             if kind == "scsi" {
-                luns.iter().all(|lun| d.luns.iter().any(|x| &x.id == lun && x.reserve_policy == "no_reserve"))
+                luns.iter().all(|lun| {
+                    d.luns
+                        .iter()
+                        .any(|x| &x.id == lun && x.reserve_policy == "no_reserve")
+                })
             } else {
                 !d.npiv.is_empty()
             }
         };
         let chosen: Option<&Partition> = match asked_map.get(&slot) {
             Some((name, id)) => {
-                let v = dst_vios.iter().copied().find(|v| (name.is_empty() || &v.name == name) && (id.is_empty() || &v.id.to_string() == id));
+                let v = dst_vios.iter().copied().find(|v| {
+                    (name.is_empty() || &v.name == name)
+                        && (id.is_empty() || &v.id.to_string() == id)
+                });
                 match v {
                     Some(v) if can_host(v) => Some(v),
                     Some(v) => {
@@ -509,9 +588,12 @@ fn plan_adapters(i: &Inputs, prof: &Profile, plan: &mut Plan) {
                 }
             }
             None => {
-                let cands: Vec<&Partition> = dst_vios.iter().copied().filter(|v| can_host(v)).collect();
+                let cands: Vec<&Partition> =
+                    dst_vios.iter().copied().filter(|v| can_host(v)).collect();
                 match layout.get(&src_vios) {
-                    Some(d) if cands.iter().any(|v| v.id == *d) => cands.into_iter().find(|v| v.id == *d),
+                    Some(d) if cands.iter().any(|v| v.id == *d) => {
+                        cands.into_iter().find(|v| v.id == *d)
+                    }
                     _ => {
                         let used: Vec<u32> = layout.values().copied().collect();
                         let fresh = cands.iter().copied().find(|v| !used.contains(&v.id));
@@ -520,10 +602,14 @@ fn plan_adapters(i: &Inputs, prof: &Profile, plan: &mut Plan) {
                             (None, Some(v)) => {
                                 let msg = "HSCLA340 The HMC may not be able to replicate the source multipath I/O configuration for the migrating partition's virtual I/O adapters on the destination. This will result in loss of redundancy on the destination.".to_string();
                                 if i.asked.mpio == 2 {
-                                    if !plan.warnings.contains(&msg) { plan.warnings.push(msg); }
+                                    if !plan.warnings.contains(&msg) {
+                                        plan.warnings.push(msg);
+                                    }
                                     Some(v)
                                 } else {
-                                    if !plan.errors.contains(&msg) { plan.errors.push(msg); }
+                                    if !plan.errors.contains(&msg) {
+                                        plan.errors.push(msg);
+                                    }
                                     continue;
                                 }
                             }
