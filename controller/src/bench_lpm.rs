@@ -51,10 +51,10 @@ fn topology(sizes: &[u64]) -> String {
     t
 }
 
-pub fn lpm_bench(sizes: &[u64], rates: &[f64]) -> anyhow::Result<()> {
+pub fn lpm_bench(sizes: &[u64], rates: &[f64], runs: usize) -> anyhow::Result<()> {
     let tmp = std::env::temp_dir().join(format!("pvmlab-bench-lpm-{}", std::process::id()));
     std::fs::create_dir_all(&tmp)?;
-    let result = bench_in(&tmp, sizes, rates);
+    let result = bench_in(&tmp, sizes, rates, runs.max(1));
     let _ = launcher::down(&LabDir::new(tmp.join("lab")));
     let _ = std::fs::remove_dir_all(&tmp);
     result
@@ -85,7 +85,7 @@ fn field<'a>(rec: &'a str, k: &str) -> &'a str {
         .unwrap_or("")
 }
 
-fn bench_in(tmp: &Path, sizes: &[u64], rates: &[f64]) -> anyhow::Result<()> {
+fn bench_in(tmp: &Path, sizes: &[u64], rates: &[f64], runs: usize) -> anyhow::Result<()> {
     let lab = LabDir::new(tmp.join("lab"));
     let topo_file = tmp.join("bench.toml");
     std::fs::write(&topo_file, topology(sizes))?;
@@ -119,7 +119,7 @@ fn bench_in(tmp: &Path, sizes: &[u64], rates: &[f64]) -> anyhow::Result<()> {
     let mut downtimes = Vec::new();
     for gib in sizes {
         let lpar = format!("m{gib}");
-        for rate in rates {
+        for rate in rates.iter().flat_map(|r| std::iter::repeat_n(r, runs)) {
             let from = at.get(&lpar).copied().unwrap_or("fa");
             let to = if from == "fa" { "fb" } else { "fa" };
             let fnode = topo.node(from).context("frame")?;
@@ -185,6 +185,15 @@ fn bench_in(tmp: &Path, sizes: &[u64], rates: &[f64]) -> anyhow::Result<()> {
                 format!("{rss} (peak)")
             );
         }
+    }
+    if !downtimes.is_empty() {
+        downtimes.sort_by(|a, b| a.total_cmp(b));
+        println!(
+            "\n4 GiB at 20 MB/s over {} runs: downtime median {:.1} ms, max {:.1} ms",
+            downtimes.len(),
+            downtimes[downtimes.len() / 2],
+            downtimes[downtimes.len() - 1]
+        );
     }
     println!(
         "\ngoodput = page bytes moved / whole migration time (validation to completion), MB/s;\n\

@@ -121,6 +121,9 @@ enum BenchCmd {
         /// Workload dirty rates, MB/s.
         #[arg(long, value_delimiter = ',', default_values_t = [0.0f64, 20.0, 100.0])]
         rates: Vec<f64>,
+        /// Migrations of each size and rate.
+        #[arg(long, default_value_t = 1)]
+        runs: usize,
     },
 }
 
@@ -181,8 +184,8 @@ fn main() -> ExitCode {
             which: BenchCmd::Ssh { runs },
         } => bench::ssh_bench(runs),
         Cmd::Bench {
-            which: BenchCmd::Lpm { sizes, rates },
-        } => bench_lpm::lpm_bench(&sizes, &rates),
+            which: BenchCmd::Lpm { sizes, rates, runs },
+        } => bench_lpm::lpm_bench(&sizes, &rates, runs),
         Cmd::Hmc { name, user, line } => match status::hmc_command(&lab, &name, &user, &line) {
             Ok(code) => return ExitCode::from(u8::try_from(code).unwrap_or(1)),
             Err(e) => Err(e),

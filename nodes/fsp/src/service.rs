@@ -291,7 +291,7 @@ impl Fsp for FspService {
         req: Request<tonic::Streaming<VasiSourceRequest>>,
     ) -> Result<Response<Self::VasiSourceStream>, Status> {
         self.msp_only(&req, "VasiSource")?;
-        let (tx, rx) = tokio::sync::mpsc::channel(8);
+        let (tx, rx) = tokio::sync::mpsc::channel(2);
         tokio::spawn(crate::vasi::source(self.hyp.clone(), req.into_inner(), tx));
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
@@ -303,7 +303,7 @@ impl Fsp for FspService {
         req: Request<tonic::Streaming<VasiDestRequest>>,
     ) -> Result<Response<Self::VasiDestStream>, Status> {
         self.msp_only(&req, "VasiDest")?;
-        let (tx, rx) = tokio::sync::mpsc::channel(8);
+        let (tx, rx) = tokio::sync::mpsc::channel(2);
         tokio::spawn(crate::vasi::dest(self.hyp.clone(), req.into_inner(), tx));
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }

@@ -24,6 +24,9 @@ use tonic::{Request, Response, Status, Streaming};
 use tracing::Instrument;
 
 const PAGE: u64 = 4096;
+/// Messages of pages queued per hop. Few: the resume message waits
+/// behind whatever is queued, and that wait is the partition's downtime.
+const QUEUE: usize = 2;
 
 #[derive(Clone)]
 pub struct MoverService {
@@ -186,7 +189,7 @@ impl SourceRun {
     ) -> Result<(), Fail> {
         use vasi_source_reply::Kind as V;
         // The hypervisor's end.
-        let (vtx, vrx) = mpsc::channel(16);
+        let (vtx, vrx) = mpsc::channel(QUEUE);
         vtx.send(vq(vasi_source_request::Kind::Open(VasiOpen {
             migration_id: r.migration_id.clone(),
             lpar_id: r.source_lpar_id,
@@ -216,7 +219,7 @@ impl SourceRun {
             .id
             .channel(&r.dest_msp_node, &r.dest_msp_addr)
             .map_err(link)?;
-        let (dtx, drx) = mpsc::channel::<ToDest>(16);
+        let (dtx, drx) = mpsc::channel::<ToDest>(QUEUE);
         dtx.send(td(to_dest::Kind::Hello(Hello {
             migration_id: r.migration_id.clone(),
             dest_lpar_id: r.dest_lpar_id,
@@ -307,7 +310,7 @@ impl SourceRun {
         if events.is_closed() {
             return Err(("the HMC stopped the migration".into(), false));
         }
-        // Suspend, then what is left: as many pages as fit half the budget
+        // Suspend, then what is left: as many pages as fit a quarter of the budget
         // go before the resume, the rest after it, demand first.
         vtx.send(vq(vasi_source_request::Kind::Suspend(Suspend {})))
             .await
@@ -325,7 +328,7 @@ impl SourceRun {
         let _ = events.send(Ok(ev)).await;
         let rate =
             self.stats.bytes_transmitted as f64 / self.start.elapsed().as_secs_f64().max(1e-6);
-        let before = ((rate * budget.as_secs_f64() / 2.0) as u64 / PAGE) as usize;
+        let before = ((rate * budget.as_secs_f64() / 4.0) as u64 / PAGE) as usize;
         let before = before.min(suspended.remaining.len());
         let state = suspended.state.unwrap_or_default();
         vtx.send(vq(vasi_source_request::Kind::Push(Push {})))
@@ -450,7 +453,7 @@ async fn dest_run(
             return;
         }
     };
-    let (vtx, vrx) = mpsc::channel(16);
+    let (vtx, vrx) = mpsc::channel(QUEUE);
     let _ = vtx
         .send(VasiDestRequest {
             kind: Some(Q::Open(VasiOpen {
