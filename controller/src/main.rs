@@ -5,6 +5,7 @@
 mod bench;
 mod certs;
 mod client;
+mod fault;
 mod launcher;
 mod status;
 
@@ -84,6 +85,12 @@ enum Cmd {
         #[arg(long)]
         digest: bool,
     },
+    /// Faults on the links between nodes (bandwidth, cut, latency), applied
+    /// by each node's fault layer to connections open and new.
+    Fault {
+        #[command(subcommand)]
+        cmd: fault::FaultCmd,
+    },
     /// Run an HMC command line on an HMC, as over SSH:
     /// `pvmlab hmc hmc1 -- lssyscfg -r sys -F name,state`
     Hmc {
@@ -155,6 +162,7 @@ fn main() -> ExitCode {
         Cmd::Bench {
             which: BenchCmd::Ssh { runs },
         } => bench::ssh_bench(runs),
+        Cmd::Fault { cmd } => fault::run(&lab, cmd),
         Cmd::Hmc { name, user, line } => match status::hmc_command(&lab, &name, &user, &line) {
             Ok(code) => return ExitCode::from(u8::try_from(code).unwrap_or(1)),
             Err(e) => Err(e),
