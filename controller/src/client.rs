@@ -24,6 +24,11 @@ impl Clients {
         Ok(self.id.channel(&node.name, &node.endpoint())?)
     }
 
+    /// The node's control service (health, faults).
+    pub fn control(&self, node: &NodeDef) -> anyhow::Result<NodeControlClient<Chan>> {
+        Ok(NodeControlClient::new(self.chan(node)?))
+    }
+
     pub async fn health(&self, node: &NodeDef) -> anyhow::Result<HealthReply> {
         let mut c = NodeControlClient::new(self.chan(node)?);
         let r = tokio::time::timeout(Duration::from_secs(2), c.health(HealthRequest {})).await??;

@@ -6,6 +6,7 @@ mod bench;
 mod bench_lpm;
 mod certs;
 mod client;
+mod fault;
 mod launcher;
 mod status;
 
@@ -88,6 +89,12 @@ enum Cmd {
         /// phase: check, prepare, or none.
         #[arg(long, value_parser = ["check", "prepare", "none"])]
         refuse_migration: Option<String>,
+    },
+    /// Faults on the links between nodes (bandwidth, cut, latency), applied
+    /// by each node's fault layer to connections open and new.
+    Fault {
+        #[command(subcommand)]
+        cmd: fault::FaultCmd,
     },
     /// Run an HMC command line on an HMC, as over SSH:
     /// `pvmlab hmc hmc1 -- lssyscfg -r sys -F name,state`
@@ -186,6 +193,7 @@ fn main() -> ExitCode {
         Cmd::Bench {
             which: BenchCmd::Lpm { sizes, rates, runs },
         } => bench_lpm::lpm_bench(&sizes, &rates, runs),
+        Cmd::Fault { cmd } => fault::run(&lab, cmd),
         Cmd::Hmc { name, user, line } => match status::hmc_command(&lab, &name, &user, &line) {
             Ok(code) => return ExitCode::from(u8::try_from(code).unwrap_or(1)),
             Err(e) => Err(e),

@@ -1,8 +1,9 @@
 //! What every pvmlab node shares. The node crates hold behaviour; this crate
 //! holds the vocabulary (model, states, attribute names) and the plumbing
-//! (mutual TLS, storage, telemetry) so that every process speaks the same way.
+//! (mutual TLS, the fault layer, storage, telemetry) so that every process speaks the same way.
 
 pub mod attrs;
+pub mod fault;
 pub mod lab;
 pub mod model;
 pub mod net;
@@ -10,6 +11,8 @@ pub mod node;
 pub mod pki;
 pub mod store;
 pub mod telemetry;
+#[cfg(test)]
+pub(crate) mod testutil;
 pub mod topology;
 
 pub use pvmlab_proto as proto;

@@ -3,6 +3,7 @@
 //! refused handshake is logged with the peer's address, and so that the fault
 //! layer has one place under every connection.
 
+use crate::fault::{FaultStream, registry};
 use crate::lab::LabDir;
 use crate::model::Role;
 use crate::telemetry::TraceInject;
@@ -22,6 +23,11 @@ use tonic::{Request, Status};
 
 /// A gRPC channel whose calls carry the caller's trace context.
 pub type Chan = InterceptedService<Channel, TraceInject>;
+
+/// A connection a node accepted: TLS over the fault layer over TCP.
+pub type ServerStream = tokio_rustls::server::TlsStream<FaultStream<TcpStream>>;
+/// A connection a node made: TLS over the fault layer over TCP.
+pub type ClientStream = tokio_rustls::client::TlsStream<FaultStream<TcpStream>>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NetError {
@@ -141,32 +147,62 @@ impl Identity {
             .tcp_nodelay(true)
             .http2_keep_alive_interval(Duration::from_secs(2))
             .keep_alive_timeout(Duration::from_secs(3));
+        let peer = peer.to_string();
         let connector = tower::service_fn(move |_uri: http::Uri| {
             let tls = tls.clone();
             let server_name = server_name.clone();
             let addr = addr.clone();
+            let peer = peer.clone();
             async move {
-                let tcp = TcpStream::connect(&addr).await?;
-                tcp.set_nodelay(true)?;
-                let stream = tls.connect(server_name, tcp).await?;
+                let stream = dial(&tls, server_name, &peer, &addr).await?;
                 Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(stream))
             }
         });
         let channel = endpoint.connect_with_connector_lazy(connector);
         Ok(InterceptedService::new(channel, TraceInject))
     }
+
+    /// One mutual-TLS connection to `peer` at `addr`, under the fault layer,
+    /// for byte streams that are not gRPC.
+    pub async fn connect(&self, peer: &str, addr: &str) -> std::io::Result<ClientStream> {
+        let tls = TlsConnector::from(
+            self.client_config()
+                .map_err(|e| std::io::Error::other(e.to_string()))?,
+        );
+        let server_name = ServerName::try_from(peer.to_string()).map_err(|_| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("{peer} is not a valid node name"),
+            )
+        })?;
+        dial(&tls, server_name, peer, addr).await
+    }
+}
+
+/// Connects under the fault layer: a cut link is refused before any packet
+/// leaves, and the peer is known from the start so every byte is faulted.
+async fn dial(
+    tls: &TlsConnector,
+    server_name: ServerName<'static>,
+    peer: &str,
+    addr: &str,
+) -> std::io::Result<ClientStream> {
+    registry().check_link(peer)?;
+    let tcp = TcpStream::connect(addr).await?;
+    tcp.set_nodelay(true)?;
+    tls.connect(server_name, FaultStream::new(tcp, Some(peer.to_string())))
+        .await
 }
 
 /// Binds `addr` and yields every connection that completes a mutual-TLS
 /// handshake. A refused handshake (plaintext, a foreign CA, no client
-/// certificate) is logged and dropped.
+/// certificate) is logged and dropped, and so is a peer whose link is cut.
+/// The fault layer learns the peer from its certificate once the handshake
+/// is done; the handshake's own bytes are not faulted.
 pub async fn tls_incoming(
     addr: &str,
     config: Arc<ServerConfig>,
-) -> Result<
-    impl Stream<Item = Result<tokio_rustls::server::TlsStream<TcpStream>, std::io::Error>>,
-    NetError,
-> {
+) -> Result<impl Stream<Item = Result<ServerStream, std::io::Error>> + use<>, NetError> {
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|source| NetError::Bind {
@@ -189,8 +225,23 @@ pub async fn tls_incoming(
             let acceptor = acceptor.clone();
             let tx = tx.clone();
             tokio::spawn(async move {
+                let tcp = FaultStream::new(tcp, None);
                 match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
-                    Ok(Ok(tls)) => {
+                    Ok(Ok(mut tls)) => {
+                        if let Some(name) = tls
+                            .get_ref()
+                            .1
+                            .peer_certificates()
+                            .and_then(|c| c.first())
+                            .and_then(|der| name_and_role(der.as_ref()))
+                            .map(|(name, _)| name)
+                        {
+                            if let Err(e) = registry().check_link(&name) {
+                                log_refused(peer, &e.to_string());
+                                return;
+                            }
+                            tls.get_mut().0.set_peer(name);
+                        }
                         let _ = tx.send(Ok(tls)).await;
                     }
                     Ok(Err(e)) => log_refused(peer, &e.to_string()),
@@ -215,8 +266,17 @@ pub struct Peer {
 
 pub fn peer_of<T>(req: &Request<T>) -> Option<Peer> {
     let certs = req.peer_certs()?;
-    let der = certs.first()?;
-    let (_, cert) = x509_parser::parse_x509_certificate(der.as_ref()).ok()?;
+    let (name, ou) = name_and_role(certs.first()?.as_ref())?;
+    Some(Peer {
+        name,
+        role: Role::parse(&ou)?,
+    })
+}
+
+/// The node name (common name) and role (organizational unit) a lab
+/// certificate states.
+fn name_and_role(der: &[u8]) -> Option<(String, String)> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
     let subject = cert.subject();
     let cn = subject
         .iter_common_name()
@@ -230,10 +290,7 @@ pub fn peer_of<T>(req: &Request<T>) -> Option<Peer> {
         .as_str()
         .ok()?
         .to_string();
-    Some(Peer {
-        name: cn,
-        role: Role::parse(&ou)?,
-    })
+    Some((cn, ou))
 }
 
 /// Each RPC names the roles that may call it; anyone else is refused and logged.

@@ -1,12 +1,16 @@
 //! What every node binary does the same way: read its place in the lab from
 //! the command line, load the topology and its certificate, answer the
-//! controller's health checks, and stop cleanly on SIGTERM.
+//! controller's health checks and fault requests, and stop cleanly on SIGTERM.
 
+use crate::fault::{self, Fault, Registry};
 use crate::lab::LabDir;
 use crate::model::Role;
 use crate::net::{Identity, authorize};
 use crate::proto::chaos::node_control_server::{NodeControl, NodeControlServer};
-use crate::proto::chaos::{HealthReply, HealthRequest};
+use crate::proto::chaos::{
+    AddFaultReply, AddFaultRequest, HealthReply, HealthRequest, ListFaultsReply, ListFaultsRequest,
+    RemoveFaultReply, RemoveFaultRequest,
+};
 use crate::topology::{NodeDef, Topology};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +56,8 @@ struct Control {
     name: String,
     role: Role,
     health: Health,
+    /// The process's fault registry; tests give a control its own.
+    faults: &'static Registry,
 }
 
 #[tonic::async_trait]
@@ -67,6 +73,61 @@ impl NodeControl for Control {
             pid: std::process::id(),
         }))
     }
+
+    async fn add_fault(
+        &self,
+        req: Request<AddFaultRequest>,
+    ) -> Result<Response<AddFaultReply>, Status> {
+        let caller = authorize(&req, "AddFault", &[Role::Controller])?;
+        let wire = req
+            .into_inner()
+            .fault
+            .ok_or_else(|| Status::invalid_argument("AddFault needs a fault"))?;
+        let fault = self.faults.add(Fault::from_proto(&wire)?)?;
+        tracing::info!(by = %caller.name, %fault, "fault added");
+        Ok(Response::new(AddFaultReply {
+            fault: Some(fault.to_proto()),
+        }))
+    }
+
+    async fn remove_fault(
+        &self,
+        req: Request<RemoveFaultRequest>,
+    ) -> Result<Response<RemoveFaultReply>, Status> {
+        let caller = authorize(&req, "RemoveFault", &[Role::Controller])?;
+        let r = req.into_inner();
+        let removed = match (r.all, r.name.trim()) {
+            (true, "") => self.faults.clear(),
+            (true, _) => {
+                return Err(Status::invalid_argument(
+                    "give either a fault name or all, not both",
+                ));
+            }
+            (false, "") => {
+                return Err(Status::invalid_argument(
+                    "give the name of the fault to remove, or all",
+                ));
+            }
+            (false, name) => vec![self.faults.remove(name)?],
+        };
+        for fault in &removed {
+            tracing::info!(by = %caller.name, %fault, "fault removed");
+        }
+        Ok(Response::new(RemoveFaultReply {
+            removed: removed.iter().map(Fault::to_proto).collect(),
+        }))
+    }
+
+    async fn list_faults(
+        &self,
+        req: Request<ListFaultsRequest>,
+    ) -> Result<Response<ListFaultsReply>, Status> {
+        authorize(&req, "ListFaults", &[Role::Controller])?;
+        Ok(Response::new(ListFaultsReply {
+            node: self.name.clone(),
+            faults: self.faults.list().iter().map(Fault::to_proto).collect(),
+        }))
+    }
 }
 
 impl NodeCtx {
@@ -75,6 +136,7 @@ impl NodeCtx {
             name: self.me.name.clone(),
             role: self.me.role,
             health: self.health.clone(),
+            faults: fault::registry(),
         })
     }
 
@@ -109,6 +171,7 @@ where
             return Err(format!("node {} is a {}, not a {role}", me.name, me.role).into());
         }
         let id = Identity::load(&lab, &me.name)?;
+        fault::registry().set_local_node(&me.name);
         let ctx = NodeCtx {
             lab,
             topo: Arc::new(topo),
@@ -149,4 +212,158 @@ pub async fn shutdown_signal() {
         _ = int.recv() => {},
     }
     tracing::info!("stopping on signal");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::chaos::Fault as WireFault;
+    use crate::proto::chaos::node_control_client::NodeControlClient;
+    use crate::testutil::TestLab;
+    use std::time::Duration;
+    use tonic::Code;
+
+    /// The fault RPCs over real mutual TLS, against a registry of the test's own.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn fault_rpcs_refuse_bad_faults_and_change_nothing() {
+        let lab = TestLab::new(&[
+            ("rpc-node", Role::Fsp),
+            (crate::lab::CONTROLLER_NODE, Role::Controller),
+            ("rpc-hmc", Role::Hmc),
+        ]);
+        let faults: &'static Registry = Box::leak(Box::new(Registry::new()));
+        faults.set_local_node("rpc-node");
+        let (addr, incoming) = lab.serve("rpc-node").await;
+        let control = NodeControlServer::new(Control {
+            name: "rpc-node".into(),
+            role: Role::Fsp,
+            health: Health::default(),
+            faults,
+        });
+        let server = tokio::spawn(
+            tonic::transport::Server::builder()
+                .add_service(control)
+                .serve_with_incoming(incoming),
+        );
+        let chan = lab
+            .id(crate::lab::CONTROLLER_NODE)
+            .channel("rpc-node", &addr)
+            .expect("channel");
+        let mut c = NodeControlClient::new(chan);
+        let add = |f: WireFault| AddFaultRequest { fault: Some(f) };
+        let cut = |peer: &str| WireFault {
+            kind: "cut".into(),
+            peer: peer.into(),
+            ..Default::default()
+        };
+        tokio::time::timeout(Duration::from_secs(20), async {
+            let bad = [
+                WireFault {
+                    kind: "warp".into(),
+                    ..cut("sys2")
+                },
+                WireFault {
+                    kind: "bandwidth".into(),
+                    ..cut("sys2")
+                },
+                WireFault {
+                    rate_bytes_per_s: 5,
+                    ..cut("sys2")
+                },
+                WireFault {
+                    direction: "sideways".into(),
+                    ..cut("sys2")
+                },
+                cut("rpc-node"),
+                cut(crate::lab::CONTROLLER_NODE),
+                cut(""),
+            ];
+            for f in bad {
+                let e = c.add_fault(add(f.clone())).await.expect_err("a bad fault");
+                assert_eq!(e.code(), Code::InvalidArgument, "{f:?}: {}", e.message());
+            }
+            let e = c
+                .add_fault(AddFaultRequest { fault: None })
+                .await
+                .expect_err("no fault");
+            assert_eq!(e.code(), Code::InvalidArgument);
+            let listed = c
+                .list_faults(ListFaultsRequest {})
+                .await
+                .expect("list")
+                .into_inner();
+            assert_eq!(listed.node, "rpc-node");
+            assert!(listed.faults.is_empty(), "{:?}", listed.faults);
+
+            let stored = c
+                .add_fault(add(WireFault {
+                    kind: "bandwidth".into(),
+                    direction: "up".into(),
+                    rate_bytes_per_s: 125_000_000,
+                    ..cut("sys2")
+                }))
+                .await
+                .expect("a good fault")
+                .into_inner()
+                .fault
+                .expect("the stored fault");
+            assert_eq!(stored.name, "bandwidth_up_sys2");
+            let e = c
+                .add_fault(add(WireFault {
+                    name: stored.name.clone(),
+                    ..cut("sys3")
+                }))
+                .await
+                .expect_err("a name in use");
+            assert_eq!(e.code(), Code::AlreadyExists);
+            let e = c
+                .remove_fault(RemoveFaultRequest {
+                    name: "nothing".into(),
+                    all: false,
+                })
+                .await
+                .expect_err("no such fault");
+            assert_eq!(e.code(), Code::NotFound);
+            let e = c
+                .remove_fault(RemoveFaultRequest {
+                    name: String::new(),
+                    all: false,
+                })
+                .await
+                .expect_err("nothing named");
+            assert_eq!(e.code(), Code::InvalidArgument);
+            let listed = c
+                .list_faults(ListFaultsRequest {})
+                .await
+                .expect("list")
+                .into_inner();
+            assert_eq!(listed.faults, vec![stored.clone()]);
+
+            // Only the controller may change faults.
+            let other = lab
+                .id("rpc-hmc")
+                .channel("rpc-node", &addr)
+                .expect("channel");
+            let e = NodeControlClient::new(other)
+                .add_fault(add(cut("sys2")))
+                .await
+                .expect_err("an HMC adding a fault");
+            assert_eq!(e.code(), Code::PermissionDenied);
+
+            let removed = c
+                .remove_fault(RemoveFaultRequest {
+                    name: String::new(),
+                    all: true,
+                })
+                .await
+                .expect("remove all")
+                .into_inner()
+                .removed;
+            assert_eq!(removed, vec![stored]);
+            assert!(faults.list().is_empty());
+        })
+        .await
+        .expect("test took too long");
+        server.abort();
+    }
 }

@@ -1,0 +1,301 @@
+//! `pvmlab fault add|rm|ls`: the controller's hand on each node's fault
+//! layer. A fault lives on one node and names the peer at the other end of
+//! the link, so a link between two nodes can be faulted from either end, or
+//! from both with `--link`.
+
+use crate::client::Clients;
+use clap::Subcommand;
+use pvmlab_common::fault::{ANY_PEER, format_rate, parse_rate};
+use pvmlab_common::lab::{CONTROLLER_NODE, LabDir};
+use pvmlab_common::proto::chaos::{
+    AddFaultRequest, Fault as WireFault, ListFaultsRequest, RemoveFaultRequest,
+};
+use pvmlab_common::topology::{NodeDef, Topology};
+use std::time::Duration;
+
+/// How long one node has to answer; a node that does not is reported, not waited for.
+const RPC_LIMIT: Duration = Duration::from_secs(3);
+
+#[derive(Subcommand)]
+pub enum FaultCmd {
+    /// Add a fault to the links of <NODE> with --peer. It applies at once,
+    /// to open connections too.
+    ///
+    /// pvmlab fault add sys1-vios1 --peer sys2-vios1 --kind bandwidth --rate 1gbit --link
+    ///
+    /// pvmlab fault add hmc1 --peer '*' --kind cut
+    Add {
+        /// The node that holds the fault.
+        node: String,
+        /// The node at the other end of the link, or '*' for every node
+        /// (the controller's own link is never faulted).
+        #[arg(long)]
+        peer: String,
+        #[arg(long, value_parser = ["bandwidth", "cut", "latency"])]
+        kind: String,
+        /// bandwidth: bytes per second, or with a unit: 1gbit, 100mbit,
+        /// 125mb, 64kib (`bit` for bits, `b` for bytes).
+        #[arg(long, value_parser = rate_arg)]
+        rate: Option<u64>,
+        /// latency: milliseconds added to every chunk of bytes.
+        #[arg(long, value_name = "MS")]
+        latency: Option<u32>,
+        /// latency: up to this many milliseconds more or less, at random.
+        #[arg(long, value_name = "MS")]
+        jitter: Option<u32>,
+        /// Which bytes, from <NODE>'s side: up (it sends), down (it receives) or both.
+        #[arg(long, default_value = "both", value_parser = ["up", "down", "both"])]
+        direction: String,
+        /// A name to remove it by; by default <kind>_<direction>_<peer>.
+        #[arg(long)]
+        name: Option<String>,
+        /// Also add the mirror fault on the peer (its direction reversed),
+        /// so the link is faulted at both ends.
+        #[arg(long)]
+        link: bool,
+    },
+    /// Remove a fault from a node by name, or all of them.
+    Rm {
+        node: String,
+        #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+        name: Option<String>,
+        #[arg(long)]
+        all: bool,
+    },
+    /// List the faults of one node, or of every node of the lab.
+    Ls { node: Option<String> },
+}
+
+fn rate_arg(s: &str) -> Result<u64, String> {
+    parse_rate(s).map_err(|e| e.to_string())
+}
+
+pub fn run(lab: &LabDir, cmd: FaultCmd) -> anyhow::Result<()> {
+    let topo = Topology::load(&lab.topology())
+        .map_err(|e| anyhow::anyhow!("no lab in {}: {e}", lab.root().display()))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let clients = Clients::new(lab)?;
+    rt.block_on(async {
+        match cmd {
+            FaultCmd::Add {
+                node,
+                peer,
+                kind,
+                rate,
+                latency,
+                jitter,
+                direction,
+                name,
+                link,
+            } => {
+                let fault = WireFault {
+                    name: name.unwrap_or_default(),
+                    kind,
+                    peer,
+                    direction,
+                    rate_bytes_per_s: rate.unwrap_or(0),
+                    latency_ms: latency.unwrap_or(0),
+                    jitter_ms: jitter.unwrap_or(0),
+                };
+                add(&clients, &topo, &node, fault, link).await
+            }
+            FaultCmd::Rm { node, name, all } => {
+                let n = node_of(&topo, &node)?;
+                let req = RemoveFaultRequest {
+                    name: name.unwrap_or_default(),
+                    all,
+                };
+                let removed = call(&n, clients.control(&n)?.remove_fault(req)).await?;
+                if removed.removed.is_empty() {
+                    println!("{node}: no faults");
+                }
+                for f in &removed.removed {
+                    println!("{node}: removed {}", describe(f));
+                }
+                Ok(())
+            }
+            FaultCmd::Ls { node } => list(&clients, &topo, node.as_deref()).await,
+        }
+    })
+}
+
+fn node_of(topo: &Topology, name: &str) -> anyhow::Result<NodeDef> {
+    topo.node(name).ok_or_else(|| {
+        let names: Vec<String> = topo.nodes().into_iter().map(|n| n.name).collect();
+        anyhow::anyhow!(
+            "no node named {name} in the lab; its nodes are {}",
+            names.join(", ")
+        )
+    })
+}
+
+/// One RPC to `node`, bounded in time, its failure naming the node.
+async fn call<T>(
+    node: &NodeDef,
+    rpc: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+) -> anyhow::Result<T> {
+    match tokio::time::timeout(RPC_LIMIT, rpc).await {
+        Ok(Ok(r)) => Ok(r.into_inner()),
+        Ok(Err(s)) if s.code() == tonic::Code::Unavailable => Err(anyhow::anyhow!(
+            "{}: not answering at {} (is the lab up?)",
+            node.name,
+            node.endpoint()
+        )),
+        Ok(Err(s)) => Err(anyhow::anyhow!("{}: {}", node.name, s.message())),
+        Err(_) => Err(anyhow::anyhow!(
+            "{}: no answer within {}s",
+            node.name,
+            RPC_LIMIT.as_secs()
+        )),
+    }
+}
+
+async fn add(
+    clients: &Clients,
+    topo: &Topology,
+    node: &str,
+    fault: WireFault,
+    link: bool,
+) -> anyhow::Result<()> {
+    let a = node_of(topo, node)?;
+    // A typo in the peer would make a fault that never matches: refuse it here.
+    if fault.peer != ANY_PEER && fault.peer != CONTROLLER_NODE {
+        node_of(topo, &fault.peer)?;
+    }
+    match fault.kind.as_str() {
+        "bandwidth" if fault.rate_bytes_per_s == 0 => {
+            anyhow::bail!("a bandwidth fault needs --rate, e.g. --rate 1gbit")
+        }
+        "latency" if fault.latency_ms == 0 && fault.jitter_ms == 0 => {
+            anyhow::bail!("a latency fault needs --latency (and maybe --jitter) in milliseconds")
+        }
+        _ => {}
+    }
+    let mirror = if link {
+        if fault.peer == ANY_PEER {
+            anyhow::bail!("--link needs one peer, not '*'");
+        }
+        let b = node_of(topo, &fault.peer)?;
+        let direction = match fault.direction.as_str() {
+            "up" => "down",
+            "down" => "up",
+            d => d,
+        };
+        Some((
+            b,
+            WireFault {
+                peer: a.name.clone(),
+                direction: direction.into(),
+                ..fault.clone()
+            },
+        ))
+    } else {
+        None
+    };
+    let stored = call(
+        &a,
+        clients
+            .control(&a)?
+            .add_fault(AddFaultRequest { fault: Some(fault) }),
+    )
+    .await?
+    .fault
+    .unwrap_or_default();
+    println!("{}: added {}", a.name, describe(&stored));
+    if let Some((b, fault)) = mirror {
+        let r = call(
+            &b,
+            clients
+                .control(&b)?
+                .add_fault(AddFaultRequest { fault: Some(fault) }),
+        )
+        .await;
+        match r {
+            Ok(r) => println!(
+                "{}: added {}",
+                b.name,
+                describe(&r.fault.unwrap_or_default())
+            ),
+            Err(e) => {
+                // Half a link fault is not what was asked for: take back the first half.
+                let undo = RemoveFaultRequest {
+                    name: stored.name.clone(),
+                    all: false,
+                };
+                let undone = match clients.control(&a) {
+                    Ok(mut c) => call(&a, c.remove_fault(undo)).await.is_ok(),
+                    Err(_) => false,
+                };
+                if undone {
+                    return Err(e.context(format!("{} not faulted either", a.name)));
+                }
+                return Err(e.context(format!(
+                    "{} keeps fault {}: remove it with pvmlab fault rm {} --name {}",
+                    a.name, stored.name, a.name, stored.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn list(clients: &Clients, topo: &Topology, node: Option<&str>) -> anyhow::Result<()> {
+    let nodes = match node {
+        Some(n) => vec![node_of(topo, n)?],
+        None => topo.nodes(),
+    };
+    let mut rows = Vec::new();
+    for n in &nodes {
+        let reply = call(n, clients.control(n)?.list_faults(ListFaultsRequest {})).await;
+        match reply {
+            Ok(r) => rows.extend(r.faults.into_iter().map(|f| (n.name.clone(), f))),
+            // One node listed: its silence is the answer, an error.
+            Err(e) if node.is_some() => return Err(e),
+            // The whole lab: a node that is down (perhaps by chaos) must not hide the others.
+            Err(e) => eprintln!("{e:#}"),
+        }
+    }
+    if rows.is_empty() {
+        println!("no faults");
+        return Ok(());
+    }
+    println!(
+        "{:<14} {:<28} {:<10} {:<14} {:<5}  DETAIL",
+        "NODE", "NAME", "KIND", "PEER", "DIR"
+    );
+    for (n, f) in rows {
+        println!(
+            "{:<14} {:<28} {:<10} {:<14} {:<5}  {}",
+            n,
+            f.name,
+            f.kind,
+            f.peer,
+            f.direction,
+            detail(&f)
+        );
+    }
+    Ok(())
+}
+
+fn detail(f: &WireFault) -> String {
+    match f.kind.as_str() {
+        "bandwidth" => format!(
+            "{} ({} B/s)",
+            format_rate(f.rate_bytes_per_s),
+            f.rate_bytes_per_s
+        ),
+        "latency" => format!("{} ms ± {} ms", f.latency_ms, f.jitter_ms),
+        _ => String::new(),
+    }
+}
+
+fn describe(f: &WireFault) -> String {
+    let d = detail(f);
+    let d = if d.is_empty() { d } else { format!(" {d}") };
+    format!(
+        "{} ({}{}, {} with {})",
+        f.name, f.kind, d, f.direction, f.peer
+    )
+}
