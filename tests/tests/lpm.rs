@@ -135,3 +135,118 @@ fn active_and_inactive_migration_validation_and_recovery() {
     );
     assert_eq!(sys, "0,0\n");
 }
+
+/// The Redbook's §6.3: the MSP-to-MSP link fails mid-copy. The migration
+/// aborts, the partition runs on at the source (never on two frames), both
+/// MSPs log it, the state calls for a recovery, and the recovery removes
+/// the destination shell; after it the partition migrates again.
+#[test]
+fn a_cut_msp_link_aborts_and_recover_removes_the_shell() {
+    let lab = Lab::new("127.43.31");
+    lab.up();
+    // 200 MB written, then shaped to 20 MB/s: the copy takes seconds.
+    lab.pvmlab(&[
+        "workload",
+        "sys2",
+        "aix72a",
+        "--rate",
+        "2000",
+        "--working-set",
+        "200",
+        "--pattern",
+        "sequential",
+    ]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    lab.pvmlab(&["workload", "sys2", "aix72a", "--rate", "4"]);
+    let shaped = lab.pvmlab(&[
+        "fault",
+        "add",
+        "sys2-vios1",
+        "--peer",
+        "sys3-vios1",
+        "--kind",
+        "bandwidth",
+        "--rate",
+        "160mbit",
+        "--link",
+    ]);
+    assert!(shaped.status.success(), "{}", text(&shaped.stderr));
+    let ticks = |frame: &str| -> u64 {
+        let w = text(&lab.pvmlab(&["workload", frame, "aix72a"]).stdout);
+        w.split("heartbeat: ")
+            .nth(1)
+            .and_then(|s| s.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    let before = ticks("sys2");
+    std::thread::scope(|s| {
+        let mig = s.spawn(|| hmc(&lab, "migrlpar -o m -m sys2 -t sys3 -p aix72a"));
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let (mid, _) = hmc(
+            &lab,
+            "lslparmigr -r lpar -m sys2 --filter lpar_names=aix72a",
+        );
+        assert!(
+            mid.contains("migration_state=Migration Starting,migration_type=active"),
+            "{mid}"
+        );
+        let cut = lab.pvmlab(&[
+            "fault",
+            "add",
+            "sys2-vios1",
+            "--peer",
+            "sys3-vios1",
+            "--kind",
+            "cut",
+            "--link",
+        ]);
+        assert!(cut.status.success(), "{}", text(&cut.stderr));
+        let (out, code) = mig.join().unwrap();
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains("migrlpar -o r"), "{out}");
+    });
+    // It runs on the source, and only there; a shell waits on sys3.
+    let (src, _) = hmc(
+        &lab,
+        "lssyscfg -r lpar -m sys2 -F state --filter lpar_names=aix72a",
+    );
+    assert_eq!(src, "Migrating - Running\n");
+    let (dst, _) = hmc(
+        &lab,
+        "lssyscfg -r lpar -m sys3 -F state --filter lpar_names=aix72a",
+    );
+    assert_eq!(dst, "Migrating - Not Activated\n");
+    let t1 = ticks("sys2");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(
+        ticks("sys2") > t1 && t1 > before,
+        "the partition keeps running on the source"
+    );
+    for (frame, vios) in [("sys2", "vios1"), ("sys3", "vios1")] {
+        let (log, _) = hmc(&lab, &format!("viosvrcmd -m {frame} -p {vios} -c errlog"));
+        assert!(
+            log.contains("427E17BD") && log.contains("Migration aborted: MSP-MSP connection do\n"),
+            "{frame}: {log}"
+        );
+    }
+    // Recover, with the link back.
+    lab.pvmlab(&["fault", "rm", "sys2-vios1", "--all"]);
+    lab.pvmlab(&["fault", "rm", "sys3-vios1", "--all"]);
+    let (out, code) = hmc(&lab, "migrlpar -o r -m sys2 -p aix72a");
+    assert_eq!((out.as_str(), code), ("", 0));
+    let (src, _) = hmc(
+        &lab,
+        "lslparmigr -r lpar -m sys2 --filter lpar_names=aix72a",
+    );
+    assert_eq!(src, "name=aix72a,lpar_id=4,migration_state=Not Migrating\n");
+    let (dst, _) = hmc(&lab, "lssyscfg -r lpar -m sys3 -F name");
+    assert!(!dst.contains("aix72a"), "the shell is gone: {dst}");
+    let (state, _) = hmc(
+        &lab,
+        "lssyscfg -r lpar -m sys2 -F state --filter lpar_names=aix72a",
+    );
+    assert_eq!(state, "Running\n");
+    let (out, code) = hmc(&lab, "migrlpar -o m -m sys2 -t sys3 -p aix72a -v");
+    assert_eq!((field(&out, "memory_integrity"), code), ("ok", 0), "{out}");
+}
