@@ -51,10 +51,15 @@ fn topology(sizes: &[u64]) -> String {
     t
 }
 
-pub fn lpm_bench(sizes: &[u64], rates: &[f64], runs: usize) -> anyhow::Result<()> {
+pub fn lpm_bench(
+    sizes: &[u64],
+    rates: &[f64],
+    runs: usize,
+    shape: Option<u64>,
+) -> anyhow::Result<()> {
     let tmp = std::env::temp_dir().join(format!("pvmlab-bench-lpm-{}", std::process::id()));
     std::fs::create_dir_all(&tmp)?;
-    let result = bench_in(&tmp, sizes, rates, runs.max(1));
+    let result = bench_in(&tmp, sizes, rates, runs.max(1), shape);
     let _ = launcher::down(&LabDir::new(tmp.join("lab")));
     let _ = std::fs::remove_dir_all(&tmp);
     result
@@ -85,7 +90,43 @@ fn field<'a>(rec: &'a str, k: &str) -> &'a str {
         .unwrap_or("")
 }
 
-fn bench_in(tmp: &Path, sizes: &[u64], rates: &[f64], runs: usize) -> anyhow::Result<()> {
+/// Sets the workload's rate, keeping what it writes over.
+fn set_rate(
+    rt: &tokio::runtime::Runtime,
+    clients: &Clients,
+    topo: &Topology,
+    frame: &str,
+    lpar: &str,
+    rate: f64,
+) -> anyhow::Result<()> {
+    let node = topo.node(frame).context("frame")?;
+    rt.block_on(async {
+        let mut fsp = clients.fsp(&node).await?;
+        let now = fsp
+            .get_workload(GetWorkloadRequest {
+                lpar_name: lpar.into(),
+                digest: false,
+            })
+            .await?
+            .into_inner();
+        let mut w = now.workload.unwrap_or_default();
+        w.rate_mb_s = rate;
+        fsp.set_workload(SetWorkloadRequest {
+            lpar_name: lpar.into(),
+            workload: Some(w),
+        })
+        .await?;
+        anyhow::Ok(())
+    })
+}
+
+fn bench_in(
+    tmp: &Path,
+    sizes: &[u64],
+    rates: &[f64],
+    runs: usize,
+    shape: Option<u64>,
+) -> anyhow::Result<()> {
     let lab = LabDir::new(tmp.join("lab"));
     let topo_file = tmp.join("bench.toml");
     std::fs::write(&topo_file, topology(sizes))?;
@@ -184,6 +225,51 @@ fn bench_in(tmp: &Path, sizes: &[u64], rates: &[f64], runs: usize) -> anyhow::Re
                 field(o, "memory_integrity"),
                 format!("{rss} (peak)")
             );
+        }
+    }
+    // The same over a mover link shaped to `shape` bytes/s.
+    if let Some(rate) = shape {
+        crate::fault::run(
+            &lab,
+            crate::fault::FaultCmd::Add {
+                node: "fa-vios1".into(),
+                peer: "fb-vios1".into(),
+                kind: "bandwidth".into(),
+                rate: Some(rate),
+                latency: None,
+                jitter: None,
+                direction: "both".into(),
+                name: Some("bench".into()),
+                link: true,
+            },
+        )?;
+        let shaped = rate as f64 / 1e6;
+        println!("\nover the MSP-to-MSP link shaped to {shaped:.0} MB/s:");
+        for gib in sizes.iter().filter(|g| **g == 4) {
+            let lpar = format!("m{gib}");
+            for r in [0.0, 20.0] {
+                let from = at.get(&lpar).copied().unwrap_or("fa");
+                let to = if from == "fa" { "fb" } else { "fa" };
+                let line = format!("migrlpar -o m -m {from} -t {to} -p {lpar} -v");
+                set_rate(&rt, &clients, &topo, from, &lpar, r)?;
+                let out = rt.block_on(clients.run(&hmc, "hscroot", &line))?;
+                if out.exit_status != 0 {
+                    bail!("{line}: {}", out.output);
+                }
+                at.insert(lpar.clone(), to);
+                let o = &out.output;
+                let total_ms: f64 = field(o, "total_ms").parse().unwrap_or(0.0);
+                let bytes: f64 = field(o, "bytes_transmitted").parse().unwrap_or(0.0);
+                let goodput = bytes / 1e6 / (total_ms / 1000.0).max(1e-6);
+                println!(
+                    "{gib:>5} GiB at {r:>3} MB/s: {:.1} MB/s = {:.0} % of the shaped rate (passes {}, downtime {:.1} ms, digest {})",
+                    goodput,
+                    goodput / shaped * 100.0,
+                    field(o, "passes"),
+                    field(o, "downtime_us").parse::<f64>().unwrap_or(0.0) / 1000.0,
+                    field(o, "memory_integrity")
+                );
+            }
         }
     }
     if !downtimes.is_empty() {

@@ -131,6 +131,10 @@ enum BenchCmd {
         /// Migrations of each size and rate.
         #[arg(long, default_value_t = 1)]
         runs: usize,
+        /// Then 4 GiB migrations over the MSP link shaped to this rate
+        /// (e.g. 1gbit; "none" to skip).
+        #[arg(long, default_value = "1gbit")]
+        shape: String,
     },
 }
 
@@ -191,8 +195,20 @@ fn main() -> ExitCode {
             which: BenchCmd::Ssh { runs },
         } => bench::ssh_bench(runs),
         Cmd::Bench {
-            which: BenchCmd::Lpm { sizes, rates, runs },
-        } => bench_lpm::lpm_bench(&sizes, &rates, runs),
+            which:
+                BenchCmd::Lpm {
+                    sizes,
+                    rates,
+                    runs,
+                    shape,
+                },
+        } => (|| {
+            let shape = match shape.as_str() {
+                "none" => None,
+                s => Some(pvmlab_common::fault::parse_rate(s)?),
+            };
+            bench_lpm::lpm_bench(&sizes, &rates, runs, shape)
+        })(),
         Cmd::Fault { cmd } => fault::run(&lab, cmd),
         Cmd::Hmc { name, user, line } => match status::hmc_command(&lab, &name, &user, &line) {
             Ok(code) => return ExitCode::from(u8::try_from(code).unwrap_or(1)),
