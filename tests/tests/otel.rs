@@ -93,9 +93,43 @@ async fn one_operation_is_one_trace_across_processes() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // The HMC's connection to a frame is one trace across the HMC and the FSP too.
-    let seen = seen.lock().unwrap();
-    assert!(seen.values().any(|spans| {
+    assert!(seen.lock().unwrap().values().any(|spans| {
         spans.contains(&("hmc1".into(), "hmc.connect_frame".into()))
             && spans.iter().any(|(s, _)| s.starts_with("sys"))
     }));
+
+    // One migration is one trace across the HMC, both FSPs and both MSPs.
+    let out = lab.pvmlab(&[
+        "hmc",
+        "hmc1",
+        "--",
+        "migrlpar -o m -m sys2 -t sys3 -p aix72a",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let want = ["hmc1", "sys2", "sys3", "sys2-vios1", "sys3-vios1"];
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let found = seen.lock().unwrap().values().any(|spans| {
+            let services: BTreeSet<&str> = spans.iter().map(|(s, _)| s.as_str()).collect();
+            spans.iter().any(|(_, n)| n == "msp.source")
+                && want.iter().all(|s| services.contains(s))
+        });
+        if found {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no migration trace across {want:?}; seen: {:?}",
+            seen.lock()
+                .unwrap()
+                .values()
+                .filter(|s| s.iter().any(|(_, n)| n.starts_with("msp")))
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
