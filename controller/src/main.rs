@@ -8,6 +8,7 @@ mod certs;
 mod client;
 mod fault;
 mod launcher;
+mod migrate;
 mod status;
 
 use clap::{Parser, Subcommand};
@@ -95,6 +96,19 @@ enum Cmd {
     Fault {
         #[command(subcommand)]
         cmd: fault::FaultCmd,
+    },
+    /// Migrate a partition through an HMC (migrlpar -o m) with a progress
+    /// bar, then print the migration's statistics.
+    Migrate {
+        /// The source frame.
+        src: String,
+        /// The partition.
+        lpar: String,
+        /// The destination frame.
+        dst: String,
+        /// The HMC that runs it.
+        #[arg(long, default_value = "hmc1")]
+        hmc: String,
     },
     /// Run an HMC command line on an HMC, as over SSH:
     /// `pvmlab hmc hmc1 -- lssyscfg -r sys -F name,state`
@@ -210,6 +224,15 @@ fn main() -> ExitCode {
             bench_lpm::lpm_bench(&sizes, &rates, runs, shape)
         })(),
         Cmd::Fault { cmd } => fault::run(&lab, cmd),
+        Cmd::Migrate {
+            src,
+            lpar,
+            dst,
+            hmc,
+        } => match migrate::run(&lab, &hmc, &src, &lpar, &dst) {
+            Ok(code) => return ExitCode::from(u8::try_from(code).unwrap_or(1)),
+            Err(e) => Err(e),
+        },
         Cmd::Hmc { name, user, line } => match status::hmc_command(&lab, &name, &user, &line) {
             Ok(code) => return ExitCode::from(u8::try_from(code).unwrap_or(1)),
             Err(e) => Err(e),

@@ -260,6 +260,7 @@ impl SourceRun {
         let budget = Duration::from_millis(r.max_downtime_ms.max(1));
         let timeout = Duration::from_millis(r.timeout_ms.max(1));
         let mut last_dirty = u64::MAX;
+        let mut last_event = Instant::now();
         let mut pass = 0u32;
         loop {
             pass += 1;
@@ -272,7 +273,16 @@ impl SourceRun {
                     m = vin.message() => match m.map_err(|e| vasi(e.message()))? {
                         Some(VasiSourceReply { kind: Some(V::Pages(p)) }) => {
                             self.count(&p);
+                            self.stats.bytes_remaining = self.stats.bytes_remaining.saturating_sub(p.pages.len() as u64 * PAGE);
                             dtx.send(td(to_dest::Kind::Pages(p))).await.map_err(link)?;
+                            // Progress within a long pass, for the HMC's view.
+                            if last_event.elapsed() >= Duration::from_millis(250) {
+                                last_event = Instant::now();
+                                let ev = self.event("copy");
+                                if events.send(Ok(ev)).await.is_err() {
+                                    return Err(("the HMC stopped the migration".into(), false));
+                                }
+                            }
                         }
                         Some(VasiSourceReply { kind: Some(V::PassDone(d)) }) => break d,
                         _ => return Err(vasi("unexpected reply during a pass")),
