@@ -250,3 +250,71 @@ fn a_cut_msp_link_aborts_and_recover_removes_the_shell() {
     let (out, code) = hmc(&lab, "migrlpar -o m -m sys2 -t sys3 -p aix72a -v");
     assert_eq!((field(&out, "memory_integrity"), code), ("ok", 0), "{out}");
 }
+
+/// The destination frame is powered off before the partition resumed: the
+/// migration stops, the partition runs on at the source, and a recovery
+/// removes what is left of the shell (the Redbook's §2.5.8).
+#[test]
+fn destination_powered_off_before_resume_rolls_back() {
+    let lab = Lab::new("127.43.32");
+    lab.up();
+    lab.pvmlab(&[
+        "workload",
+        "sys2",
+        "aix72a",
+        "--rate",
+        "2000",
+        "--working-set",
+        "200",
+        "--pattern",
+        "sequential",
+    ]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    lab.pvmlab(&["workload", "sys2", "aix72a", "--rate", "4"]);
+    let shaped = lab.pvmlab(&[
+        "fault",
+        "add",
+        "sys2-vios1",
+        "--peer",
+        "sys3-vios1",
+        "--kind",
+        "bandwidth",
+        "--rate",
+        "160mbit",
+        "--link",
+    ]);
+    assert!(shaped.status.success(), "{}", text(&shaped.stderr));
+    std::thread::scope(|s| {
+        let mig = s.spawn(|| hmc(&lab, "migrlpar -o m -m sys2 -t sys3 -p aix72a"));
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let (off, code) = hmc(&lab, "chsysstate -r sys -m sys3 -o off --immed");
+        assert_eq!(code, 0, "{off}");
+        let (out, code) = mig.join().unwrap();
+        assert_eq!(code, 1, "{out}");
+    });
+    let (src, _) = hmc(
+        &lab,
+        "lssyscfg -r lpar -m sys2 -F state --filter lpar_names=aix72a",
+    );
+    assert_eq!(
+        src, "Migrating - Running\n",
+        "never on two frames: it runs at the source"
+    );
+    let (dst, _) = hmc(
+        &lab,
+        "lslparmigr -r lpar -m sys3 --filter lpar_names=aix72a -F migration_state",
+    );
+    assert_eq!(
+        dst, "invalid\n",
+        "the powered-off frame lost the shell's memory"
+    );
+    let (out, code) = hmc(&lab, "migrlpar -o r -m sys2 -p aix72a");
+    assert_eq!((out.as_str(), code), ("", 0));
+    let (src, _) = hmc(
+        &lab,
+        "lssyscfg -r lpar -m sys2 -F state --filter lpar_names=aix72a",
+    );
+    assert_eq!(src, "Running\n");
+    let (dst, _) = hmc(&lab, "lssyscfg -r lpar -m sys3 -F name");
+    assert!(!dst.contains("aix72a"), "{dst}");
+}

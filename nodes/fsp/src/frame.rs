@@ -346,6 +346,12 @@ impl Hypervisor {
             p.frame.state = frame_state::POWER_OFF.into();
             Ok(())
         })?;
+        // Memory arriving for migration shells is gone with the power.
+        self.live
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .incoming
+            .clear();
         tracing::info!("frame powered off");
         Ok(())
     }

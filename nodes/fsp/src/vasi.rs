@@ -244,6 +244,14 @@ pub async fn dest(
         };
         match q.kind {
             Some(Q::Pages(p)) => {
+                if running.is_none() && !hyp.vasi_dest_alive(id) {
+                    let _ = tx
+                        .send(Err(Status::failed_precondition(format!(
+                            "the destination refused to resume partition {id}: its shell is gone"
+                        ))))
+                        .await;
+                    break;
+                }
                 let mut m = mem.lock().unwrap_or_else(|e| e.into_inner());
                 for page in &p.pages {
                     m.put_page(page.index, &page.data);

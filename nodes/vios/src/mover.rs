@@ -391,7 +391,14 @@ impl SourceRun {
                     }
                     Some(Ok(to_source::Kind::Finished(f))) => break f,
                     Some(Ok(_)) => {}
-                    Some(Err(e)) => return Err(link(e)),
+                    Some(Err(e)) => {
+                        // The destination said no to the resume: the
+                        // partition is not there, so it may run on here.
+                        if e.contains("refused to resume") {
+                            self.resume_sent = false;
+                        }
+                        return Err(link(e));
+                    }
                     None => return Err(link("the destination is gone")),
                 },
             }

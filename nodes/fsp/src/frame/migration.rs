@@ -167,11 +167,18 @@ impl Hypervisor {
                 let m = mig.ok_or_else(|| FspError::Invalid("update needs the migration".into()))?;
                 let l = lpar_mut(p, id)?;
                 let r = record(l, &mig_id)?;
-                // What the hypervisor itself recorded stays.
+                // What the hypervisor itself recorded stays: suspended,
+                // resumed, and a migration the frame lost (invalid).
                 let (suspended, resumed) = (r.suspended, r.resumed);
+                let state = if r.state == migration_state::INVALID {
+                    r.state.clone()
+                } else {
+                    m.state.clone()
+                };
                 *r = Migration {
                     suspended,
                     resumed,
+                    state,
                     ..m
                 };
                 Ok(l.clone())
@@ -308,9 +315,22 @@ impl Hypervisor {
     ) -> Result<Arc<Running>, FspError> {
         let running = {
             let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
-            let memory = live.incoming.remove(&id).ok_or_else(|| {
-                FspError::NotPermitted(format!("no memory has arrived for partition {id}"))
-            })?;
+            // The shell must still be there to take it: not powered off,
+            // not removed by a recovery. The source may then safely run on.
+            let shell_ok = live.state.frame.state == frame_state::OPERATING
+                && live.state.lpars.get(&id).is_some_and(|l| {
+                    l.state == lpar_state::MIGRATING_NOT_ACTIVATED
+                        && l.migration.as_ref().is_some_and(|m| m.id == mig_id)
+                });
+            let memory = live
+                .incoming
+                .remove(&id)
+                .filter(|_| shell_ok)
+                .ok_or_else(|| {
+                    FspError::NotPermitted(format!(
+                        "the destination refused to resume partition {id}: its shell is gone"
+                    ))
+                })?;
             memory
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -334,6 +354,12 @@ impl Hypervisor {
             Ok(())
         })?;
         Ok(running)
+    }
+
+    /// Whether the shell still waits for its memory (a power-off or a
+    /// recovery ends that, and the stream with it).
+    pub fn vasi_dest_alive(&self, id: u32) -> bool {
+        self.with(|l| l.incoming.contains_key(&id))
     }
 
     /// A shell's memory goes away with its stream unless it resumed.
