@@ -66,7 +66,11 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
             })
         })
         .collect();
+    // Whether the partition runs this operating system now: a mover stops
+    // moving when its partition is shut down.
+    let attached = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mover = mover::MoverService {
+        attached: attached.clone(),
         fsp: fsp.clone(),
         id: ctx.id.clone(),
         is_msp: vios.msp,
@@ -77,6 +81,7 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         errlog,
     };
     tokio::spawn(attach_loop(
+        attached,
         fsp,
         *vios.id.get_ref(),
         vios.os_version.clone(),
@@ -95,6 +100,7 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
 /// Keeps the VIOS attached to its partition: whenever the hypervisor
 /// activates the partition (frame power-on, chsysstate) the OS boots into it.
 async fn attach_loop(
+    attached: std::sync::Arc<std::sync::atomic::AtomicBool>,
     mut fsp: FspClient<pvmlab_common::net::Chan>,
     lpar_id: u32,
     os: String,
@@ -116,6 +122,7 @@ async fn attach_loop(
                     match stream.message().await {
                         Ok(Some(cmd)) => match cmd.kind {
                             Some(vios_command::Kind::Attached(a)) => {
+                                attached.store(true, std::sync::atomic::Ordering::SeqCst);
                                 tracing::info!(partition = %a.partition_name, "attached to the hypervisor; partition Running")
                             }
                             Some(vios_command::Kind::Shutdown(s)) => {
@@ -134,6 +141,7 @@ async fn attach_loop(
                         }
                     }
                 }
+                attached.store(false, std::sync::atomic::Ordering::SeqCst);
             }
             Err(e) => {
                 // Not activated yet, or the FSP is down: try again shortly.

@@ -34,6 +34,8 @@ pub struct MoverService {
     pub id: Identity,
     /// This VIOS is a mover service partition (msp=1).
     pub is_msp: bool,
+    /// Its partition runs (the hypervisor has it attached).
+    pub attached: Arc<std::sync::atomic::AtomicBool>,
     /// Every MSP of the lab: only they may open a transfer.
     pub msps: Arc<HashSet<String>>,
     /// Concurrent active migrations; more wait their turn.
@@ -49,13 +51,21 @@ impl MoverService {
     }
 
     fn must_be_msp(&self) -> Result<(), Status> {
-        if self.is_msp {
-            Ok(())
-        } else {
-            Err(Status::failed_precondition(
+        if !self.is_msp {
+            return Err(Status::failed_precondition(
                 "this Virtual I/O Server is not a mover service partition (msp=0)",
-            ))
+            ));
         }
+        if !self.running() {
+            return Err(Status::failed_precondition(
+                "this mover service partition is not running",
+            ));
+        }
+        Ok(())
+    }
+
+    fn running(&self) -> bool {
+        self.attached.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 
@@ -294,6 +304,9 @@ impl SourceRun {
                     },
                 }
             };
+            if !me.running() {
+                return Err(("the mover service partition was shut down".into(), false));
+            }
             let secs = t0.elapsed().as_secs_f64().max(1e-6);
             self.stats.passes = pass;
             self.stats.dirty_rate_pages_s = done.dirty as f64 / secs;
@@ -547,6 +560,16 @@ async fn dest_run(
             }
         };
         finished |= matches!(q, Q::Finish(_));
+        if !me.running() {
+            tracing::warn!("this mover service partition was shut down; the transfer stops");
+            me.errlog.add(errlog::ABORTED);
+            let _ = tx
+                .send(Err(Status::unavailable(
+                    "the destination mover service partition was shut down",
+                )))
+                .await;
+            return;
+        }
         if vtx.send(VasiDestRequest { kind: Some(q) }).await.is_err() {
             me.errlog.add(errlog::ABORTED);
             return;
