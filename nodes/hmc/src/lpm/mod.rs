@@ -189,12 +189,7 @@ fn frame_by(ctx: &Ctx<'_>, name: &str) -> Option<FrameView> {
 /// configuration, all its profiles, the migration profile replacing the
 /// last activated one (or named by -n), client adapters pointing at their
 /// destination VIOS slots, physical I/O left behind.
-fn shell_of(
-    lpar: &Partition,
-    plan: &Plan,
-    new_profile: Option<&str>,
-    dst: &FrameView,
-) -> Partition {
+fn shell_of(lpar: &Partition, plan: &Plan, new_profile: Option<&str>) -> Partition {
     let mut s = lpar.clone();
     s.migration = None;
     let remap_scsi = |a: &mut VirtualScsiAdapter| {
@@ -244,7 +239,6 @@ fn shell_of(
         String::new()
     };
     s.last_activated_profile = mp.name;
-    let _ = dst;
     s
 }
 
@@ -281,8 +275,6 @@ pub async fn migrate(
     let _p1 = s1.acquire_owned().await.map_err(|e| failed("queuing", e))?;
     let _p2 = s2.acquire_owned().await.map_err(|e| failed("queuing", e))?;
     let start = Instant::now();
-    let sframe = src.frame.clone().unwrap_or_default();
-    let dframe = dst.frame.clone().unwrap_or_default();
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -327,7 +319,7 @@ pub async fn migrate(
     };
     tracing::info!(lpar = %lpar.name, from = %src.name, to = %dst.name, r#type = %mig.r#type, "migration starts");
     step(ctx, &src, "begin", lpar.id, Some(mig.clone()), None).await?;
-    let shell = shell_of(&lpar, &plan, asked.new_profile.as_deref(), &dst);
+    let shell = shell_of(&lpar, &plan, asked.new_profile.as_deref());
     let made = match step(ctx, &dst, "shell", shell.id, Some(mig.clone()), Some(shell)).await {
         Ok(p) => p,
         Err(e) => {
@@ -373,7 +365,6 @@ pub async fn migrate(
     }
     complete(ctx, &src.name, &dst.name, &mig).await?;
     let st = mig.stats.clone().unwrap_or_default();
-    let _ = (sframe, dframe);
     tracing::info!(lpar = %lpar.name, ms = start.elapsed().as_millis() as u64, "migration completed");
     Ok(summary(&mig, &st, start.elapsed()))
 }
