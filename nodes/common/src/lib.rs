@@ -3,6 +3,7 @@
 //! (mutual TLS, the fault layer, storage, telemetry) so that every process speaks the same way.
 
 pub mod attrs;
+pub mod clock;
 pub mod fault;
 pub mod lab;
 pub mod model;

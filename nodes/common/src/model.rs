@@ -111,10 +111,37 @@ impl PartitionExt for Partition {
     }
 }
 
+/// Memory (MB) and processors (units) free on a frame.
+#[derive(Debug, Clone, Copy)]
+pub struct Available {
+    pub mem_mb: u64,
+    pub proc_units: f64,
+}
+
 /// Helpers on the generated frame type.
 pub trait FrameExt {
     fn mtms(&self) -> String;
     fn has_capability(&self, cap: &str) -> bool;
+    /// What is free once the firmware and `lpars` that hold resources
+    /// have taken theirs: the one account the hypervisor, lshwres and
+    /// migration validation all keep.
+    fn available<'a>(&self, lpars: impl IntoIterator<Item = &'a Partition>) -> Available;
+}
+
+/// Helpers on the generated resources type.
+pub trait ResourcesExt {
+    /// Processing units held: whole processors when dedicated.
+    fn units(&self) -> f64;
+}
+
+impl ResourcesExt for Resources {
+    fn units(&self) -> f64 {
+        if self.proc_mode == "ded" {
+            f64::from(self.procs)
+        } else {
+            self.proc_units
+        }
+    }
 }
 
 impl FrameExt for Frame {
@@ -125,5 +152,24 @@ impl FrameExt for Frame {
 
     fn has_capability(&self, cap: &str) -> bool {
         self.capabilities.iter().any(|c| c == cap)
+    }
+
+    fn available<'a>(&self, lpars: impl IntoIterator<Item = &'a Partition>) -> Available {
+        let mut mem = self
+            .memory_mb
+            .saturating_sub(u64::from(self.firmware_mem_mb));
+        let mut units = self.processors;
+        for c in lpars
+            .into_iter()
+            .filter(|l| l.holds_resources())
+            .filter_map(|l| l.curr.as_ref())
+        {
+            mem = mem.saturating_sub(c.mem_mb);
+            units -= c.units();
+        }
+        Available {
+            mem_mb: mem,
+            proc_units: units.max(0.0),
+        }
     }
 }

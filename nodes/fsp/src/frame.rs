@@ -3,8 +3,8 @@
 //! it is acknowledged or published.
 
 use pvmlab_common::model::{
-    Frame, Partition, PartitionExt as _, Profile, Resources, frame_state, lpar_state,
-    migration_state,
+    Available, Frame, FrameExt as _, Partition, PartitionExt as _, Profile, Resources, frame_state,
+    lpar_state, migration_state,
 };
 use pvmlab_common::proto::fsp::{
     Attached, FrameSnapshot, Shutdown, ViosCommand, WorkloadStatus, vios_command,
@@ -483,14 +483,7 @@ impl Hypervisor {
         self.change(|p, _| {
             if create {
                 if new.id == 0 {
-                    new.id = (1..=p.frame.max_lpars)
-                        .find(|i| !p.lpars.contains_key(i))
-                        .ok_or_else(|| {
-                            FspError::NotPermitted(format!(
-                                "the managed system already has its maximum of {} partitions",
-                                p.frame.max_lpars
-                            ))
-                        })?;
+                    new.id = next_free_id(p)?;
                 } else if new.id > p.frame.max_lpars {
                     return Err(FspError::Invalid(format!(
                         "partition id {} is outside 1-{}",
@@ -979,36 +972,22 @@ fn effective_mode(requested: &str, frame: &Frame) -> String {
         .unwrap_or_else(|| frame.proc_generation.trim_end_matches('+').to_string())
 }
 
-/// Memory (MB) and processors (units) free on the frame, not counting `except`.
-pub struct Available {
-    pub mem_mb: u64,
-    pub proc_units: f64,
+/// The lowest partition id not in use.
+fn next_free_id(p: &Persisted) -> Result<u32, FspError> {
+    (1..=p.frame.max_lpars)
+        .find(|i| !p.lpars.contains_key(i))
+        .ok_or_else(|| {
+            FspError::NotPermitted(format!(
+                "the managed system already has its maximum of {} partitions",
+                p.frame.max_lpars
+            ))
+        })
 }
 
+/// What is free on the frame, not counting `except`.
 fn available(p: &Persisted, except: Option<u32>) -> Available {
-    let mut mem = p
-        .frame
-        .memory_mb
-        .saturating_sub(u64::from(p.frame.firmware_mem_mb));
-    let mut units = p.frame.processors;
-    for l in p
-        .lpars
-        .values()
-        .filter(|l| Some(l.id) != except && l.holds_resources())
-    {
-        if let Some(c) = &l.curr {
-            mem = mem.saturating_sub(c.mem_mb);
-            units -= if c.proc_mode == "ded" {
-                f64::from(c.procs)
-            } else {
-                c.proc_units
-            };
-        }
-    }
-    Available {
-        mem_mb: mem,
-        proc_units: units.max(0.0),
-    }
+    p.frame
+        .available(p.lpars.values().filter(|l| Some(l.id) != except))
 }
 
 /// Takes what the profile desires if the frame has it, else as much as is

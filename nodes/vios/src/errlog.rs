@@ -1,6 +1,7 @@
 //! The VIOS error log (`errlog`), where the mover records what it did to a
 //! migration, with the identifiers and texts of the Redbook's examples.
 
+use pvmlab_common::clock::Civil;
 use std::sync::{Arc, Mutex};
 
 pub const SUSPEND_ISSUED: (&str, &str, &str, &str) =
@@ -27,7 +28,7 @@ impl Errlog {
     pub fn add(&self, (id, t, resource, text): (&str, &str, &str, &str)) {
         let line = format!(
             "{id:<8}   {} {t} S {resource:<14} {}",
-            timestamp(now_secs()),
+            timestamp(Civil::now()),
             text.chars().take(40).collect::<String>()
         );
         tracing::info!(%id, text, "errlog");
@@ -50,32 +51,15 @@ impl Errlog {
     }
 }
 
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
-}
-
-/// MMDDhhmmYY, as errpt prints it (UTC: the lab has no time zones).
-fn timestamp(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Howard Hinnant's civil-from-days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+/// MMDDhhmmYY, as errpt prints it.
+fn timestamp(c: Civil) -> String {
     format!(
-        "{m:02}{d:02}{:02}{:02}{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        y % 100
+        "{:02}{:02}{:02}{:02}{:02}",
+        c.month,
+        c.day,
+        c.hour,
+        c.minute,
+        c.year % 100
     )
 }
 
@@ -86,7 +70,7 @@ mod tests {
     #[test]
     fn entries_look_like_the_redbooks() {
         // 2007-03-29 14:34 UTC
-        assert_eq!(timestamp(1_175_178_840), "0329143407");
+        assert_eq!(timestamp(Civil::at(1_175_178_840)), "0329143407");
         let log = Errlog::default();
         log.add(SUSPEND_ISSUED);
         log.add(ABORTED_LINK);

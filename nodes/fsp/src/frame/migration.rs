@@ -6,7 +6,7 @@
 use super::*;
 use crate::memory::Memory;
 use crate::workload::Running;
-use pvmlab_common::model::Migration;
+use pvmlab_common::model::{Migration, ResourcesExt as _};
 use pvmlab_common::proto::mover::PartitionState;
 
 fn lpar_mut(p: &mut Persisted, id: u32) -> Result<&mut Partition, FspError> {
@@ -96,14 +96,7 @@ impl Hypervisor {
                 }
                 // The partition keeps its id where it is free.
                 if new.id == 0 || new.id > p.frame.max_lpars || p.lpars.contains_key(&new.id) {
-                    new.id = (1..=p.frame.max_lpars)
-                        .find(|i| !p.lpars.contains_key(i))
-                        .ok_or_else(|| {
-                            FspError::NotPermitted(format!(
-                                "the managed system already has its maximum of {} partitions",
-                                p.frame.max_lpars
-                            ))
-                        })?;
+                    new.id = next_free_id(p)?;
                 }
                 if let Some(c) = &new.curr {
                     let avail = available(p, None);
@@ -113,11 +106,7 @@ impl Hypervisor {
                             required: c.mem_mb,
                         });
                     }
-                    let units = if c.proc_mode == "ded" {
-                        f64::from(c.procs)
-                    } else {
-                        c.proc_units
-                    };
+                    let units = c.units();
                     if units > avail.proc_units + 1e-9 {
                         return Err(FspError::Processors {
                             available: format!("{:.2}", avail.proc_units),

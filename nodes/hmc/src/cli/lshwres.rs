@@ -7,7 +7,7 @@ use super::opts::{self, flag, value};
 use super::render::{self, Record};
 use super::{CmdResult, Ctx, find_frame};
 use pvmlab_common::attrs::fmt_units;
-use pvmlab_common::model::{Frame, Partition, PartitionExt as _};
+use pvmlab_common::model::{Frame, FrameExt as _, Partition, PartitionExt as _};
 
 const SPEC: &[opts::Opt] = &[
     value(&["-r"]),
@@ -70,34 +70,9 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     )?)
 }
 
-fn used_mem(running: &[&Partition]) -> u64 {
-    running
-        .iter()
-        .filter_map(|p| p.curr.as_ref())
-        .map(|c| c.mem_mb)
-        .sum()
-}
-
-fn used_units(running: &[&Partition]) -> f64 {
-    running
-        .iter()
-        .filter_map(|p| p.curr.as_ref())
-        .map(|c| {
-            if c.proc_mode == "ded" {
-                f64::from(c.procs)
-            } else {
-                c.proc_units
-            }
-        })
-        .sum()
-}
-
 fn mem_sys(f: &Frame, running: &[&Partition]) -> Record {
     let fw = u64::from(f.firmware_mem_mb);
-    let avail = f
-        .memory_mb
-        .saturating_sub(fw)
-        .saturating_sub(used_mem(running));
+    let avail = f.available(running.iter().copied()).mem_mb;
     vec![
         kv("configurable_sys_mem", f.memory_mb),
         kv("curr_avail_sys_mem", avail),
@@ -136,7 +111,7 @@ fn mem_lpar(p: &Partition) -> Record {
 }
 
 fn proc_sys(f: &Frame, running: &[&Partition]) -> Record {
-    let avail = (f.processors - used_units(running)).max(0.0);
+    let avail = f.available(running.iter().copied()).proc_units;
     vec![
         kv("configurable_sys_proc_units", fmt_units(f.processors)),
         kv("curr_avail_sys_proc_units", fmt_units(avail)),

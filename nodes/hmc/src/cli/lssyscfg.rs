@@ -476,25 +476,9 @@ fn prof_record(hmc_version: &str, frame: &Frame, p: &Partition, prof: &Profile) 
 
 /// The HMC's clock as lssyscfg prints it: MM/DD/YYYY HH:MM:SS (UTC here).
 pub fn sys_time() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let c = pvmlab_common::clock::Civil::now();
     format!(
-        "{m:02}/{d:02}/{y} {:02}:{:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
+        "{:02}/{:02}/{} {:02}:{:02}:{:02}",
+        c.month, c.day, c.year, c.hour, c.minute, c.second
     )
 }

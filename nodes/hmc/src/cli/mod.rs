@@ -338,6 +338,22 @@ pub fn conn(
         .ok_or_else(|| Hscl::NoConnection(frame.name.clone()).into())
 }
 
+/// A channel to a VIOS partition's operating system over its RMC address,
+/// checked against the certificate of that VIOS node.
+pub fn vios_channel(
+    ctx: &Ctx<'_>,
+    frame: &str,
+    vios: &pvmlab_common::model::Partition,
+) -> Result<pvmlab_common::net::Chan, CmdError> {
+    ctx.hmc
+        .id
+        .channel(
+            &pvmlab_common::topology::vios_node_name(frame, &vios.name),
+            &format!("{}:{}", vios.rmc_ipaddr, ctx.hmc.grpc_port),
+        )
+        .map_err(|e| CmdError::Usage(e.to_string()))
+}
+
 /// Waits (2 s at most) until this HMC's view shows partition `id` of
 /// `frame` as `done` says, so that a listing right after a command agrees
 /// with it.

@@ -3,11 +3,10 @@
 
 use super::hscl::Hscl;
 use super::opts::{self, value};
-use super::{CmdError, CmdResult, Ctx, find_frame};
+use super::{CmdError, CmdResult, Ctx, find_frame, vios_channel};
 use pvmlab_common::model::{PartitionExt as _, lpar_state};
 use pvmlab_common::proto::vios::vios_client::ViosClient;
 use pvmlab_common::proto::vios::{Client, RunRequest};
-use pvmlab_common::topology::vios_node_name;
 
 const SPEC: &[opts::Opt] = &[
     value(&["-m"]),
@@ -61,14 +60,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
             running: p.state == lpar_state::RUNNING,
         })
         .collect();
-    let node = vios_node_name(&frame.name, &vios.name);
-    let addr = format!("{}:{}", vios.rmc_ipaddr, ctx.hmc.grpc_port);
-    let chan = ctx
-        .hmc
-        .id
-        .channel(&node, &addr)
-        .map_err(|e| CmdError::Usage(e.to_string()))?;
-    let reply = ViosClient::new(chan)
+    let reply = ViosClient::new(vios_channel(ctx, &frame.name, vios)?)
         .run(RunRequest {
             line: line.to_string(),
             clients,

@@ -125,15 +125,7 @@ fn vios_client(ctx: &Ctx<'_>, frame: &str, vios: &Partition) -> Result<ViosClien
             vios.name
         )));
     }
-    let chan = ctx
-        .hmc
-        .id
-        .channel(
-            &vios_node_name(frame, &vios.name),
-            &format!("{}:{}", vios.rmc_ipaddr, ctx.hmc.grpc_port),
-        )
-        .map_err(|e| CmdError::Usage(e.to_string()))?;
-    Ok(ViosClient::new(chan))
+    Ok(ViosClient::new(crate::cli::vios_channel(ctx, frame, vios)?))
 }
 
 /// The devices of every VIOS of a frame that answers over RMC.
@@ -463,14 +455,8 @@ async fn run(
         .find(|p| p.id == dm.0)
         .cloned()
         .unwrap_or_default();
-    let chan = ctx
-        .hmc
-        .id
-        .channel(
-            &vios_node_name(&src.name, &smsp.name),
-            &format!("{}:{}", smsp.rmc_ipaddr, ctx.hmc.grpc_port),
-        )
-        .map_err(|e| Abort::Failed(e.to_string()))?;
+    let chan =
+        crate::cli::vios_channel(ctx, &src.name, &smsp).map_err(|e| Abort::Failed(msg(e)))?;
     let req = MigrateRequest {
         migration_id: mig.id.clone(),
         source_lpar_id: lpar.id,

@@ -6,8 +6,8 @@
 //! devices), so validating changes nothing.
 
 use pvmlab_common::model::{
-    Frame, Partition, PartitionExt as _, Profile, ViosDevices, VirtualEthAdapter, VirtualFcAdapter,
-    VirtualScsiAdapter, lpar_state,
+    Frame, FrameExt as _, Partition, PartitionExt as _, Profile, ResourcesExt as _, ViosDevices,
+    VirtualEthAdapter, VirtualFcAdapter, VirtualScsiAdapter, lpar_state,
 };
 use pvmlab_common::proto::hmc::FrameView;
 use std::collections::{BTreeMap, HashMap};
@@ -85,39 +85,6 @@ pub fn moving_profile(l: &Partition) -> Option<&Profile> {
         &l.curr_profile
     };
     l.profile(name).or_else(|| l.profile(&l.default_profile))
-}
-
-fn free_mem(f: &FrameView) -> u64 {
-    let frame = f.frame.clone().unwrap_or_default();
-    let used: u64 = f
-        .partitions
-        .iter()
-        .filter(|p| p.holds_resources())
-        .filter_map(|p| p.curr.as_ref())
-        .map(|c| c.mem_mb)
-        .sum();
-    frame
-        .memory_mb
-        .saturating_sub(u64::from(frame.firmware_mem_mb))
-        .saturating_sub(used)
-}
-
-fn free_units(f: &FrameView) -> f64 {
-    let frame = f.frame.clone().unwrap_or_default();
-    let used: f64 = f
-        .partitions
-        .iter()
-        .filter(|p| p.holds_resources())
-        .filter_map(|p| p.curr.as_ref())
-        .map(|c| {
-            if c.proc_mode == "ded" {
-                f64::from(c.procs)
-            } else {
-                c.proc_units
-            }
-        })
-        .sum();
-    (frame.processors - used).max(0.0)
 }
 
 /// A VIOS partition of a frame by the name or id `-i` gave.
@@ -363,15 +330,7 @@ pub fn validate(i: &Inputs) -> Plan {
     }
     // Resources on the destination.
     let (mem, units, ded) = match (&l.curr, active) {
-        (Some(c), true) => (
-            c.mem_mb,
-            if c.proc_mode == "ded" {
-                f64::from(c.procs)
-            } else {
-                c.proc_units
-            },
-            c.proc_mode == "ded",
-        ),
+        (Some(c), true) => (c.mem_mb, c.units(), c.proc_mode == "ded"),
         _ => (
             prof.min_mem,
             if prof.proc_mode == "ded" {
@@ -382,7 +341,8 @@ pub fn validate(i: &Inputs) -> Plan {
             prof.proc_mode == "ded",
         ),
     };
-    let avail_mem = free_mem(dst);
+    let free = dframe.available(&dst.partitions);
+    let avail_mem = free.mem_mb;
     if mem > avail_mem {
         e.push(format!("There is not enough memory: Obtained: {avail_mem}, Required: {mem}.  Check that there is enough memory available to activate the partition. If not, create a new profile or modify the existing profile with the available resources, then activate the partition."));
     }
@@ -409,7 +369,7 @@ pub fn validate(i: &Inputs) -> Plan {
         .find(|p| p.id == plan.pool_id)
         .map(|p| p.max_pool_proc_units)
         .unwrap_or(dframe.processors);
-    if units > free_units(dst).min(if ded { f64::MAX } else { pool_cap }) + 1e-9 {
+    if units > free.proc_units.min(if ded { f64::MAX } else { pool_cap }) + 1e-9 {
         e.push("The partition cannot be migrated because the processing resources it requires exceeds the available processing resources in the destination managed system's shared processor pool.".to_string());
     }
     // Movers.
