@@ -120,6 +120,44 @@ fn set_rate(
     })
 }
 
+/// One migration's figures, as `migrlpar -v` printed them.
+struct Outcome {
+    passes: String,
+    total_ms: f64,
+    downtime_ms: f64,
+    /// Page bytes moved over the whole migration time, MB/s.
+    goodput: f64,
+    integrity: String,
+}
+
+/// Moves `lpar` to the other frame through the HMC; `at` says where it is.
+fn migrate(
+    rt: &tokio::runtime::Runtime,
+    clients: &Clients,
+    hmc: &pvmlab_common::topology::NodeDef,
+    at: &mut std::collections::HashMap<String, &'static str>,
+    lpar: &str,
+) -> anyhow::Result<Outcome> {
+    let from = at.get(lpar).copied().unwrap_or("fa");
+    let to = if from == "fa" { "fb" } else { "fa" };
+    let line = format!("migrlpar -o m -m {from} -t {to} -p {lpar} -v");
+    let out = rt.block_on(clients.run(hmc, "hscroot", &line))?;
+    if out.exit_status != 0 {
+        bail!("{line}: {}", out.output);
+    }
+    at.insert(lpar.to_string(), to);
+    let o = &out.output;
+    let total_ms: f64 = field(o, "total_ms").parse().unwrap_or(0.0);
+    let bytes: f64 = field(o, "bytes_transmitted").parse().unwrap_or(0.0);
+    Ok(Outcome {
+        passes: field(o, "passes").to_string(),
+        total_ms,
+        downtime_ms: field(o, "downtime_us").parse::<f64>().unwrap_or(0.0) / 1000.0,
+        goodput: bytes / 1e6 / (total_ms / 1000.0).max(1e-6),
+        integrity: field(o, "memory_integrity").to_string(),
+    })
+}
+
 fn bench_in(
     tmp: &Path,
     sizes: &[u64],
@@ -196,33 +234,23 @@ fn bench_in(
                 tokio::time::sleep(Duration::from_millis(300)).await;
                 anyhow::Ok(())
             })?;
-            let line = format!("migrlpar -o m -m {from} -t {to} -p {lpar} -v");
-            let out = rt.block_on(clients.run(&hmc, "hscroot", &line))?;
-            if out.exit_status != 0 {
-                bail!("{line}: {}", out.output);
-            }
-            at.insert(lpar.clone(), to);
-            let o = &out.output;
-            let total_ms: f64 = field(o, "total_ms").parse().unwrap_or(0.0);
-            let bytes: f64 = field(o, "bytes_transmitted").parse().unwrap_or(0.0);
-            let downtime_ms = field(o, "downtime_us").parse::<f64>().unwrap_or(0.0) / 1000.0;
-            let goodput = bytes / 1e6 / (total_ms / 1000.0).max(1e-6);
+            let m = migrate(&rt, &clients, &hmc, &mut at, &lpar)?;
             let fsp_pid = launcher::running_pid(&lab, to).unwrap_or(0);
             let rss = rss_kb(fsp_pid, "VmHWM:") / 1024;
             if *gib == 4 && (*rate - 20.0).abs() < 1e-9 {
-                downtimes.push(downtime_ms);
+                downtimes.push(m.downtime_ms);
             }
             println!(
                 "{:>5} {:>7} {:>8} {:>6} {:>9.0} {:>11.1} {:>9.1} {:>6.2} {:>9} {:>15}",
                 gib,
                 rate,
                 format!("{written}M"),
-                field(o, "passes"),
-                total_ms,
-                downtime_ms,
-                goodput,
-                goodput / baseline,
-                field(o, "memory_integrity"),
+                m.passes,
+                m.total_ms,
+                m.downtime_ms,
+                m.goodput,
+                m.goodput / baseline,
+                m.integrity,
                 format!("{rss} (peak)")
             );
         }
@@ -249,25 +277,15 @@ fn bench_in(
             let lpar = format!("m{gib}");
             for r in [0.0, 20.0] {
                 let from = at.get(&lpar).copied().unwrap_or("fa");
-                let to = if from == "fa" { "fb" } else { "fa" };
-                let line = format!("migrlpar -o m -m {from} -t {to} -p {lpar} -v");
                 set_rate(&rt, &clients, &topo, from, &lpar, r)?;
-                let out = rt.block_on(clients.run(&hmc, "hscroot", &line))?;
-                if out.exit_status != 0 {
-                    bail!("{line}: {}", out.output);
-                }
-                at.insert(lpar.clone(), to);
-                let o = &out.output;
-                let total_ms: f64 = field(o, "total_ms").parse().unwrap_or(0.0);
-                let bytes: f64 = field(o, "bytes_transmitted").parse().unwrap_or(0.0);
-                let goodput = bytes / 1e6 / (total_ms / 1000.0).max(1e-6);
+                let m = migrate(&rt, &clients, &hmc, &mut at, &lpar)?;
                 println!(
                     "{gib:>5} GiB at {r:>3} MB/s: {:.1} MB/s = {:.0} % of the shaped rate (passes {}, downtime {:.1} ms, digest {})",
-                    goodput,
-                    goodput / shaped * 100.0,
-                    field(o, "passes"),
-                    field(o, "downtime_us").parse::<f64>().unwrap_or(0.0) / 1000.0,
-                    field(o, "memory_integrity")
+                    m.goodput,
+                    m.goodput / shaped * 100.0,
+                    m.passes,
+                    m.downtime_ms,
+                    m.integrity
                 );
             }
         }

@@ -19,6 +19,37 @@ fn field<'a>(rec: &'a str, k: &str) -> &'a str {
         .unwrap_or("")
 }
 
+/// Makes migrating aix72a from sys2 take seconds: 200 MB written, and the
+/// MSP link between the frames shaped to 20 MB/s.
+fn slow_copy(lab: &Lab) {
+    lab.pvmlab(&[
+        "workload",
+        "sys2",
+        "aix72a",
+        "--rate",
+        "2000",
+        "--working-set",
+        "200",
+        "--pattern",
+        "sequential",
+    ]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    lab.pvmlab(&["workload", "sys2", "aix72a", "--rate", "4"]);
+    let shaped = lab.pvmlab(&[
+        "fault",
+        "add",
+        "sys2-vios1",
+        "--peer",
+        "sys3-vios1",
+        "--kind",
+        "bandwidth",
+        "--rate",
+        "160mbit",
+        "--link",
+    ]);
+    assert!(shaped.status.success(), "{}", text(&shaped.stderr));
+}
+
 #[test]
 fn active_and_inactive_migration_validation_and_recovery() {
     let lab = Lab::new("127.43.30");
@@ -144,33 +175,7 @@ fn active_and_inactive_migration_validation_and_recovery() {
 fn a_cut_msp_link_aborts_and_recover_removes_the_shell() {
     let lab = Lab::new("127.43.31");
     lab.up();
-    // 200 MB written, then shaped to 20 MB/s: the copy takes seconds.
-    lab.pvmlab(&[
-        "workload",
-        "sys2",
-        "aix72a",
-        "--rate",
-        "2000",
-        "--working-set",
-        "200",
-        "--pattern",
-        "sequential",
-    ]);
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    lab.pvmlab(&["workload", "sys2", "aix72a", "--rate", "4"]);
-    let shaped = lab.pvmlab(&[
-        "fault",
-        "add",
-        "sys2-vios1",
-        "--peer",
-        "sys3-vios1",
-        "--kind",
-        "bandwidth",
-        "--rate",
-        "160mbit",
-        "--link",
-    ]);
-    assert!(shaped.status.success(), "{}", text(&shaped.stderr));
+    slow_copy(&lab);
     let ticks = |frame: &str| -> u64 {
         let w = text(&lab.pvmlab(&["workload", frame, "aix72a"]).stdout);
         w.split("heartbeat: ")
@@ -258,32 +263,7 @@ fn a_cut_msp_link_aborts_and_recover_removes_the_shell() {
 fn destination_powered_off_before_resume_rolls_back() {
     let lab = Lab::new("127.43.32");
     lab.up();
-    lab.pvmlab(&[
-        "workload",
-        "sys2",
-        "aix72a",
-        "--rate",
-        "2000",
-        "--working-set",
-        "200",
-        "--pattern",
-        "sequential",
-    ]);
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    lab.pvmlab(&["workload", "sys2", "aix72a", "--rate", "4"]);
-    let shaped = lab.pvmlab(&[
-        "fault",
-        "add",
-        "sys2-vios1",
-        "--peer",
-        "sys3-vios1",
-        "--kind",
-        "bandwidth",
-        "--rate",
-        "160mbit",
-        "--link",
-    ]);
-    assert!(shaped.status.success(), "{}", text(&shaped.stderr));
+    slow_copy(&lab);
     std::thread::scope(|s| {
         let mig = s.spawn(|| hmc(&lab, "migrlpar -o m -m sys2 -t sys3 -p aix72a"));
         std::thread::sleep(std::time::Duration::from_millis(1500));
