@@ -64,6 +64,16 @@ pub enum FaultCmd {
     },
     /// List the faults of one node, or of every node of the lab.
     Ls { node: Option<String> },
+    /// A whole-frame failure: power-off, error or dump (Power Off, Error,
+    /// Error - Dump in progress, every partition gone), lose (the frame's
+    /// FSP and VIOS processes killed: No Connection), or restore.
+    ///
+    /// pvmlab fault frame sys1 lose
+    Frame {
+        frame: String,
+        #[arg(value_parser = crate::frame_fault::ACTIONS)]
+        action: String,
+    },
 }
 
 fn rate_arg(s: &str) -> Result<u64, String> {
@@ -71,6 +81,9 @@ fn rate_arg(s: &str) -> Result<u64, String> {
 }
 
 pub fn run(lab: &LabDir, cmd: FaultCmd) -> anyhow::Result<()> {
+    if let FaultCmd::Frame { frame, action } = &cmd {
+        return crate::frame_fault::run(lab, frame, action);
+    }
     let topo = Topology::load(&lab.topology())
         .map_err(|e| anyhow::anyhow!("no lab in {}: {e}", lab.root().display()))?;
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -117,6 +130,7 @@ pub fn run(lab: &LabDir, cmd: FaultCmd) -> anyhow::Result<()> {
                 Ok(())
             }
             FaultCmd::Ls { node } => list(&clients, &topo, node.as_deref()).await,
+            FaultCmd::Frame { .. } => unreachable!("handled above"),
         }
     })
 }

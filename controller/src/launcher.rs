@@ -86,10 +86,12 @@ fn topology_for_up(lab: &LabDir, given: Option<&Path>) -> anyhow::Result<Topolog
 
 /// Starts the nodes not already running and waits until the lab is ready.
 /// Returns the topology, the number of nodes and how many were started now.
+/// With `only`, just those of them (a lost frame brought back).
 fn start(
     lab: &LabDir,
     topology: Option<&Path>,
     timeout: u64,
+    only: Option<&[String]>,
 ) -> anyhow::Result<(Topology, usize, usize)> {
     let topo = topology_for_up(lab, topology)?;
     certs::ensure(lab, &topo)?;
@@ -98,6 +100,7 @@ fn start(
     let to_start: Vec<&NodeDef> = nodes
         .iter()
         .filter(|n| running_pid(lab, &n.name).is_none())
+        .filter(|n| only.is_none_or(|o| o.contains(&n.name)))
         .collect();
     // Check everything that can be checked before starting anything, so a
     // failure leaves nothing half started.
@@ -151,12 +154,31 @@ fn start(
 /// Brings a lab up and returns once it is ready, printing nothing: for
 /// benchmarks and tools that start a lab of their own.
 pub fn up_quiet(lab: &LabDir, topology: Option<&Path>, timeout: u64) -> anyhow::Result<()> {
-    start(lab, topology, timeout).map(|_| ())
+    start(lab, topology, timeout, None).map(|_| ())
+}
+
+/// Starts the named nodes of a lab again (those not running) and waits
+/// until the lab is ready.
+pub fn restart_nodes(lab: &LabDir, names: &[String], timeout: u64) -> anyhow::Result<usize> {
+    start(lab, None, timeout, Some(names)).map(|(_, _, n)| n)
+}
+
+/// Kills the named nodes at once (SIGKILL), as a crash would; returns how
+/// many were running.
+pub fn kill_nodes(lab: &LabDir, names: &[String]) -> usize {
+    let mut n = 0;
+    for name in names {
+        if let Some(pid) = running_pid(lab, name) {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+            n += 1;
+        }
+    }
+    n
 }
 
 pub fn up(lab: &LabDir, topology: Option<&Path>, detach: bool, timeout: u64) -> anyhow::Result<()> {
     let started_at = Instant::now();
-    let (topo, nodes, started) = start(lab, topology, timeout)?;
+    let (topo, nodes, started) = start(lab, topology, timeout, None)?;
     println!(
         "lab {} is up: {nodes} nodes ({started} started now) in {:.1} s; lab directory {}",
         topo.lab.name,

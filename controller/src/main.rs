@@ -7,6 +7,7 @@ mod bench_lpm;
 mod certs;
 mod client;
 mod fault;
+mod frame_fault;
 mod launcher;
 mod migrate;
 mod status;

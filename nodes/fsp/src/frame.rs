@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
+mod fault;
 mod migration;
 
 #[derive(Debug, thiserror::Error)]
@@ -377,6 +378,14 @@ impl Hypervisor {
                     state: lpar.state.clone(),
                     needed: lpar_state::NOT_ACTIVATED.into(),
                 });
+            }
+            // A partition left in a migration may run on the other frame
+            // now: starting this copy could make two.
+            if let Some(m) = &lpar.migration {
+                return Err(FspError::NotPermitted(format!(
+                    "The partition {} cannot be activated because it takes part in migration {} between {} and {}. Run migrlpar -o r -m {} -p {} to recover the migration first.",
+                    lpar.name, m.id, m.source_sys_name, m.dest_sys_name, m.source_sys_name, lpar.name
+                )));
             }
             let prof = lpar
                 .profile(profile)

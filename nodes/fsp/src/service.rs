@@ -135,6 +135,23 @@ impl Fsp for FspService {
         ))
     }
 
+    async fn frame_fault(
+        &self,
+        req: Request<FrameFaultRequest>,
+    ) -> Result<Response<FrameSnapshot>, Status> {
+        authorize(&req, "FrameFault", &[Role::Controller])?;
+        let fault = req.into_inner().fault;
+        if fault == "restore" {
+            self.hyp.restore().await
+        } else {
+            self.hyp.crash(&fault)
+        }
+        .map_err(status)?;
+        Ok(Response::new(
+            (*self.hyp.subscribe().borrow()).as_ref().clone(),
+        ))
+    }
+
     async fn activate_lpar(
         &self,
         req: Request<ActivateLparRequest>,

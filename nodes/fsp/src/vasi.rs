@@ -349,5 +349,13 @@ pub async fn dest(
     }
     if running.is_none() {
         hyp.vasi_dest_close(id);
+    } else {
+        let missing = mem
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .missing_count();
+        if missing != 0 {
+            hyp.vasi_dest_lost(id, &mig, missing);
+        }
     }
 }

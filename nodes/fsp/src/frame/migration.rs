@@ -164,6 +164,10 @@ impl Hypervisor {
                 } else {
                     m.state.clone()
                 };
+                // Resumed is the point of no return: once either side
+                // knows it, it stays (a recovery from the source alone
+                // must not roll back a partition running elsewhere).
+                let resumed = resumed || m.resumed;
                 *r = Migration {
                     suspended,
                     resumed,
@@ -204,6 +208,12 @@ impl Hypervisor {
                     return Err(FspError::NotPermitted(format!(
                         "partition {} is the destination shell; remove it instead",
                         l.name
+                    )));
+                }
+                if m.resumed {
+                    return Err(FspError::NotPermitted(format!(
+                        "partition {} resumed on {}: the migration can only complete",
+                        l.name, m.dest_sys_name
                     )));
                 }
                 l.migration = None;
@@ -349,6 +359,34 @@ impl Hypervisor {
     /// recovery ends that, and the stream with it).
     pub fn vasi_dest_alive(&self, id: u32) -> bool {
         self.with(|l| l.incoming.contains_key(&id))
+    }
+
+    /// The stream to the source ended after the partition resumed here
+    /// with `missing` pages still to come: they are lost with the source,
+    /// so the partition cannot go on. It stops in Error, as on an
+    /// uncorrectable memory error; its record still says it resumed, so a
+    /// recovery completes the migration here, where it can be activated
+    /// afresh.
+    pub fn vasi_dest_lost(&self, id: u32, mig_id: &str, missing: usize) {
+        let stopped = self.change(|p, _| {
+            let l = lpar_mut(p, id)?;
+            record(l, mig_id)?;
+            stop_partition(l);
+            l.state = lpar_state::ERROR.into();
+            Ok(())
+        });
+        if stopped.is_ok() {
+            self.live
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .running
+                .remove(&id);
+            tracing::error!(
+                lpar = id,
+                missing,
+                "the source went away with pages this partition had not received; it stopped in Error"
+            );
+        }
     }
 
     /// A shell's memory goes away with its stream unless it resumed.

@@ -109,7 +109,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
             if ctx.hmc.lpm.running(&lpar.name) {
                 return Err(format!("The migration of partition {} is still in progress. Wait for it to end, or stop it with migrlpar -o s.", lpar.name).into());
             }
-            lpm::recover(ctx, &m, o.has("--force")).await?;
+            lpm::recover(ctx, &lpar.name, &m, o.has("--force")).await?;
             Ok(String::new())
         }
         _ => {

@@ -760,7 +760,12 @@ pub async fn roll_back(
 /// `migrlpar -o r`: finishes the migration if the partition resumed on
 /// the destination (or the migration was inactive and its shell is
 /// complete), else undoes it.
-pub async fn recover(ctx: &Ctx<'_>, mig: &Migration, force: bool) -> Result<(), CmdError> {
+pub async fn recover(
+    ctx: &Ctx<'_>,
+    lpar: &str,
+    mig: &Migration,
+    force: bool,
+) -> Result<(), CmdError> {
     let (src, dst) = (mig.source_sys_name.clone(), mig.dest_sys_name.clone());
     for f in [&src, &dst] {
         let up = frame_by(ctx, f).is_some_and(|v| v.connected);
@@ -768,15 +773,17 @@ pub async fn recover(ctx: &Ctx<'_>, mig: &Migration, force: bool) -> Result<(), 
             return Err(Hscl::NoConnection(f.clone()).into());
         }
     }
-    // The destination's record says whether the partition runs there.
-    let resumed = frame_by(ctx, &dst)
-        .and_then(|d| {
-            d.partitions
-                .into_iter()
-                .find_map(|p| p.migration.filter(|m| m.id == mig.id))
-        })
-        .is_some_and(|m| m.resumed)
-        || mig.resumed;
+    // The destination's record says whether the partition runs there; a
+    // partition of that name there outside any migration finished it
+    // already (the source was lost meanwhile), and only the stale source
+    // copy is left to remove. Rolling back then would make two.
+    let resumed = mig.resumed
+        || frame_by(ctx, &dst).is_some_and(|d| {
+            d.partitions.iter().any(|p| match &p.migration {
+                Some(m) => m.id == mig.id && m.resumed,
+                None => p.name == lpar,
+            })
+        });
     if resumed {
         complete(ctx, &src, &dst, mig).await
     } else {

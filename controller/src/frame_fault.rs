@@ -1,0 +1,81 @@
+//! `pvmlab fault frame <frame> power-off|error|dump|lose|restore`: whole
+//! frame failures. power-off, error and dump are the frame's own (its FSP
+//! drops it into that state with every partition gone); lose kills the
+//! frame's processes, FSP and VIOS, so that HMCs see No Connection;
+//! restore brings the frame back as an administrator would, whichever way
+//! it went down.
+
+use crate::client::Clients;
+use crate::launcher;
+use anyhow::Context;
+use pvmlab_common::lab::LabDir;
+use pvmlab_common::model::Role;
+use pvmlab_common::proto::fsp::FrameFaultRequest;
+use pvmlab_common::topology::{Topology, vios_node_name};
+use std::time::Duration;
+
+pub const ACTIONS: [&str; 5] = ["power-off", "error", "dump", "lose", "restore"];
+
+pub fn run(lab: &LabDir, frame: &str, action: &str) -> anyhow::Result<()> {
+    let topo = Topology::load(&lab.topology())
+        .map_err(|e| anyhow::anyhow!("no lab in {}: {e}", lab.root().display()))?;
+    let def = topo
+        .frame
+        .iter()
+        .find(|f| f.name.get_ref() == frame)
+        .ok_or_else(|| {
+            let names: Vec<&String> = topo.frame.iter().map(|f| f.name.get_ref()).collect();
+            anyhow::anyhow!(
+                "no frame named {frame} in the lab; its frames are {}",
+                names
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?;
+    // The frame's processes: its FSP and the operating systems of its VIOS.
+    let mut procs = vec![frame.to_string()];
+    procs.extend(
+        def.vios
+            .iter()
+            .map(|v| vios_node_name(frame, v.name.get_ref())),
+    );
+    let lost = launcher::running_pid(lab, frame).is_none();
+    match action {
+        "lose" => {
+            if lost {
+                anyhow::bail!("frame {frame} is already lost (its FSP is not running)");
+            }
+            let n = launcher::kill_nodes(lab, &procs);
+            println!("frame {frame} lost: {n} processes killed (FSP and VIOS)");
+            Ok(())
+        }
+        "restore" if lost => {
+            let n = launcher::restart_nodes(lab, &procs, 90)?;
+            println!("frame {frame} restored: {n} processes started, the frame powered on");
+            Ok(())
+        }
+        _ => {
+            let node = topo.node(frame).context("frame node")?;
+            debug_assert_eq!(node.role, Role::Fsp);
+            let clients = Clients::new(lab)?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let snap = rt.block_on(async {
+                let mut fsp = clients.fsp(&node).await?;
+                let req = FrameFaultRequest {
+                    fault: action.to_string(),
+                };
+                let r = tokio::time::timeout(Duration::from_secs(10), fsp.frame_fault(req))
+                    .await
+                    .map_err(|_| anyhow::anyhow!("frame {frame} did not answer in 10 s"))?;
+                anyhow::Ok(r.map_err(|e| anyhow::anyhow!("frame {frame}: {}", e.message()))?)
+            })?;
+            let state = snap.into_inner().frame.map(|f| f.state).unwrap_or_default();
+            println!("frame {frame}: {state}");
+            Ok(())
+        }
+    }
+}

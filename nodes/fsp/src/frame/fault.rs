@@ -1,0 +1,82 @@
+//! Whole-frame failures the controller injects (`pvmlab fault frame`), and
+//! the administrator's way back. Unlike `power_off`, nothing shuts down in
+//! order: the frame drops at once, as on a loss of power or a checkstop,
+//! and every partition's memory is gone. A lost FSP (the process killed)
+//! is the controller's to do; this is what a frame whose FSP lives sees.
+
+use super::*;
+
+/// The states a failed frame can be left in, by fault name.
+pub const FAULTS: [(&str, &str); 3] = [
+    ("power-off", frame_state::POWER_OFF),
+    ("error", frame_state::ERROR),
+    ("dump", frame_state::ERROR_DUMP),
+];
+
+impl Hypervisor {
+    /// Drops the frame into the state of `fault` (see `FAULTS`).
+    pub fn crash(&self, fault: &str) -> Result<(), FspError> {
+        let state = FAULTS
+            .iter()
+            .find(|(f, _)| *f == fault)
+            .map(|(_, s)| *s)
+            .ok_or_else(|| {
+                FspError::Invalid(format!(
+                    "unknown frame fault {fault}; valid: power-off, error, dump"
+                ))
+            })?;
+        self.change(|p, links| {
+            if is_down(&p.frame.state) {
+                return Err(FspError::FrameState {
+                    state: p.frame.state.clone(),
+                    needed: "a powered-on state".into(),
+                });
+            }
+            // The VIOS operating systems die with their partitions.
+            for (_, link) in links.drain() {
+                let _ = link.tx.try_send(Ok(ViosCommand {
+                    kind: Some(vios_command::Kind::Shutdown(Shutdown { immediate: true })),
+                }));
+            }
+            for l in p.lpars.values_mut() {
+                stop_partition(l);
+            }
+            p.frame.state = state.into();
+            Ok(())
+        })?;
+        self.live
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .incoming
+            .clear();
+        tracing::warn!(fault, "frame failed");
+        Ok(())
+    }
+
+    /// Brings a failed frame back as an administrator would: a frame in
+    /// Error is powered off first, then the frame is powered on (partitions
+    /// with auto start come up; stale copies refuse to).
+    pub async fn restore(self: &Arc<Self>) -> Result<(), FspError> {
+        self.change(|p, _| {
+            if !is_down(&p.frame.state) {
+                return Err(FspError::FrameState {
+                    state: p.frame.state.clone(),
+                    needed: "Power Off, Error or Error - Dump in progress".into(),
+                });
+            }
+            p.frame.state = frame_state::POWER_OFF.into();
+            Ok(())
+        })?;
+        self.power_on(false).await
+    }
+}
+
+fn is_down(state: &str) -> bool {
+    matches!(
+        state,
+        frame_state::POWER_OFF
+            | frame_state::POWER_OFF_IN_PROGRESS
+            | frame_state::ERROR
+            | frame_state::ERROR_DUMP
+    )
+}
