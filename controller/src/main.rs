@@ -6,6 +6,7 @@ mod bench;
 mod bench_lpm;
 mod certs;
 mod client;
+mod evacuate;
 mod fault;
 mod frame_fault;
 mod launcher;
@@ -108,6 +109,16 @@ enum Cmd {
         /// The destination frame.
         dst: String,
         /// The HMC that runs it.
+        #[arg(long, default_value = "hmc1")]
+        hmc: String,
+    },
+    /// Restart every remote restart capable partition of a frame that is
+    /// down on the other frames (rrstartlpar through an HMC), with a
+    /// report per partition.
+    Evacuate {
+        /// The frame that is down.
+        frame: String,
+        /// The HMC that runs the restarts.
         #[arg(long, default_value = "hmc1")]
         hmc: String,
     },
@@ -225,6 +236,7 @@ fn main() -> ExitCode {
             bench_lpm::lpm_bench(&sizes, &rates, runs, shape)
         })(),
         Cmd::Fault { cmd } => fault::run(&lab, cmd),
+        Cmd::Evacuate { frame, hmc } => evacuate::run(&lab, &frame, &hmc),
         Cmd::Migrate {
             src,
             lpar,

@@ -6,6 +6,7 @@ pub mod attrs;
 pub mod clock;
 pub mod fault;
 pub mod lab;
+pub mod labs;
 pub mod model;
 pub mod net;
 pub mod node;

@@ -80,6 +80,19 @@ pub mod migration_state {
 }
 
 /// The destination partition id before one is chosen.
+/// `remote_restart_status` values (lssyscfg -r lpar).
+pub mod rr_status {
+    /// Never started: nothing to restart from.
+    pub const INVALID: &str = "Invalid";
+    pub const RESTARTABLE: &str = "Remote Restartable";
+    pub const SOURCE_RESTARTING: &str = "Source Remote Restarting";
+    pub const DEST_RESTARTING: &str = "Destination Remote Restarting";
+    /// The point of no return: every adapter exists on the destination.
+    pub const DEST_RESTARTED: &str = "Destination Remote Restarted";
+    /// The source copy, ready for cleanup.
+    pub const RESTARTED: &str = "Remote Restarted";
+}
+
 pub const NO_DEST_LPAR_ID: u32 = 65535;
 
 pub const LPAR_ENV_AIXLINUX: &str = "aixlinux";

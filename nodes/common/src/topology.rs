@@ -89,6 +89,10 @@ pub struct HmcDef {
     /// not the frame's own (a wrong one shows as Failed Authentication).
     #[serde(default)]
     pub frame_passwords: BTreeMap<String, String>,
+    /// Remote restart: remove a stale source copy by itself as soon as its
+    /// frame is back, instead of waiting for `rrstartlpar -o cleanup`.
+    #[serde(default)]
+    pub rr_auto_cleanup: bool,
 }
 
 fn default_hmc_version() -> String {

@@ -4,7 +4,7 @@
 
 use pvmlab_common::model::{
     Available, Frame, FrameExt as _, Partition, PartitionExt as _, Profile, Resources, frame_state,
-    lpar_state, migration_state,
+    lpar_state, migration_state, rr_status,
 };
 use pvmlab_common::proto::fsp::{
     Attached, FrameSnapshot, Shutdown, ViosCommand, WorkloadStatus, vios_command,
@@ -51,6 +51,9 @@ pub enum FspError {
 struct Persisted {
     frame: Frame,
     lpars: BTreeMap<u32, Partition>,
+    /// The service processor stopped in order (`pvmlab down`), not lost.
+    #[serde(default)]
+    clean_stop: bool,
 }
 
 struct ViosLink {
@@ -70,6 +73,10 @@ struct Live {
 
 pub struct Hypervisor {
     live: Mutex<Live>,
+    /// The frame comes back from a failure (a crash, or an FSP that was
+    /// lost while the frame ran): its remote restart capable partitions
+    /// may run elsewhere by now, so the next power on leaves them down.
+    after_failure: std::sync::atomic::AtomicBool,
     /// Serialises changes, so that the disk write of one happens without
     /// holding `live`: the hypervisor's clock, which steps every running
     /// partition each millisecond, never waits for a disk.
@@ -111,13 +118,18 @@ impl Hypervisor {
                     def.power.get_ref().clone()
                 };
                 let lpars = def.partitions().into_iter().map(|p| (p.id, p)).collect();
-                let p = Persisted { frame, lpars };
+                let p = Persisted {
+                    frame,
+                    lpars,
+                    clean_stop: true,
+                };
                 store.put(TABLE, KEY, &p)?;
                 p
             }
         };
         let (publish, _) = watch::channel(snapshot(&state));
         Ok(Hypervisor {
+            after_failure: Default::default(),
             writer: Mutex::new(()),
             live: Mutex::new(Live {
                 state,
@@ -227,7 +239,13 @@ impl Hypervisor {
             frame_state::POWER_OFF | frame_state::POWER_OFF_IN_PROGRESS
         );
         let standby = state == frame_state::STANDBY;
+        let clean = self.with(|l| l.state.clean_stop);
+        if on && !clean {
+            self.after_failure
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
         let _ = self.change(|p, _| {
+            p.clean_stop = false;
             p.frame.state = frame_state::POWER_OFF.into();
             for l in p.lpars.values_mut() {
                 stop_partition(l);
@@ -261,6 +279,14 @@ impl Hypervisor {
         }
     }
 
+    /// The service processor stops in order: its next start is no failure.
+    pub fn stop_cleanly(&self) {
+        let _ = self.change(|p, _| {
+            p.clean_stop = true;
+            Ok(())
+        });
+    }
+
     /// Powers the frame on; partitions whose default profile has auto start
     /// are activated, unless the frame comes up to Standby.
     pub async fn power_on(self: &Arc<Self>, standby: bool) -> Result<(), FspError> {
@@ -275,6 +301,9 @@ impl Hypervisor {
             Ok(())
         })?;
         tokio::time::sleep(IPL_TIME).await;
+        let after_failure = self
+            .after_failure
+            .swap(false, std::sync::atomic::Ordering::SeqCst);
         let autostart = self.change(|p, _| {
             if p.frame.state != frame_state::INITIALIZING {
                 return Ok(Vec::new()); // powered off meanwhile
@@ -294,6 +323,7 @@ impl Hypervisor {
                     l.profile(&l.default_profile)
                         .is_some_and(|pr| pr.auto_start)
                 })
+                .filter(|l| !(after_failure && l.remote_restart_capable && !l.is_vios()))
                 // VIOS first: clients depend on them.
                 .map(|l| (!l.is_vios(), l.id, l.default_profile.clone()))
                 .collect::<Vec<_>>())
@@ -387,10 +417,24 @@ impl Hypervisor {
                     lpar.name, m.id, m.source_sys_name, m.dest_sys_name, m.source_sys_name, lpar.name
                 )));
             }
+            // A copy left behind by a remote restart: the partition runs on
+            // another frame, and this one goes only by a cleanup.
+            if matches!(
+                lpar.remote_restart_status.as_str(),
+                rr_status::SOURCE_RESTARTING | rr_status::RESTARTED
+            ) {
+                return Err(FspError::NotPermitted(format!(
+                    "The partition {} cannot be activated because it was remote restarted on another managed system (remote_restart_status={}). Run rrstartlpar -o cleanup -m {} -p {} to remove this copy.",
+                    lpar.name, lpar.remote_restart_status, p.frame.name, lpar.name
+                )));
+            }
             let prof = lpar
                 .profile(profile)
                 .ok_or_else(|| FspError::NoProfile(lpar.name.clone(), profile.into()))?
                 .clone();
+            if lpar.remote_restart_capable {
+                lpar.remote_restart_status = rr_status::RESTARTABLE.into();
+            }
             let curr = allocate(&prof, avail, p.frame.lmb_mb)?;
             lpar.curr = Some(curr);
             lpar.curr_profile = prof.name.clone();

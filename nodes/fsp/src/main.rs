@@ -41,5 +41,6 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         )
         .serve_with_incoming_shutdown(incoming, node::shutdown_signal())
         .await?;
+    hyp.stop_cleanly();
     Ok(())
 }

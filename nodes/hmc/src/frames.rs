@@ -64,6 +64,11 @@ impl View {
         self.changed.send_modify(|n| *n += 1);
     }
 
+    /// Ticks on every change to the view.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
     pub fn conn(&self, frame: &str) -> Option<Conn> {
         self.conns
             .lock()

@@ -6,6 +6,7 @@ mod api;
 mod cli;
 mod frames;
 mod lpm;
+mod rr;
 mod ssh;
 mod users;
 
@@ -56,7 +57,10 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         id: ctx.id.clone(),
         grpc_port: ctx.topo.lab.grpc_port,
         lpm: Default::default(),
+        rr: rr::Configs::open(&ctx.data_dir().join("rr.redb"))?,
+        rr_auto_cleanup: hmc.rr_auto_cleanup,
     }));
+    tokio::spawn(rr::keep(cli.hmc_arc()));
     let ssh = ssh::SshConfig {
         listen: format!("{}:{}", ctx.me.address, ctx.topo.lab.ssh_port).parse()?,
         host_key: ctx.data_dir().join("ssh_host_ed25519_key"),

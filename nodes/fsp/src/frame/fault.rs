@@ -44,6 +44,8 @@ impl Hypervisor {
             p.frame.state = state.into();
             Ok(())
         })?;
+        self.after_failure
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         self.live
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -54,8 +56,9 @@ impl Hypervisor {
     }
 
     /// Brings a failed frame back as an administrator would: a frame in
-    /// Error is powered off first, then the frame is powered on (partitions
-    /// with auto start come up; stale copies refuse to).
+    /// Error is powered off first, then the frame is powered on. Partitions
+    /// with auto start come up, but not the remote restart capable ones:
+    /// they may have been restarted elsewhere meanwhile (seed 000's advice).
     pub async fn restore(self: &Arc<Self>) -> Result<(), FspError> {
         self.change(|p, _| {
             if !is_down(&p.frame.state) {

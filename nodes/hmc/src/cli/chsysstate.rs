@@ -81,6 +81,14 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
                     if lpar.profile(&profile).is_none() {
                         return Err(Hscl::ProfileNotFound { profile, lpar: lpar.name.clone() }.into());
                     }
+                    // A copy this HMC restarted elsewhere, before its frame
+                    // has been told (it was out of reach).
+                    if let Some(r) = ctx.hmc.rr.restarted(&frame.name, &lpar.name) {
+                        return Err(format!(
+                            "The partition {} cannot be activated because it was remote restarted on another managed system ({}). Run rrstartlpar -o cleanup -m {} -p {} to remove this copy.",
+                            lpar.name, r.dest, frame.name, lpar.name
+                        ).into());
+                    }
                     let req = ActivateLparRequest {
                         session: conn.session,
                         lpar_id: lpar.id,

@@ -7,7 +7,7 @@ mod chhmcusr;
 mod chhwres;
 mod chsyscfg;
 mod chsysstate;
-mod config;
+pub(crate) mod config;
 #[cfg(test)]
 mod fuzz;
 pub mod hscl;
@@ -28,6 +28,7 @@ mod pipe;
 pub mod render;
 mod rmhmcusr;
 mod rmsyscfg;
+mod rrstartlpar;
 mod viosvrcmd;
 
 use crate::frames::View;
@@ -49,6 +50,9 @@ pub struct Hmc {
     pub grpc_port: u16,
     /// The migrations this HMC runs.
     pub lpm: crate::lpm::Registry,
+    /// Remote restart configurations and the restarts this HMC made.
+    pub rr: crate::rr::Configs,
+    pub rr_auto_cleanup: bool,
 }
 
 pub enum CmdError {
@@ -100,6 +104,10 @@ impl Cli {
 
     pub fn hmc(&self) -> &Hmc {
         &self.hmc
+    }
+
+    pub fn hmc_arc(&self) -> Arc<Hmc> {
+        self.hmc.clone()
     }
 
     /// Runs one line for `user`: the output (ending in a newline where there
@@ -154,6 +162,7 @@ fn run_line<'a>(
             "viosvrcmd" => viosvrcmd::run(ctx, args).await,
             "migrlpar" => migrlpar::run(ctx, args).await,
             "lslparmigr" => lslparmigr::run(ctx, args).await,
+            "rrstartlpar" => rrstartlpar::run(ctx, args).await,
             other => return (format!("rbash: {other}: command not found\n"), 127),
         };
         let (mut out, mut code) = match result {

@@ -118,7 +118,11 @@ pub async fn step(
     .map_err(|e| failed(&format!("{op} on {}", frame.name), e.message()))
 }
 
-fn vios_client(ctx: &Ctx<'_>, frame: &str, vios: &Partition) -> Result<ViosClient<Chan>, CmdError> {
+pub(crate) fn vios_client(
+    ctx: &Ctx<'_>,
+    frame: &str,
+    vios: &Partition,
+) -> Result<ViosClient<Chan>, CmdError> {
     if vios.rmc_state != "active" || vios.rmc_ipaddr.is_empty() {
         return Err(CmdError::Usage(format!(
             "HSCLA29A The RMC command issued to partition {} failed.",
@@ -129,7 +133,7 @@ fn vios_client(ctx: &Ctx<'_>, frame: &str, vios: &Partition) -> Result<ViosClien
 }
 
 /// The devices of every VIOS of a frame that answers over RMC.
-async fn devices(ctx: &Ctx<'_>, f: &FrameView) -> HashMap<u32, ViosDevices> {
+pub(crate) async fn devices(ctx: &Ctx<'_>, f: &FrameView) -> HashMap<u32, ViosDevices> {
     let mut out = HashMap::new();
     for v in f.partitions.iter().filter(|p| p.lpar_env == "vioserver") {
         let Ok(mut c) = vios_client(ctx, &f.name, v) else {
@@ -170,10 +174,11 @@ pub async fn validate(
         dst_devices: &dd,
         asked,
         check_refused,
+        remote_restart: false,
     })
 }
 
-fn frame_by(ctx: &Ctx<'_>, name: &str) -> Option<FrameView> {
+pub(crate) fn frame_by(ctx: &Ctx<'_>, name: &str) -> Option<FrameView> {
     ctx.hmc.view.frames().into_iter().find(|f| f.name == name)
 }
 
@@ -181,7 +186,7 @@ fn frame_by(ctx: &Ctx<'_>, name: &str) -> Option<FrameView> {
 /// configuration, all its profiles, the migration profile replacing the
 /// last activated one (or named by -n), client adapters pointing at their
 /// destination VIOS slots, physical I/O left behind.
-fn shell_of(lpar: &Partition, plan: &Plan, new_profile: Option<&str>) -> Partition {
+pub(crate) fn shell_of(lpar: &Partition, plan: &Plan, new_profile: Option<&str>) -> Partition {
     let mut s = lpar.clone();
     s.migration = None;
     let remap_scsi = |a: &mut VirtualScsiAdapter| {
@@ -528,7 +533,7 @@ async fn run(
     }
 }
 
-fn msg(e: CmdError) -> String {
+pub(crate) fn msg(e: CmdError) -> String {
     match e {
         CmdError::Hscl(h) => h.to_string(),
         CmdError::Usage(m) => m,
@@ -537,7 +542,7 @@ fn msg(e: CmdError) -> String {
 
 /// Server adapters on the destination VIOS partitions and the disks
 /// mapped to them, before any memory moves.
-async fn map_destination(
+pub(crate) async fn map_destination(
     ctx: &Ctx<'_>,
     dst: &FrameView,
     dest_id: u32,
@@ -626,7 +631,12 @@ async fn map_destination(
 /// Removes a client's adapters and mappings from a frame's VIOS
 /// partitions: on the source after completion, on the destination after
 /// a rollback. Best effort: a VIOS that cannot be reached keeps them.
-async fn unmap(ctx: &Ctx<'_>, f: &FrameView, client_id: u32, slots: &[(u32, u32, String)]) {
+pub(crate) async fn unmap(
+    ctx: &Ctx<'_>,
+    f: &FrameView,
+    client_id: u32,
+    slots: &[(u32, u32, String)],
+) {
     for v in f.partitions.iter().filter(|p| p.lpar_env == "vioserver") {
         if let Ok(mut c) = vios_client(ctx, &f.name, v) {
             let _ = c
@@ -654,7 +664,7 @@ async fn unmap(ctx: &Ctx<'_>, f: &FrameView, client_id: u32, slots: &[(u32, u32,
 }
 
 /// The source VIOS server adapters that served a client.
-fn serving_slots(f: &FrameView, client: &Partition) -> Vec<(u32, u32, String)> {
+pub(crate) fn serving_slots(f: &FrameView, client: &Partition) -> Vec<(u32, u32, String)> {
     let mut out = Vec::new();
     for v in f.partitions.iter().filter(|p| p.lpar_env == "vioserver") {
         if let Some(c) = &v.curr {

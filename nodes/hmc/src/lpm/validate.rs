@@ -74,6 +74,10 @@ pub struct Inputs<'a> {
     pub asked: &'a Asked,
     /// The partition's DLPAR agent refused the check phase.
     pub check_refused: bool,
+    /// Remote restart, not migration: the partition is rebuilt from its
+    /// stored configuration on a frame that must be remote restart
+    /// capable, and boots there afresh.
+    pub remote_restart: bool,
 }
 
 /// The profile the migration moves: the running one, or the last one
@@ -181,7 +185,7 @@ pub fn validate(i: &Inputs) -> Plan {
             "The partition {} is in the {} state. Only a Running partition (active migration) or a Not Activated one (inactive migration) can be migrated.",
             l.name, l.state
         ));
-    } else if !plan.active && !l.activated_once {
+    } else if !plan.active && !l.activated_once && !i.remote_restart {
         e.push(format!(
             "The partition {} has never been activated. An inactive partition that has never been activated is not migratable.",
             l.name
@@ -196,14 +200,24 @@ pub fn validate(i: &Inputs) -> Plan {
             dst.name, dst.state
         ));
     }
-    let kind = if plan.active { "active" } else { "inactive" };
-    let cap = format!("{kind}_lpar_mobility_capable");
-    for f in [&sframe, &dframe] {
-        if !f.capabilities.contains(&cap) {
+    if i.remote_restart {
+        let cap = "powervm_lpar_remote_restart_capable";
+        if !dframe.capabilities.iter().any(|c| c == cap) {
             e.push(format!(
-                "The managed system {} is not capable of {kind} partition migration.",
-                f.name
+                "The managed system {} is not capable of PowerVM partition remote restart ({cap}=0).",
+                dframe.name
             ));
+        }
+    } else {
+        let kind = if plan.active { "active" } else { "inactive" };
+        let cap = format!("{kind}_lpar_mobility_capable");
+        for f in [&sframe, &dframe] {
+            if !f.capabilities.contains(&cap) {
+                e.push(format!(
+                    "The managed system {} is not capable of {kind} partition migration.",
+                    f.name
+                ));
+            }
         }
     }
     if l.is_vios() {

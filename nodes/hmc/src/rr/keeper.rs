@@ -1,0 +1,164 @@
+//! The HMC's side of simplified remote restart that runs by itself: it
+//! keeps each remote restart capable partition's configuration current in
+//! the HMC's store as the frames report changes, and marks a stale source
+//! copy (or cleans it up, with auto cleanup) as soon as its frame is back.
+
+use super::{Doc, Restarted, set_status};
+use crate::cli::{Ctx, Hmc};
+use crate::lpm;
+use crate::users::User;
+use pvmlab_common::model::{Partition, PartitionExt as _, ViosDevices, lpar_state, rr_status};
+use pvmlab_common::proto::hmc::FrameView;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The VIOS partitions a client's virtual SCSI and fibre channel adapters
+/// name, in its profiles and as it runs.
+fn serving_ids(p: &Partition) -> HashSet<u32> {
+    let scsi = p
+        .profiles
+        .iter()
+        .flat_map(|pr| pr.virtual_scsi_adapters.iter())
+        .chain(p.curr.iter().flat_map(|c| c.scsi.iter()))
+        .filter(|a| !a.server)
+        .map(|a| a.remote_lpar_id.clone());
+    let fc = p
+        .profiles
+        .iter()
+        .flat_map(|pr| pr.virtual_fc_adapters.iter())
+        .chain(p.curr.iter().flat_map(|c| c.fc.iter()))
+        .filter(|a| !a.server)
+        .map(|a| a.remote_lpar_id.clone());
+    scsi.chain(fc).filter_map(|id| id.parse().ok()).collect()
+}
+
+/// The document for partition `p` of frame `f`, with the devices of its
+/// VIOS partitions from `devices` (those that did not answer are left out).
+pub fn doc_of(f: &FrameView, p: &Partition, devices: &HashMap<u32, ViosDevices>) -> Doc {
+    let ids = serving_ids(p);
+    let mut frame = f.frame.clone().unwrap_or_default();
+    frame.epoch = 0;
+    Doc {
+        frame,
+        lpar: p.clone(),
+        vioses: f
+            .partitions
+            .iter()
+            .filter(|v| v.is_vios() && ids.contains(&v.id))
+            .cloned()
+            .collect(),
+        devices: devices
+            .iter()
+            .filter(|(id, _)| ids.contains(id))
+            .map(|(id, d)| (*id, d.clone()))
+            .collect(),
+    }
+}
+
+/// Runs for as long as the HMC does.
+pub async fn keep(hmc: Arc<Hmc>) {
+    let ctx = Ctx {
+        hmc: &hmc,
+        user: User {
+            name: "hscroot".into(),
+            password: String::new(),
+            taskrole: "hmcsuperadmin".into(),
+            description: "remote restart keeper".into(),
+            keys: Vec::new(),
+        },
+    };
+    let mut changed = hmc.view.subscribe();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    loop {
+        for f in hmc.view.frames().into_iter().filter(|f| f.connected) {
+            let epoch = f.frame.as_ref().map_or(0, |fr| fr.epoch);
+            if seen.get(&f.name) == Some(&epoch) {
+                continue;
+            }
+            seen.insert(f.name.clone(), epoch);
+            refresh(&ctx, &f).await;
+            mark_stale(&ctx, &f).await;
+        }
+        // At most twice a second: a migration updates its frames often.
+        if changed.changed().await.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Stores the configuration of every remote restart capable partition of
+/// `f` that has run (and so can be restarted), where it changed.
+async fn refresh(ctx: &Ctx<'_>, f: &FrameView) {
+    let rr: Vec<&Partition> = f
+        .partitions
+        .iter()
+        .filter(|p| !p.is_vios() && p.remote_restart_capable)
+        .filter(|p| {
+            !matches!(
+                p.remote_restart_status.as_str(),
+                "" | rr_status::INVALID | rr_status::RESTARTED | rr_status::SOURCE_RESTARTING
+            )
+        })
+        .collect();
+    if rr.is_empty() {
+        return;
+    }
+    let devices = lpm::devices(ctx, f).await;
+    for p in rr {
+        let old = ctx.hmc.rr.get(&f.name, &p.name);
+        let mut doc = doc_of(f, p, &devices);
+        // A VIOS that did not answer now keeps what it last told.
+        if let Some(o) = &old {
+            for (id, d) in &o.devices {
+                doc.devices.entry(*id).or_insert_with(|| d.clone());
+            }
+        }
+        if old.as_ref() != Some(&doc) {
+            if let Err(e) = ctx.hmc.rr.put(&f.name, &doc) {
+                tracing::warn!(frame = %f.name, lpar = %p.name, "storing the remote restart configuration: {e}");
+            }
+        }
+    }
+}
+
+/// A frame this HMC restarted partitions away from is back: each stale
+/// copy is marked so that it does not start, or removed with auto cleanup;
+/// a copy someone removed ends the record.
+async fn mark_stale(ctx: &Ctx<'_>, f: &FrameView) {
+    let mine: Vec<Restarted> = ctx
+        .hmc
+        .rr
+        .all_restarted()
+        .into_iter()
+        .filter(|r| r.source == f.name)
+        .collect();
+    for r in mine {
+        match f.partitions.iter().find(|p| p.name == r.lpar) {
+            None => {
+                let _ = ctx.hmc.rr.end_restart(&f.name, &r.lpar);
+            }
+            Some(p) if ctx.hmc.rr_auto_cleanup && p.state == lpar_state::NOT_ACTIVATED => {
+                let opts = super::Opts {
+                    force: true,
+                    ..Default::default()
+                };
+                match super::cleanup(ctx, f, &r.lpar, &opts).await {
+                    Ok(()) => {
+                        tracing::info!(frame = %f.name, lpar = %r.lpar, "stale copy cleaned up automatically")
+                    }
+                    Err(e) => {
+                        tracing::warn!(frame = %f.name, lpar = %r.lpar, "automatic cleanup: {}", crate::lpm::msg(e))
+                    }
+                }
+            }
+            Some(p) if p.remote_restart_status != rr_status::RESTARTED => {
+                if let Err(e) = set_status(ctx, f, p, rr_status::RESTARTED).await {
+                    tracing::warn!(frame = %f.name, lpar = %r.lpar, "marking the stale copy: {}", crate::lpm::msg(e));
+                }
+            }
+            Some(_) => {}
+        }
+    }
+}

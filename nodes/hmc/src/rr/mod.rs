@@ -1,0 +1,519 @@
+//! Remote restart (`rrstartlpar`): a remote restart capable partition of a
+//! frame that went down is rebuilt on another frame from its stored
+//! configuration and boots there afresh; no memory moves. The HMC keeps
+//! that configuration itself (simplified remote restart, POWER8 and
+//! later), refreshed on every change the frames report: the partition,
+//! the VIOS partitions that serve it and their mappings, which is what
+//! the destination's VIOS hosting is checked and built from. The checks
+//! are LPM's inactive validation, with remote restart's capability.
+//!
+//! Two copies never run: the destination copy is created before the
+//! source copy is marked (Remote Restarted) where the source can be
+//! reached, the HMC remembers every restart it made and marks the stale
+//! copy as soon as the source frame comes back, and the hypervisor
+//! refuses to start a marked copy until `rrstartlpar -o cleanup`.
+
+use crate::cli::{CmdError, Ctx, config, conn, hscl::Hscl};
+use crate::lpm::{self, validate};
+use pvmlab_common::model::{
+    Frame, Partition, PartitionExt as _, ViosDevices, frame_state, lpar_state, rr_status,
+};
+use pvmlab_common::proto::fsp::ActivateLparRequest;
+use pvmlab_common::proto::hmc::FrameView;
+use pvmlab_common::store::{Store, StoreError, Write};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::time::Instant;
+
+mod keeper;
+pub use keeper::keep;
+
+const CONFIGS: &str = "rr_config";
+const RESTARTED: &str = "rr_restarted";
+
+/// A partition's configuration as the HMC keeps it for a remote restart.
+#[derive(Clone, Serialize, Deserialize, Default, PartialEq)]
+pub struct Doc {
+    /// The frame it was on (name, capabilities, memory block size).
+    pub frame: Frame,
+    pub lpar: Partition,
+    /// The VIOS partitions that serve its virtual adapters, and their
+    /// devices and mappings, by partition id.
+    pub vioses: Vec<Partition>,
+    pub devices: HashMap<u32, ViosDevices>,
+}
+
+/// A restart this HMC made: the source copy waits for its cleanup.
+#[derive(Clone, Serialize, Deserialize, Default)]
+pub struct Restarted {
+    pub source: String,
+    pub lpar: String,
+    pub dest: String,
+}
+
+/// The HMC's remote restart store.
+pub struct Configs {
+    store: Store,
+    /// Restarts plan destination VIOS slots from the HMC's view: one
+    /// builds at a time, so that two never pick the same slot.
+    building: tokio::sync::Mutex<()>,
+}
+
+fn key(frame: &str, lpar: &str) -> String {
+    format!("{frame}/{lpar}")
+}
+
+impl Configs {
+    pub fn open(path: &std::path::Path) -> Result<Configs, StoreError> {
+        Ok(Configs {
+            store: Store::open(path)?,
+            building: Default::default(),
+        })
+    }
+
+    pub fn get(&self, frame: &str, lpar: &str) -> Option<Doc> {
+        self.store.get(CONFIGS, &key(frame, lpar)).ok().flatten()
+    }
+
+    fn put(&self, frame: &str, doc: &Doc) -> Result<(), StoreError> {
+        self.store.put(CONFIGS, &key(frame, &doc.lpar.name), doc)
+    }
+
+    /// A restart under way: from here the source copy is stale, until a
+    /// cleanup or a cancel.
+    fn record_restart(&self, r: &Restarted) -> Result<(), StoreError> {
+        self.store
+            .apply(vec![Write::put(RESTARTED, key(&r.source, &r.lpar), r)])
+    }
+
+    /// A restart done: the source's configuration goes (the destination's
+    /// comes with the next refresh).
+    fn restart_done(&self, frame: &str, lpar: &str) -> Result<(), StoreError> {
+        self.store
+            .apply(vec![Write::delete(CONFIGS, key(frame, lpar))])
+    }
+
+    /// The stale copy is gone (cleaned up, or the restart cancelled).
+    fn end_restart(&self, frame: &str, lpar: &str) -> Result<(), StoreError> {
+        self.store
+            .apply(vec![Write::delete(RESTARTED, key(frame, lpar))])
+    }
+
+    pub fn restarted(&self, frame: &str, lpar: &str) -> Option<Restarted> {
+        self.store.get(RESTARTED, &key(frame, lpar)).ok().flatten()
+    }
+
+    fn all_restarted(&self) -> Vec<Restarted> {
+        self.store
+            .list::<Restarted>(RESTARTED)
+            .map(|v| v.into_iter().map(|(_, r)| r).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// What the options ask for.
+#[derive(Default)]
+pub struct Opts {
+    pub noconnection: bool,
+    pub force: bool,
+    pub retaindev: bool,
+    pub usecurrdata: bool,
+    /// --redundantvios: 0 not required, 1 required, 2 if possible.
+    pub redundantvios: u8,
+}
+
+fn store_err(e: StoreError) -> CmdError {
+    CmdError::Usage(format!(
+        "The management console could not update its store: {e}"
+    ))
+}
+
+/// The source frame states in which a restart may go ahead.
+fn source_down(state: &str, noconnection: bool) -> bool {
+    matches!(
+        state,
+        frame_state::POWER_OFF
+            | frame_state::POWER_OFF_IN_PROGRESS
+            | frame_state::ERROR
+            | frame_state::ERROR_DUMP
+            | frame_state::INITIALIZING
+    ) || (noconnection && state == frame_state::NO_CONNECTION)
+}
+
+const HSCLA9CE: &str = "HSCLA9CE The managed system is not in a valid state to support partition remote restart operations.";
+
+/// The configuration a restart works from: the stored one, or with
+/// --usecurrdata the HMC's current view of the source, if it has one.
+fn doc_for(ctx: &Ctx<'_>, src: &FrameView, lpar: &str, opts: &Opts) -> Result<Doc, CmdError> {
+    let current = src.partitions.iter().find(|p| p.name == lpar);
+    if let Some(p) = current {
+        if p.is_vios() || !p.remote_restart_capable {
+            return Err(CmdError::Usage(format!(
+                "The partition {lpar} is not remote restart capable (remote_restart_capable=0). Only a remote restart capable partition can be restarted on another managed system."
+            )));
+        }
+    }
+    let stored = ctx.hmc.rr.get(&src.name, lpar);
+    let doc = match (opts.usecurrdata, current, stored) {
+        (true, Some(p), _) => keeper::doc_of(src, p, &HashMap::new()),
+        (_, _, Some(d)) => d,
+        (_, Some(p), None) => keeper::doc_of(src, p, &HashMap::new()),
+        (_, None, None) => return Err(Hscl::PartitionNotFound(lpar.to_string()).into()),
+    };
+    if doc.lpar.remote_restart_status == rr_status::INVALID
+        || doc.lpar.remote_restart_status.is_empty()
+    {
+        return Err(CmdError::Usage(format!(
+            "The partition {lpar} has never been started (remote_restart_status=Invalid), so there is no configuration to restart it from."
+        )));
+    }
+    Ok(doc)
+}
+
+/// Validation, as `-o validate` and the start of `-o restart` run it:
+/// every error and warning, and the plan for the destination's adapters.
+pub async fn check(
+    ctx: &Ctx<'_>,
+    src: &FrameView,
+    dst: &FrameView,
+    lpar: &str,
+    opts: &Opts,
+) -> Result<(Doc, validate::Plan), CmdError> {
+    let doc = doc_for(ctx, src, lpar, opts)?;
+    // The partition as it will be rebuilt: not running, no migration.
+    let mut l = doc.lpar.clone();
+    l.state = lpar_state::NOT_ACTIVATED.into();
+    l.curr = None;
+    l.migration = None;
+    let stored_src = FrameView {
+        name: src.name.clone(),
+        state: src.state.clone(),
+        connected: true,
+        frame: Some(doc.frame.clone()),
+        partitions: std::iter::once(l.clone())
+            .chain(doc.vioses.iter().cloned())
+            .collect(),
+    };
+    let dst_devices = lpm::devices(ctx, dst).await;
+    let asked = validate::Asked {
+        mpio: if opts.redundantvios == 2 { 2 } else { 1 },
+        vlanbridge: 1,
+        ..Default::default()
+    };
+    let mut plan = validate::validate(&validate::Inputs {
+        src: &stored_src,
+        dst,
+        lpar: &l,
+        src_devices: &doc.devices,
+        dst_devices: &dst_devices,
+        asked: &asked,
+        check_refused: false,
+        remote_restart: true,
+    });
+    let profile = validate::moving_profile(&l).cloned().unwrap_or_default();
+    if !profile.io_slots.is_empty() {
+        plan.warnings.retain(|w| !w.contains("physical I/O"));
+        plan.errors.push(format!(
+            "The partition {} owns physical I/O adapters ({}). A remote restart capable partition cannot own physical I/O.",
+            l.name,
+            profile.io_slots.join(", ")
+        ));
+    }
+    if let Some(r) = ctx.hmc.rr.restarted(&src.name, lpar) {
+        plan.errors.push(format!(
+            "The partition {lpar} was already remote restarted on the managed system {}. Run rrstartlpar -o cleanup -m {} -p {lpar} once the source is back.",
+            r.dest, src.name
+        ));
+    }
+    Ok((doc, plan))
+}
+
+/// `rrstartlpar -o restart`. Returns what the command prints (warnings).
+pub async fn restart(
+    ctx: &Ctx<'_>,
+    src: &FrameView,
+    dst: &FrameView,
+    lpar: &str,
+    opts: &Opts,
+) -> Result<String, CmdError> {
+    if !source_down(&src.state, opts.noconnection) {
+        return Err(CmdError::Usage(HSCLA9CE.into()));
+    }
+    let building = ctx.hmc.rr.building.lock().await;
+    let dst = &lpm::frame_by(ctx, &dst.name).unwrap_or_else(|| dst.clone());
+    let (doc, mut plan) = check(ctx, src, dst, lpar, opts).await?;
+    if !plan.errors.is_empty() {
+        return Err(CmdError::Usage(
+            validate::report(&plan).trim_end().to_string(),
+        ));
+    }
+    let started = Instant::now();
+    // The source copy, where its hypervisor answers, is marked first: from
+    // here on it does not start.
+    let src_copy = src.partitions.iter().find(|p| p.name == lpar).cloned();
+    if src.connected {
+        if let Some(p) = &src_copy {
+            set_status(ctx, src, p, rr_status::SOURCE_RESTARTING).await?;
+        }
+    }
+    // The destination copy: the stored configuration, its client adapters
+    // pointing at the destination VIOS slots the plan chose, its own id if
+    // that is free there.
+    let mut l = doc.lpar.clone();
+    l.state = lpar_state::NOT_ACTIVATED.into();
+    l.curr = None;
+    l.migration = None;
+    let mut new = lpm::shell_of(&l, &plan, None);
+    new.curr = None;
+    new.curr_profile = String::new();
+    let dframe = dst.frame.clone().unwrap_or_default();
+    if dst.partitions.iter().any(|p| p.id == l.id) || l.id > dframe.max_lpars {
+        plan.warnings.push(
+            "HSCLA32F The specified partition ID is no longer valid. The next available partition ID will be used."
+                .into(),
+        );
+        new.id = 0;
+    }
+    ctx.hmc
+        .rr
+        .record_restart(&Restarted {
+            source: src.name.clone(),
+            lpar: lpar.to_string(),
+            dest: dst.name.clone(),
+        })
+        .map_err(store_err)?;
+    let created = config::put(
+        ctx,
+        dst,
+        new,
+        true,
+        &format!("creating the partition named {lpar}"),
+    )
+    .await?;
+    let dst_now = lpm::frame_by(ctx, &dst.name).unwrap_or_else(|| dst.clone());
+    set_status(ctx, &dst_now, &created, rr_status::DEST_RESTARTING).await?;
+    lpm::map_destination(ctx, &dst_now, created.id, &l, &plan).await?;
+    set_status(ctx, &dst_now, &created, rr_status::DEST_RESTARTED).await?;
+    // The next restart plans from a view that shows these slots taken.
+    let (name, moves) = (dst.name.clone(), plan.moves.clone());
+    ctx.hmc
+        .view
+        .wait_for(std::time::Duration::from_secs(2), |fs| {
+            fs.iter().filter(|f| f.name == name).any(|f| {
+                moves.iter().all(|m| {
+                    f.partitions.iter().any(|v| {
+                        v.id == m.dest_vios
+                            && v.curr.as_ref().is_some_and(|c| {
+                                c.scsi.iter().any(|a| a.slot == m.dest_slot)
+                                    || c.fc.iter().any(|a| a.slot == m.dest_slot)
+                            })
+                    })
+                })
+            })
+        })
+        .await;
+    drop(building);
+    ctx.hmc
+        .rr
+        .restart_done(&src.name, lpar)
+        .map_err(store_err)?;
+    if src.connected {
+        if let Some(p) = &src_copy {
+            set_status(ctx, src, p, rr_status::RESTARTED).await?;
+        }
+    }
+    // It boots afresh on the destination, with the profile it ran.
+    let profile = created.last_activated_profile.clone();
+    let c = conn(ctx, &dst_now)?;
+    let mut fsp = c.fsp;
+    fsp.activate_lpar(ActivateLparRequest {
+        session: c.session,
+        lpar_id: created.id,
+        profile: if profile.is_empty() {
+            created.default_profile.clone()
+        } else {
+            profile
+        },
+        bootstring: String::new(),
+    })
+    .await
+    .map_err(|e| {
+        CmdError::Usage(format!(
+            "The partition {lpar} was rebuilt on {} but could not be activated: {}. Activate it with chsysstate.",
+            dst.name,
+            e.message()
+        ))
+    })?;
+    crate::cli::wait_partition(ctx, &dst.name, created.id, |p| {
+        p.state != lpar_state::NOT_ACTIVATED
+    })
+    .await;
+    tracing::info!(%lpar, from = %src.name, to = %dst.name, ms = started.elapsed().as_millis() as u64, "remote restarted");
+    plan.errors.clear();
+    Ok(validate::report(&plan))
+}
+
+/// Replaces a partition's remote_restart_status.
+async fn set_status(
+    ctx: &Ctx<'_>,
+    f: &FrameView,
+    p: &Partition,
+    status: &str,
+) -> Result<(), CmdError> {
+    let now = lpm::frame_by(ctx, &f.name)
+        .and_then(|v| v.partitions.into_iter().find(|x| x.id == p.id))
+        .unwrap_or_else(|| p.clone());
+    if now.remote_restart_status == status {
+        return Ok(());
+    }
+    let mut next = now;
+    next.remote_restart_status = status.to_string();
+    config::put(
+        ctx,
+        f,
+        next,
+        false,
+        &format!("changing the partition named {}", p.name),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// `rrstartlpar -o cleanup`: removes the stale source copy and its source
+/// VIOS mappings once the source frame is back.
+pub async fn cleanup(
+    ctx: &Ctx<'_>,
+    src: &FrameView,
+    lpar: &str,
+    opts: &Opts,
+) -> Result<(), CmdError> {
+    if !src.connected {
+        return Err(Hscl::NoConnection(src.name.clone()).into());
+    }
+    if src.state != frame_state::OPERATING && src.state != frame_state::STANDBY {
+        return Err(CmdError::Usage(HSCLA9CE.into()));
+    }
+    let p = src
+        .partitions
+        .iter()
+        .find(|p| p.name == lpar)
+        .ok_or_else(|| Hscl::PartitionNotFound(lpar.to_string()))?;
+    let restarted = ctx.hmc.rr.restarted(&src.name, lpar);
+    let stale = matches!(
+        p.remote_restart_status.as_str(),
+        rr_status::RESTARTED | rr_status::SOURCE_RESTARTING
+    ) || restarted.is_some();
+    if !stale {
+        return Err(CmdError::Usage(format!(
+            "The partition {lpar} on {} has not been remote restarted (remote_restart_status={}); there is nothing to clean up.",
+            src.name, p.remote_restart_status
+        )));
+    }
+    if p.state != lpar_state::NOT_ACTIVATED {
+        return Err(Hscl::PartitionState {
+            lpar: lpar.to_string(),
+            state: p.state.clone(),
+        }
+        .into());
+    }
+    let slots = lpm::serving_slots(src, p);
+    // The VIOS must answer to remove the mappings, unless --force.
+    if !opts.force {
+        for (vios, _, _) in &slots {
+            if let Some(v) = src.partitions.iter().find(|x| x.id == *vios) {
+                if v.state != lpar_state::RUNNING || v.rmc_state != "active" {
+                    return Err(CmdError::Usage(format!(
+                        "HSCLA29A The RMC command issued to partition {} failed. Start the Virtual I/O Server partitions of {} first, or use --force to leave their mappings behind.",
+                        v.name, src.name
+                    )));
+                }
+            }
+        }
+    }
+    lpm::unmap(ctx, src, p.id, &slots).await;
+    config::remove(ctx, src, p).await?;
+    ctx.hmc.rr.end_restart(&src.name, lpar).map_err(store_err)?;
+    let _ = opts.retaindev; // no reserved device with simplified remote restart
+    Ok(())
+}
+
+/// `rrstartlpar -o cancel`: undoes a restart that did not finish (the
+/// destination copy never started): it goes with its VIOS mappings, and
+/// the source copy is restartable again.
+pub async fn cancel(ctx: &Ctx<'_>, src: &FrameView, lpar: &str) -> Result<(), CmdError> {
+    let r = ctx.hmc.rr.restarted(&src.name, lpar);
+    let dest_name = r.as_ref().map(|r| r.dest.clone());
+    let dst = dest_name.as_deref().and_then(|d| lpm::frame_by(ctx, d));
+    let dcopy = dst
+        .as_ref()
+        .and_then(|d| d.partitions.iter().find(|p| p.name == lpar).cloned());
+    match (&dst, &dcopy) {
+        (Some(d), Some(p)) => {
+            if p.state != lpar_state::NOT_ACTIVATED {
+                return Err(CmdError::Usage(format!(
+                    "The remote restart of partition {lpar} has completed: it is {} on {}. It cannot be cancelled.",
+                    p.state, d.name
+                )));
+            }
+            let slots: Vec<(u32, u32, String)> = lpm::serving_slots(d, p);
+            lpm::unmap(ctx, d, p.id, &slots).await;
+            config::remove(ctx, d, p).await?;
+        }
+        _ => {
+            let src_copy = src.partitions.iter().find(|p| p.name == lpar);
+            if !src_copy.is_some_and(|p| p.remote_restart_status == rr_status::SOURCE_RESTARTING) {
+                return Err(CmdError::Usage(format!(
+                    "There is no remote restart of partition {lpar} from {} to cancel.",
+                    src.name
+                )));
+            }
+        }
+    }
+    if src.connected {
+        if let Some(p) = src.partitions.iter().find(|p| p.name == lpar) {
+            set_status(ctx, src, p, rr_status::RESTARTABLE).await?;
+        }
+    }
+    ctx.hmc.rr.end_restart(&src.name, lpar).map_err(store_err)?;
+    Ok(())
+}
+
+/// `rrstartlpar -o recover`: finishes a restart that stopped after the
+/// destination copy was built: it boots, and the source copy is marked.
+pub async fn recover(ctx: &Ctx<'_>, src: &FrameView, lpar: &str) -> Result<(), CmdError> {
+    let r = ctx.hmc.rr.restarted(&src.name, lpar).ok_or_else(|| {
+        CmdError::Usage(format!(
+            "There is no remote restart of partition {lpar} from {} to recover.",
+            src.name
+        ))
+    })?;
+    let d = lpm::frame_by(ctx, &r.dest).ok_or_else(|| Hscl::NoConnection(r.dest.clone()))?;
+    let p = d
+        .partitions
+        .iter()
+        .find(|p| p.name == lpar)
+        .cloned()
+        .ok_or_else(|| Hscl::PartitionNotFound(lpar.to_string()))?;
+    if p.state == lpar_state::NOT_ACTIVATED {
+        let c = conn(ctx, &d)?;
+        let mut fsp = c.fsp;
+        fsp.activate_lpar(ActivateLparRequest {
+            session: c.session,
+            lpar_id: p.id,
+            profile: if p.last_activated_profile.is_empty() {
+                p.default_profile.clone()
+            } else {
+                p.last_activated_profile.clone()
+            },
+            bootstring: String::new(),
+        })
+        .await
+        .map_err(|e| CmdError::Usage(e.message().to_string()))?;
+    }
+    if src.connected {
+        if let Some(s) = src.partitions.iter().find(|x| x.name == lpar) {
+            set_status(ctx, src, s, rr_status::RESTARTED).await?;
+        }
+    }
+    Ok(())
+}

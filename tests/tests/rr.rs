@@ -1,0 +1,215 @@
+//! Remote restart end to end: a frame with four remote restart capable
+//! partitions is lost, powered off, or fails; its partitions are restarted
+//! on the survivors (`pvmlab evacuate`, rrstartlpar through the HMC); the
+//! frame comes back with stale copies that refuse to start until a
+//! cleanup; every partition exists exactly once at the end.
+
+use pvmlab_common::labs::remote_restart_lab;
+use pvmlab_tests::{Lab, text};
+use std::time::{Duration, Instant};
+
+fn hmc(lab: &Lab, line: &str) -> (String, i32) {
+    let out = lab.pvmlab(&["hmc", "hmc1", "--", line]);
+    let mut s = text(&out.stdout);
+    s.push_str(&text(&out.stderr));
+    (s, out.status.code().unwrap_or(-1))
+}
+
+fn wait_for(lab: &Lab, line: &str, done: impl Fn(&str) -> bool, secs: u64) -> String {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let (out, _) = hmc(lab, line);
+        if done(&out) || Instant::now() > deadline {
+            return out;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Where each of rr1..rr4 is, as name -> [(frame, state)].
+fn census(lab: &Lab) -> Vec<(String, Vec<(String, String)>)> {
+    let mut out: Vec<(String, Vec<(String, String)>)> =
+        (1..=4).map(|i| (format!("rr{i}"), Vec::new())).collect();
+    for f in ["fr1", "fr2", "fr3"] {
+        let (list, _) = hmc(lab, &format!("lssyscfg -r lpar -m {f} -F name,state"));
+        for line in list.lines() {
+            if let Some((n, st)) = line.split_once(',') {
+                if let Some(e) = out.iter_mut().find(|(name, _)| name == n) {
+                    e.1.push((f.to_string(), st.to_string()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every partition exists on exactly one frame and runs there.
+fn each_once_running(lab: &Lab) {
+    for (name, at) in census(lab) {
+        assert_eq!(at.len(), 1, "{name} exists once: {at:?}");
+        assert_eq!(at[0].1, "Running", "{name}: {at:?}");
+    }
+}
+
+/// `frame` goes down by `fault`; its partitions restart elsewhere; it
+/// comes back; the stale copies refuse to start, and are cleaned up.
+fn fail_evacuate_restore(lab: &Lab, frame: &str, fault: &str, down_state: &str) {
+    let on: Vec<String> = census(lab)
+        .into_iter()
+        .filter(|(_, at)| at.iter().any(|(f, _)| f == frame))
+        .map(|(n, _)| n)
+        .collect();
+    assert!(!on.is_empty(), "{frame} runs remote restart partitions");
+    let f = lab.pvmlab(&["fault", "frame", frame, fault]);
+    assert!(f.status.success(), "{}", text(&f.stderr));
+    let state = format!("lssyscfg -r sys -m {frame} -F state");
+    let seen = wait_for(lab, &state, |s| s.trim() == down_state, 20);
+    assert_eq!(seen.trim(), down_state);
+    let ev = lab.pvmlab(&["evacuate", frame]);
+    assert!(
+        ev.status.success(),
+        "{}{}",
+        text(&ev.stdout),
+        text(&ev.stderr)
+    );
+    let report = text(&ev.stdout);
+    for n in &on {
+        assert!(report.contains(&format!("{n:<20} -> ")), "{report}");
+    }
+    // Running once, elsewhere.
+    for (name, at) in census(lab) {
+        let live: Vec<&(String, String)> = at.iter().filter(|(f, _)| f != frame).collect();
+        assert_eq!(live.len(), 1, "{name}: {at:?}");
+    }
+    let r = lab.pvmlab(&["fault", "frame", frame, "restore"]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert_eq!(
+        wait_for(lab, &state, |s| s.trim() == "Operating", 30).trim(),
+        "Operating"
+    );
+    for n in &on {
+        let st = format!(
+            "lssyscfg -r lpar -m {frame} --filter lpar_names={n} -F state,remote_restart_status"
+        );
+        let now = wait_for(
+            lab,
+            &st,
+            |s| s.trim() == "Not Activated,Remote Restarted",
+            10,
+        );
+        assert_eq!(now.trim(), "Not Activated,Remote Restarted", "{n}");
+        let (out, code) = hmc(
+            lab,
+            &format!("chsysstate -r lpar -m {frame} -n {n} -o on -f default_profile"),
+        );
+        assert_eq!(code, 1, "the stale copy refuses to start: {out}");
+        assert!(out.contains("rrstartlpar -o cleanup"), "{out}");
+        let (out, code) = hmc(lab, &format!("rrstartlpar -o cleanup -m {frame} -p {n} -v"));
+        assert_eq!((out.as_str(), code), ("", 0));
+        let (again, code) = hmc(lab, &format!("rrstartlpar -o cleanup -m {frame} -p {n}"));
+        assert_eq!(code, 1);
+        assert!(again.contains("HSCL8012"), "{again}");
+    }
+    each_once_running(lab);
+}
+
+#[test]
+fn frames_lost_powered_off_and_failed_are_evacuated_and_cleaned_up() {
+    let lab = Lab::with_topology(&remote_restart_lab("rrtest", "127.43.40", 3, 4));
+    lab.up();
+    each_once_running(&lab);
+    // The HMC keeps each partition's configuration once it has run.
+    let rrs = "lssyscfg -r lpar -m fr1 --filter lpar_names=rr1 -F remote_restart_capable,simplified_remote_restart_capable,remote_restart_status";
+    assert_eq!(hmc(&lab, rrs).0, "1,1,Remote Restartable\n");
+
+    // Validation works while the source runs; restart does not.
+    std::thread::sleep(Duration::from_millis(800));
+    let (out, code) = hmc(&lab, "rrstartlpar -o validate -m fr1 -t fr2 -p rr1 -d 5");
+    assert_eq!((out.as_str(), code), ("", 0));
+    let (out, code) = hmc(&lab, "rrstartlpar -o restart -m fr1 -t fr2 -p rr1");
+    assert_eq!(code, 1);
+    assert_eq!(
+        out,
+        "HSCLA9CE The managed system is not in a valid state to support partition remote restart operations.\n"
+    );
+    // Bad input names its cause and changes nothing.
+    let (out, code) = hmc(&lab, "rrstartlpar -o validate -m fr1 -t fr1 -p rr1");
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("The source and destination managed systems are the same."),
+        "{out}"
+    );
+    let (out, code) = hmc(&lab, "rrstartlpar -o validate -m fr1 -t fr2 -p vios1");
+    assert_eq!(code, 1);
+    assert!(out.contains("not remote restart capable"), "{out}");
+    let (out, code) = hmc(&lab, "rrstartlpar -o validate -m fr1 -t fr2 -p nosuch");
+    assert_eq!(code, 1);
+    assert!(out.contains("HSCL8012"), "{out}");
+    let (out, code) = hmc(&lab, "rrstartlpar -o bounce -m fr1 -t fr2 -p rr1");
+    assert_eq!(code, 1);
+    assert!(out.contains("-o parameter"), "{out}");
+    // A target short of memory: a partition on fr2 takes nearly all of it.
+    let (out, code) = hmc(
+        &lab,
+        "mksyscfg -r lpar -m fr2 -i \"name=hog,profile_name=p,lpar_env=aixlinux,min_mem=1024,desired_mem=65536,max_mem=65536,proc_mode=shared,min_proc_units=0.1,desired_proc_units=0.1,max_proc_units=1.0,min_procs=1,desired_procs=1,max_procs=1\"",
+    );
+    assert_eq!(code, 0, "{out}");
+    let (out, code) = hmc(&lab, "chsysstate -r lpar -m fr2 -n hog -o on -f p");
+    assert_eq!(code, 0, "{out}");
+    let (out, code) = hmc(&lab, "rrstartlpar -o validate -m fr1 -t fr2 -p rr1");
+    assert_eq!(code, 1);
+    assert!(out.contains("There is not enough memory"), "{out}");
+    hmc(&lab, "chsysstate -r lpar -m fr2 -n hog -o shutdown --immed");
+    wait_for(
+        &lab,
+        "lssyscfg -r lpar -m fr2 --filter lpar_names=hog -F state",
+        |s| s.trim() == "Not Activated",
+        10,
+    );
+    hmc(&lab, "rmsyscfg -r lpar -m fr2 -n hog");
+    each_once_running(&lab);
+
+    // The whole frame lost (no connection): restart needs --noconnection.
+    let lose = lab.pvmlab(&["fault", "frame", "fr1", "lose"]);
+    assert!(lose.status.success(), "{}", text(&lose.stderr));
+    let seen = wait_for(
+        &lab,
+        "lssyscfg -r sys -m fr1 -F state",
+        |s| s.trim() == "No Connection",
+        20,
+    );
+    assert_eq!(seen.trim(), "No Connection");
+    let (out, code) = hmc(&lab, "rrstartlpar -o restart -m fr1 -t fr2 -p rr1");
+    assert_eq!(code, 1);
+    assert!(out.starts_with("HSCLA9CE "), "{out}");
+    let r = lab.pvmlab(&["fault", "frame", "fr1", "restore"]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    // Nothing was restarted: the frame comes back, its partitions stay
+    // down (they might have been), and start by hand.
+    wait_for(
+        &lab,
+        "lssyscfg -r sys -m fr1 -F state",
+        |s| s.trim() == "Operating",
+        30,
+    );
+    for i in 1..=4 {
+        let (out, code) = hmc(
+            &lab,
+            &format!("chsysstate -r lpar -m fr1 -n rr{i} -o on -f default_profile"),
+        );
+        assert_eq!(code, 0, "{out}");
+    }
+    wait_for(
+        &lab,
+        "lssyscfg -r lpar -m fr1 -F state",
+        |s| s.lines().filter(|l| *l == "Running").count() == 5,
+        20,
+    );
+    each_once_running(&lab);
+    std::thread::sleep(Duration::from_millis(800));
+
+    fail_evacuate_restore(&lab, "fr1", "lose", "No Connection");
+    // Now fr2 and fr3 run them; each fails in its own way.
+    fail_evacuate_restore(&lab, "fr2", "power-off", "Power Off");
+    fail_evacuate_restore(&lab, "fr3", "error", "Error");
+}
