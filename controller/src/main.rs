@@ -4,6 +4,7 @@
 
 mod bench;
 mod bench_lpm;
+mod bench_rr;
 mod certs;
 mod client;
 mod evacuate;
@@ -162,6 +163,13 @@ enum BenchCmd {
         #[arg(long, default_value = "1gbit")]
         shape: String,
     },
+    /// The time from the loss of a frame with eight remote restart capable
+    /// partitions to all eight Running elsewhere through `pvmlab evacuate`,
+    /// and the same restarts one after the other as the baseline.
+    Rr {
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -235,6 +243,9 @@ fn main() -> ExitCode {
             };
             bench_lpm::lpm_bench(&sizes, &rates, runs, shape)
         })(),
+        Cmd::Bench {
+            which: BenchCmd::Rr { runs },
+        } => bench_rr::rr_bench(runs),
         Cmd::Fault { cmd } => fault::run(&lab, cmd),
         Cmd::Evacuate { frame, hmc } => evacuate::run(&lab, &frame, &hmc),
         Cmd::Migrate {
