@@ -81,6 +81,18 @@ async fn default_lab_comes_up_and_survives_an_fsp_kill() {
             .any(|f| f.name == "sys2" && f.state == frame_state::OPERATING)
     })
     .await;
+    // Remote restart capable partitions start a moment after the others
+    // (the HMCs may have restarted them elsewhere meanwhile).
+    lab.wait_views(Duration::from_secs(10), "sys2's partitions back", |v| {
+        v.frames.iter().any(|f| {
+            f.name == "sys2"
+                && f.partitions
+                    .iter()
+                    .zip(&sys2_before.partitions)
+                    .all(|(a, b)| a.state == b.state)
+        })
+    })
+    .await;
     for h in ["hmc1", "hmc2"] {
         let v = lab.view(h).await.unwrap();
         let after = v.frames.iter().find(|f| f.name == "sys2").unwrap();

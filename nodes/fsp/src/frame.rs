@@ -75,7 +75,9 @@ pub struct Hypervisor {
     live: Mutex<Live>,
     /// The frame comes back from a failure (a crash, or an FSP that was
     /// lost while the frame ran): its remote restart capable partitions
-    /// may run elsewhere by now, so the next power on leaves them down.
+    /// may run elsewhere by now, so the next power on holds back their
+    /// auto start until an HMC has had the time to mark the copies it
+    /// restarted elsewhere.
     after_failure: std::sync::atomic::AtomicBool,
     /// Serialises changes, so that the disk write of one happens without
     /// holding `live`: the hypervisor's clock, which steps every running
@@ -90,6 +92,9 @@ const KEY: &str = "state";
 /// How long a client partition takes from Starting to Running.
 const BOOT_TIME: Duration = Duration::from_millis(200);
 const IPL_TIME: Duration = Duration::from_millis(300);
+/// How long remote restart capable partitions wait, after a failure, for
+/// an HMC to mark the copies it restarted elsewhere before they auto start.
+const HOLD_AFTER_FAILURE: Duration = Duration::from_secs(2);
 
 fn snapshot(p: &Persisted) -> Arc<FrameSnapshot> {
     Arc::new(FrameSnapshot {
@@ -323,14 +328,30 @@ impl Hypervisor {
                     l.profile(&l.default_profile)
                         .is_some_and(|pr| pr.auto_start)
                 })
-                .filter(|l| !(after_failure && l.remote_restart_capable && !l.is_vios()))
                 // VIOS first: clients depend on them.
-                .map(|l| (!l.is_vios(), l.id, l.default_profile.clone()))
+                .map(|l| {
+                    let hold = after_failure && l.remote_restart_capable && !l.is_vios();
+                    (hold, !l.is_vios(), l.id, l.default_profile.clone())
+                })
                 .collect::<Vec<_>>())
         })?;
         let mut autostart = autostart;
         autostart.sort();
-        for (_, id, profile) in autostart {
+        let (held, now): (Vec<_>, Vec<_>) = autostart.into_iter().partition(|a| a.0);
+        if !held.is_empty() {
+            // The HMCs reconnect and mark stale copies within this time; an
+            // activation then refuses them.
+            let me = self.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(HOLD_AFTER_FAILURE).await;
+                for (_, _, id, profile) in held {
+                    if let Err(e) = me.activate(id, &profile) {
+                        tracing::warn!(lpar = id, "held auto start refused: {e}");
+                    }
+                }
+            });
+        }
+        for (_, _, id, profile) in now {
             if let Err(e) = self.activate(id, &profile) {
                 tracing::warn!(lpar = id, "auto start failed: {e}");
             }

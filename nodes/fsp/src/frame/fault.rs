@@ -57,8 +57,8 @@ impl Hypervisor {
 
     /// Brings a failed frame back as an administrator would: a frame in
     /// Error is powered off first, then the frame is powered on. Partitions
-    /// with auto start come up, but not the remote restart capable ones:
-    /// they may have been restarted elsewhere meanwhile (seed 000's advice).
+    /// with auto start come up; the remote restart capable ones only once an
+    /// HMC has had the time to mark those restarted elsewhere meanwhile.
     pub async fn restore(self: &Arc<Self>) -> Result<(), FspError> {
         self.change(|p, _| {
             if !is_down(&p.frame.state) {

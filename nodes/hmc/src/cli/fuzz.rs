@@ -41,6 +41,12 @@ const WORDS: &[&str] = &[
     "lssysconn",
     "viosvrcmd",
     "chhwres",
+    "rrstartlpar",
+    "validate",
+    "restart",
+    "cleanup",
+    "--noconnection",
+    "-t",
     "-q",
     "--procs",
     "--procunits",
@@ -140,6 +146,8 @@ async fn random_lines_never_panic_and_failures_change_nothing() {
         id,
         grpc_port: 1,
         lpm: Default::default(),
+        rr: crate::rr::Configs::open(&p("rr.redb")).unwrap(),
+        rr_auto_cleanup: false,
     }));
     let mut rng = Rng(0x5eed_1234_abcd_0001);
     let budget = 20_000;

@@ -77,8 +77,9 @@ pub async fn keep(hmc: Arc<Hmc>) {
                 continue;
             }
             seen.insert(f.name.clone(), epoch);
-            refresh(&ctx, &f).await;
+            // Stale copies first: their held auto start waits for no one.
             mark_stale(&ctx, &f).await;
+            refresh(&ctx, &f).await;
         }
         // At most twice a second: a migration updates its frames often.
         if changed.changed().await.is_err() {
