@@ -207,3 +207,143 @@ fn frames_lost_powered_off_and_failed_are_evacuated_and_cleaned_up() {
     fail_evacuate_restore(&lab, "fr2", "power-off", "Power Off");
     fail_evacuate_restore(&lab, "fr3", "error", "Error");
 }
+
+/// Seed 000 end to end on the default lab's POWER7+ frame: a reserved
+/// storage device pool, a device for the partition (which cannot start
+/// without one), its configuration written there, and a restart on a
+/// POWER8 frame that reads it back through that frame's VIOS.
+#[test]
+fn power7_remote_restart_through_a_reserved_storage_device() {
+    let lab = Lab::new("127.43.41");
+    lab.up();
+    let (out, code) = hmc(
+        &lab,
+        "chsysstate -r lpar -m sys1 -n rrp7 -o on -f default_profile",
+    );
+    assert_eq!(code, 1);
+    assert!(out.contains("has no reserved storage device"), "{out}");
+
+    let (avail, code) = hmc(&lab, "lsmemdev -r avail -m sys1 -p vios1,vios2");
+    assert_eq!(code, 0, "{avail}");
+    // rsd01 is the 13th LUN each VIOS sees: hdisk14 on both.
+    let line = avail
+        .lines()
+        .find(|l| l.starts_with("device_name=hdisk14,"))
+        .unwrap_or_else(|| panic!("{avail}"));
+    assert!(
+        line.starts_with("device_name=hdisk14,redundant_device_name=hdisk14,size=61440,type=phys,phys_loc=U78C9.001.")
+            && line.contains("-P2-C1-T1-W500507680140F32C-L3E5000000000000,redundant_phys_loc=")
+            && line.ends_with(",redundant_capable=1"),
+        "{line}"
+    );
+    for cmd in [
+        "chhwres -r rspool -m sys1 -o a -a vios_names=\\\"vios1,vios2\\\"",
+        "chhwres -r rspool -m sys1 -o a -p vios1 --rsubtype rsdev --device hdisk14 --manual",
+        "chhwres -r rspool -m sys3 -o a -a vios_names=\\\"vios1,vios2\\\"",
+        "chhwres -r rspool -m sys3 -o a -p vios1 --rsubtype rsdev --device hdisk14 --manual",
+    ] {
+        let (out, code) = hmc(&lab, cmd);
+        assert_eq!((out.as_str(), code), ("", 0), "{cmd}");
+    }
+    assert_eq!(
+        hmc(&lab, "lshwres -r rspool -m sys1").0,
+        "\"vios_names=vios1,vios2\",\"vios_ids=1,2\"\n"
+    );
+    let (dev, _) = hmc(&lab, "lshwres -r rspool -m sys1 --rsubtype rsdev");
+    assert!(
+        dev.starts_with("device_name=hdisk14,vios_name=vios1,vios_id=1,size=61440,type=phys,state=Inactive,phys_loc=")
+            && dev.contains(",is_redundant=1,redundant_device_name=hdisk14,redundant_vios_name=vios2,redundant_vios_id=2,redundant_state=Inactive,")
+            && dev.ends_with(",lpar_id=none,device_selection_type=manual\n"),
+        "{dev}"
+    );
+    assert_eq!(hmc(&lab, "lsrsdevsize -m sys1 -p rrp7").0, "size=4249\n");
+    // A device in use elsewhere, or not in the pool, is refused.
+    let (out, code) = hmc(
+        &lab,
+        "chsyscfg -r lpar -m sys1 -i \"name=rrp7,primary_rs_vios_name=vios1,rs_device_name=hdisk15\"",
+    );
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("not in the reserved storage device pool"),
+        "{out}"
+    );
+    let (out, code) = hmc(
+        &lab,
+        "chsyscfg -r lpar -m sys1 -i \"name=rrp7,primary_rs_vios_name=vios1,secondary_rs_vios_name=vios2,rs_device_name=hdisk14\"",
+    );
+    assert_eq!((out.as_str(), code), ("", 0));
+    assert_eq!(
+        hmc(
+            &lab,
+            "lssyscfg -r lpar -m sys1 --filter lpar_names=rrp7 -F primary_rs_vios_name,secondary_rs_vios_name,curr_rs_vios_name"
+        )
+        .0,
+        "vios1,vios2,vios1\n"
+    );
+    let (dev, _) = hmc(&lab, "lshwres -r rspool -m sys1 --rsubtype rsdev");
+    assert!(
+        dev.contains(",state=Active,")
+            && dev.ends_with(",lpar_name=rrp7,lpar_id=5,device_selection_type=manual\n"),
+        "{dev}"
+    );
+    let (out, code) = hmc(
+        &lab,
+        "chsysstate -r lpar -m sys1 -n rrp7 -o on -f default_profile",
+    );
+    assert_eq!(code, 0, "{out}");
+    wait_for(
+        &lab,
+        "lssyscfg -r lpar -m sys1 --filter lpar_names=rrp7 -F state",
+        |s| s.trim() == "Running",
+        10,
+    );
+    let (out, code) = hmc(&lab, "refdev -m sys1 -p rrp7 -v");
+    assert_eq!(code, 0, "{out}");
+    // The device holds the migration-session document on the shared SAN.
+    let san = lab.lab_dir().san().join("rsd01");
+    let held = std::fs::read_to_string(&san).unwrap_or_default();
+    assert!(
+        held.contains("<FileInfo version=\"1\"/>") && held.contains("lpar_name=\"rrp7\""),
+        "{held}"
+    );
+
+    let off = lab.pvmlab(&["fault", "frame", "sys1", "power-off"]);
+    assert!(off.status.success(), "{}", text(&off.stderr));
+    let (out, code) = hmc(
+        &lab,
+        "rrstartlpar -o restart -m sys1 -t sys3 -p rrp7 -d 5 -v",
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        out,
+        "Warnings:\nHSCLA32F The specified partition ID is no longer valid. The next available partition ID will be used.\n"
+    );
+    let on3 = wait_for(
+        &lab,
+        "lssyscfg -r lpar -m sys3 --filter lpar_names=rrp7 -F lpar_id,state,rs_device_name",
+        |s| s.contains("Running"),
+        10,
+    );
+    assert_eq!(on3, "6,Running,hdisk14\n");
+    let r = lab.pvmlab(&["fault", "frame", "sys1", "restore"]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    wait_for(
+        &lab,
+        "lssyscfg -r sys -m sys1 -F state",
+        |s| s.trim() == "Operating",
+        30,
+    );
+    let (out, code) = hmc(
+        &lab,
+        "rrstartlpar -o cleanup -m sys1 -p rrp7 --retaindev -d 5 -v --force",
+    );
+    assert_eq!((out.as_str(), code), ("", 0));
+    let (dev, _) = hmc(
+        &lab,
+        "lshwres -r rspool -m sys1 --rsubtype rsdev -F device_name,state,lpar_id",
+    );
+    assert_eq!(
+        dev, "hdisk14,Inactive,none\n",
+        "the device stays in the pool, free"
+    );
+}

@@ -986,6 +986,7 @@ impl FrameDef {
             power_off_policy: 0,
             num_active_migrations_supported: self.num_active_migrations_supported,
             num_inactive_migrations_supported: self.num_inactive_migrations_supported,
+            rspool: None,
         }
     }
 

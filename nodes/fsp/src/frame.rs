@@ -453,6 +453,17 @@ impl Hypervisor {
                 .profile(profile)
                 .ok_or_else(|| FspError::NoProfile(lpar.name.clone(), profile.into()))?
                 .clone();
+            // Remote restart the POWER7 way keeps the configuration on a
+            // reserved storage device: no device, no start (seed 000).
+            if lpar.remote_restart_capable
+                && !lpar.simplified_remote_restart_capable
+                && lpar.rs_device_name.is_empty()
+            {
+                return Err(FspError::NotPermitted(format!(
+                    "The partition {} is remote restart capable and has no reserved storage device. Assign one with chsyscfg -r lpar -m {} -i \"name={},primary_rs_vios_name=<vios>,rs_device_name=<device>\" (lshwres -r rspool --rsubtype rsdev lists the pool).",
+                    lpar.name, p.frame.name, lpar.name
+                )));
+            }
             if lpar.remote_restart_capable {
                 lpar.remote_restart_status = rr_status::RESTARTABLE.into();
             }
@@ -777,8 +788,13 @@ impl Hypervisor {
         &self,
         user_name: Option<String>,
         power_off_policy: Option<u32>,
+        rspool: Option<pvmlab_common::model::RsPool>,
     ) -> Result<(), FspError> {
         self.change(|p, _| {
+            if let Some(pool) = rspool {
+                check_rspool(p, &pool)?;
+                p.frame.rspool = Some(pool);
+            }
             if let Some(n) = user_name {
                 let ok = !n.is_empty()
                     && n.len() <= 63
@@ -1015,6 +1031,51 @@ fn sync_workloads(live: &mut Live) {
             live.running.insert(l.id, Arc::new(r));
         }
     }
+}
+
+/// A reserved storage device pool the hypervisor accepts: served by VIOS
+/// partitions of this frame, each device once, and none taken from under
+/// the partition that uses it.
+fn check_rspool(p: &Persisted, pool: &pvmlab_common::model::RsPool) -> Result<(), FspError> {
+    let is_vios = |id: u32| p.lpars.get(&id).is_some_and(|l| l.is_vios());
+    if let Some(bad) = pool.vios_ids.iter().find(|id| !is_vios(**id)) {
+        return Err(FspError::Invalid(format!(
+            "partition {bad} is not a Virtual I/O Server partition of this frame"
+        )));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for d in &pool.devices {
+        if !pool.vios_ids.contains(&d.vios_id) {
+            return Err(FspError::Invalid(format!(
+                "device {} is on partition {}, which does not serve the pool",
+                d.device_name, d.vios_id
+            )));
+        }
+        if !seen.insert((d.vios_id, d.device_name.clone())) {
+            return Err(FspError::Invalid(format!(
+                "device {} is in the pool twice",
+                d.device_name
+            )));
+        }
+    }
+    for l in p.lpars.values().filter(|l| !l.rs_device_name.is_empty()) {
+        let primary = p
+            .lpars
+            .values()
+            .find(|v| v.name == l.primary_rs_vios_name)
+            .map_or(0, |v| v.id);
+        if !pool
+            .devices
+            .iter()
+            .any(|d| d.device_name == l.rs_device_name && d.vios_id == primary)
+        {
+            return Err(FspError::NotPermitted(format!(
+                "device {} holds the remote restart data of partition {}; assign it another device first",
+                l.rs_device_name, l.name
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn stop_partition(l: &mut Partition) {

@@ -240,7 +240,7 @@ impl Fsp for FspService {
         self.session(&req.get_ref().session)?;
         let r = req.into_inner();
         self.hyp
-            .change_frame(r.user_name, r.power_off_policy)
+            .change_frame(r.user_name, r.power_off_policy, r.rspool)
             .map_err(status)?;
         Ok(Response::new(
             (*self.hyp.subscribe().borrow()).as_ref().clone(),

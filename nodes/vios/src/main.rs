@@ -45,9 +45,10 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         level: vios.os_version.clone(),
     };
     let errlog = errlog::Errlog::default();
-    let svc = service::ViosService::open(&ctx.data_dir(), site, errlog.clone(), || {
+    let mut svc = service::ViosService::open(&ctx.data_dir(), site, errlog.clone(), || {
         vios.devices(&ctx.topo, &frame)
     })?;
+    svc.san = ctx.lab.san();
     let endpoint = ctx.me.endpoint();
     let incoming = pvmlab_common::net::tls_incoming(&endpoint, ctx.id.server_config()?).await?;
     tracing::info!(addr = %endpoint, "VIOS listening");

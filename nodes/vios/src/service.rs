@@ -4,7 +4,9 @@
 use pvmlab_common::model::{NpivMapping, Role, ViosDevices, VscsiMapping};
 use pvmlab_common::net::authorize;
 use pvmlab_common::proto::vios::vios_server::{Vios, ViosServer};
-use pvmlab_common::proto::vios::{DevicesRequest, MapRequest, RunReply, RunRequest};
+use pvmlab_common::proto::vios::{
+    DeviceReply, DeviceRequest, DevicesRequest, MapRequest, RunReply, RunRequest,
+};
 use pvmlab_common::store::{Store, StoreError};
 use std::path::Path;
 use std::sync::Mutex;
@@ -15,6 +17,8 @@ const KEY: &str = "devices";
 
 pub struct ViosService {
     devices: Mutex<ViosDevices>,
+    /// The shared SAN's directory (`LabDir::san`).
+    pub san: std::path::PathBuf,
     site: crate::cmd::Site,
     store: Store,
     errlog: crate::errlog::Errlog,
@@ -38,6 +42,7 @@ impl ViosService {
             }
         };
         Ok(ViosService {
+            san: std::path::PathBuf::new(),
             devices: Mutex::new(devices),
             site,
             store,
@@ -95,6 +100,41 @@ impl Vios for ViosService {
             "mappings changed"
         );
         Ok(Response::new(next))
+    }
+
+    async fn device(&self, req: Request<DeviceRequest>) -> Result<Response<DeviceReply>, Status> {
+        authorize(&req, "Device", &[Role::Hmc])?;
+        let r = req.into_inner();
+        let lun = self
+            .devices
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .luns
+            .iter()
+            .find(|l| l.hdisk == r.hdisk)
+            .map(|l| l.id.clone())
+            .ok_or_else(|| Status::not_found(format!("{} is not a disk of this VIOS", r.hdisk)))?;
+        let path = self.san.join(&lun);
+        if !r.write {
+            return match std::fs::read(&path) {
+                Ok(data) => Ok(Response::new(DeviceReply { data })),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    Ok(Response::new(DeviceReply::default()))
+                }
+                Err(e) => Err(Status::internal(format!("reading {}: {e}", r.hdisk))),
+            };
+        }
+        // Whole or not at all: written aside, synced, then renamed.
+        let write = || -> std::io::Result<()> {
+            std::fs::create_dir_all(&self.san)?;
+            let tmp = self.san.join(format!(".{lun}.{}", std::process::id()));
+            let mut f = std::fs::File::create(&tmp)?;
+            std::io::Write::write_all(&mut f, &r.data)?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, &path)
+        };
+        write().map_err(|e| Status::internal(format!("writing {}: {e}", r.hdisk)))?;
+        Ok(Response::new(DeviceReply::default()))
     }
 }
 

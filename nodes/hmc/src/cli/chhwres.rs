@@ -2,7 +2,10 @@
 //! [-t <target> | --tid <id>] [-q <MB>] [--procs <n>] [--procunits <units>]`:
 //! dynamic LPAR on running partitions, within each profile's min and max;
 //! `chhwres -r virtualio -m <sys> -o a|r -p <lpar> --rsubtype eth|scsi|fc
-//! -s <slot> [-a "<attrs>"]` adds or removes a virtual adapter.
+//! -s <slot> [-a "<attrs>"]` adds or removes a virtual adapter;
+//! `chhwres -r rspool -m <sys> -o a|r [-a vios_names=...]` and `-o a|r -p
+//! <vios> --rsubtype rsdev --device <hdisk> [--manual]` build the reserved
+//! storage device pool (remote restart, see `crate::rr::rsdp`).
 
 use super::hscl::Hscl;
 use super::opts::{self, flag, value};
@@ -28,6 +31,8 @@ const SPEC: &[opts::Opt] = &[
     value(&["-s"]),
     value(&["-a"]),
     flag(&["--force"]),
+    value(&["--device"]),
+    flag(&["--manual"]),
 ];
 
 fn lpar<'a>(
@@ -72,6 +77,9 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     let frame = find_frame(ctx, o.require("-m")?)?;
     let op = o.require("-o")?;
     ctx.may_change()?;
+    if resource == "rspool" {
+        return rspool(ctx, &frame, op, &o).await;
+    }
     let source = lpar(&frame, o.get("-p"), o.get("--id"), "source")?;
     let target = match op {
         "m" => Some(lpar(&frame, o.get("-t"), o.get("--tid"), "target")?),
@@ -228,5 +236,63 @@ async fn virtual_adapter(
     })?;
     let want = done.into_inner().partition.and_then(|p| p.curr);
     wait_partition(ctx, &frame.name, lpar.id, |p| p.curr == want).await;
+    Ok(String::new())
+}
+
+async fn rspool(ctx: &Ctx<'_>, frame: &FrameView, op: &str, o: &opts::Parsed) -> CmdResult {
+    use crate::rr::rsdp;
+    let pool = match (op, o.get("--rsubtype")) {
+        ("a", None) => {
+            let a = o
+                .get("-a")
+                .ok_or_else(|| "The -a parameter with vios_names is required.".to_string())?;
+            let names = a
+                .strip_prefix("vios_names=")
+                .ok_or_else(|| {
+                    format!(
+                        "An invalid attribute was entered: {a}. Valid attributes are vios_names."
+                    )
+                })?
+                .trim_matches('"');
+            rsdp::add_vioses(frame, names)?
+        }
+        ("r", None) => {
+            let pool = rsdp::pool(frame);
+            if !pool.devices.is_empty() {
+                return Err(format!(
+                    "The reserved storage device pool of {} still has {} devices; remove them first.",
+                    frame.name,
+                    pool.devices.len()
+                )
+                .into());
+            }
+            Default::default()
+        }
+        (op @ ("a" | "r"), Some("rsdev")) => {
+            let vios = lpar(frame, o.get("-p"), o.get("--id"), "Virtual I/O Server")?;
+            let device = o
+                .get("--device")
+                .ok_or_else(|| "The --device parameter is required.".to_string())?;
+            if op == "a" {
+                let devices = crate::lpm::devices(ctx, frame).await;
+                rsdp::add_device(frame, vios, device, o.has("--manual"), &devices)?
+            } else {
+                rsdp::remove_device(frame, vios, device)?
+            }
+        }
+        (_, Some(other)) => {
+            return Err(format!(
+                "An invalid value was entered for the --rsubtype parameter: {other}. Valid values are rsdev."
+            )
+            .into());
+        }
+        (other, _) => {
+            return Err(format!(
+                "An invalid value was entered for the -o parameter: {other}. Valid values are a, r."
+            )
+            .into());
+        }
+    };
+    rsdp::set_pool(ctx, frame, pool).await?;
     Ok(String::new())
 }

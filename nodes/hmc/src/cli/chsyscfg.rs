@@ -88,9 +88,13 @@ async fn change_lpar(ctx: &Ctx<'_>, frame: &FrameView, a: &Attrs) -> Result<(), 
                     p.remote_restart_capable |= want;
                 }
             }
+            "primary_rs_vios_name" => p.primary_rs_vios_name = v.clone(),
+            "secondary_rs_vios_name" => p.secondary_rs_vios_name = v.clone(),
+            "rs_device_name" => p.rs_device_name = v.clone(),
             other => return Err(format!("An invalid attribute was entered: {other}").into()),
         }
     }
+    crate::rr::rsdp::check_assignment(frame, &p)?;
     config::put(
         ctx,
         frame,

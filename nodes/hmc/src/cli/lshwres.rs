@@ -51,6 +51,11 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
             .filter(|p| p.is_vios() && p.msp)
             .map(|p| vec![kv("lpar_name", &p.name), kv("lpar_id", p.id), kv("adapter_id", 32768 + p.id), kv("state", 1), kv("msp", 1)])
             .collect(),
+        ("rspool", _, None) => crate::rr::rsdp::pool_records(&fv),
+        ("rspool", _, Some("rsdev")) => crate::rr::rsdp::device_records(&fv),
+        ("rspool", _, Some(other)) => {
+            return Err(format!("An invalid value was entered for the --rsubtype parameter: {other}. Valid values are rsdev.").into());
+        }
         ("mem" | "proc", _, Some(_)) => return Err("The --rsubtype parameter is not valid with -r mem or -r proc.".to_string().into()),
         ("mem" | "proc" | "virtualio", None, _) => return Err("The --level parameter is required.".to_string().into()),
         ("virtualio", _, None) => return Err("The --rsubtype parameter is required with -r virtualio.".to_string().into()),
@@ -60,7 +65,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
         ("mem" | "proc" | "virtualio", Some(other), _) => {
             return Err(format!("An invalid value was entered for the --level parameter: {other}.").into());
         }
-        (other, _, _) => return Err(format!("An invalid value was entered for the -r parameter: {other}. Valid values are mem, proc, virtualio.").into()),
+        (other, _, _) => return Err(format!("An invalid value was entered for the -r parameter: {other}. Valid values are mem, proc, virtualio, rspool.").into()),
     };
     Ok(render::listing(
         records,

@@ -32,7 +32,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
         "lpar" => {
             let f = find_frame(ctx, o.require("-m")?)?;
             let frame = f.frame.clone().unwrap_or_default();
-            (f.partitions.iter().map(|p| lpar_record(&frame, p)).collect(), LPAR_ATTRS.to_vec(), &[("lpar_names", "name"), ("lpar_ids", "lpar_id"), ("work_group_ids", "work_group_id")])
+            (f.partitions.iter().map(|p| lpar_record(&f, &frame, p)).collect(), LPAR_ATTRS.to_vec(), &[("lpar_names", "name"), ("lpar_ids", "lpar_id"), ("work_group_ids", "work_group_id")])
         }
         "prof" => {
             let f = find_frame(ctx, o.require("-m")?)?;
@@ -231,6 +231,10 @@ const LPAR_ATTRS: &[&str] = &[
     "remote_restart_capable",
     "simplified_remote_restart_capable",
     "remote_restart_status",
+    "primary_rs_vios_name",
+    "secondary_rs_vios_name",
+    "curr_rs_vios_name",
+    "rs_device_name",
     "affinity_group_id",
     "msp",
     "migration_disabled",
@@ -244,7 +248,7 @@ fn none_if_empty(s: &str) -> String {
     }
 }
 
-fn lpar_record(frame: &Frame, p: &Partition) -> Record {
+fn lpar_record(view: &FrameView, frame: &Frame, p: &Partition) -> Record {
     use pvmlab_common::model::PartitionExt as _;
     let prof = p.profile(&p.default_profile).cloned().unwrap_or_default();
     let running = p.curr.is_some();
@@ -321,6 +325,20 @@ fn lpar_record(frame: &Frame, p: &Partition) -> Record {
     }
     if frame.has_capability("powervm_lpar_remote_restart_capable") && p.remote_restart_capable {
         r.push(kv("remote_restart_status", p.remote_restart_status.clone()));
+        // Its reserved storage device, once it has one (the POWER7 way).
+        if !p.rs_device_name.is_empty() {
+            let curr = crate::rr::rsdp::current_vios(view, p)
+                .map_or("none".to_string(), |v| v.name.clone());
+            r.extend([
+                kv("primary_rs_vios_name", p.primary_rs_vios_name.clone()),
+                kv(
+                    "secondary_rs_vios_name",
+                    none_if_empty(&p.secondary_rs_vios_name),
+                ),
+                kv("curr_rs_vios_name", curr),
+                kv("rs_device_name", p.rs_device_name.clone()),
+            ]);
+        }
     }
     r.push(kv(
         "affinity_group_id",

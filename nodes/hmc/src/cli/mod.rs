@@ -16,7 +16,9 @@ mod lshmcusr;
 mod lshwres;
 mod lslic;
 mod lslparmigr;
+mod lsmemdev;
 mod lsrefcode;
+mod lsrsdevsize;
 mod lssyscfg;
 mod lssysconn;
 mod migrlpar;
@@ -25,6 +27,7 @@ mod mkhmcusr;
 mod mksyscfg;
 pub mod opts;
 mod pipe;
+mod refdev;
 pub mod render;
 mod rmhmcusr;
 mod rmsyscfg;
@@ -163,6 +166,9 @@ fn run_line<'a>(
             "migrlpar" => migrlpar::run(ctx, args).await,
             "lslparmigr" => lslparmigr::run(ctx, args).await,
             "rrstartlpar" => rrstartlpar::run(ctx, args).await,
+            "lsmemdev" => lsmemdev::run(ctx, args).await,
+            "lsrsdevsize" => lsrsdevsize::run(ctx, args).await,
+            "refdev" => refdev::run(ctx, args).await,
             other => return (format!("rbash: {other}: command not found\n"), 127),
         };
         let (mut out, mut code) = match result {

@@ -117,6 +117,14 @@ async fn refresh(ctx: &Ctx<'_>, f: &FrameView) {
             }
         }
         if old.as_ref() != Some(&doc) {
+            // The POWER7 way: the device holds it; the HMC's copy follows
+            // a successful write, so a failed one is tried again.
+            if !p.simplified_remote_restart_capable && !p.rs_device_name.is_empty() {
+                if let Err(e) = super::rsdp::write(ctx, f, &doc).await {
+                    tracing::warn!(frame = %f.name, lpar = %p.name, "writing the reserved storage device: {}", crate::lpm::msg(e));
+                    continue;
+                }
+            }
             if let Err(e) = ctx.hmc.rr.put(&f.name, &doc) {
                 tracing::warn!(frame = %f.name, lpar = %p.name, "storing the remote restart configuration: {e}");
             }

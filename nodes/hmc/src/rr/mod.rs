@@ -26,7 +26,8 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 mod keeper;
-pub use keeper::keep;
+pub mod rsdp;
+pub use keeper::{doc_of, keep};
 
 const CONFIGS: &str = "rr_config";
 const RESTARTED: &str = "rr_restarted";
@@ -142,9 +143,37 @@ fn source_down(state: &str, noconnection: bool) -> bool {
 
 const HSCLA9CE: &str = "HSCLA9CE The managed system is not in a valid state to support partition remote restart operations.";
 
-/// The configuration a restart works from: the stored one, or with
-/// --usecurrdata the HMC's current view of the source, if it has one.
-fn doc_for(ctx: &Ctx<'_>, src: &FrameView, lpar: &str, opts: &Opts) -> Result<Doc, CmdError> {
+/// Whether a partition keeps its configuration on a reserved storage
+/// device (the POWER7 way) rather than in the HMC.
+fn on_device(p: &Partition) -> bool {
+    p.remote_restart_capable && !p.simplified_remote_restart_capable
+}
+
+/// The SAN LUN behind a partition's reserved storage device on `f`.
+fn device_lun(f: &FrameView, p: &Partition) -> Option<String> {
+    let primary = f
+        .partitions
+        .iter()
+        .find(|v| v.name == p.primary_rs_vios_name)?
+        .id;
+    rsdp::pool(f)
+        .devices
+        .into_iter()
+        .find(|d| d.vios_id == primary && d.device_name == p.rs_device_name)
+        .map(|d| d.lun)
+}
+
+/// The configuration a restart works from: for a partition with a
+/// reserved storage device, what the device holds, read through the
+/// destination; else the HMC's; with --usecurrdata the HMC's current view
+/// of the source, if it has one.
+async fn doc_for(
+    ctx: &Ctx<'_>,
+    src: &FrameView,
+    dst: &FrameView,
+    lpar: &str,
+    opts: &Opts,
+) -> Result<Doc, CmdError> {
     let current = src.partitions.iter().find(|p| p.name == lpar);
     if let Some(p) = current {
         if p.is_vios() || !p.remote_restart_capable {
@@ -154,10 +183,30 @@ fn doc_for(ctx: &Ctx<'_>, src: &FrameView, lpar: &str, opts: &Opts) -> Result<Do
         }
     }
     let stored = ctx.hmc.rr.get(&src.name, lpar);
+    let known = current.cloned().or(stored.as_ref().map(|d| d.lpar.clone()));
+    if let Some(p) = known.filter(on_device).filter(|_| !opts.usecurrdata) {
+        if p.rs_device_name.is_empty() {
+            return Err(CmdError::Usage(format!(
+                "The partition {lpar} has no reserved storage device: there is no configuration to restart it from."
+            )));
+        }
+        let lun = device_lun(src, &p).ok_or_else(|| {
+            CmdError::Usage(format!(
+                "The reserved storage device {} of partition {lpar} is not in the pool of {}.",
+                p.rs_device_name, src.name
+            ))
+        })?;
+        return rsdp::read(ctx, dst, &lun).await.ok_or_else(|| {
+            CmdError::Usage(format!(
+                "The reserved storage device {} of partition {lpar} (LUN {lun}) cannot be read through any Virtual I/O Server partition of {}.",
+                p.rs_device_name, dst.name
+            ))
+        });
+    }
     let doc = match (opts.usecurrdata, current, stored) {
-        (true, Some(p), _) => keeper::doc_of(src, p, &HashMap::new()),
+        (true, Some(p), _) => doc_of(src, p, &HashMap::new()),
         (_, _, Some(d)) => d,
-        (_, Some(p), None) => keeper::doc_of(src, p, &HashMap::new()),
+        (_, Some(p), None) => doc_of(src, p, &HashMap::new()),
         (_, None, None) => return Err(Hscl::PartitionNotFound(lpar.to_string()).into()),
     };
     if doc.lpar.remote_restart_status == rr_status::INVALID
@@ -179,7 +228,7 @@ pub async fn check(
     lpar: &str,
     opts: &Opts,
 ) -> Result<(Doc, validate::Plan), CmdError> {
-    let doc = doc_for(ctx, src, lpar, opts)?;
+    let doc = doc_for(ctx, src, dst, lpar, opts).await?;
     // The partition as it will be rebuilt: not running, no migration.
     let mut l = doc.lpar.clone();
     l.state = lpar_state::NOT_ACTIVATED.into();
@@ -219,6 +268,12 @@ pub async fn check(
             profile.io_slots.join(", ")
         ));
     }
+    if on_device(&doc.lpar) && dest_device(src, dst, &doc.lpar).is_none() {
+        plan.errors.push(format!(
+            "The reserved storage device {} of partition {lpar} is not in the reserved storage device pool of {}, or it holds another partition's data. Add the same LUN to that pool (chhwres -r rspool --rsubtype rsdev).",
+            doc.lpar.rs_device_name, dst.name
+        ));
+    }
     if let Some(r) = ctx.hmc.rr.restarted(&src.name, lpar) {
         plan.errors.push(format!(
             "The partition {lpar} was already remote restarted on the managed system {}. Run rrstartlpar -o cleanup -m {} -p {lpar} once the source is back.",
@@ -226,6 +281,20 @@ pub async fn check(
         ));
     }
     Ok((doc, plan))
+}
+
+/// The free device of the destination's pool on the same LUN as the
+/// partition's device at the source.
+fn dest_device(
+    src: &FrameView,
+    dst: &FrameView,
+    p: &Partition,
+) -> Option<pvmlab_common::model::RsDevice> {
+    let lun = device_lun(src, p)?;
+    rsdp::pool(dst)
+        .devices
+        .into_iter()
+        .find(|d| d.lun == lun && rsdp::holder(dst, d).is_none())
 }
 
 /// `rrstartlpar -o restart`. Returns what the command prints (warnings).
@@ -266,6 +335,19 @@ pub async fn restart(
     let mut new = lpm::shell_of(&l, &plan, None);
     new.curr = None;
     new.curr_profile = String::new();
+    // Its device there is the same LUN, through the destination's VIOS.
+    if let Some(d) = on_device(&l).then(|| dest_device(src, dst, &l)).flatten() {
+        let name = |id: u32| {
+            dst.partitions
+                .iter()
+                .find(|v| v.id == id)
+                .map(|v| v.name.clone())
+                .unwrap_or_default()
+        };
+        new.primary_rs_vios_name = name(d.vios_id);
+        new.secondary_rs_vios_name = name(d.redundant_vios_id);
+        new.rs_device_name = d.device_name;
+    }
     let dframe = dst.frame.clone().unwrap_or_default();
     if dst.partitions.iter().any(|p| p.id == l.id) || l.id > dframe.max_lpars {
         plan.warnings.push(
@@ -432,8 +514,16 @@ pub async fn cleanup(
     }
     lpm::unmap(ctx, src, p.id, &slots).await;
     config::remove(ctx, src, p).await?;
+    // Its reserved storage device leaves the source's pool, unless kept.
+    if !opts.retaindev && !p.rs_device_name.is_empty() {
+        if let Some(lun) = device_lun(src, p) {
+            let now = lpm::frame_by(ctx, &src.name).unwrap_or_else(|| src.clone());
+            let mut pool = rsdp::pool(&now);
+            pool.devices.retain(|d| d.lun != lun);
+            rsdp::set_pool(ctx, &now, pool).await?;
+        }
+    }
     ctx.hmc.rr.end_restart(&src.name, lpar).map_err(store_err)?;
-    let _ = opts.retaindev; // no reserved device with simplified remote restart
     Ok(())
 }
 
