@@ -53,6 +53,14 @@ pub mod frame_state {
     pub const FAILED_AUTHENTICATION: &str = "Failed Authentication";
     pub const INCOMPLETE: &str = "Incomplete";
     pub const RECOVERY: &str = "Recovery";
+
+    /// The frame is off or failed: its partitions are stopped.
+    pub fn is_down(state: &str) -> bool {
+        matches!(
+            state,
+            POWER_OFF | POWER_OFF_IN_PROGRESS | ERROR | ERROR_DUMP
+        )
+    }
 }
 
 /// Partition states, spelled as `lssyscfg -r lpar` prints them.

@@ -26,7 +26,7 @@ impl Hypervisor {
                 ))
             })?;
         self.change(|p, links| {
-            if is_down(&p.frame.state) {
+            if frame_state::is_down(&p.frame.state) {
                 return Err(FspError::FrameState {
                     state: p.frame.state.clone(),
                     needed: "a powered-on state".into(),
@@ -61,7 +61,7 @@ impl Hypervisor {
     /// HMC has had the time to mark those restarted elsewhere meanwhile.
     pub async fn restore(self: &Arc<Self>) -> Result<(), FspError> {
         self.change(|p, _| {
-            if !is_down(&p.frame.state) {
+            if !frame_state::is_down(&p.frame.state) {
                 return Err(FspError::FrameState {
                     state: p.frame.state.clone(),
                     needed: "Power Off, Error or Error - Dump in progress".into(),
@@ -72,14 +72,4 @@ impl Hypervisor {
         })?;
         self.power_on(false).await
     }
-}
-
-fn is_down(state: &str) -> bool {
-    matches!(
-        state,
-        frame_state::POWER_OFF
-            | frame_state::POWER_OFF_IN_PROGRESS
-            | frame_state::ERROR
-            | frame_state::ERROR_DUMP
-    )
 }

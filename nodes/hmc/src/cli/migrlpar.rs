@@ -3,7 +3,6 @@
 //! [-v] [--mpio 1|2] [--vlanbridge 1|2] [--redundantvios 0|1|2]`: validate,
 //! migrate, stop or recover a partition migration (see `crate::lpm`).
 
-use super::hscl::Hscl;
 use super::opts::{self, flag, value};
 use super::{CmdError, CmdResult, Ctx, find_frame, input_attrs};
 use crate::lpm::{self, validate::Asked, validate::INPUT_ATTRS};
@@ -55,24 +54,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     }
     let src = find_frame(ctx, o.require("-m")?)?;
     ctx.may_change()?;
-    let lpar = match (o.get("-p"), o.get("--id")) {
-        (Some(n), None) => src
-            .partitions
-            .iter()
-            .find(|p| p.name == n)
-            .ok_or_else(|| Hscl::PartitionNotFound(n.into()))?,
-        (None, Some(id)) => src
-            .partitions
-            .iter()
-            .find(|p| p.id.to_string() == id)
-            .ok_or_else(|| Hscl::PartitionNotFound(id.into()))?,
-        _ => {
-            return Err("Specify the partition with either -p or --id."
-                .to_string()
-                .into());
-        }
-    }
-    .clone();
+    let lpar = super::lpar_arg(&src, &o)?.clone();
     for (name, max) in [("-w", 1440u32), ("-d", 5)] {
         if let Some(v) = o.get(name) {
             if v.parse::<u32>().map_or(true, |n| n > max) {

@@ -343,6 +343,32 @@ impl crate::ssh::Shell for Cli {
 }
 
 /// The logged-on connection to a frame's FSP, for a command to use.
+/// The partition `-p <name>` or `--id <id>` names on a frame.
+pub fn lpar_arg<'a>(
+    f: &'a pvmlab_common::proto::hmc::FrameView,
+    o: &opts::Parsed,
+) -> Result<&'a pvmlab_common::model::Partition, CmdError> {
+    let (by, key) = match (o.get("-p"), o.get("--id")) {
+        (Some(n), None) => ("name", n),
+        (None, Some(id)) => ("id", id),
+        _ => {
+            return Err("Specify the partition with either -p or --id."
+                .to_string()
+                .into());
+        }
+    };
+    f.partitions
+        .iter()
+        .find(|p| {
+            if by == "name" {
+                p.name == key
+            } else {
+                p.id.to_string() == key
+            }
+        })
+        .ok_or_else(|| Hscl::PartitionNotFound(key.to_string()).into())
+}
+
 pub fn conn(
     ctx: &Ctx<'_>,
     frame: &pvmlab_common::proto::hmc::FrameView,

@@ -3,7 +3,7 @@
 //! §1.10); the HMC also does it on every change it sees.
 
 use super::opts::{self, flag, value};
-use super::{CmdResult, Ctx, find_frame, hscl::Hscl};
+use super::{CmdResult, Ctx, find_frame};
 use pvmlab_common::model::rr_status;
 
 const SPEC: &[opts::Opt] = &[
@@ -17,16 +17,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     let o = opts::parse(SPEC, args)?;
     let f = find_frame(ctx, o.require("-m")?)?;
     ctx.may_change()?;
-    let p = match (o.get("-p"), o.get("--id")) {
-        (Some(n), None) => f.partitions.iter().find(|p| p.name == n),
-        (None, Some(id)) => f.partitions.iter().find(|p| p.id.to_string() == id),
-        _ => {
-            return Err("Specify the partition with either -p or --id."
-                .to_string()
-                .into());
-        }
-    }
-    .ok_or_else(|| Hscl::PartitionNotFound(o.get("-p").or(o.get("--id")).unwrap_or("").into()))?;
+    let p = super::lpar_arg(&f, &o)?;
     if p.rs_device_name.is_empty() {
         return Err(format!(
             "The partition {} has no reserved storage device to refresh.",

@@ -131,14 +131,9 @@ fn store_err(e: StoreError) -> CmdError {
 
 /// The source frame states in which a restart may go ahead.
 fn source_down(state: &str, noconnection: bool) -> bool {
-    matches!(
-        state,
-        frame_state::POWER_OFF
-            | frame_state::POWER_OFF_IN_PROGRESS
-            | frame_state::ERROR
-            | frame_state::ERROR_DUMP
-            | frame_state::INITIALIZING
-    ) || (noconnection && state == frame_state::NO_CONNECTION)
+    frame_state::is_down(state)
+        || state == frame_state::INITIALIZING
+        || (noconnection && state == frame_state::NO_CONNECTION)
 }
 
 const HSCLA9CE: &str = "HSCLA9CE The managed system is not in a valid state to support partition remote restart operations.";
