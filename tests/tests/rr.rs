@@ -159,6 +159,40 @@ fn frames_lost_powered_off_and_failed_are_evacuated_and_cleaned_up() {
     let (out, code) = hmc(&lab, "rrstartlpar -o validate -m fr1 -t fr2 -p rr1");
     assert_eq!(code, 1);
     assert!(out.contains("There is not enough memory"), "{out}");
+    // Remote restart capable partitions own no physical I/O.
+    let (out, code) = hmc(
+        &lab,
+        "chsyscfg -r prof -m fr1 -i \"name=default_profile,lpar_name=rr1,io_slots=21010201/none/0\"",
+    );
+    assert_eq!(code, 1);
+    assert!(out.contains("cannot own physical I/O"), "{out}");
+    // A target whose VIOS cannot host the disks: fr3's only VIOS is down.
+    let (out, code) = hmc(
+        &lab,
+        "chsysstate -r lpar -m fr3 -n vios1 -o shutdown --immed",
+    );
+    assert_eq!(code, 0, "{out}");
+    wait_for(
+        &lab,
+        "lssyscfg -r lpar -m fr3 --filter lpar_names=vios1 -F state",
+        |s| s.trim() == "Not Activated",
+        10,
+    );
+    let (out, code) = hmc(&lab, "rrstartlpar -o validate -m fr1 -t fr3 -p rr1");
+    assert_eq!(code, 1);
+    assert!(out.starts_with("Errors:\n"), "{out}");
+    assert!(out.contains("VLAN 1"), "no SEA bridges VLAN 1 there: {out}");
+    let (out, code) = hmc(
+        &lab,
+        "chsysstate -r lpar -m fr3 -n vios1 -o on -f default_profile",
+    );
+    assert_eq!(code, 0, "{out}");
+    wait_for(
+        &lab,
+        "lssyscfg -r lpar -m fr3 --filter lpar_names=vios1 -F rmc_state",
+        |s| s.trim() == "active",
+        10,
+    );
     hmc(&lab, "chsysstate -r lpar -m fr2 -n hog -o shutdown --immed");
     wait_for(
         &lab,

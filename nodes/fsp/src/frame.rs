@@ -926,6 +926,20 @@ fn check_partition(
     if l.profiles.is_empty() {
         return bad(format!("partition {} needs at least one profile", l.name));
     }
+    // Seed 000: "all remote restart capable partition are not able to own
+    // any physical I/O adapter".
+    if let Some(pr) = l
+        .profiles
+        .iter()
+        .find(|pr| l.remote_restart_capable && !pr.io_slots.is_empty())
+    {
+        return bad(format!(
+            "partition {} is remote restart capable and cannot own physical I/O adapters (profile {}: io_slots={})",
+            l.name,
+            pr.name,
+            pr.io_slots.join(",")
+        ));
+    }
     if l.profile(&l.default_profile).is_none() {
         return bad(format!(
             "the default profile {} does not exist",
