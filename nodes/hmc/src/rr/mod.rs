@@ -56,8 +56,8 @@ pub struct Restarted {
 pub struct Configs {
     store: Store,
     /// Restarts plan destination VIOS slots from the HMC's view: one
-    /// builds at a time, so that two never pick the same slot.
-    building: tokio::sync::Mutex<()>,
+    /// builds on a frame at a time, so that two never pick the same slot.
+    building: std::sync::Mutex<HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
 }
 
 fn key(frame: &str, lpar: &str) -> String {
@@ -303,7 +303,16 @@ pub async fn restart(
     if !source_down(&src.state, opts.noconnection) {
         return Err(CmdError::Usage(HSCLA9CE.into()));
     }
-    let building = ctx.hmc.rr.building.lock().await;
+    let frame_lock = ctx
+        .hmc
+        .rr
+        .building
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(dst.name.clone())
+        .or_default()
+        .clone();
+    let building = frame_lock.lock().await;
     let dst = &lpm::frame_by(ctx, &dst.name).unwrap_or_else(|| dst.clone());
     let (doc, mut plan) = check(ctx, src, dst, lpar, opts).await?;
     if !plan.errors.is_empty() {
