@@ -113,6 +113,10 @@ enum Cmd {
         #[arg(long, default_value = "hmc1")]
         hmc: String,
     },
+    /// The error log (errpt) of a client partition's operating system:
+    /// the migration events it logged (Client Partition Migration Started,
+    /// Completed, Aborted).
+    Errpt { frame: String, lpar: String },
     /// Restart every remote restart capable partition of a frame that is
     /// down on the other frames (rrstartlpar through an HMC), with a
     /// report per partition.
@@ -248,6 +252,7 @@ fn main() -> ExitCode {
         } => bench_rr::rr_bench(runs),
         Cmd::Fault { cmd } => fault::run(&lab, cmd),
         Cmd::Evacuate { frame, hmc } => evacuate::run(&lab, &frame, &hmc),
+        Cmd::Errpt { frame, lpar } => status::errpt(&lab, &frame, &lpar),
         Cmd::Migrate {
             src,
             lpar,

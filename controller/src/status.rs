@@ -204,3 +204,35 @@ pub fn workload(
     }
     Ok(())
 }
+
+/// `pvmlab errpt <frame> <lpar>`: the partition's operating system error
+/// log about migrations, as `errpt` inside it prints it, read from the
+/// frame's view through the first HMC that manages it.
+pub fn errpt(lab: &LabDir, frame: &str, lpar: &str) -> anyhow::Result<()> {
+    let topo = Topology::load(&lab.topology())
+        .map_err(|e| anyhow::anyhow!("no lab in {}: {e}", lab.root().display()))?;
+    let def = topo
+        .frame
+        .iter()
+        .find(|f| f.name.get_ref() == frame)
+        .ok_or_else(|| anyhow::anyhow!("no frame named {frame} in this lab"))?;
+    let hmc = def
+        .managed_by
+        .get_ref()
+        .first()
+        .and_then(|h| topo.node(h))
+        .ok_or_else(|| anyhow::anyhow!("no HMC manages {frame}"))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let view = rt.block_on(Clients::new(lab)?.view(&hmc))?;
+    let p = view
+        .frames
+        .iter()
+        .filter(|f| f.name == frame)
+        .flat_map(|f| f.partitions.iter())
+        .find(|p| p.name == lpar)
+        .ok_or_else(|| anyhow::anyhow!("no partition {lpar} on {frame}"))?;
+    print!("{}", pvmlab_common::errpt::render(p.errpt.iter()));
+    Ok(())
+}

@@ -130,6 +130,24 @@ fn active_and_inactive_migration_validation_and_recovery() {
         "{errlog}"
     );
     assert!(errlog.contains("6CB10B8D"), "{errlog}");
+    // The partition's own errpt came with it: Started, then Completed.
+    let errpt = text(&lab.pvmlab(&["errpt", "sys3", "aix72a"]).stdout);
+    let lines: Vec<&str> = errpt.lines().collect();
+    assert_eq!(lines.len(), 3, "{errpt}");
+    assert_eq!(
+        lines[0],
+        "IDENTIFIER  TIMESTAMP  T C RESOURCE_NAME  DESCRIPTION"
+    );
+    assert!(
+        lines[1].starts_with("A5E6DB96   ")
+            && lines[1].ends_with(" I S pmig           Client Partition Migration Completed"),
+        "{errpt}"
+    );
+    assert!(
+        lines[2].starts_with("08917DC6   ")
+            && lines[2].ends_with(" I S pmig           Client Partition Migration Started"),
+        "{errpt}"
+    );
     // The workload runs on there.
     let w = text(&lab.pvmlab(&["workload", "sys3", "aix72a"]).stdout);
     assert!(w.contains("heartbeat"), "{w}");
@@ -248,11 +266,26 @@ fn a_cut_msp_link_aborts_and_recover_removes_the_shell() {
             "{frame}: {log}"
         );
     }
+    let errpt = text(&lab.pvmlab(&["errpt", "sys2", "aix72a"]).stdout);
+    assert!(
+        errpt.contains("Client Partition Migration Aborted"),
+        "the partition logs the abort as it happens: {errpt}"
+    );
     // Recover, with the link back.
     lab.pvmlab(&["fault", "rm", "sys2-vios1", "--all"]);
     lab.pvmlab(&["fault", "rm", "sys3-vios1", "--all"]);
     let (out, code) = hmc(&lab, "migrlpar -o r -m sys2 -p aix72a");
     assert_eq!((out.as_str(), code), ("", 0));
+    let errpt = text(&lab.pvmlab(&["errpt", "sys2", "aix72a"]).stdout);
+    assert!(
+        errpt.lines().nth(1).is_some_and(
+            |l| l.starts_with("5E075ADF ") && l.ends_with("Client Partition Migration Aborted")
+        ) && errpt
+            .lines()
+            .nth(2)
+            .is_some_and(|l| l.starts_with("08917DC6 ")),
+        "the partition logged the abort: {errpt}"
+    );
     let (src, _) = hmc(
         &lab,
         "lslparmigr -r lpar -m sys2 --filter lpar_names=aix72a",

@@ -4,6 +4,7 @@
 
 pub mod attrs;
 pub mod clock;
+pub mod errpt;
 pub mod fault;
 pub mod lab;
 pub mod labs;

@@ -6,6 +6,7 @@
 use super::*;
 use crate::memory::Memory;
 use crate::workload::Running;
+use pvmlab_common::errpt;
 use pvmlab_common::model::{Migration, ResourcesExt as _};
 use pvmlab_common::proto::mover::PartitionState;
 
@@ -27,6 +28,23 @@ fn record<'a>(l: &'a mut Partition, mig_id: &str) -> Result<&'a mut Migration, F
                 "partition {name} does not take part in migration {mig_id}"
             ))
         })
+}
+
+/// The partition's operating system logs a migration event (Table B-3).
+fn os_log(l: &mut Partition, e: errpt::Entry) {
+    l.errpt
+        .push(errpt::line(e, pvmlab_common::clock::Civil::now()));
+}
+
+/// Logs the abort once, whether the failure or the recovery comes first.
+fn os_log_aborted(l: &mut Partition) {
+    if !l
+        .errpt
+        .last()
+        .is_some_and(|x| x.starts_with(errpt::CLIENT_PMIG_ABORTED.0))
+    {
+        os_log(l, errpt::CLIENT_PMIG_ABORTED);
+    }
 }
 
 impl Hypervisor {
@@ -71,6 +89,9 @@ impl Hypervisor {
                         state: l.state.clone(),
                         needed: needed.into(),
                     });
+                }
+                if m.r#type == "active" {
+                    os_log(l, errpt::CLIENT_PMIG_STARTED);
                 }
                 l.state = next.into();
                 l.ref_code = code.into();
@@ -126,6 +147,9 @@ impl Hypervisor {
                 .into();
                 new.logical_serial_num =
                     pvmlab_common::topology::logical_serial(&p.frame.serial_num, new.id);
+                if m.r#type == "active" {
+                    os_log(&mut new, errpt::CLIENT_PMIG_STARTED);
+                }
                 new.migration = Some(m);
                 check_partition(&p.frame, &p.lpars, &new)?;
                 p.lpars.insert(new.id, new.clone());
@@ -150,11 +174,22 @@ impl Hypervisor {
                 if op == "prepare" {
                     l.ref_code = "2004".into();
                 }
+                if op == "post" {
+                    os_log(l, errpt::CLIENT_PMIG_DONE);
+                }
                 Ok(l.clone())
             }
             "update" | "fail" => {
                 let m = mig.ok_or_else(|| FspError::Invalid("update needs the migration".into()))?;
                 let l = lpar_mut(p, id)?;
+                // The operating system hears of the abort as it happens.
+                if op == "fail"
+                    && m.source
+                    && !m.resumed
+                    && l.state == lpar_state::MIGRATING_RUNNING
+                {
+                    os_log_aborted(l);
+                }
                 let r = record(l, &mig_id)?;
                 // What the hypervisor itself recorded stays: suspended,
                 // resumed, and a migration the frame lost (invalid).
@@ -215,6 +250,9 @@ impl Hypervisor {
                         "partition {} resumed on {}: the migration can only complete",
                         l.name, m.dest_sys_name
                     )));
+                }
+                if m.r#type == "active" && l.state == lpar_state::MIGRATING_RUNNING {
+                    os_log_aborted(l);
                 }
                 l.migration = None;
                 l.state = match l.state.as_str() {
