@@ -422,3 +422,104 @@ fn source_frame_lost_after_resume_completes_through_recover() {
     assert!(!names.contains("aix72a"), "{names}");
     assert_eq!(hmc(&lab, on3).0, "Running\n");
 }
+
+/// Each MSP moves `max_migrations` partitions at once; one more waits in
+/// Migration Starting, moving nothing, until a slot frees, then goes.
+#[test]
+fn migrations_beyond_the_msp_limit_queue() {
+    let topo = pvmlab_common::topology::DEFAULT_LAB
+        .replace(
+            "address = \"127.42.0.33\"\nmsp = true\n",
+            "address = \"127.42.0.33\"\nmsp = true\nmax_migrations = 1\n",
+        )
+        .replace(
+            "address = \"127.42.0.34\"\nmsp = true\n",
+            "address = \"127.42.0.34\"\nmsp = true\nmax_migrations = 1\n",
+        )
+        .replace("\"127.42.0.", "\"127.43.34.");
+    assert_eq!(topo.matches("max_migrations = 1").count(), 2);
+    let lab = Lab::with_topology(&topo);
+    lab.up();
+    slow_copy(&lab);
+    let (out, code) = hmc(&lab, "migrlpar -o v -m sys2 -t sys3 -p db01");
+    assert_eq!((out.as_str(), code), ("", 0));
+    std::thread::scope(|s| {
+        let first = s.spawn(|| {
+            hmc(
+                &lab,
+                "migrlpar -o m -m sys2 -t sys3 -p aix72a -i source_msp_name=vios1 -v",
+            )
+        });
+        std::thread::sleep(std::time::Duration::from_millis(1000));
+        let second = s.spawn(|| {
+            hmc(
+                &lab,
+                "migrlpar -o m -m sys2 -t sys3 -p db01 -i source_msp_name=vios1 -v",
+            )
+        });
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let (q, _) = hmc(
+            &lab,
+            "lslparmigr -r lpar -m sys2 --filter lpar_names=db01 -F migration_state,bytes_transmitted",
+        );
+        assert_eq!(q, "Migration Starting,0\n", "db01 waits its turn");
+        let (a, _) = hmc(
+            &lab,
+            "lslparmigr -r lpar -m sys2 --filter lpar_names=aix72a -F bytes_transmitted",
+        );
+        assert!(
+            a.trim().parse::<u64>().unwrap_or(0) > 0,
+            "aix72a moves: {a}"
+        );
+        for m in [first, second] {
+            let (out, code) = m.join().unwrap();
+            assert_eq!((field(&out, "memory_integrity"), code), ("ok", 0), "{out}");
+        }
+    });
+}
+
+/// Shutting the source MSP's partition down mid-copy stops the migration;
+/// the partition runs on at the source, and a recovery removes the shell.
+#[test]
+fn an_msp_shut_down_mid_copy_stops_the_migration() {
+    let lab = Lab::new("127.43.35");
+    lab.up();
+    slow_copy(&lab);
+    std::thread::scope(|s| {
+        let mig = s.spawn(|| {
+            hmc(
+                &lab,
+                "migrlpar -o m -m sys2 -t sys3 -p aix72a -i source_msp_name=vios1",
+            )
+        });
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let (out, code) = hmc(
+            &lab,
+            "chsysstate -r lpar -m sys2 -n vios1 -o shutdown --immed",
+        );
+        assert_eq!(code, 0, "{out}");
+        let (out, code) = mig.join().unwrap();
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains("migrlpar -o r"), "{out}");
+    });
+    assert_eq!(
+        hmc(
+            &lab,
+            "lssyscfg -r lpar -m sys2 -F state --filter lpar_names=aix72a"
+        )
+        .0,
+        "Migrating - Running\n"
+    );
+    let (out, code) = hmc(&lab, "migrlpar -o r -m sys2 -p aix72a");
+    assert_eq!((out.as_str(), code), ("", 0));
+    assert_eq!(
+        hmc(
+            &lab,
+            "lssyscfg -r lpar -m sys2 -F state --filter lpar_names=aix72a"
+        )
+        .0,
+        "Running\n"
+    );
+    let (names, _) = hmc(&lab, "lssyscfg -r lpar -m sys3 -F name");
+    assert!(!names.contains("aix72a"), "{names}");
+}
