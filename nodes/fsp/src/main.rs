@@ -4,6 +4,7 @@
 
 mod frame;
 mod memory;
+mod pages;
 mod service;
 mod vasi;
 mod workload;

@@ -2,12 +2,12 @@
 //! so a 32 GiB partition costs what its workload has touched, and a dirty
 //! bitmap that a migration drains pass after pass.
 
+use crate::pages::Frames;
+pub use crate::pages::PAGE;
 use std::collections::{BTreeMap, HashMap};
 
-pub const PAGE: usize = 4096;
-
 pub struct Memory {
-    pages: BTreeMap<u64, Box<[u8; PAGE]>>,
+    pages: Frames,
     dirty: Vec<u64>,
     dirty_count: u64,
     npages: u64,
@@ -22,9 +22,10 @@ pub struct Memory {
 
 impl Memory {
     pub fn new(size_mb: u64) -> Memory {
-        let npages = size_mb * 1024 * 1024 / PAGE as u64;
+        let pages = Frames::new(size_mb * 1024 * 1024 / PAGE as u64);
+        let npages = pages.npages();
         Memory {
-            pages: BTreeMap::new(),
+            pages,
             dirty: vec![0; npages.div_ceil(64) as usize],
             dirty_count: 0,
             npages,
@@ -64,10 +65,9 @@ impl Memory {
     }
 
     fn write_present(&mut self, page: u64, offset: usize, data: &[u8]) {
-        let p = self
-            .pages
-            .entry(page)
-            .or_insert_with(|| Box::new([0; PAGE]));
+        let Some(p) = self.pages.get_mut(page) else {
+            return;
+        };
         let n = data.len().min(PAGE - offset);
         p[offset..offset + n].copy_from_slice(&data[..n]);
         let (w, b) = ((page / 64) as usize, page % 64);
@@ -79,7 +79,7 @@ impl Memory {
 
     /// A page's contents as sent on the wire: empty for a page of zeros.
     pub fn read_wire(&self, page: u64) -> Vec<u8> {
-        match self.pages.get(&page) {
+        match self.pages.get(page) {
             Some(p) if p.iter().any(|b| *b != 0) => p.to_vec(),
             _ => Vec::new(),
         }
@@ -101,14 +101,14 @@ impl Memory {
             None => Vec::new(),
         };
         if data.is_empty() || data.iter().all(|b| *b == 0) {
-            self.pages.remove(&page);
+            self.pages.remove(page);
             if let Some(r) = self.received.as_mut() {
                 r.remove(&page);
             }
         } else {
-            let mut p = Box::new([0; PAGE]);
-            p.copy_from_slice(data);
-            self.pages.insert(page, p);
+            if let Some(p) = self.pages.get_mut(page) {
+                p.copy_from_slice(data);
+            }
             if let Some(r) = self.received.as_mut() {
                 r.insert(page, page_hash(data));
             }
@@ -136,7 +136,7 @@ impl Memory {
 
     /// Every page that holds data becomes dirty: a migration's first pass.
     pub fn mark_resident_dirty(&mut self) {
-        let resident: Vec<u64> = self.pages.keys().copied().collect();
+        let resident: Vec<u64> = self.pages.iter().map(|(i, _)| i).collect();
         for page in resident {
             let (w, b) = ((page / 64) as usize, page % 64);
             if self.dirty[w] & (1 << b) == 0 {
@@ -181,7 +181,7 @@ impl Memory {
             .pages
             .iter()
             .filter(|(_, p)| p.iter().any(|b| *b != 0))
-            .map(|(i, p)| (*i, page_hash(&p[..])));
+            .map(|(i, p)| (i, page_hash(&p[..])));
         combine(hashes)
     }
 
