@@ -22,6 +22,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "#[derive(serde::Serialize, serde::Deserialize)]",
         )
         .type_attribute(".pvmlab.model.v1", "#[serde(default)]")
+        // Pages cross two mover service partitions: as `Bytes` they are
+        // sliced out of the received buffer, not copied, at each hop.
+        .bytes(".pvmlab.mover.v1.Page.data")
         .compile_protos(&files, &["."])?;
     Ok(())
 }

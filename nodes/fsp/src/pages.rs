@@ -77,7 +77,8 @@ impl Frames {
             return None;
         }
         // SAFETY: inside the mapping, page-aligned, and borrowed from self.
-        self.slot(page).map(|p| unsafe { &*(p as *const [u8; PAGE]) })
+        self.slot(page)
+            .map(|p| unsafe { &*(p as *const [u8; PAGE]) })
     }
 
     /// A page to write, present from now on (zeros if it was not).
@@ -154,10 +155,17 @@ mod tests {
         f.get_mut(1 << 22).unwrap()[0] = 1;
         assert_eq!(f.len(), 2);
         assert_eq!(f.get(5).unwrap()[7], 9);
-        assert_eq!(f.iter().map(|(i, _)| i).collect::<Vec<_>>(), vec![5, 1 << 22]);
+        assert_eq!(
+            f.iter().map(|(i, _)| i).collect::<Vec<_>>(),
+            vec![5, 1 << 22]
+        );
         f.remove(5);
         assert!(f.get(5).is_none());
-        assert_eq!(f.get_mut(5).unwrap()[7], 0, "a dropped page comes back as zeros");
+        assert_eq!(
+            f.get_mut(5).unwrap()[7],
+            0,
+            "a dropped page comes back as zeros"
+        );
         assert!(f.get_mut(1 << 23).is_none(), "outside the partition");
     }
 }

@@ -27,7 +27,7 @@ fn read_batch(mem: &Mutex<Memory>, pages: &[u64]) -> Pages {
             .iter()
             .map(|i| Page {
                 index: *i,
-                data: m.read_wire(*i),
+                data: m.read_wire(*i).into(),
             })
             .collect(),
     }
