@@ -186,11 +186,10 @@ impl Memory {
     }
 
     /// The digest of the image as it arrived (see `digest`), on a
-    /// migration's destination.
-    pub fn received_digest(&self) -> Option<String> {
-        self.received
-            .as_ref()
-            .map(|r| combine(r.iter().map(|(i, h)| (*i, *h))))
+    /// migration's destination, once every page is in. The hashes kept
+    /// for it go: a partition that has arrived needs them no more.
+    pub fn received_digest(&mut self) -> Option<String> {
+        self.received.take().map(|r| combine(r.into_iter()))
     }
 }
 

@@ -24,6 +24,12 @@ pub enum Hscl {
     Resources(String),
     /// The HMC has no connection to the frame.
     NoConnection(String),
+    /// HSCLA9CE: the source frame is not down in a way that allows a
+    /// remote restart (seed 000).
+    RemoteRestartState,
+    /// HSCLA32F (a warning): the partition's id is taken on the
+    /// destination; a remote restart uses the next free one.
+    PartitionIdTaken,
 }
 
 impl Hscl {
@@ -37,6 +43,8 @@ impl Hscl {
             Hscl::PartitionState { .. } => "HSCL0009",
             Hscl::Resources(_) => "HSCL0622",
             Hscl::NoConnection(_) => "HSCL0A2E",
+            Hscl::RemoteRestartState => "HSCLA9CE",
+            Hscl::PartitionIdTaken => "HSCLA32F",
         }
     }
 }
@@ -73,6 +81,14 @@ impl fmt::Display for Hscl {
             Hscl::NoConnection(sys) => write!(
                 f,
                 "{code} The management console has no connection to the managed system {sys}."
+            ),
+            Hscl::RemoteRestartState => write!(
+                f,
+                "{code} The managed system is not in a valid state to support partition remote restart operations."
+            ),
+            Hscl::PartitionIdTaken => write!(
+                f,
+                "{code} The specified partition ID is no longer valid. The next available partition ID will be used."
             ),
         }
     }

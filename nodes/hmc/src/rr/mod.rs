@@ -4,8 +4,9 @@
 //! that configuration itself (simplified remote restart, POWER8 and
 //! later), refreshed on every change the frames report: the partition,
 //! the VIOS partitions that serve it and their mappings, which is what
-//! the destination's VIOS hosting is checked and built from. The checks
-//! are LPM's inactive validation, with remote restart's capability.
+//! the destination's VIOS hosting is checked and built from; the POWER7
+//! way keeps it on a reserved storage device (`rsdp`). The checks are
+//! LPM's inactive validation, with remote restart's capability.
 //!
 //! Two copies never run: the destination copy is created before the
 //! source copy is marked (Remote Restarted) where the source can be
@@ -136,8 +137,6 @@ fn source_down(state: &str, noconnection: bool) -> bool {
         || (noconnection && state == frame_state::NO_CONNECTION)
 }
 
-const HSCLA9CE: &str = "HSCLA9CE The managed system is not in a valid state to support partition remote restart operations.";
-
 /// Whether a partition keeps its configuration on a reserved storage
 /// device (the POWER7 way) rather than in the HMC.
 fn on_device(p: &Partition) -> bool {
@@ -198,11 +197,13 @@ async fn doc_for(
             ))
         });
     }
-    let doc = match (opts.usecurrdata, current, stored) {
-        (true, Some(p), _) => doc_of(src, p, &HashMap::new()),
-        (_, _, Some(d)) => d,
-        (_, Some(p), None) => doc_of(src, p, &HashMap::new()),
-        (_, None, None) => return Err(Hscl::PartitionNotFound(lpar.to_string()).into()),
+    // Current data when asked for (or nothing is stored): what the HMC
+    // sees of the source and its VIOS partitions can still tell.
+    let doc = match (current, stored) {
+        (Some(p), None) => doc_of(src, p, &lpm::devices(ctx, src).await),
+        (Some(p), Some(_)) if opts.usecurrdata => doc_of(src, p, &lpm::devices(ctx, src).await),
+        (_, Some(d)) => d,
+        (None, None) => return Err(Hscl::PartitionNotFound(lpar.to_string()).into()),
     };
     if doc.lpar.remote_restart_status == rr_status::INVALID
         || doc.lpar.remote_restart_status.is_empty()
@@ -301,7 +302,7 @@ pub async fn restart(
     opts: &Opts,
 ) -> Result<String, CmdError> {
     if !source_down(&src.state, opts.noconnection) {
-        return Err(CmdError::Usage(HSCLA9CE.into()));
+        return Err(Hscl::RemoteRestartState.into());
     }
     let frame_lock = ctx
         .hmc
@@ -354,10 +355,7 @@ pub async fn restart(
     }
     let dframe = dst.frame.clone().unwrap_or_default();
     if dst.partitions.iter().any(|p| p.id == l.id) || l.id > dframe.max_lpars {
-        plan.warnings.push(
-            "HSCLA32F The specified partition ID is no longer valid. The next available partition ID will be used."
-                .into(),
-        );
+        plan.warnings.push(Hscl::PartitionIdTaken.to_string());
         new.id = 0;
     }
     ctx.hmc
@@ -477,7 +475,7 @@ pub async fn cleanup(
         return Err(Hscl::NoConnection(src.name.clone()).into());
     }
     if src.state != frame_state::OPERATING && src.state != frame_state::STANDBY {
-        return Err(CmdError::Usage(HSCLA9CE.into()));
+        return Err(Hscl::RemoteRestartState.into());
     }
     let p = src
         .partitions
