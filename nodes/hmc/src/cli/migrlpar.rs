@@ -116,11 +116,14 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
             };
             let asked = Asked {
                 attrs,
-                mpio: choice(&o, "--mpio", &["1", "2"], 1)?,
+                // --redundantvios, where given, supersedes --mpio (later HMCs).
+                mpio: match o.get("--redundantvios") {
+                    Some(_) => choice(&o, "--redundantvios", &["0", "1", "2"], 1)?,
+                    None => choice(&o, "--mpio", &["1", "2"], 1)?,
+                },
                 vlanbridge: choice(&o, "--vlanbridge", &["1", "2"], 1)?,
                 new_profile: o.get("-n").map(str::to_string),
             };
-            choice(&o, "--redundantvios", &["0", "1", "2"], 1)?;
             if op == "v" {
                 let plan = lpm::validate(ctx, &src, &dst, &lpar, &asked).await;
                 let report = crate::lpm::validate::report(&plan);

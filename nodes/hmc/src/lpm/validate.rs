@@ -38,7 +38,9 @@ pub struct Plan {
 #[derive(Default)]
 pub struct Asked {
     pub attrs: Vec<(String, String)>,
-    pub mpio: u8,       // 1: required (default), 2: if possible
+    /// Keeping the multipath (redundant VIOS) layout: 0 not required,
+    /// 1 required (default), 2 if possible.
+    pub mpio: u8,
     pub vlanbridge: u8, // 1: required (default), 2: if possible
     pub new_profile: Option<String>,
 }
@@ -573,6 +575,7 @@ fn plan_adapters(i: &Inputs, prof: &Profile, plan: &mut Plan) {
                         let fresh = cands.iter().copied().find(|v| !used.contains(&v.id));
                         match (fresh, cands.first().copied()) {
                             (Some(v), _) => Some(v),
+                            (None, Some(v)) if i.asked.mpio == 0 => Some(v),
                             (None, Some(v)) => {
                                 let msg = "HSCLA340 The HMC may not be able to replicate the source multipath I/O configuration for the migrating partition's virtual I/O adapters on the destination. This will result in loss of redundancy on the destination.".to_string();
                                 if i.asked.mpio == 2 {

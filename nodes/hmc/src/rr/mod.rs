@@ -241,7 +241,7 @@ pub async fn check(
     };
     let dst_devices = lpm::devices(ctx, dst).await;
     let asked = validate::Asked {
-        mpio: if opts.redundantvios == 2 { 2 } else { 1 },
+        mpio: opts.redundantvios,
         vlanbridge: 1,
         ..Default::default()
     };

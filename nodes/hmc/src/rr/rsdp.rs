@@ -134,16 +134,11 @@ pub fn device_records(f: &FrameView) -> Vec<Record> {
 
 /// The LUNs `vios` sees that are free for the pool: mapped to no client
 /// and not in the pool already.
-fn free_luns<'a>(
-    pool: &RsPool,
-    vios: u32,
-    devs: &'a ViosDevices,
-) -> Vec<&'a pvmlab_common::model::Lun> {
+fn free_luns<'a>(pool: &RsPool, devs: &'a ViosDevices) -> Vec<&'a pvmlab_common::model::Lun> {
     devs.luns
         .iter()
         .filter(|l| !devs.vscsi.iter().any(|m| m.lun_id == l.id))
         .filter(|l| !pool.devices.iter().any(|d| d.lun == l.id))
-        .filter(|_| vios != 0)
         .collect()
 }
 
@@ -168,7 +163,7 @@ pub fn available_records(
         None => None,
     };
     let pool = pool(f);
-    Ok(free_luns(&pool, first.id, devs)
+    Ok(free_luns(&pool, devs)
         .into_iter()
         .map(|l| {
             let mut r = vec![kv("device_name", l.hdisk.clone())];
@@ -241,7 +236,7 @@ pub fn add_device(
     let devs = devices
         .get(&vios.id)
         .ok_or_else(|| rmc_failed(&vios.name))?;
-    let lun = free_luns(&pool, vios.id, devs)
+    let lun = free_luns(&pool, devs)
         .into_iter()
         .find(|l| l.hdisk == hdisk)
         .ok_or_else(|| {
