@@ -381,3 +381,22 @@ fn power7_remote_restart_through_a_reserved_storage_device() {
         "the device stays in the pool, free"
     );
 }
+
+/// Remote restart came with HMC V8R8: an older HMC has no rrstartlpar.
+#[test]
+fn an_hmc_before_v8r8_has_no_rrstartlpar() {
+    let topo = remote_restart_lab("rrold", "127.43.42", 2, 1).replace(
+        "name = \"hmc1\"\n",
+        "name = \"hmc1\"\nversion = \"V7R7.9.0\"\n",
+    );
+    assert!(topo.contains("V7R7.9.0"));
+    let lab = Lab::with_topology(&topo);
+    lab.up();
+    let (out, code) = hmc(&lab, "rrstartlpar -o validate -m fr1 -t fr2 -p rr1");
+    assert_eq!(
+        (out.as_str(), code),
+        ("rbash: rrstartlpar: command not found\n", 127)
+    );
+    let (out, _) = hmc(&lab, "lshmc -V");
+    assert!(out.contains("Version: 7\n Release: 7.9.0"), "{out}");
+}

@@ -15,6 +15,19 @@ fn parts(version: &str) -> (String, String, String) {
     (ver.to_string(), rel.to_string(), sp.to_string())
 }
 
+/// Version and release as numbers, to compare: V8R8.7 → (8, 8),
+/// V7R7.9.0 → (7, 7), V10R3M1050 → (10, 3).
+pub fn level(version: &str) -> (u32, u32) {
+    let (ver, rel, _) = parts(version);
+    let num = |s: &str| {
+        s.split(|c: char| !c.is_ascii_digit())
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    (num(&ver), num(&rel))
+}
+
 pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     let o = opts::parse(SPEC, args)?;
     let hmc = ctx.hmc;
@@ -60,5 +73,9 @@ mod tests {
             ("10".into(), "3".into(), "1050".into())
         );
         assert_eq!(super::parts("V8R8"), ("8".into(), "8".into(), "0".into()));
+        assert_eq!(super::level("V8R8.7"), (8, 8));
+        assert_eq!(super::level("V7R7.9.0"), (7, 7));
+        assert_eq!(super::level("V10R3M1050"), (10, 3));
+        assert!(super::level("V8R8.0.0") >= (8, 8) && super::level("V8R7.1") < (8, 8));
     }
 }

@@ -444,16 +444,6 @@ const PROF_LAYOUT_V8: &[&str] = &[
     "sriov_eth_logical_ports",
 ];
 
-/// The major version of an HMC version string: V7R7.9.0 → 7, V10R3M1050 → 10.
-fn hmc_major(version: &str) -> u32 {
-    version
-        .trim_start_matches('V')
-        .split('R')
-        .next()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10)
-}
-
 fn prof_record(hmc_version: &str, frame: &Frame, p: &Partition, prof: &Profile) -> Record {
     let mut r = vec![
         kv("name", prof.name.clone()),
@@ -461,7 +451,7 @@ fn prof_record(hmc_version: &str, frame: &Frame, p: &Partition, prof: &Profile) 
         kv("lpar_id", p.id.to_string()),
         kv("lpar_env", p.lpar_env.clone()),
     ];
-    let layout = if hmc_major(hmc_version) < 8 {
+    let layout = if super::lshmc::level(hmc_version).0 < 8 {
         PROF_LAYOUT_V7
     } else {
         PROF_LAYOUT_V8

@@ -145,6 +145,9 @@ fn run_line<'a>(
             return (String::new(), 0);
         };
         tracing::info!(user = %ctx.user.name, %line, "command");
+        if lshmc::level(&ctx.hmc.version) < since(cmd) {
+            return (format!("rbash: {cmd}: command not found\n"), 127);
+        }
         let result = match cmd.as_str() {
             "lshmc" => lshmc::run(ctx, args).await,
             "lssyscfg" => lssyscfg::run(ctx, args).await,
@@ -185,6 +188,16 @@ fn run_line<'a>(
         }
         (out, code)
     })
+}
+
+/// The HMC version (version, release) that brought a command: remote
+/// restart came with V8R8 (seed 000: "Minimum version of HMC is 8r8.0.0.
+/// Check you have the rrstartlpar command").
+fn since(cmd: &str) -> (u32, u32) {
+    match cmd {
+        "rrstartlpar" | "lsrsdevsize" | "refdev" => (8, 8),
+        _ => (0, 0),
+    }
 }
 
 /// Splits a line into words as the HMC's restricted bash does: single
