@@ -400,3 +400,39 @@ fn an_hmc_before_v8r8_has_no_rrstartlpar() {
     let (out, _) = hmc(&lab, "lshmc -V");
     assert!(out.contains("Version: 7\n Release: 7.9.0"), "{out}");
 }
+
+/// With `rr_auto_cleanup`, the HMC removes the stale copies by itself as
+/// soon as their frame is back.
+#[test]
+fn auto_cleanup_removes_stale_copies_when_the_frame_returns() {
+    let topo = remote_restart_lab("rrauto", "127.43.43", 2, 2).replace(
+        "name = \"hmc1\"\n",
+        "name = \"hmc1\"\nrr_auto_cleanup = true\n",
+    );
+    let lab = Lab::with_topology(&topo);
+    lab.up();
+    std::thread::sleep(Duration::from_millis(800));
+    let f = lab.pvmlab(&["fault", "frame", "fr1", "error"]);
+    assert!(f.status.success(), "{}", text(&f.stderr));
+    let ev = lab.pvmlab(&["evacuate", "fr1"]);
+    assert!(
+        ev.status.success(),
+        "{}{}",
+        text(&ev.stdout),
+        text(&ev.stderr)
+    );
+    let r = lab.pvmlab(&["fault", "frame", "fr1", "restore"]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let left = wait_for(
+        &lab,
+        "lssyscfg -r lpar -m fr1 -F name",
+        |s| !s.contains("rr"),
+        20,
+    );
+    assert_eq!(left, "vios1\n", "the stale copies are gone");
+    let (on2, _) = hmc(&lab, "lssyscfg -r lpar -m fr2 -F name,state");
+    assert!(
+        on2.contains("rr1,Running") && on2.contains("rr2,Running"),
+        "{on2}"
+    );
+}
