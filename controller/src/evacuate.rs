@@ -8,7 +8,7 @@ use crate::client::Clients;
 use anyhow::Context;
 use pvmlab_common::lab::LabDir;
 use pvmlab_common::model::{FrameExt as _, PartitionExt as _, frame_state};
-use pvmlab_common::topology::{NodeDef, Topology};
+use pvmlab_common::topology::NodeDef;
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -56,8 +56,7 @@ pub fn run(lab: &LabDir, frame: &str, hmc: &str) -> anyhow::Result<()> {
 /// once; each goes to the survivor with the most free memory left for it
 /// that validates, the others tried in turn.
 pub async fn evacuate(lab: &LabDir, frame: &str, hmc: &str) -> anyhow::Result<Vec<Outcome>> {
-    let topo = Topology::load(&lab.topology())
-        .map_err(|e| anyhow::anyhow!("no lab in {}: {e}", lab.root().display()))?;
+    let topo = crate::lab_topology(lab)?;
     let hmc_node = topo
         .node(hmc)
         .with_context(|| format!("no HMC named {hmc} in the lab"))?;

@@ -84,8 +84,7 @@ pub fn run(lab: &LabDir, cmd: FaultCmd) -> anyhow::Result<()> {
     if let FaultCmd::Frame { frame, action } = &cmd {
         return crate::frame_fault::run(lab, frame, action);
     }
-    let topo = Topology::load(&lab.topology())
-        .map_err(|e| anyhow::anyhow!("no lab in {}: {e}", lab.root().display()))?;
+    let topo = crate::lab_topology(lab)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -11,29 +11,14 @@ use anyhow::Context;
 use pvmlab_common::lab::LabDir;
 use pvmlab_common::model::Role;
 use pvmlab_common::proto::fsp::FrameFaultRequest;
-use pvmlab_common::topology::{Topology, vios_node_name};
+use pvmlab_common::topology::vios_node_name;
 use std::time::Duration;
 
 pub const ACTIONS: [&str; 5] = ["power-off", "error", "dump", "lose", "restore"];
 
 pub fn run(lab: &LabDir, frame: &str, action: &str) -> anyhow::Result<()> {
-    let topo = Topology::load(&lab.topology())
-        .map_err(|e| anyhow::anyhow!("no lab in {}: {e}", lab.root().display()))?;
-    let def = topo
-        .frame
-        .iter()
-        .find(|f| f.name.get_ref() == frame)
-        .ok_or_else(|| {
-            let names: Vec<&String> = topo.frame.iter().map(|f| f.name.get_ref()).collect();
-            anyhow::anyhow!(
-                "no frame named {frame} in the lab; its frames are {}",
-                names
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })?;
+    let topo = crate::lab_topology(lab)?;
+    let def = crate::frame_def(&topo, frame)?;
     // The frame's processes: its FSP and the operating systems of its VIOS.
     let mut procs = vec![frame.to_string()];
     procs.extend(

@@ -331,8 +331,7 @@ fn stop(lab: &LabDir, nodes: &[(String, i32)]) {
 /// Stops the lab: HMCs first (so they do not report the frames going away
 /// as faults), then VIOS, then the FSPs.
 pub fn down(lab: &LabDir) -> anyhow::Result<()> {
-    let topo = Topology::load(&lab.topology())
-        .map_err(|e| anyhow::anyhow!("no lab in {}: {e}", lab.root().display()))?;
+    let topo = crate::lab_topology(lab)?;
     let mut stopped = 0;
     for role in [Role::Hmc, Role::Vios, Role::Fsp] {
         let group: Vec<(String, i32)> = topo

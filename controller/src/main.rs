@@ -276,6 +276,30 @@ fn main() -> ExitCode {
     }
 }
 
+/// The topology of the lab in `lab`, or why there is none.
+pub fn lab_topology(lab: &LabDir) -> anyhow::Result<pvmlab_common::topology::Topology> {
+    pvmlab_common::topology::Topology::load(&lab.topology())
+        .map_err(|e| anyhow::anyhow!("no lab in {}: {e}", lab.root().display()))
+}
+
+/// A frame of the lab by name; the error lists the frames there are.
+pub fn frame_def<'a>(
+    topo: &'a pvmlab_common::topology::Topology,
+    name: &str,
+) -> anyhow::Result<&'a pvmlab_common::topology::FrameDef> {
+    topo.frame(name).ok_or_else(|| {
+        let names: Vec<&str> = topo
+            .frame
+            .iter()
+            .map(|f| f.name.get_ref().as_str())
+            .collect();
+        anyhow::anyhow!(
+            "no frame named {name} in the lab; its frames are {}",
+            names.join(", ")
+        )
+    })
+}
+
 fn init(file: &std::path::Path, subnet: Option<&str>, force: bool) -> anyhow::Result<()> {
     if file.exists() && !force {
         anyhow::bail!("{} exists; use --force to overwrite it", file.display());

@@ -5,12 +5,10 @@
 use crate::client::Clients;
 use pvmlab_common::lab::LabDir;
 use pvmlab_common::model::Role;
-use pvmlab_common::topology::Topology;
 use std::time::Duration;
 
 pub fn run(lab: &LabDir, hmc: &str, src: &str, lpar: &str, dst: &str) -> anyhow::Result<u32> {
-    let topo = Topology::load(&lab.topology())
-        .map_err(|e| anyhow::anyhow!("no lab in {}: {e}", lab.root().display()))?;
+    let topo = crate::lab_topology(lab)?;
     let node = topo
         .node(hmc)
         .filter(|n| n.role == Role::Hmc)

@@ -8,8 +8,7 @@ use pvmlab_common::topology::Topology;
 use tracing::Instrument;
 
 pub fn status(lab: &LabDir) -> anyhow::Result<()> {
-    let topo = Topology::load(&lab.topology())
-        .map_err(|e| anyhow::anyhow!("no lab in {}: {e}", lab.root().display()))?;
+    let topo = crate::lab_topology(lab)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -73,8 +72,7 @@ async fn print_all(lab: &LabDir, topo: &Topology) -> anyhow::Result<()> {
 
 /// `pvmlab hmc <name> -- <line>`: prints the output and returns the exit status.
 pub fn hmc_command(lab: &LabDir, name: &str, user: &str, words: &[String]) -> anyhow::Result<u32> {
-    let topo = Topology::load(&lab.topology())
-        .map_err(|e| anyhow::anyhow!("no lab in {}: {e}", lab.root().display()))?;
+    let topo = crate::lab_topology(lab)?;
     let node = topo
         .node(name)
         .filter(|n| n.role == Role::Hmc)
@@ -120,8 +118,7 @@ pub fn workload(
     digest: bool,
 ) -> anyhow::Result<()> {
     use pvmlab_common::proto::fsp::{GetWorkloadRequest, SetWorkloadRequest};
-    let topo = Topology::load(&lab.topology())
-        .map_err(|e| anyhow::anyhow!("no lab in {}: {e}", lab.root().display()))?;
+    let topo = crate::lab_topology(lab)?;
     let node = topo
         .node(frame)
         .filter(|n| n.role == Role::Fsp)
@@ -209,13 +206,8 @@ pub fn workload(
 /// log about migrations, as `errpt` inside it prints it, read from the
 /// frame's view through the first HMC that manages it.
 pub fn errpt(lab: &LabDir, frame: &str, lpar: &str) -> anyhow::Result<()> {
-    let topo = Topology::load(&lab.topology())
-        .map_err(|e| anyhow::anyhow!("no lab in {}: {e}", lab.root().display()))?;
-    let def = topo
-        .frame
-        .iter()
-        .find(|f| f.name.get_ref() == frame)
-        .ok_or_else(|| anyhow::anyhow!("no frame named {frame} in this lab"))?;
+    let topo = crate::lab_topology(lab)?;
+    let def = crate::frame_def(&topo, frame)?;
     let hmc = def
         .managed_by
         .get_ref()

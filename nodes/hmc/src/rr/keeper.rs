@@ -16,21 +16,20 @@ use std::time::Duration;
 /// The VIOS partitions a client's virtual SCSI and fibre channel adapters
 /// name, in its profiles and as it runs.
 fn serving_ids(p: &Partition) -> HashSet<u32> {
-    let scsi = p
-        .profiles
-        .iter()
+    let profiles = p.profiles.iter();
+    let scsi = profiles
+        .clone()
         .flat_map(|pr| pr.virtual_scsi_adapters.iter())
         .chain(p.curr.iter().flat_map(|c| c.scsi.iter()))
-        .filter(|a| !a.server)
-        .map(|a| a.remote_lpar_id.clone());
-    let fc = p
-        .profiles
-        .iter()
+        .map(|a| (a.server, &a.remote_lpar_id));
+    let fc = profiles
         .flat_map(|pr| pr.virtual_fc_adapters.iter())
         .chain(p.curr.iter().flat_map(|c| c.fc.iter()))
-        .filter(|a| !a.server)
-        .map(|a| a.remote_lpar_id.clone());
-    scsi.chain(fc).filter_map(|id| id.parse().ok()).collect()
+        .map(|a| (a.server, &a.remote_lpar_id));
+    scsi.chain(fc)
+        .filter(|(server, _)| !server)
+        .filter_map(|(_, id)| id.parse().ok())
+        .collect()
 }
 
 /// The document for partition `p` of frame `f`, with the devices of its
