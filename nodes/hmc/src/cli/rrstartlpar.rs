@@ -1,6 +1,7 @@
 //! `rrstartlpar -o validate|restart|cleanup|cancel|recover -m <src> [-t
 //! <dst>] (-p <lpar> | --id <id>) [-d <level>] [-v] [--redundantvios
-//! 0|1|2] [--retaindev] [--force] [--noconnection] [--usecurrdata]`:
+//! 0|1|2] [--mpio 1|2] [--vlanbridge 1|2] [-w <min>] [--retaindev]
+//! [--force] [--noconnection] [--usecurrdata] [--nodetails]`:
 //! remote restart of a partition whose frame is down (see `crate::rr`).
 
 use super::hscl::Hscl;
@@ -24,6 +25,10 @@ const SPEC: &[opts::Opt] = &[
     flag(&["--usecurrdata"]),
     value(&["--ip"]),
     value(&["-u"]),
+    value(&["--mpio"]),
+    value(&["--vlanbridge"]),
+    value(&["-w"]),
+    flag(&["--nodetails"]),
 ];
 
 const OPS: &[&str] = &["validate", "restart", "cleanup", "cancel", "recover"];
@@ -49,16 +54,29 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
             .into());
         }
     }
-    let redundantvios = match o.get("--redundantvios") {
-        None => 2,
-        Some(v @ ("0" | "1" | "2")) => v.parse().unwrap_or(2),
-        Some(v) => {
-            return Err(format!(
-                "An invalid value was entered for the --redundantvios parameter: {v}. Valid values are 0, 1, 2."
+    if let Some(v) = o.get("-w") {
+        if v.parse::<u32>().map_or(true, |n| n > 1440) {
+            return Err(format!("An invalid value was entered for the -w parameter: {v}.").into());
+        }
+    }
+    let choice = |name: &str, allowed: &[&str], default: u8| -> Result<u8, CmdError> {
+        match o.get(name) {
+            None => Ok(default),
+            Some(v) if allowed.contains(&v) => Ok(v.parse().unwrap_or(default)),
+            Some(v) => Err(format!(
+                "An invalid value was entered for the {name} parameter: {v}. Valid values are {}.",
+                allowed.join(", ")
             )
-            .into());
+            .into()),
         }
     };
+    // --redundantvios, where given, supersedes --mpio (as for migrlpar).
+    let mpio = choice("--mpio", &["1", "2"], 2)?;
+    let redundantvios = match o.get("--redundantvios") {
+        Some(_) => choice("--redundantvios", &["0", "1", "2"], 2)?,
+        None => mpio,
+    };
+    let vlanbridge = choice("--vlanbridge", &["1", "2"], 1)?;
     let src = find_frame(ctx, o.require("-m")?)?;
     ctx.may_change()?;
     let lpar = match (o.get("-p"), o.get("--id")) {
@@ -81,6 +99,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
         retaindev: o.has("--retaindev"),
         usecurrdata: o.has("--usecurrdata"),
         redundantvios,
+        vlanbridge,
     };
     let target = || -> Result<_, CmdError> {
         let dst = find_frame(ctx, o.require("-t")?)?;

@@ -122,6 +122,8 @@ pub struct Opts {
     pub usecurrdata: bool,
     /// --redundantvios: 0 not required, 1 required, 2 if possible.
     pub redundantvios: u8,
+    /// --vlanbridge: 1 required (default), 2 if possible.
+    pub vlanbridge: u8,
 }
 
 fn store_err(e: StoreError) -> CmdError {
@@ -242,7 +244,7 @@ pub async fn check(
     let dst_devices = lpm::devices(ctx, dst).await;
     let asked = validate::Asked {
         mpio: opts.redundantvios,
-        vlanbridge: 1,
+        vlanbridge: opts.vlanbridge.max(1),
         ..Default::default()
     };
     let mut plan = validate::validate(&validate::Inputs {
