@@ -10,9 +10,13 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 use tonic::{Status, Streaming};
 
-/// Pages per message: 256 KiB, large enough to keep the stream busy,
-/// small enough that a demand request never waits long behind one.
+/// Pages per message after the partition is suspended: 256 KiB, small
+/// enough that a demand request never waits long behind one.
 pub const BATCH: usize = 64;
+/// Pages per message in the pre-copy passes, while the partition runs:
+/// 1 MiB, fewer messages and wake-ups per byte (the movers flush the
+/// pipe before the suspend, so they cost no downtime).
+pub const PASS_BATCH: usize = 256;
 
 type Tx<T> = mpsc::Sender<Result<T, Status>>;
 
@@ -95,7 +99,7 @@ pub async fn source(
             Some(Q::Pass(_)) => {
                 let dirty = mem.lock().unwrap_or_else(|e| e.into_inner()).take_dirty();
                 let mut ok = true;
-                for chunk in dirty.chunks(BATCH) {
+                for chunk in dirty.chunks(PASS_BATCH) {
                     if tx
                         .send(src_reply(R::Pages(read_batch(&mem, chunk))))
                         .await
@@ -338,6 +342,13 @@ pub async fn dest(
                         demand_pages: run.stats.demand_faults.load(Relaxed),
                     })))
                     .await;
+            }
+            Some(Q::Flush(_)) => {
+                // Requests are handled in order: every page sent before
+                // this one is in the shell.
+                if tx.send(dst_reply(R::Flushed(Flushed {}))).await.is_err() {
+                    break;
+                }
             }
             Some(Q::Open(_)) | None => {
                 let _ = tx

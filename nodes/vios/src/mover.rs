@@ -333,6 +333,20 @@ impl SourceRun {
         if events.is_closed() {
             return Err(("the HMC stopped the migration".into(), false));
         }
+        // Every pre-copy page is in the shell before the partition stops:
+        // pages still on their way would hold the resume back, and that
+        // wait is downtime.
+        dtx.send(td(to_dest::Kind::Flush(Flush {})))
+            .await
+            .map_err(link)?;
+        loop {
+            match arx.recv().await {
+                Some(Ok(to_source::Kind::Flushed(_))) => break,
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(link(e)),
+                None => return Err(link("the destination is gone")),
+            }
+        }
         // Suspend, then what is left: as many pages as fit a quarter of the budget
         // go before the resume, the rest after it, demand first.
         vtx.send(vq(vasi_source_request::Kind::Suspend(Suspend {})))
@@ -529,6 +543,7 @@ async fn dest_run(
                         errlog.add(errlog::COMPLETED);
                         ts(to_source::Kind::Finished(f))
                     }
+                    V::Flushed(f) => ts(to_source::Kind::Flushed(f)),
                     V::Opened(_) => continue,
                 },
                 Ok(_) => return,
@@ -547,6 +562,7 @@ async fn dest_run(
                 to_dest::Kind::Pages(p) => Q::Pages(p),
                 to_dest::Kind::Resume(r) => Q::Resume(r),
                 to_dest::Kind::Finish(f) => Q::Finish(f),
+                to_dest::Kind::Flush(f) => Q::Flush(f),
                 to_dest::Kind::Hello(_) => continue,
             },
             Ok(Some(_)) => continue,
