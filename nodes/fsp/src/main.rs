@@ -3,6 +3,7 @@
 //! to each HMC that manages the frame.
 
 mod frame;
+mod lock;
 mod memory;
 mod pages;
 mod service;

@@ -19,6 +19,8 @@ pub struct FspService {
     hyp: Arc<Hypervisor>,
     password: String,
     sessions: Mutex<HashMap<String, String>>,
+    /// One HMC at a time changes the frame.
+    lock: crate::lock::Lock,
 }
 
 impl FspService {
@@ -27,6 +29,7 @@ impl FspService {
             hyp,
             password,
             sessions: Mutex::new(HashMap::new()),
+            lock: Default::default(),
         }
     }
 
@@ -59,6 +62,10 @@ impl FspService {
                 )
             })
     }
+}
+
+fn locked(e: crate::lock::Locked) -> Status {
+    Status::failed_precondition(e.to_string())
 }
 
 fn status(e: FspError) -> Status {
@@ -117,7 +124,8 @@ impl Fsp for FspService {
         req: Request<PowerFrameRequest>,
     ) -> Result<Response<FrameSnapshot>, Status> {
         authorize(&req, "PowerFrame", &[Role::Hmc])?;
-        self.session(&req.get_ref().session)?;
+        let hmc = self.session(&req.get_ref().session)?;
+        let _hold = self.lock.op(&hmc, "PowerFrame").await.map_err(locked)?;
         let r = req.into_inner();
         match r.operation.as_str() {
             "on" => self.hyp.power_on(false).await,
@@ -133,6 +141,22 @@ impl Fsp for FspService {
         Ok(Response::new(
             (*self.hyp.subscribe().borrow()).as_ref().clone(),
         ))
+    }
+
+    async fn lock(&self, req: Request<LockRequest>) -> Result<Response<LockReply>, Status> {
+        authorize(&req, "Lock", &[Role::Hmc])?;
+        let hmc = self.session(&req.get_ref().session)?;
+        let r = req.into_inner();
+        if r.release {
+            self.lock.release(&hmc);
+        } else {
+            let lease = std::time::Duration::from_millis(r.lease_ms.clamp(1000, 600_000));
+            self.lock
+                .lease(&hmc, &r.what, lease)
+                .await
+                .map_err(locked)?;
+        }
+        Ok(Response::new(LockReply {}))
     }
 
     async fn frame_fault(
@@ -157,7 +181,8 @@ impl Fsp for FspService {
         req: Request<ActivateLparRequest>,
     ) -> Result<Response<LparReply>, Status> {
         authorize(&req, "ActivateLpar", &[Role::Hmc])?;
-        self.session(&req.get_ref().session)?;
+        let hmc = self.session(&req.get_ref().session)?;
+        let _hold = self.lock.op(&hmc, "ActivateLpar").await.map_err(locked)?;
         let r = req.into_inner();
         self.hyp.activate(r.lpar_id, &r.profile).map_err(status)?;
         if !r.bootstring.is_empty() {
@@ -173,7 +198,8 @@ impl Fsp for FspService {
         req: Request<ShutdownLparRequest>,
     ) -> Result<Response<LparReply>, Status> {
         authorize(&req, "ShutdownLpar", &[Role::Hmc])?;
-        self.session(&req.get_ref().session)?;
+        let hmc = self.session(&req.get_ref().session)?;
+        let _hold = self.lock.op(&hmc, "ShutdownLpar").await.map_err(locked)?;
         let r = req.into_inner();
         let p = self
             .hyp
@@ -184,7 +210,8 @@ impl Fsp for FspService {
 
     async fn put_lpar(&self, req: Request<PutLparRequest>) -> Result<Response<LparReply>, Status> {
         authorize(&req, "PutLpar", &[Role::Hmc])?;
-        self.session(&req.get_ref().session)?;
+        let hmc = self.session(&req.get_ref().session)?;
+        let _hold = self.lock.op(&hmc, "PutLpar").await.map_err(locked)?;
         let r = req.into_inner();
         let p = r
             .partition
@@ -198,7 +225,8 @@ impl Fsp for FspService {
         req: Request<RemoveLparRequest>,
     ) -> Result<Response<LparReply>, Status> {
         authorize(&req, "RemoveLpar", &[Role::Hmc])?;
-        self.session(&req.get_ref().session)?;
+        let hmc = self.session(&req.get_ref().session)?;
+        let _hold = self.lock.op(&hmc, "RemoveLpar").await.map_err(locked)?;
         let p = self
             .hyp
             .remove_partition(req.get_ref().lpar_id)
@@ -208,7 +236,8 @@ impl Fsp for FspService {
 
     async fn dlpar(&self, req: Request<DlparRequest>) -> Result<Response<LparReply>, Status> {
         authorize(&req, "Dlpar", &[Role::Hmc])?;
-        self.session(&req.get_ref().session)?;
+        let hmc = self.session(&req.get_ref().session)?;
+        let _hold = self.lock.op(&hmc, "Dlpar").await.map_err(locked)?;
         let r = req.into_inner();
         let target = (r.target_lpar_id != 0).then_some(r.target_lpar_id);
         let p = self
@@ -223,7 +252,8 @@ impl Fsp for FspService {
         req: Request<ChangeAdapterRequest>,
     ) -> Result<Response<LparReply>, Status> {
         authorize(&req, "ChangeAdapter", &[Role::Hmc])?;
-        self.session(&req.get_ref().session)?;
+        let hmc = self.session(&req.get_ref().session)?;
+        let _hold = self.lock.op(&hmc, "ChangeAdapter").await.map_err(locked)?;
         let r = req.into_inner();
         let p = self
             .hyp
@@ -237,7 +267,8 @@ impl Fsp for FspService {
         req: Request<ChangeFrameRequest>,
     ) -> Result<Response<FrameSnapshot>, Status> {
         authorize(&req, "ChangeFrame", &[Role::Hmc])?;
-        self.session(&req.get_ref().session)?;
+        let hmc = self.session(&req.get_ref().session)?;
+        let _hold = self.lock.op(&hmc, "ChangeFrame").await.map_err(locked)?;
         let r = req.into_inner();
         self.hyp
             .change_frame(r.user_name, r.power_off_policy, r.rspool)
@@ -292,7 +323,8 @@ impl Fsp for FspService {
         req: Request<MigrationRequest>,
     ) -> Result<Response<LparReply>, Status> {
         authorize(&req, "Migration", &[Role::Hmc])?;
-        self.session(&req.get_ref().session)?;
+        let hmc = self.session(&req.get_ref().session)?;
+        let _hold = self.lock.op(&hmc, "Migration").await.map_err(locked)?;
         let r = req.into_inner();
         let p = self
             .hyp

@@ -116,6 +116,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     req.session = conn.session;
     let mut fsp = conn.fsp;
     let done = fsp.dlpar(req).await.map_err(|e| match e.code() {
+        _ if super::locked(&e).is_some() => CmdError::Usage(e.message().to_string()),
         tonic::Code::FailedPrecondition if e.message().starts_with("insufficient") => {
             Hscl::Resources(e.message().to_string()).into()
         }

@@ -25,6 +25,9 @@ const SPEC: &[opts::Opt] = &[
 
 /// Maps the hypervisor's refusal to the HMC's message.
 fn refused(e: tonic::Status, system: &str, lpar: Option<&str>, state: &str) -> CmdError {
+    if let Some(l) = super::locked(&e) {
+        return l;
+    }
     match (e.code(), lpar) {
         (tonic::Code::Unavailable, _) => Hscl::NoConnection(system.to_string()).into(),
         (tonic::Code::FailedPrecondition, _) if e.message().starts_with("insufficient") => {

@@ -356,6 +356,14 @@ impl crate::ssh::Shell for Cli {
 }
 
 /// The logged-on connection to a frame's FSP, for a command to use.
+/// A refusal because another HMC holds the frame's lock: the FSP's words,
+/// which name the holder, as they are.
+pub fn locked(e: &tonic::Status) -> Option<CmdError> {
+    (e.code() == tonic::Code::FailedPrecondition
+        && e.message().starts_with("The managed system is locked by"))
+    .then(|| CmdError::Usage(e.message().to_string()))
+}
+
 /// The partition `-p <name>` or `--id <id>` names on a frame.
 pub fn lpar_arg<'a>(
     f: &'a pvmlab_common::proto::hmc::FrameView,

@@ -239,6 +239,70 @@ pub(crate) fn shell_of(lpar: &Partition, plan: &Plan, new_profile: Option<&str>)
     s
 }
 
+/// How long a migration's hold on a frame's lock lasts unless renewed:
+/// what another HMC waits for, at most, after this one died.
+const LEASE: Duration = Duration::from_secs(6);
+
+/// A migration's hold on its frames' locks (Redbook §5.3: "The HMC that
+/// initiates a migration takes a lock on both managed systems and the lock
+/// is released when migration is completed"), renewed while it lasts and
+/// released when dropped.
+struct Holds {
+    renew: tokio::task::AbortHandle,
+    conns: Vec<crate::frames::Conn>,
+}
+
+impl Drop for Holds {
+    fn drop(&mut self) {
+        self.renew.abort();
+        for c in self.conns.drain(..) {
+            let mut fsp = c.fsp;
+            let req = pvmlab_common::proto::fsp::LockRequest {
+                session: c.session,
+                release: true,
+                ..Default::default()
+            };
+            tokio::spawn(async move {
+                let _ = fsp.lock(req).await;
+            });
+        }
+    }
+}
+
+async fn hold(ctx: &Ctx<'_>, frames: &[&FrameView], what: &str) -> Result<Holds, CmdError> {
+    let mut conns = Vec::new();
+    for f in frames {
+        conns.push(conn(ctx, f)?);
+    }
+    let take = |conns: Vec<crate::frames::Conn>, what: String| async move {
+        for c in conns {
+            let mut fsp = c.fsp;
+            fsp.lock(pvmlab_common::proto::fsp::LockRequest {
+                session: c.session,
+                what: what.clone(),
+                lease_ms: LEASE.as_millis() as u64,
+                release: false,
+            })
+            .await?;
+        }
+        Ok::<(), tonic::Status>(())
+    };
+    take(conns.clone(), what.to_string())
+        .await
+        .map_err(|e| CmdError::Usage(e.message().to_string()))?;
+    let (again, what) = (conns.clone(), what.to_string());
+    let renew = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(LEASE / 3).await;
+            if let Err(e) = take(again.clone(), what.clone()).await {
+                tracing::warn!("renewing the migration's lock: {}", e.message());
+            }
+        }
+    })
+    .abort_handle();
+    Ok(Holds { renew, conns })
+}
+
 /// Migrates a partition (`migrlpar -o m`): active if it runs, inactive if
 /// it is not activated. Returns what -v prints.
 pub async fn migrate(
@@ -248,6 +312,7 @@ pub async fn migrate(
     lpar: Partition,
     asked: Asked,
 ) -> Result<String, CmdError> {
+    let _holds = hold(ctx, &[&src, &dst], &format!("migration of {}", lpar.name)).await?;
     let plan = validate(ctx, &src, &dst, &lpar, &asked).await;
     if !plan.errors.is_empty() {
         return Err(CmdError::Usage(
