@@ -89,6 +89,47 @@ impl Lab {
         c.output().expect("run pvmlab")
     }
 
+    /// Makes migrating the default lab's aix72a from sys2 to sys3 take
+    /// seconds: `mb` written, then rewritten at `rate` MB/s (`pattern`),
+    /// and the MSP link between the frames shaped to 20 MB/s.
+    pub fn slow_copy(&self, mb: &str, rate: &str, pattern: &str) {
+        for (fill, args) in [
+            (
+                true,
+                [
+                    "--rate",
+                    "2000",
+                    "--working-set",
+                    mb,
+                    "--pattern",
+                    "sequential",
+                ],
+            ),
+            (
+                false,
+                ["--rate", rate, "--working-set", mb, "--pattern", pattern],
+            ),
+        ] {
+            let mut a = vec!["workload", "sys2", "aix72a"];
+            a.extend_from_slice(&args);
+            assert!(self.pvmlab(&a).status.success());
+            std::thread::sleep(Duration::from_millis(if fill { 1500 } else { 300 }));
+        }
+        let shaped = self.pvmlab(&[
+            "fault",
+            "add",
+            "sys2-vios1",
+            "--peer",
+            "sys3-vios1",
+            "--kind",
+            "bandwidth",
+            "--rate",
+            "160mbit",
+            "--link",
+        ]);
+        assert!(shaped.status.success(), "{}", text(&shaped.stderr));
+    }
+
     /// `pvmlab up --detach` with this lab's topology; panics with the output
     /// if it fails. Returns how long it took.
     pub fn up(&self) -> Duration {

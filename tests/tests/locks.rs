@@ -16,42 +16,7 @@ fn on(lab: &Lab, hmc: &str, line: &str) -> (String, i32) {
 
 /// 200 MB the workload wrote, and a 20 MB/s MSP link: seconds of copy.
 fn slow_copy(lab: &Lab) {
-    for args in [
-        [
-            "--rate",
-            "2000",
-            "--working-set",
-            "200",
-            "--pattern",
-            "sequential",
-        ],
-        [
-            "--rate",
-            "4",
-            "--working-set",
-            "200",
-            "--pattern",
-            "sequential",
-        ],
-    ] {
-        let mut a = vec!["workload", "sys2", "aix72a"];
-        a.extend_from_slice(&args);
-        assert!(lab.pvmlab(&a).status.success());
-        std::thread::sleep(Duration::from_millis(1500));
-    }
-    let f = lab.pvmlab(&[
-        "fault",
-        "add",
-        "sys2-vios1",
-        "--peer",
-        "sys3-vios1",
-        "--kind",
-        "bandwidth",
-        "--rate",
-        "160mbit",
-        "--link",
-    ]);
-    assert!(f.status.success(), "{}", text(&f.stderr));
+    lab.slow_copy("200", "4", "sequential");
 }
 
 #[test]

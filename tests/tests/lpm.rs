@@ -19,48 +19,9 @@ fn field<'a>(rec: &'a str, k: &str) -> &'a str {
         .unwrap_or("")
 }
 
-/// Makes migrating aix72a from sys2 take seconds: `mb` written, the
-/// workload then rewriting it at `rate` MB/s (`pattern`), and the MSP link
-/// between the frames shaped to 20 MB/s.
-fn slow_copy_with(lab: &Lab, mb: &str, rate: &str, pattern: &str) {
-    for args in [
-        [
-            "--rate",
-            "2000",
-            "--working-set",
-            mb,
-            "--pattern",
-            "sequential",
-        ],
-        ["--rate", rate, "--working-set", mb, "--pattern", pattern],
-    ] {
-        let mut a = vec!["workload", "sys2", "aix72a"];
-        a.extend_from_slice(&args);
-        assert!(lab.pvmlab(&a).status.success());
-        std::thread::sleep(std::time::Duration::from_millis(if args[1] == "2000" {
-            1500
-        } else {
-            300
-        }));
-    }
-    let shaped = lab.pvmlab(&[
-        "fault",
-        "add",
-        "sys2-vios1",
-        "--peer",
-        "sys3-vios1",
-        "--kind",
-        "bandwidth",
-        "--rate",
-        "160mbit",
-        "--link",
-    ]);
-    assert!(shaped.status.success(), "{}", text(&shaped.stderr));
-}
-
 /// 200 MB written, rewritten slowly (4 MB/s): the copy takes seconds.
 fn slow_copy(lab: &Lab) {
-    slow_copy_with(lab, "200", "4", "sequential");
+    lab.slow_copy("200", "4", "sequential");
 }
 
 #[test]
@@ -370,7 +331,7 @@ fn source_frame_lost_after_resume_completes_through_recover() {
     // 40 MB the workload rewrites at 100 MB/s over a 20 MB/s MSP link:
     // the dirty pages never fall, so the partition resumes with most of
     // them still at the source, and they take seconds to follow.
-    slow_copy_with(&lab, "40", "100", "uniform");
+    lab.slow_copy("40", "100", "uniform");
     let on3 = "lssyscfg -r lpar -m sys3 -F state --filter lpar_names=aix72a";
     std::thread::scope(|s| {
         let mig = s.spawn(|| hmc(&lab, "migrlpar -o m -m sys2 -t sys3 -p aix72a"));

@@ -28,18 +28,6 @@ const SPEC: &[opts::Opt] = &[
     value(&["-u"]),
 ];
 
-fn choice(o: &opts::Parsed, name: &str, allowed: &[&str], default: u8) -> Result<u8, CmdError> {
-    match o.get(name) {
-        None => Ok(default),
-        Some(v) if allowed.contains(&v) => Ok(v.parse().unwrap_or(default)),
-        Some(v) => Err(format!(
-            "An invalid value was entered for the {name} parameter: {v}. Valid values are {}.",
-            allowed.join(", ")
-        )
-        .into()),
-    }
-}
-
 pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     let o = opts::parse(SPEC, args)?;
     let op = o.require("-o")?;
@@ -118,10 +106,10 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
                 attrs,
                 // --redundantvios, where given, supersedes --mpio (later HMCs).
                 mpio: match o.get("--redundantvios") {
-                    Some(_) => choice(&o, "--redundantvios", &["0", "1", "2"], 1)?,
-                    None => choice(&o, "--mpio", &["1", "2"], 1)?,
+                    Some(_) => o.choice("--redundantvios", &["0", "1", "2"], 1)?,
+                    None => o.choice("--mpio", &["1", "2"], 1)?,
                 },
-                vlanbridge: choice(&o, "--vlanbridge", &["1", "2"], 1)?,
+                vlanbridge: o.choice("--vlanbridge", &["1", "2"], 1)?,
                 new_profile: o.get("-n").map(str::to_string),
             };
             if op == "v" {

@@ -32,6 +32,18 @@ pub struct Parsed {
 }
 
 impl Parsed {
+    /// A small-number option that must be one of `allowed` (`--mpio 1|2`).
+    pub fn choice(&self, name: &str, allowed: &[&str], default: u8) -> Result<u8, String> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(v) if allowed.contains(&v) => Ok(v.parse().unwrap_or(default)),
+            Some(v) => Err(format!(
+                "An invalid value was entered for the {name} parameter: {v}. Valid values are {}.",
+                allowed.join(", ")
+            )),
+        }
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.values.get(name).map(String::as_str)
     }

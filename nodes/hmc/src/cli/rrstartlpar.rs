@@ -59,24 +59,13 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
             return Err(format!("An invalid value was entered for the -w parameter: {v}.").into());
         }
     }
-    let choice = |name: &str, allowed: &[&str], default: u8| -> Result<u8, CmdError> {
-        match o.get(name) {
-            None => Ok(default),
-            Some(v) if allowed.contains(&v) => Ok(v.parse().unwrap_or(default)),
-            Some(v) => Err(format!(
-                "An invalid value was entered for the {name} parameter: {v}. Valid values are {}.",
-                allowed.join(", ")
-            )
-            .into()),
-        }
-    };
     // --redundantvios, where given, supersedes --mpio (as for migrlpar).
-    let mpio = choice("--mpio", &["1", "2"], 2)?;
+    let mpio = o.choice("--mpio", &["1", "2"], 2)?;
     let redundantvios = match o.get("--redundantvios") {
-        Some(_) => choice("--redundantvios", &["0", "1", "2"], 2)?,
+        Some(_) => o.choice("--redundantvios", &["0", "1", "2"], 2)?,
         None => mpio,
     };
-    let vlanbridge = choice("--vlanbridge", &["1", "2"], 1)?;
+    let vlanbridge = o.choice("--vlanbridge", &["1", "2"], 1)?;
     let src = find_frame(ctx, o.require("-m")?)?;
     ctx.may_change()?;
     let lpar = match (o.get("-p"), o.get("--id")) {
