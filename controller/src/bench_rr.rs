@@ -75,17 +75,7 @@ async fn one_run(lab: &LabDir, sequential: bool) -> anyhow::Result<(Duration, Du
     let hmc = topo.node("hmc1").context("hmc1")?;
     // Every partition has run, and the HMC has its configuration.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let names: Vec<String> = topo
-        .frame
-        .iter()
-        .flat_map(|f| {
-            f.vios.iter().map(move |v| {
-                pvmlab_common::topology::vios_node_name(f.name.get_ref(), v.name.get_ref())
-            })
-        })
-        .filter(|n| n.starts_with("fr1-"))
-        .chain(["fr1".to_string()])
-        .collect();
+    let names = crate::frame_fault::processes(crate::frame_def(&topo, "fr1")?);
     let t0 = Instant::now();
     launcher::kill_nodes(lab, &names);
     loop {

@@ -11,21 +11,26 @@ use anyhow::Context;
 use pvmlab_common::lab::LabDir;
 use pvmlab_common::model::Role;
 use pvmlab_common::proto::fsp::FrameFaultRequest;
-use pvmlab_common::topology::vios_node_name;
+use pvmlab_common::topology::{FrameDef, vios_node_name};
 use std::time::Duration;
 
 pub const ACTIONS: [&str; 5] = ["power-off", "error", "dump", "lose", "restore"];
 
+/// A frame's processes: its FSP and the operating systems of its VIOS.
+pub fn processes(def: &FrameDef) -> Vec<String> {
+    let frame = def.name.get_ref();
+    std::iter::once(frame.clone())
+        .chain(
+            def.vios
+                .iter()
+                .map(|v| vios_node_name(frame, v.name.get_ref())),
+        )
+        .collect()
+}
+
 pub fn run(lab: &LabDir, frame: &str, action: &str) -> anyhow::Result<()> {
     let topo = crate::lab_topology(lab)?;
-    let def = crate::frame_def(&topo, frame)?;
-    // The frame's processes: its FSP and the operating systems of its VIOS.
-    let mut procs = vec![frame.to_string()];
-    procs.extend(
-        def.vios
-            .iter()
-            .map(|v| vios_node_name(frame, v.name.get_ref())),
-    );
+    let procs = processes(crate::frame_def(&topo, frame)?);
     let lost = launcher::running_pid(lab, frame).is_none();
     match action {
         "lose" => {

@@ -89,6 +89,28 @@ impl Lab {
         c.output().expect("run pvmlab")
     }
 
+    /// An HMC command line run on `hmc` (`pvmlab hmc`): what it printed,
+    /// standard output then error, and its exit status.
+    pub fn hmc(&self, hmc: &str, line: &str) -> (String, i32) {
+        let out = self.pvmlab(&["hmc", hmc, "--", line]);
+        let mut s = text(&out.stdout);
+        s.push_str(&text(&out.stderr));
+        (s, out.status.code().unwrap_or(-1))
+    }
+
+    /// Runs `line` on hmc1 until its output satisfies `done`, for up to
+    /// `secs`; returns the last output.
+    pub fn wait_for(&self, line: &str, done: impl Fn(&str) -> bool, secs: u64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let (out, _) = self.hmc("hmc1", line);
+            if done(&out) || Instant::now() > deadline {
+                return out;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Makes migrating the default lab's aix72a from sys2 to sys3 take
     /// seconds: `mb` written, then rewritten at `rate` MB/s (`pattern`),
     /// and the MSP link between the frames shaped to 20 MB/s.

@@ -4,14 +4,11 @@
 //! an HMC that dies holding a lock loses it when its lease runs out, and
 //! the other HMC recovers the migration.
 
-use pvmlab_tests::{Lab, text};
+use pvmlab_tests::Lab;
 use std::time::{Duration, Instant};
 
 fn on(lab: &Lab, hmc: &str, line: &str) -> (String, i32) {
-    let out = lab.pvmlab(&["hmc", hmc, "--", line]);
-    let mut s = text(&out.stdout);
-    s.push_str(&text(&out.stderr));
-    (s, out.status.code().unwrap_or(-1))
+    lab.hmc(hmc, line)
 }
 
 /// 200 MB the workload wrote, and a 20 MB/s MSP link: seconds of copy.

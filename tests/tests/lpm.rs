@@ -6,10 +6,7 @@
 use pvmlab_tests::{Lab, text};
 
 fn hmc(lab: &Lab, line: &str) -> (String, i32) {
-    let out = lab.pvmlab(&["hmc", "hmc1", "--", line]);
-    let mut s = text(&out.stdout);
-    s.push_str(&text(&out.stderr));
-    (s, out.status.code().unwrap_or(-1))
+    lab.hmc("hmc1", line)
 }
 
 fn field<'a>(rec: &'a str, k: &str) -> &'a str {
@@ -308,14 +305,7 @@ fn destination_powered_off_before_resume_rolls_back() {
 
 /// Polls an HMC command until its output is `want`, for up to `secs`.
 fn wait_for(lab: &Lab, line: &str, want: &str, secs: u64) -> String {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
-    loop {
-        let (out, _) = hmc(lab, line);
-        if out == want || std::time::Instant::now() > deadline {
-            return out;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    lab.wait_for(line, |out| out == want, secs)
 }
 
 /// The source frame is lost after the partition resumed on the

@@ -6,24 +6,14 @@
 
 use pvmlab_common::labs::remote_restart_lab;
 use pvmlab_tests::{Lab, text};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn hmc(lab: &Lab, line: &str) -> (String, i32) {
-    let out = lab.pvmlab(&["hmc", "hmc1", "--", line]);
-    let mut s = text(&out.stdout);
-    s.push_str(&text(&out.stderr));
-    (s, out.status.code().unwrap_or(-1))
+    lab.hmc("hmc1", line)
 }
 
 fn wait_for(lab: &Lab, line: &str, done: impl Fn(&str) -> bool, secs: u64) -> String {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        let (out, _) = hmc(lab, line);
-        if done(&out) || Instant::now() > deadline {
-            return out;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    lab.wait_for(line, done, secs)
 }
 
 /// Where each of rr1..rr4 is, as name -> [(frame, state)].

@@ -64,6 +64,22 @@ impl FspService {
     }
 }
 
+impl FspService {
+    /// An HMC's change to the frame: the caller checked, its session, and
+    /// the frame's lock held for it until the guard drops (one HMC at a
+    /// time; listing takes none).
+    async fn change<T>(
+        &self,
+        req: &Request<T>,
+        session: &str,
+        rpc: &str,
+    ) -> Result<crate::lock::OpGuard<'_>, Status> {
+        authorize(req, rpc, &[Role::Hmc])?;
+        let hmc = self.session(session)?;
+        self.lock.op(&hmc, rpc).await.map_err(locked)
+    }
+}
+
 fn locked(e: crate::lock::Locked) -> Status {
     Status::failed_precondition(e.to_string())
 }
@@ -123,9 +139,9 @@ impl Fsp for FspService {
         &self,
         req: Request<PowerFrameRequest>,
     ) -> Result<Response<FrameSnapshot>, Status> {
-        authorize(&req, "PowerFrame", &[Role::Hmc])?;
-        let hmc = self.session(&req.get_ref().session)?;
-        let _hold = self.lock.op(&hmc, "PowerFrame").await.map_err(locked)?;
+        let _hold = self
+            .change(&req, &req.get_ref().session, "PowerFrame")
+            .await?;
         let r = req.into_inner();
         match r.operation.as_str() {
             "on" => self.hyp.power_on(false).await,
@@ -180,9 +196,9 @@ impl Fsp for FspService {
         &self,
         req: Request<ActivateLparRequest>,
     ) -> Result<Response<LparReply>, Status> {
-        authorize(&req, "ActivateLpar", &[Role::Hmc])?;
-        let hmc = self.session(&req.get_ref().session)?;
-        let _hold = self.lock.op(&hmc, "ActivateLpar").await.map_err(locked)?;
+        let _hold = self
+            .change(&req, &req.get_ref().session, "ActivateLpar")
+            .await?;
         let r = req.into_inner();
         self.hyp.activate(r.lpar_id, &r.profile).map_err(status)?;
         if !r.bootstring.is_empty() {
@@ -197,9 +213,9 @@ impl Fsp for FspService {
         &self,
         req: Request<ShutdownLparRequest>,
     ) -> Result<Response<LparReply>, Status> {
-        authorize(&req, "ShutdownLpar", &[Role::Hmc])?;
-        let hmc = self.session(&req.get_ref().session)?;
-        let _hold = self.lock.op(&hmc, "ShutdownLpar").await.map_err(locked)?;
+        let _hold = self
+            .change(&req, &req.get_ref().session, "ShutdownLpar")
+            .await?;
         let r = req.into_inner();
         let p = self
             .hyp
@@ -209,9 +225,7 @@ impl Fsp for FspService {
     }
 
     async fn put_lpar(&self, req: Request<PutLparRequest>) -> Result<Response<LparReply>, Status> {
-        authorize(&req, "PutLpar", &[Role::Hmc])?;
-        let hmc = self.session(&req.get_ref().session)?;
-        let _hold = self.lock.op(&hmc, "PutLpar").await.map_err(locked)?;
+        let _hold = self.change(&req, &req.get_ref().session, "PutLpar").await?;
         let r = req.into_inner();
         let p = r
             .partition
@@ -224,9 +238,9 @@ impl Fsp for FspService {
         &self,
         req: Request<RemoveLparRequest>,
     ) -> Result<Response<LparReply>, Status> {
-        authorize(&req, "RemoveLpar", &[Role::Hmc])?;
-        let hmc = self.session(&req.get_ref().session)?;
-        let _hold = self.lock.op(&hmc, "RemoveLpar").await.map_err(locked)?;
+        let _hold = self
+            .change(&req, &req.get_ref().session, "RemoveLpar")
+            .await?;
         let p = self
             .hyp
             .remove_partition(req.get_ref().lpar_id)
@@ -235,9 +249,7 @@ impl Fsp for FspService {
     }
 
     async fn dlpar(&self, req: Request<DlparRequest>) -> Result<Response<LparReply>, Status> {
-        authorize(&req, "Dlpar", &[Role::Hmc])?;
-        let hmc = self.session(&req.get_ref().session)?;
-        let _hold = self.lock.op(&hmc, "Dlpar").await.map_err(locked)?;
+        let _hold = self.change(&req, &req.get_ref().session, "Dlpar").await?;
         let r = req.into_inner();
         let target = (r.target_lpar_id != 0).then_some(r.target_lpar_id);
         let p = self
@@ -251,9 +263,9 @@ impl Fsp for FspService {
         &self,
         req: Request<ChangeAdapterRequest>,
     ) -> Result<Response<LparReply>, Status> {
-        authorize(&req, "ChangeAdapter", &[Role::Hmc])?;
-        let hmc = self.session(&req.get_ref().session)?;
-        let _hold = self.lock.op(&hmc, "ChangeAdapter").await.map_err(locked)?;
+        let _hold = self
+            .change(&req, &req.get_ref().session, "ChangeAdapter")
+            .await?;
         let r = req.into_inner();
         let p = self
             .hyp
@@ -266,9 +278,9 @@ impl Fsp for FspService {
         &self,
         req: Request<ChangeFrameRequest>,
     ) -> Result<Response<FrameSnapshot>, Status> {
-        authorize(&req, "ChangeFrame", &[Role::Hmc])?;
-        let hmc = self.session(&req.get_ref().session)?;
-        let _hold = self.lock.op(&hmc, "ChangeFrame").await.map_err(locked)?;
+        let _hold = self
+            .change(&req, &req.get_ref().session, "ChangeFrame")
+            .await?;
         let r = req.into_inner();
         self.hyp
             .change_frame(r.user_name, r.power_off_policy, r.rspool)
@@ -322,9 +334,9 @@ impl Fsp for FspService {
         &self,
         req: Request<MigrationRequest>,
     ) -> Result<Response<LparReply>, Status> {
-        authorize(&req, "Migration", &[Role::Hmc])?;
-        let hmc = self.session(&req.get_ref().session)?;
-        let _hold = self.lock.op(&hmc, "Migration").await.map_err(locked)?;
+        let _hold = self
+            .change(&req, &req.get_ref().session, "Migration")
+            .await?;
         let r = req.into_inner();
         let p = self
             .hyp

@@ -355,7 +355,6 @@ impl crate::ssh::Shell for Cli {
     }
 }
 
-/// The logged-on connection to a frame's FSP, for a command to use.
 /// A refusal because another HMC holds the frame's lock: the FSP's words,
 /// which name the holder, as they are.
 pub fn locked(e: &tonic::Status) -> Option<CmdError> {
@@ -369,9 +368,9 @@ pub fn lpar_arg<'a>(
     f: &'a pvmlab_common::proto::hmc::FrameView,
     o: &opts::Parsed,
 ) -> Result<&'a pvmlab_common::model::Partition, CmdError> {
-    let (by, key) = match (o.get("-p"), o.get("--id")) {
-        (Some(n), None) => ("name", n),
-        (None, Some(id)) => ("id", id),
+    let (key, by_id) = match (o.get("-p"), o.get("--id")) {
+        (Some(n), None) => (n, false),
+        (None, Some(id)) => (id, true),
         _ => {
             return Err("Specify the partition with either -p or --id."
                 .to_string()
@@ -381,15 +380,16 @@ pub fn lpar_arg<'a>(
     f.partitions
         .iter()
         .find(|p| {
-            if by == "name" {
-                p.name == key
-            } else {
+            if by_id {
                 p.id.to_string() == key
+            } else {
+                p.name == key
             }
         })
         .ok_or_else(|| Hscl::PartitionNotFound(key.to_string()).into())
 }
 
+/// The logged-on connection to a frame's FSP, for a command to use.
 pub fn conn(
     ctx: &Ctx<'_>,
     frame: &pvmlab_common::proto::hmc::FrameView,

@@ -409,21 +409,7 @@ pub async fn restart(
         }
     }
     // It boots afresh on the destination, with the profile it ran.
-    let profile = created.last_activated_profile.clone();
-    let c = conn(ctx, &dst_now)?;
-    let mut fsp = c.fsp;
-    fsp.activate_lpar(ActivateLparRequest {
-        session: c.session,
-        lpar_id: created.id,
-        profile: if profile.is_empty() {
-            created.default_profile.clone()
-        } else {
-            profile
-        },
-        bootstring: String::new(),
-    })
-    .await
-    .map_err(|e| {
+    boot(ctx, &dst_now, &created).await.map_err(|e| {
         CmdError::Usage(format!(
             "The partition {lpar} was rebuilt on {} but could not be activated: {}. Activate it with chsysstate.",
             dst.name,
@@ -437,6 +423,32 @@ pub async fn restart(
     tracing::info!(%lpar, from = %src.name, to = %dst.name, ms = started.elapsed().as_millis() as u64, "remote restarted");
     plan.errors.clear();
     Ok(validate::report(&plan))
+}
+
+/// Starts a rebuilt partition afresh with the profile it ran last.
+async fn boot(ctx: &Ctx<'_>, f: &FrameView, p: &Partition) -> Result<(), tonic::Status> {
+    let c = conn(ctx, f).map_err(|e| tonic::Status::unavailable(lpm::msg(e)))?;
+    let mut fsp = c.fsp;
+    let profile = if p.last_activated_profile.is_empty() {
+        p.default_profile.clone()
+    } else {
+        p.last_activated_profile.clone()
+    };
+    fsp.activate_lpar(ActivateLparRequest {
+        session: c.session,
+        lpar_id: p.id,
+        profile,
+        bootstring: String::new(),
+    })
+    .await
+    .map(|_| ())
+}
+
+/// Removes a copy of a partition from a frame, with the server adapters
+/// and mappings its VIOS partitions kept for it.
+async fn remove_copy(ctx: &Ctx<'_>, f: &FrameView, p: &Partition) -> Result<(), CmdError> {
+    lpm::unmap(ctx, f, p.id, &lpm::serving_slots(f, p)).await;
+    config::remove(ctx, f, p).await
 }
 
 /// Replaces a partition's remote_restart_status.
@@ -516,8 +528,7 @@ pub async fn cleanup(
             }
         }
     }
-    lpm::unmap(ctx, src, p.id, &slots).await;
-    config::remove(ctx, src, p).await?;
+    remove_copy(ctx, src, p).await?;
     // Its reserved storage device leaves the source's pool, unless kept.
     if !opts.retaindev && !p.rs_device_name.is_empty() {
         if let Some(lun) = device_lun(src, p) {
@@ -549,9 +560,7 @@ pub async fn cancel(ctx: &Ctx<'_>, src: &FrameView, lpar: &str) -> Result<(), Cm
                     p.state, d.name
                 )));
             }
-            let slots: Vec<(u32, u32, String)> = lpm::serving_slots(d, p);
-            lpm::unmap(ctx, d, p.id, &slots).await;
-            config::remove(ctx, d, p).await?;
+            remove_copy(ctx, d, p).await?;
         }
         _ => {
             let src_copy = src.partitions.iter().find(|p| p.name == lpar);
@@ -589,20 +598,9 @@ pub async fn recover(ctx: &Ctx<'_>, src: &FrameView, lpar: &str) -> Result<(), C
         .cloned()
         .ok_or_else(|| Hscl::PartitionNotFound(lpar.to_string()))?;
     if p.state == lpar_state::NOT_ACTIVATED {
-        let c = conn(ctx, &d)?;
-        let mut fsp = c.fsp;
-        fsp.activate_lpar(ActivateLparRequest {
-            session: c.session,
-            lpar_id: p.id,
-            profile: if p.last_activated_profile.is_empty() {
-                p.default_profile.clone()
-            } else {
-                p.last_activated_profile.clone()
-            },
-            bootstring: String::new(),
-        })
-        .await
-        .map_err(|e| CmdError::Usage(e.message().to_string()))?;
+        boot(ctx, &d, &p)
+            .await
+            .map_err(|e| CmdError::Usage(e.message().to_string()))?;
     }
     if src.connected {
         if let Some(s) = src.partitions.iter().find(|x| x.name == lpar) {
