@@ -4,7 +4,9 @@ use crate::cli::Cli;
 use pvmlab_common::model::Role;
 use pvmlab_common::net::authorize;
 use pvmlab_common::proto::hmc::hmc_server::{Hmc, HmcServer};
-use pvmlab_common::proto::hmc::{RunReply, RunRequest, ViewReply, ViewRequest};
+use pvmlab_common::proto::hmc::{
+    RemoteReply, RemoteRequest, RunReply, RunRequest, ViewReply, ViewRequest,
+};
 use tonic::{Request, Response, Status};
 
 pub struct HmcApi {
@@ -41,5 +43,13 @@ impl Hmc for HmcApi {
             output,
             exit_status,
         }))
+    }
+
+    async fn remote(&self, req: Request<RemoteRequest>) -> Result<Response<RemoteReply>, Status> {
+        let peer = authorize(&req, "Remote", &[Role::Hmc])?;
+        crate::lpm::remote::serve(self.cli.hmc(), &peer.name, req.into_inner())
+            .await
+            .map(Response::new)
+            .map_err(|e| Status::failed_precondition(crate::lpm::msg(e)))
     }
 }

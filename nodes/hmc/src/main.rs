@@ -59,6 +59,13 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         lpm: Default::default(),
         rr: rr::Configs::open(&ctx.data_dir().join("rr.redb"))?,
         rr_auto_cleanup: hmc.rr_auto_cleanup,
+        peers: ctx
+            .topo
+            .hmc
+            .iter()
+            .filter(|h| h.name.get_ref() != &ctx.me.name)
+            .map(|h| (h.name.get_ref().clone(), h.address.get_ref().clone()))
+            .collect(),
     }));
     tokio::spawn(rr::keep(cli.hmc_arc()));
     let ssh = ssh::SshConfig {

@@ -14,6 +14,10 @@ pub struct User {
     pub description: String,
     /// authorized_keys lines ("ssh-rsa AAAA... comment")
     pub keys: Vec<String>,
+    /// The HMCs that may act as this user here, for remote migrations
+    /// (`mkauthkeys --ip` run on them): by node name.
+    #[serde(default)]
+    pub trusted_hmcs: Vec<String>,
 }
 
 pub const TASK_ROLES: &[&str] = &[
@@ -50,6 +54,7 @@ impl Users {
                     taskrole: "hmcsuperadmin".into(),
                     description: "HMC Super User".into(),
                     keys: Vec::new(),
+                    trusted_hmcs: Vec::new(),
                 },
             )?;
         }

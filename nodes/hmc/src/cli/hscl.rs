@@ -1,7 +1,7 @@
 //! The one catalogue of HSCL codes and texts. Clients match on these
 //! (Ansible on HSCL8012 and HSCL350B, pypowervm on HSCL3205), so each text
-//! is written once, here. HSCL8012, HSCL8018, HSCL350B and HSCL0622 are the
-//! reference's codes; the others are pvmlab's own until a document gives
+//! is written once, here. HSCL8012, HSCL8018, HSCL350B, HSCL0622, HSCL3653,
+//! HSCLA318/HSCLA335 and HSCLA9CE are the reference's codes; the others are pvmlab's own until a document gives
 //! the real ones (the reference is silent on them).
 
 use std::fmt;
@@ -30,6 +30,12 @@ pub enum Hscl {
     /// HSCLA32F (a warning): the partition's id is taken on the
     /// destination; a remote restart uses the next free one.
     PartitionIdTaken,
+    /// HSCL3653: the user has no trust with the remote HMC (seed 002,
+    /// `migrlpar … --ip` and `mkauthkeys --ip … --test`).
+    RemoteTrust(String),
+    /// HSCLA318 wrapping HSCLA335 (seed 002): the destination HMC lacks
+    /// capabilities the partition needs, by capability code.
+    RemoteCapabilities(Vec<String>),
 }
 
 impl Hscl {
@@ -45,6 +51,8 @@ impl Hscl {
             Hscl::NoConnection(_) => "HSCL0A2E",
             Hscl::RemoteRestartState => "HSCLA9CE",
             Hscl::PartitionIdTaken => "HSCLA32F",
+            Hscl::RemoteTrust(_) => "HSCL3653",
+            Hscl::RemoteCapabilities(_) => "HSCLA318",
         }
     }
 }
@@ -81,6 +89,15 @@ impl fmt::Display for Hscl {
             Hscl::NoConnection(sys) => write!(
                 f,
                 "{code} The management console has no connection to the managed system {sys}."
+            ),
+            Hscl::RemoteTrust(user) => write!(
+                f,
+                "{code} The Secure Shell (SSH) communication configuration between the source and target Hardware Management Consoles has not been set up properly for user {user}. Please run the mkauthkeys command to set up the SSH communication authentication keys."
+            ),
+            Hscl::RemoteCapabilities(codes) => write!(
+                f,
+                "{code} The migration command issued to the destination HMC failed with the following error: HSCLA335 The Hardware Management Console for the destination managed system does not support one or more capabilities required to perform this operation. The unsupported capability codes are as follows: {}",
+                codes.join(",")
             ),
             Hscl::RemoteRestartState => write!(
                 f,

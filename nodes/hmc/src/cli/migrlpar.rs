@@ -1,7 +1,9 @@
 //! `migrlpar -o m|v|s|r -m <src> [-t <dst>] (-p <lpar> | --id <id>) [-n
 //! <profile>] [-i <data> | -f <file>] [-w <min>] [--force] [-d <level>]
-//! [-v] [--mpio 1|2] [--vlanbridge 1|2] [--redundantvios 0|1|2]`: validate,
-//! migrate, stop or recover a partition migration (see `crate::lpm`).
+//! [-v] [--mpio 1|2] [--vlanbridge 1|2] [--redundantvios 0|1|2] [--ip <hmc>
+//! [-u <user>]]`: validate, migrate, stop or recover a partition migration
+//! (see `crate::lpm`); with --ip, to a frame that another HMC manages
+//! (`crate::lpm::remote`).
 
 use super::opts::{self, flag, value};
 use super::{CmdError, CmdResult, Ctx, find_frame, input_attrs};
@@ -36,9 +38,6 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
             "An invalid value was entered for the -o parameter: {op}. Valid values are m, r, s, v."
         )
         .into());
-    }
-    if o.get("--ip").is_some() {
-        return Err("Migration to a managed system of a remote management console (--ip) is not supported by this management console yet.".to_string().into());
     }
     let src = find_frame(ctx, o.require("-m")?)?;
     ctx.may_change()?;
@@ -83,7 +82,17 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
             Ok(String::new())
         }
         _ => {
-            let dst = find_frame(ctx, o.require("-t")?)?;
+            // With --ip the destination is another HMC's frame: that HMC
+            // first says whether it can take the partition (HSCLA318).
+            let dst = match o.get("--ip") {
+                Some(ip) => {
+                    let user = o.get("-u").unwrap_or(&ctx.user.name);
+                    lpm::remote::peer(ctx, ip, user)?
+                        .frame(o.require("-t")?, Some(&lpar))
+                        .await?
+                }
+                None => find_frame(ctx, o.require("-t")?)?,
+            };
             let input = match (o.get("-i"), o.get("-f")) {
                 (Some(_), Some(_)) => {
                     return Err("The -i and -f parameters cannot be used together."

@@ -1,7 +1,13 @@
 //! `mkauthkeys --add '<public key>' [-u <user>]` and
 //! `mkauthkeys --remove '<key or comment>' [-u <user>]`: the SSH keys that
 //! may log in as a user. Only a superadmin manages another user's keys.
-//! Trust with a remote HMC (`--ip`) comes with the multi-HMC work.
+//!
+//! `mkauthkeys --ip <hmc> [-u <user>] [-g] --passwd <password>` and
+//! `mkauthkeys --ip <hmc> [-u <user>] --test`: the trust a remote migration
+//! needs (seed 002). The remote HMC checks the password of its user and
+//! from then on lets this HMC act as that user; with -g the remote HMC may
+//! act as the local user here too (what a recovery from the destination
+//! HMC needs). `--test` is silent when the trust is there, else HSCL3653.
 
 use super::hscl::Hscl;
 use super::opts::{self, flag, value};
@@ -28,14 +34,10 @@ const KEY_TYPES: &[&str] = &[
 
 pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     let o = opts::parse(SPEC, args)?;
-    if o.has("--ip") {
-        return Err(
-            "mkauthkeys --ip (trust with a remote HMC) is not available in this pvmlab version."
-                .to_string()
-                .into(),
-        );
-    }
     let user = o.get("-u").unwrap_or(&ctx.user.name).to_string();
+    if let Some(ip) = o.get("--ip") {
+        return remote_trust(ctx, ip, &user, &o).await;
+    }
     if user != ctx.user.name && ctx.user.taskrole != "hmcsuperadmin" {
         return Err(Hscl::NoAuthority.into());
     }
@@ -87,4 +89,39 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
                 .into(),
         ),
     }
+}
+
+async fn remote_trust(ctx: &Ctx<'_>, ip: &str, user: &str, o: &opts::Parsed) -> CmdResult {
+    use pvmlab_common::proto::hmc::RemoteRequest;
+    let remote = crate::lpm::remote::peer(ctx, ip, user)?;
+    if o.has("--test") {
+        remote.call("test", RemoteRequest::default()).await?;
+        return Ok(String::new());
+    }
+    ctx.may_change()?;
+    let Some(password) = o.get("--passwd") else {
+        return Err(format!(
+            "Enter the password for user {user} on the remote host {ip} with --passwd: this session cannot prompt for it."
+        )
+        .into());
+    };
+    remote
+        .call(
+            "trust",
+            RemoteRequest {
+                password: password.to_string(),
+                ..Default::default()
+            },
+        )
+        .await?;
+    if o.has("-g") {
+        ctx.hmc.users.update(&ctx.user.name, |u| {
+            let mut u = u.ok_or_else(|| format!("The user {} was not found.", ctx.user.name))?;
+            if !u.trusted_hmcs.contains(&remote.name) {
+                u.trusted_hmcs.push(remote.name.clone());
+            }
+            Ok(Some(u))
+        })?;
+    }
+    Ok(String::new())
 }

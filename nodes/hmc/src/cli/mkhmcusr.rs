@@ -77,6 +77,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
         taskrole: role,
         description: get("description"),
         keys: Vec::new(),
+        trusted_hmcs: Vec::new(),
     };
     ctx.hmc.users.update(&name, |old| match old {
         Some(_) => Err(format!("The user {name} already exists.")),

@@ -11,7 +11,7 @@ pub(crate) mod config;
 #[cfg(test)]
 mod fuzz;
 pub mod hscl;
-mod lshmc;
+pub(crate) mod lshmc;
 mod lshmcusr;
 mod lshwres;
 mod lslic;
@@ -56,6 +56,8 @@ pub struct Hmc {
     /// Remote restart configurations and the restarts this HMC made.
     pub rr: crate::rr::Configs,
     pub rr_auto_cleanup: bool,
+    /// The lab's other HMCs (node name, address): what `--ip` may name.
+    pub peers: Vec<(String, String)>,
 }
 
 pub enum CmdError {

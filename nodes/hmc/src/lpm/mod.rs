@@ -6,6 +6,7 @@
 //! can finish or undo a migration from any point, even after this HMC
 //! restarted.
 
+pub mod remote;
 pub mod validate;
 
 use crate::cli::hscl::Hscl;
@@ -104,6 +105,17 @@ pub async fn step(
     mig: Option<Migration>,
     partition: Option<Partition>,
 ) -> Result<Partition, CmdError> {
+    if let Some(r) = remote::of(ctx, frame) {
+        let req = pvmlab_common::proto::hmc::RemoteRequest {
+            frame: frame.name.clone(),
+            step: op.into(),
+            lpar_id,
+            migration: mig,
+            partition,
+            ..Default::default()
+        };
+        return Ok(r?.call("step", req).await?.partition.unwrap_or_default());
+    }
     let c = conn(ctx, frame)?;
     let mut fsp = c.fsp;
     fsp.migration(MigrationRequest {
@@ -135,6 +147,12 @@ pub(crate) fn vios_client(
 /// The devices of every VIOS of a frame that answers over RMC.
 pub(crate) async fn devices(ctx: &Ctx<'_>, f: &FrameView) -> HashMap<u32, ViosDevices> {
     let mut out = HashMap::new();
+    if let Some(r) = remote::of(ctx, f) {
+        if let Ok(r) = r {
+            out = r.devices(&f.name).await.unwrap_or_default();
+        }
+        return out;
+    }
     for v in f.partitions.iter().filter(|p| p.lpar_env == "vioserver") {
         let Ok(mut c) = vios_client(ctx, &f.name, v) else {
             continue;
@@ -180,6 +198,18 @@ pub async fn validate(
 
 pub(crate) fn frame_by(ctx: &Ctx<'_>, name: &str) -> Option<FrameView> {
     ctx.hmc.view.frames().into_iter().find(|f| f.name == name)
+}
+
+/// A frame of a migration as it is now: this HMC's own, or, in a remote
+/// migration, the other HMC's through it. None if neither can tell.
+pub(crate) async fn frame_of(ctx: &Ctx<'_>, name: &str, mig: &Migration) -> Option<FrameView> {
+    if let Some(f) = frame_by(ctx, name) {
+        return Some(f);
+    }
+    remote::of_migration(ctx, name, mig)?
+        .frame(name, None)
+        .await
+        .ok()
 }
 
 /// The partition as the destination shell gets it: its current
@@ -249,58 +279,84 @@ const LEASE: Duration = Duration::from_secs(6);
 /// released when dropped.
 struct Holds {
     renew: tokio::task::AbortHandle,
-    conns: Vec<crate::frames::Conn>,
+    locks: Vec<Lock>,
+}
+
+/// A frame's lock: this HMC's own session with the frame, or, for another
+/// HMC's frame (remote migration), that HMC holding it for this one.
+#[derive(Clone)]
+enum Lock {
+    Own(crate::frames::Conn),
+    Remote(remote::Remote, String),
+}
+
+impl Lock {
+    async fn set(self, what: &str, release: bool) -> Result<(), CmdError> {
+        let lease_ms = LEASE.as_millis() as u64;
+        match self {
+            Lock::Own(c) => {
+                let mut fsp = c.fsp;
+                fsp.lock(pvmlab_common::proto::fsp::LockRequest {
+                    session: c.session,
+                    what: what.to_string(),
+                    lease_ms,
+                    release,
+                })
+                .await
+                .map(|_| ())
+                .map_err(|e| CmdError::Usage(e.message().to_string()))
+            }
+            Lock::Remote(r, frame) => {
+                let req = pvmlab_common::proto::hmc::RemoteRequest {
+                    frame,
+                    what: what.to_string(),
+                    lease_ms,
+                    release,
+                    ..Default::default()
+                };
+                r.call("lock", req).await.map(|_| ())
+            }
+        }
+    }
 }
 
 impl Drop for Holds {
     fn drop(&mut self) {
         self.renew.abort();
-        for c in self.conns.drain(..) {
-            let mut fsp = c.fsp;
-            let req = pvmlab_common::proto::fsp::LockRequest {
-                session: c.session,
-                release: true,
-                ..Default::default()
-            };
+        for l in self.locks.drain(..) {
             tokio::spawn(async move {
-                let _ = fsp.lock(req).await;
+                let _ = l.set("", true).await;
             });
         }
     }
 }
 
 async fn hold(ctx: &Ctx<'_>, frames: &[&FrameView], what: &str) -> Result<Holds, CmdError> {
-    let mut conns = Vec::new();
+    let mut locks = Vec::new();
     for f in frames {
-        conns.push(conn(ctx, f)?);
+        locks.push(match remote::of(ctx, f) {
+            Some(r) => Lock::Remote(r?, f.name.clone()),
+            None => Lock::Own(conn(ctx, f)?),
+        });
     }
-    let take = |conns: Vec<crate::frames::Conn>, what: String| async move {
-        for c in conns {
-            let mut fsp = c.fsp;
-            fsp.lock(pvmlab_common::proto::fsp::LockRequest {
-                session: c.session,
-                what: what.clone(),
-                lease_ms: LEASE.as_millis() as u64,
-                release: false,
-            })
-            .await?;
+    let take = |locks: Vec<Lock>, what: String| async move {
+        for l in locks {
+            l.set(&what, false).await?;
         }
-        Ok::<(), tonic::Status>(())
+        Ok::<(), CmdError>(())
     };
-    take(conns.clone(), what.to_string())
-        .await
-        .map_err(|e| CmdError::Usage(e.message().to_string()))?;
-    let (again, what) = (conns.clone(), what.to_string());
+    take(locks.clone(), what.to_string()).await?;
+    let (again, what) = (locks.clone(), what.to_string());
     let renew = tokio::spawn(async move {
         loop {
             tokio::time::sleep(LEASE / 3).await;
             if let Err(e) = take(again.clone(), what.clone()).await {
-                tracing::warn!("renewing the migration's lock: {}", e.message());
+                tracing::warn!("renewing the migration's lock: {}", msg(e));
             }
         }
     })
     .abort_handle();
-    Ok(Holds { renew, conns })
+    Ok(Holds { renew, locks })
 }
 
 /// Migrates a partition (`migrlpar -o m`): active if it runs, inactive if
@@ -363,6 +419,13 @@ pub async fn migrate(
             .unwrap_or_default(),
         dest_msp_id: plan.dest_msp.as_ref().map(|m| m.0).unwrap_or_default(),
         hmc: ctx.hmc.name.clone(),
+        source_hmc: ctx.hmc.name.clone(),
+        dest_hmc: if dst.remote_hmc.is_empty() {
+            ctx.hmc.name.clone()
+        } else {
+            dst.remote_hmc.clone()
+        },
+        remote_user: dst.remote_user.clone(),
         new_profile: asked.new_profile.clone().unwrap_or_default(),
         dest_vios_slots: plan
             .moves
@@ -500,7 +563,7 @@ async fn run(
         }
     }
     // Destination VIOS adapters and mappings, from the plan.
-    map_destination(ctx, dst, mig.dest_lpar_id, lpar, plan)
+    map_destination(ctx, dst, mig.dest_lpar_id, lpar, &plan.moves)
         .await
         .map_err(|e| Abort::Refused(msg(e)))?;
     if *stop.borrow() {
@@ -564,7 +627,7 @@ async fn run(
                 // The MSP has rolled the source back if it could; whether
                 // the partition resumed on the destination is the
                 // destination's to say.
-                if let Some(f) = frame_by(ctx, &dst.name) {
+                if let Some(f) = frame_of(ctx, &dst.name, mig).await {
                     if f.partitions.iter().any(|p| {
                         p.id == mig.dest_lpar_id && p.migration.as_ref().is_some_and(|m| m.resumed)
                     }) {
@@ -612,9 +675,19 @@ pub(crate) async fn map_destination(
     dst: &FrameView,
     dest_id: u32,
     lpar: &Partition,
-    plan: &Plan,
+    moves: &[validate::AdapterMove],
 ) -> Result<(), CmdError> {
-    for m in &plan.moves {
+    if let Some(r) = remote::of(ctx, dst) {
+        let req = pvmlab_common::proto::hmc::RemoteRequest {
+            frame: dst.name.clone(),
+            lpar_id: dest_id,
+            partition: Some(lpar.clone()),
+            moves: moves.iter().map(remote::to_wire).collect(),
+            ..Default::default()
+        };
+        return r?.call("map", req).await.map(|_| ());
+    }
+    for m in moves {
         let vios = dst
             .partitions
             .iter()
@@ -702,6 +775,25 @@ pub(crate) async fn unmap(
     client_id: u32,
     slots: &[(u32, u32, String)],
 ) {
+    if let Some(r) = remote::of(ctx, f) {
+        let req = pvmlab_common::proto::hmc::RemoteRequest {
+            frame: f.name.clone(),
+            lpar_id: client_id,
+            slots: slots
+                .iter()
+                .map(|(vios_id, slot, kind)| ViosSlot {
+                    vios_id: *vios_id,
+                    slot: *slot,
+                    kind: kind.clone(),
+                })
+                .collect(),
+            ..Default::default()
+        };
+        if let Ok(r) = r {
+            let _ = r.call("unmap", req).await;
+        }
+        return;
+    }
     for v in f.partitions.iter().filter(|p| p.lpar_env == "vioserver") {
         if let Ok(mut c) = vios_client(ctx, &f.name, v) {
             let _ = c
@@ -760,7 +852,7 @@ pub async fn complete(
     dst: &str,
     mig: &Migration,
 ) -> Result<(), CmdError> {
-    if let Some(s) = frame_by(ctx, src).filter(|f| f.connected) {
+    if let Some(s) = frame_of(ctx, src, mig).await.filter(|f| f.connected) {
         if let Some(l) = s
             .partitions
             .iter()
@@ -770,7 +862,8 @@ pub async fn complete(
             step(ctx, &s, "remove", l.id, Some(mig.clone()), None).await?;
         }
     }
-    let d = frame_by(ctx, dst)
+    let d = frame_of(ctx, dst, mig)
+        .await
         .filter(|f| f.connected)
         .ok_or_else(|| Hscl::NoConnection(dst.to_string()))?;
     if let Some(l) = d
@@ -782,8 +875,10 @@ pub async fn complete(
             let _ = step(ctx, &d, "post", l.id, Some(mig.clone()), None).await;
         }
         step(ctx, &d, "finish", l.id, Some(mig.clone()), None).await?;
-        let id = l.id;
-        crate::cli::wait_partition(ctx, dst, id, |p| p.migration.is_none()).await;
+        if d.remote_hmc.is_empty() {
+            let id = l.id;
+            crate::cli::wait_partition(ctx, dst, id, |p| p.migration.is_none()).await;
+        }
     }
     Ok(())
 }
@@ -798,7 +893,7 @@ pub async fn roll_back(
     dst: &str,
     mig: &Migration,
 ) -> Result<(), CmdError> {
-    if let Some(d) = frame_by(ctx, dst).filter(|f| f.connected) {
+    if let Some(d) = frame_of(ctx, dst, mig).await.filter(|f| f.connected) {
         if let Some(l) = d
             .partitions
             .iter()
@@ -818,7 +913,7 @@ pub async fn roll_back(
             step(ctx, &d, "remove", l.id, Some(mig.clone()), None).await?;
         }
     }
-    if let Some(s) = frame_by(ctx, src).filter(|f| f.connected) {
+    if let Some(s) = frame_of(ctx, src, mig).await.filter(|f| f.connected) {
         if let Some(l) = s
             .partitions
             .iter()
@@ -826,7 +921,9 @@ pub async fn roll_back(
         {
             let id = l.id;
             step(ctx, &s, "rollback", id, Some(mig.clone()), None).await?;
-            crate::cli::wait_partition(ctx, src, id, |p| p.migration.is_none()).await;
+            if s.remote_hmc.is_empty() {
+                crate::cli::wait_partition(ctx, src, id, |p| p.migration.is_none()).await;
+            }
         }
     }
     Ok(())
@@ -843,7 +940,7 @@ pub async fn recover(
 ) -> Result<(), CmdError> {
     let (src, dst) = (mig.source_sys_name.clone(), mig.dest_sys_name.clone());
     for f in [&src, &dst] {
-        let up = frame_by(ctx, f).is_some_and(|v| v.connected);
+        let up = frame_of(ctx, f, mig).await.is_some_and(|v| v.connected);
         if !up && !force {
             return Err(Hscl::NoConnection(f.clone()).into());
         }
@@ -853,7 +950,7 @@ pub async fn recover(
     // already (the source was lost meanwhile), and only the stale source
     // copy is left to remove. Rolling back then would make two.
     let resumed = mig.resumed
-        || frame_by(ctx, &dst).is_some_and(|d| {
+        || frame_of(ctx, &dst, mig).await.is_some_and(|d| {
             d.partitions.iter().any(|p| match &p.migration {
                 Some(m) => m.id == mig.id && m.resumed,
                 None => p.name == lpar,

@@ -65,6 +65,7 @@ pub async fn keep(hmc: Arc<Hmc>) {
             taskrole: "hmcsuperadmin".into(),
             description: "remote restart keeper".into(),
             keys: Vec::new(),
+            trusted_hmcs: Vec::new(),
         },
     };
     let mut changed = hmc.view.subscribe();

@@ -240,6 +240,7 @@ pub async fn check(
         partitions: std::iter::once(l.clone())
             .chain(doc.vioses.iter().cloned())
             .collect(),
+        ..Default::default()
     };
     let dst_devices = lpm::devices(ctx, dst).await;
     let asked = validate::Asked {
@@ -378,7 +379,7 @@ pub async fn restart(
     .await?;
     let dst_now = lpm::frame_by(ctx, &dst.name).unwrap_or_else(|| dst.clone());
     set_status(ctx, &dst_now, &created, rr_status::DEST_RESTARTING).await?;
-    lpm::map_destination(ctx, &dst_now, created.id, &l, &plan).await?;
+    lpm::map_destination(ctx, &dst_now, created.id, &l, &plan.moves).await?;
     set_status(ctx, &dst_now, &created, rr_status::DEST_RESTARTED).await?;
     // The next restart plans from a view that shows these slots taken.
     let (name, moves) = (dst.name.clone(), plan.moves.clone());
