@@ -43,6 +43,30 @@ fn two_hmcs_take_turns_and_a_migration_holds_its_frames() {
     let loser = if a.1 == 1 { &a.0 } else { &b.0 };
     assert!(loser.starts_with("HSCL0009 "), "{loser}");
 
+    // A change made through one HMC shows on the other within a second.
+    let state = "lssyscfg -r lpar -m sys3 --filter lpar_names=web01 -F state";
+    let (out, code) = on(
+        &lab,
+        "hmc1",
+        "chsysstate -r lpar -m sys3 -n web01 -o shutdown --immed",
+    );
+    assert_eq!(code, 0, "{out}");
+    let t = Instant::now();
+    assert_ne!(on(&lab, "hmc1", state).0, "Running\n");
+    let mut seen = String::new();
+    while t.elapsed() < Duration::from_secs(5) {
+        seen = on(&lab, "hmc2", state).0;
+        if seen != "Running\n" {
+            break;
+        }
+    }
+    let lag = t.elapsed();
+    println!(
+        "hmc2 showed hmc1's change ({}) {lag:?} after hmc1 did",
+        seen.trim()
+    );
+    assert!(lag < Duration::from_secs(1), "{lag:?}");
+
     slow_copy(&lab);
     std::thread::scope(|s| {
         let mig = s.spawn(|| on(&lab, "hmc1", "migrlpar -o m -m sys2 -t sys3 -p aix72a"));
@@ -99,6 +123,26 @@ fn an_hmc_killed_mid_migration_loses_its_locks_and_the_other_recovers() {
             .unwrap();
         assert!(k.success());
     });
+    // hmc2 breaks the dead HMC's locks instead of waiting for its lease,
+    // and changes sys3 at once.
+    for f in ["sys2", "sys3"] {
+        assert_eq!(
+            on(&lab, "hmc2", &format!("rmlock -e {f}")),
+            (String::new(), 0)
+        );
+    }
+    let t = Instant::now();
+    let (out, code) = on(
+        &lab,
+        "hmc2",
+        "chsysstate -r lpar -m sys3 -n lnx02 -o shutdown --immed",
+    );
+    assert_eq!((out.as_str(), code), ("", 0));
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "no wait: {:?}",
+        t.elapsed()
+    );
     // The source MSP lost its HMC and stopped; the partition runs on at
     // the source, and hmc2 recovers once hmc1's lease has run out.
     let deadline = Instant::now() + Duration::from_secs(30);

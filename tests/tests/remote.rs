@@ -118,6 +118,62 @@ fn remote_migration_needs_trust_and_moves_both_ways() {
             .contains("aix72a")
     );
 
+    // The MSP link cut mid-copy: the migration stops, and the destination
+    // HMC recovers it (the source HMC is preferred, either may): the shell
+    // goes from its frame, the partition runs on at the source, once.
+    std::thread::scope(|s| {
+        let mig = s.spawn(|| {
+            lab.hmc(
+                "hmc1",
+                "migrlpar -o m -m sys2 -t sys3 -p aix72a --ip hmc2 -u hscroot",
+            )
+        });
+        std::thread::sleep(Duration::from_millis(1500));
+        let cut = lab.pvmlab(&[
+            "fault",
+            "add",
+            "sys2-vios1",
+            "--peer",
+            "sys3-vios1",
+            "--kind",
+            "cut",
+            "--link",
+        ]);
+        assert!(cut.status.success());
+        let (out, code) = mig.join().unwrap();
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains("migrlpar -o r"), "{out}");
+    });
+    lab.pvmlab(&["fault", "rm", "sys2-vios1", "--all"]);
+    lab.pvmlab(&["fault", "rm", "sys3-vios1", "--all"]);
+    let (out, _) = lab.hmc(
+        "hmc2",
+        "lssyscfg -r lpar -m sys3 --filter lpar_names=aix72a -F state",
+    );
+    assert_eq!(out, "Migrating - Not Activated\n");
+    assert_eq!(
+        lab.hmc("hmc2", "migrlpar -o r -m sys3 -p aix72a"),
+        (String::new(), 0)
+    );
+    let (out, _) = lab.hmc(
+        "hmc1",
+        "lslparmigr -r lpar -m sys2 --filter lpar_names=aix72a",
+    );
+    assert!(out.ends_with(",migration_state=Not Migrating\n"), "{out}");
+    assert_eq!(
+        lab.hmc(
+            "hmc1",
+            "lssyscfg -r lpar -m sys2 --filter lpar_names=aix72a -F state"
+        )
+        .0,
+        "Running\n"
+    );
+    assert!(
+        !lab.hmc("hmc2", "lssyscfg -r lpar -m sys3 -F name")
+            .0
+            .contains("aix72a")
+    );
+
     // hmc3 is a V7R7.9: it lacks remote restart, which db01 uses.
     assert_eq!(
         lab.hmc("hmc3", "lshmc -V").0.lines().nth(1),

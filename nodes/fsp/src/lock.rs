@@ -124,6 +124,17 @@ impl Lock {
         self.take(hmc, what, Some(d)).await
     }
 
+    /// Ends whichever HMC's lease there is (`rmlock`): the holder it was.
+    /// An operation under way keeps the lock until it is done.
+    pub fn force_release(&self) -> Option<String> {
+        let mut h = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        let was = (!h.free(Instant::now())).then(|| h.hmc.clone());
+        h.until = None;
+        drop(h);
+        self.freed.notify_waiters();
+        was
+    }
+
     /// Ends `hmc`'s lease (not another's).
     pub fn release(&self, hmc: &str) {
         let mut h = self.held.lock().unwrap_or_else(|e| e.into_inner());
@@ -156,5 +167,16 @@ mod tests {
         assert_eq!(l.try_take("hmc2", "x", None).unwrap_err().what, "migration");
         tokio::time::sleep(Duration::from_millis(350)).await;
         assert!(l.try_take("hmc2", "x", None).is_ok(), "a lease runs out");
+    }
+
+    #[tokio::test]
+    async fn rmlock_breaks_a_lease() {
+        let l = Lock::default();
+        assert_eq!(l.force_release(), None, "nothing to break");
+        l.lease("hmc1", "migration", Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert_eq!(l.force_release().as_deref(), Some("hmc1"));
+        assert!(l.try_take("hmc2", "x", None).is_ok());
     }
 }

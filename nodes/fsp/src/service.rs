@@ -163,7 +163,11 @@ impl Fsp for FspService {
         authorize(&req, "Lock", &[Role::Hmc])?;
         let hmc = self.session(&req.get_ref().session)?;
         let r = req.into_inner();
-        if r.release {
+        if r.force {
+            if let Some(was) = self.lock.force_release() {
+                tracing::warn!(by = %hmc, holder = %was, "lock broken by command");
+            }
+        } else if r.release {
             self.lock.release(&hmc);
         } else {
             let lease = std::time::Duration::from_millis(r.lease_ms.clamp(1000, 600_000));

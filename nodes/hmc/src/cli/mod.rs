@@ -30,6 +30,7 @@ mod pipe;
 mod refdev;
 pub mod render;
 mod rmhmcusr;
+mod rmlock;
 mod rmsyscfg;
 mod rrstartlpar;
 mod viosvrcmd;
@@ -174,6 +175,7 @@ fn run_line<'a>(
             "lsmemdev" => lsmemdev::run(ctx, args).await,
             "lsrsdevsize" => lsrsdevsize::run(ctx, args).await,
             "refdev" => refdev::run(ctx, args).await,
+            "rmlock" => rmlock::run(ctx, args).await,
             other => return (format!("rbash: {other}: command not found\n"), 127),
         };
         let (mut out, mut code) = match result {

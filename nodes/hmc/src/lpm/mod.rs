@@ -285,13 +285,13 @@ struct Holds {
 /// A frame's lock: this HMC's own session with the frame, or, for another
 /// HMC's frame (remote migration), that HMC holding it for this one.
 #[derive(Clone)]
-enum Lock {
+pub(crate) enum Lock {
     Own(crate::frames::Conn),
     Remote(remote::Remote, String),
 }
 
 impl Lock {
-    async fn set(self, what: &str, release: bool) -> Result<(), CmdError> {
+    pub(crate) async fn set(self, what: &str, release: bool) -> Result<(), CmdError> {
         let lease_ms = LEASE.as_millis() as u64;
         match self {
             Lock::Own(c) => {
@@ -301,6 +301,7 @@ impl Lock {
                     what: what.to_string(),
                     lease_ms,
                     release,
+                    force: false,
                 })
                 .await
                 .map(|_| ())
@@ -310,7 +311,6 @@ impl Lock {
                 let req = pvmlab_common::proto::hmc::RemoteRequest {
                     frame,
                     what: what.to_string(),
-                    lease_ms,
                     release,
                     ..Default::default()
                 };

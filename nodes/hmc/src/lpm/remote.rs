@@ -238,16 +238,9 @@ pub async fn serve(hmc: &Hmc, peer: &str, r: RemoteRequest) -> Result<RemoteRepl
             super::unmap(&ctx, &f, r.lpar_id, &slots).await;
         }
         "lock" => {
-            let c = conn(&ctx, &f)?;
-            let mut fsp = c.fsp;
-            fsp.lock(pvmlab_common::proto::fsp::LockRequest {
-                session: c.session,
-                what: r.what,
-                lease_ms: r.lease_ms,
-                release: r.release,
-            })
-            .await
-            .map_err(|e| CmdError::Usage(e.message().to_string()))?;
+            super::Lock::Own(conn(&ctx, &f)?)
+                .set(&r.what, r.release)
+                .await?
         }
         op => return Err(CmdError::Usage(format!("unknown remote operation {op}"))),
     }
