@@ -286,12 +286,7 @@ fn bench_in(
             crate::fault::FaultCmd::Add {
                 node: "fa-vios1".into(),
                 peer: "fb-vios1".into(),
-                kind: "bandwidth".into(),
-                rate: Some(rate),
-                latency: None,
-                jitter: None,
-                direction: "both".into(),
-                name: Some("bench".into()),
+                spec: crate::fault::Spec::bandwidth(rate, "bench"),
                 link: true,
             },
         )?;

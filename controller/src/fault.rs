@@ -5,7 +5,7 @@
 
 use crate::client::Clients;
 use clap::Subcommand;
-use pvmlab_common::fault::{ANY_PEER, format_rate, parse_rate};
+use pvmlab_common::fault::{ANY_PEER, KINDS, format_rate, parse_rate};
 use pvmlab_common::lab::{CONTROLLER_NODE, LabDir};
 use pvmlab_common::proto::chaos::{
     AddFaultRequest, Fault as WireFault, ListFaultsRequest, RemoveFaultRequest,
@@ -15,6 +15,79 @@ use std::time::Duration;
 
 /// How long one node has to answer; a node that does not is reported, not waited for.
 const RPC_LIMIT: Duration = Duration::from_secs(3);
+
+/// What a fault does: its kind and the settings of that kind.
+#[derive(clap::Args, Clone, Default)]
+pub struct Spec {
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(KINDS))]
+    kind: String,
+    /// bandwidth: bytes per second, or with a unit: 1gbit, 100mbit,
+    /// 125mb, 64kib (`bit` for bits, `b` for bytes).
+    #[arg(long, value_parser = rate_arg)]
+    rate: Option<u64>,
+    /// latency: milliseconds added to every chunk of bytes.
+    #[arg(long, value_name = "MS")]
+    latency: Option<u32>,
+    /// latency: up to this many milliseconds more or less, at random.
+    #[arg(long, value_name = "MS")]
+    jitter: Option<u32>,
+    /// timeout: fail the stalled connection after this long (0: stall
+    /// until removed); reset_peer: reset connections after this long.
+    #[arg(long, value_name = "MS")]
+    timeout: Option<u32>,
+    /// limit_data: close a connection after this many bytes.
+    #[arg(long)]
+    bytes: Option<u64>,
+    /// slow_close: milliseconds a close waits.
+    #[arg(long, value_name = "MS")]
+    delay: Option<u32>,
+    /// slicer: bytes per slice, on average.
+    #[arg(long)]
+    slice_size: Option<u32>,
+    /// slicer: up to this many bytes more or less per slice.
+    #[arg(long)]
+    slice_variation: Option<u32>,
+    /// slicer: microseconds between slices.
+    #[arg(long, value_name = "US")]
+    slice_delay: Option<u32>,
+    /// Which bytes, from the holding node's side: up (it sends), down (it
+    /// receives) or both.
+    #[arg(long, default_value = "both", value_parser = ["up", "down", "both"])]
+    direction: String,
+    /// A name to remove it by; by default <kind>_<direction>_<peer>.
+    #[arg(long)]
+    name: Option<String>,
+}
+
+impl Spec {
+    pub fn bandwidth(rate: u64, name: &str) -> Spec {
+        Spec {
+            kind: "bandwidth".into(),
+            rate: Some(rate),
+            direction: "both".into(),
+            name: Some(name.into()),
+            ..Default::default()
+        }
+    }
+
+    fn wire(self, peer: String) -> WireFault {
+        WireFault {
+            name: self.name.unwrap_or_default(),
+            kind: self.kind,
+            peer,
+            direction: self.direction,
+            rate_bytes_per_s: self.rate.unwrap_or(0),
+            latency_ms: self.latency.unwrap_or(0),
+            jitter_ms: self.jitter.unwrap_or(0),
+            timeout_ms: self.timeout.unwrap_or(0),
+            limit_bytes: self.bytes.unwrap_or(0),
+            delay_ms: self.delay.unwrap_or(0),
+            slice_average_size: self.slice_size.unwrap_or(0),
+            slice_size_variation: self.slice_variation.unwrap_or(0),
+            slice_delay_us: self.slice_delay.unwrap_or(0),
+        }
+    }
+}
 
 #[derive(Subcommand)]
 pub enum FaultCmd {
@@ -31,24 +104,8 @@ pub enum FaultCmd {
         /// (the controller's own link is never faulted).
         #[arg(long)]
         peer: String,
-        #[arg(long, value_parser = ["bandwidth", "cut", "latency"])]
-        kind: String,
-        /// bandwidth: bytes per second, or with a unit: 1gbit, 100mbit,
-        /// 125mb, 64kib (`bit` for bits, `b` for bytes).
-        #[arg(long, value_parser = rate_arg)]
-        rate: Option<u64>,
-        /// latency: milliseconds added to every chunk of bytes.
-        #[arg(long, value_name = "MS")]
-        latency: Option<u32>,
-        /// latency: up to this many milliseconds more or less, at random.
-        #[arg(long, value_name = "MS")]
-        jitter: Option<u32>,
-        /// Which bytes, from <NODE>'s side: up (it sends), down (it receives) or both.
-        #[arg(long, default_value = "both", value_parser = ["up", "down", "both"])]
-        direction: String,
-        /// A name to remove it by; by default <kind>_<direction>_<peer>.
-        #[arg(long)]
-        name: Option<String>,
+        #[command(flatten)]
+        spec: Spec,
         /// Also add the mirror fault on the peer (its direction reversed),
         /// so the link is faulted at both ends.
         #[arg(long)]
@@ -64,6 +121,20 @@ pub enum FaultCmd {
     },
     /// List the faults of one node, or of every node of the lab.
     Ls { node: Option<String> },
+    /// Faults on the link between two nodes, at both ends.
+    Link {
+        #[command(subcommand)]
+        cmd: LinkCmd,
+    },
+    /// A process fault: kill (SIGKILL, as a crash), pause (SIGSTOP),
+    /// resume (SIGCONT) or restart (kill, then start it again).
+    ///
+    /// pvmlab fault node hmc1 kill
+    Node {
+        node: String,
+        #[arg(value_parser = crate::node_fault::ACTIONS)]
+        action: String,
+    },
     /// A whole-frame failure: power-off, error or dump (Power Off, Error,
     /// Error - Dump in progress, every partition gone), lose (the frame's
     /// FSP and VIOS processes killed: No Connection), or restore.
@@ -76,13 +147,34 @@ pub enum FaultCmd {
     },
 }
 
+#[derive(Subcommand)]
+pub enum LinkCmd {
+    /// Fault the link between <A> and <B>; --direction is seen from A (up:
+    /// the bytes A sends to B).
+    ///
+    /// pvmlab fault link add sys2-vios1 sys3-vios1 --kind latency --latency 50 --jitter 10
+    Add {
+        a: String,
+        b: String,
+        #[command(flatten)]
+        spec: Spec,
+    },
+    /// Every fault of the lab, by node.
+    List,
+    /// Remove the faults between <A> and <B>, at both ends; without them,
+    /// every fault of the lab.
+    Clear { a: Option<String>, b: Option<String> },
+}
+
 fn rate_arg(s: &str) -> Result<u64, String> {
     parse_rate(s).map_err(|e| e.to_string())
 }
 
 pub fn run(lab: &LabDir, cmd: FaultCmd) -> anyhow::Result<()> {
-    if let FaultCmd::Frame { frame, action } = &cmd {
-        return crate::frame_fault::run(lab, frame, action);
+    match &cmd {
+        FaultCmd::Frame { frame, action } => return crate::frame_fault::run(lab, frame, action),
+        FaultCmd::Node { node, action } => return crate::node_fault::run(lab, node, action),
+        _ => {}
     }
     let topo = crate::lab_topology(lab)?;
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -94,25 +186,18 @@ pub fn run(lab: &LabDir, cmd: FaultCmd) -> anyhow::Result<()> {
             FaultCmd::Add {
                 node,
                 peer,
-                kind,
-                rate,
-                latency,
-                jitter,
-                direction,
-                name,
+                spec,
                 link,
-            } => {
-                let fault = WireFault {
-                    name: name.unwrap_or_default(),
-                    kind,
-                    peer,
-                    direction,
-                    rate_bytes_per_s: rate.unwrap_or(0),
-                    latency_ms: latency.unwrap_or(0),
-                    jitter_ms: jitter.unwrap_or(0),
-                };
-                add(&clients, &topo, &node, fault, link).await
-            }
+            } => add(&clients, &topo, &node, spec.wire(peer), link).await,
+            FaultCmd::Link {
+                cmd: LinkCmd::Add { a, b, spec },
+            } => add(&clients, &topo, &a, spec.wire(b), true).await,
+            FaultCmd::Link {
+                cmd: LinkCmd::List,
+            } => list(&clients, &topo, None).await,
+            FaultCmd::Link {
+                cmd: LinkCmd::Clear { a, b },
+            } => clear(&clients, &topo, a.as_deref().zip(b.as_deref())).await,
             FaultCmd::Rm { node, name, all } => {
                 let n = node_of(&topo, &node)?;
                 let req = RemoveFaultRequest {
@@ -129,7 +214,7 @@ pub fn run(lab: &LabDir, cmd: FaultCmd) -> anyhow::Result<()> {
                 Ok(())
             }
             FaultCmd::Ls { node } => list(&clients, &topo, node.as_deref()).await,
-            FaultCmd::Frame { .. } => unreachable!("handled above"),
+            FaultCmd::Frame { .. } | FaultCmd::Node { .. } => unreachable!("handled above"),
         }
     })
 }
@@ -183,6 +268,15 @@ async fn add(
         }
         "latency" if fault.latency_ms == 0 && fault.jitter_ms == 0 => {
             anyhow::bail!("a latency fault needs --latency (and maybe --jitter) in milliseconds")
+        }
+        "limit_data" if fault.limit_bytes == 0 => {
+            anyhow::bail!("a limit_data fault needs --bytes")
+        }
+        "slow_close" if fault.delay_ms == 0 => {
+            anyhow::bail!("a slow_close fault needs --delay in milliseconds")
+        }
+        "slicer" if fault.slice_average_size == 0 => {
+            anyhow::bail!("a slicer fault needs --slice-size in bytes")
         }
         _ => {}
     }
@@ -300,6 +394,13 @@ fn detail(f: &WireFault) -> String {
             f.rate_bytes_per_s
         ),
         "latency" => format!("{} ms ± {} ms", f.latency_ms, f.jitter_ms),
+        "timeout" | "reset_peer" => format!("after {} ms", f.timeout_ms),
+        "limit_data" => format!("{} bytes", f.limit_bytes),
+        "slow_close" => format!("{} ms", f.delay_ms),
+        "slicer" => format!(
+            "{} ± {} bytes every {} us",
+            f.slice_average_size, f.slice_size_variation, f.slice_delay_us
+        ),
         _ => String::new(),
     }
 }
@@ -311,4 +412,49 @@ fn describe(f: &WireFault) -> String {
         "{} ({}{}, {} with {})",
         f.name, f.kind, d, f.direction, f.peer
     )
+}
+
+/// Removes the faults between two nodes (at both ends), or every fault.
+async fn clear(
+    clients: &Clients,
+    topo: &Topology,
+    pair: Option<(&str, &str)>,
+) -> anyhow::Result<()> {
+    let ends: Vec<(NodeDef, Option<String>)> = match pair {
+        Some((a, b)) => vec![
+            (node_of(topo, a)?, Some(b.to_string())),
+            (node_of(topo, b)?, Some(a.to_string())),
+        ],
+        None => topo.nodes().into_iter().map(|n| (n, None)).collect(),
+    };
+    let mut n = 0;
+    for (node, peer) in ends {
+        let mut c = clients.control(&node)?;
+        let listed = match call(&node, c.list_faults(ListFaultsRequest {})).await {
+            Ok(l) => l,
+            // A node that is down holds no faults that matter now.
+            Err(e) if pair.is_none() => {
+                eprintln!("{e:#}");
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        for f in listed
+            .faults
+            .iter()
+            .filter(|f| peer.as_ref().is_none_or(|p| &f.peer == p))
+        {
+            let req = RemoveFaultRequest {
+                name: f.name.clone(),
+                all: false,
+            };
+            call(&node, c.remove_fault(req)).await?;
+            println!("{}: removed {}", node.name, describe(f));
+            n += 1;
+        }
+    }
+    if n == 0 {
+        println!("no faults");
+    }
+    Ok(())
 }

@@ -12,6 +12,7 @@ mod fault;
 mod frame_fault;
 mod launcher;
 mod migrate;
+mod node_fault;
 mod status;
 
 use clap::{Parser, Subcommand};

@@ -16,8 +16,14 @@
 mod bandwidth;
 mod cut;
 mod latency;
+mod limit_data;
+mod reset_peer;
+mod slicer;
+mod slow_close;
+mod timeout;
 
 pub use bandwidth::{format_rate, parse_rate};
+pub use slicer::Slice;
 
 use crate::lab::CONTROLLER_NODE;
 use crate::proto::chaos as pb;
@@ -104,7 +110,29 @@ pub enum Kind {
     Cut,
     /// Each chunk of bytes arrives `latency` ± `jitter` later, in order.
     Latency { latency: Duration, jitter: Duration },
+    /// No byte gets through; after `timeout` (unless zero) the connection fails.
+    Timeout { timeout: Duration },
+    /// Connections are reset `timeout` after the fault reaches them.
+    ResetPeer { timeout: Duration },
+    /// A connection closes after `bytes` bytes.
+    LimitData { bytes: u64 },
+    /// Closing a connection waits `delay`.
+    SlowClose { delay: Duration },
+    /// Bytes move in small slices.
+    Slicer(Slice),
 }
+
+/// Every kind's name, as the command line and the Toxiproxy API spell it.
+pub const KINDS: &[&str] = &[
+    "bandwidth",
+    "cut",
+    "latency",
+    "timeout",
+    "reset_peer",
+    "limit_data",
+    "slow_close",
+    "slicer",
+];
 
 /// Longest latency or jitter accepted: beyond it every gRPC deadline fails
 /// anyway, and a typo (ms taken for µs) should be refused, not obeyed.
@@ -116,6 +144,11 @@ impl Kind {
             Kind::Bandwidth { .. } => "bandwidth",
             Kind::Cut => "cut",
             Kind::Latency { .. } => "latency",
+            Kind::Timeout { .. } => "timeout",
+            Kind::ResetPeer { .. } => "reset_peer",
+            Kind::LimitData { .. } => "limit_data",
+            Kind::SlowClose { .. } => "slow_close",
+            Kind::Slicer(_) => "slicer",
         }
     }
 }
@@ -140,6 +173,18 @@ impl fmt::Display for Fault {
             Kind::Latency { latency, jitter } => {
                 write!(f, "{}ms±{}ms ", latency.as_millis(), jitter.as_millis())?
             }
+            Kind::Timeout { timeout } | Kind::ResetPeer { timeout } => {
+                write!(f, "{}ms ", timeout.as_millis())?
+            }
+            Kind::LimitData { bytes } => write!(f, "{bytes}B ")?,
+            Kind::SlowClose { delay } => write!(f, "{}ms ", delay.as_millis())?,
+            Kind::Slicer(s) => write!(
+                f,
+                "{}±{}B/{}us ",
+                s.average_size,
+                s.size_variation,
+                s.delay.as_micros()
+            )?,
         }
         write!(f, "{} peer {}", self.direction, self.peer)
     }
@@ -147,7 +192,9 @@ impl fmt::Display for Fault {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FaultError {
-    #[error("unknown fault kind {0:?}; use bandwidth, cut or latency")]
+    #[error(
+        "unknown fault kind {0:?}; use bandwidth, cut, latency, timeout, reset_peer, limit_data, slow_close or slicer"
+    )]
     Kind(String),
     #[error("unknown direction {0:?}; use up, down or both")]
     Direction(String),
@@ -159,7 +206,13 @@ pub enum FaultError {
     Rate(String),
     #[error("a latency fault needs a latency or a jitter above zero")]
     ZeroLatency,
-    #[error("latency and jitter are at most {} ms", MAX_LATENCY.as_millis())]
+    #[error("a limit_data fault needs a limit above zero bytes")]
+    ZeroLimit,
+    #[error("a slicer fault needs an average size above zero bytes")]
+    ZeroSlice,
+    #[error("a slow_close fault needs a delay above zero")]
+    ZeroDelay,
+    #[error("latencies, timeouts and delays are at most {} ms", MAX_LATENCY.as_millis())]
     LatencyTooLarge,
     #[error("{field} does not apply to a {kind} fault")]
     NotApplicable {
@@ -203,46 +256,65 @@ impl Fault {
     /// Reads a fault off the wire. Fields that do not belong to the kind must
     /// be zero, so a rate given to a cut is pointed out instead of ignored.
     pub fn from_proto(p: &pb::Fault) -> Result<Fault, FaultError> {
-        let kind = match p.kind.trim().to_ascii_lowercase().as_str() {
-            "bandwidth" => {
-                if p.latency_ms != 0 || p.jitter_ms != 0 {
-                    return Err(FaultError::NotApplicable {
-                        field: "latency/jitter",
-                        kind: "bandwidth",
-                    });
-                }
-                Kind::Bandwidth {
-                    rate: p.rate_bytes_per_s,
-                }
-            }
-            "cut" => {
-                if p.rate_bytes_per_s != 0 {
-                    return Err(FaultError::NotApplicable {
-                        field: "rate",
-                        kind: "cut",
-                    });
-                }
-                if p.latency_ms != 0 || p.jitter_ms != 0 {
-                    return Err(FaultError::NotApplicable {
-                        field: "latency/jitter",
-                        kind: "cut",
-                    });
-                }
-                Kind::Cut
-            }
-            "latency" => {
-                if p.rate_bytes_per_s != 0 {
-                    return Err(FaultError::NotApplicable {
-                        field: "rate",
-                        kind: "latency",
-                    });
-                }
-                Kind::Latency {
-                    latency: Duration::from_millis(p.latency_ms.into()),
-                    jitter: Duration::from_millis(p.jitter_ms.into()),
-                }
-            }
-            _ => return Err(FaultError::Kind(p.kind.clone())),
+        let kind = p.kind.trim().to_ascii_lowercase();
+        let kind_name = KINDS
+            .iter()
+            .find(|k| **k == kind)
+            .ok_or_else(|| FaultError::Kind(p.kind.clone()))?;
+        // Each field and the kinds it belongs to.
+        let fields: [(&'static str, bool, &[&str]); 7] = [
+            ("rate", p.rate_bytes_per_s != 0, &["bandwidth"]),
+            (
+                "latency/jitter",
+                p.latency_ms != 0 || p.jitter_ms != 0,
+                &["latency"],
+            ),
+            ("timeout", p.timeout_ms != 0, &["timeout", "reset_peer"]),
+            ("limit", p.limit_bytes != 0, &["limit_data"]),
+            ("delay", p.delay_ms != 0, &["slow_close"]),
+            (
+                "slice size/variation",
+                p.slice_average_size != 0 || p.slice_size_variation != 0,
+                &["slicer"],
+            ),
+            ("slice delay", p.slice_delay_us != 0, &["slicer"]),
+        ];
+        if let Some((field, ..)) = fields
+            .iter()
+            .find(|(_, set, kinds)| *set && !kinds.contains(kind_name))
+        {
+            return Err(FaultError::NotApplicable {
+                field,
+                kind: kind_name,
+            });
+        }
+        let ms = |v: u32| Duration::from_millis(v.into());
+        let kind = match *kind_name {
+            "bandwidth" => Kind::Bandwidth {
+                rate: p.rate_bytes_per_s,
+            },
+            "cut" => Kind::Cut,
+            "latency" => Kind::Latency {
+                latency: ms(p.latency_ms),
+                jitter: ms(p.jitter_ms),
+            },
+            "timeout" => Kind::Timeout {
+                timeout: ms(p.timeout_ms),
+            },
+            "reset_peer" => Kind::ResetPeer {
+                timeout: ms(p.timeout_ms),
+            },
+            "limit_data" => Kind::LimitData {
+                bytes: p.limit_bytes,
+            },
+            "slow_close" => Kind::SlowClose {
+                delay: ms(p.delay_ms),
+            },
+            _ => Kind::Slicer(Slice {
+                average_size: p.slice_average_size,
+                size_variation: p.slice_size_variation,
+                delay: Duration::from_micros(p.slice_delay_us.into()),
+            }),
         };
         Ok(Fault {
             name: p.name.trim().to_string(),
@@ -253,6 +325,7 @@ impl Fault {
     }
 
     pub fn to_proto(&self) -> pb::Fault {
+        let ms = |d: Duration| u32::try_from(d.as_millis()).unwrap_or(u32::MAX);
         let mut p = pb::Fault {
             name: self.name.clone(),
             kind: self.kind.name().into(),
@@ -264,8 +337,16 @@ impl Fault {
             Kind::Bandwidth { rate } => p.rate_bytes_per_s = *rate,
             Kind::Cut => {}
             Kind::Latency { latency, jitter } => {
-                p.latency_ms = u32::try_from(latency.as_millis()).unwrap_or(u32::MAX);
-                p.jitter_ms = u32::try_from(jitter.as_millis()).unwrap_or(u32::MAX);
+                p.latency_ms = ms(*latency);
+                p.jitter_ms = ms(*jitter);
+            }
+            Kind::Timeout { timeout } | Kind::ResetPeer { timeout } => p.timeout_ms = ms(*timeout),
+            Kind::LimitData { bytes } => p.limit_bytes = *bytes,
+            Kind::SlowClose { delay } => p.delay_ms = ms(*delay),
+            Kind::Slicer(s) => {
+                p.slice_average_size = s.average_size;
+                p.slice_size_variation = s.size_variation;
+                p.slice_delay_us = u32::try_from(s.delay.as_micros()).unwrap_or(u32::MAX);
             }
         }
         p
@@ -306,6 +387,14 @@ impl Fault {
             {
                 Err(FaultError::LatencyTooLarge)
             }
+            Kind::Timeout { timeout } | Kind::ResetPeer { timeout } if *timeout > MAX_LATENCY => {
+                Err(FaultError::LatencyTooLarge)
+            }
+            Kind::SlowClose { delay } if delay.is_zero() => Err(FaultError::ZeroDelay),
+            Kind::SlowClose { delay } if *delay > MAX_LATENCY => Err(FaultError::LatencyTooLarge),
+            Kind::LimitData { bytes: 0 } => Err(FaultError::ZeroLimit),
+            Kind::Slicer(s) if s.average_size == 0 => Err(FaultError::ZeroSlice),
+            Kind::Slicer(s) if s.delay > MAX_LATENCY => Err(FaultError::LatencyTooLarge),
             _ => Ok(()),
         }
     }
@@ -517,6 +606,13 @@ impl Registry {
                         plan.down.delay = Some(plan.down.delay.map_or(add, |x| x.plus(add)));
                     }
                 }
+                kind => {
+                    for (on, dp) in [(d.has_up(), &mut plan.up), (d.has_down(), &mut plan.down)] {
+                        if on {
+                            dp.add(kind);
+                        }
+                    }
+                }
             }
         }
         (generation, plan)
@@ -529,11 +625,47 @@ struct DirPlan {
     cut: bool,
     buckets: Vec<Arc<Bucket>>,
     delay: Option<Delay>,
+    /// timeout: bytes held; fail this long after the stall (zero: never).
+    hold: Option<Duration>,
+    reset_after: Option<Duration>,
+    limit: Option<u64>,
+    slow_close: Option<Duration>,
+    slice: Option<Slice>,
+}
+
+/// The stricter of two optional limits.
+fn tighter<T: Ord + Copy>(a: Option<T>, b: T) -> Option<T> {
+    Some(a.map_or(b, |a| a.min(b)))
 }
 
 impl DirPlan {
     fn is_clear(&self) -> bool {
-        !self.cut && self.buckets.is_empty() && self.delay.is_none()
+        !self.cut
+            && self.buckets.is_empty()
+            && self.delay.is_none()
+            && self.hold.is_none()
+            && self.reset_after.is_none()
+            && self.limit.is_none()
+            && self.slow_close.is_none()
+            && self.slice.is_none()
+    }
+
+    /// Adds a fault of the kinds that live in the stream's gate.
+    fn add(&mut self, kind: &Kind) {
+        match kind {
+            Kind::Timeout { timeout } => {
+                // Zero means never: the shortest non-zero timeout wins.
+                let t = if timeout.is_zero() { Duration::MAX } else { *timeout };
+                self.hold = tighter(self.hold, t);
+            }
+            Kind::ResetPeer { timeout } => self.reset_after = tighter(self.reset_after, *timeout),
+            Kind::LimitData { bytes } => self.limit = tighter(self.limit, *bytes),
+            Kind::SlowClose { delay } => {
+                self.slow_close = Some(self.slow_close.map_or(*delay, |d| d.max(*delay)))
+            }
+            Kind::Slicer(s) => self.slice = Some(*s),
+            Kind::Bandwidth { .. } | Kind::Cut | Kind::Latency { .. } => {}
+        }
     }
 }
 
@@ -582,6 +714,88 @@ impl Timer {
 struct DirState {
     bandwidth: Timer,
     delayed: Delayed,
+    /// When a timeout or reset_peer fault reached this direction.
+    since: Option<Instant>,
+    /// Wakes the stream when such a fault's time is up.
+    gate: Timer,
+    /// Bytes passed since a limit_data fault reached it.
+    passed: u64,
+    /// The pause after a slice.
+    slice: Timer,
+    rng: u64,
+}
+
+impl DirState {
+    /// Before any byte moves: Ready(Ok) to go on, Pending while held
+    /// (woken at the deadline or by a registry change), or the failure.
+    fn poll_gate(&mut self, plan: &DirPlan, peer: &str, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if plan.hold.is_none() && plan.reset_after.is_none() {
+            return Poll::Ready(Ok(()));
+        }
+        let now = Instant::now();
+        let since = *self.since.get_or_insert(now);
+        let at = |d: Duration| since.checked_add(d);
+        let reset_at = plan.reset_after.and_then(at);
+        let hold_until = plan.hold.and_then(at);
+        if reset_at.is_some_and(|t| t <= now) {
+            return Poll::Ready(Err(reset_peer::reset(peer)));
+        }
+        if hold_until.is_some_and(|t| t <= now) {
+            return Poll::Ready(Err(timeout::expired(peer)));
+        }
+        if let Some(t) = [reset_at, hold_until].into_iter().flatten().min() {
+            self.gate.arm(t);
+            if self.gate.poll(cx).is_ready() {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+        }
+        if plan.hold.is_some() {
+            return Poll::Pending;
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// How many bytes may move now (limit_data, slicer); waits out a
+    /// slicer's pause. Zero: the limit is reached.
+    fn poll_allowance(&mut self, plan: &DirPlan, cx: &mut Context<'_>) -> Poll<usize> {
+        let mut n = usize::MAX;
+        if let Some(limit) = plan.limit {
+            n = usize::try_from(limit.saturating_sub(self.passed)).unwrap_or(usize::MAX);
+        }
+        if let Some(s) = plan.slice {
+            ready!(self.slice.poll(cx));
+            if self.rng == 0 {
+                self.rng = 0x9e37_79b9_7f4a_7c15 ^ (self as *const _ as u64);
+            }
+            n = n.min(s.next(&mut self.rng));
+        }
+        Poll::Ready(n)
+    }
+
+    /// After `n` bytes moved.
+    fn moved(&mut self, plan: &DirPlan, n: usize) {
+        if plan.limit.is_some() {
+            self.passed += n as u64;
+        }
+        if let Some(s) = plan.slice.filter(|s| !s.delay.is_zero() && n > 0) {
+            self.slice.arm(Instant::now() + s.delay);
+        }
+    }
+
+    /// A new plan: what no longer applies starts afresh.
+    fn reload(&mut self, plan: &DirPlan) {
+        self.bandwidth.disarm();
+        self.delayed.timer.disarm();
+        self.gate.disarm();
+        self.slice.disarm();
+        if plan.hold.is_none() && plan.reset_after.is_none() {
+            self.since = None;
+        }
+        if plan.limit.is_none() {
+            self.passed = 0;
+        }
+    }
 }
 
 /// A connection under the fault layer. It applies, on every read and write,
@@ -596,6 +810,9 @@ pub struct FaultStream<S> {
     wakers: Arc<StreamWakers>,
     read: DirState,
     write: DirState,
+    /// A slow_close in progress.
+    closing: Timer,
+    closing_started: bool,
 }
 
 impl<S> FaultStream<S> {
@@ -614,6 +831,8 @@ impl<S> FaultStream<S> {
             wakers,
             read: DirState::default(),
             write: DirState::default(),
+            closing: Timer::default(),
+            closing_started: false,
         };
         s.reload();
         s
@@ -643,12 +862,10 @@ impl<S> FaultStream<S> {
         self.seen = generation;
         self.up_clear = plan.up.is_clear();
         self.down_clear = plan.down.is_clear();
-        self.plan = plan;
         // A timer armed for the old plan may be moot: the next poll decides afresh.
-        self.read.bandwidth.disarm();
-        self.write.bandwidth.disarm();
-        self.read.delayed.timer.disarm();
-        self.write.delayed.timer.disarm();
+        self.read.reload(&plan.down);
+        self.write.reload(&plan.up);
+        self.plan = plan;
     }
 
     /// Leaves `w` to be woken by a registry change, and wakes at once if one
@@ -683,6 +900,35 @@ impl<S: AsyncRead + AsyncWrite + Unpin> FaultStream<S> {
         if self.plan.down.cut {
             return Poll::Ready(Err(cut::reset(self.peer_name())));
         }
+        let peer = self.peer.as_deref().unwrap_or("?");
+        ready!(self.read.poll_gate(&self.plan.down, peer, cx))?;
+        let allowed = ready!(self.read.poll_allowance(&self.plan.down, cx));
+        if allowed == 0 {
+            // limit_data: the end of the stream.
+            return Poll::Ready(Ok(()));
+        }
+        if allowed < buf.remaining() {
+            let unfilled = buf.initialize_unfilled_to(allowed);
+            let mut sub = ReadBuf::new(unfilled);
+            let r = self.poll_read_shaped(cx, &mut sub);
+            let n = sub.filled().len();
+            buf.advance(n);
+            self.read.moved(&self.plan.down, n);
+            return r;
+        }
+        let before = buf.filled().len();
+        let r = self.poll_read_shaped(cx, buf);
+        let n = buf.filled().len() - before;
+        self.read.moved(&self.plan.down, n);
+        r
+    }
+
+    /// Reads under the bandwidth and latency faults.
+    fn poll_read_shaped(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let FaultStream {
             inner, plan, read, ..
         } = self;
@@ -718,6 +964,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> FaultStream<S> {
         if self.plan.up.cut {
             return Poll::Ready(Err(cut::reset(self.peer_name())));
         }
+        let peer = self.peer.as_deref().unwrap_or("?");
+        ready!(self.write.poll_gate(&self.plan.up, peer, cx))?;
+        let allowed = ready!(self.write.poll_allowance(&self.plan.up, cx));
+        if allowed == 0 && !buf.is_empty() {
+            let bytes = self.plan.up.limit.unwrap_or(0);
+            return Poll::Ready(Err(limit_data::closed(self.peer_name(), bytes)));
+        }
+        let buf = &buf[..buf.len().min(allowed)];
+        let r = self.poll_write_shaped(cx, buf);
+        if let Poll::Ready(Ok(n)) = r {
+            self.write.moved(&self.plan.up, n);
+        }
+        r
+    }
+
+    /// Writes under the bandwidth and latency faults.
+    fn poll_write_shaped(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         if let Some(d) = self.plan.up.delay {
             if let Poll::Ready(Err(e)) = self.poll_drain(cx) {
                 return Poll::Ready(Err(e));
@@ -830,6 +1093,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for FaultStream<S> {
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         this.refresh();
+        if let Some(delay) = this.plan.up.slow_close.or(this.plan.down.slow_close) {
+            if !this.closing_started {
+                this.closing_started = true;
+                this.closing.arm(Instant::now() + delay);
+            }
+            if this.closing.poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+        }
         // A cut link drops what it still held; closing the socket is still allowed.
         let r = if this.plan.up.cut {
             Pin::new(&mut this.inner).poll_shutdown(cx)

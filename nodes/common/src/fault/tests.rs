@@ -429,7 +429,7 @@ fn bad_faults_are_refused_and_change_nothing() {
         direction: dir.into(),
         rate_bytes_per_s: rate,
         latency_ms: lat,
-        jitter_ms: 0,
+        ..Default::default()
     };
     assert_eq!(
         Fault::from_proto(&wire("warp", "", 0, 0)),
@@ -500,4 +500,248 @@ async fn one_gbit_figures() {
         got / 1e6,
         percent(got, rate)
     );
+}
+
+fn fault(name: &str, peer: &str, direction: Direction, kind: Kind) -> Fault {
+    Fault {
+        name: name.into(),
+        peer: peer.into(),
+        direction,
+        kind,
+    }
+}
+
+/// A connected client and server of two fresh node names.
+async fn pair(
+    cli: &str,
+    srv: &str,
+) -> (
+    TestLab,
+    crate::net::ClientStream,
+    crate::net::ServerStream,
+) {
+    let lab = TestLab::new(&[(cli, Role::Hmc), (srv, Role::Fsp)]);
+    let (addr, mut incoming) = lab.serve(srv).await;
+    let client = lab.id(cli).connect(srv, &addr).await.expect("connect");
+    let server = incoming.next().await.expect("accepted").expect("tls");
+    (lab, client, server)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeout_holds_the_bytes_then_lets_them_through_intact() {
+    timeout(LIMIT, async {
+        let (_lab, mut client, mut server) = pair("to-cli", "to-srv").await;
+        let hold = Kind::Timeout {
+            timeout: Duration::ZERO,
+        };
+        registry()
+            .add(fault("to-up", "to-srv", Direction::Up, hold))
+            .expect("add");
+        client.write_all(b"held").await.expect("write");
+        let _ = timeout(Duration::from_millis(100), client.flush()).await;
+        let mut buf = [0u8; 4];
+        assert!(
+            timeout(Duration::from_millis(400), server.read_exact(&mut buf))
+                .await
+                .is_err(),
+            "nothing gets through a blackhole"
+        );
+        registry().remove("to-up").expect("remove");
+        // The flush that was parked goes on once the fault is gone.
+        let flush = tokio::spawn(async move {
+            client.flush().await.expect("flush");
+            client
+        });
+        server.read_exact(&mut buf).await.expect("read");
+        assert_eq!(&buf, b"held");
+        let mut client = flush.await.expect("flusher");
+
+        // With a timeout the connection fails that long after it stalled.
+        let t = std::time::Instant::now();
+        registry()
+            .add(fault(
+                "to-down",
+                "to-srv",
+                Direction::Down,
+                Kind::Timeout {
+                    timeout: Duration::from_millis(300),
+                },
+            ))
+            .expect("add");
+        let e = client.read(&mut buf).await.expect_err("timed out");
+        assert_eq!(e.kind(), io::ErrorKind::TimedOut, "{e}");
+        assert!(t.elapsed() >= Duration::from_millis(290), "{:?}", t.elapsed());
+        registry().remove("to-down").expect("remove");
+    })
+    .await
+    .expect("test took too long");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_peer_resets_after_its_timeout() {
+    timeout(LIMIT, async {
+        let (_lab, mut client, mut server) = pair("rp-cli", "rp-srv").await;
+        let t = std::time::Instant::now();
+        registry()
+            .add(fault(
+                "rp",
+                "rp-cli",
+                Direction::Both,
+                Kind::ResetPeer {
+                    timeout: Duration::from_millis(200),
+                },
+            ))
+            .expect("add");
+        // Bytes pass until the timeout...
+        client.write_all(b"ok").await.expect("write");
+        client.flush().await.expect("flush");
+        let mut buf = [0u8; 2];
+        server.read_exact(&mut buf).await.expect("read before the reset");
+        // ...then a parked read is reset.
+        let e = server.read(&mut buf).await.expect_err("reset");
+        assert_eq!(e.kind(), io::ErrorKind::ConnectionReset, "{e}");
+        assert!(t.elapsed() >= Duration::from_millis(190), "{:?}", t.elapsed());
+        registry().remove("rp").expect("remove");
+    })
+    .await
+    .expect("test took too long");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limit_data_closes_after_its_bytes_and_slicer_keeps_them_intact() {
+    timeout(LIMIT, async {
+        let (_lab, mut client, mut server) = pair("ld-cli", "ld-srv").await;
+        // Slices of about 100 bytes with a pause between: every byte arrives, in order.
+        registry()
+            .add(fault(
+                "sl",
+                "ld-srv",
+                Direction::Up,
+                Kind::Slicer(Slice {
+                    average_size: 100,
+                    size_variation: 50,
+                    delay: Duration::from_micros(50),
+                }),
+            ))
+            .expect("add");
+        let data: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
+        let sent = data.clone();
+        let w = tokio::spawn(async move {
+            client.write_all(&sent).await.expect("write");
+            client.flush().await.expect("flush");
+            client
+        });
+        let mut got = vec![0u8; data.len()];
+        server.read_exact(&mut got).await.expect("read");
+        assert_eq!(got, data);
+        let mut client = w.await.expect("writer");
+        registry().remove("sl").expect("remove");
+
+        // 2000 bytes, then the connection closes.
+        registry()
+            .add(fault(
+                "ld",
+                "ld-cli",
+                Direction::Down,
+                Kind::LimitData { bytes: 2000 },
+            ))
+            .expect("add");
+        let w = tokio::spawn(async move {
+            let _ = client.write_all(&vec![1u8; 100_000]).await;
+            let _ = client.flush().await;
+            client
+        });
+        let mut n = 0;
+        let mut buf = vec![0u8; 4096];
+        loop {
+            match server.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(k) => n += k,
+            }
+        }
+        assert!(n < 2000, "the stream ended within the limit: {n} bytes read");
+        drop(w);
+        registry().remove("ld").expect("remove");
+    })
+    .await
+    .expect("test took too long");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_close_delays_the_close() {
+    timeout(LIMIT, async {
+        let (_lab, mut client, _server) = pair("sc-cli", "sc-srv").await;
+        registry()
+            .add(fault(
+                "sc",
+                "sc-srv",
+                Direction::Both,
+                Kind::SlowClose {
+                    delay: Duration::from_millis(300),
+                },
+            ))
+            .expect("add");
+        let t = std::time::Instant::now();
+        client.shutdown().await.expect("shutdown");
+        assert!(t.elapsed() >= Duration::from_millis(290), "{:?}", t.elapsed());
+        registry().remove("sc").expect("remove");
+    })
+    .await
+    .expect("test took too long");
+}
+
+#[test]
+fn every_kind_goes_over_the_wire_and_back() {
+    let kinds = [
+        Kind::Timeout {
+            timeout: Duration::from_millis(5),
+        },
+        Kind::ResetPeer {
+            timeout: Duration::ZERO,
+        },
+        Kind::LimitData { bytes: 7 },
+        Kind::SlowClose {
+            delay: Duration::from_millis(9),
+        },
+        Kind::Slicer(Slice {
+            average_size: 10,
+            size_variation: 2,
+            delay: Duration::from_micros(30),
+        }),
+    ];
+    for k in kinds {
+        let f = fault("w", "peer", Direction::Up, k);
+        assert_eq!(Fault::from_proto(&f.to_proto()).expect("back"), f);
+    }
+    let mut p = fault("w", "peer", Direction::Up, Kind::Cut).to_proto();
+    p.kind = "limit_data".into();
+    p.timeout_ms = 3;
+    assert_eq!(
+        Fault::from_proto(&p).unwrap_err(),
+        FaultError::NotApplicable {
+            field: "timeout",
+            kind: "limit_data"
+        }
+    );
+    let r = Registry::new();
+    for (k, e) in [
+        (Kind::LimitData { bytes: 0 }, FaultError::ZeroLimit),
+        (
+            Kind::SlowClose {
+                delay: Duration::ZERO,
+            },
+            FaultError::ZeroDelay,
+        ),
+        (
+            Kind::Slicer(Slice {
+                average_size: 0,
+                size_variation: 0,
+                delay: Duration::ZERO,
+            }),
+            FaultError::ZeroSlice,
+        ),
+    ] {
+        assert_eq!(r.add(fault("", "peer", Direction::Up, k)).unwrap_err(), e);
+    }
+    assert!(r.list().is_empty());
 }
