@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real clients the end-to-end tests drive (OpenSSH, sshpass,
-# fence_lpar from fence-agents) from Debian's packages and paramiko from PyPI, where they are missing and we may install them.
+# fence_lpar from fence-agents) from Debian's packages, and paramiko and
+# toxiproxy-python from PyPI, where they are missing and we may install them.
 # Tests that need a tool that is still missing skip and say so.
 set -u
 need=()
@@ -19,5 +20,9 @@ fi
 # paramiko, for the MAAS power driver's command set.
 if ! python3 -c 'import paramiko' >/dev/null 2>&1; then
   python3 -m pip install -q paramiko >/dev/null 2>&1 || echo "tests/setup.sh: could not install paramiko; the MAAS test will skip"
+fi
+# toxiproxy-python, the stock client of the Toxiproxy-compatible API.
+if ! python3 -c 'import toxiproxy' >/dev/null 2>&1; then
+  python3 -m pip install -q toxiproxy-python >/dev/null 2>&1 || echo "tests/setup.sh: could not install toxiproxy-python; the Toxiproxy test will skip"
 fi
 exit 0

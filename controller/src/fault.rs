@@ -163,7 +163,10 @@ pub enum LinkCmd {
     List,
     /// Remove the faults between <A> and <B>, at both ends; without them,
     /// every fault of the lab.
-    Clear { a: Option<String>, b: Option<String> },
+    Clear {
+        a: Option<String>,
+        b: Option<String>,
+    },
 }
 
 fn rate_arg(s: &str) -> Result<u64, String> {
@@ -192,9 +195,7 @@ pub fn run(lab: &LabDir, cmd: FaultCmd) -> anyhow::Result<()> {
             FaultCmd::Link {
                 cmd: LinkCmd::Add { a, b, spec },
             } => add(&clients, &topo, &a, spec.wire(b), true).await,
-            FaultCmd::Link {
-                cmd: LinkCmd::List,
-            } => list(&clients, &topo, None).await,
+            FaultCmd::Link { cmd: LinkCmd::List } => list(&clients, &topo, None).await,
             FaultCmd::Link {
                 cmd: LinkCmd::Clear { a, b },
             } => clear(&clients, &topo, a.as_deref().zip(b.as_deref())).await,

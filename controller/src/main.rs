@@ -14,6 +14,7 @@ mod launcher;
 mod migrate;
 mod node_fault;
 mod status;
+mod toxiproxy;
 
 use clap::{Parser, Subcommand};
 use pvmlab_common::lab::LabDir;
@@ -95,11 +96,18 @@ enum Cmd {
         #[arg(long, value_parser = ["check", "prepare", "none"])]
         refuse_migration: Option<String>,
     },
-    /// Faults on the links between nodes (bandwidth, cut, latency), applied
-    /// by each node's fault layer to connections open and new.
+    /// Faults on the links between nodes (bandwidth, cut, latency, timeout,
+    /// reset_peer, limit_data, slow_close, slicer), applied by each node's
+    /// fault layer to connections open and new; process and frame faults.
     Fault {
         #[command(subcommand)]
         cmd: fault::FaultCmd,
+    },
+    /// Serve Toxiproxy's HTTP API over the lab's links, for
+    /// toxiproxy-python, chaostoolkit-toxiproxy and toxiproxy-cli.
+    Toxiproxy {
+        #[arg(long, default_value = "127.0.0.1:8474")]
+        listen: String,
     },
     /// Migrate a partition through an HMC (migrlpar -o m) with a progress
     /// bar, then print the migration's statistics.
@@ -252,6 +260,7 @@ fn main() -> ExitCode {
             which: BenchCmd::Rr { runs },
         } => bench_rr::rr_bench(runs),
         Cmd::Fault { cmd } => fault::run(&lab, cmd),
+        Cmd::Toxiproxy { listen } => toxiproxy::run(&lab, &listen),
         Cmd::Evacuate { frame, hmc } => evacuate::run(&lab, &frame, &hmc),
         Cmd::Errpt { frame, lpar } => status::errpt(&lab, &frame, &lpar),
         Cmd::Migrate {

@@ -655,7 +655,11 @@ impl DirPlan {
         match kind {
             Kind::Timeout { timeout } => {
                 // Zero means never: the shortest non-zero timeout wins.
-                let t = if timeout.is_zero() { Duration::MAX } else { *timeout };
+                let t = if timeout.is_zero() {
+                    Duration::MAX
+                } else {
+                    *timeout
+                };
                 self.hold = tighter(self.hold, t);
             }
             Kind::ResetPeer { timeout } => self.reset_after = tighter(self.reset_after, *timeout),
@@ -728,7 +732,12 @@ struct DirState {
 impl DirState {
     /// Before any byte moves: Ready(Ok) to go on, Pending while held
     /// (woken at the deadline or by a registry change), or the failure.
-    fn poll_gate(&mut self, plan: &DirPlan, peer: &str, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_gate(
+        &mut self,
+        plan: &DirPlan,
+        peer: &str,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<()>> {
         if plan.hold.is_none() && plan.reset_after.is_none() {
             return Poll::Ready(Ok(()));
         }

@@ -515,11 +515,7 @@ fn fault(name: &str, peer: &str, direction: Direction, kind: Kind) -> Fault {
 async fn pair(
     cli: &str,
     srv: &str,
-) -> (
-    TestLab,
-    crate::net::ClientStream,
-    crate::net::ServerStream,
-) {
+) -> (TestLab, crate::net::ClientStream, crate::net::ServerStream) {
     let lab = TestLab::new(&[(cli, Role::Hmc), (srv, Role::Fsp)]);
     let (addr, mut incoming) = lab.serve(srv).await;
     let client = lab.id(cli).connect(srv, &addr).await.expect("connect");
@@ -570,7 +566,11 @@ async fn timeout_holds_the_bytes_then_lets_them_through_intact() {
             .expect("add");
         let e = client.read(&mut buf).await.expect_err("timed out");
         assert_eq!(e.kind(), io::ErrorKind::TimedOut, "{e}");
-        assert!(t.elapsed() >= Duration::from_millis(290), "{:?}", t.elapsed());
+        assert!(
+            t.elapsed() >= Duration::from_millis(290),
+            "{:?}",
+            t.elapsed()
+        );
         registry().remove("to-down").expect("remove");
     })
     .await
@@ -596,11 +596,18 @@ async fn reset_peer_resets_after_its_timeout() {
         client.write_all(b"ok").await.expect("write");
         client.flush().await.expect("flush");
         let mut buf = [0u8; 2];
-        server.read_exact(&mut buf).await.expect("read before the reset");
+        server
+            .read_exact(&mut buf)
+            .await
+            .expect("read before the reset");
         // ...then a parked read is reset.
         let e = server.read(&mut buf).await.expect_err("reset");
         assert_eq!(e.kind(), io::ErrorKind::ConnectionReset, "{e}");
-        assert!(t.elapsed() >= Duration::from_millis(190), "{:?}", t.elapsed());
+        assert!(
+            t.elapsed() >= Duration::from_millis(190),
+            "{:?}",
+            t.elapsed()
+        );
         registry().remove("rp").expect("remove");
     })
     .await
@@ -659,7 +666,10 @@ async fn limit_data_closes_after_its_bytes_and_slicer_keeps_them_intact() {
                 Ok(k) => n += k,
             }
         }
-        assert!(n < 2000, "the stream ended within the limit: {n} bytes read");
+        assert!(
+            n < 2000,
+            "the stream ended within the limit: {n} bytes read"
+        );
         drop(w);
         registry().remove("ld").expect("remove");
     })
@@ -683,7 +693,11 @@ async fn slow_close_delays_the_close() {
             .expect("add");
         let t = std::time::Instant::now();
         client.shutdown().await.expect("shutdown");
-        assert!(t.elapsed() >= Duration::from_millis(290), "{:?}", t.elapsed());
+        assert!(
+            t.elapsed() >= Duration::from_millis(290),
+            "{:?}",
+            t.elapsed()
+        );
         registry().remove("sc").expect("remove");
     })
     .await
