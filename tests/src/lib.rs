@@ -98,6 +98,22 @@ impl Lab {
         (s, out.status.code().unwrap_or(-1))
     }
 
+    /// What `node` serves at GET /metrics (Prometheus text).
+    pub fn metrics(&self, node: &str) -> String {
+        use std::io::{Read, Write};
+        let n = self.topo.node(node).expect("node");
+        let mut s = std::net::TcpStream::connect((n.address.as_str(), self.topo.lab.metrics_port))
+            .expect("metrics port");
+        s.set_read_timeout(Some(Duration::from_secs(5))).ok();
+        s.write_all(b"GET /metrics HTTP/1.0\r\nHost: pvmlab\r\n\r\n")
+            .expect("request");
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out);
+        out.split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or(out)
+    }
+
     /// Runs `line` on hmc1 until its output satisfies `done`, for up to
     /// `secs`; returns the last output.
     pub fn wait_for(&self, line: &str, done: impl Fn(&str) -> bool, secs: u64) -> String {

@@ -96,6 +96,13 @@ fn two_hmcs_take_turns_and_a_migration_holds_its_frames() {
             "The managed system is locked by the management console hmc1 (migration of aix72a). Try again when it is done.\n"
         );
         assert!(t.elapsed() >= Duration::from_secs(3), "it waited first");
+        let waits: u64 = lab
+            .metrics("sys3")
+            .lines()
+            .find_map(|l| l.strip_prefix("pvmlab_lock_waits_total "))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        assert!(waits >= 1, "the wait is counted");
         let (out, code) = mig.join().unwrap();
         assert_eq!((out.as_str(), code), ("", 0));
     });

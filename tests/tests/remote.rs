@@ -174,6 +174,31 @@ fn remote_migration_needs_trust_and_moves_both_ways() {
             .contains("aix72a")
     );
 
+    // Each node's Prometheus metrics tell what it did.
+    let m = lab.metrics("hmc1");
+    assert!(
+        m.contains("pvmlab_migrations_total{result=\"completed\"} 1\n")
+            && m.contains("pvmlab_migrations_total{result=\"failed\"} 1\n"),
+        "{m}"
+    );
+    assert!(
+        m.contains("pvmlab_migration_downtime_seconds_count 1\n"),
+        "{m}"
+    );
+    let moved: f64 = lab
+        .metrics("sys2-vios1")
+        .lines()
+        .find_map(|l| l.strip_prefix("pvmlab_migration_bytes_total "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    assert!(moved > 100e6, "{moved}");
+    assert!(
+        lab.metrics("sys2").contains(
+            "pvmlab_rpc_seconds_count{peer=\"hmc1\",method=\"/pvmlab.fsp.v1.Fsp/Migration\"}"
+        ),
+        "latency by peer"
+    );
+
     // hmc3 is a V7R7.9: it lacks remote restart, which db01 uses.
     assert_eq!(
         lab.hmc("hmc3", "lshmc -V").0.lines().nth(1),

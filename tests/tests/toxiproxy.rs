@@ -82,6 +82,10 @@ fn toxiproxy_python_drives_the_lab_links() {
         ls.contains("sys2-vios1--sys3-vios1.slow") && ls.contains("100 ms ± 10 ms"),
         "{ls}"
     );
+    assert!(
+        lab.metrics("sys2-vios1")
+            .contains("pvmlab_faults_active 1\n")
+    );
     // Bad toxics are refused and change nothing.
     for bad in [
         "p.add_toxic(type='warp')",

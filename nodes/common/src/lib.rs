@@ -8,6 +8,7 @@ pub mod errpt;
 pub mod fault;
 pub mod lab;
 pub mod labs;
+pub mod metrics;
 pub mod model;
 pub mod net;
 pub mod node;

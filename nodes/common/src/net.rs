@@ -273,6 +273,11 @@ pub fn peer_of<T>(req: &Request<T>) -> Option<Peer> {
     })
 }
 
+/// The node a lab certificate names.
+pub fn cert_node_name(der: &[u8]) -> Option<String> {
+    name_and_role(der).map(|(n, _)| n)
+}
+
 /// The node name (common name) and role (organizational unit) a lab
 /// certificate states.
 fn name_and_role(der: &[u8]) -> Option<(String, String)> {

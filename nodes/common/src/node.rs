@@ -183,6 +183,10 @@ where
             .worker_threads(2)
             .enable_all()
             .build()?;
+        rt.spawn(crate::metrics::serve(format!(
+            "{}:{}",
+            ctx.me.address, ctx.topo.lab.metrics_port
+        )));
         let r = rt.block_on(body(ctx));
         rt.shutdown_timeout(std::time::Duration::from_secs(1));
         r

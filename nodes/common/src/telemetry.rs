@@ -131,7 +131,7 @@ where
 {
     type Response = S::Response;
     type Error = S::Error;
-    type Future = tracing::instrument::Instrumented<S::Future>;
+    type Future = Timed<tracing::instrument::Instrumented<S::Future>>;
 
     fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -142,6 +142,45 @@ where
             global::get_text_map_propagator(|p| p.extract(&HeaderExtractor(req.headers())));
         let span = tracing::info_span!("rpc", method = %req.uri().path());
         let _ = span.set_parent(parent);
-        self.inner.call(req).instrument(span)
+        let method = req.uri().path().to_string();
+        // The caller, from its certificate, for the latency metric.
+        let peer = req
+            .extensions()
+            .get::<tonic::transport::server::TlsConnectInfo<tonic::transport::server::TcpConnectInfo>>()
+            .and_then(|i| i.peer_certs())
+            .and_then(|c| c.first().and_then(|c| crate::net::cert_node_name(c.as_ref())))
+            .unwrap_or_default();
+        Timed {
+            inner: self.inner.call(req).instrument(span),
+            start: std::time::Instant::now(),
+            labels: Some(crate::metrics::RpcLabels { peer, method }),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// An RPC's future, timed from the call to its answer (the response
+    /// headers, for a stream) into `pvmlab_rpc_seconds`.
+    pub struct Timed<F> {
+        #[pin]
+        inner: F,
+        start: std::time::Instant,
+        labels: Option<crate::metrics::RpcLabels>,
+    }
+}
+
+impl<F: std::future::Future> std::future::Future for Timed<F> {
+    type Output = F::Output;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let out = std::task::ready!(this.inner.poll(cx));
+        if let Some(l) = this.labels.take() {
+            crate::metrics::metrics()
+                .rpc_seconds
+                .get_or_create(&l)
+                .observe(this.start.elapsed().as_secs_f64());
+        }
+        Poll::Ready(out)
     }
 }

@@ -56,6 +56,10 @@ pub struct LabDef {
     /// HMC does, so that clients with no port option work).
     #[serde(default = "default_ssh_port")]
     pub ssh_port: u16,
+    /// Every node serves Prometheus metrics (GET /metrics) on this port of
+    /// its own address.
+    #[serde(default = "default_metrics_port")]
+    pub metrics_port: u16,
 }
 
 impl Default for LabDef {
@@ -64,6 +68,7 @@ impl Default for LabDef {
             name: default_lab_name(),
             grpc_port: DEFAULT_GRPC_PORT,
             ssh_port: default_ssh_port(),
+            metrics_port: default_metrics_port(),
         }
     }
 }
@@ -76,6 +81,9 @@ fn default_port() -> u16 {
 }
 fn default_ssh_port() -> u16 {
     22
+}
+fn default_metrics_port() -> u16 {
+    9464
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -98,10 +98,19 @@ impl Lock {
     }
 
     async fn take(&self, hmc: &str, what: &str, lease: Option<Duration>) -> Result<(), Locked> {
-        let deadline = tokio::time::Instant::now() + WAIT;
+        let start = tokio::time::Instant::now();
+        let deadline = start + WAIT;
+        let mut waited = false;
         loop {
             let freed = self.freed.notified();
-            match self.try_take(hmc, what, lease) {
+            let r = self.try_take(hmc, what, lease);
+            if waited && (r.is_ok() || tokio::time::Instant::now() >= deadline) {
+                let m = pvmlab_common::metrics::metrics();
+                m.lock_waits.inc();
+                m.lock_wait_seconds.observe(start.elapsed().as_secs_f64());
+            }
+            waited = true;
+            match r {
                 Ok(()) => return Ok(()),
                 Err(e) if tokio::time::Instant::now() >= deadline => return Err(e),
                 Err(_) => {

@@ -171,6 +171,9 @@ impl SourceRun {
                 self.stats.zero_pages += 1;
             }
             self.stats.bytes_transmitted += page.data.len() as u64;
+            pvmlab_common::metrics::metrics()
+                .bytes_moved
+                .inc_by(page.data.len() as u64);
         }
     }
 

@@ -454,6 +454,18 @@ pub async fn migrate(
     };
     mig.dest_lpar_id = made.id;
     let result = run(ctx, &src, &dst, &lpar, &plan, &mut mig, &mut stop).await;
+    let ended = match &result {
+        Ok(()) => "completed",
+        Err(Abort::Stopped) => "stopped",
+        Err(Abort::Refused(_)) => "refused",
+        Err(Abort::Failed(_)) => "failed",
+    };
+    let downtime = mig
+        .stats
+        .as_ref()
+        .filter(|_| result.is_ok() && plan.active)
+        .map(|s| Duration::from_micros(s.downtime_us));
+    pvmlab_common::metrics::migration_ended(ended, downtime);
     match result {
         Ok(()) => {}
         Err(Abort::Stopped) | Err(Abort::Refused(_)) => {
