@@ -191,14 +191,14 @@ pub fn run(lab: &LabDir, cmd: FaultCmd) -> anyhow::Result<()> {
                 peer,
                 spec,
                 link,
-            } => add(&clients, &topo, &node, spec.wire(peer), link).await,
+            } => say(add(&clients, &topo, &node, spec.wire(peer), link).await),
             FaultCmd::Link {
                 cmd: LinkCmd::Add { a, b, spec },
-            } => add(&clients, &topo, &a, spec.wire(b), true).await,
+            } => say(add(&clients, &topo, &a, spec.wire(b), true).await),
             FaultCmd::Link { cmd: LinkCmd::List } => list(&clients, &topo, None).await,
             FaultCmd::Link {
                 cmd: LinkCmd::Clear { a, b },
-            } => clear(&clients, &topo, a.as_deref().zip(b.as_deref())).await,
+            } => say(clear(&clients, &topo, a.as_deref().zip(b.as_deref())).await),
             FaultCmd::Rm { node, name, all } => {
                 let n = node_of(&topo, &node)?;
                 let req = RemoveFaultRequest {
@@ -218,6 +218,10 @@ pub fn run(lab: &LabDir, cmd: FaultCmd) -> anyhow::Result<()> {
             FaultCmd::Frame { .. } | FaultCmd::Node { .. } => unreachable!("handled above"),
         }
     })
+}
+
+fn say(r: anyhow::Result<Vec<String>>) -> anyhow::Result<()> {
+    r.map(|lines| lines.iter().for_each(|l| println!("{l}")))
 }
 
 fn node_of(topo: &Topology, name: &str) -> anyhow::Result<NodeDef> {
@@ -251,13 +255,14 @@ async fn call<T>(
     }
 }
 
-async fn add(
+pub(crate) async fn add(
     clients: &Clients,
     topo: &Topology,
     node: &str,
     fault: WireFault,
     link: bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<String>> {
+    let mut said = Vec::new();
     let a = node_of(topo, node)?;
     // A typo in the peer would make a fault that never matches: refuse it here.
     if fault.peer != ANY_PEER && fault.peer != CONTROLLER_NODE {
@@ -311,7 +316,7 @@ async fn add(
     .await?
     .fault
     .unwrap_or_default();
-    println!("{}: added {}", a.name, describe(&stored));
+    said.push(format!("{}: added {}", a.name, describe(&stored)));
     if let Some((b, fault)) = mirror {
         let r = call(
             &b,
@@ -321,11 +326,11 @@ async fn add(
         )
         .await;
         match r {
-            Ok(r) => println!(
+            Ok(r) => said.push(format!(
                 "{}: added {}",
                 b.name,
                 describe(&r.fault.unwrap_or_default())
-            ),
+            )),
             Err(e) => {
                 // Half a link fault is not what was asked for: take back the first half.
                 let undo = RemoveFaultRequest {
@@ -346,7 +351,7 @@ async fn add(
             }
         }
     }
-    Ok(())
+    Ok(said)
 }
 
 async fn list(clients: &Clients, topo: &Topology, node: Option<&str>) -> anyhow::Result<()> {
@@ -416,11 +421,12 @@ fn describe(f: &WireFault) -> String {
 }
 
 /// Removes the faults between two nodes (at both ends), or every fault.
-async fn clear(
+pub(crate) async fn clear(
     clients: &Clients,
     topo: &Topology,
     pair: Option<(&str, &str)>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<String>> {
+    let mut said = Vec::new();
     let ends: Vec<(NodeDef, Option<String>)> = match pair {
         Some((a, b)) => vec![
             (node_of(topo, a)?, Some(b.to_string())),
@@ -450,12 +456,12 @@ async fn clear(
                 all: false,
             };
             call(&node, c.remove_fault(req)).await?;
-            println!("{}: removed {}", node.name, describe(f));
+            said.push(format!("{}: removed {}", node.name, describe(f)));
             n += 1;
         }
     }
     if n == 0 {
-        println!("no faults");
+        said.push("no faults".into());
     }
-    Ok(())
+    Ok(said)
 }

@@ -5,7 +5,9 @@
 mod bench;
 mod bench_lpm;
 mod bench_rr;
+mod bench_soak;
 mod certs;
+mod chaos;
 mod client;
 mod evacuate;
 mod fault;
@@ -21,6 +23,7 @@ use pvmlab_common::lab::LabDir;
 use pvmlab_common::topology::{DEFAULT_LAB, Topology};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -34,6 +37,30 @@ struct Cli {
     lab: PathBuf,
     #[command(subcommand)]
     cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum ChaosCmd {
+    /// Run a scenario file (TOML) against the running lab; exit 1 if an
+    /// invariant broke.
+    ///
+    /// pvmlab chaos run controller/scenarios/msp-cable-pull.toml --seed 7
+    Run {
+        file: PathBuf,
+        /// The random mix's seed: the same seed, the same schedule.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Draw this many random steps instead of the file's count.
+        #[arg(long)]
+        steps: Option<usize>,
+        /// Take no more steps after this many minutes (then heal, recover
+        /// and check as always).
+        #[arg(long)]
+        minutes: Option<f64>,
+        /// Where the JSON report goes; by default <lab>/chaos-report.json.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -102,6 +129,12 @@ enum Cmd {
     Fault {
         #[command(subcommand)]
         cmd: fault::FaultCmd,
+    },
+    /// Chaos scenarios: steps or a seeded random mix of migrations and
+    /// faults, always healed at the end, with the lab's invariants checked.
+    Chaos {
+        #[command(subcommand)]
+        cmd: ChaosCmd,
     },
     /// Serve Toxiproxy's HTTP API over the lab's links, for
     /// toxiproxy-python, chaostoolkit-toxiproxy and toxiproxy-cli.
@@ -183,6 +216,15 @@ enum BenchCmd {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// The random soak (controller/scenarios/random-soak.toml) for this
+    /// many minutes on a lab of its own: the counts of migrations, faults,
+    /// recoveries and invariant violations.
+    Soak {
+        #[arg(long, default_value_t = 10.0)]
+        minutes: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -261,6 +303,28 @@ fn main() -> ExitCode {
         } => bench_rr::rr_bench(runs),
         Cmd::Fault { cmd } => fault::run(&lab, cmd),
         Cmd::Toxiproxy { listen } => toxiproxy::run(&lab, &listen),
+        Cmd::Chaos {
+            cmd:
+                ChaosCmd::Run {
+                    file,
+                    seed,
+                    steps,
+                    minutes,
+                    report,
+                },
+        } => chaos::run(
+            &lab,
+            &file,
+            chaos::Options {
+                seed,
+                steps,
+                limit: minutes.map(|m| Duration::from_secs_f64(m * 60.0)),
+                report,
+            },
+        ),
+        Cmd::Bench {
+            which: BenchCmd::Soak { minutes, seed },
+        } => bench_soak::run(minutes, seed),
         Cmd::Evacuate { frame, hmc } => evacuate::run(&lab, &frame, &hmc),
         Cmd::Errpt { frame, lpar } => status::errpt(&lab, &frame, &lpar),
         Cmd::Migrate {

@@ -241,6 +241,9 @@ pub async fn dest(
         return;
     }
     let mut running = None;
+    // PVMLAB_TEST_CORRUPT_MIGRATION=1 (tests only): the shell gets one
+    // page wrong in each migration it receives.
+    let mut corrupt = std::env::var_os("PVMLAB_TEST_CORRUPT_MIGRATION").is_some();
     loop {
         let q = match inbound.message().await {
             Ok(Some(q)) => q,
@@ -258,6 +261,15 @@ pub async fn dest(
                 }
                 let mut m = mem.lock().unwrap_or_else(|e| e.into_inner());
                 for page in &p.pages {
+                    if corrupt && !page.data.is_empty() {
+                        // The test-only switch: one wrong byte, for the
+                        // memory digest (and the chaos runner) to catch.
+                        corrupt = false;
+                        let mut bad = page.data.to_vec();
+                        bad[0] ^= 0xff;
+                        m.put_page(page.index, &bad);
+                        continue;
+                    }
                     m.put_page(page.index, &page.data);
                 }
             }
