@@ -84,6 +84,20 @@ fn topology_for_up(lab: &LabDir, given: Option<&Path>) -> anyhow::Result<Topolog
     }
 }
 
+/// The lab directory, ready for its nodes to start (the compose lab
+/// starts them itself): topology, CA and certificates.
+pub fn prepare(lab: &LabDir, topology: Option<&Path>) -> anyhow::Result<()> {
+    let topo = topology_for_up(lab, topology)?;
+    certs::ensure(lab, &topo)?;
+    println!(
+        "lab {} prepared in {}: {} nodes",
+        topo.lab.name,
+        lab.root().display(),
+        topo.nodes().len()
+    );
+    Ok(())
+}
+
 /// Starts the nodes not already running and waits until the lab is ready.
 /// Returns the topology, the number of nodes and how many were started now.
 /// With `only`, just those of them (a lost frame brought back).

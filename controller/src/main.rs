@@ -9,6 +9,7 @@ mod bench_soak;
 mod certs;
 mod chaos;
 mod client;
+mod compose;
 mod evacuate;
 mod fault;
 mod frame_fault;
@@ -37,6 +38,19 @@ struct Cli {
     lab: PathBuf,
     #[command(subcommand)]
     cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum ComposeCmd {
+    /// Write the compose file (and the topology it runs, its addresses
+    /// moved into the compose network) for a topology.
+    Generate {
+        /// By default the built-in default lab.
+        #[arg(long)]
+        topology: Option<PathBuf>,
+        #[arg(long, default_value = "docker")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -76,6 +90,17 @@ enum Cmd {
         /// Overwrite the file if it exists.
         #[arg(long)]
         force: bool,
+    },
+    /// Make the lab directory without starting anything: the topology, the
+    /// lab CA and a certificate per node (the compose lab's one-shot step).
+    Prepare {
+        #[arg(long)]
+        topology: Option<PathBuf>,
+    },
+    /// The docker-compose lab.
+    Compose {
+        #[command(subcommand)]
+        cmd: ComposeCmd,
     },
     /// Bring the lab up (only the nodes not already running), wait until
     /// every frame and VIOS is ready, and print a summary.
@@ -303,6 +328,10 @@ fn main() -> ExitCode {
         } => bench_rr::rr_bench(runs),
         Cmd::Fault { cmd } => fault::run(&lab, cmd),
         Cmd::Toxiproxy { listen } => toxiproxy::run(&lab, &listen),
+        Cmd::Prepare { topology } => launcher::prepare(&lab, topology.as_deref()),
+        Cmd::Compose {
+            cmd: ComposeCmd::Generate { topology, out },
+        } => compose::run(topology.as_deref(), &out),
         Cmd::Chaos {
             cmd:
                 ChaosCmd::Run {

@@ -173,21 +173,13 @@ pub fn run_text(lab: &LabDir, text: &str, origin: &str, o: Options) -> anyhow::R
                 runner.event("stop", &format!("time is up after {i} steps"));
                 break;
             }
-            let what = format!("{:>3} {}", i + 1, describe(step));
-            let outcome = match runner.clone().step(step, &mut background).await {
-                Ok(o) => o,
-                Err(e) => format!("error: {e:#}"),
-            };
-            runner.event(&what, &outcome);
+            runner
+                .logged(&format!("{:>3}", i + 1), step, &mut background)
+                .await;
         }
         // Always healed and recovered at the end.
         for step in [Step::Heal, Step::WaitMigrations, Step::RecoverAll] {
-            let what = format!("end {}", describe(&step));
-            let outcome = match runner.clone().step(&step, &mut background).await {
-                Ok(o) => o,
-                Err(e) => format!("error: {e:#}"),
-            };
-            runner.event(&what, &outcome);
+            runner.logged("end", &step, &mut background).await;
         }
         sampler.abort();
         invariants::at_end(&runner, &inventory).await;
@@ -372,6 +364,20 @@ impl Runner {
             }
         }
         None
+    }
+
+    /// Runs a step and puts it on the timeline, an error as its outcome.
+    async fn logged(
+        self: &Arc<Self>,
+        label: &str,
+        step: &Step,
+        background: &mut Vec<tokio::task::JoinHandle<()>>,
+    ) {
+        let outcome = match self.clone().step(step, background).await {
+            Ok(o) => o,
+            Err(e) => format!("error: {e:#}"),
+        };
+        self.event(&format!("{label} {}", describe(step)), &outcome);
     }
 
     async fn step(

@@ -1,0 +1,146 @@
+//! `pvmlab compose generate [--topology FILE] [--out DIR]`: the
+//! docker-compose lab of a topology. Every HMC, FSP and VIOS is a
+//! container of the one pvmlab image (`docker/Dockerfile`), on a private
+//! network at the address the topology gives it, moved into the compose
+//! subnet (its last octet kept). A one-shot `pvmlab prepare` service writes
+//! the topology and makes the certificates into the lab directory, which
+//! every container shares (`DIR/lab`, bound from the host so that the
+//! host's `pvmlab --lab DIR/lab …` drives the same lab: status, faults,
+//! chaos, evacuate); the SAN lives in it too. HMC SSH is published on the
+//! host from port 2221 up.
+
+use pvmlab_common::model::Role;
+use pvmlab_common::topology::{DEFAULT_LAB, Topology};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// The compose network's /24 (the project's own; a private range no lab
+/// host is expected to use).
+pub const SUBNET: &str = "10.89.0";
+pub const IMAGE: &str = "pvmlab:latest";
+/// The first host port HMC SSH is published on.
+pub const SSH_BASE: u16 = 2221;
+
+/// The compose file and the topology it runs, for a topology's text.
+pub fn generate(text: &str, origin: &str) -> anyhow::Result<(String, String)> {
+    let topo = Topology::parse(origin, text).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Every address moves into the subnet; two nodes must not meet there.
+    let mut moved: BTreeMap<String, String> = BTreeMap::new();
+    let mut taken: BTreeMap<String, String> = BTreeMap::new();
+    for n in topo.nodes() {
+        let last = n.address.rsplit('.').next().unwrap_or_default();
+        let new = format!("{SUBNET}.{last}");
+        if last.parse::<u8>().map_or(true, |o| o < 2 || o == 255) {
+            anyhow::bail!(
+                "{}: address {} cannot move into {SUBNET}.0/24 (its last number must be 2 to 254)",
+                n.name,
+                n.address
+            );
+        }
+        if let Some(other) = taken.insert(new.clone(), n.name.clone()) {
+            if other != n.name {
+                anyhow::bail!(
+                    "{} and {} would both be {new} in the compose network: give them addresses that differ in their last number",
+                    other,
+                    n.name
+                );
+            }
+        }
+        moved.insert(n.address.clone(), new);
+    }
+    let mut lab_topology = text.to_string();
+    for (old, new) in &moved {
+        lab_topology = lab_topology.replace(&format!("\"{old}\""), &format!("\"{new}\""));
+    }
+    // SSH on port 22 inside each HMC's own container.
+    let lab_topology = Topology::parse(origin, &lab_topology)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .map(|t| {
+            if t.lab.ssh_port == 22 {
+                lab_topology.clone()
+            } else {
+                lab_topology.replace(&format!("ssh_port = {}", t.lab.ssh_port), "ssh_port = 22")
+            }
+        })?;
+
+    let mut y = String::new();
+    let _ = writeln!(
+        y,
+        "# The docker-compose lab of {origin}, made by `pvmlab compose generate`;\n# generate it again rather than edit it. Build the image first: docker/build.sh\n# (lab {})\n\nx-node: &node\n  image: {IMAGE}\n  volumes:\n    - ./lab:/lab\n  depends_on:\n    prepare:\n      condition: service_completed_successfully\n  restart: \"no\"\n\nservices:\n  prepare:\n    image: {IMAGE}\n    command: [\"--lab\", \"/lab\", \"prepare\", \"--topology\", \"/lab-topology.toml\"]\n    volumes:\n      - ./lab:/lab\n      - ./topology.toml:/lab-topology.toml:ro\n    network_mode: none",
+        topo.lab.name
+    );
+    let mut ssh = SSH_BASE;
+    for n in topo.nodes() {
+        let binary = match n.role {
+            Role::Hmc => "pvm-hmc",
+            Role::Fsp => "pvm-fsp",
+            _ => "pvm-vios",
+        };
+        let _ = writeln!(
+            y,
+            "  {name}:\n    <<: *node\n    hostname: {name}\n    entrypoint: [\"/usr/local/bin/{binary}\"]\n    command: [\"--lab\", \"/lab\", \"--name\", \"{name}\"]\n    networks:\n      pvmlab:\n        ipv4_address: {addr}",
+            name = n.name,
+            addr = moved[&n.address],
+        );
+        if n.role == Role::Hmc {
+            // On the host's loopback only, as the process lab's nodes are.
+            let _ = writeln!(y, "    ports:\n      - \"127.0.0.1:{ssh}:22\"");
+            ssh += 1;
+        }
+    }
+    let _ = writeln!(
+        y,
+        "\nnetworks:\n  pvmlab:\n    ipam:\n      config:\n        - subnet: {SUBNET}.0/24"
+    );
+    Ok((y, lab_topology))
+}
+
+pub fn run(topology: Option<&Path>, out: &Path) -> anyhow::Result<()> {
+    let (text, origin) = match topology {
+        Some(p) => (
+            std::fs::read_to_string(p)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?,
+            p.display().to_string(),
+        ),
+        None => (DEFAULT_LAB.to_string(), "the default lab".to_string()),
+    };
+    let (compose, topo) = generate(&text, &origin)?;
+    std::fs::create_dir_all(out)?;
+    std::fs::write(out.join("compose.yaml"), compose)?;
+    std::fs::write(out.join("topology.toml"), topo)?;
+    println!(
+        "wrote {0}/compose.yaml and {0}/topology.toml; bring it up with: docker compose -f {0}/compose.yaml up",
+        out.display()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_lab_becomes_one_container_per_node() {
+        let (y, topo) = generate(DEFAULT_LAB, "default").unwrap();
+        let t = Topology::parse("t", &topo).unwrap();
+        assert!(t.nodes().iter().all(|n| n.address.starts_with("10.89.0.")));
+        for n in t.nodes() {
+            assert!(
+                y.contains(&format!("  {}:\n    <<: *node\n", n.name)),
+                "{}",
+                n.name
+            );
+            assert!(y.contains(&format!("ipv4_address: {}\n", n.address)));
+        }
+        assert!(y.contains("\"127.0.0.1:2221:22\"") && y.contains("\"127.0.0.1:2222:22\""));
+        assert_eq!(t.lab.ssh_port, 22);
+    }
+
+    #[test]
+    fn clashing_addresses_are_refused() {
+        let text = DEFAULT_LAB.replacen("address = \"127.42.0.12\"", "address = \"127.9.9.11\"", 1);
+        let e = generate(&text, "x").unwrap_err().to_string();
+        assert!(e.contains("would both be 10.89.0.11"), "{e}");
+    }
+}
