@@ -32,7 +32,8 @@ pub fn run(minutes: f64, seed: u64) -> anyhow::Result<()> {
                 seed: Some(seed),
                 steps: Some(100_000),
                 limit: Some(Duration::from_secs_f64(minutes * 60.0)),
-                report: Some(tmp.join("soak-report.json")),
+                // Kept after the lab is gone.
+                report: Some(std::env::temp_dir().join("pvmlab-soak-report.json")),
             },
         )
     });

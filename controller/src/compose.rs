@@ -138,6 +138,21 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_compose_files_are_the_generated_ones() {
+        let (y, t) = generate(DEFAULT_LAB, "the default lab").unwrap();
+        assert_eq!(
+            include_str!("../../docker/compose.yaml"),
+            y,
+            "run: pvmlab compose generate"
+        );
+        assert_eq!(
+            include_str!("../../docker/topology.toml"),
+            t,
+            "run: pvmlab compose generate"
+        );
+    }
+
+    #[test]
     fn clashing_addresses_are_refused() {
         let text = DEFAULT_LAB.replacen("address = \"127.42.0.12\"", "address = \"127.9.9.11\"", 1);
         let e = generate(&text, "x").unwrap_err().to_string();

@@ -474,3 +474,25 @@ fn an_msp_shut_down_mid_copy_stops_the_migration() {
     let (names, _) = hmc(&lab, "lssyscfg -r lpar -m sys3 -F name");
     assert!(!names.contains("aix72a"), "{names}");
 }
+
+/// Two migrations to the same frame at once: each gets VIOS slots of its
+/// own there (found by the random soak: both took the first free slot,
+/// and the second was refused).
+#[test]
+fn two_migrations_to_one_frame_at_once_both_complete() {
+    let lab = Lab::new("127.43.48");
+    lab.up();
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| hmc(&lab, "migrlpar -o m -m sys2 -t sys3 -p aix72a -v"));
+        let b = s.spawn(|| hmc(&lab, "migrlpar -o m -m sys2 -t sys3 -p db01 -v"));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    for (out, code) in [a, b] {
+        assert_eq!((field(&out, "memory_integrity"), code), ("ok", 0), "{out}");
+    }
+    let (names, _) = hmc(&lab, "lssyscfg -r lpar -m sys3 -F name");
+    assert!(
+        names.contains("aix72a\n") && names.contains("db01\n"),
+        "{names}"
+    );
+}

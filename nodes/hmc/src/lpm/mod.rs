@@ -35,6 +35,9 @@ pub struct Registry {
     /// Each running migration's stop switch, by partition name.
     stops: Mutex<HashMap<String, watch::Sender<bool>>>,
     frames: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// One migration at a time plans a destination frame's VIOS slots,
+    /// from its validation until its shell (which records them) shows.
+    planning: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Registry {
@@ -369,6 +372,22 @@ pub async fn migrate(
     asked: Asked,
 ) -> Result<String, CmdError> {
     let _holds = hold(ctx, &[&src, &dst], &format!("migration of {}", lpar.name)).await?;
+    let planning = ctx
+        .hmc
+        .lpm
+        .planning
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(dst.name.clone())
+        .or_default()
+        .clone();
+    let planned = planning.lock().await;
+    // The destination as it is now that no other migration plans it.
+    let dst = if dst.remote_hmc.is_empty() {
+        frame_by(ctx, &dst.name).unwrap_or(dst)
+    } else {
+        dst
+    };
     let plan = validate(ctx, &src, &dst, &lpar, &asked).await;
     if !plan.errors.is_empty() {
         return Err(CmdError::Usage(
@@ -453,6 +472,11 @@ pub async fn migrate(
         }
     };
     mig.dest_lpar_id = made.id;
+    if dst.remote_hmc.is_empty() {
+        let id = made.id;
+        crate::cli::wait_partition(ctx, &dst.name, id, |p| p.migration.is_some()).await;
+    }
+    drop(planned);
     let result = run(ctx, &src, &dst, &lpar, &plan, &mut mig, &mut stop).await;
     let ended = match &result {
         Ok(()) => "completed",

@@ -479,7 +479,18 @@ fn plan_adapters(i: &Inputs, prof: &Profile, plan: &mut Plan) {
         .collect();
     // Which destination VIOS each source VIOS went to, for the layout.
     let mut layout: HashMap<u32, u32> = HashMap::new();
+    // Slots that migrations under way promised on the destination VIOS
+    // partitions (their shells' records) are not free, though not made yet.
     let mut taken: HashMap<u32, Vec<u32>> = HashMap::new();
+    for s in i
+        .dst
+        .partitions
+        .iter()
+        .filter_map(|p| p.migration.as_ref().filter(|m| !m.source))
+        .flat_map(|m| &m.dest_vios_slots)
+    {
+        taken.entry(s.vios_id).or_default().push(s.slot);
+    }
     let items: Vec<(&'static str, u32, String, String)> = scsi
         .iter()
         .filter(|a| !a.server)
