@@ -153,19 +153,21 @@ impl Lab {
             assert!(self.pvmlab(&a).status.success());
             std::thread::sleep(Duration::from_millis(if fill { 1500 } else { 300 }));
         }
-        let shaped = self.pvmlab(&[
-            "fault",
-            "add",
-            "sys2-vios1",
-            "--peer",
-            "sys3-vios1",
-            "--kind",
-            "bandwidth",
-            "--rate",
-            "160mbit",
-            "--link",
-        ]);
-        assert!(shaped.status.success(), "{}", text(&shaped.stderr));
+        self.msp_link(&["--kind", "bandwidth", "--rate", "160mbit"]);
+    }
+
+    /// A fault on the MSP link between sys2 and sys3, at both ends.
+    pub fn msp_link(&self, fault: &[&str]) {
+        let mut a = vec!["fault", "link", "add", "sys2-vios1", "sys3-vios1"];
+        a.extend_from_slice(fault);
+        let out = self.pvmlab(&a);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+
+    /// The MSP link between sys2 and sys3 without faults again.
+    pub fn heal_msp_link(&self) {
+        let out = self.pvmlab(&["fault", "link", "clear", "sys2-vios1", "sys3-vios1"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
     }
 
     /// `pvmlab up --detach` with this lab's topology; panics with the output

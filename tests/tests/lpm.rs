@@ -185,17 +185,7 @@ fn a_cut_msp_link_aborts_and_recover_removes_the_shell() {
             mid.contains("migration_state=Migration Starting,migration_type=active"),
             "{mid}"
         );
-        let cut = lab.pvmlab(&[
-            "fault",
-            "add",
-            "sys2-vios1",
-            "--peer",
-            "sys3-vios1",
-            "--kind",
-            "cut",
-            "--link",
-        ]);
-        assert!(cut.status.success(), "{}", text(&cut.stderr));
+        lab.msp_link(&["--kind", "cut"]);
         let (out, code) = mig.join().unwrap();
         assert_eq!(code, 1, "{out}");
         assert!(out.contains("migrlpar -o r"), "{out}");
@@ -230,8 +220,7 @@ fn a_cut_msp_link_aborts_and_recover_removes_the_shell() {
         "the partition logs the abort as it happens: {errpt}"
     );
     // Recover, with the link back.
-    lab.pvmlab(&["fault", "rm", "sys2-vios1", "--all"]);
-    lab.pvmlab(&["fault", "rm", "sys3-vios1", "--all"]);
+    lab.heal_msp_link();
     let (out, code) = hmc(&lab, "migrlpar -o r -m sys2 -p aix72a");
     assert_eq!((out.as_str(), code), ("", 0));
     let errpt = text(&lab.pvmlab(&["errpt", "sys2", "aix72a"]).stdout);

@@ -129,23 +129,12 @@ fn remote_migration_needs_trust_and_moves_both_ways() {
             )
         });
         std::thread::sleep(Duration::from_millis(1500));
-        let cut = lab.pvmlab(&[
-            "fault",
-            "add",
-            "sys2-vios1",
-            "--peer",
-            "sys3-vios1",
-            "--kind",
-            "cut",
-            "--link",
-        ]);
-        assert!(cut.status.success());
+        lab.msp_link(&["--kind", "cut"]);
         let (out, code) = mig.join().unwrap();
         assert_eq!(code, 1, "{out}");
         assert!(out.contains("migrlpar -o r"), "{out}");
     });
-    lab.pvmlab(&["fault", "rm", "sys2-vios1", "--all"]);
-    lab.pvmlab(&["fault", "rm", "sys3-vios1", "--all"]);
+    lab.heal_msp_link();
     let (out, _) = lab.hmc(
         "hmc2",
         "lssyscfg -r lpar -m sys3 --filter lpar_names=aix72a -F state",
