@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real clients the end-to-end tests drive (OpenSSH, sshpass,
-# fence_lpar from fence-agents) from Debian's packages, and paramiko and
-# toxiproxy-python from PyPI, where they are missing and we may install them.
+# fence_lpar from fence-agents) from Debian's packages, and paramiko,
+# toxiproxy-python and pypowervm from PyPI, where they are missing and we
+# may install them.
 # Tests that need a tool that is still missing skip and say so.
 set -u
 need=()
@@ -24,5 +25,9 @@ fi
 # toxiproxy-python, the stock client of the Toxiproxy-compatible API.
 if ! python3 -c 'import toxiproxy' >/dev/null 2>&1; then
   python3 -m pip install -q toxiproxy-python >/dev/null 2>&1 || echo "tests/setup.sh: could not install toxiproxy-python; the Toxiproxy test will skip"
+fi
+# pypowervm, the REST API's stock client.
+if ! python3 -c 'import pypowervm' >/dev/null 2>&1; then
+  python3 -m pip install -q pypowervm >/dev/null 2>&1 || echo "tests/setup.sh: could not install pypowervm; the REST test will skip"
 fi
 exit 0

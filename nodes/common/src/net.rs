@@ -123,6 +123,19 @@ impl Identity {
         Ok(Arc::new(cfg))
     }
 
+    /// The REST API's TLS: this node's certificate, no client certificate
+    /// asked for (REST clients log on with a user and password), HTTP/2 or
+    /// HTTP/1.1.
+    pub fn rest_server_config(&self) -> Result<Arc<ServerConfig>, NetError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut cfg = ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .with_no_client_auth()
+            .with_single_cert(self.chain.clone(), self.key.clone_key())?;
+        cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        Ok(Arc::new(cfg))
+    }
+
     pub fn client_config(&self) -> Result<Arc<ClientConfig>, NetError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut cfg = ClientConfig::builder_with_provider(provider)

@@ -60,6 +60,10 @@ pub struct LabDef {
     /// its own address.
     #[serde(default = "default_metrics_port")]
     pub metrics_port: u16,
+    /// Every HMC serves its REST API (HTTPS) on this port of its own
+    /// address, and on 443 where it may.
+    #[serde(default = "default_rest_port")]
+    pub rest_port: u16,
 }
 
 impl Default for LabDef {
@@ -69,6 +73,7 @@ impl Default for LabDef {
             grpc_port: DEFAULT_GRPC_PORT,
             ssh_port: default_ssh_port(),
             metrics_port: default_metrics_port(),
+            rest_port: default_rest_port(),
         }
     }
 }
@@ -84,6 +89,9 @@ fn default_ssh_port() -> u16 {
 }
 fn default_metrics_port() -> u16 {
     9464
+}
+fn default_rest_port() -> u16 {
+    12443
 }
 
 #[derive(Debug, Clone, Deserialize)]

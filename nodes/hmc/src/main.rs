@@ -6,6 +6,7 @@ mod api;
 mod cli;
 mod frames;
 mod lpm;
+mod rest;
 mod rr;
 mod ssh;
 mod users;
@@ -68,6 +69,14 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
             .collect(),
     }));
     tokio::spawn(rr::keep(cli.hmc_arc()));
+    // The REST API on the lab's REST port and, where it may, on 443.
+    let rest_tls = ctx.id.rest_server_config()?;
+    for port in [ctx.topo.lab.rest_port, 443] {
+        let base = format!("https://{}:{port}", ctx.me.address);
+        let api = rest::Rest::new(cli.hmc_arc(), base);
+        let addr = format!("{}:{port}", ctx.me.address);
+        tokio::spawn(rest::serve(api, addr, rest_tls.clone()));
+    }
     let ssh = ssh::SshConfig {
         listen: format!("{}:{}", ctx.me.address, ctx.topo.lab.ssh_port).parse()?,
         host_key: ctx.data_dir().join("ssh_host_ed25519_key"),

@@ -1,0 +1,155 @@
+//! `ManagedSystem`: the frames this HMC manages, as its view shows them
+//! (the same view the command line lists), with the elements pypowervm's
+//! `System` wrapper reads.
+
+use super::{Reply, Rest, xml};
+use pvmlab_common::model::FrameExt as _;
+use pvmlab_common::proto::hmc::FrameView;
+
+/// REST spells frame states in lower case (`operating`), as recorded.
+fn state(f: &FrameView) -> String {
+    f.state.to_lowercase()
+}
+
+fn body(f: &FrameView) -> String {
+    let fr = f.frame.clone().unwrap_or_default();
+    let (mt, model) = fr
+        .type_model
+        .split_once('-')
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .unwrap_or((fr.type_model.clone(), String::new()));
+    let free = fr.available(&f.partitions);
+    let caps = |c: &str| {
+        if fr.has_capability(c) {
+            "true"
+        } else {
+            "false"
+        }
+    };
+    format!(
+        "<AssociatedSystemCapabilities kb=\"CUD\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}{}</AssociatedSystemCapabilities>\
+<AssociatedSystemMemoryConfiguration kb=\"CUD\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}{}{}</AssociatedSystemMemoryConfiguration>\
+<AssociatedSystemProcessorConfiguration kb=\"CUD\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}{}</AssociatedSystemProcessorConfiguration>\
+{}<MachineTypeModelAndSerialNumber kb=\"ROR\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}{}</MachineTypeModelAndSerialNumber>\
+{}{}{}{}{}",
+        xml::el(
+            "ActiveLogicalPartitionMobilityCapable",
+            "ROR",
+            caps("active_lpar_mobility_capable")
+        ),
+        xml::el(
+            "InactiveLogicalPartitionMobilityCapable",
+            "ROR",
+            caps("inactive_lpar_mobility_capable")
+        ),
+        xml::el(
+            "PowerVMLogicalPartitionRemoteRestartCapable",
+            "ROR",
+            caps("powervm_lpar_remote_restart_capable")
+        ),
+        xml::el("ConfigurableSystemMemory", "ROR", &fr.memory_mb.to_string()),
+        xml::el(
+            "CurrentAvailableSystemMemory",
+            "ROR",
+            &free.mem_mb.to_string()
+        ),
+        xml::el(
+            "CurrentLogicalMemoryBlockSize",
+            "ROR",
+            &fr.lmb_mb.to_string()
+        ),
+        xml::el("InstalledSystemMemory", "ROR", &fr.memory_mb.to_string()),
+        xml::el(
+            "ConfigurableSystemProcessorUnits",
+            "ROR",
+            &fr.processors.to_string()
+        ),
+        xml::el(
+            "CurrentAvailableSystemProcessorUnits",
+            "ROR",
+            &free.proc_units.to_string()
+        ),
+        xml::el(
+            "InstalledSystemProcessorUnits",
+            "ROR",
+            &fr.processors.to_string()
+        ),
+        xml::el(
+            "DetailedState",
+            "ROR",
+            if fr.detailed_state.is_empty() {
+                "None"
+            } else {
+                &fr.detailed_state
+            }
+        ),
+        xml::el("MachineType", "CUR", &mt),
+        xml::el("Model", "CUR", &model),
+        xml::el("SerialNumber", "CUR", &fr.serial_num),
+        xml::el("MaximumPartitions", "CUD", &fr.max_lpars.to_string()),
+        xml::el("PrimaryIPAddress", "CUR", &fr.address),
+        xml::el("ServiceProcessorVersion", "ROR", &fr.firmware),
+        xml::el("State", "ROR", &state(f)),
+        xml::el("SystemName", "CUR", &f.name),
+    )
+}
+
+pub fn read(rest: &Rest, rest_of_path: &[&str]) -> Option<Reply> {
+    let frames = rest.hmc.view.frames();
+    let entry = |f: &FrameView| {
+        xml::entry(
+            &rest.base,
+            "ManagedSystem",
+            &xml::uuid("ManagedSystem", &f.name),
+            &body(f),
+        )
+    };
+    let feed = |fs: Vec<&FrameView>| {
+        Reply::ok(
+            "application/atom+xml".into(),
+            xml::feed(
+                "ManagedSystem",
+                &fs.into_iter().map(entry).collect::<Vec<_>>(),
+            ),
+        )
+    };
+    match rest_of_path {
+        [] => Some(feed(frames.iter().collect())),
+        // search/(SystemName==name)
+        ["search", q] => {
+            let name = q
+                .trim_start_matches('(')
+                .trim_end_matches(')')
+                .strip_prefix("SystemName==")?;
+            Some(feed(frames.iter().filter(|f| f.name == name).collect()))
+        }
+        // quick/All: name and state of each, as JSON.
+        ["quick", "All"] => {
+            let list: Vec<serde_json::Value> = frames
+                .iter()
+                .map(|f| {
+                    serde_json::json!({
+                        "SystemName": f.name,
+                        "State": state(f),
+                        "UUID": xml::uuid("ManagedSystem", &f.name),
+                        "MTMS": f.frame.as_ref().map(|x| x.mtms()).unwrap_or_default(),
+                    })
+                })
+                .collect();
+            Some(Reply::ok(
+                "application/json".into(),
+                serde_json::Value::Array(list).to_string(),
+            ))
+        }
+        [id] => frames
+            .iter()
+            .find(|f| xml::uuid("ManagedSystem", &f.name) == *id)
+            .map(|f| {
+                Reply::ok(
+                    xml::media_type("uom", "ManagedSystem"),
+                    xml::document(&entry(f)),
+                )
+            }),
+        _ => None,
+    }
+}

@@ -1,0 +1,71 @@
+//! The HMC REST API driven by pypowervm from PyPI, unmodified (tests/
+//! setup.sh installs it; the test skips, saying so, where it is missing):
+//! log on, read and wrap the ManagementConsole and ManagedSystem feeds,
+//! a session that is not valid gets 401, an unknown path the HMC's
+//! HttpErrorResponse, and log off.
+
+use pvmlab_tests::{Lab, text};
+use std::process::Command;
+
+fn py(code: &str) -> (String, bool) {
+    let prog = format!(
+        "import logging, warnings\nlogging.disable(logging.CRITICAL)\nwarnings.simplefilter('ignore')\nfrom pypowervm import adapter as adp, exceptions as pvmex\nfrom pypowervm.wrappers import managed_system as ms, management_console as mc\n{code}\n"
+    );
+    // pypowervm turns certificate checks off (certpath=None), but requests
+    // puts them back where the environment names a CA bundle.
+    let out = Command::new("python3")
+        .args(["-c", &prog])
+        .env_remove("REQUESTS_CA_BUNDLE")
+        .env_remove("CURL_CA_BUNDLE")
+        .output()
+        .unwrap();
+    let mut s = text(&out.stdout);
+    s.push_str(&text(&out.stderr));
+    (s, out.status.success())
+}
+
+#[test]
+fn pypowervm_logs_on_and_reads_the_console_and_the_frames() {
+    if !py("").1 {
+        println!("SKIPPED: pypowervm is not installed (tests/setup.sh installs it)");
+        return;
+    }
+    let lab = Lab::new("127.43.49");
+    lab.up();
+    let session = "s = adp.Session('127.43.49.11', 'hscroot', 'abc123', port=12443, certpath=None)\na = adp.Adapter(s)";
+    let (out, ok) = py(&format!(
+        "{session}\nc = mc.ManagementConsole.wrap(a.read('ManagementConsole'))[0]\nprint(c.name, c.mtms.machine_type)\nfor x in ms.System.wrap(a.read('ManagedSystem')):\n  print(x.system_name, x.system_state, x.mtms.machine_type, x.mtms.model, x.memory_total, x.proc_units)"
+    ));
+    assert!(ok, "{out}");
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("hmc1 7042"));
+    assert_eq!(
+        lines.next(),
+        Some("sys1 operating 9117 MMD 131072 16.0"),
+        "{out}"
+    );
+    assert!(out.contains("sys2 operating 8286 42A "), "{out}");
+
+    // One system by its search, and by UUID; the ETag spares a re-read.
+    let (out, ok) = py(&format!(
+        "{session}\nf = a.read('ManagedSystem', suffix_type='search', suffix_parm='(SystemName==sys3)')\nw = ms.System.wrap(f)\nprint(len(w), w[0].system_name)\ne = a.read('ManagedSystem', root_id=w[0].uuid)\nprint(ms.System.wrap(e).system_name, e.etag is not None)\nprint(a.read('ManagedSystem', root_id=w[0].uuid, etag=e.etag).status)"
+    ));
+    assert!(ok, "{out}");
+    assert_eq!(out, "1 sys3\nsys3 True\n304\n");
+
+    // A wrong password, a session that is not valid, an unknown path.
+    let (out, ok) = py(
+        "try:\n  adp.Session('127.43.49.11', 'hscroot', 'nope', port=12443, certpath=None)\nexcept pvmex.Error as e:\n  print('refused', e.response.status)",
+    );
+    assert!(ok, "{out}");
+    assert_eq!(out, "refused 401\n");
+    let (out, ok) = py(&format!(
+        "{session}\ntry:\n  a.read('NoSuchThing')\nexcept pvmex.HttpError as e:\n  print(e.response.status, e.her_wrap.message if e.her_wrap else '')\ns._logoff()\nprint('off')"
+    ));
+    assert!(ok, "{out}");
+    assert!(
+        out.starts_with("404 The requested resource /rest/api/uom/NoSuchThing was not found"),
+        "{out}"
+    );
+    assert!(out.ends_with("off\n"), "{out}");
+}
