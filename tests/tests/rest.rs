@@ -9,7 +9,7 @@ use std::process::Command;
 
 fn py(code: &str) -> (String, bool) {
     let prog = format!(
-        "import logging, warnings\nlogging.disable(logging.CRITICAL)\nwarnings.simplefilter('ignore')\nfrom pypowervm import adapter as adp, exceptions as pvmex\nfrom pypowervm.wrappers import managed_system as ms, management_console as mc\n{code}\n"
+        "import logging, warnings\nlogging.disable(logging.CRITICAL)\nwarnings.simplefilter('ignore')\nfrom pypowervm import adapter as adp, exceptions as pvmex\nfrom pypowervm.wrappers import managed_system as ms, management_console as mc, logical_partition as lp, virtual_io_server as vios\n{code}\n"
     );
     // pypowervm turns certificate checks off (certpath=None), but requests
     // puts them back where the environment names a CA bundle.
@@ -52,6 +52,18 @@ fn pypowervm_logs_on_and_reads_the_console_and_the_frames() {
     ));
     assert!(ok, "{out}");
     assert_eq!(out, "1 sys3\nsys3 True\n304\n");
+
+    // The partitions of a frame, and every VIOS, wrapped as pypowervm does.
+    let (out, ok) = py(&format!(
+        "{session}\nsys2 = ms.System.wrap(a.read('ManagedSystem', suffix_type='search', suffix_parm='(SystemName==sys2)'))[0]\nfor l in lp.LPAR.wrap(a.read('ManagedSystem', root_id=sys2.uuid, child_type='LogicalPartition')):\n  print(l.name, l.id, l.state, l.env, l.mem_config.desired, l.proc_config.shared_proc_cfg.desired_units, l.rmc_state)\nprint(sorted(v.name for v in vios.VIOS.wrap(a.read('VirtualIOServer'))))"
+    ));
+    assert!(ok, "{out}");
+    println!("{out}");
+    assert!(out.contains("aix72a 4 running AIX/Linux "), "{out}");
+    assert!(
+        out.ends_with("['vios1', 'vios1', 'vios1', 'vios2', 'vios2', 'vios2']\n"),
+        "{out}"
+    );
 
     // A wrong password, a session that is not valid, an unknown path.
     let (out, ok) = py(

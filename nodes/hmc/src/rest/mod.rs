@@ -6,12 +6,15 @@
 //! (`xml.rs`), built from the same view of the frames the command line
 //! uses, so both faces always agree.
 //!
-//! What is here so far: logon and logoff, `ManagementConsole` and
+//! What is here so far: logon and logoff, `ManagementConsole`,
 //! `ManagedSystem` (feed, entry by UUID, `search/(SystemName==…)`, `quick`),
+//! `LogicalPartition` and `VirtualIOServer` (at the root and under their
+//! frame; by UUID, `search/(PartitionName==…)`, `quick`),
 //! ETags with `If-None-Match`, and the HMC's `HttpErrorResponse` for bad
 //! sessions, unknown paths and bad requests.
 
 mod console;
+mod partition;
 mod system;
 pub mod xml;
 
@@ -163,6 +166,9 @@ impl Rest {
         let found = match parts.first().copied() {
             Some("ManagementConsole") => console::read(self, &parts[1..]),
             Some("ManagedSystem") => system::read(self, &parts[1..]),
+            Some(kind) if partition::KINDS.contains(&kind) => {
+                partition::read(self, kind, &self.hmc.view.frames(), &parts[1..])
+            }
             _ => None,
         };
         found.unwrap_or_else(|| {

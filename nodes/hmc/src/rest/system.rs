@@ -141,6 +141,12 @@ pub fn read(rest: &Rest, rest_of_path: &[&str]) -> Option<Reply> {
                 serde_json::Value::Array(list).to_string(),
             ))
         }
+        [id, kind, more @ ..] if super::partition::KINDS.contains(kind) => {
+            let f = frames
+                .iter()
+                .find(|f| xml::uuid("ManagedSystem", &f.name) == *id)?;
+            super::partition::read(rest, kind, std::slice::from_ref(f), more)
+        }
         [id] => frames
             .iter()
             .find(|f| xml::uuid("ManagedSystem", &f.name) == *id)
