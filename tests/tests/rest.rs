@@ -65,6 +65,24 @@ fn pypowervm_logs_on_and_reads_the_console_and_the_frames() {
         "{out}"
     );
 
+    // Jobs: power a partition off and on; validate and run a live
+    // migration, and a validation that fails, through pypowervm's tasks.
+    let find = |name: &str| {
+        format!(
+            "lp.LPAR.wrap(a.read('LogicalPartition', suffix_type='search', suffix_parm='(PartitionName=={name})'))[0]"
+        )
+    };
+    let (out, ok) = py(&format!(
+        "{session}\nfrom pypowervm.tasks import power, migration\nl = {}\npower.power_off(l, None, force_immediate=power.Force.TRUE)\nprint(lp.LPAR.wrap(a.read('LogicalPartition', root_id=l.uuid)).state)\npower.power_on(l, None)\nprint(lp.LPAR.wrap(a.read('LogicalPartition', root_id=l.uuid)).state)\nx = {}\nmigration.migrate_lpar(x, 'sys3', validate_only=True)\nmigration.migrate_lpar(x, 'sys3')\nprint({}.state, ms.System.wrap(a.read('ManagedSystem', root_id={}.assoc_sys_uuid)).system_name)\ntry:\n  migration.migrate_lpar({}, 'sys1', validate_only=True)\nexcept pvmex.JobRequestFailed as e:\n  print('refused', 'HSCLA224' in str(e))",
+        find("lnx01"),
+        find("aix72a"),
+        find("aix72a"),
+        find("aix72a"),
+        find("db01")
+    ));
+    assert!(ok, "{out}");
+    assert_eq!(out, "not activated\nrunning\nrunning sys3\nrefused True\n");
+
     // A wrong password, a session that is not valid, an unknown path.
     let (out, ok) = py(
         "try:\n  adp.Session('127.43.49.11', 'hscroot', 'nope', port=12443, certpath=None)\nexcept pvmex.Error as e:\n  print('refused', e.response.status)",

@@ -73,7 +73,7 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
     let rest_tls = ctx.id.rest_server_config()?;
     for port in [ctx.topo.lab.rest_port, 443] {
         let base = format!("https://{}:{port}", ctx.me.address);
-        let api = rest::Rest::new(cli.hmc_arc(), base);
+        let api = rest::Rest::new(cli.clone(), base);
         let addr = format!("{}:{port}", ctx.me.address);
         tokio::spawn(rest::serve(api, addr, rest_tls.clone()));
     }

@@ -116,6 +116,25 @@ impl Cli {
         self.hmc.clone()
     }
 
+    /// Runs one command with its arguments as `user`, no shell between
+    /// (the REST API's jobs): the output and the exit status.
+    pub async fn run_args(&self, user: &str, cmd: &str, args: &[String]) -> (String, u32) {
+        let Some(u) = self.hmc.users.get(user) else {
+            return (format!("{}\n", Hscl::NoAuthority), 1);
+        };
+        let ctx = Ctx {
+            hmc: &self.hmc,
+            user: u,
+        };
+        tracing::info!(%user, cmd, ?args, "command (REST job)");
+        match dispatch(&ctx, cmd, args).await {
+            Ok(Ok(out)) => (out, 0),
+            Ok(Err(CmdError::Hscl(h))) => (format!("{h}\n"), 1),
+            Ok(Err(CmdError::Usage(m))) => (format!("{m}\n"), 1),
+            Err(code) => (format!("{cmd}: command not found\n"), code),
+        }
+    }
+
     /// Runs one line for `user`: the output (ending in a newline where there
     /// is any) and the exit status, 0 on success.
     pub async fn run(&self, user: &str, line: &str) -> (String, u32) {
@@ -148,35 +167,9 @@ fn run_line<'a>(
             return (String::new(), 0);
         };
         tracing::info!(user = %ctx.user.name, %line, "command");
-        if lshmc::level(&ctx.hmc.version) < since(cmd) {
-            return (format!("rbash: {cmd}: command not found\n"), 127);
-        }
-        let result = match cmd.as_str() {
-            "lshmc" => lshmc::run(ctx, args).await,
-            "lssyscfg" => lssyscfg::run(ctx, args).await,
-            "chsysstate" => chsysstate::run(ctx, args).await,
-            "mksyscfg" => mksyscfg::run(ctx, args).await,
-            "chsyscfg" => chsyscfg::run(ctx, args).await,
-            "rmsyscfg" => rmsyscfg::run(ctx, args).await,
-            "lshmcusr" => lshmcusr::run(ctx, args).await,
-            "lshwres" => lshwres::run(ctx, args).await,
-            "lslic" => lslic::run(ctx, args).await,
-            "lsrefcode" => lsrefcode::run(ctx, args).await,
-            "lssysconn" => lssysconn::run(ctx, args).await,
-            "mkhmcusr" => mkhmcusr::run(ctx, args).await,
-            "chhmcusr" => chhmcusr::run(ctx, args).await,
-            "rmhmcusr" => rmhmcusr::run(ctx, args).await,
-            "mkauthkeys" => mkauthkeys::run(ctx, args).await,
-            "chhwres" => chhwres::run(ctx, args).await,
-            "viosvrcmd" => viosvrcmd::run(ctx, args).await,
-            "migrlpar" => migrlpar::run(ctx, args).await,
-            "lslparmigr" => lslparmigr::run(ctx, args).await,
-            "rrstartlpar" => rrstartlpar::run(ctx, args).await,
-            "lsmemdev" => lsmemdev::run(ctx, args).await,
-            "lsrsdevsize" => lsrsdevsize::run(ctx, args).await,
-            "refdev" => refdev::run(ctx, args).await,
-            "rmlock" => rmlock::run(ctx, args).await,
-            other => return (format!("rbash: {other}: command not found\n"), 127),
+        let result = match dispatch(ctx, cmd, args).await {
+            Ok(r) => r,
+            Err(code) => return (format!("rbash: {cmd}: command not found\n"), code),
         };
         let (mut out, mut code) = match result {
             Ok(out) => (out, 0),
@@ -191,6 +184,41 @@ fn run_line<'a>(
             }
         }
         (out, code)
+    })
+}
+
+/// Runs one command with its arguments; Err(127) for a command this HMC
+/// does not have.
+async fn dispatch(ctx: &Ctx<'_>, cmd: &str, args: &[String]) -> Result<CmdResult, u32> {
+    if lshmc::level(&ctx.hmc.version) < since(cmd) {
+        return Err(127);
+    }
+    Ok(match cmd {
+        "lshmc" => lshmc::run(ctx, args).await,
+        "lssyscfg" => lssyscfg::run(ctx, args).await,
+        "chsysstate" => chsysstate::run(ctx, args).await,
+        "mksyscfg" => mksyscfg::run(ctx, args).await,
+        "chsyscfg" => chsyscfg::run(ctx, args).await,
+        "rmsyscfg" => rmsyscfg::run(ctx, args).await,
+        "lshmcusr" => lshmcusr::run(ctx, args).await,
+        "lshwres" => lshwres::run(ctx, args).await,
+        "lslic" => lslic::run(ctx, args).await,
+        "lsrefcode" => lsrefcode::run(ctx, args).await,
+        "lssysconn" => lssysconn::run(ctx, args).await,
+        "mkhmcusr" => mkhmcusr::run(ctx, args).await,
+        "chhmcusr" => chhmcusr::run(ctx, args).await,
+        "rmhmcusr" => rmhmcusr::run(ctx, args).await,
+        "mkauthkeys" => mkauthkeys::run(ctx, args).await,
+        "chhwres" => chhwres::run(ctx, args).await,
+        "viosvrcmd" => viosvrcmd::run(ctx, args).await,
+        "migrlpar" => migrlpar::run(ctx, args).await,
+        "lslparmigr" => lslparmigr::run(ctx, args).await,
+        "rrstartlpar" => rrstartlpar::run(ctx, args).await,
+        "lsmemdev" => lsmemdev::run(ctx, args).await,
+        "lsrsdevsize" => lsrsdevsize::run(ctx, args).await,
+        "refdev" => refdev::run(ctx, args).await,
+        "rmlock" => rmlock::run(ctx, args).await,
+        _ => return Err(127),
     })
 }
 

@@ -14,6 +14,7 @@
 //! sessions, unknown paths and bad requests.
 
 mod console;
+mod jobs;
 mod partition;
 mod system;
 pub mod xml;
@@ -33,6 +34,9 @@ const IDLE: Duration = Duration::from_secs(2 * 3600);
 
 pub struct Rest {
     hmc: Arc<Hmc>,
+    /// Jobs run the HMC's own commands.
+    cli: crate::cli::Cli,
+    jobs: jobs::Jobs,
     /// `https://<address>:<port>`, for links.
     base: String,
     sessions: Mutex<HashMap<String, (String, Instant)>>,
@@ -61,7 +65,10 @@ impl Reply {
 impl IntoResponse for Reply {
     fn into_response(self) -> Response {
         let mut r = (self.status, self.body).into_response();
-        if let Ok(v) = HeaderValue::from_str(&self.media) {
+        if let Some(v) = HeaderValue::from_str(&self.media)
+            .ok()
+            .filter(|_| !self.media.is_empty())
+        {
             r.headers_mut().insert(header::CONTENT_TYPE, v);
         }
         if let Some(e) = self.etag.and_then(|e| HeaderValue::from_str(&e).ok()) {
@@ -100,9 +107,11 @@ pub fn error(status: StatusCode, uri: &str, reason: &str, message: &str) -> Repl
 }
 
 impl Rest {
-    pub fn new(hmc: Arc<Hmc>, base: String) -> Arc<Rest> {
+    pub fn new(cli: crate::cli::Cli, base: String) -> Arc<Rest> {
         Arc::new(Rest {
-            hmc,
+            hmc: cli.hmc_arc(),
+            cli,
+            jobs: jobs::Jobs::default(),
             base,
             sessions: Mutex::default(),
         })
@@ -184,23 +193,7 @@ impl Rest {
 
 /// The text of the first `<name>` element (namespace prefixes allowed).
 fn tag(text: &str, name: &str) -> Option<String> {
-    let re_open = |s: &str| -> Option<usize> {
-        let mut from = 0;
-        while let Some(i) = s[from..].find('<') {
-            let at = from + i + 1;
-            let rest = &s[at..];
-            let local = rest
-                .split(|c: char| c == '>' || c.is_whitespace() || c == '/')
-                .next()?;
-            let local = local.rsplit(':').next()?;
-            if local == name {
-                return Some(at + rest.find('>')? + 1);
-            }
-            from = at;
-        }
-        None
-    };
-    let start = re_open(text)?;
+    let start = find_open(text, name)?;
     let end = start + text[start..].find("</")?;
     let v = &text[start..end];
     Some(
@@ -210,6 +203,45 @@ fn tag(text: &str, name: &str) -> Option<String> {
             .replace("&apos;", "'")
             .replace("&amp;", "&"),
     )
+}
+
+/// The inner text of every `<name>` element, raw (for nested elements).
+fn tags(text: &str, name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    loop {
+        let Some(open) = find_open(rest, name) else {
+            return out;
+        };
+        let inner = &rest[open..];
+        // The matching close tag, with or without a prefix.
+        let Some(close) = inner
+            .find(&format!(":{name}>"))
+            .or_else(|| inner.find(&format!("</{name}>")))
+        else {
+            return out;
+        };
+        let end = inner[..close].rfind("</").unwrap_or(close);
+        out.push(inner[..end].to_string());
+        rest = &inner[close..];
+    }
+}
+
+/// Where the content of the first `<name …>` (any prefix) starts.
+fn find_open(s: &str, name: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = s[from..].find('<') {
+        let at = from + i + 1;
+        let rest = &s[at..];
+        let local = rest
+            .split(|c: char| c == '>' || c.is_whitespace() || c == '/')
+            .next()?;
+        if local.rsplit(':').next()? == name && !local.starts_with('/') {
+            return Some(at + rest.find('>')? + 1);
+        }
+        from = at;
+    }
+    None
 }
 
 fn session_token() -> String {
@@ -266,7 +298,7 @@ async fn handle(State(rest): State<Arc<Rest>>, req: Request) -> Response {
             .into_response(),
         };
     }
-    if rest.user_of(&parts.headers).is_none() {
+    let Some(user) = rest.user_of(&parts.headers) else {
         return error(
             StatusCode::UNAUTHORIZED,
             &uri,
@@ -274,10 +306,43 @@ async fn handle(State(rest): State<Arc<Rest>>, req: Request) -> Response {
             "The request has no valid X-API-Session: log on first (PUT /rest/api/web/Logon).",
         )
         .into_response();
-    }
+    };
     let Some(rel) = path.strip_prefix("/rest/api/uom") else {
         return rest.read("", &uri).into_response();
     };
+    let segs: Vec<&str> = rel.split('/').filter(|p| !p.is_empty()).collect();
+    if segs.first() == Some(&"jobs") {
+        return jobs::job(&rest, &parts.method, &segs[1..], &uri).into_response();
+    }
+    // …/{LogicalPartition|VirtualIOServer}/{uuid}/do/{op}, at the root or
+    // under its ManagedSystem.
+    let tail = match segs.as_slice() {
+        ["ManagedSystem", _, more @ ..] if more.len() == 4 => more,
+        all => all,
+    };
+    if let [group, uuid, "do", op] = tail {
+        if partition::KINDS.contains(group) {
+            return match parts.method {
+                Method::GET => jobs::template(&rest, group, uuid, op, &uri),
+                Method::PUT => jobs::start(
+                    &rest,
+                    &user,
+                    group,
+                    uuid,
+                    op,
+                    &String::from_utf8_lossy(&body),
+                    &uri,
+                ),
+                _ => error(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    &uri,
+                    "Method Not Allowed",
+                    "A job is read with GET and run with PUT.",
+                ),
+            }
+            .into_response();
+        }
+    }
     if parts.method != Method::GET {
         return error(
             StatusCode::METHOD_NOT_ALLOWED,

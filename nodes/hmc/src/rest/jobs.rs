@@ -1,0 +1,437 @@
+//! The REST job model: `GET …/{uuid}/do/{Op}` gives a JobRequest
+//! template; `PUT` it (with JobParameters) and the job runs in the
+//! background; `GET /rest/api/uom/jobs/{id}` shows its status
+//! (NOT_STARTED, RUNNING, COMPLETED_OK, COMPLETED_WITH_ERROR) and results;
+//! `POST jobs/{id}/cancel` and `DELETE jobs/{id}`. Each operation is the
+//! HMC command an administrator would type (`chsysstate`, `migrlpar`,
+//! `rrstartlpar`), run with the job's user, so REST and the command line
+//! are one HMC.
+
+use super::{Reply, Rest, error, xml};
+use axum::http::StatusCode;
+use pvmlab_common::model::Partition;
+use pvmlab_common::proto::hmc::FrameView;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The operations on a partition, and the parameters each takes.
+const OPS: &[(&str, &[&str])] = &[
+    ("PowerOn", &["bootmode", "keylock", "force", "novsi"]),
+    ("PowerOff", &["operation", "immediate", "restart"]),
+    ("MigrateValidate", MIGRATE_PARAMS),
+    ("Migrate", MIGRATE_PARAMS),
+    ("MigrateAbort", &[]),
+    ("MigrateRecover", &["Force"]),
+    ("RemoteRestart", &["TargetManagedSystemName", "Force"]),
+];
+
+const MIGRATE_PARAMS: &[&str] = &[
+    "TargetManagedSystemName",
+    "TargetRemoteHMCIPAddress",
+    "TargetRemoteHMCUserID",
+    "VirtualSCSIMappings",
+    "VirtualFCMappings",
+    "VlanMappings",
+    "SharedProcPoolID",
+    "DestMSPIPaddr",
+    "SourceMSPIPaddr",
+    "VLANBridgeOverride",
+];
+
+#[derive(Clone)]
+struct Job {
+    id: u64,
+    op: String,
+    group: String,
+    target: String,
+    url: String,
+    params: Vec<(String, String)>,
+    status: &'static str,
+    started: u64,
+    completed: u64,
+    output: String,
+}
+
+#[derive(Default)]
+pub struct Jobs {
+    next: AtomicU64,
+    jobs: Mutex<HashMap<u64, Job>>,
+}
+
+fn millis() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default()
+}
+
+fn params_xml(params: &[(String, String)]) -> String {
+    params
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "<JobParameter schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}</JobParameter>",
+                xml::el("ParameterName", "CUR", k),
+                xml::el("ParameterValue", "CUR", v)
+            )
+        })
+        .collect()
+}
+
+fn request_xml(op: &str, group: &str, params: &[(String, String)]) -> String {
+    format!(
+        "<RequestedOperation kb=\"CUR\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}</RequestedOperation>\
+<JobParameters kb=\"CUR\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}</JobParameters>",
+        xml::el("OperationName", "ROR", op),
+        xml::el("GroupName", "ROR", group),
+        params_xml(params)
+    )
+}
+
+/// An Atom entry around a web object (JobRequest, JobResponse).
+fn web_entry(rest: &Rest, kind: &str, id: &str, self_link: Option<&str>, body: &str) -> String {
+    let link = self_link
+        .map(|l| format!("<link rel=\"SELF\" href=\"{}{l}\"/>", rest.base))
+        .unwrap_or_default();
+    format!(
+        "<entry xmlns=\"{atom}\" xmlns:ns2=\"http://a9.com/-/spec/opensearch/1.1/\" xmlns:ns3=\"http://www.w3.org/1999/xhtml\">\
+    <id>{id}</id><title>{kind}</title>{link}<author><name>{gen}</name></author>\
+    <content type=\"{mt}\"><{kind}:{kind} xmlns:{kind}=\"{ns}\" xmlns=\"{ns}\" xmlns:ns2=\"http://www.w3.org/XML/1998/namespace/k2\" schemaVersion=\"V1_0\">\
+    <Metadata><Atom/></Metadata>{body}</{kind}:{kind}></content></entry>",
+        atom = xml::ATOM_NS,
+        gen = xml::GENERATOR,
+        mt = xml::media_type("web", kind),
+        ns = xml::WEB_NS,
+    )
+}
+
+fn response(rest: &Rest, j: &Job) -> Reply {
+    let results = if j.status.starts_with("COMPLETED") {
+        format!(
+            "<Results kxe=\"false\" kb=\"ROR\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}</Results>",
+            params_xml(&[("result".into(), j.output.trim().to_string())])
+        )
+    } else {
+        String::new()
+    };
+    let exception = if j.status == "COMPLETED_WITH_ERROR" {
+        format!(
+            "<ResponseException kxe=\"false\" kb=\"ROR\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}</ResponseException>",
+            xml::el("Message", "ROR", j.output.trim())
+        )
+    } else {
+        String::new()
+    };
+    let body = format!(
+        "<RequestURL kb=\"ROR\" kxe=\"false\" href=\"{}\" rel=\"via\" title=\"The URL to which the JobRequest was submitted.\"/>{}{}{}{}{}\
+<JobRequestInstance kxe=\"false\" kb=\"ROR\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}</JobRequestInstance>{results}{exception}",
+        xml::escape(&j.url),
+        xml::el("TargetUuid", "ROR", &j.target),
+        xml::el("JobID", "ROR", &j.id.to_string()),
+        xml::el("TimeStarted", "ROR", &j.started.to_string()),
+        xml::el("TimeCompleted", "ROR", &j.completed.to_string()),
+        xml::el("Status", "ROR", j.status),
+        request_xml(&j.op, &j.group, &j.params),
+    );
+    let e = web_entry(
+        rest,
+        "JobResponse",
+        &xml::uuid("JobResponse", &j.id.to_string()),
+        Some(&format!("/rest/api/uom/jobs/{}", j.id)),
+        &body,
+    );
+    Reply::ok(xml::media_type("web", "JobResponse"), e)
+}
+
+/// The partition a job names, and its frame.
+fn target(rest: &Rest, uuid: &str) -> Option<(FrameView, Partition)> {
+    rest.hmc.view.frames().into_iter().find_map(|f| {
+        let p = f
+            .partitions
+            .iter()
+            .find(|p| super::partition::uuid(&f.name, p) == uuid)
+            .cloned()?;
+        Some((f, p))
+    })
+}
+
+/// GET …/{uuid}/do/{op}: the template.
+pub fn template(rest: &Rest, group: &str, uuid: &str, op: &str, uri: &str) -> Reply {
+    if target(rest, uuid).is_none() {
+        return error(
+            StatusCode::NOT_FOUND,
+            uri,
+            "Not Found",
+            &format!("No {group} {uuid} is managed by this management console."),
+        );
+    }
+    if !OPS.iter().any(|(o, _)| *o == op) {
+        return error(
+            StatusCode::NOT_FOUND,
+            uri,
+            "Not Found",
+            &format!("{op} is not an operation of {group}."),
+        );
+    }
+    let e = web_entry(
+        rest,
+        "JobRequest",
+        &xml::uuid("JobRequest", op),
+        None,
+        &request_xml(op, group, &[]),
+    );
+    Reply::ok(xml::media_type("web", "JobRequest"), e)
+}
+
+/// The HMC command a job runs, as arguments; or what is wrong with it.
+fn command(
+    op: &str,
+    f: &FrameView,
+    p: &Partition,
+    params: &[(String, String)],
+) -> Result<(&'static str, Vec<String>), String> {
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let mut a: Vec<String> = Vec::new();
+    let mut push = |x: &[&str]| a.extend(x.iter().map(|s| s.to_string()));
+    let cmd = match op {
+        "PowerOn" => {
+            let prof = if p.last_activated_profile.is_empty() {
+                &p.default_profile
+            } else {
+                &p.last_activated_profile
+            };
+            push(&[
+                "-r", "lpar", "-m", &f.name, "-n", &p.name, "-o", "on", "-f", prof,
+            ]);
+            "chsysstate"
+        }
+        "PowerOff" => {
+            let how = match get("operation").unwrap_or("shutdown") {
+                "osshutdown" => "osshutdown",
+                "shutdown" | "vsp" => "shutdown",
+                "dumprestart" => "dumprestart",
+                other => {
+                    return Err(format!(
+                        "operation {other} is not one of shutdown, osshutdown, dumprestart"
+                    ));
+                }
+            };
+            let how = if get("restart") == Some("true") {
+                "restart"
+            } else {
+                how
+            };
+            push(&["-r", "lpar", "-m", &f.name, "-n", &p.name, "-o", how]);
+            if get("immediate") == Some("true") {
+                push(&["--immed"]);
+            }
+            "chsysstate"
+        }
+        "MigrateValidate" | "Migrate" => {
+            let to = get("TargetManagedSystemName").ok_or("TargetManagedSystemName is required")?;
+            let o = if op == "Migrate" { "m" } else { "v" };
+            push(&["-o", o, "-m", &f.name, "-t", to, "-p", &p.name]);
+            if let Some(ip) = get("TargetRemoteHMCIPAddress") {
+                push(&["--ip", ip]);
+                if let Some(u) = get("TargetRemoteHMCUserID") {
+                    push(&["-u", u]);
+                }
+            }
+            let mut input = Vec::new();
+            for (param, attr) in [
+                ("VirtualSCSIMappings", "virtual_scsi_mappings"),
+                ("VirtualFCMappings", "virtual_fc_mappings"),
+                ("VlanMappings", "vlan_mappings"),
+                ("SharedProcPoolID", "shared_proc_pool_id"),
+            ] {
+                if let Some(v) = get(param).filter(|v| !v.is_empty()) {
+                    // The HMC's -i quoting: a value with commas in double quotes.
+                    input.push(if v.contains(',') {
+                        format!("\"{attr}={v}\"")
+                    } else {
+                        format!("{attr}={v}")
+                    });
+                }
+            }
+            if !input.is_empty() {
+                push(&["-i", &input.join(",")]);
+            }
+            if get("VLANBridgeOverride") == Some("2") {
+                push(&["--vlanbridge", "2"]);
+            }
+            "migrlpar"
+        }
+        "MigrateAbort" => {
+            push(&["-o", "s", "-m", &f.name, "-p", &p.name]);
+            "migrlpar"
+        }
+        "MigrateRecover" => {
+            push(&["-o", "r", "-m", &f.name, "-p", &p.name]);
+            if get("Force") == Some("true") {
+                push(&["--force"]);
+            }
+            "migrlpar"
+        }
+        _ => {
+            let to = get("TargetManagedSystemName").ok_or("TargetManagedSystemName is required")?;
+            push(&["-o", "restart", "-m", &f.name, "-t", to, "-p", &p.name]);
+            if get("Force") == Some("true") {
+                push(&["--force"]);
+            }
+            "rrstartlpar"
+        }
+    };
+    Ok((cmd, a))
+}
+
+/// PUT …/{uuid}/do/{op}: starts the job.
+pub fn start(
+    rest: &std::sync::Arc<Rest>,
+    user: &str,
+    group: &str,
+    uuid: &str,
+    op: &str,
+    body: &str,
+    uri: &str,
+) -> Reply {
+    let Some((f, p)) = target(rest, uuid) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            uri,
+            "Not Found",
+            &format!("No {group} {uuid} is managed by this management console."),
+        );
+    };
+    let Some((_, known)) = OPS.iter().find(|(o, _)| *o == op) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            uri,
+            "Not Found",
+            &format!("{op} is not an operation of {group}."),
+        );
+    };
+    if super::tag(body, "JobRequest").is_none() && !body.contains("JobRequest") {
+        return error(
+            StatusCode::BAD_REQUEST,
+            uri,
+            "Bad Request",
+            "The body must be a JobRequest.",
+        );
+    }
+    if super::tag(body, "OperationName").is_some_and(|n| n != op) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            uri,
+            "Bad Request",
+            &format!("The JobRequest's OperationName is not {op}."),
+        );
+    }
+    let mut params = Vec::new();
+    for jp in super::tags(body, "JobParameter") {
+        let (Some(k), Some(v)) = (
+            super::tag(&jp, "ParameterName"),
+            super::tag(&jp, "ParameterValue"),
+        ) else {
+            return error(
+                StatusCode::BAD_REQUEST,
+                uri,
+                "Bad Request",
+                "A JobParameter needs a ParameterName and a ParameterValue.",
+            );
+        };
+        if !known.contains(&k.as_str()) {
+            return error(
+                StatusCode::BAD_REQUEST,
+                uri,
+                "Bad Request",
+                &format!(
+                    "{k} is not a parameter of {op}; it takes {}.",
+                    known.join(", ")
+                ),
+            );
+        }
+        params.push((k, v));
+    }
+    let (cmd, args) = match command(op, &f, &p, &params) {
+        Ok(c) => c,
+        Err(m) => return error(StatusCode::BAD_REQUEST, uri, "Bad Request", &m),
+    };
+    let id = millis() * 1000 + rest.jobs.next.fetch_add(1, Ordering::Relaxed) % 1000;
+    let job = Job {
+        id,
+        op: op.to_string(),
+        group: group.to_string(),
+        target: uuid.to_string(),
+        url: format!("{group}/{uuid}/do/{op}"),
+        params,
+        status: "RUNNING",
+        started: millis(),
+        completed: 0,
+        output: String::new(),
+    };
+    rest.jobs
+        .jobs
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(id, job.clone());
+    let (r, user) = (rest.clone(), user.to_string());
+    tokio::spawn(async move {
+        let (out, code) = r.cli.run_args(&user, cmd, &args).await;
+        if let Some(j) = r
+            .jobs
+            .jobs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_mut(&id)
+        {
+            j.status = if code == 0 {
+                "COMPLETED_OK"
+            } else {
+                "COMPLETED_WITH_ERROR"
+            };
+            j.completed = millis();
+            j.output = out;
+        }
+    });
+    response(rest, &job)
+}
+
+/// GET, DELETE, POST …/cancel on /rest/api/uom/jobs/{id}.
+pub fn job(rest: &Rest, method: &axum::http::Method, rest_of_path: &[&str], uri: &str) -> Reply {
+    let not_found = || error(StatusCode::NOT_FOUND, uri, "Not Found", "No such job.");
+    let Some(id) = rest_of_path.first().and_then(|s| s.parse::<u64>().ok()) else {
+        return not_found();
+    };
+    let mut jobs = rest.jobs.jobs.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(j) = jobs.get(&id).cloned() else {
+        return not_found();
+    };
+    match (method.as_str(), &rest_of_path[1..]) {
+        ("GET", []) => response(rest, &j),
+        ("DELETE", []) if j.status == "RUNNING" => error(
+            StatusCode::CONFLICT,
+            uri,
+            "Conflict",
+            "A running job cannot be deleted; cancel it first.",
+        ),
+        ("DELETE", []) => {
+            jobs.remove(&id);
+            Reply {
+                status: StatusCode::NO_CONTENT,
+                media: String::new(),
+                body: String::new(),
+                etag: None,
+            }
+        }
+        // The command under way is not interrupted; a migration is stopped
+        // with MigrateAbort, as on the HMC.
+        ("POST", ["cancel"]) => response(rest, &j),
+        _ => error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            uri,
+            "Method Not Allowed",
+            "Jobs take GET, DELETE and POST …/cancel.",
+        ),
+    }
+}
