@@ -83,6 +83,20 @@ fn pypowervm_logs_on_and_reads_the_console_and_the_frames() {
     assert!(ok, "{out}");
     assert_eq!(out, "not activated\nrunning\nrunning sys3\nrefused True\n");
 
+    // Events: a listener sees the changes whoever makes them — hmc2's
+    // command line here, a REST migration on hmc1 after.
+    let pvmlab = pvmlab_tests::bin_dir().join("pvmlab");
+    let lab_dir = lab.lab_dir().root().to_path_buf();
+    let (out, ok) = py(&format!(
+        "{session}\nimport subprocess, time\nfrom pypowervm.tasks import migration\nseen = []\nclass H(adp.RawEventHandler):\n  def process(self, evs):\n    seen.extend(evs)\nlst = s.get_event_listener()\nlst.subscribe(H())\ndef wait_for(uuid, kind):\n  t = time.time()\n  while time.time() - t < 15:\n    if any(e['EventType'] == kind and e['EventData'].endswith(uuid) for e in seen):\n      return True\n    time.sleep(0.2)\n  return False\nl = {}\nsubprocess.run(['{}', '--lab', '{}', 'hmc', 'hmc2', '--', 'chsysstate -r lpar -m sys3 -n lnx02 -o shutdown --immed'], check=True, capture_output=True)\nprint('cli change seen', wait_for(l.uuid, 'MODIFY_URI'))\nx = {}\nseen.clear()\nmigration.migrate_lpar(x, 'sys2')\nprint('migration seen', wait_for(x.uuid, 'MODIFY_URI'), any(e['EventType'] == 'ADD_URI' for e in seen))\nlst.shutdown()",
+        find("lnx02"),
+        pvmlab.display(),
+        lab_dir.display(),
+        find("aix72a")
+    ));
+    assert!(ok, "{out}");
+    assert_eq!(out, "cli change seen True\nmigration seen True True\n");
+
     // A wrong password, a session that is not valid, an unknown path.
     let (out, ok) = py(
         "try:\n  adp.Session('127.43.49.11', 'hscroot', 'nope', port=12443, certpath=None)\nexcept pvmex.Error as e:\n  print('refused', e.response.status)",

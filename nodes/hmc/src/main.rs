@@ -71,11 +71,14 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
     tokio::spawn(rr::keep(cli.hmc_arc()));
     // The REST API on the lab's REST port and, where it may, on 443.
     let rest_tls = ctx.id.rest_server_config()?;
+    let api = rest::Rest::new(
+        cli.clone(),
+        format!("https://{}:{}", ctx.me.address, ctx.topo.lab.rest_port),
+    );
+    tokio::spawn(rest::events::watch(api.clone()));
     for port in [ctx.topo.lab.rest_port, 443] {
-        let base = format!("https://{}:{port}", ctx.me.address);
-        let api = rest::Rest::new(cli.clone(), base);
         let addr = format!("{}:{port}", ctx.me.address);
-        tokio::spawn(rest::serve(api, addr, rest_tls.clone()));
+        tokio::spawn(rest::serve(api.clone(), addr, rest_tls.clone()));
     }
     let ssh = ssh::SshConfig {
         listen: format!("{}:{}", ctx.me.address, ctx.topo.lab.ssh_port).parse()?,

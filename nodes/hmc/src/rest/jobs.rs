@@ -144,16 +144,21 @@ fn response(rest: &Rest, j: &Job) -> Reply {
     Reply::ok(xml::media_type("web", "JobResponse"), e)
 }
 
-/// The partition a job names, and its frame.
+/// The partition a job names, and its frame: the copy that is not a
+/// migration's destination shell (which has the same UUID) if there are two.
 fn target(rest: &Rest, uuid: &str) -> Option<(FrameView, Partition)> {
-    rest.hmc.view.frames().into_iter().find_map(|f| {
-        let p = f
+    let mut found: Vec<(FrameView, Partition)> = Vec::new();
+    for f in rest.hmc.view.frames() {
+        for p in f
             .partitions
             .iter()
-            .find(|p| super::partition::uuid(&f.name, p) == uuid)
-            .cloned()?;
-        Some((f, p))
-    })
+            .filter(|p| super::partition::uuid(&f.name, p) == uuid)
+        {
+            found.push((f.clone(), p.clone()));
+        }
+    }
+    found.sort_by_key(|(_, p)| p.migration.as_ref().is_some_and(|m| !m.source));
+    found.into_iter().next()
 }
 
 /// GET …/{uuid}/do/{op}: the template.

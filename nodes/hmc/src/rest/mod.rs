@@ -6,7 +6,8 @@
 //! (`xml.rs`), built from the same view of the frames the command line
 //! uses, so both faces always agree.
 //!
-//! What is here so far: logon and logoff, `ManagementConsole`,
+//! What is here so far: logon and logoff, the job model (`jobs.rs`),
+//! events (`events.rs`), `ManagementConsole`,
 //! `ManagedSystem` (feed, entry by UUID, `search/(SystemName==…)`, `quick`),
 //! `LogicalPartition` and `VirtualIOServer` (at the root and under their
 //! frame; by UUID, `search/(PartitionName==…)`, `quick`),
@@ -14,6 +15,7 @@
 //! sessions, unknown paths and bad requests.
 
 mod console;
+pub mod events;
 mod jobs;
 mod partition;
 mod system;
@@ -37,6 +39,7 @@ pub struct Rest {
     /// Jobs run the HMC's own commands.
     cli: crate::cli::Cli,
     jobs: jobs::Jobs,
+    events: events::Events,
     /// `https://<address>:<port>`, for links.
     base: String,
     sessions: Mutex<HashMap<String, (String, Instant)>>,
@@ -112,6 +115,7 @@ impl Rest {
             hmc: cli.hmc_arc(),
             cli,
             jobs: jobs::Jobs::default(),
+            events: events::Events::default(),
             base,
             sessions: Mutex::default(),
         })
@@ -311,6 +315,11 @@ async fn handle(State(rest): State<Arc<Rest>>, req: Request) -> Response {
         return rest.read("", &uri).into_response();
     };
     let segs: Vec<&str> = rel.split('/').filter(|p| !p.is_empty()).collect();
+    if segs == ["Event"] && parts.method == Method::GET {
+        return events::poll(&rest, parts.uri.query().unwrap_or(""))
+            .await
+            .into_response();
+    }
     if segs.first() == Some(&"jobs") {
         return jobs::job(&rest, &parts.method, &segs[1..], &uri).into_response();
     }

@@ -30,8 +30,10 @@ pub fn state(p: &Partition) -> &'static str {
     }
 }
 
-pub fn uuid(frame: &str, p: &Partition) -> String {
-    xml::uuid("LogicalPartition", &format!("{frame}/{}", p.name))
+/// A partition keeps its UUID when it moves (migration, remote restart):
+/// it is its name's, which the lab keeps unique.
+pub fn uuid(_frame: &str, p: &Partition) -> String {
+    xml::uuid("LogicalPartition", &p.name)
 }
 
 fn body(rest: &Rest, f: &FrameView, p: &Partition) -> String {

@@ -1,0 +1,161 @@
+//! REST events: `GET /rest/api/uom/Event?QUEUE_CLIENTKEY_METHOD=
+//! USE_APPLICATIONID&QUEUE_APPLICATIONID=<id>` is a long poll on the
+//! application's own queue. A new application first gets NEW_CLIENT; then
+//! ADD_URI, MODIFY_URI and DELETE_URI for every frame and partition that
+//! appears, changes or goes — whoever changed it (this HMC's command line
+//! or REST, another HMC, the frame itself): the events come from the
+//! frames' own change streams, through the HMC's view. A queue that
+//! overflowed says MISSING_EVENTS.
+
+use super::{Reply, Rest, xml};
+use pvmlab_common::proto::hmc::FrameView;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// Events an application may leave unread before it misses some.
+const QUEUE: usize = 2000;
+/// How long a poll waits for an event.
+const POLL: Duration = Duration::from_secs(10);
+
+#[derive(Clone)]
+struct Event {
+    id: u64,
+    kind: &'static str,
+    uri: String,
+}
+
+#[derive(Default)]
+pub struct Events {
+    queues: Mutex<HashMap<String, VecDeque<Event>>>,
+    next: std::sync::atomic::AtomicU64,
+    arrived: Notify,
+}
+
+impl Events {
+    fn push_all(&self, evs: &[(&'static str, String)]) {
+        if evs.is_empty() {
+            return;
+        }
+        let mut qs = self.queues.lock().unwrap_or_else(|e| e.into_inner());
+        for q in qs.values_mut() {
+            for (kind, uri) in evs {
+                if q.len() >= QUEUE {
+                    q.clear();
+                    q.push_back(self.event("MISSING_EVENTS", String::new()));
+                }
+                q.push_back(self.event(kind, uri.clone()));
+            }
+        }
+        drop(qs);
+        self.arrived.notify_waiters();
+    }
+
+    fn event(&self, kind: &'static str, uri: String) -> Event {
+        let base = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or_default();
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Event {
+            id: base * 1000 + n % 1000,
+            kind,
+            uri,
+        }
+    }
+}
+
+/// What a frame and its partitions look like, to tell what changed.
+fn snapshot(rest: &Rest, frames: &[FrameView]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for f in frames {
+        let sys = xml::uuid("ManagedSystem", &f.name);
+        let sys_uri = format!("{}/rest/api/uom/ManagedSystem/{sys}", rest.base);
+        out.insert(
+            sys_uri.clone(),
+            format!("{}|{:?}", f.state, f.frame.as_ref().map(|x| x.epoch)),
+        );
+        for p in &f.partitions {
+            let kind = if p.lpar_env == "vioserver" {
+                "VirtualIOServer"
+            } else {
+                "LogicalPartition"
+            };
+            let uri = format!("{sys_uri}/{kind}/{}", super::partition::uuid(&f.name, p));
+            out.insert(uri, format!("{p:?}"));
+        }
+    }
+    out
+}
+
+/// Turns every change of the HMC's view into events, for as long as the
+/// process runs.
+pub async fn watch(rest: Arc<Rest>) {
+    let mut changes = rest.hmc.view.subscribe();
+    let mut before = snapshot(&rest, &rest.hmc.view.frames());
+    while changes.changed().await.is_ok() {
+        let now = snapshot(&rest, &rest.hmc.view.frames());
+        let mut evs = Vec::new();
+        for (uri, v) in &now {
+            match before.get(uri) {
+                None => evs.push(("ADD_URI", uri.clone())),
+                Some(old) if old != v => evs.push(("MODIFY_URI", uri.clone())),
+                _ => {}
+            }
+        }
+        for uri in before.keys().filter(|u| !now.contains_key(*u)) {
+            evs.push(("DELETE_URI", uri.clone()));
+        }
+        rest.events.push_all(&evs);
+        before = now;
+    }
+}
+
+fn feed(rest: &Rest, evs: &[Event]) -> Reply {
+    let entries: Vec<String> = evs
+        .iter()
+        .map(|e| {
+            let id = xml::uuid("Event", &e.id.to_string());
+            xml::entry(
+                &rest.base,
+                "Event",
+                &id,
+                &format!(
+                    "{}{}{}<EventDetail kxe=\"false\" kb=\"ROR\"/>",
+                    xml::el("EventType", "ROR", e.kind),
+                    xml::el("EventID", "ROR", &e.id.to_string()),
+                    xml::el("EventData", "ROR", &e.uri)
+                ),
+            )
+        })
+        .collect();
+    Reply::ok("application/atom+xml".into(), xml::feed("Event", &entries))
+}
+
+/// The long poll for one application's queue.
+pub async fn poll(rest: &Rest, query: &str) -> Reply {
+    let app = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("QUEUE_APPLICATIONID="))
+        .unwrap_or("default")
+        .to_string();
+    let deadline = tokio::time::Instant::now() + POLL;
+    loop {
+        let arrived = rest.events.arrived.notified();
+        {
+            let mut qs = rest.events.queues.lock().unwrap_or_else(|e| e.into_inner());
+            let q = qs.entry(app.clone()).or_insert_with(|| {
+                VecDeque::from([rest.events.event("NEW_CLIENT", String::new())])
+            });
+            if !q.is_empty() {
+                let evs: Vec<Event> = q.drain(..).collect();
+                drop(qs);
+                return feed(rest, &evs);
+            }
+        }
+        if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+            return feed(rest, &[]);
+        }
+    }
+}
