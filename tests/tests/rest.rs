@@ -112,4 +112,57 @@ fn pypowervm_logs_on_and_reads_the_console_and_the_frames() {
         "{out}"
     );
     assert!(out.ends_with("off\n"), "{out}");
+
+    // Bad input: the HMC's error document with the right status, and
+    // nothing changed.
+    let (out, ok) = py(r#"
+import requests, re
+base = 'https://127.43.49.11:12443'
+web = lambda t: {'Content-Type': 'application/vnd.ibm.powervm.web+xml; type=' + t}
+logon = '<LogonRequest xmlns="http://www.ibm.com/xmlns/systems/power/firmware/web/mc/2012_10/" schemaVersion="V1_1_0"><UserID>hscroot</UserID><Password>abc123</Password></LogonRequest>'
+def show(r):
+    print(r.status_code, 'HttpErrorResponse' in r.text, (re.search(r'<Message[^>]*>([^<]*)', r.text) or [None, ''])[1][:60])
+show(requests.put(base + '/rest/api/web/Logon', data=logon, headers={'Content-Type': 'text/plain'}, verify=False))
+show(requests.put(base + '/rest/api/web/Logon', data='<LogonRequest><UserID>hscroot', headers=web('LogonRequest'), verify=False))
+tok = re.search(r'X-API-Session[^>]*>([^<]+)<', requests.put(base + '/rest/api/web/Logon', data=logon, headers=web('LogonRequest'), verify=False).text)[1]
+h = {'X-API-Session': tok}
+show(requests.get(base + '/rest/api/uom/ManagedSystem', verify=False))
+show(requests.get(base + '/rest/api/uom/LogicalPartition/00000000-0000-0000-0000-000000000000', headers=h, verify=False))
+feed = requests.get(base + '/rest/api/uom/LogicalPartition/search/(PartitionName==lnx01)', headers=h, verify=False).text
+u = re.search(r'<PartitionUUID[^>]*>([^<]+)<', feed)[1]
+job = base + '/rest/api/uom/LogicalPartition/' + u + '/do/PowerOff'
+show(requests.put(job, data='<not xml', headers={**h, **web('JobRequest')}, verify=False))
+bad = '<JobRequest:JobRequest xmlns:JobRequest="x"><RequestedOperation><OperationName>PowerOff</OperationName><GroupName>LogicalPartition</GroupName></RequestedOperation><JobParameters><JobParameter><ParameterName>speed</ParameterName><ParameterValue>9</ParameterValue></JobParameter></JobParameters></JobRequest:JobRequest>'
+show(requests.put(job, data=bad, headers={**h, **web('JobRequest')}, verify=False))
+show(requests.put(job, data=bad, headers={**h, 'Content-Type': 'application/xml'}, verify=False))
+print(re.search(r'<PartitionState[^>]*>([^<]+)<', requests.get(base + '/rest/api/uom/LogicalPartition/' + u, headers=h, verify=False).text)[1])
+"#);
+    assert!(ok, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].starts_with("415 True The request body must be sent as application/vnd.ibm"),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("400 True The LogonRequest must hold"),
+        "{out}"
+    );
+    assert!(
+        lines[2].starts_with("401 True The request has no valid X-API-Session"),
+        "{out}"
+    );
+    assert!(
+        lines[3].starts_with("404 True The requested resource"),
+        "{out}"
+    );
+    assert!(
+        lines[4].starts_with("400 True The body must be a JobRequest"),
+        "{out}"
+    );
+    assert!(
+        lines[5].starts_with("400 True speed is not a parameter of PowerOff"),
+        "{out}"
+    );
+    assert!(lines[6].starts_with("415 True"), "{out}");
+    assert_eq!(lines[7], "running", "{out}");
 }

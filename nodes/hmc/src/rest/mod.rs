@@ -213,22 +213,20 @@ fn tag(text: &str, name: &str) -> Option<String> {
 fn tags(text: &str, name: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = text;
-    loop {
-        let Some(open) = find_open(rest, name) else {
-            return out;
-        };
+    while let Some(open) = find_open(rest, name) {
         let inner = &rest[open..];
-        // The matching close tag, with or without a prefix.
-        let Some(close) = inner
-            .find(&format!(":{name}>"))
-            .or_else(|| inner.find(&format!("</{name}>")))
-        else {
-            return out;
+        // The matching close tag, without a prefix or with one.
+        let end = match inner.find(&format!("</{name}>")) {
+            Some(e) => e,
+            None => match inner.find(&format!(":{name}>")) {
+                Some(c) => inner[..c].rfind("</").unwrap_or(c),
+                None => break,
+            },
         };
-        let end = inner[..close].rfind("</").unwrap_or(close);
         out.push(inner[..end].to_string());
-        rest = &inner[close..];
+        rest = &inner[end + 2..];
     }
+    out
 }
 
 /// Where the content of the first `<name …>` (any prefix) starts.
@@ -280,8 +278,32 @@ async fn handle(State(rest): State<Arc<Rest>>, req: Request) -> Response {
         }
     };
     let path = uri.trim_end_matches('/');
+    // A body must say what it is, as the HMC's media types do.
+    let media_ok = |kind: &str| {
+        parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.contains("application/vnd.ibm.powervm.web+xml")
+                    && v.contains(&format!("type={kind}"))
+            })
+    };
+    let wrong_media = |kind: &str| {
+        error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            &uri,
+            "Unsupported Media Type",
+            &format!(
+                "The request body must be sent as {}.",
+                xml::media_type("web", kind)
+            ),
+        )
+        .into_response()
+    };
     if path == "/rest/api/web/Logon" {
         return match parts.method {
+            Method::PUT if !media_ok("LogonRequest") => wrong_media("LogonRequest"),
             Method::PUT => rest.logon(&uri, &body).await.into_response(),
             Method::DELETE => {
                 if let Some(t) = parts
@@ -333,6 +355,7 @@ async fn handle(State(rest): State<Arc<Rest>>, req: Request) -> Response {
         if partition::KINDS.contains(group) {
             return match parts.method {
                 Method::GET => jobs::template(&rest, group, uuid, op, &uri),
+                Method::PUT if !media_ok("JobRequest") => return wrong_media("JobRequest"),
                 Method::PUT => jobs::start(
                     &rest,
                     &user,
@@ -426,5 +449,9 @@ mod tests {
             Some("u")
         );
         assert_eq!(super::tag("<UserIDx>u</UserIDx>", "UserID"), None);
+        let jp = "<JobParameters><JobParameter><ParameterName>a</ParameterName></JobParameter><p:JobParameter><ParameterName>b</ParameterName></p:JobParameter></JobParameters>";
+        let all = super::tags(jp, "JobParameter");
+        assert_eq!(all.len(), 2, "{all:?}");
+        assert_eq!(super::tag(&all[1], "ParameterName").as_deref(), Some("b"));
     }
 }
