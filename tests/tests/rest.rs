@@ -166,3 +166,58 @@ print(re.search(r'<PartitionState[^>]*>([^<]+)<', requests.get(base + '/rest/api
     assert!(lines[6].starts_with("415 True"), "{out}");
     assert_eq!(lines[7], "running", "{out}");
 }
+
+/// Stop and recover through REST jobs, and a migration to another HMC's
+/// frame (TargetRemoteHMCIPAddress): sys2 is hmc1's, sys3 hmc2's.
+#[test]
+fn pypowervm_stops_recovers_and_migrates_to_a_remote_hmc() {
+    if !py("").1 {
+        println!("SKIPPED: pypowervm is not installed (tests/setup.sh installs it)");
+        return;
+    }
+    let mut text = pvmlab_common::topology::DEFAULT_LAB.replace("\"127.42.0.", "\"127.43.50.");
+    for hmc in ["hmc1", "hmc1", "hmc2"] {
+        text = text.replacen(
+            "managed_by = [\"hmc1\", \"hmc2\"]",
+            &format!("managed_by = [\"{hmc}\"]"),
+            1,
+        );
+    }
+    let lab = Lab::with_topology(&text);
+    lab.up();
+    assert_eq!(
+        lab.hmc("hmc1", "mkauthkeys -g --ip hmc2 -u hscroot --passwd abc123"),
+        (String::new(), 0)
+    );
+    lab.slow_copy("200", "4", "sequential");
+    let prelude = "import threading, time\nfrom pypowervm.tasks import migration\ns = adp.Session('127.43.50.11', 'hscroot', 'abc123', port=12443, certpath=None)\na = adp.Adapter(s)\nfind = lambda n: lp.LPAR.wrap(a.read('LogicalPartition', suffix_type='search', suffix_parm='(PartitionName==%s)' % n))[0]\nx = find('aix72a')\nremote = dict(tgt_mgmt_svr='127.43.50.12', tgt_mgmt_usr='hscroot')\ndef bg():\n  r = {}\n  def go():\n    try:\n      migration.migrate_lpar(x, 'sys3', **remote)\n      r['ok'] = True\n    except pvmex.JobRequestFailed as e:\n      r['error'] = str(e)\n  t = threading.Thread(target=go)\n  t.start()\n  return t, r";
+    // Stopped (MigrateAbort) while it copies: it runs on at the source.
+    let (out, ok) = py(&format!(
+        "{prelude}\nt, r = bg()\ntime.sleep(2)\nmigration.migrate_abort(x)\nt.join()\nprint(find('aix72a').state)"
+    ));
+    assert!(ok, "{out}");
+    assert_eq!(out, "running\n");
+    assert_eq!(
+        lab.hmc("hmc1", "lslparmigr -r lpar -m sys2 --filter lpar_names=aix72a -F migration_state").0,
+        "Not Migrating\n"
+    );
+    // The MSP link cut mid-copy: the job fails, MigrateRecover undoes it.
+    let (out, ok) = py(&format!(
+        "{prelude}\nimport subprocess\nt, r = bg()\ntime.sleep(2)\nsubprocess.run(['{}', '--lab', '{}', 'fault', 'link', 'add', 'sys2-vios1', 'sys3-vios1', '--kind', 'cut'], check=True, capture_output=True)\nt.join()\nprint('failed', 'migrlpar -o r' in r.get('error', ''))\nsubprocess.run(['{}', '--lab', '{}', 'fault', 'link', 'clear'], check=True, capture_output=True)\nmigration.migrate_recover(find('aix72a'))\nprint(find('aix72a').state)",
+        pvmlab_tests::bin_dir().join("pvmlab").display(),
+        lab.lab_dir().root().display(),
+        pvmlab_tests::bin_dir().join("pvmlab").display(),
+        lab.lab_dir().root().display(),
+    ));
+    assert!(ok, "{out}");
+    assert_eq!(out, "failed True\nrunning\n");
+    // And to the other HMC's frame, to the end.
+    let (out, ok) = py(&format!(
+        "{prelude}\nmigration.migrate_lpar(x, 'sys3', **remote)\nprint('done')"
+    ));
+    assert!(ok, "{out}");
+    assert_eq!(
+        lab.hmc("hmc2", "lssyscfg -r lpar -m sys3 --filter lpar_names=aix72a -F state").0,
+        "Running\n"
+    );
+}
