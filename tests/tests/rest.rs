@@ -113,6 +113,22 @@ fn pypowervm_logs_on_and_reads_the_console_and_the_frames() {
     );
     assert!(out.ends_with("off\n"), "{out}");
 
+    // In structure, what pvmlab sends is what the HMC sent pypowervm's
+    // recordings (the wheel's tests/data).
+    let out = Command::new("python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/rest_structure.py"))
+        .args(["127.43.49.11", "12443"])
+        .env_remove("REQUESTS_CA_BUNDLE")
+        .output()
+        .unwrap();
+    println!("{}", text(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+
     // Bad input: the HMC's error document with the right status, and
     // nothing changed.
     let (out, ok) = py(r#"
@@ -198,7 +214,11 @@ fn pypowervm_stops_recovers_and_migrates_to_a_remote_hmc() {
     assert!(ok, "{out}");
     assert_eq!(out, "running\n");
     assert_eq!(
-        lab.hmc("hmc1", "lslparmigr -r lpar -m sys2 --filter lpar_names=aix72a -F migration_state").0,
+        lab.hmc(
+            "hmc1",
+            "lslparmigr -r lpar -m sys2 --filter lpar_names=aix72a -F migration_state"
+        )
+        .0,
         "Not Migrating\n"
     );
     // The MSP link cut mid-copy: the job fails, MigrateRecover undoes it.
@@ -217,7 +237,11 @@ fn pypowervm_stops_recovers_and_migrates_to_a_remote_hmc() {
     ));
     assert!(ok, "{out}");
     assert_eq!(
-        lab.hmc("hmc2", "lssyscfg -r lpar -m sys3 --filter lpar_names=aix72a -F state").0,
+        lab.hmc(
+            "hmc2",
+            "lssyscfg -r lpar -m sys3 --filter lpar_names=aix72a -F state"
+        )
+        .0,
         "Running\n"
     );
 }

@@ -5,7 +5,6 @@ use super::{Reply, Rest, xml};
 fn entry(rest: &Rest) -> (String, String) {
     let h = &rest.hmc;
     let id = xml::uuid("ManagementConsole", &h.name);
-    let (version, release) = crate::cli::lshmc::level(&h.version);
     let links: String = h
         .view
         .frames()
@@ -23,7 +22,7 @@ fn entry(rest: &Rest) -> (String, String) {
 <ManagedFrames kb=\"CUD\" kxe=\"false\"/><ManagedSystems kxe=\"false\" kb=\"CUD\">{links}</ManagedSystems>{}\
 <NetworkInterfaces kb=\"CUD\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>\
 <ManagementConsoleNetworkInterface schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}</ManagementConsoleNetworkInterface></NetworkInterfaces>\
-<BaseVersion kb=\"ROR\" kxe=\"false\">V{version}R{release}</BaseVersion>",
+<VersionInfo kb=\"ROR\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata></VersionInfo>",
         xml::el("MachineType", "CUR", "7042"),
         xml::el("Model", "CUR", "CR9"),
         xml::el("SerialNumber", "CUR", &h.name.to_uppercase()),

@@ -66,7 +66,7 @@ fn body(rest: &Rest, f: &FrameView, p: &Partition) -> String {
 <PartitionProcessorConfiguration kb=\"CUD\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}\
 <SharedProcessorConfiguration kb=\"CUD\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}{}{}{}</SharedProcessorConfiguration>\
 {}{}<CurrentSharedProcessorConfiguration kb=\"ROR\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}{}</CurrentSharedProcessorConfiguration></PartitionProcessorConfiguration>\
-{}{}{}{}{}<AssociatedManagedSystem kb=\"CUD\" kxe=\"false\" href=\"{}/rest/api/uom/ManagedSystem/{}\" rel=\"related\"/>{}{}{}",
+{}{}{}{}{}<AssociatedManagedSystem kb=\"CUD\" kxe=\"false\" href=\"{}/rest/api/uom/ManagedSystem/{}\" rel=\"related\"/>{}{}",
         xml::el(
             "CurrentProcessorCompatibilityMode",
             "ROR",
@@ -131,12 +131,17 @@ fn body(rest: &Rest, f: &FrameView, p: &Partition) -> String {
         rest.base,
         xml::uuid("ManagedSystem", &f.name),
         xml::el("ResourceMonitoringIPAddress", "ROR", &p.rmc_ipaddr),
-        xml::el("RemoteRestartCapable", "CUD", b(p.remote_restart_capable)),
-        xml::el(
-            "SimplifiedRemoteRestartCapable",
-            "CUD",
-            b(p.simplified_remote_restart_capable)
-        ),
+        // A VIOS is never remote restart capable, and the HMC says nothing.
+        if p.is_vios() {
+            String::new()
+        } else {
+            xml::el("RemoteRestartCapable", "CUD", b(p.remote_restart_capable))
+                + &xml::el(
+                    "SimplifiedRemoteRestartCapable",
+                    "CUD",
+                    b(p.simplified_remote_restart_capable),
+                )
+        },
     )
 }
 

@@ -27,7 +27,7 @@ fn body(f: &FrameView) -> String {
         }
     };
     format!(
-        "<AssociatedSystemCapabilities kb=\"CUD\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}{}</AssociatedSystemCapabilities>\
+        "<AssociatedSystemCapabilities kb=\"CUD\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}{}{}</AssociatedSystemCapabilities>\
 <AssociatedSystemMemoryConfiguration kb=\"CUD\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}{}{}</AssociatedSystemMemoryConfiguration>\
 <AssociatedSystemProcessorConfiguration kb=\"CUD\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}{}</AssociatedSystemProcessorConfiguration>\
 {}<MachineTypeModelAndSerialNumber kb=\"ROR\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}{}</MachineTypeModelAndSerialNumber>\
@@ -43,9 +43,14 @@ fn body(f: &FrameView) -> String {
             caps("inactive_lpar_mobility_capable")
         ),
         xml::el(
-            "PowerVMLogicalPartitionRemoteRestartCapable",
+            "LogicalPartitionRemoteRestartCapable",
             "ROR",
             caps("powervm_lpar_remote_restart_capable")
+        ),
+        xml::el(
+            "PowerVMLogicalPartitionSimplifiedRemoteRestartCapable",
+            "ROR",
+            caps("powervm_lpar_simplified_remote_restart_capable")
         ),
         xml::el("ConfigurableSystemMemory", "ROR", &fr.memory_mb.to_string()),
         xml::el(
