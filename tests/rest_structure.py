@@ -23,6 +23,7 @@ CASES = [
     ('ManagedSystem', ['managedsystem.txt', 'sys_with_sriov.txt']),
     ('LogicalPartition', ['lpar.txt', 'fake_lpar_feed.txt']),
     ('VirtualIOServer', ['fake_vios_feed.txt', 'fake_vios.txt']),
+    ('ManagedSystem/{sys2}/SharedProcessorPool', ['shrprocpool.txt']),
 ]
 # Entries of later HMCs carry an etag (event_feed.txt).
 LATER_ENTRY = {'etag'}
@@ -57,10 +58,13 @@ r = requests.put(base + '/rest/api/web/Logon', data=logon, verify=False, headers
     'Content-Type': 'application/vnd.ibm.powervm.web+xml; type=LogonRequest'})
 tok = re.search(r'X-API-Session[^>]*>([^<]+)<', r.text).group(1)
 problems = 0
+sys2 = re.search(r'<id>([^<]+)</id><title>ManagedSystem', requests.get(
+    base + '/rest/api/uom/ManagedSystem/search/(SystemName==sys2)', verify=False,
+    headers={'X-API-Session': tok}).text).group(1)
 for path, names in CASES:
     name = names[0]
-    ours_resp = requests.get(base + '/rest/api/uom/' + path, verify=False,
-                             headers={'X-API-Session': tok})
+    url = base + '/rest/api/uom/' + path.format(sys2=sys2)
+    ours_resp = requests.get(url, verify=False, headers={'X-API-Session': tok})
     ours = etree.fromstring(ours_resp.content)
     theirs = recorded(name)
     if ours_resp.headers.get('content-type') != 'application/atom+xml':

@@ -18,6 +18,7 @@ mod console;
 pub mod events;
 mod jobs;
 mod partition;
+mod pool;
 mod system;
 pub mod xml;
 

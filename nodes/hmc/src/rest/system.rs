@@ -146,6 +146,12 @@ pub fn read(rest: &Rest, rest_of_path: &[&str]) -> Option<Reply> {
                 serde_json::Value::Array(list).to_string(),
             ))
         }
+        [id, "SharedProcessorPool", more @ ..] => {
+            let f = frames
+                .iter()
+                .find(|f| xml::uuid("ManagedSystem", &f.name) == *id)?;
+            super::pool::read(rest, f, more)
+        }
         [id, kind, more @ ..] if super::partition::KINDS.contains(kind) => {
             let f = frames
                 .iter()
