@@ -24,6 +24,8 @@ CASES = [
     ('LogicalPartition', ['lpar.txt', 'fake_lpar_feed.txt']),
     ('VirtualIOServer', ['fake_vios_feed.txt', 'fake_vios.txt']),
     ('ManagedSystem/{sys2}/SharedProcessorPool', ['shrprocpool.txt']),
+    ('LogicalPartition/{lnx01}/VirtualFibreChannelClientAdapter', ['vfc_client_adapter_feed.txt']),
+    ('LogicalPartition/{lnx01}/ClientNetworkAdapter', ['cna_feed.txt']),
 ]
 # Entries of later HMCs carry an etag (event_feed.txt).
 LATER_ENTRY = {'etag'}
@@ -61,9 +63,12 @@ problems = 0
 sys2 = re.search(r'<id>([^<]+)</id><title>ManagedSystem', requests.get(
     base + '/rest/api/uom/ManagedSystem/search/(SystemName==sys2)', verify=False,
     headers={'X-API-Session': tok}).text).group(1)
+lnx01 = re.search(r'<PartitionUUID[^>]*>([^<]+)<', requests.get(
+    base + '/rest/api/uom/LogicalPartition/search/(PartitionName==lnx01)', verify=False,
+    headers={'X-API-Session': tok}).text).group(1)
 for path, names in CASES:
     name = names[0]
-    url = base + '/rest/api/uom/' + path.format(sys2=sys2)
+    url = base + '/rest/api/uom/' + path.format(sys2=sys2, lnx01=lnx01)
     ours_resp = requests.get(url, verify=False, headers={'X-API-Session': tok})
     ours = etree.fromstring(ours_resp.content)
     theirs = recorded(name)

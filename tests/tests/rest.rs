@@ -64,6 +64,16 @@ fn pypowervm_logs_on_and_reads_the_console_and_the_frames() {
         out.ends_with("['vios1', 'vios1', 'vios1', 'vios2', 'vios2', 'vios2']\n"),
         "{out}"
     );
+    // Its adapters, wrapped too.
+    let (out, ok) = py(&format!(
+        "{session}\nfrom pypowervm.wrappers import network, storage\nl = lp.LPAR.wrap(a.read('LogicalPartition', suffix_type='search', suffix_parm='(PartitionName==lnx01)'))[0]\nfor c in network.CNA.wrap(a.read('LogicalPartition', root_id=l.uuid, child_type='ClientNetworkAdapter')):\n  print('eth', c.slot, c.pvid)\nfor v in storage.VFCClientAdapter.wrap(a.read('LogicalPartition', root_id=l.uuid, child_type='VirtualFibreChannelClientAdapter')):\n  print('fc', v.lpar_slot_num, len(v.wwpns))\nprint(len(a.read('LogicalPartition', root_id=l.uuid, child_type='LogicalPartitionProfile').feed.entries), 'profiles')"
+    ));
+    assert!(ok, "{out}");
+    println!("{out}");
+    assert!(
+        out.contains("eth 2 ") && out.contains("fc 5 2\n") && out.ends_with(" profiles\n"),
+        "{out}"
+    );
 
     // Jobs: power a partition off and on; validate and run a live
     // migration, and a validation that fails, through pypowervm's tasks.

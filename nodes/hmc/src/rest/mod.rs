@@ -14,6 +14,7 @@
 //! ETags with `If-None-Match`, and the HMC's `HttpErrorResponse` for bad
 //! sessions, unknown paths and bad requests.
 
+mod adapter;
 mod console;
 pub mod events;
 mod jobs;

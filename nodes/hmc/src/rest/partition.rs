@@ -182,6 +182,10 @@ pub fn read(rest: &Rest, kind: &str, frames: &[FrameView], rest_of_path: &[&str]
         [id] => all()
             .find(|(f, p)| uuid(&f.name, p) == *id)
             .map(|(f, p)| Reply::ok(xml::media_type("uom", kind), xml::document(&entry(f, p)))),
+        // Its profiles and adapters.
+        [id, child, more @ ..] if super::adapter::KINDS.contains(child) => all()
+            .find(|(f, p)| uuid(&f.name, p) == *id)
+            .and_then(|(_, p)| super::adapter::read(rest, id, p, child, more)),
         // LogicalPartition/{uuid}/quick: its main fields as JSON.
         [id, "quick"] => all().find(|(f, p)| uuid(&f.name, p) == *id).map(|(f, p)| {
             Reply::ok(
