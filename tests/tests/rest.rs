@@ -223,6 +223,41 @@ fn pypowervm_stops_recovers_and_migrates_to_a_remote_hmc() {
     ));
     assert!(ok, "{out}");
     assert_eq!(out, "running\n");
+    // A job shows its progress while it runs: a migration's, the memory moved.
+    let (out, ok) = py(r#"
+import requests, re, time
+base = 'https://127.43.50.11:12443'
+web = lambda t: {'Content-Type': 'application/vnd.ibm.powervm.web+xml; type=' + t}
+logon = '<LogonRequest><UserID>hscroot</UserID><Password>abc123</Password></LogonRequest>'
+tok = re.search(r'X-API-Session[^>]*>([^<]+)<', requests.put(base + '/rest/api/web/Logon', data=logon, headers=web('LogonRequest'), verify=False).text)[1]
+h = {'X-API-Session': tok}
+u = re.search(r'<PartitionUUID[^>]*>([^<]+)<', requests.get(base + '/rest/api/uom/LogicalPartition/search/(PartitionName==aix72a)', headers=h, verify=False).text)[1]
+def job(op, params):
+    jp = ''.join('<JobParameter><ParameterName>%s</ParameterName><ParameterValue>%s</ParameterValue></JobParameter>' % kv for kv in params)
+    body = '<JobRequest><RequestedOperation><OperationName>%s</OperationName><GroupName>LogicalPartition</GroupName></RequestedOperation><JobParameters>%s</JobParameters></JobRequest>' % (op, jp)
+    r = requests.put(base + '/rest/api/uom/LogicalPartition/%s/do/%s' % (u, op), data=body, headers={**h, **web('JobRequest')}, verify=False)
+    return re.search(r'<JobID[^>]*>([^<]+)<', r.text)[1]
+def status(i):
+    t = requests.get(base + '/rest/api/uom/jobs/' + i, headers=h, verify=False).text
+    return re.search(r'<Status[^>]*>([^<]+)<', t)[1], re.findall(r'<UntranslatedMessage[^>]*>([^<]+)<', t)
+m = job('Migrate', [('TargetManagedSystemName', 'sys3'), ('TargetRemoteHMCIPAddress', '127.43.50.12'), ('TargetRemoteHMCUserID', 'hscroot')])
+time.sleep(2)
+st, msgs = status(m)
+print(st, any('%' in x and 'bytes transmitted' in x for x in msgs))
+s = job('MigrateAbort', [])
+while status(s)[0] == 'RUNNING' or status(m)[0] == 'RUNNING':
+    time.sleep(0.3)
+print(status(s)[0], status(m)[0])
+print(requests.delete(base + '/rest/api/uom/jobs/' + m, headers=h, verify=False).status_code)
+"#);
+    assert!(ok, "{out}");
+    assert_eq!(
+        out,
+        "RUNNING True
+COMPLETED_OK COMPLETED_OK
+204
+"
+    );
     assert_eq!(
         lab.hmc(
             "hmc1",

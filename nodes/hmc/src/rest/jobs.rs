@@ -106,6 +106,42 @@ fn web_entry(rest: &Rest, kind: &str, id: &str, self_link: Option<&str>, body: &
     )
 }
 
+/// The job's progress in the recorded form (NLS messages of the tasks
+/// done); a migration's says how much memory has moved.
+fn progress(rest: &Rest, j: &Job) -> String {
+    let mut tasks = vec![("Waiting".to_string(), "WAITING")];
+    if j.op.starts_with("Migrate") && j.status == "RUNNING" {
+        if let Some((_, p)) = target(rest, &j.target) {
+            if let Some(m) = &p.migration {
+                let st = m.stats.clone().unwrap_or_default();
+                tasks.push((
+                    format!(
+                        "{}: {}% ({} bytes transmitted, {} remaining)",
+                        m.state, st.progress, st.bytes_transmitted, st.bytes_remaining
+                    ),
+                    "IN_PROGRESS",
+                ));
+            }
+        }
+    }
+    if j.status.starts_with("COMPLETED") {
+        tasks.push(("Complete".into(), "COMPLETE"));
+    }
+    let msgs: String = tasks
+        .iter()
+        .map(|(m, k)| {
+            format!(
+                "<NLSMessage schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}</NLSMessage>",
+                xml::el("UntranslatedMessage", "ROR", m),
+                xml::el("MessageKey", "ROR", k)
+            )
+        })
+        .collect();
+    format!(
+        "<Progress kb=\"ROO\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata><CompletedTasks kxe=\"false\" kb=\"ROR\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{msgs}</CompletedTasks></Progress>"
+    )
+}
+
 fn response(rest: &Rest, j: &Job) -> Reply {
     let results = if j.status.starts_with("COMPLETED") {
         format!(
@@ -125,7 +161,7 @@ fn response(rest: &Rest, j: &Job) -> Reply {
     };
     let body = format!(
         "<RequestURL kb=\"ROR\" kxe=\"false\" href=\"{}\" rel=\"via\" title=\"The URL to which the JobRequest was submitted.\"/>{}{}{}{}{}\
-<JobRequestInstance kxe=\"false\" kb=\"ROR\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}</JobRequestInstance>{results}{exception}",
+<JobRequestInstance kxe=\"false\" kb=\"ROR\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}</JobRequestInstance>{}{results}{exception}",
         xml::escape(&j.url),
         xml::el("TargetUuid", "ROR", &j.target),
         xml::el("JobID", "ROR", &j.id.to_string()),
@@ -133,6 +169,7 @@ fn response(rest: &Rest, j: &Job) -> Reply {
         xml::el("TimeCompleted", "ROR", &j.completed.to_string()),
         xml::el("Status", "ROR", j.status),
         request_xml(&j.op, &j.group, &j.params),
+        progress(rest, j),
     );
     let e = web_entry(
         rest,

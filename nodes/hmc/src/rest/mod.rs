@@ -306,7 +306,13 @@ async fn handle(State(rest): State<Arc<Rest>>, req: Request) -> Response {
     if path == "/rest/api/web/Logon" {
         return match parts.method {
             Method::PUT if !media_ok("LogonRequest") => wrong_media("LogonRequest"),
-            Method::PUT => rest.logon(&uri, &body).await.into_response(),
+            Method::PUT => {
+                let mut r = rest.logon(&uri, &body).await.into_response();
+                // What pypowervm reads to tell an HMC from NovaLink.
+                r.headers_mut()
+                    .insert("X-MC-Type", HeaderValue::from_static("HMC"));
+                r
+            }
             Method::DELETE => {
                 if let Some(t) = parts
                     .headers
