@@ -191,6 +191,29 @@ print(re.search(r'<PartitionState[^>]*>([^<]+)<', requests.get(base + '/rest/api
     );
     assert!(lines[6].starts_with("415 True"), "{out}");
     assert_eq!(lines[7], "running", "{out}");
+
+    // RemoteRestart: sys2 lost, db01 restarted on sys3 by a REST job.
+    assert!(
+        lab.pvmlab(&["fault", "frame", "sys2", "lose"])
+            .status
+            .success()
+    );
+    let out = lab.wait_for(
+        "lssyscfg -r sys -m sys2 -F state",
+        |s| s == "No Connection\n",
+        20,
+    );
+    assert_eq!(out, "No Connection\n");
+    let (out, ok) = py(&format!(
+        "{session}\nfrom pypowervm.wrappers import job\nl = lp.LPAR.wrap(a.read('LogicalPartition', suffix_type='search', suffix_parm='(PartitionName==db01)'))[0]\nj = job.Job.wrap(a.read('LogicalPartition', root_id=l.uuid, suffix_type='do', suffix_parm='RemoteRestart'))\nj.run_job(l.uuid, job_parms=[job.Job.create_job_parameter('TargetManagedSystemName', 'sys3')])\nprint('restarted')"
+    ));
+    assert!(ok, "{out}");
+    let out = lab.wait_for(
+        "lssyscfg -r lpar -m sys3 --filter lpar_names=db01 -F state",
+        |s| s == "Running\n",
+        30,
+    );
+    assert_eq!(out, "Running\n");
 }
 
 /// Stop and recover through REST jobs, and a migration to another HMC's

@@ -321,6 +321,10 @@ fn command(
             if get("Force") == Some("true") {
                 push(&["--force"]);
             }
+            // A frame the HMC has lost: its partitions' stored configuration.
+            if f.state == pvmlab_common::model::frame_state::NO_CONNECTION {
+                push(&["--noconnection"]);
+            }
             "rrstartlpar"
         }
     };
