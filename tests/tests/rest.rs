@@ -170,7 +170,7 @@ print(re.search(r'<PartitionState[^>]*>([^<]+)<', requests.get(base + '/rest/api
         "{out}"
     );
     assert!(
-        lines[1].starts_with("400 True The LogonRequest must hold"),
+        lines[1].starts_with("400 True The request body is not well-formed XML"),
         "{out}"
     );
     assert!(
@@ -182,7 +182,7 @@ print(re.search(r'<PartitionState[^>]*>([^<]+)<', requests.get(base + '/rest/api
         "{out}"
     );
     assert!(
-        lines[4].starts_with("400 True The body must be a JobRequest"),
+        lines[4].starts_with("400 True The request body is not well-formed XML"),
         "{out}"
     );
     assert!(

@@ -357,15 +357,12 @@ pub fn start(
             &format!("{op} is not an operation of {group}."),
         );
     };
-    if super::tag(body, "JobRequest").is_none() && !body.contains("JobRequest") {
-        return error(
-            StatusCode::BAD_REQUEST,
-            uri,
-            "Bad Request",
-            "The body must be a JobRequest.",
-        );
-    }
-    if super::tag(body, "OperationName").is_some_and(|n| n != op) {
+    let doc = match super::parse(body, uri, "JobRequest") {
+        Ok(d) => d,
+        Err(e) => return e,
+    };
+    let root = doc.root_element();
+    if super::text_of(root, "OperationName").is_some_and(|n| n != op) {
         return error(
             StatusCode::BAD_REQUEST,
             uri,
@@ -374,10 +371,13 @@ pub fn start(
         );
     }
     let mut params = Vec::new();
-    for jp in super::tags(body, "JobParameter") {
+    for jp in root
+        .descendants()
+        .filter(|n| n.tag_name().name() == "JobParameter")
+    {
         let (Some(k), Some(v)) = (
-            super::tag(&jp, "ParameterName"),
-            super::tag(&jp, "ParameterValue"),
+            super::text_of(jp, "ParameterName"),
+            super::text_of(jp, "ParameterValue"),
         ) else {
             return error(
                 StatusCode::BAD_REQUEST,

@@ -140,7 +140,13 @@ impl Rest {
 
     async fn logon(&self, uri: &str, body: &[u8]) -> Reply {
         let text = String::from_utf8_lossy(body);
-        let (Some(user), Some(password)) = (tag(&text, "UserID"), tag(&text, "Password")) else {
+        let doc = match parse(&text, uri, "LogonRequest") {
+            Ok(d) => d,
+            Err(e) => return e,
+        };
+        let root = doc.root_element();
+        let (Some(user), Some(password)) = (text_of(root, "UserID"), text_of(root, "Password"))
+        else {
             return error(
                 StatusCode::BAD_REQUEST,
                 uri,
@@ -197,55 +203,32 @@ impl Rest {
     }
 }
 
-/// The text of the first `<name>` element (namespace prefixes allowed).
-fn tag(text: &str, name: &str) -> Option<String> {
-    let start = find_open(text, name)?;
-    let end = start + text[start..].find("</")?;
-    let v = &text[start..end];
-    Some(
-        v.replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&quot;", "\"")
-            .replace("&apos;", "'")
-            .replace("&amp;", "&"),
-    )
+/// A request body read as XML, or the HttpErrorResponse that says why not.
+fn parse<'a>(text: &'a str, uri: &str, root: &str) -> Result<roxmltree::Document<'a>, Reply> {
+    let doc = roxmltree::Document::parse(text).map_err(|e| {
+        error(
+            StatusCode::BAD_REQUEST,
+            uri,
+            "Bad Request",
+            &format!("The request body is not well-formed XML: {e}."),
+        )
+    })?;
+    if doc.root_element().tag_name().name() != root {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            uri,
+            "Bad Request",
+            &format!("The body must be a {root}."),
+        ));
+    }
+    Ok(doc)
 }
 
-/// The inner text of every `<name>` element, raw (for nested elements).
-fn tags(text: &str, name: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(open) = find_open(rest, name) {
-        let inner = &rest[open..];
-        // The matching close tag, without a prefix or with one.
-        let end = match inner.find(&format!("</{name}>")) {
-            Some(e) => e,
-            None => match inner.find(&format!(":{name}>")) {
-                Some(c) => inner[..c].rfind("</").unwrap_or(c),
-                None => break,
-            },
-        };
-        out.push(inner[..end].to_string());
-        rest = &inner[end + 2..];
-    }
-    out
-}
-
-/// Where the content of the first `<name …>` (any prefix) starts.
-fn find_open(s: &str, name: &str) -> Option<usize> {
-    let mut from = 0;
-    while let Some(i) = s[from..].find('<') {
-        let at = from + i + 1;
-        let rest = &s[at..];
-        let local = rest
-            .split(|c: char| c == '>' || c.is_whitespace() || c == '/')
-            .next()?;
-        if local.rsplit(':').next()? == name && !local.starts_with('/') {
-            return Some(at + rest.find('>')? + 1);
-        }
-        from = at;
-    }
-    None
+/// The text of the first element called `name` (any namespace) under `node`.
+fn text_of(node: roxmltree::Node<'_, '_>, name: &str) -> Option<String> {
+    node.descendants()
+        .find(|n| n.tag_name().name() == name)
+        .map(|n| n.text().unwrap_or_default().to_string())
 }
 
 fn session_token() -> String {
@@ -448,18 +431,20 @@ pub async fn serve(rest: Arc<Rest>, addr: String, tls: Arc<rustls::ServerConfig>
 #[cfg(test)]
 mod tests {
     #[test]
-    fn logon_fields_are_read_with_or_without_prefixes() {
+    fn request_bodies_are_read_as_xml() {
         let b = r#"<LogonRequest xmlns="x" schemaVersion="V1_1_0"><Metadata><Atom/></Metadata><UserID kb="CUR">hscroot</UserID><Password kb="CUR">a&amp;b</Password></LogonRequest>"#;
-        assert_eq!(super::tag(b, "UserID").as_deref(), Some("hscroot"));
-        assert_eq!(super::tag(b, "Password").as_deref(), Some("a&b"));
+        let d = super::parse(b, "/", "LogonRequest").ok().unwrap();
         assert_eq!(
-            super::tag("<w:UserID>u</w:UserID>", "UserID").as_deref(),
+            super::text_of(d.root_element(), "Password").as_deref(),
+            Some("a&b")
+        );
+        let p = r#"<j:JobRequest xmlns:j="x"><j:UserID>u</j:UserID></j:JobRequest>"#;
+        let d = super::parse(p, "/", "JobRequest").ok().unwrap();
+        assert_eq!(
+            super::text_of(d.root_element(), "UserID").as_deref(),
             Some("u")
         );
-        assert_eq!(super::tag("<UserIDx>u</UserIDx>", "UserID"), None);
-        let jp = "<JobParameters><JobParameter><ParameterName>a</ParameterName></JobParameter><p:JobParameter><ParameterName>b</ParameterName></p:JobParameter></JobParameters>";
-        let all = super::tags(jp, "JobParameter");
-        assert_eq!(all.len(), 2, "{all:?}");
-        assert_eq!(super::tag(&all[1], "ParameterName").as_deref(), Some("b"));
+        assert!(super::parse("<LogonRequest><UserID>", "/", "LogonRequest").is_err());
+        assert!(super::parse("<Other/>", "/", "LogonRequest").is_err());
     }
 }
