@@ -4,7 +4,7 @@
 //! what the partition has now if it runs, else its current profile.
 
 use super::{Reply, Rest, xml};
-use pvmlab_common::model::{Partition, PartitionExt as _};
+use pvmlab_common::model::Partition;
 
 pub const KINDS: [&str; 4] = [
     "LogicalPartitionProfile",
@@ -14,14 +14,7 @@ pub const KINDS: [&str; 4] = [
 ];
 
 fn bodies(p: &Partition, kind: &str) -> Vec<(String, String)> {
-    let prof = p
-        .profile(if p.curr_profile.is_empty() {
-            &p.default_profile
-        } else {
-            &p.curr_profile
-        })
-        .cloned()
-        .unwrap_or_default();
+    let prof = super::partition::current_profile(p);
     let cur = p.curr.clone();
     let id = p.id.to_string();
     let slot = |s: u32| xml::el("VirtualSlotNumber", "COD", &s.to_string());

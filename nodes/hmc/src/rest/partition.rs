@@ -36,15 +36,20 @@ pub fn uuid(_frame: &str, p: &Partition) -> String {
     xml::uuid("LogicalPartition", &p.name)
 }
 
+/// The profile that describes the partition: the one it runs with, else
+/// its default.
+pub fn current_profile(p: &Partition) -> pvmlab_common::model::Profile {
+    p.profile(if p.curr_profile.is_empty() {
+        &p.default_profile
+    } else {
+        &p.curr_profile
+    })
+    .cloned()
+    .unwrap_or_default()
+}
+
 fn body(rest: &Rest, f: &FrameView, p: &Partition) -> String {
-    let prof = p
-        .profile(if p.curr_profile.is_empty() {
-            &p.default_profile
-        } else {
-            &p.curr_profile
-        })
-        .cloned()
-        .unwrap_or_default();
+    let prof = current_profile(p);
     let cur = p.curr.clone().unwrap_or_default();
     let running = p.curr.is_some();
     let (cur_mem, cur_units, cur_procs) = if running {
