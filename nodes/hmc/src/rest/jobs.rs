@@ -39,6 +39,9 @@ const MIGRATE_PARAMS: &[&str] = &[
     "VLANBridgeOverride",
 ];
 
+/// Jobs kept at most (finished ones go first).
+const KEEP: usize = 1000;
+
 #[derive(Clone)]
 struct Job {
     id: u64,
@@ -416,11 +419,22 @@ pub fn start(
         completed: 0,
         output: String::new(),
     };
-    rest.jobs
-        .jobs
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(id, job.clone());
+    {
+        let mut jobs = rest.jobs.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        // Finished jobs a client never deleted go, the oldest first.
+        while jobs.len() >= KEEP {
+            let Some(old) = jobs
+                .values()
+                .filter(|j| j.status != "RUNNING")
+                .map(|j| j.id)
+                .min()
+            else {
+                break;
+            };
+            jobs.remove(&old);
+        }
+        jobs.insert(id, job.clone());
+    }
     let (r, user) = (rest.clone(), user.to_string());
     tokio::spawn(async move {
         let (out, code) = r.cli.run_args(&user, cmd, &args).await;
