@@ -7,7 +7,7 @@
 //! every container shares (`DIR/lab`, bound from the host so that the
 //! host's `pvmlab --lab DIR/lab …` drives the same lab: status, faults,
 //! chaos, evacuate); the SAN lives in it too. HMC SSH is published on the
-//! host from port 2221 up.
+//! host from port 2221 up, and the Toxiproxy-compatible fault API on 8474.
 
 use pvmlab_common::model::Role;
 use pvmlab_common::topology::{DEFAULT_LAB, Topology};
@@ -31,9 +31,9 @@ pub fn generate(text: &str, origin: &str) -> anyhow::Result<(String, String)> {
     for n in topo.nodes() {
         let last = n.address.rsplit('.').next().unwrap_or_default();
         let new = format!("{SUBNET}.{last}");
-        if last.parse::<u8>().map_or(true, |o| o < 2 || o == 255) {
+        if last.parse::<u8>().map_or(true, |o| o < 2 || o >= 254) {
             anyhow::bail!(
-                "{}: address {} cannot move into {SUBNET}.0/24 (its last number must be 2 to 254)",
+                "{}: address {} cannot move into {SUBNET}.0/24 (its last number must be 2 to 253; 254 is the fault API's)",
                 n.name,
                 n.address
             );
@@ -89,6 +89,12 @@ pub fn generate(text: &str, origin: &str) -> anyhow::Result<(String, String)> {
             ssh += 1;
         }
     }
+    // The controller's Toxiproxy-compatible fault API, on the lab network
+    // (it reaches every node) and on the host's loopback.
+    let _ = writeln!(
+        y,
+        "  toxiproxy:\n    <<: *node\n    command: [\"--lab\", \"/lab\", \"toxiproxy\", \"--listen\", \"{SUBNET}.254:8474\"]\n    networks:\n      pvmlab:\n        ipv4_address: {SUBNET}.254\n    ports:\n      - \"127.0.0.1:8474:8474\""
+    );
     let _ = writeln!(
         y,
         "\nnetworks:\n  pvmlab:\n    ipam:\n      config:\n        - subnet: {SUBNET}.0/24"

@@ -1,7 +1,8 @@
 //! The docker-compose lab, end to end: the image built from nothing
 //! (docker/build.sh), the default lab up as one container per node, an
 //! active migration between two frame containers with its memory digest
-//! checked, faults through the controller and through Docker (a frame's
+//! checked, faults through the lab's Toxiproxy-compatible API service and
+//! through Docker (a frame's
 //! container cut off the network and reconnected, a frame's containers
 //! killed, its partition remote-restarted on a survivor), and down. It
 //! skips, saying so, only where there is no Docker engine.
@@ -159,25 +160,30 @@ fn the_compose_lab_migrates_and_recovers_a_lost_frame() {
     }
 
     // An active migration between two frame containers, its memory checked,
-    // over a link the controller's fault layer slows.
-    let (out, ok) = pvmlab(
-        &lab,
+    // over an MSP link slowed through the lab's Toxiproxy-compatible API
+    // (a service of the compose lab, on the host's port 8474).
+    let api = "http://127.0.0.1:8474";
+    wait("the fault API", 20, || {
+        sh("curl", &["-sf", &format!("{api}/version")]).1
+    });
+    let (out, ok) = sh(
+        "curl",
         &[
-            "fault",
-            "link",
-            "add",
-            "sys2-vios1",
-            "sys3-vios1",
-            "--kind",
-            "latency",
-            "--latency",
-            "2",
+            "-sf",
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            r#"{"name":"slow","type":"latency","stream":"upstream","attributes":{"latency":2}}"#,
+            &format!("{api}/proxies/sys2-vios1--sys3-vios1/toxics"),
         ],
     );
-    assert!(ok, "{out}");
+    assert!(ok && out.contains("\"latency\":2"), "{out}");
     let (out, ok) = hmc(&lab, "migrlpar -o m -m sys2 -t sys3 -p aix72a -v");
     assert!(ok && out.contains("memory_integrity=ok"), "{out}");
-    assert!(pvmlab(&lab, &["fault", "link", "clear"]).1);
+    assert!(sh("curl", &["-sf", "-X", "POST", &format!("{api}/reset")]).1);
+    assert_eq!(pvmlab(&lab, &["fault", "ls"]).0, "no faults\n");
 
     // A frame cut off the network by Docker is a lost connection, and comes back.
     let id = c.run(&["ps", "-q", "sys3"]).0.trim().to_string();
