@@ -25,19 +25,46 @@ fn bodies(p: &Partition, kind: &str) -> Vec<(String, String)> {
             .map(|pr| {
                 (
                     pr.name.clone(),
-                    format!(
-                        "{}<ProfileMemory kb=\"CUD\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}{}</ProfileMemory>\
-<ProfileProcessors kb=\"CUD\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}{}{}</ProfileProcessors>{}",
+                    [
                         xml::el("ProfileName", "CUR", &pr.name),
-                        xml::el("DesiredMemory", "CUR", &pr.desired_mem.to_string()),
-                        xml::el("MaximumMemory", "CUR", &pr.max_mem.to_string()),
-                        xml::el("MinimumMemory", "CUR", &pr.min_mem.to_string()),
-                        xml::el("HasDedicatedProcessors", "CUR", if pr.proc_mode == "ded" { "true" } else { "false" }),
-                        xml::el("DesiredProcessingUnits", "CUR", &pr.desired_proc_units.to_string()),
-                        xml::el("DesiredVirtualProcessors", "CUR", &pr.desired_procs.to_string()),
-                        xml::el("SharedProcessorPoolID", "CUR", &pr.shared_proc_pool_id.to_string()),
+                        xml::group(
+                            "ProfileMemory",
+                            Some("CUD"),
+                            &[
+                                xml::el("DesiredMemory", "CUR", &pr.desired_mem.to_string()),
+                                xml::el("MaximumMemory", "CUR", &pr.max_mem.to_string()),
+                                xml::el("MinimumMemory", "CUR", &pr.min_mem.to_string()),
+                            ],
+                        ),
+                        xml::group(
+                            "ProfileProcessors",
+                            Some("CUD"),
+                            &[
+                                xml::el(
+                                    "HasDedicatedProcessors",
+                                    "CUR",
+                                    xml::flag(pr.proc_mode == "ded"),
+                                ),
+                                xml::el(
+                                    "DesiredProcessingUnits",
+                                    "CUR",
+                                    &pr.desired_proc_units.to_string(),
+                                ),
+                                xml::el(
+                                    "DesiredVirtualProcessors",
+                                    "CUR",
+                                    &pr.desired_procs.to_string(),
+                                ),
+                                xml::el(
+                                    "SharedProcessorPoolID",
+                                    "CUR",
+                                    &pr.shared_proc_pool_id.to_string(),
+                                ),
+                            ],
+                        ),
                         xml::el("ProfileType", "ROR", "REG_PROF"),
-                    ),
+                    ]
+                    .concat(),
                 )
             })
             .collect(),
@@ -51,9 +78,13 @@ fn bodies(p: &Partition, kind: &str) -> Vec<(String, String)> {
                             "{}{}{}{}{}{}",
                             xml::el("LocalPartitionID", "CUD", &id),
                             slot(a.slot),
-                            xml::el("MACAddress", "CUD", &a.mac_addr.replace(':', "").to_uppercase()),
+                            xml::el(
+                                "MACAddress",
+                                "CUD",
+                                &a.mac_addr.replace(':', "").to_uppercase()
+                            ),
                             xml::el("PortVLANID", "CUR", &a.port_vlan_id.to_string()),
-                            xml::el("TaggedVLANSupported", "CUR", if a.ieee { "true" } else { "false" }),
+                            xml::el("TaggedVLANSupported", "CUR", xml::flag(a.ieee)),
                             xml::el("TrunkPriority", "CUD", &a.trunk_priority.to_string()),
                         ),
                     )
@@ -116,18 +147,5 @@ pub fn read(
             (id.clone(), xml::entry(&rest.base, kind, &id, &body))
         })
         .collect();
-    match rest_of_path {
-        [] => Some(Reply::ok(
-            "application/atom+xml".into(),
-            xml::feed(
-                kind,
-                &entries.into_iter().map(|(_, e)| e).collect::<Vec<_>>(),
-            ),
-        )),
-        [id] => entries
-            .into_iter()
-            .find(|(u, _)| u == id)
-            .map(|(_, e)| Reply::ok(xml::media_type("uom", kind), xml::document(&e))),
-        _ => None,
-    }
+    super::collection(kind, entries, rest_of_path)
 }

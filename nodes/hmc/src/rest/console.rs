@@ -17,19 +17,33 @@ fn entry(rest: &Rest) -> (String, String) {
             )
         })
         .collect();
-    let body = format!(
-        "<MachineTypeModelAndSerialNumber kb=\"ROR\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}{}</MachineTypeModelAndSerialNumber>\
-<ManagedFrames kb=\"CUD\" kxe=\"false\"/><ManagedSystems kxe=\"false\" kb=\"CUD\">{links}</ManagedSystems>{}\
-<NetworkInterfaces kb=\"CUD\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>\
-<ManagementConsoleNetworkInterface schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}</ManagementConsoleNetworkInterface></NetworkInterfaces>\
-<VersionInfo kb=\"ROR\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata></VersionInfo>",
-        xml::el("MachineType", "CUR", "7042"),
-        xml::el("Model", "CUR", "CR9"),
-        xml::el("SerialNumber", "CUR", &h.name.to_uppercase()),
+    let body = [
+        xml::group(
+            "MachineTypeModelAndSerialNumber",
+            Some("ROR"),
+            &[
+                xml::el("MachineType", "CUR", "7042"),
+                xml::el("Model", "CUR", "CR9"),
+                xml::el("SerialNumber", "CUR", &h.name.to_uppercase()),
+            ],
+        ),
+        format!("<ManagedFrames kb=\"CUD\" kxe=\"false\"/><ManagedSystems kxe=\"false\" kb=\"CUD\">{links}</ManagedSystems>"),
         xml::el("ManagementConsoleName", "CUR", &h.name),
-        xml::el("InterfaceName", "CUD", "eth0"),
-        xml::el("NetworkAddress", "CUR", &h.address),
-    );
+        xml::group(
+            "NetworkInterfaces",
+            Some("CUD"),
+            &[xml::group(
+                "ManagementConsoleNetworkInterface",
+                None,
+                &[
+                    xml::el("InterfaceName", "CUD", "eth0"),
+                    xml::el("NetworkAddress", "CUR", &h.address),
+                ],
+            )],
+        ),
+        xml::group("VersionInfo", Some("ROR"), &[]),
+    ]
+    .concat();
     (
         id.clone(),
         xml::entry(&rest.base, "ManagementConsole", &id, &body),
@@ -38,13 +52,9 @@ fn entry(rest: &Rest) -> (String, String) {
 
 pub fn read(rest: &Rest, rest_of_path: &[&str]) -> Option<Reply> {
     let (id, e) = entry(rest);
-    let media = xml::media_type("uom", "ManagementConsole");
     match rest_of_path {
-        [] => Some(Reply::ok(
-            "application/atom+xml".into(),
-            xml::feed("ManagementConsole", &[e]),
-        )),
-        [one] if *one == id => Some(Reply::ok(media, xml::document(&e))),
+        [] => Some(Reply::feed("ManagementConsole", &[e])),
+        [one] if *one == id => Some(Reply::entry("ManagementConsole", &e)),
         // ManagementConsole/{id}/ManagedSystem… is the frames' own resource.
         [one, "ManagedSystem"] if *one == id => super::system::read(rest, &[]),
         [one, "ManagedSystem", sys] if *one == id => super::system::read(rest, &[sys]),

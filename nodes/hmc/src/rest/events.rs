@@ -130,7 +130,7 @@ fn feed(rest: &Rest, evs: &[Event]) -> Reply {
             )
         })
         .collect();
-    Reply::ok("application/atom+xml".into(), xml::feed("Event", &entries))
+    Reply::feed("Event", &entries)
 }
 
 /// The long poll for one application's queue.

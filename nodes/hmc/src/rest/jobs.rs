@@ -73,40 +73,27 @@ fn params_xml(params: &[(String, String)]) -> String {
     params
         .iter()
         .map(|(k, v)| {
-            format!(
-                "<JobParameter schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}</JobParameter>",
-                xml::el("ParameterName", "CUR", k),
-                xml::el("ParameterValue", "CUR", v)
+            xml::group(
+                "JobParameter",
+                None,
+                &[
+                    xml::el("ParameterName", "CUR", k),
+                    xml::el("ParameterValue", "CUR", v),
+                ],
             )
         })
         .collect()
 }
 
 fn request_xml(op: &str, group: &str, params: &[(String, String)]) -> String {
-    format!(
-        "<RequestedOperation kb=\"CUR\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}</RequestedOperation>\
-<JobParameters kb=\"CUR\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}</JobParameters>",
-        xml::el("OperationName", "ROR", op),
-        xml::el("GroupName", "ROR", group),
-        params_xml(params)
-    )
-}
-
-/// An Atom entry around a web object (JobRequest, JobResponse).
-fn web_entry(rest: &Rest, kind: &str, id: &str, self_link: Option<&str>, body: &str) -> String {
-    let link = self_link
-        .map(|l| format!("<link rel=\"SELF\" href=\"{}{l}\"/>", rest.base))
-        .unwrap_or_default();
-    format!(
-        "<entry xmlns=\"{atom}\" xmlns:ns2=\"http://a9.com/-/spec/opensearch/1.1/\" xmlns:ns3=\"http://www.w3.org/1999/xhtml\">\
-    <id>{id}</id><title>{kind}</title>{link}<author><name>{gen}</name></author>\
-    <content type=\"{mt}\"><{kind}:{kind} xmlns:{kind}=\"{ns}\" xmlns=\"{ns}\" xmlns:ns2=\"http://www.w3.org/XML/1998/namespace/k2\" schemaVersion=\"V1_0\">\
-    <Metadata><Atom/></Metadata>{body}</{kind}:{kind}></content></entry>",
-        atom = xml::ATOM_NS,
-        gen = xml::GENERATOR,
-        mt = xml::media_type("web", kind),
-        ns = xml::WEB_NS,
-    )
+    xml::group(
+        "RequestedOperation",
+        Some("CUR"),
+        &[
+            xml::el("OperationName", "ROR", op),
+            xml::el("GroupName", "ROR", group),
+        ],
+    ) + &xml::group("JobParameters", Some("CUR"), &[params_xml(params)])
 }
 
 /// The job's progress in the recorded form (NLS messages of the tasks
@@ -130,55 +117,69 @@ fn progress(rest: &Rest, j: &Job) -> String {
     if j.status.starts_with("COMPLETED") {
         tasks.push(("Complete".into(), "COMPLETE"));
     }
-    let msgs: String = tasks
+    let msgs: Vec<String> = tasks
         .iter()
         .map(|(m, k)| {
-            format!(
-                "<NLSMessage schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}</NLSMessage>",
-                xml::el("UntranslatedMessage", "ROR", m),
-                xml::el("MessageKey", "ROR", k)
+            xml::group(
+                "NLSMessage",
+                None,
+                &[
+                    xml::el("UntranslatedMessage", "ROR", m),
+                    xml::el("MessageKey", "ROR", k),
+                ],
             )
         })
         .collect();
-    format!(
-        "<Progress kb=\"ROO\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata><CompletedTasks kxe=\"false\" kb=\"ROR\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{msgs}</CompletedTasks></Progress>"
+    xml::group(
+        "Progress",
+        Some("ROO"),
+        &[xml::group("CompletedTasks", Some("ROR"), &msgs)],
     )
 }
 
 fn response(rest: &Rest, j: &Job) -> Reply {
     let results = if j.status.starts_with("COMPLETED") {
-        format!(
-            "<Results kxe=\"false\" kb=\"ROR\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}</Results>",
-            params_xml(&[("result".into(), j.output.trim().to_string())])
+        xml::group(
+            "Results",
+            Some("ROR"),
+            &[params_xml(&[(
+                "result".into(),
+                j.output.trim().to_string(),
+            )])],
         )
     } else {
         String::new()
     };
     let exception = if j.status == "COMPLETED_WITH_ERROR" {
-        format!(
-            "<ResponseException kxe=\"false\" kb=\"ROR\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}</ResponseException>",
-            xml::el("Message", "ROR", j.output.trim())
+        xml::group(
+            "ResponseException",
+            Some("ROR"),
+            &[xml::el("Message", "ROR", j.output.trim())],
         )
     } else {
         String::new()
     };
     let body = format!(
         "<RequestURL kb=\"ROR\" kxe=\"false\" href=\"{}\" rel=\"via\" title=\"The URL to which the JobRequest was submitted.\"/>{}{}{}{}{}\
-<JobRequestInstance kxe=\"false\" kb=\"ROR\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}</JobRequestInstance>{}{results}{exception}",
+{}{}{results}{exception}",
         xml::escape(&j.url),
         xml::el("TargetUuid", "ROR", &j.target),
         xml::el("JobID", "ROR", &j.id.to_string()),
         xml::el("TimeStarted", "ROR", &j.started.to_string()),
         xml::el("TimeCompleted", "ROR", &j.completed.to_string()),
         xml::el("Status", "ROR", j.status),
-        request_xml(&j.op, &j.group, &j.params),
+        xml::group(
+            "JobRequestInstance",
+            Some("ROR"),
+            &[request_xml(&j.op, &j.group, &j.params)]
+        ),
         progress(rest, j),
     );
-    let e = web_entry(
-        rest,
+    let e = xml::web_entry(
         "JobResponse",
         &xml::uuid("JobResponse", &j.id.to_string()),
-        Some(&format!("/rest/api/uom/jobs/{}", j.id)),
+        Some(&format!("{}/rest/api/uom/jobs/{}", rest.base, j.id)),
+        "V1_0",
         &body,
     );
     Reply::ok(xml::media_type("web", "JobResponse"), e)
@@ -219,11 +220,11 @@ pub fn template(rest: &Rest, group: &str, uuid: &str, op: &str, uri: &str) -> Re
             &format!("{op} is not an operation of {group}."),
         );
     }
-    let e = web_entry(
-        rest,
+    let e = xml::web_entry(
         "JobRequest",
         &xml::uuid("JobRequest", op),
         None,
+        "V1_0",
         &request_xml(op, group, &[]),
     );
     Reply::ok(xml::media_type("web", "JobRequest"), e)

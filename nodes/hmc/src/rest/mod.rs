@@ -67,6 +67,33 @@ impl Reply {
     }
 }
 
+impl Reply {
+    /// A feed of `kind`'s entries.
+    fn feed(kind: &str, entries: &[String]) -> Reply {
+        Reply::ok("application/atom+xml".into(), xml::feed(kind, entries))
+    }
+
+    /// One entry of `kind` on its own.
+    fn entry(kind: &str, entry: &str) -> Reply {
+        Reply::ok(xml::media_type("uom", kind), xml::document(entry))
+    }
+}
+
+/// A collection of `kind`, as (UUID, entry): the feed, or one by its UUID.
+fn collection(kind: &str, entries: Vec<(String, String)>, rest_of_path: &[&str]) -> Option<Reply> {
+    match rest_of_path {
+        [] => Some(Reply::feed(
+            kind,
+            &entries.into_iter().map(|(_, e)| e).collect::<Vec<_>>(),
+        )),
+        [id] => entries
+            .into_iter()
+            .find(|(u, _)| u == id)
+            .map(|(_, e)| Reply::entry(kind, &e)),
+        _ => None,
+    }
+}
+
 impl IntoResponse for Reply {
     fn into_response(self) -> Response {
         let mut r = (self.status, self.body).into_response();
@@ -88,21 +115,15 @@ impl IntoResponse for Reply {
 /// message.
 pub fn error(status: StatusCode, uri: &str, reason: &str, message: &str) -> Reply {
     let kind = "HttpErrorResponse";
-    let body = format!(
-        "<entry xmlns=\"{atom}\" xmlns:ns2=\"http://a9.com/-/spec/opensearch/1.1/\" xmlns:ns3=\"http://www.w3.org/1999/xhtml\">\
-    <id>{id}</id><title>{kind}</title><author><name>{gen}</name></author>\
-    <content type=\"{mt}\"><{kind}:{kind} xmlns:{kind}=\"{ns}\" xmlns=\"{ns}\" xmlns:ns2=\"http://www.w3.org/XML/1998/namespace/k2\" schemaVersion=\"V1_2_0\">\
-    <Metadata><Atom/></Metadata>{}{}{}{}<RequestBody kb=\"ROO\" kxe=\"false\"/></{kind}:{kind}></content></entry>",
+    let fields = [
         xml::el("HTTPStatus", "ROR", &status.as_u16().to_string()),
         xml::el("RequestURI", "ROR", uri),
         xml::el("ReasonCode", "ROR", reason),
         xml::el("Message", "ROO", message),
-        atom = xml::ATOM_NS,
-        id = xml::uuid(kind, &format!("{uri}/{}", session_token())),
-        gen = xml::GENERATOR,
-        mt = xml::media_type("web", kind),
-        ns = xml::WEB_NS,
-    );
+        "<RequestBody kb=\"ROO\" kxe=\"false\"/>".to_string(),
+    ];
+    let id = xml::uuid(kind, &format!("{uri}/{}", session_token()));
+    let body = xml::web_entry(kind, &id, None, "V1_2_0", &fields.concat());
     Reply {
         status,
         media: "application/atom+xml".into(),

@@ -63,78 +63,66 @@ fn body(rest: &Rest, f: &FrameView, p: &Partition) -> String {
     } else {
         "uncapped"
     };
-    let b = |v: bool| if v { "true" } else { "false" };
-    format!(
-        "{}{}{}{}\
-<PartitionMemoryConfiguration kb=\"CUD\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}{}{}</PartitionMemoryConfiguration>\
-{}\
-<PartitionProcessorConfiguration kb=\"CUD\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}\
-<SharedProcessorConfiguration kb=\"CUD\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}{}{}{}</SharedProcessorConfiguration>\
-{}{}<CurrentSharedProcessorConfiguration kb=\"ROR\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}{}</CurrentSharedProcessorConfiguration></PartitionProcessorConfiguration>\
-{}{}{}{}{}<AssociatedManagedSystem kb=\"CUD\" kxe=\"false\" href=\"{}/rest/api/uom/ManagedSystem/{}\" rel=\"related\"/>{}{}",
-        xml::el(
-            "CurrentProcessorCompatibilityMode",
-            "ROR",
-            &p.curr_lpar_proc_compat_mode
-        ),
+    let b = xml::flag;
+    [
+        xml::el("CurrentProcessorCompatibilityMode", "ROR", &p.curr_lpar_proc_compat_mode),
         xml::el("IsTimeReferencePartition", "CUD", "false"),
         xml::el("LogicalSerialNumber", "ROR", &p.logical_serial_num),
         xml::el("OperatingSystemVersion", "ROR", &p.os_version),
-        xml::el("CurrentMemory", "ROR", &cur_mem.to_string()),
-        xml::el("DesiredMemory", "CUR", &prof.desired_mem.to_string()),
-        xml::el("MaximumMemory", "CUR", &prof.max_mem.to_string()),
-        xml::el("MinimumMemory", "CUR", &prof.min_mem.to_string()),
+        xml::group(
+            "PartitionMemoryConfiguration",
+            Some("CUD"),
+            &[
+                xml::el("CurrentMemory", "ROR", &cur_mem.to_string()),
+                xml::el("DesiredMemory", "CUR", &prof.desired_mem.to_string()),
+                xml::el("MaximumMemory", "CUR", &prof.max_mem.to_string()),
+                xml::el("MinimumMemory", "CUR", &prof.min_mem.to_string()),
+            ],
+        ),
         xml::el("PartitionID", "COD", &p.id.to_string()),
-        xml::el("HasDedicatedProcessors", "CUR", b(dedicated)),
-        xml::el(
-            "DesiredProcessingUnits",
-            "CUR",
-            &prof.desired_proc_units.to_string()
-        ),
-        xml::el(
-            "DesiredVirtualProcessors",
-            "CUR",
-            &prof.desired_procs.to_string()
-        ),
-        xml::el(
-            "MaximumProcessingUnits",
-            "CUR",
-            &prof.max_proc_units.to_string()
-        ),
-        xml::el(
-            "MinimumProcessingUnits",
-            "CUR",
-            &prof.min_proc_units.to_string()
-        ),
-        xml::el(
-            "SharedProcessorPoolID",
-            "CUR",
-            &prof.shared_proc_pool_id.to_string()
-        ),
-        xml::el("SharingMode", "CUR", sharing),
-        xml::el("CurrentHasDedicatedProcessors", "ROR", b(dedicated)),
-        xml::el("AllocatedVirtualProcessors", "ROR", &cur_procs.to_string()),
-        xml::el("CurrentProcessingUnits", "ROR", &cur_units.to_string()),
-        xml::el(
-            "CurrentSharedProcessorPoolID",
-            "ROR",
-            &cur.shared_proc_pool_id.to_string()
+        xml::group(
+            "PartitionProcessorConfiguration",
+            Some("CUD"),
+            &[
+                xml::el("HasDedicatedProcessors", "CUR", b(dedicated)),
+                xml::group(
+                    "SharedProcessorConfiguration",
+                    Some("CUD"),
+                    &[
+                        xml::el("DesiredProcessingUnits", "CUR", &prof.desired_proc_units.to_string()),
+                        xml::el("DesiredVirtualProcessors", "CUR", &prof.desired_procs.to_string()),
+                        xml::el("MaximumProcessingUnits", "CUR", &prof.max_proc_units.to_string()),
+                        xml::el("MinimumProcessingUnits", "CUR", &prof.min_proc_units.to_string()),
+                        xml::el("SharedProcessorPoolID", "CUR", &prof.shared_proc_pool_id.to_string()),
+                    ],
+                ),
+                xml::el("SharingMode", "CUR", sharing),
+                xml::el("CurrentHasDedicatedProcessors", "ROR", b(dedicated)),
+                xml::group(
+                    "CurrentSharedProcessorConfiguration",
+                    Some("ROR"),
+                    &[
+                        xml::el("AllocatedVirtualProcessors", "ROR", &cur_procs.to_string()),
+                        xml::el("CurrentProcessingUnits", "ROR", &cur_units.to_string()),
+                        xml::el("CurrentSharedProcessorPoolID", "ROR", &cur.shared_proc_pool_id.to_string()),
+                    ],
+                ),
+            ],
         ),
         xml::el("PartitionName", "CUR", &p.name),
         xml::el("PartitionState", "ROR", state(p)),
         xml::el(
             "PartitionType",
             "COD",
-            if p.is_vios() {
-                "Virtual IO Server"
-            } else {
-                "AIX/Linux"
-            }
+            if p.is_vios() { "Virtual IO Server" } else { "AIX/Linux" },
         ),
         xml::el("PartitionUUID", "ROO", &uuid(&f.name, p)),
         xml::el("ResourceMonitoringControlState", "ROR", &p.rmc_state),
-        rest.base,
-        xml::uuid("ManagedSystem", &f.name),
+        format!(
+            "<AssociatedManagedSystem kb=\"CUD\" kxe=\"false\" href=\"{}/rest/api/uom/ManagedSystem/{}\" rel=\"related\"/>",
+            rest.base,
+            xml::uuid("ManagedSystem", &f.name)
+        ),
         xml::el("ResourceMonitoringIPAddress", "ROR", &p.rmc_ipaddr),
         // A VIOS is never remote restart capable, and the HMC says nothing.
         if p.is_vios() {
@@ -147,7 +135,8 @@ fn body(rest: &Rest, f: &FrameView, p: &Partition) -> String {
                     b(p.simplified_remote_restart_capable),
                 )
         },
-    )
+    ]
+    .concat()
 }
 
 /// `kind` under `frames` (all of them, or the one a ManagedSystem path names).
@@ -164,29 +153,23 @@ pub fn read(rest: &Rest, kind: &str, frames: &[FrameView], rest_of_path: &[&str]
         xml::entry(&rest.base, kind, &uuid(&f.name, p), &body(rest, f, p))
     };
     match rest_of_path {
-        [] => Some(Reply::ok(
-            "application/atom+xml".into(),
-            xml::feed(kind, &all().map(|(f, p)| entry(f, p)).collect::<Vec<_>>()),
+        [] => Some(Reply::feed(
+            kind,
+            &all().map(|(f, p)| entry(f, p)).collect::<Vec<_>>(),
         )),
         ["search", q] => {
-            let name = q
-                .trim_start_matches('(')
-                .trim_end_matches(')')
-                .strip_prefix("PartitionName==")?;
-            Some(Reply::ok(
-                "application/atom+xml".into(),
-                xml::feed(
-                    kind,
-                    &all()
-                        .filter(|(_, p)| p.name == name)
-                        .map(|(f, p)| entry(f, p))
-                        .collect::<Vec<_>>(),
-                ),
+            let name = xml::search(q, "PartitionName")?;
+            Some(Reply::feed(
+                kind,
+                &all()
+                    .filter(|(_, p)| p.name == name)
+                    .map(|(f, p)| entry(f, p))
+                    .collect::<Vec<_>>(),
             ))
         }
         [id] => all()
             .find(|(f, p)| uuid(&f.name, p) == *id)
-            .map(|(f, p)| Reply::ok(xml::media_type("uom", kind), xml::document(&entry(f, p)))),
+            .map(|(f, p)| Reply::entry(kind, &entry(f, p))),
         // Its profiles and adapters.
         [id, child, more @ ..] if super::adapter::KINDS.contains(child) => all()
             .find(|(f, p)| uuid(&f.name, p) == *id)

@@ -52,20 +52,5 @@ pub fn read(rest: &Rest, f: &FrameView, rest_of_path: &[&str]) -> Option<Reply> 
             (uuid.clone(), xml::entry(&rest.base, "SharedProcessorPool", &uuid, &body))
         })
         .collect();
-    match rest_of_path {
-        [] => Some(Reply::ok(
-            "application/atom+xml".into(),
-            xml::feed(
-                "SharedProcessorPool",
-                &entries.into_iter().map(|(_, e)| e).collect::<Vec<_>>(),
-            ),
-        )),
-        [id] => entries.into_iter().find(|(u, _)| u == id).map(|(_, e)| {
-            Reply::ok(
-                xml::media_type("uom", "SharedProcessorPool"),
-                xml::document(&e),
-            )
-        }),
-        _ => None,
-    }
+    super::collection("SharedProcessorPool", entries, rest_of_path)
 }

@@ -19,84 +19,95 @@ fn body(f: &FrameView) -> String {
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .unwrap_or((fr.type_model.clone(), String::new()));
     let free = fr.available(&f.partitions);
-    let caps = |c: &str| {
-        if fr.has_capability(c) {
-            "true"
-        } else {
-            "false"
-        }
+    let caps = |c: &str| xml::flag(fr.has_capability(c));
+    let detailed = if fr.detailed_state.is_empty() {
+        "None"
+    } else {
+        &fr.detailed_state
     };
-    format!(
-        "<AssociatedSystemCapabilities kb=\"CUD\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}{}{}</AssociatedSystemCapabilities>\
-<AssociatedSystemMemoryConfiguration kb=\"CUD\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}{}{}</AssociatedSystemMemoryConfiguration>\
-<AssociatedSystemProcessorConfiguration kb=\"CUD\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}{}</AssociatedSystemProcessorConfiguration>\
-{}<MachineTypeModelAndSerialNumber kb=\"ROR\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}{}{}</MachineTypeModelAndSerialNumber>\
-{}{}{}{}{}",
-        xml::el(
-            "ActiveLogicalPartitionMobilityCapable",
-            "ROR",
-            caps("active_lpar_mobility_capable")
+    [
+        xml::group(
+            "AssociatedSystemCapabilities",
+            Some("CUD"),
+            &[
+                xml::el(
+                    "ActiveLogicalPartitionMobilityCapable",
+                    "ROR",
+                    caps("active_lpar_mobility_capable"),
+                ),
+                xml::el(
+                    "InactiveLogicalPartitionMobilityCapable",
+                    "ROR",
+                    caps("inactive_lpar_mobility_capable"),
+                ),
+                xml::el(
+                    "LogicalPartitionRemoteRestartCapable",
+                    "ROR",
+                    caps("powervm_lpar_remote_restart_capable"),
+                ),
+                xml::el(
+                    "PowerVMLogicalPartitionSimplifiedRemoteRestartCapable",
+                    "ROR",
+                    caps("powervm_lpar_simplified_remote_restart_capable"),
+                ),
+            ],
         ),
-        xml::el(
-            "InactiveLogicalPartitionMobilityCapable",
-            "ROR",
-            caps("inactive_lpar_mobility_capable")
+        xml::group(
+            "AssociatedSystemMemoryConfiguration",
+            Some("CUD"),
+            &[
+                xml::el("ConfigurableSystemMemory", "ROR", &fr.memory_mb.to_string()),
+                xml::el(
+                    "CurrentAvailableSystemMemory",
+                    "ROR",
+                    &free.mem_mb.to_string(),
+                ),
+                xml::el(
+                    "CurrentLogicalMemoryBlockSize",
+                    "ROR",
+                    &fr.lmb_mb.to_string(),
+                ),
+                xml::el("InstalledSystemMemory", "ROR", &fr.memory_mb.to_string()),
+            ],
         ),
-        xml::el(
-            "LogicalPartitionRemoteRestartCapable",
-            "ROR",
-            caps("powervm_lpar_remote_restart_capable")
+        xml::group(
+            "AssociatedSystemProcessorConfiguration",
+            Some("CUD"),
+            &[
+                xml::el(
+                    "ConfigurableSystemProcessorUnits",
+                    "ROR",
+                    &fr.processors.to_string(),
+                ),
+                xml::el(
+                    "CurrentAvailableSystemProcessorUnits",
+                    "ROR",
+                    &free.proc_units.to_string(),
+                ),
+                xml::el(
+                    "InstalledSystemProcessorUnits",
+                    "ROR",
+                    &fr.processors.to_string(),
+                ),
+            ],
         ),
-        xml::el(
-            "PowerVMLogicalPartitionSimplifiedRemoteRestartCapable",
-            "ROR",
-            caps("powervm_lpar_simplified_remote_restart_capable")
+        xml::el("DetailedState", "ROR", detailed),
+        xml::group(
+            "MachineTypeModelAndSerialNumber",
+            Some("ROR"),
+            &[
+                xml::el("MachineType", "CUR", &mt),
+                xml::el("Model", "CUR", &model),
+                xml::el("SerialNumber", "CUR", &fr.serial_num),
+            ],
         ),
-        xml::el("ConfigurableSystemMemory", "ROR", &fr.memory_mb.to_string()),
-        xml::el(
-            "CurrentAvailableSystemMemory",
-            "ROR",
-            &free.mem_mb.to_string()
-        ),
-        xml::el(
-            "CurrentLogicalMemoryBlockSize",
-            "ROR",
-            &fr.lmb_mb.to_string()
-        ),
-        xml::el("InstalledSystemMemory", "ROR", &fr.memory_mb.to_string()),
-        xml::el(
-            "ConfigurableSystemProcessorUnits",
-            "ROR",
-            &fr.processors.to_string()
-        ),
-        xml::el(
-            "CurrentAvailableSystemProcessorUnits",
-            "ROR",
-            &free.proc_units.to_string()
-        ),
-        xml::el(
-            "InstalledSystemProcessorUnits",
-            "ROR",
-            &fr.processors.to_string()
-        ),
-        xml::el(
-            "DetailedState",
-            "ROR",
-            if fr.detailed_state.is_empty() {
-                "None"
-            } else {
-                &fr.detailed_state
-            }
-        ),
-        xml::el("MachineType", "CUR", &mt),
-        xml::el("Model", "CUR", &model),
-        xml::el("SerialNumber", "CUR", &fr.serial_num),
         xml::el("MaximumPartitions", "CUD", &fr.max_lpars.to_string()),
         xml::el("PrimaryIPAddress", "CUR", &fr.address),
         xml::el("ServiceProcessorVersion", "ROR", &fr.firmware),
         xml::el("State", "ROR", &state(f)),
         xml::el("SystemName", "CUR", &f.name),
-    )
+    ]
+    .concat()
 }
 
 pub fn read(rest: &Rest, rest_of_path: &[&str]) -> Option<Reply> {
@@ -110,22 +121,21 @@ pub fn read(rest: &Rest, rest_of_path: &[&str]) -> Option<Reply> {
         )
     };
     let feed = |fs: Vec<&FrameView>| {
-        Reply::ok(
-            "application/atom+xml".into(),
-            xml::feed(
-                "ManagedSystem",
-                &fs.into_iter().map(entry).collect::<Vec<_>>(),
-            ),
+        Reply::feed(
+            "ManagedSystem",
+            &fs.into_iter().map(entry).collect::<Vec<_>>(),
         )
+    };
+    let by_id = |id: &str| {
+        frames
+            .iter()
+            .find(|f| xml::uuid("ManagedSystem", &f.name) == id)
     };
     match rest_of_path {
         [] => Some(feed(frames.iter().collect())),
         // search/(SystemName==name)
         ["search", q] => {
-            let name = q
-                .trim_start_matches('(')
-                .trim_end_matches(')')
-                .strip_prefix("SystemName==")?;
+            let name = xml::search(q, "SystemName")?;
             Some(feed(frames.iter().filter(|f| f.name == name).collect()))
         }
         // quick/All: name and state of each, as JSON.
@@ -146,27 +156,11 @@ pub fn read(rest: &Rest, rest_of_path: &[&str]) -> Option<Reply> {
                 serde_json::Value::Array(list).to_string(),
             ))
         }
-        [id, "SharedProcessorPool", more @ ..] => {
-            let f = frames
-                .iter()
-                .find(|f| xml::uuid("ManagedSystem", &f.name) == *id)?;
-            super::pool::read(rest, f, more)
-        }
+        [id, "SharedProcessorPool", more @ ..] => super::pool::read(rest, by_id(id)?, more),
         [id, kind, more @ ..] if super::partition::KINDS.contains(kind) => {
-            let f = frames
-                .iter()
-                .find(|f| xml::uuid("ManagedSystem", &f.name) == *id)?;
-            super::partition::read(rest, kind, std::slice::from_ref(f), more)
+            super::partition::read(rest, kind, std::slice::from_ref(by_id(id)?), more)
         }
-        [id] => frames
-            .iter()
-            .find(|f| xml::uuid("ManagedSystem", &f.name) == *id)
-            .map(|f| {
-                Reply::ok(
-                    xml::media_type("uom", "ManagedSystem"),
-                    xml::document(&entry(f)),
-                )
-            }),
+        [id] => by_id(id).map(|f| Reply::entry("ManagedSystem", &entry(f))),
         _ => None,
     }
 }

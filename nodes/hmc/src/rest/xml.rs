@@ -62,6 +62,31 @@ pub fn el(name: &str, kb: &str, value: &str) -> String {
     )
 }
 
+/// A group element the HMC's way: `kb`/`kxe` where the recordings have
+/// them, a schema version, its Metadata, then its children.
+pub fn group(name: &str, kb: Option<&str>, children: &[String]) -> String {
+    let attrs = kb
+        .map(|kb| format!(" kb=\"{kb}\" kxe=\"false\""))
+        .unwrap_or_default();
+    format!(
+        "<{name}{attrs} schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata>{}</{name}>",
+        children.concat()
+    )
+}
+
+/// A boolean as the HMC writes it.
+pub fn flag(v: bool) -> &'static str {
+    if v { "true" } else { "false" }
+}
+
+/// The value of a `search/(Key==value)` suffix, if it searches on `key`.
+pub fn search<'a>(q: &'a str, key: &str) -> Option<&'a str> {
+    q.trim_start_matches('(')
+        .trim_end_matches(')')
+        .strip_prefix(key)?
+        .strip_prefix("==")
+}
+
 fn now() -> String {
     // RFC 3339 in UTC, to the millisecond, as Atom wants.
     let d = std::time::SystemTime::now()
@@ -93,6 +118,21 @@ xmlns:ns2=\"http://www.w3.org/XML/1998/namespace/k2\" schemaVersion=\"V1_0\">\
         t = now(),
         mt = media_type("uom", kind),
         etag = etag(body),
+    )
+}
+
+/// An Atom entry on its own around a web object (JobRequest, JobResponse,
+/// HttpErrorResponse); `link` is its SELF href, if it has one.
+pub fn web_entry(kind: &str, id: &str, link: Option<&str>, schema: &str, body: &str) -> String {
+    let link = link
+        .map(|l| format!("<link rel=\"SELF\" href=\"{l}\"/>"))
+        .unwrap_or_default();
+    format!(
+        "<entry xmlns=\"{ATOM_NS}\" xmlns:ns2=\"http://a9.com/-/spec/opensearch/1.1/\" xmlns:ns3=\"http://www.w3.org/1999/xhtml\">\
+<id>{id}</id><title>{kind}</title>{link}<author><name>{GENERATOR}</name></author>\
+<content type=\"{mt}\"><{kind}:{kind} xmlns:{kind}=\"{WEB_NS}\" xmlns=\"{WEB_NS}\" xmlns:ns2=\"http://www.w3.org/XML/1998/namespace/k2\" schemaVersion=\"{schema}\">\
+<Metadata><Atom/></Metadata>{body}</{kind}:{kind}></content></entry>",
+        mt = media_type("web", kind),
     )
 }
 
@@ -148,6 +188,19 @@ mod tests {
         let b = super::etag("<a><published>3</published><b>x</b><updated>4</updated></a>");
         assert_eq!(a, b);
         assert_ne!(a, super::etag("<a><published>3</published><b>y</b></a>"));
+    }
+
+    #[test]
+    fn groups_and_searches() {
+        assert_eq!(
+            super::group("G", Some("CUD"), &["<a/>".into()]),
+            "<G kb=\"CUD\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata><a/></G>"
+        );
+        assert_eq!(
+            super::search("(SystemName==sys2)", "SystemName"),
+            Some("sys2")
+        );
+        assert_eq!(super::search("(PartitionName==x)", "SystemName"), None);
     }
 
     #[test]
