@@ -277,18 +277,23 @@ pub struct Peer {
     pub role: Role,
 }
 
+/// The caller of an RPC: as the server's trace layer found it (it reads
+/// the certificate once per call, for its metrics), else from the
+/// certificate itself.
 pub fn peer_of<T>(req: &Request<T>) -> Option<Peer> {
-    let certs = req.peer_certs()?;
+    if let Some(p) = req.extensions().get::<Peer>() {
+        return Some(p.clone());
+    }
+    peer_in(req.peer_certs()?.as_slice())
+}
+
+/// The node and role a client certificate chain names.
+pub fn peer_in(certs: &[rustls::pki_types::CertificateDer<'_>]) -> Option<Peer> {
     let (name, ou) = name_and_role(certs.first()?.as_ref())?;
     Some(Peer {
         name,
         role: Role::parse(&ou)?,
     })
-}
-
-/// The node a lab certificate names.
-pub fn cert_node_name(der: &[u8]) -> Option<String> {
-    name_and_role(der).map(|(n, _)| n)
 }
 
 /// The node name (common name) and role (organizational unit) a lab

@@ -137,23 +137,27 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, req: http::Request<B>) -> Self::Future {
+    fn call(&mut self, mut req: http::Request<B>) -> Self::Future {
         let parent: Context =
             global::get_text_map_propagator(|p| p.extract(&HeaderExtractor(req.headers())));
         let span = tracing::info_span!("rpc", method = %req.uri().path());
         let _ = span.set_parent(parent);
         let method = req.uri().path().to_string();
-        // The caller, from its certificate, for the latency metric.
+        // The caller, from its certificate: read once here, for the
+        // latency metric and for the handler's authorization.
         let peer = req
             .extensions()
             .get::<tonic::transport::server::TlsConnectInfo<tonic::transport::server::TcpConnectInfo>>()
             .and_then(|i| i.peer_certs())
-            .and_then(|c| c.first().and_then(|c| crate::net::cert_node_name(c.as_ref())))
-            .unwrap_or_default();
+            .and_then(|c| crate::net::peer_in(c.as_slice()));
+        let name = peer.as_ref().map(|p| p.name.clone()).unwrap_or_default();
+        if let Some(p) = peer {
+            req.extensions_mut().insert(p);
+        }
         Timed {
             inner: self.inner.call(req).instrument(span),
             start: std::time::Instant::now(),
-            labels: Some(crate::metrics::RpcLabels { peer, method }),
+            labels: Some(crate::metrics::RpcLabels { peer: name, method }),
         }
     }
 }

@@ -79,6 +79,17 @@ impl Users {
             .is_some_and(|u| u.keys.iter().any(|k| body(k) == body(key)))
     }
 
+    /// Lets the HMC `hmc` act as `name` here (remote migration trust).
+    pub fn trust(&self, name: &str, hmc: &str) -> Result<(), String> {
+        self.update(name, |u| {
+            let mut u = u.ok_or_else(|| format!("The user {name} was not found."))?;
+            if !u.trusted_hmcs.iter().any(|h| h == hmc) {
+                u.trusted_hmcs.push(hmc.to_string());
+            }
+            Ok(Some(u))
+        })
+    }
+
     pub fn all(&self) -> Vec<User> {
         self.store
             .list::<User>(TABLE)

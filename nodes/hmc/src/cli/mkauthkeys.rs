@@ -115,13 +115,7 @@ async fn remote_trust(ctx: &Ctx<'_>, ip: &str, user: &str, o: &opts::Parsed) -> 
         )
         .await?;
     if o.has("-g") {
-        ctx.hmc.users.update(&ctx.user.name, |u| {
-            let mut u = u.ok_or_else(|| format!("The user {} was not found.", ctx.user.name))?;
-            if !u.trusted_hmcs.contains(&remote.name) {
-                u.trusted_hmcs.push(remote.name.clone());
-            }
-            Ok(Some(u))
-        })?;
+        ctx.hmc.users.trust(&ctx.user.name, &remote.name)?;
     }
     Ok(String::new())
 }

@@ -189,15 +189,7 @@ pub async fn serve(hmc: &Hmc, peer: &str, r: RemoteRequest) -> Result<RemoteRepl
                 r.user, hmc.name
             )));
         }
-        hmc.users
-            .update(&r.user, |u| {
-                let mut u = u.ok_or_else(|| format!("The user {} was not found.", r.user))?;
-                if !u.trusted_hmcs.iter().any(|h| h == peer) {
-                    u.trusted_hmcs.push(peer.to_string());
-                }
-                Ok(Some(u))
-            })
-            .map_err(CmdError::Usage)?;
+        hmc.users.trust(&r.user, peer).map_err(CmdError::Usage)?;
         return Ok(reply(hmc));
     }
     if !user.trusted_hmcs.iter().any(|h| h == peer) {
