@@ -65,8 +65,14 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
             .hmc
             .iter()
             .filter(|h| h.name.get_ref() != &ctx.me.name)
-            .map(|h| (h.name.get_ref().clone(), h.address.get_ref().clone()))
-            .collect(),
+            .map(|h| {
+                let (name, addr) = (h.name.get_ref().clone(), h.address.get_ref().clone());
+                let chan = ctx
+                    .id
+                    .channel(&name, &format!("{addr}:{}", ctx.topo.lab.grpc_port))?;
+                Ok((name, addr, chan))
+            })
+            .collect::<Result<_, pvmlab_common::net::NetError>>()?,
     }));
     tokio::spawn(rr::keep(cli.hmc_arc()));
     // The REST API on the lab's REST port and, where it may, on 443.

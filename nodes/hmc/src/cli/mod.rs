@@ -57,8 +57,9 @@ pub struct Hmc {
     /// Remote restart configurations and the restarts this HMC made.
     pub rr: crate::rr::Configs,
     pub rr_auto_cleanup: bool,
-    /// The lab's other HMCs (node name, address): what `--ip` may name.
-    pub peers: Vec<(String, String)>,
+    /// The lab's other HMCs (node name, address, a lazily connecting
+    /// channel to it, shared by every remote call): what `--ip` may name.
+    pub peers: Vec<(String, String, pvmlab_common::net::Chan)>,
 }
 
 pub enum CmdError {

@@ -29,25 +29,20 @@ pub struct Remote {
 /// The HMC that `--ip` names (its node name or its address) and the user
 /// to act as there.
 pub fn peer(ctx: &Ctx<'_>, ip: &str, user: &str) -> Result<Remote, CmdError> {
-    let (name, addr) = ctx
+    let (name, _, chan) = ctx
         .hmc
         .peers
         .iter()
-        .find(|(n, a)| n == ip || a == ip)
+        .find(|(n, a, _)| n == ip || a == ip)
         .ok_or_else(|| {
             CmdError::Usage(format!(
                 "The remote management console {ip} could not be reached."
             ))
         })?;
-    let chan = ctx
-        .hmc
-        .id
-        .channel(name, &format!("{addr}:{}", ctx.hmc.grpc_port))
-        .map_err(|e| CmdError::Usage(e.to_string()))?;
     Ok(Remote {
         name: name.to_string(),
         user: user.to_string(),
-        client: HmcClient::new(chan),
+        client: HmcClient::new(chan.clone()),
     })
 }
 
