@@ -25,7 +25,7 @@ use pvmlab_common::proto::chaos::{
 };
 use pvmlab_common::topology::{NodeDef, Topology, vios_node_name};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -190,36 +190,62 @@ impl Api {
     }
 
     /// The faults A holds for this proxy: (toxic name, fault).
-    async fn faults(&self, p: &Proxy) -> R<Vec<(String, WireFault)>> {
-        let a = self.node_at(&p.listen)?;
-        let prefix = format!("{}.", p.name);
+    /// Every fault the node at `addr` holds (one RPC).
+    async fn node_faults(&self, addr: &str) -> R<Vec<WireFault>> {
+        let a = self.node_at(addr)?;
         let mut c = self.clients.control(&a).map_err(internal)?;
-        let l = rpc(c.list_faults(ListFaultsRequest {})).await?;
-        Ok(l.faults
-            .into_iter()
-            .filter_map(|f| {
-                f.name
-                    .strip_prefix(&prefix)
-                    .map(str::to_string)
-                    .map(|t| (t, f))
-            })
-            .collect())
+        Ok(rpc(c.list_faults(ListFaultsRequest {})).await?.faults)
+    }
+
+    async fn faults(&self, p: &Proxy) -> R<Vec<(String, WireFault)>> {
+        Ok(of_proxy(p, self.node_faults(&p.listen).await?))
+    }
+
+    /// Every proxy with its faults, each listening node asked once; a
+    /// node that does not answer (down, perhaps by chaos) holds none.
+    async fn all_with_faults(&self) -> Vec<(Proxy, Vec<(String, WireFault)>)> {
+        let mut by_node: HashMap<String, Vec<WireFault>> = HashMap::new();
+        let mut out = Vec::new();
+        for p in self.all() {
+            if !by_node.contains_key(&p.listen) {
+                let f = self.node_faults(&p.listen).await.unwrap_or_default();
+                by_node.insert(p.listen.clone(), f);
+            }
+            let faults = of_proxy(&p, by_node[&p.listen].clone());
+            out.push((p, faults));
+        }
+        out
     }
 
     async fn json(&self, p: &Proxy) -> R<Value> {
-        let faults = self.faults(p).await?;
-        let enabled = !faults.iter().any(|(t, _)| t == DISABLED);
-        let toxics: Vec<Value> = faults
-            .iter()
-            .filter(|(t, _)| t != DISABLED)
-            .map(|(t, f)| toxic_json(t, f))
-            .collect();
-        Ok(json!({
-            "name": p.name, "listen": p.listen, "upstream": p.upstream,
-            "enabled": enabled, "toxics": toxics,
-        }))
+        Ok(json_of(p, &self.faults(p).await?))
     }
+}
 
+/// A proxy's own faults among its listening node's, by toxic name.
+fn of_proxy(p: &Proxy, faults: Vec<WireFault>) -> Vec<(String, WireFault)> {
+    let prefix = format!("{}.", p.name);
+    faults
+        .into_iter()
+        .filter_map(|f| Some((f.name.strip_prefix(&prefix)?.to_string(), f)))
+        .collect()
+}
+
+/// A proxy as Toxiproxy shows it.
+fn json_of(p: &Proxy, faults: &[(String, WireFault)]) -> Value {
+    let enabled = !faults.iter().any(|(t, _)| t == DISABLED);
+    let toxics: Vec<Value> = faults
+        .iter()
+        .filter(|(t, _)| t != DISABLED)
+        .map(|(t, f)| toxic_json(t, f))
+        .collect();
+    json!({
+        "name": p.name, "listen": p.listen, "upstream": p.upstream,
+        "enabled": enabled, "toxics": toxics,
+    })
+}
+
+impl Api {
     async fn add(&self, p: &Proxy, f: WireFault) -> R<WireFault> {
         let a = self.node_at(&p.listen)?;
         let mut c = self.clients.control(&a).map_err(internal)?;
@@ -401,15 +427,8 @@ type St = State<Arc<Api>>;
 
 async fn proxies(State(api): St) -> R<Json<Value>> {
     let mut out = serde_json::Map::new();
-    for p in api.all() {
-        // A node that is down (perhaps by chaos) shows its proxies without toxics.
-        let v = match api.json(&p).await {
-            Ok(v) => v,
-            Err(_) => {
-                json!({"name": p.name, "listen": p.listen, "upstream": p.upstream, "enabled": true, "toxics": []})
-            }
-        };
-        out.insert(p.name.clone(), v);
+    for (p, faults) in api.all_with_faults().await {
+        out.insert(p.name.clone(), json_of(&p, &faults));
     }
     Ok(Json(Value::Object(out)))
 }
@@ -583,11 +602,9 @@ async fn delete_toxic(
 
 /// Every proxy enabled, every toxic gone.
 async fn reset(State(api): St) -> R<StatusCode> {
-    for p in api.all() {
-        if let Ok(faults) = api.faults(&p).await {
-            for (t, _) in faults {
-                api.remove(&p, &t).await?;
-            }
+    for (p, faults) in api.all_with_faults().await {
+        for (t, _) in faults {
+            api.remove(&p, &t).await?;
         }
     }
     Ok(StatusCode::NO_CONTENT)
