@@ -31,6 +31,19 @@ pub struct Event {
     pub outcome: String,
 }
 
+/// A timeline line, as printed live and in the summary.
+impl std::fmt::Display for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "  {:>8.2}s  {:<48} {}",
+            self.t_ms as f64 / 1000.0,
+            self.step,
+            self.outcome
+        )
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Migration {
     pub lpar: String,
@@ -209,12 +222,7 @@ pub fn run_text(lab: &LabDir, text: &str, origin: &str, o: Options) -> anyhow::R
     };
     println!("\ntimeline:");
     for e in &log.timeline {
-        println!(
-            "  {:>8.2}s  {:<48} {}",
-            e.t_ms as f64 / 1000.0,
-            e.step,
-            e.outcome
-        );
+        println!("{e}");
     }
     for v in &log.violations {
         println!(
@@ -283,13 +291,13 @@ impl Runner {
     }
 
     fn event(&self, step: &str, outcome: &str) {
-        let t_ms = self.ms();
-        println!("  {:>8.2}s  {step:<48} {outcome}", t_ms as f64 / 1000.0);
-        self.log().timeline.push(Event {
-            t_ms,
+        let e = Event {
+            t_ms: self.ms(),
             step: step.to_string(),
             outcome: outcome.to_string(),
-        });
+        };
+        println!("{e}");
+        self.log().timeline.push(e);
     }
 
     pub fn violation(&self, invariant: &str, detail: String) {
