@@ -52,7 +52,7 @@ fn rpc_buckets() -> Histogram {
 pub fn metrics() -> &'static Metrics {
     static M: OnceLock<Metrics> = OnceLock::new();
     M.get_or_init(|| {
-        let m = Metrics {
+        let mut m = Metrics {
             migrations: Family::default(),
             bytes_moved: Counter::default(),
             downtime: Histogram::new(exponential_buckets(0.001, 2.0, 12)),
@@ -62,7 +62,7 @@ pub fn metrics() -> &'static Metrics {
             rpc_seconds: Family::new_with_constructor(rpc_buckets),
             registry: Registry::with_prefix("pvmlab"),
         };
-        let mut r = Registry::with_prefix("pvmlab");
+        let r = &mut m.registry;
         r.register(
             "migrations",
             "Migrations run by this HMC, by result",
@@ -98,7 +98,7 @@ pub fn metrics() -> &'static Metrics {
             "Time to answer a gRPC call, by calling node and method",
             m.rpc_seconds.clone(),
         );
-        Metrics { registry: r, ..m }
+        m
     })
 }
 
