@@ -127,9 +127,12 @@ fn the_compose_lab_migrates_and_recovers_a_lost_frame() {
     let t = Instant::now();
     let (out, ok) = c.run(&["up", "-d"]);
     assert!(ok, "{out}");
-    // Ready: the HMC validates a migration, so frames, VIOS, RMC and MSPs are up.
+    // Ready: the HMC is connected to every frame and validates a migration,
+    // so frames, VIOS, RMC and MSPs are up. (Validation alone is not enough:
+    // a frame the migration does not touch may still be starting.)
     wait("the lab ready", 60, || {
-        hmc(&lab, "migrlpar -o v -m sys2 -t sys3 -p aix72a").1
+        hmc(&lab, "lssyscfg -r sys -F state").0 == "Operating\n".repeat(3)
+            && hmc(&lab, "migrlpar -o v -m sys2 -t sys3 -p aix72a").1
     });
     let ready = t.elapsed();
     println!("compose lab ready {:.1} s after `up`", ready.as_secs_f64());

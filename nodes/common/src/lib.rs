@@ -18,5 +18,6 @@ pub mod telemetry;
 #[cfg(test)]
 pub(crate) mod testutil;
 pub mod topology;
+pub mod window;
 
 pub use pvmlab_proto as proto;

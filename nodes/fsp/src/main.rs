@@ -13,6 +13,7 @@ mod workload;
 use pvmlab_common::model::Role;
 use pvmlab_common::node::{self, BoxError, NodeCtx};
 use pvmlab_common::telemetry::TraceLayer;
+use pvmlab_common::window::Windows;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -36,10 +37,14 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         .layer(TraceLayer)
         .add_service(ctx.control_service())
         .add_service(
-            service::FspService::new(hyp.clone(), def.password.clone())
-                .into_server()
-                // A resume lists the pages still to come in one message.
-                .max_decoding_message_size(64 << 20),
+            service::FspService::new(
+                hyp.clone(),
+                def.password.clone(),
+                Windows::serve(&ctx.data_dir().join("vasi.sock")),
+            )
+            .into_server()
+            // A resume lists the pages still to come in one message.
+            .max_decoding_message_size(64 << 20),
         )
         .serve_with_incoming_shutdown(incoming, node::shutdown_signal())
         .await?;

@@ -119,6 +119,28 @@ impl Memory {
         true
     }
 
+    /// The memory's file, for a migration's mover to map.
+    pub fn fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        self.pages.fd()
+    }
+
+    /// A page the mover wrote into this shell through the memory window,
+    /// before the partition runs here: it holds data now, and its hash is
+    /// taken from what really is in memory.
+    pub fn placed(&mut self, page: u64) {
+        let Some(p) = self.pages.get_mut(page) else {
+            return;
+        };
+        if p.iter().all(|b| *b == 0) {
+            self.put_page(page, &[]);
+            return;
+        }
+        let h = page_hash(&p[..]);
+        if let Some(r) = self.received.as_mut() {
+            r.insert(page, h);
+        }
+    }
+
     /// Resume on the destination with `pages` still on the source.
     pub fn set_missing(&mut self, pages: &[u64]) {
         self.missing = Some(

@@ -1,60 +1,48 @@
 //! Page frames for a partition's memory, as a hypervisor keeps them: one
-//! anonymous mapping as large as the partition, reserved but not backed
-//! (MAP_NORESERVE). A page takes RAM when it is first written and gives it
-//! back to the system when it is dropped (MADV_DONTNEED), so that an FSP
-//! holds what its partitions have written and little more: a heap of 4 KiB
-//! boxes kept what it freed (measured: 558 MiB over the written pages after
-//! a partition left and came back).
+//! memfd as large as the partition, reserved but not backed. A page takes
+//! RAM when it is first written and gives it back to the system when it
+//! is dropped, so that an FSP holds what its partitions have written and
+//! little more: a heap of 4 KiB boxes kept what it freed (measured: 558
+//! MiB over the written pages after a partition left and came back). A
+//! memfd rather than anonymous memory so that a migration's mover can map
+//! it (the VASI memory window, `pvmlab_common::window`).
 
-use nix::sys::mman::{MapFlags, MmapAdvise, ProtFlags, madvise, mmap_anonymous, munmap};
-use std::num::NonZeroUsize;
-use std::ptr::NonNull;
+use pvmlab_common::window::Mapping;
+use std::os::fd::BorrowedFd;
 
-pub const PAGE: usize = 4096;
+pub use pvmlab_common::window::PAGE;
 
 pub struct Frames {
-    base: Option<NonNull<u8>>,
+    mem: Option<Mapping>,
     npages: u64,
     /// Which pages hold data (were written and not dropped since).
     present: Vec<u64>,
     count: usize,
 }
 
-// SAFETY: the mapping is owned by this value alone and every access goes
-// through `&self`/`&mut self`, like a Vec's buffer.
-unsafe impl Send for Frames {}
-unsafe impl Sync for Frames {}
-
 impl Frames {
     /// Room for `npages` pages, none backed yet. Should the system refuse
-    /// the mapping, the partition gets no memory (and it is logged).
+    /// the memory, the partition gets none (and it is logged).
     pub fn new(npages: u64) -> Frames {
-        let len = (npages as usize).saturating_mul(PAGE);
-        let base = NonZeroUsize::new(len).and_then(|len| {
-            // SAFETY: a fresh private anonymous mapping, aliased by nothing.
-            let r = unsafe {
-                mmap_anonymous(
-                    None,
-                    len,
-                    ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
-                    MapFlags::MAP_PRIVATE | MapFlags::MAP_NORESERVE,
-                )
-            };
-            match r {
-                Ok(p) => Some(p.cast::<u8>()),
-                Err(e) => {
-                    tracing::error!(npages, "cannot map the partition's memory: {e}");
-                    None
-                }
+        let mem = match Mapping::create(npages) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                tracing::error!(npages, "cannot map the partition's memory: {e}");
+                None
             }
-        });
-        let npages = if base.is_some() { npages } else { 0 };
+        };
+        let npages = if mem.is_some() { npages } else { 0 };
         Frames {
-            base,
+            mem,
             npages,
             present: vec![0; npages.div_ceil(64) as usize],
             count: 0,
         }
+    }
+
+    /// The memory's file, to lend to a mover.
+    pub fn fd(&self) -> Option<BorrowedFd<'_>> {
+        self.mem.as_ref().map(Mapping::fd)
     }
 
     pub fn npages(&self) -> u64 {
@@ -62,9 +50,7 @@ impl Frames {
     }
 
     fn slot(&self, page: u64) -> Option<*mut u8> {
-        let base = self.base?;
-        // SAFETY: page < npages keeps the offset inside the mapping.
-        (page < self.npages).then(|| unsafe { base.as_ptr().add(page as usize * PAGE) })
+        self.mem.as_ref()?.page_ptr(page)
     }
 
     pub fn is_present(&self, page: u64) -> bool {
@@ -101,10 +87,8 @@ impl Frames {
         }
         self.present[(page / 64) as usize] &= !(1 << (page % 64));
         self.count -= 1;
-        if let Some(p) = self.slot(page).and_then(NonNull::new) {
-            // SAFETY: one whole page of our own mapping; nothing borrows it
-            // (we hold &mut self).
-            let _ = unsafe { madvise(p.cast(), PAGE, MmapAdvise::MADV_DONTNEED) };
+        if let Some(m) = &self.mem {
+            m.discard(page);
         }
     }
 
@@ -129,16 +113,6 @@ impl Frames {
                 })
             })
             .filter_map(|i| self.get(i).map(|p| (i, p)))
-    }
-}
-
-impl Drop for Frames {
-    fn drop(&mut self) {
-        if let Some(base) = self.base {
-            // SAFETY: the mapping made in `new`, with its length; no borrow
-            // outlives self.
-            let _ = unsafe { munmap(base.cast(), self.npages as usize * PAGE) };
-        }
     }
 }
 

@@ -9,6 +9,7 @@ use pvmlab_common::proto::fsp::*;
 use pvmlab_common::proto::mover::{
     VasiDestReply, VasiDestRequest, VasiSourceReply, VasiSourceRequest,
 };
+use pvmlab_common::window::Windows;
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -21,13 +22,16 @@ pub struct FspService {
     sessions: Mutex<HashMap<String, String>>,
     /// One HMC at a time changes the frame.
     lock: crate::lock::Lock,
+    /// The partitions' memory, lent to the frame's MSPs during migrations.
+    windows: Windows,
 }
 
 impl FspService {
-    pub fn new(hyp: Arc<Hypervisor>, password: String) -> Self {
+    pub fn new(hyp: Arc<Hypervisor>, password: String, windows: Windows) -> Self {
         FspService {
             hyp,
             password,
+            windows,
             sessions: Mutex::new(HashMap::new()),
             lock: Default::default(),
         }
@@ -357,7 +361,12 @@ impl Fsp for FspService {
     ) -> Result<Response<Self::VasiSourceStream>, Status> {
         self.msp_only(&req, "VasiSource")?;
         let (tx, rx) = tokio::sync::mpsc::channel(2);
-        tokio::spawn(crate::vasi::source(self.hyp.clone(), req.into_inner(), tx));
+        tokio::spawn(crate::vasi::source(
+            self.hyp.clone(),
+            self.windows.clone(),
+            req.into_inner(),
+            tx,
+        ));
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
 
@@ -369,7 +378,12 @@ impl Fsp for FspService {
     ) -> Result<Response<Self::VasiDestStream>, Status> {
         self.msp_only(&req, "VasiDest")?;
         let (tx, rx) = tokio::sync::mpsc::channel(2);
-        tokio::spawn(crate::vasi::dest(self.hyp.clone(), req.into_inner(), tx));
+        tokio::spawn(crate::vasi::dest(
+            self.hyp.clone(),
+            self.windows.clone(),
+            req.into_inner(),
+            tx,
+        ));
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
 }

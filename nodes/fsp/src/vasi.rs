@@ -1,22 +1,19 @@
-//! The hypervisor's end of the VASI streams. On the source it reads a
-//! migrating partition's memory pass after pass, suspends it and sends
-//! what is left, serving demand requests first; on the destination it
-//! writes pages into the shell and resumes the partition there.
+//! The hypervisor's end of the VASI streams. On the source it answers the
+//! MSP: the dirty pages of each pass (their numbers; the MSP reads them
+//! through the memory window, or asks for their contents here), the
+//! suspend, and the frozen image's digest. On the destination it takes
+//! the pages into the shell and resumes the partition there.
 
 use crate::frame::{FspError, Hypervisor};
 use crate::memory::Memory;
 use pvmlab_common::proto::mover::*;
+use pvmlab_common::window::{Offer, Windows};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 use tonic::{Status, Streaming};
 
-/// Pages per message after the partition is suspended: 256 KiB, small
-/// enough that a demand request never waits long behind one.
-pub const BATCH: usize = 64;
-/// Pages per message in the pre-copy passes, while the partition runs:
-/// 1 MiB, fewer messages and wake-ups per byte (the movers flush the
-/// pipe before the suspend, so they cost no downtime).
-pub const PASS_BATCH: usize = 256;
+/// Page numbers per Dirty message: 512 KiB.
+const DIRTY_CHUNK: usize = 65536;
 
 type Tx<T> = mpsc::Sender<Result<T, Status>>;
 
@@ -37,6 +34,19 @@ fn read_batch(mem: &Mutex<Memory>, pages: &[u64]) -> Pages {
     }
 }
 
+/// The memory lent to the MSP for this stream, and what Opened says of it.
+fn lend(windows: &Windows, mem: &Mutex<Memory>) -> (Opened, Option<Offer>) {
+    let m = mem.lock().unwrap_or_else(|e| e.into_inner());
+    let offer = m.fd().and_then(|fd| windows.offer(fd));
+    let opened = Opened {
+        npages: m.npages(),
+        resident_pages: m.resident_pages() as u64,
+        window_path: offer.as_ref().map(|o| o.path.clone()).unwrap_or_default(),
+        window_token: offer.as_ref().map(|o| o.token.clone()).unwrap_or_default(),
+    };
+    (opened, offer)
+}
+
 fn src_reply(k: vasi_source_reply::Kind) -> Result<VasiSourceReply, Status> {
     Ok(VasiSourceReply { kind: Some(k) })
 }
@@ -44,6 +54,7 @@ fn src_reply(k: vasi_source_reply::Kind) -> Result<VasiSourceReply, Status> {
 /// Serves one source VASI stream until the MSP closes it.
 pub async fn source(
     hyp: Arc<Hypervisor>,
+    windows: Windows,
     mut inbound: Streaming<VasiSourceRequest>,
     tx: Tx<VasiSourceReply>,
 ) {
@@ -69,58 +80,37 @@ pub async fn source(
         }
     };
     let mem = running.memory.clone();
-    let (npages, resident) = {
-        let m = mem.lock().unwrap_or_else(|e| e.into_inner());
-        (m.npages(), m.resident_pages() as u64)
-    };
-    if tx
-        .send(src_reply(R::Opened(Opened {
-            npages,
-            resident_pages: resident,
-        })))
-        .await
-        .is_err()
-    {
+    let (opened, _offer) = lend(&windows, &mem);
+    if tx.send(src_reply(R::Opened(opened))).await.is_err() {
         return;
     }
-    // Requests are read by their own task, so that demand requests can
-    // overtake a push in progress.
-    let (qtx, mut qrx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        while let Ok(Some(q)) = inbound.message().await {
-            if qtx.send(q).is_err() {
-                break;
-            }
-        }
-    });
-    let mut remaining: Vec<u64> = Vec::new();
-    while let Some(q) = qrx.recv().await {
+    // One request, then its answer: the MSP orders the work (demand
+    // requests of a resumed partition before the rest).
+    while let Ok(Some(q)) = inbound.message().await {
         let sent = match q.kind {
             Some(Q::Pass(_)) => {
                 let dirty = mem.lock().unwrap_or_else(|e| e.into_inner()).take_dirty();
                 let mut ok = true;
-                for chunk in dirty.chunks(PASS_BATCH) {
-                    if tx
-                        .send(src_reply(R::Pages(read_batch(&mem, chunk))))
-                        .await
-                        .is_err()
-                    {
-                        ok = false;
-                        break;
-                    }
+                for chunk in dirty.chunks(DIRTY_CHUNK) {
+                    let d = Dirty {
+                        pages: chunk.to_vec(),
+                    };
+                    ok = ok && tx.send(src_reply(R::Dirty(d))).await.is_ok();
                 }
-                let now = mem.lock().unwrap_or_else(|e| e.into_inner()).dirty_count();
-                ok && tx
-                    .send(src_reply(R::PassDone(PassDone {
-                        pages: dirty.len() as u64,
-                        dirty: now,
-                    })))
+                let done = PassDone {
+                    pages: dirty.len() as u64,
+                };
+                ok && tx.send(src_reply(R::PassDone(done))).await.is_ok()
+            }
+            Some(Q::Count(_)) => {
+                let dirty = mem.lock().unwrap_or_else(|e| e.into_inner()).dirty_count();
+                tx.send(src_reply(R::Counted(Counted { dirty })))
                     .await
                     .is_ok()
             }
             Some(Q::Suspend(_)) => {
                 let state = running.suspend();
-                remaining = mem.lock().unwrap_or_else(|e| e.into_inner()).take_dirty();
+                let remaining = mem.lock().unwrap_or_else(|e| e.into_inner()).take_dirty();
                 tracing::info!(
                     lpar = id,
                     remaining = remaining.len(),
@@ -129,7 +119,7 @@ pub async fn source(
                 let ok = tx
                     .send(src_reply(R::Suspended(Suspended {
                         state: Some(state),
-                        remaining: remaining.clone(),
+                        remaining,
                     })))
                     .await
                     .is_ok();
@@ -140,30 +130,11 @@ pub async fn source(
                 tokio::task::spawn_blocking(move || h.vasi_suspended(id, &m2, true));
                 ok
             }
-            Some(Q::Demand(d)) => tx
-                .send(src_reply(R::Pages(read_batch(&mem, &d.pages))))
+            Some(Q::Read(r)) => tx
+                .send(src_reply(R::Pages(read_batch(&mem, &r.pages))))
                 .await
                 .is_ok(),
-            Some(Q::Push(_)) => {
-                let mut ok = true;
-                let mut i = 0;
-                while ok && i < remaining.len() {
-                    // Demand first: the resumed partition waits for those.
-                    while let Ok(q) = qrx.try_recv() {
-                        if let Some(Q::Demand(d)) = q.kind {
-                            ok &= tx
-                                .send(src_reply(R::Pages(read_batch(&mem, &d.pages))))
-                                .await
-                                .is_ok();
-                        }
-                    }
-                    let end = (i + BATCH).min(remaining.len());
-                    ok &= tx
-                        .send(src_reply(R::Pages(read_batch(&mem, &remaining[i..end]))))
-                        .await
-                        .is_ok();
-                    i = end;
-                }
+            Some(Q::Digest(_)) => {
                 // The image is frozen: its digest is what the destination
                 // must have received.
                 let m2 = mem.clone();
@@ -172,8 +143,7 @@ pub async fn source(
                 })
                 .await
                 .unwrap_or_default();
-                ok && tx
-                    .send(src_reply(R::PushDone(PushDone { digest })))
+                tx.send(src_reply(R::Digested(Digested { digest })))
                     .await
                     .is_ok()
             }
@@ -205,6 +175,7 @@ fn dst_reply(k: vasi_dest_reply::Kind) -> Result<VasiDestReply, Status> {
 /// Serves one destination VASI stream until the MSP closes it.
 pub async fn dest(
     hyp: Arc<Hypervisor>,
+    windows: Windows,
     mut inbound: Streaming<VasiDestRequest>,
     tx: Tx<VasiDestReply>,
 ) {
@@ -228,15 +199,8 @@ pub async fn dest(
             return;
         }
     };
-    let npages = mem.lock().unwrap_or_else(|e| e.into_inner()).npages();
-    if tx
-        .send(dst_reply(R::Opened(Opened {
-            npages,
-            resident_pages: 0,
-        })))
-        .await
-        .is_err()
-    {
+    let (opened, _offer) = lend(&windows, &mem);
+    if tx.send(dst_reply(R::Opened(opened))).await.is_err() {
         hyp.vasi_dest_close(id);
         return;
     }
@@ -249,16 +213,17 @@ pub async fn dest(
             Ok(Some(q)) => q,
             Ok(None) | Err(_) => break,
         };
+        let pages = matches!(q.kind, Some(Q::Pages(_) | Q::Placed(_)));
+        if pages && running.is_none() && !hyp.vasi_dest_alive(id) {
+            let _ = tx
+                .send(Err(Status::failed_precondition(format!(
+                    "the destination refused to resume partition {id}: its shell is gone"
+                ))))
+                .await;
+            break;
+        }
         match q.kind {
             Some(Q::Pages(p)) => {
-                if running.is_none() && !hyp.vasi_dest_alive(id) {
-                    let _ = tx
-                        .send(Err(Status::failed_precondition(format!(
-                            "the destination refused to resume partition {id}: its shell is gone"
-                        ))))
-                        .await;
-                    break;
-                }
                 let mut m = mem.lock().unwrap_or_else(|e| e.into_inner());
                 for page in &p.pages {
                     if corrupt && !page.data.is_empty() {
@@ -271,6 +236,25 @@ pub async fn dest(
                         continue;
                     }
                     m.put_page(page.index, &page.data);
+                }
+            }
+            Some(Q::Placed(p)) => {
+                let mut m = mem.lock().unwrap_or_else(|e| e.into_inner());
+                for page in &p.zero {
+                    m.put_page(*page, &[]);
+                }
+                for page in &p.pages {
+                    if corrupt {
+                        // The test-only switch, as for Pages.
+                        corrupt = false;
+                        let mut bad = m.read_wire(*page);
+                        if let Some(b) = bad.first_mut() {
+                            *b ^= 0xff;
+                            m.put_page(*page, &bad);
+                            continue;
+                        }
+                    }
+                    m.placed(*page);
                 }
             }
             Some(Q::Resume(r)) => {

@@ -13,6 +13,7 @@ use pvmlab_common::proto::fsp::fsp_client::FspClient;
 use pvmlab_common::proto::mover::mover_client::MoverClient;
 use pvmlab_common::proto::mover::mover_server::{Mover, MoverServer};
 use pvmlab_common::proto::mover::*;
+use pvmlab_common::window::{self, Mapping};
 use std::collections::HashSet;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, mpsc};
 use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
+use tonic::codegen::Bytes;
 use tonic::{Request, Response, Status, Streaming};
 use tracing::Instrument;
 
@@ -153,6 +155,126 @@ fn td(k: to_dest::Kind) -> ToDest {
     ToDest { kind: Some(k) }
 }
 
+/// Pages per message in the pre-copy passes, while the partition runs:
+/// 1 MiB, fewer messages and wake-ups per byte (the pipe is flushed before
+/// the suspend, so they cost no downtime).
+const PASS_BATCH: usize = 256;
+/// Pages per message after the suspend: 256 KiB, small enough that a
+/// demand request never waits long behind one.
+const BATCH: usize = 64;
+
+/// The source hypervisor's VASI end, one request and its answer at a
+/// time, and the partition's memory when it could be mapped.
+struct SourceVasi {
+    tx: mpsc::Sender<VasiSourceRequest>,
+    rx: Streaming<VasiSourceReply>,
+    window: Option<Mapping>,
+}
+
+impl SourceVasi {
+    async fn ask(&mut self, k: vasi_source_request::Kind) -> Result<vasi_source_reply::Kind, Fail> {
+        self.tx.send(vq(k)).await.map_err(vasi)?;
+        self.next().await
+    }
+
+    async fn next(&mut self) -> Result<vasi_source_reply::Kind, Fail> {
+        match self.rx.message().await.map_err(|e| vasi(e.message()))? {
+            Some(VasiSourceReply { kind: Some(k) }) => Ok(k),
+            _ => Err(vasi("the hypervisor closed the stream")),
+        }
+    }
+
+    /// The pages dirty now, clean from here on.
+    async fn take_dirty(&mut self) -> Result<Vec<u64>, Fail> {
+        use vasi_source_reply::Kind as V;
+        let mut pages = Vec::new();
+        let mut reply = self.ask(vasi_source_request::Kind::Pass(Pass {})).await?;
+        loop {
+            match reply {
+                V::Dirty(d) => pages.extend(d.pages),
+                V::PassDone(_) => return Ok(pages),
+                _ => return Err(vasi("unexpected reply to a pass")),
+            }
+            reply = self.next().await?;
+        }
+    }
+
+    async fn dirty_count(&mut self) -> Result<u64, Fail> {
+        match self.ask(vasi_source_request::Kind::Count(Count {})).await? {
+            vasi_source_reply::Kind::Counted(c) => Ok(c.dirty),
+            _ => Err(vasi("unexpected reply to a count")),
+        }
+    }
+
+    /// These pages' contents: read through the window, else asked for.
+    async fn read(&mut self, pages: &[u64]) -> Result<Pages, Fail> {
+        if let Some(w) = &self.window {
+            return Ok(read_window(w, pages));
+        }
+        let read = Read {
+            pages: pages.to_vec(),
+        };
+        match self.ask(vasi_source_request::Kind::Read(read)).await? {
+            vasi_source_reply::Kind::Pages(p) => Ok(p),
+            _ => Err(vasi("unexpected reply to a read")),
+        }
+    }
+}
+
+/// Pages read from the partition's memory, in one buffer; a page of zeros
+/// goes as empty data.
+fn read_window(w: &Mapping, pages: &[u64]) -> Pages {
+    let mut buf = Vec::with_capacity(pages.len() * PAGE as usize);
+    let mut data = Vec::with_capacity(pages.len());
+    for i in pages {
+        let at = buf.len();
+        let nonzero = w.append(*i, &mut buf) && buf[at..].iter().any(|b| *b != 0);
+        if !nonzero {
+            buf.truncate(at);
+        }
+        data.push((*i, nonzero.then_some(at)));
+    }
+    let buf = Bytes::from(buf);
+    Pages {
+        pages: data
+            .into_iter()
+            .map(|(index, at)| Page {
+                index,
+                data: at.map_or_else(Bytes::new, |at| buf.slice(at..at + PAGE as usize)),
+            })
+            .collect(),
+    }
+}
+
+/// Opens the memory window the hypervisor offered, if it did; without
+/// one, pages go through the VASI stream (slower, and logged).
+async fn map_window(opened: &Opened) -> Option<Mapping> {
+    if opened.window_token.is_empty() {
+        tracing::warn!("the hypervisor offers no memory window; pages go through VASI");
+        return None;
+    }
+    // PVMLAB_TEST_NO_VASI_WINDOW=1 (tests only): as if it could not be mapped.
+    if std::env::var_os("PVMLAB_TEST_NO_VASI_WINDOW").is_some() {
+        tracing::warn!("memory window declined (test switch); pages go through VASI");
+        return None;
+    }
+    let (path, token) = (opened.window_path.clone(), opened.window_token.clone());
+    match tokio::task::spawn_blocking(move || window::open(&path, &token)).await {
+        Ok(Ok(m)) if m.npages() >= opened.npages => Some(m),
+        Ok(Ok(_)) => {
+            tracing::warn!(
+                "the memory window is smaller than the partition; pages go through VASI"
+            );
+            None
+        }
+        Ok(Err(e)) => {
+            tracing::warn!("{e}; pages go through VASI");
+            None
+        }
+        Err(_) => None,
+    }
+}
+
 impl SourceRun {
     fn new() -> SourceRun {
         SourceRun {
@@ -194,6 +316,18 @@ impl SourceRun {
         }
     }
 
+    /// Reads `pages` and sends them to the destination.
+    async fn send(
+        &mut self,
+        src: &mut SourceVasi,
+        dtx: &mpsc::Sender<ToDest>,
+        pages: &[u64],
+    ) -> Result<(), Fail> {
+        let p = src.read(pages).await?;
+        self.count(&p);
+        dtx.send(td(to_dest::Kind::Pages(p))).await.map_err(link)
+    }
+
     async fn go(
         &mut self,
         me: &MoverService,
@@ -210,19 +344,23 @@ impl SourceRun {
         .await
         .map_err(vasi)?;
         self.vasi_tx = Some(vtx.clone());
-        let mut vin = me
+        let vin = me
             .fsp
             .clone()
             .vasi_source(ReceiverStream::new(vrx))
             .await
             .map_err(|e| vasi(e.message()))?
             .into_inner();
-        let opened = match vin.message().await.map_err(|e| vasi(e.message()))? {
-            Some(VasiSourceReply {
-                kind: Some(V::Opened(o)),
-            }) => o,
+        let mut src = SourceVasi {
+            tx: vtx,
+            rx: vin,
+            window: None,
+        };
+        let opened = match src.next().await? {
+            V::Opened(o) => o,
             _ => return Err(vasi("the hypervisor did not open the stream")),
         };
+        src.window = map_window(&opened).await;
         self.stats.memory_mb = opened.npages * PAGE / (1024 * 1024);
         self.stats.resident_pages = opened.resident_pages;
         self.stats.bytes_remaining = opened.resident_pages * PAGE;
@@ -267,6 +405,14 @@ impl SourceRun {
                 }
             }
         });
+        // Before the resume the destination only ever answers with an error.
+        let link_ok = |arx: &mut mpsc::Receiver<Result<to_source::Kind, String>>| match arx
+            .try_recv()
+        {
+            Ok(Err(e)) => Err(link(e)),
+            Err(mpsc::error::TryRecvError::Disconnected) => Err(link("the destination is gone")),
+            _ => Ok(()),
+        };
 
         // Pre-copy: passes until the dirty pages stop falling, fit the
         // downtime budget, or the pass limit or the timeout is reached.
@@ -278,58 +424,47 @@ impl SourceRun {
         loop {
             pass += 1;
             let t0 = Instant::now();
-            vtx.send(vq(vasi_source_request::Kind::Pass(Pass {})))
-                .await
-                .map_err(vasi)?;
-            let done = loop {
-                tokio::select! {
-                    m = vin.message() => match m.map_err(|e| vasi(e.message()))? {
-                        Some(VasiSourceReply { kind: Some(V::Pages(p)) }) => {
-                            self.count(&p);
-                            self.stats.bytes_remaining = self.stats.bytes_remaining.saturating_sub(p.pages.len() as u64 * PAGE);
-                            dtx.send(td(to_dest::Kind::Pages(p))).await.map_err(link)?;
-                            // Progress within a long pass, for the HMC's view.
-                            if last_event.elapsed() >= Duration::from_millis(250) {
-                                last_event = Instant::now();
-                                let ev = self.event("copy");
-                                if events.send(Ok(ev)).await.is_err() {
-                                    return Err(("the HMC stopped the migration".into(), false));
-                                }
-                            }
-                        }
-                        Some(VasiSourceReply { kind: Some(V::PassDone(d)) }) => break d,
-                        _ => return Err(vasi("unexpected reply during a pass")),
-                    },
-                    a = arx.recv() => match a {
-                        Some(Err(e)) => return Err(link(e)),
-                        None => return Err(link("the destination is gone")),
-                        Some(Ok(_)) => {}
-                    },
+            let dirty = src.take_dirty().await?;
+            for chunk in dirty.chunks(PASS_BATCH) {
+                self.send(&mut src, &dtx, chunk).await?;
+                self.stats.bytes_remaining = self
+                    .stats
+                    .bytes_remaining
+                    .saturating_sub(chunk.len() as u64 * PAGE);
+                link_ok(&mut arx)?;
+                // Progress within a long pass, for the HMC's view.
+                if last_event.elapsed() >= Duration::from_millis(250) {
+                    last_event = Instant::now();
+                    let ev = self.event("copy");
+                    if events.send(Ok(ev)).await.is_err() {
+                        return Err(("the HMC stopped the migration".into(), false));
+                    }
                 }
-            };
+            }
             if !me.running() {
                 return Err(("the mover service partition was shut down".into(), false));
             }
+            let now_dirty = src.dirty_count().await?;
             let secs = t0.elapsed().as_secs_f64().max(1e-6);
             self.stats.passes = pass;
-            self.stats.dirty_rate_pages_s = done.dirty as f64 / secs;
-            self.stats.bytes_remaining = done.dirty * PAGE;
+            self.stats.dirty_rate_pages_s = now_dirty as f64 / secs;
+            self.stats.bytes_remaining = now_dirty * PAGE;
             let ev = self.event("copy");
             if events.send(Ok(ev)).await.is_err() {
                 return Err(("the HMC stopped the migration".into(), false));
             }
             let rate =
                 self.stats.bytes_transmitted as f64 / self.start.elapsed().as_secs_f64().max(1e-6);
-            let fits = (done.dirty * PAGE) as f64 <= rate * budget.as_secs_f64();
-            if done.dirty == 0
+            let fits = (now_dirty * PAGE) as f64 <= rate * budget.as_secs_f64();
+            if now_dirty == 0
                 || fits
-                || done.dirty >= last_dirty
+                || now_dirty >= last_dirty
                 || pass >= r.max_passes.max(1)
                 || self.start.elapsed() >= timeout
             {
                 break;
             }
-            last_dirty = done.dirty;
+            last_dirty = now_dirty;
         }
 
         // A stop that came during the last pass is still a stop.
@@ -350,94 +485,97 @@ impl SourceRun {
                 None => return Err(link("the destination is gone")),
             }
         }
-        // Suspend, then what is left: as many pages as fit a quarter of the budget
-        // go before the resume, the rest after it, demand first.
-        vtx.send(vq(vasi_source_request::Kind::Suspend(Suspend {})))
-            .await
-            .map_err(vasi)?;
-        let suspended = match vin.message().await.map_err(|e| vasi(e.message()))? {
-            Some(VasiSourceReply {
-                kind: Some(V::Suspended(s)),
-            }) => s,
+        // Suspend, then what is left: as many pages as fit a quarter of the
+        // budget go before the resume, the rest after it, demand first.
+        let suspended = match src
+            .ask(vasi_source_request::Kind::Suspend(Suspend {}))
+            .await?
+        {
+            V::Suspended(s) => s,
             _ => return Err(vasi("the partition did not suspend")),
         };
         self.suspended = true;
         me.errlog.add(errlog::SUSPEND_ISSUED);
-        self.stats.bytes_remaining = suspended.remaining.len() as u64 * PAGE;
+        let remaining = suspended.remaining;
+        self.stats.bytes_remaining = remaining.len() as u64 * PAGE;
         let ev = self.event("suspended");
         let _ = events.send(Ok(ev)).await;
         let rate =
             self.stats.bytes_transmitted as f64 / self.start.elapsed().as_secs_f64().max(1e-6);
         let before = ((rate * budget.as_secs_f64() / 4.0) as u64 / PAGE) as usize;
-        let before = before.min(suspended.remaining.len());
-        let state = suspended.state.unwrap_or_default();
-        vtx.send(vq(vasi_source_request::Kind::Push(Push {})))
-            .await
-            .map_err(vasi)?;
-        let mut forwarded = 0usize;
-        let resume = |forwarded: usize| {
-            td(to_dest::Kind::Resume(Resume {
-                state: Some(state.clone()),
-                missing: suspended.remaining[forwarded..].to_vec(),
-            }))
-        };
-        if before == 0 {
-            dtx.send(resume(0)).await.map_err(link)?;
-            self.resume_sent = true;
+        let before = before.min(remaining.len());
+        for chunk in remaining[..before].chunks(BATCH) {
+            self.send(&mut src, &dtx, chunk).await?;
         }
-        let mut source_digest = None;
+        dtx.send(td(to_dest::Kind::Resume(Resume {
+            state: suspended.state,
+            missing: remaining[before..].to_vec(),
+        })))
+        .await
+        .map_err(link)?;
+        self.resume_sent = true;
+        // The rest, with the resumed partition's demand requests first.
+        let mut next = before;
         let mut resumed = false;
+        let mut digest = None;
         let finished = loop {
-            tokio::select! {
-                m = vin.message() => match m.map_err(|e| vasi(e.message()))? {
-                    Some(VasiSourceReply { kind: Some(V::Pages(p)) }) => {
-                        self.count(&p);
-                        forwarded += p.pages.len();
-                        dtx.send(td(to_dest::Kind::Pages(p))).await.map_err(link)?;
-                        if !self.resume_sent && forwarded >= before {
-                            dtx.send(resume(forwarded.min(suspended.remaining.len()))).await.map_err(link)?;
-                            self.resume_sent = true;
-                        }
-                        self.stats.bytes_remaining = (suspended.remaining.len().saturating_sub(forwarded)) as u64 * PAGE;
+            let answer = if next < remaining.len() {
+                match arx.try_recv() {
+                    Ok(a) => Some(a),
+                    Err(mpsc::error::TryRecvError::Empty) => {
+                        let end = (next + BATCH).min(remaining.len());
+                        self.send(&mut src, &dtx, &remaining[next..end]).await?;
+                        self.stats.bytes_remaining = (remaining.len() - end) as u64 * PAGE;
+                        next = end;
+                        continue;
                     }
-                    Some(VasiSourceReply { kind: Some(V::PushDone(d)) }) => {
-                        if !self.resume_sent {
-                            dtx.send(resume(suspended.remaining.len())).await.map_err(link)?;
-                            self.resume_sent = true;
-                        }
-                        source_digest = Some(d.digest);
-                        dtx.send(td(to_dest::Kind::Finish(Finish {}))).await.map_err(link)?;
+                    Err(mpsc::error::TryRecvError::Disconnected) => None,
+                }
+            } else if digest.is_none() {
+                // Everything is on its way: the digest of the frozen image
+                // ends it, and the destination reports what it received.
+                let d = match src
+                    .ask(vasi_source_request::Kind::Digest(Digest {}))
+                    .await?
+                {
+                    V::Digested(d) => d.digest,
+                    _ => return Err(vasi("unexpected reply to a digest")),
+                };
+                digest = Some(d);
+                dtx.send(td(to_dest::Kind::Finish(Finish {})))
+                    .await
+                    .map_err(link)?;
+                continue;
+            } else {
+                arx.recv().await
+            };
+            match answer {
+                Some(Ok(to_source::Kind::Demand(d))) => {
+                    self.send(&mut src, &dtx, &d.pages).await?;
+                }
+                Some(Ok(to_source::Kind::Resumed(_))) => {
+                    resumed = true;
+                    let ev = self.event("resumed");
+                    let _ = events.send(Ok(ev)).await;
+                }
+                Some(Ok(to_source::Kind::Finished(f))) => break f,
+                Some(Ok(_)) => {}
+                Some(Err(e)) => {
+                    // The destination said no to the resume: the
+                    // partition is not there, so it may run on here.
+                    if e.contains("refused to resume") {
+                        self.resume_sent = false;
                     }
-                    _ => return Err(vasi("unexpected reply after suspend")),
-                },
-                a = arx.recv() => match a {
-                    Some(Ok(to_source::Kind::Demand(d))) => {
-                        vtx.send(vq(vasi_source_request::Kind::Demand(d))).await.map_err(vasi)?;
-                    }
-                    Some(Ok(to_source::Kind::Resumed(_))) => {
-                        resumed = true;
-                        let ev = self.event("resumed");
-                        let _ = events.send(Ok(ev)).await;
-                    }
-                    Some(Ok(to_source::Kind::Finished(f))) => break f,
-                    Some(Ok(_)) => {}
-                    Some(Err(e)) => {
-                        // The destination said no to the resume: the
-                        // partition is not there, so it may run on here.
-                        if e.contains("refused to resume") {
-                            self.resume_sent = false;
-                        }
-                        return Err(link(e));
-                    }
-                    None => return Err(link("the destination is gone")),
-                },
+                    return Err(link(e));
+                }
+                None => return Err(link("the destination is gone")),
             }
         };
         if !resumed {
             return Err(link("the destination finished without resuming"));
         }
         self.stats.bytes_remaining = 0;
-        self.stats.source_digest = source_digest.unwrap_or_default();
+        self.stats.source_digest = digest.unwrap_or_default();
         self.stats.dest_digest = finished.digest;
         self.stats.downtime_us = finished.downtime_us;
         self.stats.demand_pages = finished.demand_pages;
@@ -448,6 +586,7 @@ impl SourceRun {
             pages = self.stats.pages_sent,
             passes = self.stats.passes,
             downtime_us = self.stats.downtime_us,
+            window = src.window.is_some(),
             "migration completed"
         );
         Ok(())
@@ -516,10 +655,10 @@ async fn dest_run(
             return;
         }
     };
-    match vin.message().await {
+    let window = match vin.message().await {
         Ok(Some(VasiDestReply {
-            kind: Some(V::Opened(_)),
-        })) => {}
+            kind: Some(V::Opened(o)),
+        })) => map_window(&o).await,
         Ok(_) => {
             let _ = tx
                 .send(Err(Status::internal("the hypervisor did not open VASI")))
@@ -530,7 +669,7 @@ async fn dest_run(
             let _ = tx.send(Err(e)).await;
             return;
         }
-    }
+    };
     if tx.send(ts(to_source::Kind::Ready(Ready {}))).await.is_err() {
         return;
     }
@@ -559,11 +698,21 @@ async fn dest_run(
         }
     });
     let mut finished = false;
+    // Until the resume, pages go straight into the shell through the
+    // window; after it the partition runs there, and only its hypervisor
+    // may tell a page it still waits for from one it has written since.
+    let mut window = window;
     loop {
         let q = match inbound.message().await {
             Ok(Some(ToDest { kind: Some(k) })) => match k {
-                to_dest::Kind::Pages(p) => Q::Pages(p),
-                to_dest::Kind::Resume(r) => Q::Resume(r),
+                to_dest::Kind::Pages(p) => match &window {
+                    Some(w) => Q::Placed(place(w, p)),
+                    None => Q::Pages(p),
+                },
+                to_dest::Kind::Resume(r) => {
+                    window = None;
+                    Q::Resume(r)
+                }
                 to_dest::Kind::Finish(f) => Q::Finish(f),
                 to_dest::Kind::Flush(f) => Q::Flush(f),
                 to_dest::Kind::Hello(_) => continue,
@@ -594,4 +743,17 @@ async fn dest_run(
             return;
         }
     }
+}
+
+/// Writes pages into the shell's memory; what the hypervisor is told.
+fn place(w: &Mapping, p: Pages) -> Placed {
+    let mut placed = Placed::default();
+    for page in p.pages {
+        if page.data.is_empty() {
+            placed.zero.push(page.index);
+        } else if w.copy_in(page.index, &page.data) {
+            placed.pages.push(page.index);
+        }
+    }
+    placed
 }
