@@ -25,6 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Pages cross two mover service partitions: as `Bytes` they are
         // sliced out of the received buffer, not copied, at each hop.
         .bytes(".pvmlab.mover.v1.Page.data")
+        .codec_path("crate::codec::PvmlabCodec")
         .compile_protos(&files, &["."])?;
     Ok(())
 }

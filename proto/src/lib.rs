@@ -1,6 +1,8 @@
 //! Generated gRPC contracts. Each surface lives in its own versioned package so
 //! that a node and a client of another version refuse each other clearly.
 
+pub mod codec;
+
 // The nesting mirrors the proto packages, which the generated code's
 // cross-package paths (super::super::model::v1) rely on.
 pub mod pvmlab {

@@ -159,7 +159,9 @@ impl Identity {
             .connect_timeout(Duration::from_secs(2))
             .tcp_nodelay(true)
             .http2_keep_alive_interval(Duration::from_secs(2))
-            .keep_alive_timeout(Duration::from_secs(3));
+            .keep_alive_timeout(Duration::from_secs(3))
+            .initial_stream_window_size(MOVER_WINDOW)
+            .initial_connection_window_size(MOVER_WINDOW);
         let peer = peer.to_string();
         let connector = tower::service_fn(move |_uri: http::Uri| {
             let tls = tls.clone();
@@ -191,6 +193,11 @@ impl Identity {
         dial(&tls, server_name, peer, addr).await
     }
 }
+
+/// HTTP/2 flow-control window for streams that carry pages: 4 MiB, room
+/// for several 1 MiB messages in flight (hyper's default, 1 MiB on the
+/// server side, held a mover stream to one message per round trip).
+pub const MOVER_WINDOW: u32 = 4 << 20;
 
 /// Connects under the fault layer: a cut link is refused before any packet
 /// leaves, and the peer is known from the start so every byte is faulted.

@@ -4,6 +4,7 @@
 
 use crate::pages::Frames;
 pub use crate::pages::PAGE;
+use pvmlab_common::window::is_zero;
 use std::collections::{BTreeMap, HashMap};
 
 pub struct Memory {
@@ -80,7 +81,7 @@ impl Memory {
     /// A page's contents as sent on the wire: empty for a page of zeros.
     pub fn read_wire(&self, page: u64) -> Vec<u8> {
         match self.pages.get(page) {
-            Some(p) if p.iter().any(|b| *b != 0) => p.to_vec(),
+            Some(p) if !is_zero(p) => p.to_vec(),
             _ => Vec::new(),
         }
     }
@@ -100,7 +101,7 @@ impl Memory {
             },
             None => Vec::new(),
         };
-        if data.is_empty() || data.iter().all(|b| *b == 0) {
+        if is_zero(data) {
             self.pages.remove(page);
             if let Some(r) = self.received.as_mut() {
                 r.remove(&page);
@@ -131,7 +132,7 @@ impl Memory {
         let Some(p) = self.pages.get_mut(page) else {
             return;
         };
-        if p.iter().all(|b| *b == 0) {
+        if is_zero(&p[..]) {
             self.put_page(page, &[]);
             return;
         }
@@ -202,7 +203,7 @@ impl Memory {
         let hashes = self
             .pages
             .iter()
-            .filter(|(_, p)| p.iter().any(|b| *b != 0))
+            .filter(|(_, p)| !is_zero(&p[..]))
             .map(|(i, p)| (i, page_hash(&p[..])));
         combine(hashes)
     }

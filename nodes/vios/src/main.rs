@@ -9,6 +9,7 @@ mod mover;
 mod service;
 
 use pvmlab_common::model::Role;
+use pvmlab_common::net::MOVER_WINDOW;
 use pvmlab_common::node::{self, BoxError, NodeCtx};
 use pvmlab_common::proto::fsp::fsp_client::FspClient;
 use pvmlab_common::proto::fsp::{AttachViosRequest, vios_command};
@@ -89,6 +90,10 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         vios.address.get_ref().clone(),
     ));
     tonic::transport::Server::builder()
+        // Room for several 1 MiB messages of pages in flight on the
+        // mover stream, so the sender never waits for a window update.
+        .initial_stream_window_size(MOVER_WINDOW)
+        .initial_connection_window_size(MOVER_WINDOW)
         .layer(TraceLayer)
         .add_service(ctx.control_service())
         .add_service(svc.into_server())

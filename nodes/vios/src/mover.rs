@@ -13,8 +13,9 @@ use pvmlab_common::proto::fsp::fsp_client::FspClient;
 use pvmlab_common::proto::mover::mover_client::MoverClient;
 use pvmlab_common::proto::mover::mover_server::{Mover, MoverServer};
 use pvmlab_common::proto::mover::*;
-use pvmlab_common::window::{self, Mapping};
+use pvmlab_common::window;
 use std::collections::HashSet;
+use std::fs::File;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -168,7 +169,7 @@ const BATCH: usize = 64;
 struct SourceVasi {
     tx: mpsc::Sender<VasiSourceRequest>,
     rx: Streaming<VasiSourceReply>,
-    window: Option<Mapping>,
+    window: Option<File>,
 }
 
 impl SourceVasi {
@@ -209,7 +210,7 @@ impl SourceVasi {
     /// These pages' contents: read through the window, else asked for.
     async fn read(&mut self, pages: &[u64]) -> Result<Pages, Fail> {
         if let Some(w) = &self.window {
-            return Ok(read_window(w, pages));
+            return read_window(w, pages).map_err(vasi);
         }
         let read = Read {
             pages: pages.to_vec(),
@@ -221,34 +222,46 @@ impl SourceVasi {
     }
 }
 
-/// Pages read from the partition's memory, in one buffer; a page of zeros
-/// goes as empty data.
-fn read_window(w: &Mapping, pages: &[u64]) -> Pages {
-    let mut buf = Vec::with_capacity(pages.len() * PAGE as usize);
-    let mut data = Vec::with_capacity(pages.len());
-    for i in pages {
-        let at = buf.len();
-        let nonzero = w.append(*i, &mut buf) && buf[at..].iter().any(|b| *b != 0);
-        if !nonzero {
-            buf.truncate(at);
+/// Runs of consecutive pages, as (first page, count, their place in `pages`).
+fn runs(pages: &[u64]) -> impl Iterator<Item = (u64, std::ops::Range<usize>)> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let start = i;
+        let first = *pages.get(i)?;
+        i += 1;
+        while pages.get(i) == Some(&(first + (i - start) as u64)) {
+            i += 1;
         }
-        data.push((*i, nonzero.then_some(at)));
+        Some((first, start..i))
+    })
+}
+
+/// Pages read from the partition's memory, a pread per run, in one
+/// buffer; a page of zeros goes as empty data.
+fn read_window(w: &File, pages: &[u64]) -> std::io::Result<Pages> {
+    let mut buf = Vec::with_capacity(pages.len() * PAGE as usize);
+    for (first, r) in runs(pages) {
+        window::read_pages(w, first, r.len(), &mut buf)?;
     }
     let buf = Bytes::from(buf);
-    Pages {
-        pages: data
-            .into_iter()
-            .map(|(index, at)| Page {
-                index,
-                data: at.map_or_else(Bytes::new, |at| buf.slice(at..at + PAGE as usize)),
+    let page = |n: usize| buf.slice(n * PAGE as usize..(n + 1) * PAGE as usize);
+    Ok(Pages {
+        pages: pages
+            .iter()
+            .enumerate()
+            .map(|(n, index)| Page {
+                index: *index,
+                data: Some(page(n))
+                    .filter(|d| !window::is_zero(d))
+                    .unwrap_or_default(),
             })
             .collect(),
-    }
+    })
 }
 
 /// Opens the memory window the hypervisor offered, if it did; without
 /// one, pages go through the VASI stream (slower, and logged).
-async fn map_window(opened: &Opened) -> Option<Mapping> {
+async fn map_window(opened: &Opened) -> Option<File> {
     if opened.window_token.is_empty() {
         tracing::warn!("the hypervisor offers no memory window; pages go through VASI");
         return None;
@@ -260,7 +273,7 @@ async fn map_window(opened: &Opened) -> Option<Mapping> {
     }
     let (path, token) = (opened.window_path.clone(), opened.window_token.clone());
     match tokio::task::spawn_blocking(move || window::open(&path, &token)).await {
-        Ok(Ok(m)) if m.npages() >= opened.npages => Some(m),
+        Ok(Ok(f)) if f.metadata().is_ok_and(|m| m.len() >= opened.npages * PAGE) => Some(f),
         Ok(Ok(_)) => {
             tracing::warn!(
                 "the memory window is smaller than the partition; pages go through VASI"
@@ -655,10 +668,10 @@ async fn dest_run(
             return;
         }
     };
-    let window = match vin.message().await {
+    let (window, npages) = match vin.message().await {
         Ok(Some(VasiDestReply {
             kind: Some(V::Opened(o)),
-        })) => map_window(&o).await,
+        })) => (map_window(&o).await, o.npages),
         Ok(_) => {
             let _ = tx
                 .send(Err(Status::internal("the hypervisor did not open VASI")))
@@ -706,7 +719,16 @@ async fn dest_run(
         let q = match inbound.message().await {
             Ok(Some(ToDest { kind: Some(k) })) => match k {
                 to_dest::Kind::Pages(p) => match &window {
-                    Some(w) => Q::Placed(place(w, p)),
+                    Some(w) => match place(w, npages, p) {
+                        Ok(placed) => Q::Placed(placed),
+                        Err(e) => {
+                            me.errlog.add(errlog::ABORTED);
+                            let _ = tx
+                                .send(Err(Status::internal(format!("memory window: {e}"))))
+                                .await;
+                            return;
+                        }
+                    },
                     None => Q::Pages(p),
                 },
                 to_dest::Kind::Resume(r) => {
@@ -745,15 +767,22 @@ async fn dest_run(
     }
 }
 
-/// Writes pages into the shell's memory; what the hypervisor is told.
-fn place(w: &Mapping, p: Pages) -> Placed {
+/// Writes pages into the shell's memory, a pwritev per run; what the
+/// hypervisor is told.
+fn place(w: &File, npages: u64, p: Pages) -> std::io::Result<Placed> {
     let mut placed = Placed::default();
-    for page in p.pages {
-        if page.data.is_empty() {
-            placed.zero.push(page.index);
-        } else if w.copy_in(page.index, &page.data) {
-            placed.pages.push(page.index);
-        }
+    let (zero, data): (Vec<Page>, Vec<Page>) =
+        p.pages.into_iter().partition(|page| page.data.is_empty());
+    placed.zero = zero.iter().map(|page| page.index).collect();
+    let data: Vec<Page> = data
+        .into_iter()
+        .filter(|page| page.data.len() == PAGE as usize && page.index < npages)
+        .collect();
+    let indices: Vec<u64> = data.iter().map(|page| page.index).collect();
+    for (first, r) in runs(&indices) {
+        let bufs: Vec<&[u8]> = data[r].iter().map(|page| &page.data[..]).collect();
+        window::write_pages(w, first, &bufs)?;
     }
-    placed
+    placed.pages = indices;
+    Ok(placed)
 }
