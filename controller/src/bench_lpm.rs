@@ -83,6 +83,30 @@ fn rss_kb(pid: i32, key: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU seconds (user and system) a process has used so far.
+fn cpu_s(pid: i32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            // The fields after the command name, which may hold spaces.
+            let rest = &s[s.rfind(')')? + 2..];
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+            Some(ticks / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
+/// The CPU seconds of each of the lab's nodes so far.
+fn cpu_by_node(lab: &LabDir) -> Vec<(&'static str, f64)> {
+    NODES
+        .iter()
+        .map(|n| (*n, launcher::running_pid(lab, n).map_or(0.0, cpu_s)))
+        .collect()
+}
+
+const NODES: [&str; 5] = ["hmc1", "fa", "fb", "fa-vios1", "fb-vios1"];
+
 fn field<'a>(rec: &'a str, k: &str) -> &'a str {
     rec.trim()
         .split(',')
@@ -201,6 +225,7 @@ fn bench_in(
         "peak_MiB"
     );
     let mut downtimes = Vec::new();
+    let mut cpu_lines = Vec::new();
     for gib in sizes {
         let lpar = format!("m{gib}");
         for rate in rates.iter().flat_map(|r| std::iter::repeat_n(r, runs)) {
@@ -239,7 +264,14 @@ fn bench_in(
                 tokio::time::sleep(Duration::from_millis(300)).await;
                 anyhow::Ok(())
             })?;
+            let cpu0 = cpu_by_node(&lab);
             let m = migrate(&rt, &clients, &hmc, &mut at, &lpar)?;
+            let cpu: Vec<String> = cpu_by_node(&lab)
+                .iter()
+                .zip(&cpu0)
+                .map(|((n, b), (_, a))| format!("{n}={:.2}", b - a))
+                .collect();
+            cpu_lines.push(format!("{gib:>5} {rate:>7}  {}", cpu.join(" ")));
             let fsp_pid = launcher::running_pid(&lab, to).unwrap_or(0);
             let peak = rss_kb(fsp_pid, "VmHWM:") / 1024;
             let rss = rss_kb(fsp_pid, "VmRSS:") / 1024;
@@ -279,6 +311,10 @@ fn bench_in(
             );
         }
     }
+    println!(
+        "\nCPU seconds each node used during each migration (2 cores here):\n{}",
+        cpu_lines.join("\n")
+    );
     // The same over a mover link shaped to `shape` bytes/s.
     if let Some(rate) = shape {
         crate::fault::run(

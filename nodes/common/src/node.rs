@@ -179,8 +179,14 @@ where
             id,
             health: Health::default(),
         };
+        // One worker thread: a lab runs several nodes per core, so they
+        // already run in parallel as processes, and a second worker in each
+        // only added wake-ups from thread to thread (an IPI each, costly in
+        // a VM). Measured on a 2-core VM, 4 GiB migrations (1 GiB written):
+        // goodput 310-390 MB/s with two workers per node, 420-510 with one.
+        // Blocking work goes to spawn_blocking's own threads as before.
         let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+            .worker_threads(1)
             .enable_all()
             .build()?;
         rt.spawn(crate::metrics::serve(format!(

@@ -244,17 +244,16 @@ pub async fn dest(
                     m.put_page(*page, &[]);
                 }
                 for page in &p.pages {
+                    m.placed(*page);
                     if corrupt {
                         // The test-only switch, as for Pages.
-                        corrupt = false;
                         let mut bad = m.read_wire(*page);
                         if let Some(b) = bad.first_mut() {
                             *b ^= 0xff;
                             m.put_page(*page, &bad);
-                            continue;
+                            corrupt = false;
                         }
                     }
-                    m.placed(*page);
                 }
             }
             Some(Q::Resume(r)) => {

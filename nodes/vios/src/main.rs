@@ -94,6 +94,9 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         // mover stream, so the sender never waits for a window update.
         .initial_stream_window_size(MOVER_WINDOW)
         .initial_connection_window_size(MOVER_WINDOW)
+        // 1 MiB DATA frames: the sender's HTTP/2 layer writes (and wakes)
+        // once per frame, 64 times per MiB at the default 16 KiB.
+        .max_frame_size(1 << 20)
         .layer(TraceLayer)
         .add_service(ctx.control_service())
         .add_service(svc.into_server())
