@@ -202,9 +202,18 @@ fn bench_in(
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let baseline = rt.block_on(raw_tls(&lab))?;
+    // This machine's loopback throughput wanders from one second to the
+    // next (one run here: 545 to 1227 MB/s within minutes): the median of
+    // three.
+    let mut runs_mb_s = Vec::new();
+    for _ in 0..3 {
+        runs_mb_s.push(rt.block_on(raw_tls(&lab))?);
+    }
+    runs_mb_s.sort_by(|a, b| a.total_cmp(b));
+    let baseline = runs_mb_s[1];
     println!(
-        "baseline: one raw rustls stream over loopback (lab certificates): {baseline:.0} MB/s\n"
+        "baseline: one raw rustls stream over loopback (lab certificates): {baseline:.0} MB/s (median of {:.0}, {:.0}, {:.0})\n",
+        runs_mb_s[0], runs_mb_s[1], runs_mb_s[2]
     );
     let clients = Clients::new(&lab)?;
     let hmc = topo.node("hmc1").context("hmc1")?;
