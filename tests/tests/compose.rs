@@ -185,6 +185,10 @@ fn the_compose_lab_migrates_and_recovers_a_lost_frame() {
     assert!(ok && out.contains("\"latency\":2"), "{out}");
     let (out, ok) = hmc(&lab, "migrlpar -o m -m sys2 -t sys3 -p aix72a -v");
     assert!(ok && out.contains("memory_integrity=ok"), "{out}");
+    // The movers reached the partition's memory through VASI windows: a
+    // Unix socket on the lab volume that a frame's containers share.
+    let logs = c.run(&["logs", "sys2-vios1"]).0;
+    assert!(logs.contains("window=true"), "{logs}");
     assert!(sh("curl", &["-sf", "-X", "POST", &format!("{api}/reset")]).1);
     assert_eq!(pvmlab(&lab, &["fault", "ls"]).0, "no faults\n");
 
