@@ -3,9 +3,10 @@
 //! a network. Here the FSP keeps each partition's memory in a memfd and
 //! lends it, once per migration, to the MSP that opened the VASI stream
 //! over mTLS: the FSP puts a one-time token on that stream, and the MSP
-//! redeems it on the FSP's Unix socket for the memfd (SCM_RIGHTS), and
-//! reads and writes pages with pread/pwrite (writing through a mapping of
-//! its own cost the MSP a page fault per page: half its time, measured).
+//! redeems it on the FSP's Unix socket for the memfd (SCM_RIGHTS). A
+//! source MSP maps it and encodes pages straight from it; a destination
+//! MSP writes with pwritev (writing through a mapping of its own cost it
+//! a page fault per page: half its time, measured).
 //! Page contents thus cross between FSP and MSP without TCP or TLS, and
 //! the VASI stream carries page numbers; only the MSP-to-MSP hop moves bytes
 //! over the network, as on real hardware. (Measured with three mTLS hops
@@ -27,6 +28,7 @@ use std::path::Path;
 use std::ptr::NonNull;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tonic::codegen::Bytes;
 
 pub const PAGE: usize = 4096;
 
@@ -69,7 +71,8 @@ impl Mapping {
         Mapping::map(file)
     }
 
-    fn map(file: File) -> Result<Mapping, WindowError> {
+    /// Maps memory lent by `open`.
+    pub fn map(file: File) -> Result<Mapping, WindowError> {
         let npages = file.metadata()?.len() / PAGE as u64;
         let len = NonZeroUsize::new((npages as usize).max(1) * PAGE).ok_or(WindowError::Refused)?;
         // SAFETY: a shared mapping of a file we hold, aliased only by other
@@ -105,6 +108,24 @@ impl Mapping {
         (page < self.npages).then(|| unsafe { self.base.as_ptr().add(page as usize * PAGE) })
     }
 
+    /// `n` pages from `page` on, as bytes that keep the mapping alive and
+    /// copy nothing: prost copies them once, into the message it encodes.
+    /// Another process may be writing them meanwhile (a running partition
+    /// on a migration's source): what is read may then mix old and new
+    /// bytes, as a real mover's read would, and the write has marked the
+    /// page dirty, so it is sent again. Nothing here relies on the bytes
+    /// staying as they were.
+    pub fn pages(self: &Arc<Self>, page: u64, n: usize) -> Option<Bytes> {
+        let end = page.checked_add(n as u64)?;
+        (end <= self.npages).then(|| {
+            Bytes::from_owner(Run {
+                map: self.clone(),
+                at: page as usize * PAGE,
+                len: n * PAGE,
+            })
+        })
+    }
+
     /// The page's memory goes back to the system; it reads as zeros after.
     pub fn discard(&self, page: u64) {
         if let Some(p) = self.page_ptr(page).and_then(NonNull::new) {
@@ -113,6 +134,21 @@ impl Mapping {
             // would not.
             let _ = unsafe { madvise(p.cast(), PAGE, MmapAdvise::MADV_REMOVE) };
         }
+    }
+}
+
+/// Pages of a mapping, kept alive by whoever holds the bytes.
+struct Run {
+    map: Arc<Mapping>,
+    at: usize,
+    len: usize,
+}
+
+impl AsRef<[u8]> for Run {
+    fn as_ref(&self) -> &[u8] {
+        // SAFETY: inside the mapping (checked in `pages`), which this
+        // value keeps mapped. See `pages` on writers in other processes.
+        unsafe { std::slice::from_raw_parts(self.map.base.as_ptr().add(self.at), self.len) }
     }
 }
 
@@ -243,44 +279,6 @@ pub fn open(path: &str, token: &str) -> Result<File, WindowError> {
     Ok(File::from(fd.ok_or(WindowError::Refused)?))
 }
 
-/// Appends `n` pages from `page` on to `out`: one pread. Another process
-/// may be writing them meanwhile (a running partition on a migration's
-/// source): a page may then mix old and new bytes, as a real mover's read
-/// would, and the write has marked it dirty, so it is sent again.
-pub fn read_pages(f: &File, page: u64, n: usize, out: &mut Vec<u8>) -> std::io::Result<()> {
-    let len = n * PAGE;
-    out.reserve(len);
-    let mut done = 0;
-    while done < len {
-        let off = (page * PAGE as u64) as i64 + done as i64;
-        // SAFETY: the kernel writes at most `len - done` bytes into the
-        // reserved room; the length grows over what it wrote only.
-        let r = unsafe {
-            nix::libc::pread(
-                f.as_raw_fd(),
-                out.as_mut_ptr().add(out.len()).cast(),
-                len - done,
-                off,
-            )
-        };
-        match r {
-            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
-            r if r < 0 => {
-                let e = std::io::Error::last_os_error();
-                if e.kind() != std::io::ErrorKind::Interrupted {
-                    return Err(e);
-                }
-            }
-            // SAFETY: r bytes were just written there.
-            r => unsafe {
-                out.set_len(out.len() + r as usize);
-                done += r as usize;
-            },
-        }
-    }
-    Ok(())
-}
-
 /// Writes consecutive pages from `page` on: one pwritev.
 pub fn write_pages(f: &File, page: u64, pages: &[&[u8]]) -> std::io::Result<()> {
     let mut iov: Vec<IoSlice<'_>> = pages.iter().map(|p| IoSlice::new(p)).collect();
@@ -311,25 +309,24 @@ mod tests {
         let offer = w.offer(mem.fd()).unwrap();
         assert!(open(&offer.path, "not-the-token").is_err());
         let f = open(&offer.path, &offer.token).unwrap();
-        assert_eq!(f.metadata().unwrap().len(), (1 << 20) * PAGE as u64);
-        let mut got = Vec::new();
-        read_pages(&f, 4, 2, &mut got).unwrap();
-        assert_eq!(&got[..PAGE], &[0; PAGE][..], "a page never written");
-        assert_eq!(&got[PAGE..], &page[..], "the same memory");
         page[8] = 1;
         write_pages(&f, 6, &[&page, &page]).unwrap();
-        // SAFETY: inside the mapping; nothing writes it now.
-        let p7 = unsafe { std::slice::from_raw_parts(mem.page_ptr(7).unwrap(), PAGE) };
-        assert_eq!(p7, &page[..], "both ways");
+        let other = Arc::new(Mapping::map(f).unwrap());
+        assert_eq!(other.npages(), 1 << 20);
+        let got = other.pages(4, 2).unwrap();
+        assert_eq!(&got[..PAGE], &[0; PAGE][..], "a page never written");
+        assert_eq!(got[PAGE + 7], 42, "the same memory");
+        assert_eq!(&other.pages(7, 1).unwrap()[..], &page[..], "both ways");
         assert!(open(&offer.path, &offer.token).is_err(), "once only");
         assert!(
-            read_pages(&f, 1 << 20, 1, &mut got).is_err(),
+            other.pages((1 << 20) - 1, 2).is_none(),
             "outside the memory"
         );
         mem.discard(7);
-        got.clear();
-        read_pages(&f, 7, 1, &mut got).unwrap();
-        assert_eq!(got, vec![0; PAGE], "a discarded page is zeros");
+        assert!(
+            is_zero(&other.pages(7, 1).unwrap()),
+            "a discarded page is zeros"
+        );
         let gone = w.offer(mem.fd()).unwrap();
         let (path, token) = (gone.path.clone(), gone.token.clone());
         drop(gone);

@@ -13,7 +13,7 @@ use pvmlab_common::proto::fsp::fsp_client::FspClient;
 use pvmlab_common::proto::mover::mover_client::MoverClient;
 use pvmlab_common::proto::mover::mover_server::{Mover, MoverServer};
 use pvmlab_common::proto::mover::*;
-use pvmlab_common::window;
+use pvmlab_common::window::{self, Mapping};
 use std::collections::HashSet;
 use std::fs::File;
 use std::pin::Pin;
@@ -169,7 +169,7 @@ const BATCH: usize = 64;
 struct SourceVasi {
     tx: mpsc::Sender<VasiSourceRequest>,
     rx: Streaming<VasiSourceReply>,
-    window: Option<File>,
+    window: Option<Arc<Mapping>>,
 }
 
 impl SourceVasi {
@@ -210,7 +210,7 @@ impl SourceVasi {
     /// These pages' contents: read through the window, else asked for.
     async fn read(&mut self, pages: &[u64]) -> Result<Pages, Fail> {
         if let Some(w) = &self.window {
-            return read_window(w, pages).map_err(vasi);
+            return read_window(w, pages).ok_or_else(|| vasi("a page outside the partition"));
         }
         let read = Read {
             pages: pages.to_vec(),
@@ -236,27 +236,26 @@ fn runs(pages: &[u64]) -> impl Iterator<Item = (u64, std::ops::Range<usize>)> + 
     })
 }
 
-/// Pages read from the partition's memory, a pread per run, in one
-/// buffer; a page of zeros goes as empty data.
-fn read_window(w: &File, pages: &[u64]) -> std::io::Result<Pages> {
-    let mut buf = Vec::with_capacity(pages.len() * PAGE as usize);
+/// Pages of the partition's mapped memory, a page of zeros as empty data;
+/// nothing is copied until the message is encoded.
+fn read_window(w: &Arc<Mapping>, pages: &[u64]) -> Option<Pages> {
+    let page = PAGE as usize;
+    let mut out = Vec::with_capacity(pages.len());
     for (first, r) in runs(pages) {
-        window::read_pages(w, first, r.len(), &mut buf)?;
+        let run = w.pages(first, r.len())?;
+        for (n, at) in r.enumerate() {
+            let data = run.slice(n * page..(n + 1) * page);
+            out.push(Page {
+                index: pages[at],
+                data: if window::is_zero(&data) {
+                    Bytes::new()
+                } else {
+                    data
+                },
+            });
+        }
     }
-    let buf = Bytes::from(buf);
-    let page = |n: usize| buf.slice(n * PAGE as usize..(n + 1) * PAGE as usize);
-    Ok(Pages {
-        pages: pages
-            .iter()
-            .enumerate()
-            .map(|(n, index)| Page {
-                index: *index,
-                data: Some(page(n))
-                    .filter(|d| !window::is_zero(d))
-                    .unwrap_or_default(),
-            })
-            .collect(),
-    })
+    Some(Pages { pages: out })
 }
 
 /// Opens the memory window the hypervisor offered, if it did; without
@@ -373,7 +372,10 @@ impl SourceRun {
             V::Opened(o) => o,
             _ => return Err(vasi("the hypervisor did not open the stream")),
         };
-        src.window = map_window(&opened).await;
+        src.window = map_window(&opened)
+            .await
+            .and_then(|f| Mapping::map(f).ok())
+            .map(Arc::new);
         self.stats.memory_mb = opened.npages * PAGE / (1024 * 1024);
         self.stats.resident_pages = opened.resident_pages;
         self.stats.bytes_remaining = opened.resident_pages * PAGE;
