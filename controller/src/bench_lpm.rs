@@ -216,6 +216,10 @@ fn bench_in(
         "baseline: one raw rustls stream over loopback (lab certificates): {baseline:.0} MB/s (median of {:.0}, {:.0}, {:.0})\n",
         runs_mb_s[0], runs_mb_s[1], runs_mb_s[2]
     );
+    println!(
+        "this machine: first touch of 1 GiB of new memory: {:.2} s (every page a destination receives is one)\n",
+        first_touch_s()
+    );
     let clients = Clients::new(&lab)?;
     let hmc = topo.node("hmc1").context("hmc1")?;
     let mut at = std::collections::HashMap::new();
@@ -371,6 +375,39 @@ fn bench_in(
          rss-held = the destination pvm-fsp's resident memory after the migration, less the pages its\n         partitions have written (the goal: at most 64 MiB); peak = its highest resident memory so far."
     );
     Ok(())
+}
+
+/// Seconds to write one byte in each page of 1 GiB of fresh anonymous
+/// memory: what the kernel (and, in a VM, the host) spends giving a
+/// process new pages. In a VM this varies with what the guest has touched
+/// before, and the destination of each migration pays it per page.
+fn first_touch_s() -> f64 {
+    use nix::sys::mman::{MapFlags, ProtFlags, mmap_anonymous, munmap};
+    let len = 1usize << 30;
+    let Some(nz) = std::num::NonZeroUsize::new(len) else {
+        return 0.0;
+    };
+    // SAFETY: a private anonymous mapping of our own, unmapped below.
+    let Ok(p) = (unsafe {
+        mmap_anonymous(
+            None,
+            nz,
+            ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
+            MapFlags::MAP_PRIVATE,
+        )
+    }) else {
+        return 0.0;
+    };
+    let t = Instant::now();
+    let base = p.as_ptr().cast::<u8>();
+    for off in (0..len).step_by(4096) {
+        // SAFETY: inside the mapping.
+        unsafe { base.add(off).write_volatile(1) };
+    }
+    let secs = t.elapsed().as_secs_f64();
+    // SAFETY: the mapping made above, with its length.
+    let _ = unsafe { munmap(p, len) };
+    secs
 }
 
 /// One mutual-TLS stream over loopback, 1 GiB in 256 KiB writes, with the
