@@ -222,7 +222,8 @@ impl SourceVasi {
     }
 }
 
-/// Runs of consecutive pages, as (first page, count, their place in `pages`).
+/// Runs of consecutive pages: the first page of each, and where the run
+/// lies in `pages`.
 fn runs(pages: &[u64]) -> impl Iterator<Item = (u64, std::ops::Range<usize>)> + '_ {
     let mut i = 0;
     std::iter::from_fn(move || {
@@ -372,10 +373,14 @@ impl SourceRun {
             V::Opened(o) => o,
             _ => return Err(vasi("the hypervisor did not open the stream")),
         };
-        src.window = map_window(&opened)
-            .await
-            .and_then(|f| Mapping::map(f).ok())
-            .map(Arc::new);
+        src.window = match map_window(&opened).await.map(Mapping::map) {
+            Some(Ok(m)) => Some(Arc::new(m)),
+            Some(Err(e)) => {
+                tracing::warn!("{e}; pages go through VASI");
+                None
+            }
+            None => None,
+        };
         self.stats.memory_mb = opened.npages * PAGE / (1024 * 1024);
         self.stats.resident_pages = opened.resident_pages;
         self.stats.bytes_remaining = opened.resident_pages * PAGE;
