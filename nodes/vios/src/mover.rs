@@ -26,7 +26,8 @@ use tonic::codegen::Bytes;
 use tonic::{Request, Response, Status, Streaming};
 use tracing::Instrument;
 
-const PAGE: u64 = 4096;
+/// A page, in the unit of the byte counts here (the window's own size).
+const PAGE: u64 = window::PAGE as u64;
 /// Messages of pages queued per hop. Few: the resume message waits
 /// behind whatever is queued, and that wait is the partition's downtime.
 const QUEUE: usize = 2;
@@ -240,7 +241,7 @@ fn runs(pages: &[u64]) -> impl Iterator<Item = (u64, std::ops::Range<usize>)> + 
 /// Pages of the partition's mapped memory, a page of zeros as empty data;
 /// nothing is copied until the message is encoded.
 fn read_window(w: &Arc<Mapping>, pages: &[u64]) -> Option<Pages> {
-    let page = PAGE as usize;
+    let page = window::PAGE;
     let mut out = Vec::with_capacity(pages.len());
     for (first, r) in runs(pages) {
         let run = w.pages(first, r.len())?;
@@ -783,7 +784,7 @@ fn place(w: &File, npages: u64, p: Pages) -> std::io::Result<Placed> {
     placed.zero = zero.iter().map(|page| page.index).collect();
     let data: Vec<Page> = data
         .into_iter()
-        .filter(|page| page.data.len() == PAGE as usize && page.index < npages)
+        .filter(|page| page.data.len() == window::PAGE && page.index < npages)
         .collect();
     let indices: Vec<u64> = data.iter().map(|page| page.index).collect();
     for (first, r) in runs(&indices) {
