@@ -207,18 +207,17 @@ fn bench_in(
     // next (one run here: 545 to 1227 MB/s within minutes): the median of
     // three.
     let mut runs_mb_s = Vec::new();
+    let me = std::process::id() as i32;
+    let cpu0 = cpu_s(me);
     for _ in 0..3 {
         runs_mb_s.push(rt.block_on(raw_tls(&lab))?);
     }
+    let raw_cpu = (cpu_s(me) - cpu0) / 3.0;
     runs_mb_s.sort_by(|a, b| a.total_cmp(b));
     let baseline = runs_mb_s[1];
     println!(
-        "baseline: one raw rustls stream over loopback (lab certificates): {baseline:.0} MB/s (median of {:.0}, {:.0}, {:.0})\n",
+        "baseline: one raw rustls stream over loopback (lab certificates): {baseline:.0} MB/s (median of {:.0}, {:.0}, {:.0}); {raw_cpu:.2} CPU seconds per GiB, both ends\n",
         runs_mb_s[0], runs_mb_s[1], runs_mb_s[2]
-    );
-    println!(
-        "this machine: first touch of 1 GiB of new memory: {:.2} s (every page a destination receives is one)\n",
-        first_touch_s()
     );
     let clients = Clients::new(&lab)?;
     let hmc = topo.node("hmc1").context("hmc1")?;
@@ -368,6 +367,16 @@ fn bench_in(
             downtimes[downtimes.len() - 1]
         );
     }
+    // Last, so that the memory it touches and frees does not warm the
+    // destinations above.
+    let touch: Vec<String> = first_touch_s(4).iter().map(|s| format!("{s:.2}")).collect();
+    println!(
+        "\nthis machine: first touch of new memory, four GiB one after the other: {} s\n\
+         (memory the system freed moments ago is quick to give again; memory a VM's host must back\n\
+         first is not, and a destination's pages are the one or the other: see the destination MSP's\n\
+         CPU seconds above)",
+        touch.join(", ")
+    );
     println!(
         "\ngoodput = page bytes moved / whole migration time (validation to completion), MB/s;\n\
          copy_MB/s = the same over the source MSP's own time (its first page to completion);\n\
@@ -377,15 +386,17 @@ fn bench_in(
     Ok(())
 }
 
-/// Seconds to write one byte in each page of 1 GiB of fresh anonymous
-/// memory: what the kernel (and, in a VM, the host) spends giving a
-/// process new pages. In a VM this varies with what the guest has touched
-/// before, and the destination of each migration pays it per page.
-fn first_touch_s() -> f64 {
+/// Seconds to write one byte in each page of fresh anonymous memory,
+/// GiB after GiB of `gib`: what the kernel (and, in a VM, the host)
+/// spends giving a process new pages. In a VM this varies with what the
+/// guest has touched and freed lately, and the destination of each
+/// migration pays it per page.
+fn first_touch_s(gib: usize) -> Vec<f64> {
     use nix::sys::mman::{MapFlags, ProtFlags, mmap_anonymous, munmap};
-    let len = 1usize << 30;
+    const GIB: usize = 1 << 30;
+    let len = gib * GIB;
     let Some(nz) = std::num::NonZeroUsize::new(len) else {
-        return 0.0;
+        return Vec::new();
     };
     // SAFETY: a private anonymous mapping of our own, unmapped below.
     let Ok(p) = (unsafe {
@@ -393,18 +404,22 @@ fn first_touch_s() -> f64 {
             None,
             nz,
             ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
-            MapFlags::MAP_PRIVATE,
+            MapFlags::MAP_PRIVATE | MapFlags::MAP_NORESERVE,
         )
     }) else {
-        return 0.0;
+        return Vec::new();
     };
-    let t = Instant::now();
     let base = p.as_ptr().cast::<u8>();
-    for off in (0..len).step_by(4096) {
-        // SAFETY: inside the mapping.
-        unsafe { base.add(off).write_volatile(1) };
-    }
-    let secs = t.elapsed().as_secs_f64();
+    let secs = (0..gib)
+        .map(|g| {
+            let t = Instant::now();
+            for off in (g * GIB..(g + 1) * GIB).step_by(4096) {
+                // SAFETY: inside the mapping.
+                unsafe { base.add(off).write_volatile(1) };
+            }
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
     // SAFETY: the mapping made above, with its length.
     let _ = unsafe { munmap(p, len) };
     secs

@@ -101,17 +101,20 @@ impl Memory {
             },
             None => Vec::new(),
         };
-        if is_zero(data) {
-            self.pages.remove(page);
-            if let Some(r) = self.received.as_mut() {
-                r.remove(&page);
+        match hash_data(data) {
+            None => {
+                self.pages.remove(page);
+                if let Some(r) = self.received.as_mut() {
+                    r.remove(&page);
+                }
             }
-        } else {
-            if let Some(p) = self.pages.get_mut(page) {
-                p.copy_from_slice(data);
-            }
-            if let Some(r) = self.received.as_mut() {
-                r.insert(page, page_hash(data));
+            Some(h) => {
+                if let Some(p) = self.pages.get_mut(page) {
+                    p.copy_from_slice(data);
+                }
+                if let Some(r) = self.received.as_mut() {
+                    r.insert(page, h);
+                }
             }
         }
         for (offset, d) in waiting {
@@ -132,11 +135,10 @@ impl Memory {
         let Some(p) = self.pages.get_mut(page) else {
             return;
         };
-        if is_zero(&p[..]) {
+        let Some(h) = hash_data(&p[..]) else {
             self.put_page(page, &[]);
             return;
-        }
-        let h = page_hash(&p[..]);
+        };
         if let Some(r) = self.received.as_mut() {
             r.insert(page, h);
         }
@@ -199,13 +201,31 @@ impl Memory {
     /// are equal, however they came to be (a page written with zeros is a
     /// zero page). Two levels, so that a destination can compute it from
     /// the hashes of pages as they arrived.
+    /// The pages are hashed on every core: the source computes this
+    /// after the suspend, while the rest of the migration waits for it
+    /// (and the partition runs on the destination, so the cores are free).
     pub fn digest(&self) -> String {
-        let hashes = self
-            .pages
-            .iter()
-            .filter(|(_, p)| !is_zero(&p[..]))
-            .map(|(i, p)| (i, page_hash(&p[..])));
-        combine(hashes)
+        let pages: Vec<(u64, &[u8; PAGE])> = self.pages.iter().collect();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let part = pages.len().div_ceil(threads).max(1);
+        let hashed: Vec<Vec<(u64, [u8; 16])>> = std::thread::scope(|s| {
+            let workers: Vec<_> = pages
+                .chunks(part)
+                .map(|chunk| {
+                    s.spawn(move || {
+                        chunk
+                            .iter()
+                            .filter_map(|(i, p)| Some((*i, hash_data(&p[..])?)))
+                            .collect()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_default())
+                .collect()
+        });
+        combine(hashed.into_iter().flatten())
     }
 
     /// The digest of the image as it arrived (see `digest`), on a
@@ -221,6 +241,19 @@ impl Memory {
 /// adversary forging pages); the image's digest over these is SHA-256.
 fn page_hash(data: &[u8]) -> [u8; 16] {
     xxhash_rust::xxh3::xxh3_128(data).to_le_bytes()
+}
+
+/// The hash of a page that holds data; none for a page of zeros, known
+/// by its hash being the zero page's (one pass over the page instead of
+/// a compare and then a hash: the compare cost as much as the hash).
+fn hash_data(data: &[u8]) -> Option<[u8; 16]> {
+    static ZERO: std::sync::LazyLock<[u8; 16]> = std::sync::LazyLock::new(|| page_hash(&[0; PAGE]));
+    let h = if data.is_empty() {
+        *ZERO
+    } else {
+        page_hash(data)
+    };
+    (h != *ZERO).then_some(h)
 }
 
 fn combine(pages: impl Iterator<Item = (u64, [u8; 16])>) -> String {

@@ -116,6 +116,19 @@ impl Frames {
     }
 }
 
+/// Memory that held much goes back to the system on a thread of its own:
+/// unmapping a GiB of pages takes a tenth of a second, and whatever let
+/// go of it (the end of a migration, a shutdown, a stream closing on the
+/// FSP's one runtime thread) need not wait for that.
+impl Drop for Frames {
+    fn drop(&mut self) {
+        const LARGE: usize = 16384; // 64 MiB
+        if let Some(m) = self.mem.take().filter(|_| self.count >= LARGE) {
+            std::thread::spawn(move || drop(m));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

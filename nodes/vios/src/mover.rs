@@ -718,31 +718,21 @@ async fn dest_run(
             }
         }
     });
+    let (ptx, prx) = mpsc::channel(QUEUE);
+    tokio::spawn(place_in_order(
+        window.map(Arc::new),
+        npages,
+        prx,
+        vtx,
+        tx.clone(),
+        me.errlog.clone(),
+    ));
     let mut finished = false;
-    // Until the resume, pages go straight into the shell through the
-    // window; after it the partition runs there, and only its hypervisor
-    // may tell a page it still waits for from one it has written since.
-    let mut window = window;
     loop {
         let q = match inbound.message().await {
             Ok(Some(ToDest { kind: Some(k) })) => match k {
-                to_dest::Kind::Pages(p) => match &window {
-                    Some(w) => match place(w, npages, p) {
-                        Ok(placed) => Q::Placed(placed),
-                        Err(e) => {
-                            me.errlog.add(errlog::ABORTED);
-                            let _ = tx
-                                .send(Err(Status::internal(format!("memory window: {e}"))))
-                                .await;
-                            return;
-                        }
-                    },
-                    None => Q::Pages(p),
-                },
-                to_dest::Kind::Resume(r) => {
-                    window = None;
-                    Q::Resume(r)
-                }
+                to_dest::Kind::Pages(p) => Q::Pages(p),
+                to_dest::Kind::Resume(r) => Q::Resume(r),
                 to_dest::Kind::Finish(f) => Q::Finish(f),
                 to_dest::Kind::Flush(f) => Q::Flush(f),
                 to_dest::Kind::Hello(_) => continue,
@@ -768,8 +758,55 @@ async fn dest_run(
                 .await;
             return;
         }
+        if ptx.send(q).await.is_err() {
+            // The placer stopped, and said why.
+            return;
+        }
+    }
+}
+
+/// Hands what arrives to the destination's hypervisor, in order. Until the
+/// resume, pages go straight into the shell through the window, written
+/// on a blocking thread while the transfer's task decrypts and decodes
+/// the next ones (the two halves of the destination's work then share the
+/// cores); after it the partition runs there, and only its hypervisor may
+/// tell a page it still waits for from one it has written since.
+async fn place_in_order(
+    mut window: Option<Arc<File>>,
+    npages: u64,
+    mut rx: mpsc::Receiver<vasi_dest_request::Kind>,
+    vtx: mpsc::Sender<VasiDestRequest>,
+    tx: mpsc::Sender<Result<ToSource, Status>>,
+    log: Errlog,
+) {
+    use vasi_dest_request::Kind as Q;
+    while let Some(q) = rx.recv().await {
+        let q = match (q, &window) {
+            (Q::Pages(p), Some(w)) => {
+                let w = w.clone();
+                let placed = tokio::task::spawn_blocking(move || place(&w, npages, p))
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|r| r.map_err(|e| e.to_string()));
+                match placed {
+                    Ok(placed) => Q::Placed(placed),
+                    Err(e) => {
+                        log.add(errlog::ABORTED);
+                        let _ = tx
+                            .send(Err(Status::internal(format!("memory window: {e}"))))
+                            .await;
+                        return;
+                    }
+                }
+            }
+            (Q::Resume(r), _) => {
+                window = None;
+                Q::Resume(r)
+            }
+            (q, _) => q,
+        };
         if vtx.send(VasiDestRequest { kind: Some(q) }).await.is_err() {
-            me.errlog.add(errlog::ABORTED);
+            log.add(errlog::ABORTED);
             return;
         }
     }
