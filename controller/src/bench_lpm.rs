@@ -255,7 +255,7 @@ fn bench_in(
                         rate_mb_s,
                         working_set_mb: written,
                         pattern: pattern.into(),
-                        refuse_migration: String::new(),
+                        ..Default::default()
                     }),
                 };
                 fsp.set_workload(set(4000.0, "sequential")).await?;

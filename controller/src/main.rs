@@ -147,6 +147,10 @@ enum Cmd {
         /// phase: check, prepare, or none.
         #[arg(long, value_parser = ["check", "prepare", "none"])]
         refuse_migration: Option<String>,
+        /// How long the partition's migration scripts take in each phase
+        /// (check, prepare, post), ms; `migrlpar -w` bounds them.
+        #[arg(long)]
+        script_ms: Option<u64>,
     },
     /// Faults on the links between nodes (bandwidth, cut, latency, timeout,
     /// reset_peer, limit_data, slow_close, slicer), applied by each node's
@@ -295,14 +299,18 @@ fn main() -> ExitCode {
             pattern,
             digest,
             refuse_migration,
+            script_ms,
         } => status::workload(
             &lab,
             &frame,
             &lpar,
-            rate,
-            working_set,
-            pattern,
-            refuse_migration,
+            status::WorkloadChange {
+                rate,
+                working_set,
+                pattern,
+                refuse_migration,
+                script_ms,
+            },
             digest,
         ),
         Cmd::Bench {

@@ -106,17 +106,31 @@ fn shell_quote(w: &str) -> String {
     }
 }
 
-/// `pvmlab workload <frame> <lpar> [--rate] [--working-set] [--pattern] [--digest]`.
+/// What `pvmlab workload` changes; what is not given stays.
+pub struct WorkloadChange {
+    pub rate: Option<f64>,
+    pub working_set: Option<u64>,
+    pub pattern: Option<String>,
+    pub refuse_migration: Option<String>,
+    pub script_ms: Option<u64>,
+}
+
+/// `pvmlab workload <frame> <lpar> [--rate] [--working-set] [--pattern]
+/// [--refuse-migration] [--script-ms] [--digest]`.
 pub fn workload(
     lab: &LabDir,
     frame: &str,
     lpar: &str,
-    rate: Option<f64>,
-    working_set: Option<u64>,
-    pattern: Option<String>,
-    refuse_migration: Option<String>,
+    change: WorkloadChange,
     digest: bool,
 ) -> anyhow::Result<()> {
+    let WorkloadChange {
+        rate,
+        working_set,
+        pattern,
+        refuse_migration,
+        script_ms,
+    } = change;
     use pvmlab_common::proto::fsp::{GetWorkloadRequest, SetWorkloadRequest};
     let topo = crate::lab_topology(lab)?;
     let node = topo
@@ -132,6 +146,7 @@ pub fn workload(
             || working_set.is_some()
             || pattern.is_some()
             || refuse_migration.is_some()
+            || script_ms.is_some()
         {
             let now = fsp
                 .get_workload(GetWorkloadRequest {
@@ -153,6 +168,9 @@ pub fn workload(
             }
             if let Some(r) = refuse_migration {
                 w.refuse_migration = if r == "none" { String::new() } else { r };
+            }
+            if let Some(ms) = script_ms {
+                w.script_ms = ms;
             }
             fsp.set_workload(SetWorkloadRequest {
                 lpar_name: lpar.into(),
@@ -191,6 +209,17 @@ pub fn workload(
         st.resident_pages * 4 / 1024,
         st.dirty_pages
     );
+    if w.script_ms != 0 || !w.refuse_migration.is_empty() {
+        let refuses = if w.refuse_migration.is_empty() {
+            String::new()
+        } else {
+            format!("; refuses in the {} phase", w.refuse_migration)
+        };
+        println!(
+            "migration scripts: {} ms in each phase{refuses}",
+            w.script_ms
+        );
+    }
     println!(
         "heartbeat: {} ticks, longest gap {:.1} ms",
         st.heartbeat_ticks,

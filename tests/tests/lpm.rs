@@ -56,6 +56,27 @@ fn active_and_inactive_migration_validation_and_recovery() {
     assert_eq!(code, 1);
     assert!(out.contains("HSCLA257 "), "{out}");
     lab.pvmlab(&["workload", "sys2", "lnx01", "--refuse-migration", "none"]);
+    // aix72a's migration scripts take 1.5 s in each phase. `-w 0` gives them no
+    // time: the check fails, naming the detail level `-d` asked of drmgr.
+    // The wait of one minute lets them finish, and validation waits.
+    let w = lab.pvmlab(&["workload", "sys2", "aix72a", "--script-ms", "1500"]);
+    assert!(text(&w.stdout).contains("1500 ms"), "{}", text(&w.stdout));
+    let (out, code) = hmc(&lab, "migrlpar -o v -m sys2 -t sys3 -p aix72a -w 0 -d 3");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("HSCLA257 ")
+            && out.contains("The migration scripts of partition aix72a did not finish within the wait time of 0 minutes.")
+            && out.contains("The partition command is: drmgr -m -c pmig -p check -d 3"),
+        "{out}"
+    );
+    let t = std::time::Instant::now();
+    let (out, code) = hmc(&lab, "migrlpar -o v -m sys2 -t sys3 -p aix72a -w 1");
+    assert_eq!((out.as_str(), code), ("", 0));
+    assert!(t.elapsed() >= std::time::Duration::from_millis(1500));
+    let (out, code) = hmc(&lab, "migrlpar -o v -m sys2 -t sys3 -p aix72a -w 1441");
+    assert_eq!(code, 1);
+    assert!(out.contains("-w parameter: 1441"), "{out}");
+    lab.pvmlab(&["workload", "sys2", "aix72a", "--script-ms", "0"]);
 
     // Active: aix72a runs a workload writing 4 MB/s. Its memory crosses
     // MSP to MSP and arrives byte for byte as it was at suspend.

@@ -415,7 +415,7 @@ impl Runner {
                         rate_mb_s: *rate,
                         working_set_mb: *working_set,
                         pattern: pattern.clone(),
-                        refuse_migration: String::new(),
+                        ..Default::default()
                     }),
                 })
                 .await?;

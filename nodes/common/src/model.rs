@@ -103,6 +103,13 @@ pub mod rr_status {
 
 pub const NO_DEST_LPAR_ID: u32 = 65535;
 
+/// `migrlpar -w`: the minutes a partition's migration scripts may take in
+/// each phase (drmgr's -w), where the migration gives none: the Redbook's
+/// default of 5.
+pub fn wait_minutes(m: Option<&Migration>) -> u32 {
+    m.and_then(|m| m.wait_minutes).unwrap_or(5)
+}
+
 pub const LPAR_ENV_AIXLINUX: &str = "aixlinux";
 pub const LPAR_ENV_VIOS: &str = "vioserver";
 

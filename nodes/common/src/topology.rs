@@ -290,6 +290,10 @@ pub struct WorkloadDef {
     /// The partition's DLPAR agent refuses migrations: "check" or "prepare".
     #[serde(default)]
     pub refuse_migration: String,
+    /// How long its migration scripts take in each phase (check, prepare,
+    /// post), ms; drmgr stops them after migrlpar's wait time (-w).
+    #[serde(default)]
+    pub script_ms: u64,
 }
 
 fn default_pattern() -> Spanned<String> {
@@ -617,6 +621,13 @@ impl Topology {
                             w.pattern.span(),
                             "refuse_migration",
                             format!("{:?} is not check, prepare or empty", w.refuse_migration),
+                        );
+                    }
+                    if w.script_ms > 86_400_000 {
+                        return err(
+                            w.pattern.span(),
+                            "script_ms",
+                            format!("{} ms is over a day", w.script_ms),
                         );
                     }
                 }
@@ -1074,6 +1085,7 @@ impl FrameDef {
                 working_set_mb: w.working_set_mb,
                 pattern: w.pattern.get_ref().clone(),
                 refuse_migration: w.refuse_migration.clone(),
+                script_ms: w.script_ms,
             });
             out.push(p);
         }

@@ -346,6 +346,13 @@ impl Fsp for FspService {
             .change(&req, &req.get_ref().session, "Migration")
             .await?;
         let r = req.into_inner();
+        // The partition's operating system runs its migration scripts
+        // before it answers (the HMC holds the frame meanwhile, as it does
+        // for the whole migration).
+        let scripts = self.hyp.script_time(&r.op, r.lpar_id, r.migration.as_ref());
+        if !scripts.is_zero() {
+            tokio::time::sleep(scripts).await;
+        }
         let p = self
             .hyp
             .migration_step(&r.op, r.lpar_id, r.migration, r.partition)

@@ -237,6 +237,10 @@ impl Running {
 pub const PATTERNS: &[&str] = &["uniform", "hotspot", "sequential"];
 
 /// Checks a workload as a user gave it.
+/// The longest a partition's migration scripts may take: migrlpar -w
+/// allows at most 1440 minutes.
+pub const MAX_SCRIPT_MS: u64 = 86_400_000;
+
 pub fn check(w: &Workload) -> Result<(), String> {
     if !(0.0..=10_000.0).contains(&w.rate_mb_s) {
         return Err(format!("rate {} MB/s is outside 0-10000", w.rate_mb_s));
@@ -252,6 +256,12 @@ pub fn check(w: &Workload) -> Result<(), String> {
         return Err(format!(
             "refuse_migration {:?} is not check, prepare or empty",
             w.refuse_migration
+        ));
+    }
+    if w.script_ms > MAX_SCRIPT_MS {
+        return Err(format!(
+            "script_ms {} is over a day (at most {MAX_SCRIPT_MS})",
+            w.script_ms
         ));
     }
     Ok(())
@@ -280,6 +290,7 @@ mod tests {
             working_set_mb: 64,
             pattern: "hotspot".into(),
             refuse_migration: String::new(),
+            script_ms: 0,
         };
         let r = Running::new(1024, w, 7);
         let t0 = Instant::now();
@@ -325,6 +336,7 @@ mod tests {
                 working_set_mb: 0,
                 pattern: "uniform".into(),
                 refuse_migration: String::new(),
+                script_ms: 0,
             })
             .is_ok()
         );

@@ -7,7 +7,7 @@ use super::*;
 use crate::memory::Memory;
 use crate::workload::Running;
 use pvmlab_common::errpt;
-use pvmlab_common::model::{Migration, ResourcesExt as _};
+use pvmlab_common::model::{Migration, ResourcesExt as _, wait_minutes};
 use pvmlab_common::proto::mover::PartitionState;
 
 fn lpar_mut(p: &mut Persisted, id: u32) -> Result<&mut Partition, FspError> {
@@ -48,6 +48,23 @@ fn os_log_aborted(l: &mut Partition) {
 }
 
 impl Hypervisor {
+    /// How long the partition's operating system takes over a migration
+    /// phase (check, prepare, post): its scripts' time, cut at the wait
+    /// time drmgr was given. Nothing for the hypervisor's own steps.
+    pub fn script_time(&self, op: &str, id: u32, mig: Option<&Migration>) -> Duration {
+        if !matches!(op, "check" | "prepare" | "post") {
+            return Duration::ZERO;
+        }
+        let script = self.with(|l| {
+            l.state
+                .lpars
+                .get(&id)
+                .and_then(|p| p.workload.as_ref())
+                .map_or(0, |w| w.script_ms)
+        });
+        Duration::from_millis(script.min(u64::from(wait_minutes(mig)) * 60_000))
+    }
+
     /// Whether `peer` is the operating system of a running mover service
     /// partition of this frame: only those may open a VASI stream.
     pub fn is_running_msp(&self, peer: &str) -> bool {
@@ -168,6 +185,13 @@ impl Hypervisor {
                 if refuse {
                     return Err(FspError::NotPermitted(format!(
                         "the operating system of partition {} refused the migration in the {op} phase",
+                        l.name
+                    )));
+                }
+                let wait = wait_minutes(mig.as_ref());
+                if l.workload.as_ref().map_or(0, |w| w.script_ms) > u64::from(wait) * 60_000 {
+                    return Err(FspError::NotPermitted(format!(
+                        "the migration scripts of partition {} did not finish within the wait time of {wait} minutes in the {op} phase",
                         l.name
                     )));
                 }

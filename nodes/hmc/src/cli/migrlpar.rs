@@ -120,6 +120,8 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
                 },
                 vlanbridge: o.choice("--vlanbridge", &["1", "2"], 1)?,
                 new_profile: o.get("-n").map(str::to_string),
+                wait_minutes: o.get("-w").and_then(|w| w.parse().ok()),
+                detail: o.get("-d").and_then(|d| d.parse().ok()).unwrap_or(1),
             };
             if op == "v" {
                 let plan = lpm::validate(ctx, &src, &dst, &lpar, &asked).await;

@@ -181,12 +181,28 @@ pub async fn validate(
     asked: &Asked,
 ) -> Plan {
     let (sd, dd) = tokio::join!(devices(ctx, src), devices(ctx, dst));
-    // The operating system's check phase (drmgr -m -c pmig -p check).
-    let check_refused = lpar.state == lpar_state::RUNNING
-        && matches!(
-            step(ctx, src, "check", lpar.id, None, None).await,
-            Err(CmdError::Usage(m)) if m.contains("refused")
-        );
+    // The operating system's check phase (drmgr -m -c pmig -p check),
+    // its scripts given the wait time.
+    let check_failed = if lpar.state == lpar_state::RUNNING {
+        let wait = Migration {
+            wait_minutes: asked.wait_minutes,
+            ..Default::default()
+        };
+        match step(ctx, src, "check", lpar.id, Some(wait), None).await {
+            Err(CmdError::Usage(m)) if m.contains("refused") => Some(format!(
+                "The operating system of partition {} refused the migration.",
+                lpar.name
+            )),
+            Err(CmdError::Usage(m)) if m.contains("within the wait time") => Some(format!(
+                "The migration scripts of partition {} did not finish within the wait time of {} minutes.",
+                lpar.name,
+                asked.wait_minutes.unwrap_or(5)
+            )),
+            _ => None,
+        }
+    } else {
+        None
+    };
     validate::validate(&validate::Inputs {
         src,
         dst,
@@ -194,7 +210,7 @@ pub async fn validate(
         src_devices: &sd,
         dst_devices: &dd,
         asked,
-        check_refused,
+        check_failed,
         remote_restart: false,
     })
 }
@@ -446,6 +462,7 @@ pub async fn migrate(
         },
         remote_user: dst.remote_user.clone(),
         new_profile: asked.new_profile.clone().unwrap_or_default(),
+        wait_minutes: asked.wait_minutes,
         dest_vios_slots: plan
             .moves
             .iter()

@@ -43,6 +43,11 @@ pub struct Asked {
     pub mpio: u8,
     pub vlanbridge: u8, // 1: required (default), 2: if possible
     pub new_profile: Option<String>,
+    /// -w: minutes the partition's migration scripts may take in each
+    /// phase (drmgr -w); none given: 5.
+    pub wait_minutes: Option<u32>,
+    /// -d: the detail asked of the partition's commands (drmgr -d), 0-5.
+    pub detail: u32,
 }
 
 impl Asked {
@@ -74,8 +79,9 @@ pub struct Inputs<'a> {
     pub src_devices: &'a HashMap<u32, ViosDevices>,
     pub dst_devices: &'a HashMap<u32, ViosDevices>,
     pub asked: &'a Asked,
-    /// The partition's DLPAR agent refused the check phase.
-    pub check_refused: bool,
+    /// Why the partition's operating system failed the check phase (it
+    /// refused, or its scripts ran out of time), if it did.
+    pub check_failed: Option<String>,
     /// Remote restart, not migration: the partition is rebuilt from its
     /// stored configuration on a frame that must be remote restart
     /// capable, and boots there afresh.
@@ -306,15 +312,18 @@ pub fn validate(i: &Inputs) -> Plan {
                 sframe.lmb_mb, dframe.lmb_mb
             ));
         }
-        if l.rmc_state != "active" {
-            e.push(format!(
-                "HSCLA257 The migrating partition has returned a failure response to the HMC's request to perform a check for migration readiness. The partition {} has no active RMC connection. The partition command is: drmgr -m -c pmig -p check -d 1",
+        let why = if l.rmc_state != "active" {
+            Some(format!(
+                "The partition {} has no active RMC connection.",
                 l.name
-            ));
-        } else if i.check_refused {
+            ))
+        } else {
+            i.check_failed.clone()
+        };
+        if let Some(why) = why {
             e.push(format!(
-                "HSCLA257 The migrating partition has returned a failure response to the HMC's request to perform a check for migration readiness. The operating system of partition {} refused the migration. The partition command is: drmgr -m -c pmig -p check -d 1",
-                l.name
+                "HSCLA257 The migrating partition has returned a failure response to the HMC's request to perform a check for migration readiness. {why} The partition command is: drmgr -m -c pmig -p check -d {}",
+                i.asked.detail
             ));
         }
         let serial: Vec<u32> = l

@@ -255,7 +255,7 @@ pub async fn check(
         src_devices: &doc.devices,
         dst_devices: &dst_devices,
         asked: &asked,
-        check_refused: false,
+        check_failed: None,
         remote_restart: true,
     });
     let profile = validate::moving_profile(&l).cloned().unwrap_or_default();
