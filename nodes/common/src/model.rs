@@ -110,6 +110,10 @@ pub fn wait_minutes(m: Option<&Migration>) -> u32 {
     m.and_then(|m| m.wait_minutes).unwrap_or(5)
 }
 
+/// The longest a partition's migration scripts may take in a phase:
+/// `migrlpar -w` allows at most 1440 minutes.
+pub const MAX_SCRIPT_MS: u64 = 86_400_000;
+
 pub const LPAR_ENV_AIXLINUX: &str = "aixlinux";
 pub const LPAR_ENV_VIOS: &str = "vioserver";
 

@@ -623,7 +623,7 @@ impl Topology {
                             format!("{:?} is not check, prepare or empty", w.refuse_migration),
                         );
                     }
-                    if w.script_ms > 86_400_000 {
+                    if w.script_ms > crate::model::MAX_SCRIPT_MS {
                         return err(
                             w.pattern.span(),
                             "script_ms",

@@ -201,6 +201,7 @@ impl Memory {
     /// are equal, however they came to be (a page written with zeros is a
     /// zero page). Two levels, so that a destination can compute it from
     /// the hashes of pages as they arrived.
+    ///
     /// The pages are hashed on every core: the source computes this
     /// after the suspend, while the rest of the migration waits for it
     /// (and the partition runs on the destination, so the cores are free).

@@ -4,7 +4,7 @@
 //! inside, as an application would see it.
 
 use crate::memory::{Memory, PAGE};
-use pvmlab_common::model::Workload;
+use pvmlab_common::model::{MAX_SCRIPT_MS, Workload};
 use pvmlab_common::proto::mover::PartitionState;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -237,10 +237,6 @@ impl Running {
 pub const PATTERNS: &[&str] = &["uniform", "hotspot", "sequential"];
 
 /// Checks a workload as a user gave it.
-/// The longest a partition's migration scripts may take: migrlpar -w
-/// allows at most 1440 minutes.
-pub const MAX_SCRIPT_MS: u64 = 86_400_000;
-
 pub fn check(w: &Workload) -> Result<(), String> {
     if !(0.0..=10_000.0).contains(&w.rate_mb_s) {
         return Err(format!("rate {} MB/s is outside 0-10000", w.rate_mb_s));

@@ -188,7 +188,7 @@ pub async fn validate(
             wait_minutes: asked.wait_minutes,
             ..Default::default()
         };
-        match step(ctx, src, "check", lpar.id, Some(wait), None).await {
+        match step(ctx, src, "check", lpar.id, Some(wait.clone()), None).await {
             Err(CmdError::Usage(m)) if m.contains("refused") => Some(format!(
                 "The operating system of partition {} refused the migration.",
                 lpar.name
@@ -196,7 +196,7 @@ pub async fn validate(
             Err(CmdError::Usage(m)) if m.contains("within the wait time") => Some(format!(
                 "The migration scripts of partition {} did not finish within the wait time of {} minutes.",
                 lpar.name,
-                asked.wait_minutes.unwrap_or(5)
+                pvmlab_common::model::wait_minutes(Some(&wait))
             )),
             _ => None,
         }
