@@ -207,26 +207,26 @@ impl Memory {
     /// (and the partition runs on the destination, so the cores are free).
     pub fn digest(&self) -> String {
         let pages: Vec<(u64, &[u8; PAGE])> = self.pages.iter().collect();
+        // Filled in place: a thread that allocated would keep a malloc
+        // arena of its own, and the FSP its memory.
+        let mut hashes = vec![None; pages.len()];
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let part = pages.len().div_ceil(threads).max(1);
-        let hashed: Vec<Vec<(u64, [u8; 16])>> = std::thread::scope(|s| {
-            let workers: Vec<_> = pages
-                .chunks(part)
-                .map(|chunk| {
-                    s.spawn(move || {
-                        chunk
-                            .iter()
-                            .filter_map(|(i, p)| Some((*i, hash_data(&p[..])?)))
-                            .collect()
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| w.join().unwrap_or_default())
-                .collect()
+        std::thread::scope(|s| {
+            for (ps, hs) in pages.chunks(part).zip(hashes.chunks_mut(part)) {
+                s.spawn(move || {
+                    for ((_, p), h) in ps.iter().zip(hs) {
+                        *h = hash_data(&p[..]);
+                    }
+                });
+            }
         });
-        combine(hashed.into_iter().flatten())
+        combine(
+            pages
+                .iter()
+                .zip(hashes)
+                .filter_map(|((i, _), h)| Some((*i, h?))),
+        )
     }
 
     /// The digest of the image as it arrived (see `digest`), on a
