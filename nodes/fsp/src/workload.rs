@@ -328,6 +328,14 @@ mod tests {
         );
         assert!(
             check(&Workload {
+                script_ms: MAX_SCRIPT_MS + 1,
+                ..Default::default()
+            })
+            .is_err(),
+            "scripts longer than migrlpar -w allows"
+        );
+        assert!(
+            check(&Workload {
                 rate_mb_s: 20.0,
                 working_set_mb: 0,
                 pattern: "uniform".into(),
