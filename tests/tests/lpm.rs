@@ -78,6 +78,11 @@ fn active_and_inactive_migration_validation_and_recovery() {
     assert!(out.contains("-w parameter: 1441"), "{out}");
     lab.pvmlab(&["workload", "sys2", "aix72a", "--script-ms", "0"]);
 
+    // The source VIOS's profile holds the slots that serve aix72a.
+    let vios_prof = "lssyscfg -r prof -m sys2 --filter lpar_names=vios1 -F virtual_scsi_adapters,virtual_fc_adapters";
+    let (before, _) = hmc(&lab, vios_prof);
+    assert!(before.contains("/aix72a/"), "{before}");
+
     // Active: aix72a runs a workload writing 4 MB/s. Its memory crosses
     // MSP to MSP and arrives byte for byte as it was at suspend.
     let (out, code) = hmc(&lab, "migrlpar -o m -m sys2 -t sys3 -p aix72a -v");
@@ -108,6 +113,10 @@ fn active_and_inactive_migration_validation_and_recovery() {
     assert!(!on2.contains("aix72a"), "{on2}");
     let (map2, _) = hmc(&lab, "viosvrcmd -m sys2 -p vios1 -c \"lsmap -all\"");
     assert!(!map2.contains("0x00000004"), "{map2}");
+    // ... and the HMC took the slots out of its profile (Redbook §2.4.4).
+    let (after, _) = hmc(&lab, vios_prof);
+    assert!(!after.contains("/aix72a/"), "{after}");
+    assert!(!after.trim().is_empty(), "other clients' slots stay: {before}");
     let (errlog, _) = hmc(&lab, "viosvrcmd -m sys2 -p vios1 -c errlog");
     assert!(
         errlog.contains(" I S Migration      Migration completed successfully"),

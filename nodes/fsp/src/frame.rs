@@ -723,7 +723,8 @@ impl Hypervisor {
 
     /// Adds or removes a virtual adapter of a running partition. The slot
     /// must be free (add) or hold an adapter of that kind that is not
-    /// required (remove); the profile is not changed.
+    /// required (remove). The profile is not changed, unless `profile`
+    /// asks that a removed adapter go from the current profile too.
     pub fn change_adapter(
         &self,
         id: u32,
@@ -731,6 +732,7 @@ impl Hypervisor {
         kind: &str,
         slot: u32,
         spec: &str,
+        profile: bool,
     ) -> Result<Partition, FspError> {
         use pvmlab_common::attrs::{parse_eth, parse_fc, parse_scsi};
         self.change(|p, _| {
@@ -777,6 +779,12 @@ impl Hypervisor {
                 c.eth.retain(|a| !(kind == "eth" && a.slot == slot));
                 c.scsi.retain(|a| !(kind == "scsi" && a.slot == slot));
                 c.fc.retain(|a| !(kind == "fc" && a.slot == slot));
+                let current = l.curr_profile.clone();
+                if let Some(pr) = l.profiles.iter_mut().filter(|_| profile).find(|pr| pr.name == current) {
+                    pr.virtual_eth_adapters.retain(|a| !(kind == "eth" && a.slot == slot));
+                    pr.virtual_scsi_adapters.retain(|a| !(kind == "scsi" && a.slot == slot));
+                    pr.virtual_fc_adapters.retain(|a| !(kind == "fc" && a.slot == slot));
+                }
             }
             Ok(l.clone())
         })

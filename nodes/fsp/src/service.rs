@@ -277,7 +277,7 @@ impl Fsp for FspService {
         let r = req.into_inner();
         let p = self
             .hyp
-            .change_adapter(r.lpar_id, r.add, &r.kind, r.slot, &r.spec)
+            .change_adapter(r.lpar_id, r.add, &r.kind, r.slot, &r.spec, r.profile)
             .map_err(status)?;
         Ok(Response::new(LparReply { partition: Some(p) }))
     }

@@ -227,6 +227,7 @@ async fn virtual_adapter(
         kind: kind.to_string(),
         slot,
         spec,
+        profile: false,
     };
     let done = fsp.change_adapter(req).await.map_err(|e| {
         CmdError::Usage(format!(

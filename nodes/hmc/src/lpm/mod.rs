@@ -775,6 +775,7 @@ pub(crate) async fn map_destination(
             kind: m.kind.into(),
             slot: m.dest_slot,
             spec,
+            profile: false,
         })
         .await
         .map_err(|e| {
@@ -821,12 +822,16 @@ pub(crate) async fn map_destination(
 
 /// Removes a client's adapters and mappings from a frame's VIOS
 /// partitions: on the source after completion, on the destination after
-/// a rollback. Best effort: a VIOS that cannot be reached keeps them.
+/// a rollback. With `profile`, the slots also go from the VIOS partitions'
+/// current profiles, as the HMC does on a migration's source (Redbook
+/// §2.4.4: "the HMC removes the slots from the source VIOS's profile").
+/// Best effort: a VIOS that cannot be reached keeps them.
 pub(crate) async fn unmap(
     ctx: &Ctx<'_>,
     f: &FrameView,
     client_id: u32,
     slots: &[(u32, u32, String)],
+    profile: bool,
 ) {
     if let Some(r) = remote::of(ctx, f) {
         let req = pvmlab_common::proto::hmc::RemoteRequest {
@@ -840,6 +845,7 @@ pub(crate) async fn unmap(
                     kind: kind.clone(),
                 })
                 .collect(),
+            profile,
             ..Default::default()
         };
         if let Ok(r) = r {
@@ -868,6 +874,7 @@ pub(crate) async fn unmap(
                 kind: kind.clone(),
                 slot: *slot,
                 spec: String::new(),
+                profile,
             })
             .await;
     }
@@ -911,7 +918,7 @@ pub async fn complete(
             .iter()
             .find(|p| p.migration.as_ref().is_some_and(|m| m.id == mig.id))
         {
-            unmap(ctx, &s, l.id, &serving_slots(&s, l)).await;
+            unmap(ctx, &s, l.id, &serving_slots(&s, l), true).await;
             step(ctx, &s, "remove", l.id, Some(mig.clone()), None).await?;
         }
     }
@@ -962,7 +969,7 @@ pub async fn roll_back(
                         .collect()
                 })
                 .unwrap_or_default();
-            unmap(ctx, &d, l.id, &slots).await;
+            unmap(ctx, &d, l.id, &slots, false).await;
             step(ctx, &d, "remove", l.id, Some(mig.clone()), None).await?;
         }
     }

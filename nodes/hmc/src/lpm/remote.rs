@@ -222,7 +222,7 @@ pub async fn serve(hmc: &Hmc, peer: &str, r: RemoteRequest) -> Result<RemoteRepl
                 .into_iter()
                 .map(|s: ViosSlot| (s.vios_id, s.slot, s.kind))
                 .collect();
-            super::unmap(&ctx, &f, r.lpar_id, &slots).await;
+            super::unmap(&ctx, &f, r.lpar_id, &slots, r.profile).await;
         }
         "lock" => {
             super::Lock::Own(conn(&ctx, &f)?)

@@ -448,7 +448,7 @@ async fn boot(ctx: &Ctx<'_>, f: &FrameView, p: &Partition) -> Result<(), tonic::
 /// Removes a copy of a partition from a frame, with the server adapters
 /// and mappings its VIOS partitions kept for it.
 async fn remove_copy(ctx: &Ctx<'_>, f: &FrameView, p: &Partition) -> Result<(), CmdError> {
-    lpm::unmap(ctx, f, p.id, &lpm::serving_slots(f, p)).await;
+    lpm::unmap(ctx, f, p.id, &lpm::serving_slots(f, p), true).await;
     config::remove(ctx, f, p).await
 }
 
