@@ -116,7 +116,10 @@ fn active_and_inactive_migration_validation_and_recovery() {
     // ... and the HMC took the slots out of its profile (Redbook §2.4.4).
     let (after, _) = hmc(&lab, vios_prof);
     assert!(!after.contains("/aix72a/"), "{after}");
-    assert!(!after.trim().is_empty(), "other clients' slots stay: {before}");
+    assert!(
+        !after.trim().is_empty(),
+        "other clients' slots stay: {before}"
+    );
     let (errlog, _) = hmc(&lab, "viosvrcmd -m sys2 -p vios1 -c errlog");
     assert!(
         errlog.contains(" I S Migration      Migration completed successfully"),

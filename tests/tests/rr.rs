@@ -138,6 +138,9 @@ fn frames_lost_powered_off_and_failed_are_evacuated_and_cleaned_up() {
     let (out, code) = hmc(&lab, "rrstartlpar -o bounce -m fr1 -t fr2 -p rr1");
     assert_eq!(code, 1);
     assert!(out.contains("-o parameter"), "{out}");
+    let (out, code) = hmc(&lab, "rrstartlpar -o validate -m fr1 -t fr2 -p rr1 -w soon");
+    assert_eq!(code, 1);
+    assert!(out.contains("-w parameter: soon"), "{out}");
     // A target short of memory: a partition on fr2 takes nearly all of it.
     let (out, code) = hmc(
         &lab,
