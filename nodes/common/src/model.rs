@@ -110,9 +110,17 @@ pub fn wait_minutes(m: Option<&Migration>) -> u32 {
     m.and_then(|m| m.wait_minutes).unwrap_or(5)
 }
 
-/// The longest a partition's migration scripts may take in a phase:
-/// `migrlpar -w` allows at most 1440 minutes.
-pub const MAX_SCRIPT_MS: u64 = 86_400_000;
+/// The most `migrlpar -w` (and `rrstartlpar -w`) allow: a day.
+pub const MAX_WAIT_MINUTES: u32 = 1440;
+
+/// The wait time in milliseconds, what a phase's scripts may take.
+pub fn wait_ms(m: Option<&Migration>) -> u64 {
+    u64::from(wait_minutes(m)) * 60_000
+}
+
+/// The longest a partition's migration scripts may take in a phase: the
+/// longest wait `-w` allows.
+pub const MAX_SCRIPT_MS: u64 = MAX_WAIT_MINUTES as u64 * 60_000;
 
 pub const LPAR_ENV_AIXLINUX: &str = "aixlinux";
 pub const LPAR_ENV_VIOS: &str = "vioserver";

@@ -249,12 +249,8 @@ fn page_hash(data: &[u8]) -> [u8; 16] {
 /// a compare and then a hash: the compare cost as much as the hash).
 fn hash_data(data: &[u8]) -> Option<[u8; 16]> {
     static ZERO: std::sync::LazyLock<[u8; 16]> = std::sync::LazyLock::new(|| page_hash(&[0; PAGE]));
-    let h = if data.is_empty() {
-        *ZERO
-    } else {
-        page_hash(data)
-    };
-    (h != *ZERO).then_some(h)
+    let h = page_hash(data);
+    (!data.is_empty() && h != *ZERO).then_some(h)
 }
 
 fn combine(pages: impl Iterator<Item = (u64, [u8; 16])>) -> String {

@@ -7,7 +7,7 @@ use super::*;
 use crate::memory::Memory;
 use crate::workload::Running;
 use pvmlab_common::errpt;
-use pvmlab_common::model::{Migration, ResourcesExt as _, wait_minutes};
+use pvmlab_common::model::{Migration, ResourcesExt as _, wait_minutes, wait_ms};
 use pvmlab_common::proto::mover::PartitionState;
 
 fn lpar_mut(p: &mut Persisted, id: u32) -> Result<&mut Partition, FspError> {
@@ -62,7 +62,7 @@ impl Hypervisor {
                 .and_then(|p| p.workload.as_ref())
                 .map_or(0, |w| w.script_ms)
         });
-        Duration::from_millis(script.min(u64::from(wait_minutes(mig)) * 60_000))
+        Duration::from_millis(script.min(wait_ms(mig)))
     }
 
     /// Whether `peer` is the operating system of a running mover service
@@ -188,11 +188,11 @@ impl Hypervisor {
                         l.name
                     )));
                 }
-                let wait = wait_minutes(mig.as_ref());
-                if l.workload.as_ref().map_or(0, |w| w.script_ms) > u64::from(wait) * 60_000 {
+                if l.workload.as_ref().map_or(0, |w| w.script_ms) > wait_ms(mig.as_ref()) {
                     return Err(FspError::NotPermitted(format!(
-                        "the migration scripts of partition {} did not finish within the wait time of {wait} minutes in the {op} phase",
-                        l.name
+                        "the migration scripts of partition {} did not finish within the wait time of {} minutes in the {op} phase",
+                        l.name,
+                        wait_minutes(mig.as_ref())
                     )));
                 }
                 if op == "prepare" {

@@ -42,15 +42,8 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     let src = find_frame(ctx, o.require("-m")?)?;
     ctx.may_change()?;
     let lpar = super::lpar_arg(&src, &o)?.clone();
-    for (name, max) in [("-w", 1440u32), ("-d", 5)] {
-        if let Some(v) = o.get(name) {
-            if v.parse::<u32>().map_or(true, |n| n > max) {
-                return Err(
-                    format!("An invalid value was entered for the {name} parameter: {v}.").into(),
-                );
-            }
-        }
-    }
+    let wait_minutes = o.at_most("-w", pvmlab_common::model::MAX_WAIT_MINUTES)?;
+    let detail = o.at_most("-d", 5)?.unwrap_or(1);
     match op {
         "s" => {
             let m = lpar.migration.as_ref().ok_or_else(|| {
@@ -120,8 +113,8 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
                 },
                 vlanbridge: o.choice("--vlanbridge", &["1", "2"], 1)?,
                 new_profile: o.get("-n").map(str::to_string),
-                wait_minutes: o.get("-w").and_then(|w| w.parse().ok()),
-                detail: o.get("-d").and_then(|d| d.parse().ok()).unwrap_or(1),
+                wait_minutes,
+                detail,
             };
             if op == "v" {
                 let plan = lpm::validate(ctx, &src, &dst, &lpar, &asked).await;

@@ -44,6 +44,17 @@ impl Parsed {
         }
     }
 
+    /// A whole-number option of at most `max` (`-w <minutes>`), if given.
+    pub fn at_most(&self, name: &str, max: u32) -> Result<Option<u32>, String> {
+        self.get(name)
+            .map(|v| {
+                v.parse::<u32>().ok().filter(|n| *n <= max).ok_or_else(|| {
+                    format!("An invalid value was entered for the {name} parameter: {v}.")
+                })
+            })
+            .transpose()
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.values.get(name).map(String::as_str)
     }

@@ -54,18 +54,9 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
             .into());
         }
     }
-    // Accepted as migrlpar accepts it; a remote restart runs no migration
+    // Checked as migrlpar's is; a remote restart runs no migration
     // scripts for it to bound.
-    if let Some(v) = o.get("-w") {
-        if v.parse::<u32>().map_or(true, |n| n > 1440) {
-            return Err(format!("An invalid value was entered for the -w parameter: {v}.").into());
-        }
-    }
-    if let Some(v) = o.get("-w") {
-        if v.parse::<u32>().map_or(true, |n| n > 1440) {
-            return Err(format!("An invalid value was entered for the -w parameter: {v}.").into());
-        }
-    }
+    o.at_most("-w", pvmlab_common::model::MAX_WAIT_MINUTES)?;
     // --redundantvios, where given, supersedes --mpio (as for migrlpar).
     let mpio = o.choice("--mpio", &["1", "2"], 2)?;
     let redundantvios = match o.get("--redundantvios") {
