@@ -148,9 +148,52 @@ fn active_and_inactive_migration_validation_and_recovery() {
     let w = text(&lab.pvmlab(&["workload", "sys3", "aix72a"]).stdout);
     assert!(w.contains("heartbeat"), "{w}");
 
-    // And back again, to a frame that has its id free.
-    let (out, code) = hmc(&lab, "migrlpar -o m -m sys3 -t sys2 -p aix72a -v");
+    // And back again, to the id and through the mover that `-i` names
+    // (`dest_lpar_id`, `dest_msp_ipaddr`: what the REST API's
+    // DestinationLparID and DestMSPIPaddr become); an id in use or out of
+    // range, or an address no MSP has, is refused.
+    let (ids, _) = hmc(&lab, "lssyscfg -r lpar -m sys2 -F lpar_id");
+    let ids: Vec<u32> = ids.lines().filter_map(|l| l.parse().ok()).collect();
+    // Not 4, the id it had there and would keep by default.
+    let free = (1..).find(|i| !ids.contains(i) && *i != 4).unwrap_or(1);
+    let (msp_addr, _) = hmc(
+        &lab,
+        "lssyscfg -r lpar -m sys2 -F rmc_ipaddr --filter lpar_names=vios1",
+    );
+    let msp_addr = msp_addr.trim();
+    for (input, error) in [
+        (
+            format!("dest_lpar_id={}", ids[0]),
+            "is already in use by partition",
+        ),
+        (
+            "dest_lpar_id=0".to_string(),
+            "invalid value was entered for the dest_lpar_id",
+        ),
+        (
+            "dest_msp_ipaddr=127.0.0.99".to_string(),
+            "The destination mover service partition 127.0.0.99 was not found",
+        ),
+    ] {
+        let (out, code) = hmc(
+            &lab,
+            &format!("migrlpar -o v -m sys3 -t sys2 -p aix72a -i {input}"),
+        );
+        assert_eq!(code, 1, "{input}: {out}");
+        assert!(out.contains(error), "{input}: {out}");
+    }
+    let (out, code) = hmc(
+        &lab,
+        &format!(
+            "migrlpar -o m -m sys3 -t sys2 -p aix72a -v -i dest_lpar_id={free},dest_msp_ipaddr={msp_addr}"
+        ),
+    );
     assert_eq!((field(&out, "memory_integrity"), code), ("ok", 0), "{out}");
+    let (id, _) = hmc(
+        &lab,
+        "lssyscfg -r lpar -m sys2 -F lpar_id,state --filter lpar_names=aix72a",
+    );
+    assert_eq!(id, format!("{free},Running\n"));
 
     // Inactive: a partition never activated is refused; once activated
     // and shut down it moves with its profiles, no MSP, and stays off.

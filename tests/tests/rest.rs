@@ -216,6 +216,26 @@ print(re.search(r'<PartitionState[^>]*>([^<]+)<', requests.get(base + '/rest/api
     assert_eq!(out, "Running\n");
 }
 
+/// Plain HTTP against hmc1's REST API, as clients other than pypowervm
+/// (hmc-mcp, Ansible's REST modules) do it: a session, aix72a's UUID,
+/// `job(op, params)` and `status(job)`.
+const REQUESTS: &str = r#"import requests, re, time
+base = 'https://127.43.50.11:12443'
+web = lambda t: {'Content-Type': 'application/vnd.ibm.powervm.web+xml; type=' + t}
+logon = '<LogonRequest><UserID>hscroot</UserID><Password>abc123</Password></LogonRequest>'
+tok = re.search(r'X-API-Session[^>]*>([^<]+)<', requests.put(base + '/rest/api/web/Logon', data=logon, headers=web('LogonRequest'), verify=False).text)[1]
+h = {'X-API-Session': tok}
+u = re.search(r'<PartitionUUID[^>]*>([^<]+)<', requests.get(base + '/rest/api/uom/LogicalPartition/search/(PartitionName==aix72a)', headers=h, verify=False).text)[1]
+def job(op, params):
+    jp = ''.join('<JobParameter><ParameterName>%s</ParameterName><ParameterValue>%s</ParameterValue></JobParameter>' % kv for kv in params)
+    body = '<JobRequest><RequestedOperation><OperationName>%s</OperationName><GroupName>LogicalPartition</GroupName></RequestedOperation><JobParameters>%s</JobParameters></JobRequest>' % (op, jp)
+    r = requests.put(base + '/rest/api/uom/LogicalPartition/%s/do/%s' % (u, op), data=body, headers={**h, **web('JobRequest')}, verify=False)
+    return re.search(r'<JobID[^>]*>([^<]+)<', r.text)[1]
+def status(i):
+    t = requests.get(base + '/rest/api/uom/jobs/' + i, headers=h, verify=False).text
+    return re.search(r'<Status[^>]*>([^<]+)<', t)[1], re.findall(r'<UntranslatedMessage[^>]*>([^<]+)<', t)
+"#;
+
 /// Stop and recover through REST jobs, and a migration to another HMC's
 /// frame (TargetRemoteHMCIPAddress): sys2 is hmc1's, sys3 hmc2's.
 #[test]
@@ -247,22 +267,9 @@ fn pypowervm_stops_recovers_and_migrates_to_a_remote_hmc() {
     assert!(ok, "{out}");
     assert_eq!(out, "running\n");
     // A job shows its progress while it runs: a migration's, the memory moved.
-    let (out, ok) = py(r#"
-import requests, re, time
-base = 'https://127.43.50.11:12443'
-web = lambda t: {'Content-Type': 'application/vnd.ibm.powervm.web+xml; type=' + t}
-logon = '<LogonRequest><UserID>hscroot</UserID><Password>abc123</Password></LogonRequest>'
-tok = re.search(r'X-API-Session[^>]*>([^<]+)<', requests.put(base + '/rest/api/web/Logon', data=logon, headers=web('LogonRequest'), verify=False).text)[1]
-h = {'X-API-Session': tok}
-u = re.search(r'<PartitionUUID[^>]*>([^<]+)<', requests.get(base + '/rest/api/uom/LogicalPartition/search/(PartitionName==aix72a)', headers=h, verify=False).text)[1]
-def job(op, params):
-    jp = ''.join('<JobParameter><ParameterName>%s</ParameterName><ParameterValue>%s</ParameterValue></JobParameter>' % kv for kv in params)
-    body = '<JobRequest><RequestedOperation><OperationName>%s</OperationName><GroupName>LogicalPartition</GroupName></RequestedOperation><JobParameters>%s</JobParameters></JobRequest>' % (op, jp)
-    r = requests.put(base + '/rest/api/uom/LogicalPartition/%s/do/%s' % (u, op), data=body, headers={**h, **web('JobRequest')}, verify=False)
-    return re.search(r'<JobID[^>]*>([^<]+)<', r.text)[1]
-def status(i):
-    t = requests.get(base + '/rest/api/uom/jobs/' + i, headers=h, verify=False).text
-    return re.search(r'<Status[^>]*>([^<]+)<', t)[1], re.findall(r'<UntranslatedMessage[^>]*>([^<]+)<', t)
+    let (out, ok) = py(&format!(
+        "{REQUESTS}{}",
+        r#"
 m = job('Migrate', [('TargetManagedSystemName', 'sys3'), ('TargetRemoteHMCIPAddress', '127.43.50.12'), ('TargetRemoteHMCUserID', 'hscroot')])
 time.sleep(2)
 st, msgs = status(m)
@@ -272,7 +279,8 @@ while status(s)[0] == 'RUNNING' or status(m)[0] == 'RUNNING':
     time.sleep(0.3)
 print(status(s)[0], status(m)[0])
 print(requests.delete(base + '/rest/api/uom/jobs/' + m, headers=h, verify=False).status_code)
-"#);
+"#
+    ));
     assert!(ok, "{out}");
     assert_eq!(
         out,
@@ -299,11 +307,42 @@ COMPLETED_OK COMPLETED_OK
     ));
     assert!(ok, "{out}");
     assert_eq!(out, "failed True\nrunning\n");
-    // And to the other HMC's frame, to the end.
+    // And to the other HMC's frame, to the end, with what hmc-mcp sends
+    // besides (TargetProfileName, DestinationLparID, WaitTime) and
+    // DestMSPIPaddr (where pypowervm puts its dest_msp_name): the id,
+    // mover and profile asked for. A WaitTime over a day is refused first.
+    let (ids, _) = lab.hmc("hmc2", "lssyscfg -r lpar -m sys3 -F lpar_id");
+    let ids: Vec<u32> = ids.lines().filter_map(|l| l.parse().ok()).collect();
+    let free = (5..).find(|i| !ids.contains(i)).unwrap_or(5);
+    let (msp, _) = lab.hmc(
+        "hmc2",
+        "lssyscfg -r lpar -m sys3 -F rmc_ipaddr --filter lpar_names=vios1",
+    );
     let (out, ok) = py(&format!(
-        "{prelude}\nmigration.migrate_lpar(x, 'sys3', **remote)\nprint('done')"
+        "{REQUESTS}{}",
+        format_args!(
+            r#"
+common = [('TargetManagedSystemName', 'sys3'), ('TargetRemoteHMCIPAddress', '127.43.50.12'), ('TargetRemoteHMCUserID', 'hscroot'), ('DestMSPIPaddr', '{}'), ('DestinationLparID', '{free}'), ('TargetProfileName', 'moved')]
+for wait in ['1441', '2']:
+    m = job('Migrate', common + [('WaitTime', wait)])
+    while status(m)[0] in ('RUNNING', 'NOT_STARTED'):
+        time.sleep(0.3)
+    text = requests.get(base + '/rest/api/uom/jobs/' + m, headers=h, verify=False).text
+    print(status(m)[0], '-w parameter: 1441' in text)
+"#,
+            msp.trim()
+        )
     ));
     assert!(ok, "{out}");
+    assert_eq!(out, "COMPLETED_WITH_ERROR True\nCOMPLETED_OK False\n");
+    assert_eq!(
+        lab.hmc(
+            "hmc2",
+            "lssyscfg -r lpar -m sys3 --filter lpar_names=aix72a -F lpar_id,curr_profile"
+        )
+        .0,
+        format!("{free},moved\n")
+    );
     assert_eq!(
         lab.hmc(
             "hmc2",

@@ -238,6 +238,9 @@ pub(crate) async fn frame_of(ctx: &Ctx<'_>, name: &str, mig: &Migration) -> Opti
 pub(crate) fn shell_of(lpar: &Partition, plan: &Plan, new_profile: Option<&str>) -> Partition {
     let mut s = lpar.clone();
     s.migration = None;
+    if let Some(id) = plan.dest_lpar_id {
+        s.id = id;
+    }
     let remap_scsi = |a: &mut VirtualScsiAdapter| {
         if let Some(m) = plan
             .moves

@@ -32,6 +32,9 @@ pub struct Plan {
     pub dest_msp: Option<(u32, String)>,
     pub moves: Vec<AdapterMove>,
     pub pool_id: u32,
+    /// The partition's id on the destination, where `dest_lpar_id` asked
+    /// for one (else it keeps its id where that is free there).
+    pub dest_lpar_id: Option<u32>,
 }
 
 /// What `-i`/`-f` and the options ask for.
@@ -65,8 +68,11 @@ pub const INPUT_ATTRS: &[&str] = &[
     "vlan_mappings",
     "source_msp_name",
     "source_msp_id",
+    "source_msp_ipaddr",
     "dest_msp_name",
     "dest_msp_id",
+    "dest_msp_ipaddr",
+    "dest_lpar_id",
     "shared_proc_pool_id",
     "shared_proc_pool_name",
 ];
@@ -99,26 +105,46 @@ pub fn moving_profile(l: &Partition) -> Option<&Profile> {
     l.profile(name).or_else(|| l.profile(&l.default_profile))
 }
 
-/// A VIOS partition of a frame by the name or id `-i` gave.
-fn vios_by<'a>(f: &'a FrameView, name: Option<&str>, id: Option<&str>) -> Option<&'a Partition> {
-    f.partitions.iter().find(|p| {
-        p.is_vios() && name.is_none_or(|n| p.name == n) && id.is_none_or(|i| p.id.to_string() == i)
-    })
+/// How `-i` names a mover service partition: `<side>_msp_name`, `_id`
+/// and `_ipaddr` (the address its RMC connection, and so its mover
+/// traffic, uses), each optional; all given must fit the one partition.
+struct MspAsked<'a> {
+    name: Option<&'a str>,
+    id: Option<&'a str>,
+    ipaddr: Option<&'a str>,
+}
+
+impl<'a> MspAsked<'a> {
+    fn of(a: &'a Asked, side: &str) -> MspAsked<'a> {
+        MspAsked {
+            name: a.get(&format!("{side}_msp_name")),
+            id: a.get(&format!("{side}_msp_id")),
+            ipaddr: a.get(&format!("{side}_msp_ipaddr")),
+        }
+    }
+
+    fn any(&self) -> Option<&'a str> {
+        self.name.or(self.id).or(self.ipaddr)
+    }
+
+    /// The VIOS partition of a frame that fits.
+    fn find<'f>(&self, f: &'f FrameView) -> Option<&'f Partition> {
+        f.partitions.iter().find(|p| {
+            p.is_vios()
+                && self.name.is_none_or(|n| p.name == n)
+                && self.id.is_none_or(|i| p.id.to_string() == i)
+                && self.ipaddr.is_none_or(|a| p.rmc_ipaddr == a)
+        })
+    }
 }
 
 fn ready_msp(p: &Partition) -> bool {
     p.msp && p.state == lpar_state::RUNNING && p.rmc_state == "active"
 }
 
-fn pick_msp(
-    f: &FrameView,
-    name: Option<&str>,
-    id: Option<&str>,
-    side: &str,
-    plan: &mut Plan,
-) -> Option<(u32, String)> {
-    if name.is_some() || id.is_some() {
-        match vios_by(f, name, id) {
+fn pick_msp(f: &FrameView, asked: &MspAsked, side: &str, plan: &mut Plan) -> Option<(u32, String)> {
+    if let Some(what) = asked.any() {
+        match asked.find(f) {
             Some(p) if ready_msp(p) => Some((p.id, p.name.clone())),
             Some(p) if !p.msp => {
                 plan.errors.push(format!(
@@ -136,8 +162,7 @@ fn pick_msp(
             }
             None => {
                 plan.errors.push(format!(
-                    "The {side} mover service partition {} was not found on the managed system {}.",
-                    name.or(id).unwrap_or_default(),
+                    "The {side} mover service partition {what} was not found on the managed system {}.",
                     f.name
                 ));
                 None
@@ -397,23 +422,30 @@ pub fn validate(i: &Inputs) -> Plan {
     if units > free.proc_units.min(if ded { f64::MAX } else { pool_cap }) + 1e-9 {
         e.push("The partition cannot be migrated because the processing resources it requires exceeds the available processing resources in the destination managed system's shared processor pool.".to_string());
     }
+    // The partition's id there, where -i asks for one.
+    if let Some(v) = i.asked.get("dest_lpar_id") {
+        let max = dframe.max_lpars;
+        match v.parse::<u32>() {
+            Ok(id) if (1..=max).contains(&id) => {
+                match dst.partitions.iter().find(|p| p.id == id) {
+                    Some(o) => plan.errors.push(format!(
+                        "The partition ID {id} is already in use by partition {} on the destination managed system {}.",
+                        o.name, dst.name
+                    )),
+                    None => plan.dest_lpar_id = Some(id),
+                }
+            }
+            _ => plan.errors.push(format!(
+                "An invalid value was entered for the dest_lpar_id attribute: {v}. The partition ID must be a number from 1 to {max} on the destination managed system {}.",
+                dst.name
+            )),
+        }
+    }
     // Movers.
     if active {
         let a = i.asked;
-        plan.source_msp = pick_msp(
-            src,
-            a.get("source_msp_name"),
-            a.get("source_msp_id"),
-            "source",
-            &mut plan,
-        );
-        plan.dest_msp = pick_msp(
-            dst,
-            a.get("dest_msp_name"),
-            a.get("dest_msp_id"),
-            "destination",
-            &mut plan,
-        );
+        plan.source_msp = pick_msp(src, &MspAsked::of(a, "source"), "source", &mut plan);
+        plan.dest_msp = pick_msp(dst, &MspAsked::of(a, "dest"), "destination", &mut plan);
     }
     plan_adapters(i, &prof, &mut plan);
     // VLANs: each must be bridged by a shared Ethernet adapter there.

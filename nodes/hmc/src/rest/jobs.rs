@@ -30,6 +30,8 @@ const MIGRATE_PARAMS: &[&str] = &[
     "TargetManagedSystemName",
     "TargetRemoteHMCIPAddress",
     "TargetRemoteHMCUserID",
+    "TargetProfileName",
+    "DestinationLparID",
     "VirtualSCSIMappings",
     "VirtualFCMappings",
     "VlanMappings",
@@ -37,6 +39,18 @@ const MIGRATE_PARAMS: &[&str] = &[
     "DestMSPIPaddr",
     "SourceMSPIPaddr",
     "VLANBridgeOverride",
+    "WaitTime",
+];
+
+/// The migration parameters that are `-i` attributes of migrlpar.
+const MIGRATE_ATTRS: &[(&str, &str)] = &[
+    ("VirtualSCSIMappings", "virtual_scsi_mappings"),
+    ("VirtualFCMappings", "virtual_fc_mappings"),
+    ("VlanMappings", "vlan_mappings"),
+    ("SharedProcPoolID", "shared_proc_pool_id"),
+    ("DestinationLparID", "dest_lpar_id"),
+    ("SourceMSPIPaddr", "source_msp_ipaddr"),
+    ("DestMSPIPaddr", "dest_msp_ipaddr"),
 ];
 
 /// Jobs kept at most (finished ones go first).
@@ -284,13 +298,15 @@ fn command(
                     push(&["-u", u]);
                 }
             }
+            if let Some(n) = get("TargetProfileName").filter(|v| !v.is_empty()) {
+                push(&["-n", n]);
+            }
+            // Minutes, as migrlpar -w (the migration scripts' wait).
+            if let Some(w) = get("WaitTime").filter(|v| !v.is_empty()) {
+                push(&["-w", w]);
+            }
             let mut input = Vec::new();
-            for (param, attr) in [
-                ("VirtualSCSIMappings", "virtual_scsi_mappings"),
-                ("VirtualFCMappings", "virtual_fc_mappings"),
-                ("VlanMappings", "vlan_mappings"),
-                ("SharedProcPoolID", "shared_proc_pool_id"),
-            ] {
+            for (param, attr) in MIGRATE_ATTRS {
                 if let Some(v) = get(param).filter(|v| !v.is_empty()) {
                     // The HMC's -i quoting: a value with commas in double quotes.
                     input.push(if v.contains(',') {
