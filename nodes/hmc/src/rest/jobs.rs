@@ -22,7 +22,16 @@ const OPS: &[(&str, &[&str])] = &[
     ("MigrateValidate", MIGRATE_PARAMS),
     ("Migrate", MIGRATE_PARAMS),
     ("MigrateAbort", &[]),
-    ("MigrateRecover", &["Force"]),
+    // IBM's documentation spells it `force`; pypowervm sends `Force`.
+    (
+        "MigrateRecover",
+        &[
+            "force",
+            "Force",
+            "TargetRemoteHMCIPAddress",
+            "TargetRemoteHMCUserID",
+        ],
+    ),
     ("RemoteRestart", &["TargetManagedSystemName", "Force"]),
 ];
 
@@ -254,6 +263,15 @@ fn command(
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let mut a: Vec<String> = Vec::new();
     let mut push = |x: &[&str]| a.extend(x.iter().map(|s| s.to_string()));
+    // The HMC that manages the other frame of a migration (--ip, -u).
+    let remote_hmc = |push: &mut dyn FnMut(&[&str])| {
+        if let Some(ip) = get("TargetRemoteHMCIPAddress") {
+            push(&["--ip", ip]);
+            if let Some(u) = get("TargetRemoteHMCUserID") {
+                push(&["-u", u]);
+            }
+        }
+    };
     let cmd = match op {
         "PowerOn" => {
             let prof = if p.last_activated_profile.is_empty() {
@@ -292,12 +310,7 @@ fn command(
             let to = get("TargetManagedSystemName").ok_or("TargetManagedSystemName is required")?;
             let o = if op == "Migrate" { "m" } else { "v" };
             push(&["-o", o, "-m", &f.name, "-t", to, "-p", &p.name]);
-            if let Some(ip) = get("TargetRemoteHMCIPAddress") {
-                push(&["--ip", ip]);
-                if let Some(u) = get("TargetRemoteHMCUserID") {
-                    push(&["-u", u]);
-                }
-            }
+            remote_hmc(&mut push);
             if let Some(n) = get("TargetProfileName").filter(|v| !v.is_empty()) {
                 push(&["-n", n]);
             }
@@ -330,7 +343,8 @@ fn command(
         }
         "MigrateRecover" => {
             push(&["-o", "r", "-m", &f.name, "-p", &p.name]);
-            if get("Force") == Some("true") {
+            remote_hmc(&mut push);
+            if get("Force").or(get("force")) == Some("true") {
                 push(&["--force"]);
             }
             "migrlpar"
@@ -510,5 +524,59 @@ pub fn job(rest: &Rest, method: &axum::http::Method, rest_of_path: &[&str], uri:
             "Method Not Allowed",
             "Jobs take GET, DELETE and POST …/cancel.",
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(op: &str, params: &[(&str, &str)]) -> String {
+        let f = FrameView {
+            name: "sys2".into(),
+            ..Default::default()
+        };
+        let p = Partition {
+            name: "aix72a".into(),
+            ..Default::default()
+        };
+        let params: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let (cmd, args) = command(op, &f, &p, &params).unwrap_or(("refused", Vec::new()));
+        format!("{cmd} {}", args.join(" "))
+    }
+
+    #[test]
+    fn migration_jobs_become_the_migrlpar_an_administrator_would_type() {
+        assert_eq!(
+            line(
+                "Migrate",
+                &[
+                    ("TargetManagedSystemName", "sys3"),
+                    ("TargetRemoteHMCIPAddress", "hmc2"),
+                    ("TargetRemoteHMCUserID", "hscroot"),
+                    ("TargetProfileName", "moved"),
+                    ("WaitTime", "2"),
+                    ("DestinationLparID", "9"),
+                    ("DestMSPIPaddr", "127.0.0.5"),
+                    ("VlanMappings", "1/vios1,2/vios1"),
+                ]
+            ),
+            "migrlpar -o m -m sys2 -t sys3 -p aix72a --ip hmc2 -u hscroot -n moved -w 2 \
+             -i \"vlan_mappings=1/vios1,2/vios1\",dest_lpar_id=9,dest_msp_ipaddr=127.0.0.5"
+        );
+        // IBM's documentation writes `force`, pypowervm `Force`.
+        for force in ["force", "Force"] {
+            assert_eq!(
+                line(
+                    "MigrateRecover",
+                    &[(force, "true"), ("TargetRemoteHMCIPAddress", "hmc2")]
+                ),
+                "migrlpar -o r -m sys2 -p aix72a --ip hmc2 --force"
+            );
+        }
+        assert_eq!(line("Migrate", &[]), "refused ");
     }
 }
