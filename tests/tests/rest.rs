@@ -204,10 +204,14 @@ print(re.search(r'<PartitionState[^>]*>([^<]+)<', requests.get(base + '/rest/api
         20,
     );
     assert_eq!(out, "No Connection\n");
+    // First validated as IBM documents the job (Operation, the target by
+    // its UUID); a UUID no frame has is refused; then restarted as
+    // hmc-mcp asks (TargetManagedSystemName, no Operation).
     let (out, ok) = py(&format!(
-        "{session}\nfrom pypowervm.wrappers import job\nl = lp.LPAR.wrap(a.read('LogicalPartition', suffix_type='search', suffix_parm='(PartitionName==db01)'))[0]\nj = job.Job.wrap(a.read('LogicalPartition', root_id=l.uuid, suffix_type='do', suffix_parm='RemoteRestart'))\nj.run_job(l.uuid, job_parms=[job.Job.create_job_parameter('TargetManagedSystemName', 'sys3')])\nprint('restarted')"
+        "{session}\nfrom pypowervm.wrappers import job\nl = lp.LPAR.wrap(a.read('LogicalPartition', suffix_type='search', suffix_parm='(PartitionName==db01)'))[0]\nsys3 = [m for m in ms.System.wrap(a.read('ManagedSystem')) if m.system_name == 'sys3'][0]\ndef run(params):\n  j = job.Job.wrap(a.read('LogicalPartition', root_id=l.uuid, suffix_type='do', suffix_parm='RemoteRestart'))\n  j.run_job(l.uuid, job_parms=[job.Job.create_job_parameter(k, v) for k, v in params])\nrun([('Operation', 'validate'), ('targetManagedSystemUUID', sys3.uuid)])\nprint('validated')\ntry:\n  run([('Operation', 'validate'), ('targetManagedSystemUUID', '00000000-0000-5000-8000-000000000000')])\nexcept Exception as e:\n  print('refused', 'is managed by this management console' in str(e))\nrun([('TargetManagedSystemName', 'sys3')])\nprint('restarted')"
     ));
     assert!(ok, "{out}");
+    assert_eq!(out, "validated\nrefused True\nrestarted\n");
     let out = lab.wait_for(
         "lssyscfg -r lpar -m sys3 --filter lpar_names=db01 -F state",
         |s| s == "Running\n",

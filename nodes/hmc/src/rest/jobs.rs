@@ -32,7 +32,28 @@ const OPS: &[(&str, &[&str])] = &[
             "TargetRemoteHMCUserID",
         ],
     ),
-    ("RemoteRestart", &["TargetManagedSystemName", "Force"]),
+    ("RemoteRestart", REMOTE_RESTART_PARAMS),
+];
+
+/// IBM's documented parameters (LogicalPartition_RemoteRestart), and the
+/// `TargetManagedSystemName` and `Force` that hmc-mcp and pypowervm's
+/// generic jobs send. IBM's shared processor pool and virtual FC mapping
+/// parameters are not taken: rrstartlpar here has no `-i`.
+const REMOTE_RESTART_PARAMS: &[&str] = &[
+    "Operation",
+    "targetManagedSystem",
+    "targetManagedSystemUUID",
+    "TargetManagedSystemName",
+    "Redundancy",
+    "Verbose",
+    "vlanbridge",
+    "force",
+    "Force",
+    "usecurrdata",
+    "retaindev",
+    "noconnection",
+    "targetRemoteHMCIPAddress",
+    "targetRemoteHMCUserId",
 ];
 
 const MIGRATE_PARAMS: &[&str] = &[
@@ -350,19 +371,60 @@ fn command(
             "migrlpar"
         }
         _ => {
-            let to = get("TargetManagedSystemName").ok_or("TargetManagedSystemName is required")?;
-            push(&["-o", "restart", "-m", &f.name, "-t", to, "-p", &p.name]);
-            if get("Force") == Some("true") {
-                push(&["--force"]);
+            // Without an Operation, a restart (what hmc-mcp asks for).
+            let o = get("Operation").unwrap_or("restart");
+            push(&["-o", o, "-m", &f.name, "-p", &p.name]);
+            if let Some(to) = get("targetManagedSystem").or(get("TargetManagedSystemName")) {
+                push(&["-t", to]);
             }
-            // A frame the HMC has lost: its partitions' stored configuration.
-            if f.state == pvmlab_common::model::frame_state::NO_CONNECTION {
-                push(&["--noconnection"]);
+            if let Some(ip) = get("targetRemoteHMCIPAddress") {
+                push(&["--ip", ip]);
+                if let Some(u) = get("targetRemoteHMCUserId") {
+                    push(&["-u", u]);
+                }
+            }
+            for (param, option) in [
+                ("Redundancy", "--redundantvios"),
+                ("vlanbridge", "--vlanbridge"),
+            ] {
+                if let Some(v) = get(param) {
+                    push(&[option, v]);
+                }
+            }
+            let on = |k: &str| get(k) == Some("true");
+            for (yes, flag) in [
+                (on("force") || on("Force"), "--force"),
+                (on("usecurrdata"), "--usecurrdata"),
+                (on("retaindev"), "--retaindev"),
+                (on("Verbose"), "-v"),
+                // A frame the HMC has lost: its partitions' stored
+                // configuration, asked for or not.
+                (
+                    on("noconnection")
+                        || f.state == pvmlab_common::model::frame_state::NO_CONNECTION,
+                    "--noconnection",
+                ),
+            ] {
+                if yes {
+                    push(&[flag]);
+                }
             }
             "rrstartlpar"
         }
     };
     Ok((cmd, a))
+}
+
+/// Whether `what` (a name, or tttt-mmm*sssssss) is the frame `name`.
+fn frame_is(rest: &Rest, what: &str, name: &str) -> bool {
+    use pvmlab_common::model::FrameExt as _;
+    what == name
+        || rest
+            .hmc
+            .view
+            .frames()
+            .iter()
+            .any(|f| f.name == name && f.frame.as_ref().is_some_and(|fr| fr.mtms() == what))
 }
 
 /// PUT …/{uuid}/do/{op}: starts the job.
@@ -432,6 +494,43 @@ pub fn start(
             );
         }
         params.push((k, v));
+    }
+    // A target frame by its UUID: the frame's name for the command.
+    if let Some(i) = params
+        .iter()
+        .position(|(k, _)| k == "targetManagedSystemUUID")
+    {
+        let (_, want) = params.remove(i);
+        let Some(name) = rest
+            .hmc
+            .view
+            .frames()
+            .into_iter()
+            .map(|f| f.name)
+            .find(|n| xml::uuid("ManagedSystem", n) == want)
+        else {
+            return error(
+                StatusCode::BAD_REQUEST,
+                uri,
+                "Bad Request",
+                &format!("No ManagedSystem {want} is managed by this management console."),
+            );
+        };
+        match params.iter().find(|(k, _)| k == "targetManagedSystem") {
+            // IBM: given both, they must be the same frame (MTMS or name).
+            Some((_, other)) if !frame_is(rest, other, &name) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    uri,
+                    "Bad Request",
+                    &format!(
+                        "targetManagedSystem {other} and targetManagedSystemUUID {want} are not the same managed system."
+                    ),
+                );
+            }
+            Some(_) => {}
+            None => params.push(("targetManagedSystem".into(), name)),
+        }
     }
     let (cmd, args) = match command(op, &f, &p, &params) {
         Ok(c) => c,
@@ -578,5 +677,24 @@ mod tests {
             );
         }
         assert_eq!(line("Migrate", &[]), "refused ");
+        // RemoteRestart as IBM documents it, and as hmc-mcp sends it.
+        assert_eq!(
+            line(
+                "RemoteRestart",
+                &[
+                    ("Operation", "validate"),
+                    ("targetManagedSystem", "sys3"),
+                    ("Redundancy", "1"),
+                    ("force", "true"),
+                    ("usecurrdata", "true"),
+                    ("Verbose", "false"),
+                ]
+            ),
+            "rrstartlpar -o validate -m sys2 -p aix72a -t sys3 --redundantvios 1 --force --usecurrdata"
+        );
+        assert_eq!(
+            line("RemoteRestart", &[("TargetManagedSystemName", "sys3")]),
+            "rrstartlpar -o restart -m sys2 -p aix72a -t sys3"
+        );
     }
 }
