@@ -780,8 +780,8 @@ impl Hypervisor {
                 c.scsi.retain(|a| !(kind == "scsi" && a.slot == slot));
                 c.fc.retain(|a| !(kind == "fc" && a.slot == slot));
                 let current = l.curr_profile.clone();
-                let in_profile = l.profiles.iter_mut().find(|pr| profile && pr.name == current);
-                if let Some(pr) = in_profile {
+                let in_profile = l.profiles.iter_mut().find(|pr| pr.name == current);
+                if let Some(pr) = in_profile.filter(|_| profile) {
                     pr.virtual_eth_adapters.retain(|a| !(kind == "eth" && a.slot == slot));
                     pr.virtual_scsi_adapters.retain(|a| !(kind == "scsi" && a.slot == slot));
                     pr.virtual_fc_adapters.retain(|a| !(kind == "fc" && a.slot == slot));

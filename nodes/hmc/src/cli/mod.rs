@@ -334,22 +334,26 @@ async fn split(ctx: &Ctx<'_>, line: &str) -> Result<Vec<Vec<String>>, String> {
     Ok(segments)
 }
 
+/// Whether `name` names the frame: its name, `type-model*serial`, or
+/// the name a user gave it.
+pub fn names_frame(f: &pvmlab_common::proto::hmc::FrameView, name: &str) -> bool {
+    use pvmlab_common::model::FrameExt as _;
+    f.name == name
+        || f.frame.as_ref().is_some_and(|fr| {
+            fr.mtms() == name || (!fr.user_name.is_empty() && fr.user_name == name)
+        })
+}
+
 /// A frame named by its name or by `type-model*serial`.
 pub fn find_frame(
     ctx: &Ctx<'_>,
     name: &str,
 ) -> Result<pvmlab_common::proto::hmc::FrameView, CmdError> {
-    use pvmlab_common::model::FrameExt as _;
     ctx.hmc
         .view
         .frames()
         .into_iter()
-        .find(|f| {
-            f.name == name
-                || f.frame.as_ref().is_some_and(|fr| {
-                    fr.mtms() == name || (!fr.user_name.is_empty() && fr.user_name == name)
-                })
-        })
+        .find(|f| names_frame(f, name))
         .ok_or_else(|| Hscl::SystemNotFound(name.to_string()).into())
 }
 

@@ -46,14 +46,8 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     if o.get("--ip").is_some() {
         return Err("Remote restart between managed systems of two management consoles (--ip) is not supported: the source and destination managed systems must be managed by the same management console.".to_string().into());
     }
-    if let Some(v) = o.get("-d") {
-        if v.parse::<u8>().map_or(true, |n| n > 5) {
-            return Err(format!(
-                "An invalid value was entered for the -d parameter: {v}. Valid values are 0 through 5."
-            )
-            .into());
-        }
-    }
+    o.at_most("-d", 5)
+        .map_err(|e| format!("{e} Valid values are 0 through 5."))?;
     // Checked as migrlpar's is; a remote restart runs no migration
     // scripts for it to bound.
     o.at_most("-w", pvmlab_common::model::MAX_WAIT_MINUTES)?;

@@ -284,11 +284,12 @@ fn command(
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let mut a: Vec<String> = Vec::new();
     let mut push = |x: &[&str]| a.extend(x.iter().map(|s| s.to_string()));
-    // The HMC that manages the other frame of a migration (--ip, -u).
-    let remote_hmc = |push: &mut dyn FnMut(&[&str])| {
-        if let Some(ip) = get("TargetRemoteHMCIPAddress") {
+    // The HMC that manages the other frame (--ip, -u), from the two
+    // parameters that name it (spelt differently by different jobs).
+    let remote_hmc = |push: &mut dyn FnMut(&[&str]), ip: &str, user: &str| {
+        if let Some(ip) = get(ip) {
             push(&["--ip", ip]);
-            if let Some(u) = get("TargetRemoteHMCUserID") {
+            if let Some(u) = get(user) {
                 push(&["-u", u]);
             }
         }
@@ -331,7 +332,11 @@ fn command(
             let to = get("TargetManagedSystemName").ok_or("TargetManagedSystemName is required")?;
             let o = if op == "Migrate" { "m" } else { "v" };
             push(&["-o", o, "-m", &f.name, "-t", to, "-p", &p.name]);
-            remote_hmc(&mut push);
+            remote_hmc(
+                &mut push,
+                "TargetRemoteHMCIPAddress",
+                "TargetRemoteHMCUserID",
+            );
             if let Some(n) = get("TargetProfileName").filter(|v| !v.is_empty()) {
                 push(&["-n", n]);
             }
@@ -364,7 +369,11 @@ fn command(
         }
         "MigrateRecover" => {
             push(&["-o", "r", "-m", &f.name, "-p", &p.name]);
-            remote_hmc(&mut push);
+            remote_hmc(
+                &mut push,
+                "TargetRemoteHMCIPAddress",
+                "TargetRemoteHMCUserID",
+            );
             if get("Force").or(get("force")) == Some("true") {
                 push(&["--force"]);
             }
@@ -377,12 +386,11 @@ fn command(
             if let Some(to) = get("targetManagedSystem").or(get("TargetManagedSystemName")) {
                 push(&["-t", to]);
             }
-            if let Some(ip) = get("targetRemoteHMCIPAddress") {
-                push(&["--ip", ip]);
-                if let Some(u) = get("targetRemoteHMCUserId") {
-                    push(&["-u", u]);
-                }
-            }
+            remote_hmc(
+                &mut push,
+                "targetRemoteHMCIPAddress",
+                "targetRemoteHMCUserId",
+            );
             for (param, option) in [
                 ("Redundancy", "--redundantvios"),
                 ("vlanbridge", "--vlanbridge"),
@@ -413,18 +421,6 @@ fn command(
         }
     };
     Ok((cmd, a))
-}
-
-/// Whether `what` (a name, or tttt-mmm*sssssss) is the frame `name`.
-fn frame_is(rest: &Rest, what: &str, name: &str) -> bool {
-    use pvmlab_common::model::FrameExt as _;
-    what == name
-        || rest
-            .hmc
-            .view
-            .frames()
-            .iter()
-            .any(|f| f.name == name && f.frame.as_ref().is_some_and(|fr| fr.mtms() == what))
 }
 
 /// PUT …/{uuid}/do/{op}: starts the job.
@@ -501,13 +497,12 @@ pub fn start(
         .position(|(k, _)| k == "targetManagedSystemUUID")
     {
         let (_, want) = params.remove(i);
-        let Some(name) = rest
+        let Some(frame) = rest
             .hmc
             .view
             .frames()
             .into_iter()
-            .map(|f| f.name)
-            .find(|n| xml::uuid("ManagedSystem", n) == want)
+            .find(|f| xml::uuid("ManagedSystem", &f.name) == want)
         else {
             return error(
                 StatusCode::BAD_REQUEST,
@@ -518,7 +513,7 @@ pub fn start(
         };
         match params.iter().find(|(k, _)| k == "targetManagedSystem") {
             // IBM: given both, they must be the same frame (MTMS or name).
-            Some((_, other)) if !frame_is(rest, other, &name) => {
+            Some((_, other)) if !crate::cli::names_frame(&frame, other) => {
                 return error(
                     StatusCode::BAD_REQUEST,
                     uri,
@@ -529,7 +524,7 @@ pub fn start(
                 );
             }
             Some(_) => {}
-            None => params.push(("targetManagedSystem".into(), name)),
+            None => params.push(("targetManagedSystem".into(), frame.name)),
         }
     }
     let (cmd, args) = match command(op, &f, &p, &params) {
