@@ -5,7 +5,7 @@
 //! the pages into the shell and resumes the partition there.
 
 use crate::frame::{FspError, Hypervisor};
-use crate::memory::Memory;
+use crate::memory::{Memory, PAGE};
 use pvmlab_common::proto::mover::*;
 use pvmlab_common::window::{Offer, Windows};
 use std::sync::{Arc, Mutex};
@@ -168,6 +168,42 @@ pub async fn source(
     }
 }
 
+/// PVMLAB_TEST_CORRUPT_MIGRATION=1 (tests only): the shell gets one page
+/// wrong in each migration it receives, for the memory digest (and the
+/// chaos runner) to catch. The first page to arrive is the one, and it is
+/// made wrong again whenever it arrives again: a page the source dirtied
+/// between passes comes twice, and its second copy would have put it
+/// right (the switch then went unseen in about one run in twenty).
+struct Corrupt {
+    on: bool,
+    page: Option<u64>,
+}
+
+impl Corrupt {
+    fn from_env() -> Corrupt {
+        Corrupt {
+            on: std::env::var_os("PVMLAB_TEST_CORRUPT_MIGRATION").is_some(),
+            page: None,
+        }
+    }
+
+    /// Whether `page` is to arrive wrong.
+    fn hits(&mut self, page: u64) -> bool {
+        self.on && *self.page.get_or_insert(page) == page
+    }
+}
+
+/// A page's contents (empty: zeros) with its first byte wrong.
+fn wrong(data: &[u8]) -> Vec<u8> {
+    let mut bad = if data.is_empty() {
+        vec![0; PAGE]
+    } else {
+        data.to_vec()
+    };
+    bad[0] ^= 0xff;
+    bad
+}
+
 fn dst_reply(k: vasi_dest_reply::Kind) -> Result<VasiDestReply, Status> {
     Ok(VasiDestReply { kind: Some(k) })
 }
@@ -205,9 +241,7 @@ pub async fn dest(
         return;
     }
     let mut running = None;
-    // PVMLAB_TEST_CORRUPT_MIGRATION=1 (tests only): the shell gets one
-    // page wrong in each migration it receives.
-    let mut corrupt = std::env::var_os("PVMLAB_TEST_CORRUPT_MIGRATION").is_some();
+    let mut corrupt = Corrupt::from_env();
     loop {
         let q = match inbound.message().await {
             Ok(Some(q)) => q,
@@ -226,33 +260,27 @@ pub async fn dest(
             Some(Q::Pages(p)) => {
                 let mut m = mem.lock().unwrap_or_else(|e| e.into_inner());
                 for page in &p.pages {
-                    if corrupt && !page.data.is_empty() {
-                        // The test-only switch: one wrong byte, for the
-                        // memory digest (and the chaos runner) to catch.
-                        corrupt = false;
-                        let mut bad = page.data.to_vec();
-                        bad[0] ^= 0xff;
-                        m.put_page(page.index, &bad);
-                        continue;
+                    if corrupt.hits(page.index) {
+                        m.put_page(page.index, &wrong(&page.data));
+                    } else {
+                        m.put_page(page.index, &page.data);
                     }
-                    m.put_page(page.index, &page.data);
                 }
             }
             Some(Q::Placed(p)) => {
                 let mut m = mem.lock().unwrap_or_else(|e| e.into_inner());
                 for page in &p.zero {
-                    m.put_page(*page, &[]);
+                    if corrupt.hits(*page) {
+                        m.put_page(*page, &wrong(&[]));
+                    } else {
+                        m.put_page(*page, &[]);
+                    }
                 }
                 for page in &p.pages {
                     m.placed(*page);
-                    if corrupt {
-                        // The test-only switch, as for Pages.
-                        let mut bad = m.read_wire(*page);
-                        if let Some(b) = bad.first_mut() {
-                            *b ^= 0xff;
-                            m.put_page(*page, &bad);
-                            corrupt = false;
-                        }
+                    if corrupt.hits(*page) {
+                        let bad = wrong(&m.read_wire(*page));
+                        m.put_page(*page, &bad);
                     }
                 }
             }
