@@ -4,7 +4,10 @@
 //! the same run, the throughput of one raw rustls stream over loopback
 //! with the lab's certificates, the baseline that the mover path (FSP
 //! memory through the VASI window, one mTLS stream MSP to MSP, the other
-//! FSP's memory) is measured against.
+//! FSP's memory) is measured against; and the floor, the least any mover
+//! must do on this machine (the same stream, with the pages checked,
+//! hashed and written into new memory at the far end, in one process),
+//! which tells the mover path's own cost from this machine's.
 
 use crate::client::Clients;
 use crate::launcher;
@@ -494,8 +497,8 @@ async fn raw_tls(lab: &LabDir) -> anyhow::Result<f64> {
 /// mover path: 1 GiB of pages read from a memfd that a workload has
 /// written (each checked for zeros and hashed, as the source's hypervisor
 /// and MSP do), one mutual-TLS stream over loopback in runs of 256 pages,
-/// each run written with one pwrite into a memfd new for it and every
-/// page hashed there (as the destination's). Page bytes per second over
+/// each run written with one pwrite into a new memfd (the destination's
+/// shell) and every page hashed there (as the destination's). Page bytes per second over
 /// the copy, and the CPU seconds it took at both ends.
 async fn floor_tls(lab: &LabDir) -> anyhow::Result<(f64, f64)> {
     use pvmlab_common::window::{self, Mapping, PAGE};
