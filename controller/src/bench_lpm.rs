@@ -451,19 +451,32 @@ fn first_touch_s(gib: usize) -> Vec<f64> {
     secs
 }
 
-/// One mutual-TLS stream over loopback, 1 GiB in 256 KiB writes, with the
-/// same rustls configuration the nodes use.
-async fn raw_tls(lab: &LabDir) -> anyhow::Result<f64> {
-    let server_id = Identity::load(lab, "fa")?;
-    let client_id = Identity::load(lab, "fb")?;
+/// Both ends of one mutual-TLS connection over loopback, with the lab's
+/// certificates and the rustls configuration the nodes use.
+async fn tls_pair(
+    lab: &LabDir,
+) -> anyhow::Result<(
+    tokio_rustls::server::TlsStream<tokio::net::TcpStream>,
+    tokio_rustls::client::TlsStream<tokio::net::TcpStream>,
+)> {
+    let acceptor = tokio_rustls::TlsAcceptor::from(Identity::load(lab, "fa")?.server_config()?);
+    let connector = tokio_rustls::TlsConnector::from(Identity::load(lab, "fb")?.client_config()?);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let acceptor = tokio_rustls::TlsAcceptor::from(server_id.server_config()?);
+    let client = tokio::net::TcpStream::connect(listener.local_addr()?).await?;
+    let (server, _) = listener.accept().await?;
+    server.set_nodelay(true)?;
+    client.set_nodelay(true)?;
+    let name = rustls::pki_types::ServerName::try_from("fa".to_string())?;
+    let (s, c) = tokio::join!(acceptor.accept(server), connector.connect(name, client));
+    Ok((s?, c?))
+}
+
+/// One mutual-TLS stream over loopback, 1 GiB in 256 KiB writes.
+async fn raw_tls(lab: &LabDir) -> anyhow::Result<f64> {
+    let (mut stls, mut tls) = tls_pair(lab).await?;
     let total: u64 = 1 << 30;
     let server = tokio::spawn(async move {
-        let (tcp, _) = listener.accept().await?;
-        tcp.set_nodelay(true)?;
-        let mut tls = acceptor.accept(tcp).await?;
+        let tls = &mut stls;
         let mut buf = vec![0u8; 256 * 1024];
         let mut n = 0u64;
         while n < total {
@@ -475,11 +488,6 @@ async fn raw_tls(lab: &LabDir) -> anyhow::Result<f64> {
         }
         anyhow::Ok(n)
     });
-    let connector = tokio_rustls::TlsConnector::from(client_id.client_config()?);
-    let tcp = tokio::net::TcpStream::connect(addr).await?;
-    tcp.set_nodelay(true)?;
-    let name = rustls::pki_types::ServerName::try_from("fa".to_string())?;
-    let mut tls = connector.connect(name, tcp).await?;
     let chunk = vec![7u8; 256 * 1024];
     let t0 = Instant::now();
     let mut sent = 0u64;
@@ -513,15 +521,9 @@ async fn floor_tls(lab: &LabDir) -> anyhow::Result<(f64, f64)> {
         unsafe { *at.add((p as usize * 8) % PAGE) = 1 + (p % 251) as u8 };
     }
     let dst = std::fs::File::from(Mapping::create(npages)?.fd().try_clone_to_owned()?);
-    let server_id = Identity::load(lab, "fa")?;
-    let client_id = Identity::load(lab, "fb")?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let acceptor = tokio_rustls::TlsAcceptor::from(server_id.server_config()?);
+    let (mut stls, mut tls) = tls_pair(lab).await?;
     let server = tokio::spawn(async move {
-        let (tcp, _) = listener.accept().await?;
-        tcp.set_nodelay(true)?;
-        let mut tls = acceptor.accept(tcp).await?;
+        let tls = &mut stls;
         let mut buf = vec![0u8; RUN * PAGE];
         let (mut bytes, mut digest) = (0u64, 0u128);
         loop {
@@ -541,11 +543,6 @@ async fn floor_tls(lab: &LabDir) -> anyhow::Result<(f64, f64)> {
         }
         anyhow::Ok((bytes, digest))
     });
-    let connector = tokio_rustls::TlsConnector::from(client_id.client_config()?);
-    let tcp = tokio::net::TcpStream::connect(addr).await?;
-    tcp.set_nodelay(true)?;
-    let name = rustls::pki_types::ServerName::try_from("fa".to_string())?;
-    let mut tls = connector.connect(name, tcp).await?;
     let me = std::process::id() as i32;
     let (t0, cpu0) = (Instant::now(), cpu_s(me));
     let mut digest = 0u128;
