@@ -313,8 +313,9 @@ COMPLETED_OK COMPLETED_OK
     assert_eq!(out, "failed True\nrunning\n");
     // And to the other HMC's frame, to the end, with what hmc-mcp sends
     // besides (TargetProfileName, DestinationLparID, WaitTime) and
-    // DestMSPIPaddr (where pypowervm puts its dest_msp_name): the id,
-    // mover and profile asked for. A WaitTime over a day is refused first.
+    // DestMSPIPaddr (where pypowervm puts its dest_msp_name) with
+    // POWER10's DestMSPName for the same mover: the id, mover and profile
+    // asked for. A WaitTime over a day is refused first.
     let (ids, _) = lab.hmc("hmc2", "lssyscfg -r lpar -m sys3 -F lpar_id");
     let ids: Vec<u32> = ids.lines().filter_map(|l| l.parse().ok()).collect();
     let free = (5..).find(|i| !ids.contains(i)).unwrap_or(5);
@@ -326,7 +327,7 @@ COMPLETED_OK COMPLETED_OK
         "{REQUESTS}{}",
         format_args!(
             r#"
-common = [('TargetManagedSystemName', 'sys3'), ('TargetRemoteHMCIPAddress', '127.43.50.12'), ('TargetRemoteHMCUserID', 'hscroot'), ('DestMSPIPaddr', '{}'), ('DestinationLparID', '{free}'), ('TargetProfileName', 'moved')]
+common = [('TargetManagedSystemName', 'sys3'), ('TargetRemoteHMCIPAddress', '127.43.50.12'), ('TargetRemoteHMCUserID', 'hscroot'), ('DestMSPIPaddr', '{}'), ('DestMSPName', 'vios1'), ('DestinationLparID', '{free}'), ('TargetProfileName', 'moved')]
 for wait in ['1441', '2']:
     m = job('Migrate', common + [('WaitTime', wait)])
     while status(m)[0] in ('RUNNING', 'NOT_STARTED'):

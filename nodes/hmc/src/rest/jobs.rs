@@ -66,8 +66,11 @@ const MIGRATE_PARAMS: &[&str] = &[
     "VirtualFCMappings",
     "VlanMappings",
     "SharedProcPoolID",
+    "SharedProcPoolName",
     "DestMSPIPaddr",
     "SourceMSPIPaddr",
+    "DestMSPName",
+    "SourceMSPName",
     "VLANBridgeOverride",
     "WaitTime",
 ];
@@ -78,9 +81,12 @@ const MIGRATE_ATTRS: &[(&str, &str)] = &[
     ("VirtualFCMappings", "virtual_fc_mappings"),
     ("VlanMappings", "vlan_mappings"),
     ("SharedProcPoolID", "shared_proc_pool_id"),
+    ("SharedProcPoolName", "shared_proc_pool_name"),
     ("DestinationLparID", "dest_lpar_id"),
     ("SourceMSPIPaddr", "source_msp_ipaddr"),
     ("DestMSPIPaddr", "dest_msp_ipaddr"),
+    ("SourceMSPName", "source_msp_name"),
+    ("DestMSPName", "dest_msp_name"),
 ];
 
 /// Jobs kept at most (finished ones go first).
@@ -660,6 +666,20 @@ mod tests {
             ),
             "migrlpar -o m -m sys2 -t sys3 -p aix72a --ip hmc2 -u hscroot -n moved -w 2 \
              -i \"vlan_mappings=1/vios1,2/vios1\",dest_lpar_id=9,dest_msp_ipaddr=127.0.0.5"
+        );
+        // The names POWER10's documentation adds for the movers and the pool.
+        assert_eq!(
+            line(
+                "MigrateValidate",
+                &[
+                    ("TargetManagedSystemName", "sys3"),
+                    ("SourceMSPName", "vios2"),
+                    ("DestMSPName", "vios1"),
+                    ("SharedProcPoolName", "DefaultPool"),
+                ]
+            ),
+            "migrlpar -o v -m sys2 -t sys3 -p aix72a \
+             -i shared_proc_pool_name=DefaultPool,source_msp_name=vios2,dest_msp_name=vios1"
         );
         // IBM's documentation writes `force`, pypowervm `Force`.
         for force in ["force", "Force"] {
