@@ -506,8 +506,9 @@ async fn raw_tls(lab: &LabDir) -> anyhow::Result<f64> {
 /// written (each checked for zeros and hashed, as the source's hypervisor
 /// and MSP do), one mutual-TLS stream over loopback in runs of 256 pages,
 /// each run written with one pwrite into a new memfd (the destination's
-/// shell) and every page hashed there (as the destination's). Page bytes per second over
-/// the copy, and the CPU seconds it took at both ends.
+/// shell) and every page hashed there (as the destination's hypervisor
+/// does). Page bytes per second over the copy, and the CPU seconds per
+/// GiB it took at both ends.
 async fn floor_tls(lab: &LabDir) -> anyhow::Result<(f64, f64)> {
     use pvmlab_common::window::{self, Mapping, PAGE};
     use xxhash_rust::xxh3::xxh3_128;
