@@ -56,21 +56,14 @@ const REMOTE_RESTART_PARAMS: &[&str] = &[
     "targetRemoteHMCUserId",
 ];
 
+/// Migrate's and MigrateValidate's parameters of their own; they take
+/// `MIGRATE_ATTRS`' besides (see `params_of`), listed once there so that
+/// no parameter can be taken and then dropped.
 const MIGRATE_PARAMS: &[&str] = &[
     "TargetManagedSystemName",
     "TargetRemoteHMCIPAddress",
     "TargetRemoteHMCUserID",
     "TargetProfileName",
-    "DestinationLparID",
-    "VirtualSCSIMappings",
-    "VirtualFCMappings",
-    "VlanMappings",
-    "SharedProcPoolID",
-    "SharedProcPoolName",
-    "DestMSPIPaddr",
-    "SourceMSPIPaddr",
-    "DestMSPName",
-    "SourceMSPName",
     "VLANBridgeOverride",
     "WaitTime",
 ];
@@ -88,6 +81,16 @@ const MIGRATE_ATTRS: &[(&str, &str)] = &[
     ("SourceMSPName", "source_msp_name"),
     ("DestMSPName", "dest_msp_name"),
 ];
+
+/// The parameters `op` takes, if it is an operation of a partition.
+fn params_of(op: &str) -> Option<Vec<&'static str>> {
+    let (_, own) = OPS.iter().find(|(o, _)| *o == op)?;
+    let mut all = own.to_vec();
+    if *own == MIGRATE_PARAMS {
+        all.extend(MIGRATE_ATTRS.iter().map(|(param, _)| *param));
+    }
+    Some(all)
+}
 
 /// Jobs kept at most (finished ones go first).
 const KEEP: usize = 1000;
@@ -447,7 +450,7 @@ pub fn start(
             &format!("No {group} {uuid} is managed by this management console."),
         );
     };
-    let Some((_, known)) = OPS.iter().find(|(o, _)| *o == op) else {
+    let Some(known) = params_of(op) else {
         return error(
             StatusCode::NOT_FOUND,
             uri,
@@ -503,13 +506,7 @@ pub fn start(
         .position(|(k, _)| k == "targetManagedSystemUUID")
     {
         let (_, want) = params.remove(i);
-        let Some(frame) = rest
-            .hmc
-            .view
-            .frames()
-            .into_iter()
-            .find(|f| xml::uuid("ManagedSystem", &f.name) == want)
-        else {
+        let Some(frame) = super::system::by_uuid(rest.hmc.view.frames(), &want) else {
             return error(
                 StatusCode::BAD_REQUEST,
                 uri,

@@ -110,6 +110,16 @@ fn body(f: &FrameView) -> String {
     .concat()
 }
 
+/// The frame whose `ManagedSystem` UUID is `id`.
+pub fn by_uuid<F: std::borrow::Borrow<FrameView>>(
+    frames: impl IntoIterator<Item = F>,
+    id: &str,
+) -> Option<F> {
+    frames
+        .into_iter()
+        .find(|f| xml::uuid("ManagedSystem", &f.borrow().name) == id)
+}
+
 pub fn read(rest: &Rest, rest_of_path: &[&str]) -> Option<Reply> {
     let frames = rest.hmc.view.frames();
     let entry = |f: &FrameView| {
@@ -125,11 +135,6 @@ pub fn read(rest: &Rest, rest_of_path: &[&str]) -> Option<Reply> {
             "ManagedSystem",
             &fs.into_iter().map(entry).collect::<Vec<_>>(),
         )
-    };
-    let by_id = |id: &str| {
-        frames
-            .iter()
-            .find(|f| xml::uuid("ManagedSystem", &f.name) == id)
     };
     match rest_of_path {
         [] => Some(feed(frames.iter().collect())),
@@ -156,11 +161,16 @@ pub fn read(rest: &Rest, rest_of_path: &[&str]) -> Option<Reply> {
                 serde_json::Value::Array(list).to_string(),
             ))
         }
-        [id, "SharedProcessorPool", more @ ..] => super::pool::read(rest, by_id(id)?, more),
-        [id, kind, more @ ..] if super::partition::KINDS.contains(kind) => {
-            super::partition::read(rest, kind, std::slice::from_ref(by_id(id)?), more)
+        [id, "SharedProcessorPool", more @ ..] => {
+            super::pool::read(rest, by_uuid(&frames, id)?, more)
         }
-        [id] => by_id(id).map(|f| Reply::entry("ManagedSystem", &entry(f))),
+        [id, kind, more @ ..] if super::partition::KINDS.contains(kind) => super::partition::read(
+            rest,
+            kind,
+            std::slice::from_ref(by_uuid(&frames, id)?),
+            more,
+        ),
+        [id] => by_uuid(&frames, id).map(|f| Reply::entry("ManagedSystem", &entry(f))),
         _ => None,
     }
 }
