@@ -21,7 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ".pvmlab.model.v1",
             "#[derive(serde::Serialize, serde::Deserialize)]",
         )
-        .type_attribute(".pvmlab.model.v1", "#[serde(default)]")
+        .message_attribute(".pvmlab.model.v1", "#[serde(default)]")
         // Pages cross two mover service partitions: as `Bytes` they are
         // sliced out of the received buffer, not copied, at each hop.
         .bytes(".pvmlab.mover.v1.Page.data")

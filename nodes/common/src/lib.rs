@@ -5,6 +5,7 @@
 pub mod attrs;
 pub mod clock;
 pub mod errpt;
+pub mod failure;
 pub mod fault;
 pub mod lab;
 pub mod labs;
@@ -15,6 +16,7 @@ pub mod node;
 pub mod pki;
 pub mod store;
 pub mod telemetry;
+pub mod test_switch;
 #[cfg(test)]
 pub(crate) mod testutil;
 pub mod topology;
