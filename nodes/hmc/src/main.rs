@@ -4,8 +4,14 @@
 
 mod api;
 mod cli;
+mod commands;
+mod error;
 mod frames;
+mod hmc;
+mod hscl;
 mod lpm;
+mod partitions;
+mod render;
 mod rest;
 mod rr;
 mod ssh;
@@ -49,7 +55,7 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         ));
     }
     let store = pvmlab_common::store::Store::open(&ctx.data_dir().join("hmc.redb"))?;
-    let cli = cli::Cli::new(std::sync::Arc::new(cli::Hmc {
+    let cli = cli::Cli::new(std::sync::Arc::new(hmc::Hmc {
         name: ctx.me.name.clone(),
         version: hmc.version.clone(),
         address: ctx.me.address.clone(),
@@ -78,7 +84,7 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
     // The REST API on the lab's REST port and, where it may, on 443.
     let rest_tls = ctx.id.rest_server_config()?;
     let api = rest::Rest::new(
-        cli.clone(),
+        cli.hmc_arc(),
         format!("https://{}:{}", ctx.me.address, ctx.topo.lab.rest_port),
     );
     tokio::spawn(rest::events::watch(api.clone()));

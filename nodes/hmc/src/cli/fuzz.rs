@@ -3,8 +3,9 @@
 //! panics, and a line that fails changes nothing. Deterministic (fixed seed)
 //! so a failure reproduces.
 
-use super::{Cli, Hmc};
+use super::Cli;
 use crate::frames::View;
+use crate::hmc::Hmc;
 use crate::users::Users;
 use pvmlab_common::model::Role;
 use std::sync::Arc;

@@ -9,8 +9,9 @@
 pub mod remote;
 pub mod validate;
 
-use crate::cli::hscl::Hscl;
-use crate::cli::{CmdError, Ctx, conn};
+use crate::error::CmdError;
+use crate::hmc::{Ctx, conn};
+use crate::hscl::Hscl;
 use pvmlab_common::model::{
     Migration, MigrationStats, Partition, ViosDevices, ViosSlot, VirtualFcAdapter,
     VirtualScsiAdapter, lpar_state, migration_state,
@@ -144,7 +145,7 @@ pub(crate) fn vios_client(
             vios.name
         )));
     }
-    Ok(ViosClient::new(crate::cli::vios_channel(ctx, frame, vios)?))
+    Ok(ViosClient::new(crate::hmc::vios_channel(ctx, frame, vios)?))
 }
 
 /// The devices of every VIOS of a frame that answers over RMC.
@@ -494,7 +495,7 @@ pub async fn migrate(
     mig.dest_lpar_id = made.id;
     if dst.remote_hmc.is_empty() {
         let id = made.id;
-        crate::cli::wait_partition(ctx, &dst.name, id, |p| p.migration.is_some()).await;
+        crate::hmc::wait_partition(ctx, &dst.name, id, |p| p.migration.is_some()).await;
     }
     drop(planned);
     let result = run(ctx, &src, &dst, &lpar, &plan, &mut mig, &mut stop).await;
@@ -645,7 +646,7 @@ async fn run(
         .cloned()
         .unwrap_or_default();
     let chan =
-        crate::cli::vios_channel(ctx, &src.name, &smsp).map_err(|e| Abort::Failed(msg(e)))?;
+        crate::hmc::vios_channel(ctx, &src.name, &smsp).map_err(|e| Abort::Failed(msg(e)))?;
     let req = MigrateRequest {
         migration_id: mig.id.clone(),
         source_lpar_id: lpar.id,
@@ -940,7 +941,7 @@ pub async fn complete(
         step(ctx, &d, "finish", l.id, Some(mig.clone()), None).await?;
         if d.remote_hmc.is_empty() {
             let id = l.id;
-            crate::cli::wait_partition(ctx, dst, id, |p| p.migration.is_none()).await;
+            crate::hmc::wait_partition(ctx, dst, id, |p| p.migration.is_none()).await;
         }
     }
     Ok(())
@@ -985,7 +986,7 @@ pub async fn roll_back(
             let id = l.id;
             step(ctx, &s, "rollback", id, Some(mig.clone()), None).await?;
             if s.remote_hmc.is_empty() {
-                crate::cli::wait_partition(ctx, src, id, |p| p.migration.is_none()).await;
+                crate::hmc::wait_partition(ctx, src, id, |p| p.migration.is_none()).await;
             }
         }
     }

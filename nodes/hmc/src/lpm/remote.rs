@@ -9,8 +9,9 @@
 //! steps in `crate::lpm` send what they do to such a frame through here.
 
 use super::validate::AdapterMove;
-use crate::cli::hscl::Hscl;
-use crate::cli::{CmdError, Ctx, Hmc, conn};
+use crate::error::CmdError;
+use crate::hmc::{Ctx, Hmc, conn};
+use crate::hscl::Hscl;
 use pvmlab_common::model::{Migration, Partition, ViosDevices, ViosSlot};
 use pvmlab_common::net::Chan;
 use pvmlab_common::proto::hmc::hmc_client::HmcClient;
@@ -163,7 +164,7 @@ const CAPABILITIES: &[(&str, (u32, u32), fn(&Partition) -> bool)] = &[
 ];
 
 pub fn missing_capabilities(version: &str, p: &Partition) -> Vec<String> {
-    let level = crate::cli::lshmc::level(version);
+    let level = crate::hmc::level(version);
     CAPABILITIES
         .iter()
         .filter(|(_, since, needs)| needs(p) && level < *since)

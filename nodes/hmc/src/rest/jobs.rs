@@ -516,7 +516,7 @@ pub fn start(
         };
         match params.iter().find(|(k, _)| k == "targetManagedSystem") {
             // IBM: given both, they must be the same frame (MTMS or name).
-            Some((_, other)) if !crate::cli::names_frame(&frame, other) => {
+            Some((_, other)) if !crate::hmc::names_frame(&frame, other) => {
                 return error(
                     StatusCode::BAD_REQUEST,
                     uri,
@@ -565,7 +565,7 @@ pub fn start(
     }
     let (r, user) = (rest.clone(), user.to_string());
     tokio::spawn(async move {
-        let (out, code) = r.cli.run_args(&user, cmd, &args).await;
+        let (out, code) = crate::commands::run_as(&r.hmc, &user, cmd, &args).await;
         if let Some(j) = r
             .jobs
             .jobs

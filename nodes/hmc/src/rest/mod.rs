@@ -23,7 +23,7 @@ mod pool;
 mod system;
 pub mod xml;
 
-use crate::cli::Hmc;
+use crate::hmc::Hmc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Request, State};
@@ -39,7 +39,6 @@ const IDLE: Duration = Duration::from_secs(2 * 3600);
 pub struct Rest {
     hmc: Arc<Hmc>,
     /// Jobs run the HMC's own commands.
-    cli: crate::cli::Cli,
     jobs: jobs::Jobs,
     events: events::Events,
     /// `https://<address>:<port>`, for links.
@@ -133,10 +132,9 @@ pub fn error(status: StatusCode, uri: &str, reason: &str, message: &str) -> Repl
 }
 
 impl Rest {
-    pub fn new(cli: crate::cli::Cli, base: String) -> Arc<Rest> {
+    pub fn new(hmc: Arc<Hmc>, base: String) -> Arc<Rest> {
         Arc::new(Rest {
-            hmc: cli.hmc_arc(),
-            cli,
+            hmc,
             jobs: jobs::Jobs::default(),
             events: events::Events::default(),
             base,

@@ -4,7 +4,7 @@
 //! copy (or cleans it up, with auto cleanup) as soon as its frame is back.
 
 use super::{Doc, Restarted, set_status};
-use crate::cli::{Ctx, Hmc};
+use crate::hmc::{Ctx, Hmc};
 use crate::lpm;
 use crate::users::User;
 use pvmlab_common::model::{Partition, PartitionExt as _, ViosDevices, lpar_state, rr_status};

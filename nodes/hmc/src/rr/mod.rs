@@ -14,8 +14,11 @@
 //! copy as soon as the source frame comes back, and the hypervisor
 //! refuses to start a marked copy until `rrstartlpar -o cleanup`.
 
-use crate::cli::{CmdError, Ctx, config, conn, hscl::Hscl};
+use crate::error::CmdError;
+use crate::hmc::{Ctx, conn};
+use crate::hscl::Hscl;
 use crate::lpm::{self, validate};
+use crate::partitions;
 use pvmlab_common::model::{
     Frame, Partition, PartitionExt as _, ViosDevices, frame_state, lpar_state, rr_status,
 };
@@ -369,7 +372,7 @@ pub async fn restart(
             dest: dst.name.clone(),
         })
         .map_err(store_err)?;
-    let created = config::put(
+    let created = partitions::put(
         ctx,
         dst,
         new,
@@ -417,7 +420,7 @@ pub async fn restart(
             e.message()
         ))
     })?;
-    crate::cli::wait_partition(ctx, &dst.name, created.id, |p| {
+    crate::hmc::wait_partition(ctx, &dst.name, created.id, |p| {
         p.state != lpar_state::NOT_ACTIVATED
     })
     .await;
@@ -449,7 +452,7 @@ async fn boot(ctx: &Ctx<'_>, f: &FrameView, p: &Partition) -> Result<(), tonic::
 /// and mappings its VIOS partitions kept for it.
 async fn remove_copy(ctx: &Ctx<'_>, f: &FrameView, p: &Partition) -> Result<(), CmdError> {
     lpm::unmap(ctx, f, p.id, &lpm::serving_slots(f, p), true).await;
-    config::remove(ctx, f, p).await
+    partitions::remove(ctx, f, p).await
 }
 
 /// Replaces a partition's remote_restart_status.
@@ -467,7 +470,7 @@ async fn set_status(
     }
     let mut next = now;
     next.remote_restart_status = status.to_string();
-    config::put(
+    partitions::put(
         ctx,
         f,
         next,

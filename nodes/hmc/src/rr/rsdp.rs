@@ -7,9 +7,10 @@
 //! same LUN. Listings follow the reference's records.
 
 use super::Doc;
-use crate::cli::render::Record;
-use crate::cli::{CmdError, Ctx};
+use crate::error::CmdError;
+use crate::hmc::Ctx;
 use crate::lpm;
+use crate::render::Record;
 use base64::Engine as _;
 use pvmlab_common::model::{Partition, PartitionExt as _, RsDevice, RsPool, ViosDevices};
 use pvmlab_common::proto::hmc::FrameView;
@@ -200,7 +201,7 @@ pub fn add_vioses(f: &FrameView, names: &str) -> Result<RsPool, CmdError> {
             .partitions
             .iter()
             .find(|p| p.name == n)
-            .ok_or_else(|| crate::cli::hscl::Hscl::PartitionNotFound(n.to_string()))?;
+            .ok_or_else(|| crate::hscl::Hscl::PartitionNotFound(n.to_string()))?;
         if !v.is_vios() {
             return Err(CmdError::Usage(format!(
                 "The partition {n} is not a Virtual I/O Server partition. Only Virtual I/O Server partitions can serve the reserved storage device pool."
@@ -402,7 +403,7 @@ pub async fn write(ctx: &Ctx<'_>, f: &FrameView, doc: &Doc) -> Result<(), CmdErr
             .map(|d| d.redundant_device_name.clone())
             .unwrap_or_default()
     };
-    let mut c = ViosClient::new(crate::cli::vios_channel(ctx, &f.name, vios)?);
+    let mut c = ViosClient::new(crate::hmc::vios_channel(ctx, &f.name, vios)?);
     c.device(DeviceRequest {
         hdisk,
         write: true,
@@ -431,7 +432,7 @@ pub async fn read(ctx: &Ctx<'_>, f: &FrameView, lun: &str) -> Option<Doc> {
         else {
             continue;
         };
-        let Ok(chan) = crate::cli::vios_channel(ctx, &f.name, v) else {
+        let Ok(chan) = crate::hmc::vios_channel(ctx, &f.name, v) else {
             continue;
         };
         let r = ViosClient::new(chan)
@@ -450,7 +451,7 @@ pub async fn read(ctx: &Ctx<'_>, f: &FrameView, lun: &str) -> Option<Doc> {
 
 /// Gives the frame its new pool, and waits until this HMC's view has it.
 pub async fn set_pool(ctx: &Ctx<'_>, f: &FrameView, pool: RsPool) -> Result<(), CmdError> {
-    let c = crate::cli::conn(ctx, f)?;
+    let c = crate::hmc::conn(ctx, f)?;
     let mut fsp = c.fsp;
     let done = fsp
         .change_frame(pvmlab_common::proto::fsp::ChangeFrameRequest {

@@ -1,8 +1,9 @@
 //! `lssysconn -r all [-F attrs]`: this HMC's connections to service processors.
 
 use super::opts::{self, flag, value};
-use super::render::{self, Record};
-use super::{CmdResult, Ctx};
+use crate::error::CmdResult;
+use crate::hmc::Ctx;
+use crate::render::{self, Record};
 
 const SPEC: &[opts::Opt] = &[value(&["-r"]), value(&["-F"]), flag(&["--header"])];
 
@@ -58,5 +59,5 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
             ]
         })
         .collect();
-    Ok(render::listing(records, &o, &[], &[])?)
+    Ok(render::listing(records, &o.form(), &[], &[])?)
 }

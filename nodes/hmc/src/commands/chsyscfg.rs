@@ -3,9 +3,10 @@
 //! -p <lpar> -n <profile>` applies a profile to a running partition.
 
 use super::config::{self, Attrs, get};
-use super::hscl::Hscl;
 use super::opts::{self, value};
-use super::{CmdResult, Ctx, find_frame};
+use crate::error::CmdResult;
+use crate::hmc::{Ctx, find_frame};
+use crate::hscl::Hscl;
 use pvmlab_common::model::{FrameExt as _, PartitionExt as _};
 use pvmlab_common::proto::hmc::FrameView;
 
@@ -95,7 +96,7 @@ async fn change_lpar(ctx: &Ctx<'_>, frame: &FrameView, a: &Attrs) -> Result<(), 
         }
     }
     crate::rr::rsdp::check_assignment(frame, &p)?;
-    config::put(
+    crate::partitions::put(
         ctx,
         frame,
         p,
@@ -134,7 +135,7 @@ async fn change_profile(
         return Err(format!("An invalid attribute was entered: {k}").into());
     }
     config::apply_profile(frame, prof, &profile_attrs)?;
-    config::put(
+    crate::partitions::put(
         ctx,
         frame,
         p,
@@ -171,7 +172,7 @@ async fn change_sys(ctx: &Ctx<'_>, frame: &FrameView, a: &Attrs) -> Result<(), s
             other => return Err(format!("An invalid attribute was entered: {other}").into()),
         }
     }
-    let conn = super::conn(ctx, frame)?;
+    let conn = crate::hmc::conn(ctx, frame)?;
     req.session = conn.session;
     let mut fsp = conn.fsp;
     let done = fsp
@@ -212,7 +213,7 @@ async fn apply(ctx: &Ctx<'_>, frame: &FrameView, lpar: &str, profile: &str) -> C
     }
     let mut p = l.clone();
     p.default_profile = profile.to_string();
-    config::put(
+    crate::partitions::put(
         ctx,
         frame,
         p,

@@ -2,10 +2,10 @@
 //! partition that is not running; `rmsyscfg -r prof -m <sys> -n <profile>
 //! -p <lpar>` deletes a profile other than the default one.
 
-use super::config;
-use super::hscl::Hscl;
 use super::opts::{self, flag, value};
-use super::{CmdResult, Ctx, find_frame};
+use crate::error::CmdResult;
+use crate::hmc::{Ctx, find_frame};
+use crate::hscl::Hscl;
 
 const SPEC: &[opts::Opt] = &[
     value(&["-r"]),
@@ -29,7 +29,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
                 (None, Some(id)) => frame.partitions.iter().find(|p| p.id.to_string() == id).ok_or_else(|| Hscl::PartitionNotFound(id.into()))?,
                 (None, None) => return Err("The -n or --id parameter is required.".to_string().into()),
             };
-            config::remove(ctx, &frame, lpar).await?;
+            crate::partitions::remove(ctx, &frame, lpar).await?;
         }
         "prof" => {
             let name = o.require("-n")?;
@@ -43,7 +43,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
             }
             let mut p = lpar.clone();
             p.profiles.retain(|x| x.name != name);
-            config::put(ctx, &frame, p, false, &format!("deleting the partition profile named {name}")).await?;
+            crate::partitions::put(ctx, &frame, p, false, &format!("deleting the partition profile named {name}")).await?;
         }
         other => return Err(format!("An invalid value was entered for the -r parameter: {other}. Valid values are lpar, prof.").into()),
     }

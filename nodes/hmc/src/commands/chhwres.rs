@@ -7,9 +7,10 @@
 //! <vios> --rsubtype rsdev --device <hdisk> [--manual]` build the reserved
 //! storage device pool (remote restart, see `crate::rr::rsdp`).
 
-use super::hscl::Hscl;
 use super::opts::{self, flag, value};
-use super::{CmdError, CmdResult, Ctx, conn, find_frame, wait_partition};
+use crate::error::{CmdError, CmdResult};
+use crate::hmc::{Ctx, conn, find_frame, wait_partition};
+use crate::hscl::Hscl;
 use pvmlab_common::model::Partition;
 use pvmlab_common::proto::fsp::DlparRequest;
 use pvmlab_common::proto::hmc::FrameView;
@@ -116,7 +117,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     req.session = conn.session;
     let mut fsp = conn.fsp;
     let done = fsp.dlpar(req).await.map_err(|e| match e.code() {
-        _ if super::locked(&e).is_some() => CmdError::Usage(e.message().to_string()),
+        _ if crate::error::locked(&e).is_some() => CmdError::Usage(e.message().to_string()),
         tonic::Code::FailedPrecondition if e.message().starts_with("insufficient") => {
             Hscl::Resources(e.message().to_string()).into()
         }
@@ -210,7 +211,7 @@ async fn virtual_adapter(
     ];
     let attrs = o
         .get("-a")
-        .map(|a| super::input_attrs(a, &allowed))
+        .map(|a| super::input::input_attrs(a, &allowed))
         .transpose()?
         .unwrap_or_default();
     let spec = if add {

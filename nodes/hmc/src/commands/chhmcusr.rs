@@ -2,9 +2,11 @@
 //! `chhmcusr -i "name=<user>,taskrole=...,passwd=...,description=..."`.
 //! A superadmin changes anyone; other users only their own password.
 
-use super::hscl::Hscl;
+use super::input::input_attrs;
 use super::opts::{self, value};
-use super::{CmdResult, Ctx, input_attrs};
+use crate::error::CmdResult;
+use crate::hmc::Ctx;
+use crate::hscl::Hscl;
 use crate::users::TASK_ROLES;
 
 const SPEC: &[opts::Opt] = &[

@@ -1,8 +1,9 @@
 //! `rmhmcusr -u <user>`. hscroot, and the user running the command, stay.
 
-use super::hscl::Hscl;
 use super::opts::{self, value};
-use super::{CmdResult, Ctx};
+use crate::error::CmdResult;
+use crate::hmc::Ctx;
+use crate::hscl::Hscl;
 
 const SPEC: &[opts::Opt] = &[value(&["-u"])];
 

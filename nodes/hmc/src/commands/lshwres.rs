@@ -4,8 +4,9 @@
 //! the virtual adapters of running partitions.
 
 use super::opts::{self, flag, value};
-use super::render::{self, Record};
-use super::{CmdResult, Ctx, find_frame};
+use crate::error::CmdResult;
+use crate::hmc::{Ctx, find_frame};
+use crate::render::{self, Record};
 use pvmlab_common::attrs::fmt_units;
 use pvmlab_common::model::{Frame, FrameExt as _, Partition, PartitionExt as _};
 
@@ -69,7 +70,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     };
     Ok(render::listing(
         records,
-        &o,
+        &o.form(),
         &[("lpar_names", "lpar_name"), ("lpar_ids", "lpar_id")],
         &[],
     )?)

@@ -3,35 +3,15 @@
 //! `Service Pack:`, `HMC Build level` and `base_version=`.
 
 use super::opts::{self, flag};
-use super::{CmdResult, Ctx};
+use crate::error::CmdResult;
+use crate::hmc::Ctx;
 
 const SPEC: &[opts::Opt] = &[flag(&["-V"]), flag(&["-n"]), flag(&["-v"]), flag(&["-b"])];
-
-/// V10R3M1050 → ("10", "3", "1050").
-fn parts(version: &str) -> (String, String, String) {
-    let v = version.trim_start_matches('V');
-    let (ver, rest) = v.split_once('R').unwrap_or((v, "0M0"));
-    let (rel, sp) = rest.split_once('M').unwrap_or((rest, "0"));
-    (ver.to_string(), rel.to_string(), sp.to_string())
-}
-
-/// Version and release as numbers, to compare: V8R8.7 → (8, 8),
-/// V7R7.9.0 → (7, 7), V10R3M1050 → (10, 3).
-pub fn level(version: &str) -> (u32, u32) {
-    let (ver, rel, _) = parts(version);
-    let num = |s: &str| {
-        s.split(|c: char| !c.is_ascii_digit())
-            .next()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0)
-    };
-    (num(&ver), num(&rel))
-}
 
 pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     let o = opts::parse(SPEC, args)?;
     let hmc = ctx.hmc;
-    let (ver, rel, sp) = parts(&hmc.version);
+    let (ver, rel, sp) = crate::hmc::version_parts(&hmc.version);
     if o.has("-V") {
         return Ok(format!(
             "\"version= Version: {ver}\n Release: {rel}\n Service Pack: {sp}\nHMC Build level 2507111519\n\",\"base_version=V{ver}R{rel}\n\"\n"
@@ -62,20 +42,4 @@ fn serial(name: &str) -> String {
         .bytes()
         .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
     format!("21{:05X}", h & 0xFFFFF)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn version_parts() {
-        assert_eq!(
-            super::parts("V10R3M1050"),
-            ("10".into(), "3".into(), "1050".into())
-        );
-        assert_eq!(super::parts("V8R8"), ("8".into(), "8".into(), "0".into()));
-        assert_eq!(super::level("V8R8.7"), (8, 8));
-        assert_eq!(super::level("V7R7.9.0"), (7, 7));
-        assert_eq!(super::level("V10R3M1050"), (10, 3));
-        assert!(super::level("V8R8.0.0") >= (8, 8) && super::level("V8R7.1") < (8, 8));
-    }
 }

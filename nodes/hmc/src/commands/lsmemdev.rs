@@ -4,7 +4,10 @@
 //! §1.6).
 
 use super::opts::{self, flag, value};
-use super::{CmdResult, Ctx, find_frame, hscl::Hscl, render};
+use crate::error::CmdResult;
+use crate::hmc::{Ctx, find_frame};
+use crate::hscl::Hscl;
+use crate::render;
 use pvmlab_common::model::PartitionExt as _;
 
 const SPEC: &[opts::Opt] = &[
@@ -49,5 +52,5 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     }
     let devices = crate::lpm::devices(ctx, &f).await;
     let records = crate::rr::rsdp::available_records(&f, &vioses, &devices)?;
-    Ok(render::listing(records, &o, &[], &[])?)
+    Ok(render::listing(records, &o.form(), &[], &[])?)
 }

@@ -5,7 +5,8 @@
 
 use super::config::{self, Attrs, get};
 use super::opts::{self, value};
-use super::{CmdResult, Ctx, find_frame};
+use crate::error::CmdResult;
+use crate::hmc::{Ctx, find_frame};
 use pvmlab_common::attrs::default_profile;
 use pvmlab_common::model::{FrameExt as _, LPAR_ENV_AIXLINUX, LPAR_ENV_VIOS, Partition};
 use pvmlab_common::proto::hmc::FrameView;
@@ -85,7 +86,7 @@ async fn create_lpar(ctx: &Ctx<'_>, frame: &FrameView, a: &Attrs) -> Result<(), 
         profiles: vec![prof],
         ..Default::default()
     };
-    config::put(
+    crate::partitions::put(
         ctx,
         frame,
         p,
@@ -110,7 +111,7 @@ async fn add_profile(ctx: &Ctx<'_>, frame: &FrameView, a: &Attrs) -> Result<(), 
     config::apply_profile(frame, &mut prof, a)?;
     let mut p = lpar.clone();
     p.profiles.push(prof);
-    config::put(
+    crate::partitions::put(
         ctx,
         frame,
         p,

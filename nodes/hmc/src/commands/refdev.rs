@@ -3,7 +3,8 @@
 //! §1.10); the HMC also does it on every change it sees.
 
 use super::opts::{self, flag, value};
-use super::{CmdResult, Ctx, find_frame};
+use crate::error::CmdResult;
+use crate::hmc::{Ctx, find_frame};
 use pvmlab_common::model::rr_status;
 
 const SPEC: &[opts::Opt] = &[
@@ -17,7 +18,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     let o = opts::parse(SPEC, args)?;
     let f = find_frame(ctx, o.require("-m")?)?;
     ctx.may_change()?;
-    let p = super::lpar_arg(&f, &o)?;
+    let p = super::input::lpar_arg(&f, &o)?;
     if p.rs_device_name.is_empty() {
         return Err(format!(
             "The partition {} has no reserved storage device to refresh.",

@@ -2,10 +2,11 @@
 //! The records follow the reference's attribute order; attributes that do
 //! not apply are left out.
 
-use super::hscl::Hscl;
 use super::opts::{self, flag, value};
-use super::render::{self, Fields, Filter, Record};
-use super::{CmdResult, Ctx, find_frame};
+use crate::error::CmdResult;
+use crate::hmc::{Ctx, find_frame};
+use crate::hscl::Hscl;
+use crate::render::{self, Fields, Filter, Record};
 use pvmlab_common::attrs::PROFILE_ATTRS;
 use pvmlab_common::model::{Frame, FrameExt as _, Partition, Profile, frame_state};
 use pvmlab_common::proto::hmc::FrameView;
@@ -451,7 +452,7 @@ fn prof_record(hmc_version: &str, frame: &Frame, p: &Partition, prof: &Profile) 
         kv("lpar_id", p.id.to_string()),
         kv("lpar_env", p.lpar_env.clone()),
     ];
-    let layout = if super::lshmc::level(hmc_version).0 < 8 {
+    let layout = if crate::hmc::level(hmc_version).0 < 8 {
         PROF_LAYOUT_V7
     } else {
         PROF_LAYOUT_V8

@@ -2,8 +2,9 @@
 //! the latest reference code of each partition, or of the frame.
 
 use super::opts::{self, flag, value};
-use super::render::{self, Record};
-use super::{CmdResult, Ctx, find_frame};
+use crate::error::CmdResult;
+use crate::hmc::{Ctx, find_frame};
+use crate::render::{self, Record};
 
 const SPEC: &[opts::Opt] = &[
     value(&["-r"]),
@@ -41,7 +42,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     };
     Ok(render::listing(
         records,
-        &o,
+        &o.form(),
         &[("lpar_names", "lpar_name"), ("lpar_ids", "lpar_id")],
         &[],
     )?)

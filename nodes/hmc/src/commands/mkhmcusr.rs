@@ -1,9 +1,11 @@
 //! `mkhmcusr -u <user> -a <taskrole> [-d <description>] [--passwd <password>]`
 //! or `mkhmcusr -i "name=...,taskrole=...,passwd=...,description=..."`.
 
-use super::hscl::Hscl;
+use super::input::input_attrs;
 use super::opts::{self, value};
-use super::{CmdError, CmdResult, Ctx, input_attrs};
+use crate::error::{CmdError, CmdResult};
+use crate::hmc::Ctx;
+use crate::hscl::Hscl;
 use crate::users::{TASK_ROLES, User};
 
 const SPEC: &[opts::Opt] = &[

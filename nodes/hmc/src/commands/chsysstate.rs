@@ -5,9 +5,10 @@
 //!   chsysstate -r lpar -m <sys> (-n <lpar> | --id <id>) -o on [-f <profile>] [-b|--bootstring <s>]
 //!   chsysstate -r lpar -m <sys> (-n <lpar> | --id <id>) -o shutdown|osshutdown|restart [--immed]
 
-use super::hscl::Hscl;
 use super::opts::{self, flag, value};
-use super::{CmdError, CmdResult, Ctx, find_frame};
+use crate::error::{CmdError, CmdResult};
+use crate::hmc::{Ctx, find_frame};
+use crate::hscl::Hscl;
 use pvmlab_common::model::PartitionExt as _;
 use pvmlab_common::proto::fsp::{ActivateLparRequest, PowerFrameRequest, ShutdownLparRequest};
 
@@ -25,7 +26,7 @@ const SPEC: &[opts::Opt] = &[
 
 /// Maps the hypervisor's refusal to the HMC's message.
 fn refused(e: tonic::Status, system: &str, lpar: Option<&str>, state: &str) -> CmdError {
-    if let Some(l) = super::locked(&e) {
+    if let Some(l) = crate::error::locked(&e) {
         return l;
     }
     match (e.code(), lpar) {
@@ -55,7 +56,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     let op = o.require("-o")?;
     let frame = find_frame(ctx, o.require("-m")?)?;
     ctx.may_change()?;
-    let conn = super::conn(ctx, &frame)?;
+    let conn = crate::hmc::conn(ctx, &frame)?;
     let mut fsp = conn.fsp.clone();
     match resource {
         "sys" => {
@@ -119,7 +120,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
                     return Err(format!("An invalid value was entered for the -o parameter: {other}. Valid values for -r lpar are on, shutdown, osshutdown, restart.").into());
                 }
             }
-            super::wait_partition(ctx, &frame.name, lpar.id, |p| p.state != lpar.state).await;
+            crate::hmc::wait_partition(ctx, &frame.name, lpar.id, |p| p.state != lpar.state).await;
             Ok(String::new())
         }
         other => Err(format!("An invalid value was entered for the -r parameter: {other}. Valid values are sys, lpar.").into()),

@@ -1,9 +1,10 @@
 //! `viosvrcmd -m <sys> (-p <vios> | --id <id>) -c "<padmin command>"`: runs
 //! a command on a VIOS over its RMC connection and prints what it printed.
 
-use super::hscl::Hscl;
 use super::opts::{self, value};
-use super::{CmdError, CmdResult, Ctx, find_frame, vios_channel};
+use crate::error::{CmdError, CmdResult};
+use crate::hmc::{Ctx, find_frame, vios_channel};
+use crate::hscl::Hscl;
 use pvmlab_common::model::{PartitionExt as _, lpar_state};
 use pvmlab_common::proto::vios::vios_client::ViosClient;
 use pvmlab_common::proto::vios::{Client, RunRequest};

@@ -3,11 +3,12 @@
 //! what is migrating, in the Redbook's formats (§5.6.2), plus per-migration
 //! statistics in the style of QEMU's for active migrations.
 
-use super::hscl::Hscl;
 use super::opts::{self, flag, value};
-use super::render::{Record, listing};
-use super::{CmdError, CmdResult, Ctx, find_frame};
+use crate::error::{CmdError, CmdResult};
+use crate::hmc::{Ctx, find_frame};
+use crate::hscl::Hscl;
 use crate::lpm::validate::Asked;
+use crate::render::{Record, listing};
 use pvmlab_common::model::{FrameExt as _, PartitionExt as _, lpar_state, migration_state};
 
 const SPEC: &[opts::Opt] = &[
@@ -108,7 +109,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
                 kv(SYS[4], frame.num_active_migrations_supported),
                 kv(SYS[5], count("active")),
             ];
-            Ok(listing(vec![rec], &o, &[], SYS)?)
+            Ok(listing(vec![rec], &o.form(), &[], SYS)?)
         }
         "lpar" => {
             let recs = f.partitions.iter().map(|p| {
@@ -157,12 +158,12 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
                 })
                 .collect()
             };
-            Ok(listing(recs, &o, FILTERS, LPAR)?)
+            Ok(listing(recs, &o.form(), FILTERS, LPAR)?)
         }
         _ => {
             let dst = find_frame(ctx, o.require("-t")?)?;
             let spec = o.get("--filter").ok_or_else(|| CmdError::Usage("The --filter parameter is required with -r msp and -r virtualio.".into()))?;
-            let filter = super::render::Filter::parse(spec, FILTERS)?;
+            let filter = crate::render::Filter::parse(spec, FILTERS)?;
             let matched: Vec<_> = f.partitions.iter().filter(|p| filter.matches(&vec![kv("name", &p.name), kv("lpar_id", p.id)])).collect();
             let [lpar] = matched.as_slice() else {
                 return Err("Exactly one partition name or ID must be specified with -r msp and -r virtualio.".to_string().into());
@@ -182,7 +183,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
                     ]).collect()
                 };
                 let o2 = without_filter(&args)?;
-                return Ok(listing(recs, &o2, &[], MSP)?);
+                return Ok(listing(recs, &o2.form(), &[], MSP)?);
             }
             let plan = crate::lpm::validate(ctx, &f, &dst, lpar, &Asked::default()).await;
             let maps = |kind: &str| plan.moves.iter().filter(|m| m.kind == kind).map(|m| format!("{}/{}/{}", m.client_slot, m.dest_vios_name, m.dest_vios)).collect::<Vec<_>>().join(",");
@@ -191,7 +192,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
                 kv("suggested_virtual_fc_mappings", maps("fc")),
             ];
             let o2 = without_filter(&args)?;
-            Ok(listing(vec![rec], &o2, &[], VIRTUALIO)?)
+            Ok(listing(vec![rec], &o2.form(), &[], VIRTUALIO)?)
         }
     }
     .map_err(|e: String| CmdError::Usage(e))

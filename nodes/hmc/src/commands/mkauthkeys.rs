@@ -9,9 +9,10 @@
 //! act as the local user here too (what a recovery from the destination
 //! HMC needs). `--test` is silent when the trust is there, else HSCL3653.
 
-use super::hscl::Hscl;
 use super::opts::{self, flag, value};
-use super::{CmdResult, Ctx};
+use crate::error::CmdResult;
+use crate::hmc::Ctx;
+use crate::hscl::Hscl;
 
 const SPEC: &[opts::Opt] = &[
     value(&["-a", "--add"]),

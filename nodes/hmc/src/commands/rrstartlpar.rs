@@ -4,9 +4,10 @@
 //! [--force] [--noconnection] [--usecurrdata] [--nodetails]`:
 //! remote restart of a partition whose frame is down (see `crate::rr`).
 
-use super::hscl::Hscl;
 use super::opts::{self, flag, value};
-use super::{CmdError, CmdResult, Ctx, find_frame};
+use crate::error::{CmdError, CmdResult};
+use crate::hmc::{Ctx, find_frame};
+use crate::hscl::Hscl;
 use crate::lpm::validate;
 use crate::rr;
 

@@ -3,8 +3,9 @@
 //! (`-F activated_spname,activated_level,ecnumber`).
 
 use super::opts::{self, flag, value};
-use super::render::{self, Record};
-use super::{CmdResult, Ctx, find_frame};
+use crate::error::CmdResult;
+use crate::hmc::{Ctx, find_frame};
+use crate::render::{self, Record};
 
 const SPEC: &[opts::Opt] = &[
     value(&["-m"]),
@@ -52,7 +53,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    Ok(render::listing(vec![rec], &o, &[], &[])?)
+    Ok(render::listing(vec![rec], &o.form(), &[], &[])?)
 }
 
 #[cfg(test)]

@@ -126,23 +126,32 @@ pub fn print(
     Ok(out)
 }
 
+/// How a listing was asked to print: `-F`, `--header` and `--filter`, as
+/// given (each listing checks them against its own attributes).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Form {
+    pub fields: Option<String>,
+    pub header: bool,
+    pub filter: Option<String>,
+}
+
 /// What every listing command ends with: `--filter` (by `filters`), then
 /// the default form or `-F`/`--header`.
 pub fn listing(
     records: Vec<Record>,
-    o: &super::opts::Parsed,
+    form: &Form,
     filters: &[(&str, &str)],
     known: &[&str],
 ) -> Result<String, String> {
-    let fields = o.get("-F").map(Fields::parse).transpose()?;
-    let records = match o.get("--filter") {
+    let fields = form.fields.as_deref().map(Fields::parse).transpose()?;
+    let records = match form.filter.as_deref() {
         Some(spec) => {
             let f = Filter::parse(spec, filters)?;
             records.into_iter().filter(|r| f.matches(r)).collect()
         }
         None => records,
     };
-    print(&records, fields.as_ref(), o.has("--header"), known)
+    print(&records, fields.as_ref(), form.header, known)
 }
 
 /// `--filter "lpar_names=a,b,profile_names=p"`: plural filter names, each

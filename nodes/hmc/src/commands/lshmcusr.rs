@@ -1,8 +1,9 @@
 //! `lshmcusr [-F attrs] [--header] [--filter "names=a,b"]`: the HMC's users.
 
 use super::opts::{self, flag, value};
-use super::render::{self, Record};
-use super::{CmdResult, Ctx};
+use crate::error::CmdResult;
+use crate::hmc::Ctx;
+use crate::render::{self, Record};
 
 const SPEC: &[opts::Opt] = &[value(&["-F"]), flag(&["--header"]), value(&["--filter"])];
 
@@ -56,7 +57,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
         .collect();
     Ok(render::listing(
         records,
-        &o,
+        &o.form(),
         &[("names", "name"), ("taskroles", "taskrole")],
         ATTRS,
     )?)

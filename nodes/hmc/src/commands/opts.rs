@@ -63,6 +63,15 @@ impl Parsed {
         self.flags.contains(&name) || self.values.contains_key(name)
     }
 
+    /// A listing's `-F`, `--header` and `--filter`.
+    pub fn form(&self) -> crate::render::Form {
+        crate::render::Form {
+            fields: self.get("-F").map(str::to_string),
+            header: self.has("--header"),
+            filter: self.get("--filter").map(str::to_string),
+        }
+    }
+
     pub fn require(&self, name: &str) -> Result<&str, String> {
         self.get(name)
             .ok_or_else(|| format!("The {name} parameter is required."))

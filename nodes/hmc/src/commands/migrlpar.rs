@@ -5,8 +5,10 @@
 //! (see `crate::lpm`); with --ip, to a frame that another HMC manages
 //! (`crate::lpm::remote`).
 
+use super::input::input_attrs;
 use super::opts::{self, flag, value};
-use super::{CmdError, CmdResult, Ctx, find_frame, input_attrs};
+use crate::error::{CmdError, CmdResult};
+use crate::hmc::{Ctx, find_frame};
 use crate::lpm::{self, validate::Asked, validate::INPUT_ATTRS};
 use pvmlab_common::model::migration_state;
 
@@ -41,7 +43,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     }
     let src = find_frame(ctx, o.require("-m")?)?;
     ctx.may_change()?;
-    let lpar = super::lpar_arg(&src, &o)?.clone();
+    let lpar = super::input::lpar_arg(&src, &o)?.clone();
     let wait_minutes = o.at_most("-w", pvmlab_common::model::MAX_WAIT_MINUTES)?;
     let detail = o.at_most("-d", 5)?.unwrap_or(1);
     match op {
@@ -58,7 +60,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
             ctx.hmc.lpm.stop(&lpar.name);
             // The migration's own task rolls back; wait for it.
             let id = lpar.id;
-            super::wait_partition(ctx, &src.name, id, |p| p.migration.is_none()).await;
+            crate::hmc::wait_partition(ctx, &src.name, id, |p| p.migration.is_none()).await;
             Ok(String::new())
         }
         "r" => {

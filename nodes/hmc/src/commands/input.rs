@@ -1,0 +1,61 @@
+//! What commands take from their arguments beyond the options: `-i`
+//! attribute lists and the partition `-p`/`--id` names.
+
+use super::opts;
+use crate::error::CmdError;
+use crate::hscl::Hscl;
+use pvmlab_common::model::Partition;
+use pvmlab_common::proto::hmc::FrameView;
+
+/// `-i "k=v,k2=v2"` input: the attributes, each checked against `allowed`,
+/// with the HMC's quoting for values that hold commas.
+pub fn input_attrs(input: &str, allowed: &[&str]) -> Result<Vec<(String, String)>, CmdError> {
+    let mut out = Vec::new();
+    for item in pvmlab_common::attrs::split_list(input)? {
+        let Some((k, v)) = item.split_once('=') else {
+            return Err(format!("The input {item:?} is not of the form attribute=value.").into());
+        };
+        if !allowed.contains(&k) {
+            return Err(format!("An invalid attribute was entered: {k}").into());
+        }
+        if out.iter().any(|(a, _): &(String, String)| a == k) {
+            return Err(format!("The attribute {k} was entered more than once.").into());
+        }
+        out.push((k.to_string(), v.to_string()));
+    }
+    Ok(out)
+}
+
+/// A partition as a command names it: `-p <name>` or `--id <id>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LparRef {
+    Name(String),
+    /// As typed: `--id 07` names no partition, as on the HMC.
+    Id(String),
+}
+
+impl LparRef {
+    pub fn parse(o: &opts::Parsed) -> Result<LparRef, CmdError> {
+        match (o.get("-p"), o.get("--id")) {
+            (Some(n), None) => Ok(LparRef::Name(n.to_string())),
+            (None, Some(id)) => Ok(LparRef::Id(id.to_string())),
+            _ => Err("Specify the partition with either -p or --id."
+                .to_string()
+                .into()),
+        }
+    }
+
+    /// The partition on `f`, or HSCL8012.
+    pub fn find<'a>(&self, f: &'a FrameView) -> Result<&'a Partition, CmdError> {
+        let (key, found) = match self {
+            LparRef::Name(n) => (n, f.partitions.iter().find(|p| &p.name == n)),
+            LparRef::Id(id) => (id, f.partitions.iter().find(|p| &p.id.to_string() == id)),
+        };
+        found.ok_or_else(|| Hscl::PartitionNotFound(key.clone()).into())
+    }
+}
+
+/// The partition `-p <name>` or `--id <id>` names on a frame.
+pub fn lpar_arg<'a>(f: &'a FrameView, o: &opts::Parsed) -> Result<&'a Partition, CmdError> {
+    LparRef::parse(o)?.find(f)
+}

@@ -1,0 +1,112 @@
+//! The HMC's commands, one file each: a command parses its arguments,
+//! checks them and applies them through the core (`crate::hmc`,
+//! `crate::lpm`, `crate::rr`), then renders (`crate::render`). The command
+//! line (`crate::cli`) and the REST API's jobs both run commands from here.
+
+mod chhmcusr;
+mod chhwres;
+mod chsyscfg;
+mod chsysstate;
+pub(crate) mod config;
+pub(crate) mod input;
+mod lshmc;
+mod lshmcusr;
+mod lshwres;
+mod lslic;
+mod lslparmigr;
+mod lsmemdev;
+mod lsrefcode;
+mod lsrsdevsize;
+mod lssyscfg;
+mod lssysconn;
+mod migrlpar;
+mod mkauthkeys;
+mod mkhmcusr;
+mod mksyscfg;
+pub mod opts;
+mod refdev;
+mod rmhmcusr;
+mod rmlock;
+mod rmsyscfg;
+mod rrstartlpar;
+mod viosvrcmd;
+
+use crate::error::{CmdError, CmdResult};
+use crate::hmc::{Ctx, Hmc};
+use crate::hscl::Hscl;
+use std::future::Future;
+
+/// One HMC command, as mini-redis's `cmd/` has them: a typed value that
+/// `parse` builds from the arguments (checking their syntax, nothing of
+/// the lab) and `apply` runs against the core. The REST API builds the
+/// values itself and calls `apply`.
+pub trait Command: Sized {
+    fn parse(args: &[String]) -> Result<Self, CmdError>;
+    fn apply(self, ctx: &Ctx<'_>) -> impl Future<Output = CmdResult> + Send;
+}
+
+/// Parses and applies one command.
+async fn run<C: Command>(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
+    C::parse(args)?.apply(ctx).await
+}
+
+/// Runs one command with its arguments as `user`, no shell between
+/// (the REST API's jobs): the output and the exit status.
+pub async fn run_as(hmc: &Hmc, user: &str, cmd: &str, args: &[String]) -> (String, u32) {
+    let Some(u) = hmc.users.get(user) else {
+        return (format!("{}\n", Hscl::NoAuthority), 1);
+    };
+    let ctx = Ctx { hmc, user: u };
+    tracing::info!(%user, cmd, ?args, "command (REST job)");
+    match dispatch(&ctx, cmd, args).await {
+        Ok(Ok(out)) => (out, 0),
+        Ok(Err(CmdError::Hscl(h))) => (format!("{h}\n"), 1),
+        Ok(Err(CmdError::Usage(m))) => (format!("{m}\n"), 1),
+        Err(code) => (format!("{cmd}: command not found\n"), code),
+    }
+}
+
+/// Runs one command with its arguments; Err(127) for a command this HMC
+/// does not have.
+pub async fn dispatch(ctx: &Ctx<'_>, cmd: &str, args: &[String]) -> Result<CmdResult, u32> {
+    if crate::hmc::level(&ctx.hmc.version) < since(cmd) {
+        return Err(127);
+    }
+    Ok(match cmd {
+        "lshmc" => lshmc::run(ctx, args).await,
+        "lssyscfg" => lssyscfg::run(ctx, args).await,
+        "chsysstate" => chsysstate::run(ctx, args).await,
+        "mksyscfg" => mksyscfg::run(ctx, args).await,
+        "chsyscfg" => chsyscfg::run(ctx, args).await,
+        "rmsyscfg" => rmsyscfg::run(ctx, args).await,
+        "lshmcusr" => lshmcusr::run(ctx, args).await,
+        "lshwres" => lshwres::run(ctx, args).await,
+        "lslic" => lslic::run(ctx, args).await,
+        "lsrefcode" => lsrefcode::run(ctx, args).await,
+        "lssysconn" => lssysconn::run(ctx, args).await,
+        "mkhmcusr" => mkhmcusr::run(ctx, args).await,
+        "chhmcusr" => chhmcusr::run(ctx, args).await,
+        "rmhmcusr" => rmhmcusr::run(ctx, args).await,
+        "mkauthkeys" => mkauthkeys::run(ctx, args).await,
+        "chhwres" => chhwres::run(ctx, args).await,
+        "viosvrcmd" => viosvrcmd::run(ctx, args).await,
+        "migrlpar" => migrlpar::run(ctx, args).await,
+        "lslparmigr" => lslparmigr::run(ctx, args).await,
+        "rrstartlpar" => rrstartlpar::run(ctx, args).await,
+        "lsmemdev" => lsmemdev::run(ctx, args).await,
+        "lsrsdevsize" => run::<lsrsdevsize::Lsrsdevsize>(ctx, args).await,
+        "refdev" => refdev::run(ctx, args).await,
+        "rmlock" => run::<rmlock::Rmlock>(ctx, args).await,
+        _ => return Err(127),
+    })
+}
+
+/// The HMC version (version, release) that brought a command: remote
+/// restart came with V8R8 (seed 000: "Minimum version of HMC is 8r8.0.0.
+/// Check you have the rrstartlpar command").
+fn since(cmd: &str) -> (u32, u32) {
+    match cmd {
+        "rrstartlpar" | "lsrsdevsize" | "refdev" => (8, 8),
+        _ => (0, 0),
+    }
+}
