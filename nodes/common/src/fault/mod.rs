@@ -4,8 +4,11 @@
 //! `NodeControl`. A fault is addressed by the peer node at the other end of
 //! the link and by a direction, like a Toxiproxy toxic. One fault kind lives
 //! in one file, as Toxiproxy's toxics do: its settings, its wire form, its
-//! checks and what it does to a stream, behind [`FaultKind`]; adding one is
-//! its file plus its line in [`kinds!`]'s list below.
+//! checks and what it does to a stream, behind [`FaultKind`]. Adding one is
+//! its file, its line in the `kinds!` list below and its message in
+//! `chaos.proto`; a kind that needs a setting no kind had yet also adds it
+//! to [`Settings`], and one that does something new to a stream its part
+//! of the link's plan (`link.rs`).
 //!
 //! Every read and write asks the registry for the faults of its link, so a
 //! fault added or removed also applies to connections already open: a
