@@ -5,7 +5,7 @@
 
 use crate::client::Clients;
 use clap::Subcommand;
-use pvmlab_common::fault::{ANY_PEER, KINDS, format_rate, parse_rate};
+use pvmlab_common::fault::{ANY_PEER, Fault, KINDS, Settings, parse_rate};
 use pvmlab_common::lab::{CONTROLLER_NODE, LabDir};
 use pvmlab_common::proto::chaos::{
     AddFaultRequest, Fault as WireFault, ListFaultsRequest, RemoveFaultRequest,
@@ -70,22 +70,79 @@ impl Spec {
         }
     }
 
-    fn wire(self, peer: String) -> WireFault {
-        WireFault {
+    fn request(self, peer: String) -> Request {
+        Request {
             name: self.name.unwrap_or_default(),
             kind: self.kind,
             peer,
             direction: self.direction,
-            rate_bytes_per_s: self.rate.unwrap_or(0),
-            latency_ms: self.latency.unwrap_or(0),
-            jitter_ms: self.jitter.unwrap_or(0),
-            timeout_ms: self.timeout.unwrap_or(0),
-            limit_bytes: self.bytes.unwrap_or(0),
-            delay_ms: self.delay.unwrap_or(0),
-            slice_average_size: self.slice_size.unwrap_or(0),
-            slice_size_variation: self.slice_variation.unwrap_or(0),
-            slice_delay_us: self.slice_delay.unwrap_or(0),
+            settings: Settings {
+                rate_bytes_per_s: self.rate.unwrap_or(0),
+                latency_ms: self.latency.unwrap_or(0),
+                jitter_ms: self.jitter.unwrap_or(0),
+                timeout_ms: self.timeout.unwrap_or(0),
+                limit_bytes: self.bytes.unwrap_or(0),
+                delay_ms: self.delay.unwrap_or(0),
+                slice_average_size: self.slice_size.unwrap_or(0),
+                slice_size_variation: self.slice_variation.unwrap_or(0),
+                slice_delay_us: self.slice_delay.unwrap_or(0),
+            },
         }
+    }
+}
+
+/// A fault as asked for, before it is checked: the kind by name and its
+/// settings loose, as the command line and a chaos step give them. [`add`]
+/// checks it against the lab and makes it a typed fault.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Request {
+    /// Empty: the node names it `<kind>_<direction>_<peer>`.
+    pub name: String,
+    pub kind: String,
+    pub peer: String,
+    pub direction: String,
+    pub settings: Settings,
+}
+
+impl Request {
+    /// The setting a kind cannot go without, as the command line asks for it.
+    fn missing(&self) -> Option<&'static str> {
+        let s = &self.settings;
+        match self.kind.as_str() {
+            "bandwidth" if s.rate_bytes_per_s == 0 => {
+                Some("a bandwidth fault needs --rate, e.g. --rate 1gbit")
+            }
+            "latency" if s.latency_ms == 0 && s.jitter_ms == 0 => {
+                Some("a latency fault needs --latency (and maybe --jitter) in milliseconds")
+            }
+            "limit_data" if s.limit_bytes == 0 => Some("a limit_data fault needs --bytes"),
+            "slow_close" if s.delay_ms == 0 => {
+                Some("a slow_close fault needs --delay in milliseconds")
+            }
+            "slicer" if s.slice_average_size == 0 => {
+                Some("a slicer fault needs --slice-size in bytes")
+            }
+            _ => None,
+        }
+    }
+
+    fn fault(&self) -> Result<Fault, pvmlab_common::fault::FaultError> {
+        Fault::from_settings(
+            &self.name,
+            &self.peer,
+            &self.direction,
+            &self.kind,
+            &self.settings,
+        )
+    }
+}
+
+/// The fault the other end of a link holds for the same bytes.
+fn mirror(f: &Fault, holder: &str) -> Fault {
+    Fault {
+        peer: holder.to_string(),
+        direction: f.direction.reversed(),
+        ..f.clone()
     }
 }
 
@@ -191,10 +248,10 @@ pub fn run(lab: &LabDir, cmd: FaultCmd) -> anyhow::Result<()> {
                 peer,
                 spec,
                 link,
-            } => say(add(&clients, &topo, &node, spec.wire(peer), link).await),
+            } => say(add(&clients, &topo, &node, spec.request(peer), link).await),
             FaultCmd::Link {
                 cmd: LinkCmd::Add { a, b, spec },
-            } => say(add(&clients, &topo, &a, spec.wire(b), true).await),
+            } => say(add(&clients, &topo, &a, spec.request(b), true).await),
             FaultCmd::Link { cmd: LinkCmd::List } => list(&clients, &topo, None).await,
             FaultCmd::Link {
                 cmd: LinkCmd::Clear { a, b },
@@ -209,8 +266,8 @@ pub fn run(lab: &LabDir, cmd: FaultCmd) -> anyhow::Result<()> {
                 if removed.removed.is_empty() {
                     println!("{node}: no faults");
                 }
-                for f in &removed.removed {
-                    println!("{node}: removed {}", describe(f));
+                for f in typed(&removed.removed) {
+                    println!("{node}: removed {}", describe(&f));
                 }
                 Ok(())
             }
@@ -259,54 +316,32 @@ pub(crate) async fn add(
     clients: &Clients,
     topo: &Topology,
     node: &str,
-    fault: WireFault,
+    req: Request,
     link: bool,
 ) -> anyhow::Result<Vec<String>> {
     let mut said = Vec::new();
     let a = node_of(topo, node)?;
     // A typo in the peer would make a fault that never matches: refuse it here.
-    if fault.peer != ANY_PEER && fault.peer != CONTROLLER_NODE {
-        node_of(topo, &fault.peer)?;
+    if req.peer != ANY_PEER && req.peer != CONTROLLER_NODE {
+        node_of(topo, &req.peer)?;
     }
-    match fault.kind.as_str() {
-        "bandwidth" if fault.rate_bytes_per_s == 0 => {
-            anyhow::bail!("a bandwidth fault needs --rate, e.g. --rate 1gbit")
-        }
-        "latency" if fault.latency_ms == 0 && fault.jitter_ms == 0 => {
-            anyhow::bail!("a latency fault needs --latency (and maybe --jitter) in milliseconds")
-        }
-        "limit_data" if fault.limit_bytes == 0 => {
-            anyhow::bail!("a limit_data fault needs --bytes")
-        }
-        "slow_close" if fault.delay_ms == 0 => {
-            anyhow::bail!("a slow_close fault needs --delay in milliseconds")
-        }
-        "slicer" if fault.slice_average_size == 0 => {
-            anyhow::bail!("a slicer fault needs --slice-size in bytes")
-        }
-        _ => {}
+    if let Some(m) = req.missing() {
+        anyhow::bail!("{m}");
     }
-    let mirror = if link {
-        if fault.peer == ANY_PEER {
+    let b = if link {
+        if req.peer == ANY_PEER {
             anyhow::bail!("--link needs one peer, not '*'");
         }
-        let b = node_of(topo, &fault.peer)?;
-        let direction = match fault.direction.as_str() {
-            "up" => "down",
-            "down" => "up",
-            d => d,
-        };
-        Some((
-            b,
-            WireFault {
-                peer: a.name.clone(),
-                direction: direction.into(),
-                ..fault.clone()
-            },
-        ))
+        Some(node_of(topo, &req.peer)?)
     } else {
         None
     };
+    // Refused as the node would refuse it, naming the node.
+    let fault = req
+        .fault()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", a.name))?;
+    let mirror = b.map(|b| (b, mirror(&fault, &a.name)));
+    let fault = fault.to_proto();
     let stored = call(
         &a,
         clients
@@ -316,20 +351,20 @@ pub(crate) async fn add(
     .await?
     .fault
     .unwrap_or_default();
-    said.push(format!("{}: added {}", a.name, describe(&stored)));
+    said.push(format!("{}: added {}", a.name, describe_wire(&stored)));
     if let Some((b, fault)) = mirror {
         let r = call(
             &b,
-            clients
-                .control(&b)?
-                .add_fault(AddFaultRequest { fault: Some(fault) }),
+            clients.control(&b)?.add_fault(AddFaultRequest {
+                fault: Some(fault.to_proto()),
+            }),
         )
         .await;
         match r {
             Ok(r) => said.push(format!(
                 "{}: added {}",
                 b.name,
-                describe(&r.fault.unwrap_or_default())
+                describe_wire(&r.fault.unwrap_or_default())
             )),
             Err(e) => {
                 // Half a link fault is not what was asked for: take back the first half.
@@ -363,7 +398,7 @@ async fn list(clients: &Clients, topo: &Topology, node: Option<&str>) -> anyhow:
     for n in &nodes {
         let reply = call(n, clients.control(n)?.list_faults(ListFaultsRequest {})).await;
         match reply {
-            Ok(r) => rows.extend(r.faults.into_iter().map(|f| (n.name.clone(), f))),
+            Ok(r) => rows.extend(typed(&r.faults).into_iter().map(|f| (n.name.clone(), f))),
             // One node listed: its silence is the answer, an error.
             Err(e) if node.is_some() => return Err(e),
             // The whole lab: a node that is down (perhaps by chaos) must not hide the others.
@@ -383,41 +418,46 @@ async fn list(clients: &Clients, topo: &Topology, node: Option<&str>) -> anyhow:
             "{:<14} {:<28} {:<10} {:<14} {:<5}  {}",
             n,
             f.name,
-            f.kind,
+            f.kind.name(),
             f.peer,
             f.direction,
-            detail(&f)
+            f.kind.detail()
         );
     }
     Ok(())
 }
 
-fn detail(f: &WireFault) -> String {
-    match f.kind.as_str() {
-        "bandwidth" => format!(
-            "{} ({} B/s)",
-            format_rate(f.rate_bytes_per_s),
-            f.rate_bytes_per_s
-        ),
-        "latency" => format!("{} ms ± {} ms", f.latency_ms, f.jitter_ms),
-        "timeout" | "reset_peer" => format!("after {} ms", f.timeout_ms),
-        "limit_data" => format!("{} bytes", f.limit_bytes),
-        "slow_close" => format!("{} ms", f.delay_ms),
-        "slicer" => format!(
-            "{} ± {} bytes every {} us",
-            f.slice_average_size, f.slice_size_variation, f.slice_delay_us
-        ),
-        _ => String::new(),
-    }
+/// The faults a node sent, typed; one it could not have sent is shown, not hidden.
+fn typed(wire: &[WireFault]) -> Vec<Fault> {
+    wire.iter()
+        .filter_map(|w| match Fault::from_proto(w) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                eprintln!("fault {}: {e}", w.name);
+                None
+            }
+        })
+        .collect()
 }
 
-fn describe(f: &WireFault) -> String {
-    let d = detail(f);
+fn describe(f: &Fault) -> String {
+    let d = f.kind.detail();
     let d = if d.is_empty() { d } else { format!(" {d}") };
     format!(
         "{} ({}{}, {} with {})",
-        f.name, f.kind, d, f.direction, f.peer
+        f.name,
+        f.kind.name(),
+        d,
+        f.direction,
+        f.peer
     )
+}
+
+fn describe_wire(w: &WireFault) -> String {
+    typed(std::slice::from_ref(w))
+        .first()
+        .map(describe)
+        .unwrap_or_else(|| w.name.clone())
 }
 
 /// Removes the faults between two nodes (at both ends), or every fault.
@@ -446,8 +486,7 @@ pub(crate) async fn clear(
             }
             Err(e) => return Err(e),
         };
-        for f in listed
-            .faults
+        for f in typed(&listed.faults)
             .iter()
             .filter(|f| peer.as_ref().is_none_or(|p| &f.peer == p))
         {
@@ -464,4 +503,57 @@ pub(crate) async fn clear(
         said.push("no faults".into());
     }
     Ok(said)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pvmlab_common::fault::{Direction, Kind};
+
+    fn req(kind: &str, settings: Settings) -> Request {
+        Request {
+            kind: kind.into(),
+            peer: "sys2".into(),
+            direction: "up".into(),
+            settings,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_kind_without_its_setting_asks_for_the_flag() {
+        assert_eq!(
+            req("bandwidth", Settings::default()).missing(),
+            Some("a bandwidth fault needs --rate, e.g. --rate 1gbit")
+        );
+        let jitter = Settings {
+            jitter_ms: 5,
+            ..Default::default()
+        };
+        assert_eq!(req("latency", jitter).missing(), None);
+        assert_eq!(req("cut", Settings::default()).missing(), None);
+        assert!(req("slicer", Settings::default()).missing().is_some());
+    }
+
+    #[test]
+    fn a_setting_of_another_kind_is_refused_and_a_link_mirrors() {
+        let rate = Settings {
+            rate_bytes_per_s: 1_000_000,
+            ..Default::default()
+        };
+        let e = req("cut", rate).fault().unwrap_err();
+        assert_eq!(e.to_string(), "rate does not apply to a cut fault");
+        let f = req("bandwidth", rate).fault().expect("a bandwidth fault");
+        let m = mirror(&f, "sys1");
+        assert_eq!((m.peer.as_str(), m.direction), ("sys1", Direction::Down));
+        assert!(matches!(m.kind, Kind::Bandwidth(b) if b.rate == 1_000_000));
+        let named = Fault {
+            name: "bw".into(),
+            ..f
+        };
+        assert_eq!(
+            describe(&named),
+            "bw (bandwidth 8mbit (1000000 B/s), up with sys2)"
+        );
+    }
 }

@@ -6,6 +6,10 @@
 use crate::fault::{FaultStream, registry};
 use crate::lab::LabDir;
 use crate::model::Role;
+use crate::pki::name_and_role;
+/// Who a certificate names lives with the lab CA that names it; kept
+/// reachable here, where the callers of RPCs are checked.
+pub use crate::pki::{Peer, peer_in};
 use crate::telemetry::TraceInject;
 use futures::Stream;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
@@ -277,13 +281,6 @@ fn log_refused(peer: SocketAddr, why: &str) {
     tracing::warn!(%peer, "refused connection: {why}");
 }
 
-/// Who is calling: the node name and role from the verified client certificate.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Peer {
-    pub name: String,
-    pub role: Role,
-}
-
 /// The caller of an RPC: as the server's trace layer found it (it reads
 /// the certificate once per call, for its metrics), else from the
 /// certificate itself.
@@ -292,35 +289,6 @@ pub fn peer_of<T>(req: &Request<T>) -> Option<Peer> {
         return Some(p.clone());
     }
     peer_in(req.peer_certs()?.as_slice())
-}
-
-/// The node and role a client certificate chain names.
-pub fn peer_in(certs: &[rustls::pki_types::CertificateDer<'_>]) -> Option<Peer> {
-    let (name, ou) = name_and_role(certs.first()?.as_ref())?;
-    Some(Peer {
-        name,
-        role: Role::parse(&ou)?,
-    })
-}
-
-/// The node name (common name) and role (organizational unit) a lab
-/// certificate states.
-fn name_and_role(der: &[u8]) -> Option<(String, String)> {
-    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
-    let subject = cert.subject();
-    let cn = subject
-        .iter_common_name()
-        .next()?
-        .as_str()
-        .ok()?
-        .to_string();
-    let ou = subject
-        .iter_organizational_unit()
-        .next()?
-        .as_str()
-        .ok()?
-        .to_string();
-    Some((cn, ou))
 }
 
 /// Each RPC names the roles that may call it; anyone else is refused and logged.

@@ -227,8 +227,8 @@ pub async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::chaos::Fault as WireFault;
     use crate::proto::chaos::node_control_client::NodeControlClient;
+    use crate::proto::chaos::{self as pb, Fault as WireFault, fault as wire};
     use crate::testutil::TestLab;
     use std::time::Duration;
     use tonic::Code;
@@ -262,26 +262,29 @@ mod tests {
         let mut c = NodeControlClient::new(chan);
         let add = |f: WireFault| AddFaultRequest { fault: Some(f) };
         let cut = |peer: &str| WireFault {
-            kind: "cut".into(),
             peer: peer.into(),
+            kind: Some(wire::Kind::Cut(pb::Cut {})),
             ..Default::default()
         };
         tokio::time::timeout(Duration::from_secs(20), async {
             let bad = [
                 WireFault {
-                    kind: "warp".into(),
+                    kind: None,
                     ..cut("sys2")
                 },
                 WireFault {
-                    kind: "bandwidth".into(),
+                    kind: Some(wire::Kind::Bandwidth(pb::Bandwidth::default())),
                     ..cut("sys2")
                 },
                 WireFault {
-                    rate_bytes_per_s: 5,
+                    kind: Some(wire::Kind::Latency(pb::Latency {
+                        latency_ms: 61_000,
+                        jitter_ms: 0,
+                    })),
                     ..cut("sys2")
                 },
                 WireFault {
-                    direction: "sideways".into(),
+                    direction: 7,
                     ..cut("sys2")
                 },
                 cut("rpc-node"),
@@ -307,9 +310,10 @@ mod tests {
 
             let stored = c
                 .add_fault(add(WireFault {
-                    kind: "bandwidth".into(),
-                    direction: "up".into(),
-                    rate_bytes_per_s: 125_000_000,
+                    direction: pb::Direction::Up.into(),
+                    kind: Some(wire::Kind::Bandwidth(pb::Bandwidth {
+                        rate_bytes_per_s: 125_000_000,
+                    })),
                     ..cut("sys2")
                 }))
                 .await

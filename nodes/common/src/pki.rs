@@ -90,3 +90,39 @@ pub fn issue(
     write(cert, &c.pem())?;
     write(key, &kp.serialize_pem())
 }
+
+/// Who is calling: the node name and role from the verified client certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peer {
+    pub name: String,
+    pub role: Role,
+}
+
+/// The node and role a client certificate chain names.
+pub fn peer_in(certs: &[rustls::pki_types::CertificateDer<'_>]) -> Option<Peer> {
+    let (name, ou) = name_and_role(certs.first()?.as_ref())?;
+    Some(Peer {
+        name,
+        role: Role::parse(&ou)?,
+    })
+}
+
+/// The node name (common name) and role (organizational unit) a lab
+/// certificate states.
+pub(crate) fn name_and_role(der: &[u8]) -> Option<(String, String)> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    let subject = cert.subject();
+    let cn = subject
+        .iter_common_name()
+        .next()?
+        .as_str()
+        .ok()?
+        .to_string();
+    let ou = subject
+        .iter_organizational_unit()
+        .next()?
+        .as_str()
+        .ok()?
+        .to_string();
+    Some((cn, ou))
+}

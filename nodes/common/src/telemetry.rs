@@ -149,7 +149,7 @@ where
             .extensions()
             .get::<tonic::transport::server::TlsConnectInfo<tonic::transport::server::TcpConnectInfo>>()
             .and_then(|i| i.peer_certs())
-            .and_then(|c| crate::net::peer_in(c.as_slice()));
+            .and_then(|c| crate::pki::peer_in(c.as_slice()));
         let name = peer.as_ref().map(|p| p.name.clone()).unwrap_or_default();
         if let Some(p) = peer {
             req.extensions_mut().insert(p);

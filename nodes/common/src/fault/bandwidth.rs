@@ -10,7 +10,10 @@
 //! that finds the bucket low sleeps until an eighth of it is back, which
 //! keeps wake-ups near one per millisecond at any rate.
 
-use super::{FaultError, Timer};
+use super::FaultError;
+use super::kind::{FaultKind, LinkState, Settings};
+use super::link::{DirPlan, Timer};
+use crate::proto::chaos as pb;
 use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -18,6 +21,59 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Instant;
+
+/// At most `rate` bytes per second, shared by every connection the fault covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bandwidth {
+    pub rate: u64,
+}
+
+impl FaultKind for Bandwidth {
+    const NAME: &'static str = "bandwidth";
+    const TAKES: &'static [&'static str] = &["rate"];
+    type Wire = pb::Bandwidth;
+
+    fn from_wire(w: &pb::Bandwidth) -> Self {
+        Bandwidth {
+            rate: w.rate_bytes_per_s,
+        }
+    }
+
+    fn to_wire(&self) -> pb::Bandwidth {
+        pb::Bandwidth {
+            rate_bytes_per_s: self.rate,
+        }
+    }
+
+    fn from_settings(s: &Settings) -> Self {
+        Bandwidth {
+            rate: s.rate_bytes_per_s,
+        }
+    }
+
+    fn validate(&self) -> Result<(), FaultError> {
+        if self.rate == 0 {
+            return Err(FaultError::ZeroRate);
+        }
+        Ok(())
+    }
+
+    fn detail(&self) -> String {
+        format!("{} ({} B/s)", format_rate(self.rate), self.rate)
+    }
+
+    /// One bucket per direction, so a link's rate is shared by all its
+    /// connections as on a real wire.
+    fn link_state(&self) -> Option<LinkState> {
+        Some(Arc::new(Bucket::new(self.rate)))
+    }
+
+    fn plan(&self, state: Option<&LinkState>, dir: &mut DirPlan) {
+        if let Some(b) = state.and_then(|s| s.clone().downcast::<Bucket>().ok()) {
+            dir.buckets.push(b);
+        }
+    }
+}
 
 /// How much time's worth of bytes the bucket holds.
 const BURST: Duration = Duration::from_millis(10);

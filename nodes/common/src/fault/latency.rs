@@ -9,7 +9,10 @@
 //! timer armed on the connection's task (hyper and h2 flush and read on it),
 //! so they leave even if the writer has gone quiet.
 
-use super::{Timer, bandwidth};
+use super::kind::{FaultKind, LinkState, Settings, at_most_max, ms, to_ms};
+use super::link::{DirPlan, Timer};
+use super::{FaultError, bandwidth};
+use crate::proto::chaos as pb;
 use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hasher};
 use std::io;
@@ -26,23 +29,67 @@ const IN_FLIGHT: usize = 4 << 20;
 /// How much one read from the socket takes in.
 const READ_CHUNK: usize = 16 << 10;
 
-/// Latency and jitter of one direction; several latency faults on a link add up.
+/// Each chunk of bytes arrives `latency` ± `jitter` later, in order;
+/// several latency faults on one direction of a link add up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Delay {
-    latency: Duration,
-    jitter: Duration,
+pub struct Latency {
+    pub latency: Duration,
+    pub jitter: Duration,
 }
 
-impl Delay {
-    pub(super) fn new(latency: Duration, jitter: Duration) -> Delay {
-        Delay { latency, jitter }
-    }
-
-    pub(super) fn plus(self, other: Delay) -> Delay {
-        Delay {
+impl Latency {
+    fn plus(self, other: Latency) -> Latency {
+        Latency {
             latency: self.latency + other.latency,
             jitter: self.jitter + other.jitter,
         }
+    }
+}
+
+impl FaultKind for Latency {
+    const NAME: &'static str = "latency";
+    const TAKES: &'static [&'static str] = &["latency/jitter"];
+    type Wire = pb::Latency;
+
+    fn from_wire(w: &pb::Latency) -> Self {
+        Latency {
+            latency: ms(w.latency_ms),
+            jitter: ms(w.jitter_ms),
+        }
+    }
+
+    fn to_wire(&self) -> pb::Latency {
+        pb::Latency {
+            latency_ms: to_ms(self.latency),
+            jitter_ms: to_ms(self.jitter),
+        }
+    }
+
+    fn from_settings(s: &Settings) -> Self {
+        Latency {
+            latency: ms(s.latency_ms),
+            jitter: ms(s.jitter_ms),
+        }
+    }
+
+    fn validate(&self) -> Result<(), FaultError> {
+        if self.latency.is_zero() && self.jitter.is_zero() {
+            return Err(FaultError::ZeroLatency);
+        }
+        at_most_max(self.latency)?;
+        at_most_max(self.jitter)
+    }
+
+    fn detail(&self) -> String {
+        format!(
+            "{} ms ± {} ms",
+            self.latency.as_millis(),
+            self.jitter.as_millis()
+        )
+    }
+
+    fn plan(&self, _: Option<&LinkState>, dir: &mut DirPlan) {
+        dir.delay = Some(dir.delay.map_or(*self, |d| d.plus(*self)));
     }
 }
 
@@ -91,7 +138,7 @@ impl Delayed {
     }
 
     /// When bytes arriving now may go on: never before earlier bytes.
-    fn due(&mut self, d: Delay, now: Instant) -> Instant {
+    fn due(&mut self, d: Latency, now: Instant) -> Instant {
         let mut delay = d.latency;
         let j = u64::try_from(d.jitter.as_nanos()).unwrap_or(u64::MAX / 4);
         if j > 0 {
@@ -127,7 +174,7 @@ impl Delayed {
         buckets: &[Arc<bandwidth::Bucket>],
         bw_timer: &mut Timer,
         cx: &mut Context<'_>,
-        d: Delay,
+        d: Latency,
     ) {
         while self.bytes < IN_FLIGHT && self.end.is_none() {
             self.spare.resize(READ_CHUNK, 0);
@@ -186,7 +233,7 @@ impl Delayed {
 
     /// Accepts up to the in-flight limit of `buf` to send after the delay;
     /// 0 when full.
-    pub(super) fn push(&mut self, buf: &[u8], d: Delay) -> usize {
+    pub(super) fn push(&mut self, buf: &[u8], d: Latency) -> usize {
         let n = buf.len().min(IN_FLIGHT.saturating_sub(self.bytes));
         if n > 0 {
             let due = self.due(d, Instant::now());

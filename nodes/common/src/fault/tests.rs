@@ -3,10 +3,12 @@
 //! names of its own and addresses faults to them, never to "*".
 
 use super::*;
+use crate::lab::CONTROLLER_NODE;
 use crate::model::Role;
 use crate::testutil::TestLab;
 use futures::StreamExt;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::timeout;
 
 const LIMIT: Duration = Duration::from_secs(20);
@@ -16,7 +18,7 @@ fn bandwidth(name: &str, peer: &str, direction: Direction, rate: u64) -> Fault {
         name: name.into(),
         peer: peer.into(),
         direction,
-        kind: Kind::Bandwidth { rate },
+        kind: Kind::Bandwidth(Bandwidth { rate }),
     }
 }
 
@@ -25,7 +27,7 @@ fn cut(name: &str, peer: &str) -> Fault {
         name: name.into(),
         peer: peer.into(),
         direction: Direction::Both,
-        kind: Kind::Cut,
+        kind: Kind::Cut(Cut),
     }
 }
 
@@ -282,10 +284,10 @@ async fn latency_delays_each_way_and_keeps_order() {
                     name: name.into(),
                     peer: "lat-cli".into(),
                     direction,
-                    kind: Kind::Latency {
+                    kind: Kind::Latency(Latency {
                         latency: Duration::from_millis(40),
                         jitter: Duration::from_millis(10),
-                    },
+                    }),
                 })
                 .expect("add");
         }
@@ -392,10 +394,10 @@ fn bad_faults_are_refused_and_change_nothing() {
                 name: "x".into(),
                 peer: "vios1".into(),
                 direction: Direction::Down,
-                kind: Kind::Latency {
+                kind: Kind::Latency(Latency {
                     latency: Duration::ZERO,
                     jitter: Duration::ZERO,
-                },
+                }),
             },
             FaultError::ZeroLatency,
         ),
@@ -404,10 +406,10 @@ fn bad_faults_are_refused_and_change_nothing() {
                 name: "x".into(),
                 peer: "vios1".into(),
                 direction: Direction::Down,
-                kind: Kind::Latency {
+                kind: Kind::Latency(Latency {
                     latency: Duration::from_secs(61),
                     jitter: Duration::ZERO,
-                },
+                }),
             },
             FaultError::LatencyTooLarge,
         ),
@@ -421,39 +423,48 @@ fn bad_faults_are_refused_and_change_nothing() {
         Err(FaultError::NotFound("nothing".into()))
     );
 
-    // Off the wire, fields that do not fit the kind are pointed out.
-    let wire = |kind: &str, dir: &str, rate: u64, lat: u32| pb::Fault {
-        name: "w".into(),
-        kind: kind.into(),
-        peer: "vios1".into(),
-        direction: dir.into(),
-        rate_bytes_per_s: rate,
-        latency_ms: lat,
-        ..Default::default()
+    // As people give them, settings that do not fit the kind are pointed out.
+    let loose = |kind: &str, dir: &str, rate: u64, lat: u32| {
+        let s = Settings {
+            rate_bytes_per_s: rate,
+            latency_ms: lat,
+            ..Default::default()
+        };
+        Fault::from_settings("w", "vios1", dir, kind, &s)
     };
     assert_eq!(
-        Fault::from_proto(&wire("warp", "", 0, 0)),
+        loose("warp", "", 0, 0),
         Err(FaultError::Kind("warp".into()))
     );
     assert_eq!(
-        Fault::from_proto(&wire("cut", "sideways", 0, 0)),
+        loose("cut", "sideways", 0, 0),
         Err(FaultError::Direction("sideways".into()))
     );
     assert!(matches!(
-        Fault::from_proto(&wire("cut", "", 5, 0)),
+        loose("cut", "", 5, 0),
         Err(FaultError::NotApplicable { .. })
     ));
     assert!(matches!(
-        Fault::from_proto(&wire("bandwidth", "", 5, 5)),
+        loose("bandwidth", "", 5, 5),
         Err(FaultError::NotApplicable { .. })
     ));
     assert!(matches!(
-        Fault::from_proto(&wire("latency", "", 5, 5)),
+        loose("latency", "", 5, 5),
         Err(FaultError::NotApplicable { .. })
     ));
-    let f = Fault::from_proto(&wire("Cut", "", 0, 0)).expect("a cut");
+    let f = loose("Cut", "", 0, 0).expect("a cut");
     assert_eq!(f.direction, Direction::Both);
     assert_eq!(Fault::from_proto(&f.to_proto()), Ok(f));
+    // Off the wire, a fault with no kind or an unknown direction is refused.
+    let mut p = cut("w", "vios1").to_proto();
+    p.direction = 7;
+    assert_eq!(
+        Fault::from_proto(&p),
+        Err(FaultError::Direction("7".into()))
+    );
+    p.kind = None;
+    p.direction = 0;
+    assert_eq!(Fault::from_proto(&p), Err(FaultError::NoKind));
     assert_eq!(r.list(), before);
 
     assert_eq!(r.clear(), before);
@@ -527,9 +538,9 @@ async fn pair(
 async fn timeout_holds_the_bytes_then_lets_them_through_intact() {
     timeout(LIMIT, async {
         let (_lab, mut client, mut server) = pair("to-cli", "to-srv").await;
-        let hold = Kind::Timeout {
+        let hold = Kind::Timeout(Timeout {
             timeout: Duration::ZERO,
-        };
+        });
         registry()
             .add(fault("to-up", "to-srv", Direction::Up, hold))
             .expect("add");
@@ -559,9 +570,9 @@ async fn timeout_holds_the_bytes_then_lets_them_through_intact() {
                 "to-down",
                 "to-srv",
                 Direction::Down,
-                Kind::Timeout {
+                Kind::Timeout(Timeout {
                     timeout: Duration::from_millis(300),
-                },
+                }),
             ))
             .expect("add");
         let e = client.read(&mut buf).await.expect_err("timed out");
@@ -587,9 +598,9 @@ async fn reset_peer_resets_after_its_timeout() {
                 "rp",
                 "rp-cli",
                 Direction::Both,
-                Kind::ResetPeer {
+                Kind::ResetPeer(ResetPeer {
                     timeout: Duration::from_millis(200),
-                },
+                }),
             ))
             .expect("add");
         // Bytes pass until the timeout...
@@ -624,7 +635,7 @@ async fn limit_data_closes_after_its_bytes_and_slicer_keeps_them_intact() {
                 "sl",
                 "ld-srv",
                 Direction::Up,
-                Kind::Slicer(Slice {
+                Kind::Slicer(Slicer {
                     average_size: 100,
                     size_variation: 50,
                     delay: Duration::from_micros(50),
@@ -650,7 +661,7 @@ async fn limit_data_closes_after_its_bytes_and_slicer_keeps_them_intact() {
                 "ld",
                 "ld-cli",
                 Direction::Down,
-                Kind::LimitData { bytes: 2000 },
+                Kind::LimitData(LimitData { bytes: 2000 }),
             ))
             .expect("add");
         let w = tokio::spawn(async move {
@@ -686,9 +697,9 @@ async fn slow_close_delays_the_close() {
                 "sc",
                 "sc-srv",
                 Direction::Both,
-                Kind::SlowClose {
+                Kind::SlowClose(SlowClose {
                     delay: Duration::from_millis(300),
-                },
+                }),
             ))
             .expect("add");
         let t = std::time::Instant::now();
@@ -707,17 +718,17 @@ async fn slow_close_delays_the_close() {
 #[test]
 fn every_kind_goes_over_the_wire_and_back() {
     let kinds = [
-        Kind::Timeout {
+        Kind::Timeout(Timeout {
             timeout: Duration::from_millis(5),
-        },
-        Kind::ResetPeer {
+        }),
+        Kind::ResetPeer(ResetPeer {
             timeout: Duration::ZERO,
-        },
-        Kind::LimitData { bytes: 7 },
-        Kind::SlowClose {
+        }),
+        Kind::LimitData(LimitData { bytes: 7 }),
+        Kind::SlowClose(SlowClose {
             delay: Duration::from_millis(9),
-        },
-        Kind::Slicer(Slice {
+        }),
+        Kind::Slicer(Slicer {
             average_size: 10,
             size_variation: 2,
             delay: Duration::from_micros(30),
@@ -727,11 +738,12 @@ fn every_kind_goes_over_the_wire_and_back() {
         let f = fault("w", "peer", Direction::Up, k);
         assert_eq!(Fault::from_proto(&f.to_proto()).expect("back"), f);
     }
-    let mut p = fault("w", "peer", Direction::Up, Kind::Cut).to_proto();
-    p.kind = "limit_data".into();
-    p.timeout_ms = 3;
+    let s = Settings {
+        timeout_ms: 3,
+        ..Default::default()
+    };
     assert_eq!(
-        Fault::from_proto(&p).unwrap_err(),
+        Fault::from_settings("w", "peer", "up", "limit_data", &s).unwrap_err(),
         FaultError::NotApplicable {
             field: "timeout",
             kind: "limit_data"
@@ -739,15 +751,18 @@ fn every_kind_goes_over_the_wire_and_back() {
     );
     let r = Registry::new();
     for (k, e) in [
-        (Kind::LimitData { bytes: 0 }, FaultError::ZeroLimit),
         (
-            Kind::SlowClose {
+            Kind::LimitData(LimitData { bytes: 0 }),
+            FaultError::ZeroLimit,
+        ),
+        (
+            Kind::SlowClose(SlowClose {
                 delay: Duration::ZERO,
-            },
+            }),
             FaultError::ZeroDelay,
         ),
         (
-            Kind::Slicer(Slice {
+            Kind::Slicer(Slicer {
                 average_size: 0,
                 size_variation: 0,
                 delay: Duration::ZERO,
