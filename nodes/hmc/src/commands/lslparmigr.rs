@@ -460,4 +460,33 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn movers_pair_only_when_the_destination_has_one_ready() {
+        let msp = |name: &str, id: u32, rmc: &str| Partition {
+            name: name.into(),
+            id,
+            msp: true,
+            state: lpar_state::RUNNING.into(),
+            rmc_state: rmc.into(),
+            ..Default::default()
+        };
+        let frame = |ps: Vec<Partition>| FrameView {
+            partitions: ps,
+            ..Default::default()
+        };
+        let src = frame(vec![msp("vios1", 1, "active"), msp("vios2", 2, "inactive")]);
+        let dst = frame(vec![msp("vios3", 1, "active"), msp("vios4", 2, "active")]);
+        assert_eq!(
+            msp_records(&src, &dst),
+            vec![vec![
+                kv("source_msp_name", "vios1"),
+                kv("source_msp_id", 1),
+                kv("dest_msp_names", "vios3,vios4"),
+                kv("dest_msp_ids", "1,2"),
+            ]]
+        );
+        let down = frame(vec![msp("vios3", 1, "inactive")]);
+        assert!(msp_records(&src, &down).is_empty());
+    }
 }

@@ -97,4 +97,26 @@ mod tests {
             Some("The -r parameter is required.".into())
         );
     }
+
+    #[test]
+    fn a_lost_connection_shows_its_error_code() {
+        let f = FrameView {
+            state: "No Connection".into(),
+            frame: Some(pvmlab_common::model::Frame {
+                type_model: "8286-42A".into(),
+                serial_num: "21A5E8V".into(),
+                address: "127.42.0.11:7001".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let r = record(&f);
+        assert!(r.contains(&kv("type_model_serial_num", "8286-42A*21A5E8V")));
+        assert!(r.contains(&kv("sp_phys_loc", "U8286.42A.21A5E8V-P1-C1")));
+        assert!(r.contains(&kv("ipaddr", "127.42.0.11")));
+        assert!(r.contains(&kv(
+            "connection_error_code",
+            "Connecting  0000-0000-00000000"
+        )));
+    }
 }

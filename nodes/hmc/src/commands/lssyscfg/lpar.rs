@@ -153,3 +153,44 @@ pub(super) fn record(view: &FrameView, frame: &Frame, p: &Partition) -> Record {
     }
     r
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pvmlab_common::model::{LPAR_ENV_VIOS, Resources};
+
+    fn keys(r: &Record) -> Vec<&str> {
+        r.iter().map(|(k, _)| k.as_str()).collect()
+    }
+
+    #[test]
+    fn only_what_applies_is_listed() {
+        let view = FrameView::default();
+        let frame = Frame::default();
+        let idle = Partition {
+            name: "aix1".into(),
+            rmc_ipaddr: "10.0.0.5".into(),
+            ..Default::default()
+        };
+        let r = record(&view, &frame, &idle);
+        assert!(!keys(&r).contains(&"rmc_ipaddr"), "not running");
+        assert!(!keys(&r).contains(&"msp"), "not a VIOS");
+        assert!(r.contains(&kv("os_version", "Unknown")));
+        assert!(r.contains(&kv("work_group_id", "none")));
+        let vios = Partition {
+            lpar_env: LPAR_ENV_VIOS.into(),
+            msp: true,
+            curr: Some(Resources::default()),
+            ..idle
+        };
+        let r = record(&view, &frame, &vios);
+        assert!(r.contains(&kv("rmc_ipaddr", "10.0.0.5")));
+        assert_eq!(r.last(), Some(&kv("msp", "1")));
+        let order: Vec<&str> = ATTRS
+            .iter()
+            .copied()
+            .filter(|a| keys(&r).contains(a))
+            .collect();
+        assert_eq!(keys(&r), order, "in the reference's order");
+    }
+}

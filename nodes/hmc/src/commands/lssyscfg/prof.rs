@@ -136,3 +136,55 @@ pub(super) fn record(hmc_version: &str, frame: &Frame, p: &Partition, prof: &Pro
     }
     r
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get<'a>(r: &'a Record, k: &str) -> Option<&'a str> {
+        r.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn shared_profiles_name_their_pool_and_the_layout_follows_the_hmc() {
+        let p = Partition {
+            name: "aix1".into(),
+            id: 3,
+            ..Default::default()
+        };
+        let shared = Profile {
+            name: "normal".into(),
+            proc_mode: "shared".into(),
+            ..Default::default()
+        };
+        let r = record("V9R2M950", &Frame::default(), &p, &shared);
+        assert_eq!(
+            &r[..3],
+            &[
+                kv("name", "normal"),
+                kv("lpar_name", "aix1"),
+                kv("lpar_id", 3)
+            ]
+        );
+        assert_eq!(get(&r, "shared_proc_pool_name"), Some("DefaultPool"));
+        let ded = Profile {
+            proc_mode: "ded".into(),
+            ..shared
+        };
+        let r = record("V9R2M950", &Frame::default(), &p, &ded);
+        assert_eq!(get(&r, "shared_proc_pool_name"), None);
+        let pos = |r: &Record, k: &str| r.iter().position(|(n, _)| n == k);
+        let v7 = record("V7R7.9.0", &Frame::default(), &p, &ded);
+        let v8 = record("V8R8.7", &Frame::default(), &p, &ded);
+        assert!(pos(&v7, "vtpm_adapters") < pos(&v7, "virtual_fc_adapters"));
+        assert!(pos(&v8, "virtual_fc_adapters") < pos(&v8, "vtpm_adapters"));
+        assert!(
+            pos(&v7, "lhea_logical_ports").is_some()
+                && pos(&v7, "sriov_eth_logical_ports").is_none()
+        );
+        assert!(
+            pos(&v8, "lhea_logical_ports").is_none()
+                && pos(&v8, "sriov_eth_logical_ports").is_some()
+        );
+    }
+}

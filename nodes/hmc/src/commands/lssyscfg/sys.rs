@@ -124,3 +124,51 @@ pub(super) fn record(f: &FrameView) -> Record {
     ));
     r
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pvmlab_common::model::Frame;
+
+    fn view(connected: bool, state: &str, user_name: &str) -> FrameView {
+        FrameView {
+            name: "sys1".into(),
+            state: state.into(),
+            connected,
+            frame: Some(Frame {
+                user_name: user_name.into(),
+                address: "127.42.0.11:7001".into(),
+                detailed_state: "None".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn get<'a>(r: &'a Record, k: &str) -> Option<&'a str> {
+        r.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn a_frame_out_of_reach_shows_what_cannot_be_read_as_unavailable() {
+        let r = record(&view(false, frame_state::NO_CONNECTION, ""));
+        assert_eq!(get(&r, "name"), Some("sys1"));
+        assert_eq!(get(&r, "ipaddr"), Some("127.42.0.11"));
+        assert_eq!(get(&r, "active_lpar_mobility_capable"), Some("unavailable"));
+        assert_eq!(get(&r, "lpar_proc_compat_modes"), Some("unavailable"));
+        assert_eq!(
+            get(&r, "num_active_migrations_supported"),
+            Some("unavailable")
+        );
+        assert_eq!(r.len(), ATTRS.len() - 1, "all but capabilities, in order");
+        assert!(r.iter().zip(ATTRS).all(|((k, _), a)| k == a));
+    }
+
+    #[test]
+    fn a_name_the_user_gave_is_the_frames_name() {
+        let r = record(&view(true, frame_state::OPERATING, "prod"));
+        assert_eq!(get(&r, "name"), Some("prod"));
+        assert_eq!(get(&r, "active_lpar_mobility_capable"), Some("0"));
+        assert_eq!(get(&r, "num_active_migrations_supported"), Some("16"));
+    }
+}
