@@ -122,10 +122,10 @@ impl Command for Lslparmigr {
         };
         // A bare -F lists every attribute.
         let mut args = args.to_vec();
-        if let Some(i) = args.iter().position(|a| a == "-F") {
-            if args.get(i + 1).is_none_or(|n| n.starts_with('-')) {
-                args.insert(i + 1, all.join(","));
-            }
+        if let Some(i) = args.iter().position(|a| a == "-F")
+            && args.get(i + 1).is_none_or(|n| n.starts_with('-'))
+        {
+            args.insert(i + 1, all.join(","));
         }
         let o = opts::parse(SPEC, &args)?;
         let frame = o.require("-m")?.to_string();

@@ -129,10 +129,10 @@ impl Command for Lssyscfg {
             }
             None => records,
         };
-        if records.is_empty() {
-            if let Some(name) = self.form.filter.as_deref().and_then(absent_partition) {
-                return Err(Hscl::PartitionNotFound(name).into());
-            }
+        if records.is_empty()
+            && let Some(name) = self.form.filter.as_deref().and_then(absent_partition)
+        {
+            return Err(Hscl::PartitionNotFound(name).into());
         }
         let fields = self.form.fields.as_deref().map(Fields::parse).transpose()?;
         Ok(render::print(
