@@ -21,6 +21,12 @@ pub fn sys_time() -> String {
     )
 }
 
+/// A record's value of attribute `name`, for the listings' unit tests.
+#[cfg(test)]
+pub fn value<'a>(r: &'a Record, name: &str) -> Option<&'a str> {
+    r.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
 fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }

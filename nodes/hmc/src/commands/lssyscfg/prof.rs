@@ -140,10 +140,7 @@ pub(super) fn record(hmc_version: &str, frame: &Frame, p: &Partition, prof: &Pro
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn get<'a>(r: &'a Record, k: &str) -> Option<&'a str> {
-        r.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
-    }
+    use crate::render::value as get;
 
     #[test]
     fn shared_profiles_name_their_pool_and_the_layout_follows_the_hmc() {

@@ -128,6 +128,7 @@ pub(super) fn record(f: &FrameView) -> Record {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::value as get;
     use pvmlab_common::model::Frame;
 
     fn view(connected: bool, state: &str, user_name: &str) -> FrameView {
@@ -143,10 +144,6 @@ mod tests {
             }),
             ..Default::default()
         }
-    }
-
-    fn get<'a>(r: &'a Record, k: &str) -> Option<&'a str> {
-        r.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
     }
 
     #[test]
