@@ -6,6 +6,27 @@
 
 pub type Record = Vec<(String, String)>;
 
+/// One attribute of a record, from whatever the model holds for it.
+pub fn kv(k: &str, v: impl ToString) -> (String, String) {
+    (k.to_string(), v.to_string())
+}
+
+/// The HMC's clock as listings print it (`sys_time`, `time_stamp`):
+/// MM/DD/YYYY HH:MM:SS, UTC here.
+pub fn sys_time() -> String {
+    let c = pvmlab_common::clock::Civil::now();
+    format!(
+        "{:02}/{:02}/{} {:02}:{:02}:{:02}",
+        c.month, c.day, c.year, c.hour, c.minute, c.second
+    )
+}
+
+/// A record's value of attribute `name`, for the listings' unit tests.
+#[cfg(test)]
+pub fn value<'a>(r: &'a Record, name: &str) -> Option<&'a str> {
+    r.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
 fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }

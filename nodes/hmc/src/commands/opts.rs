@@ -76,6 +76,41 @@ impl Parsed {
         self.get(name)
             .ok_or_else(|| format!("The {name} parameter is required."))
     }
+
+    /// A required option that takes one of a few words (`-r lpar|sys`), as
+    /// the typed choice the word stands for. `valid` is the HMC's sentence
+    /// listing them, which differs from command to command.
+    pub fn word<T: Copy>(&self, name: &str, words: &[(&str, T)], valid: &str) -> Result<T, String> {
+        let v = self.require(name)?;
+        one_of(name, v, words, valid)
+    }
+}
+
+/// The typed choice `value` of option `name` stands for, or the HMC's
+/// refusal of it (see [`invalid_value`]).
+pub fn one_of<T: Copy>(
+    name: &str,
+    value: &str,
+    words: &[(&str, T)],
+    valid: &str,
+) -> Result<T, String> {
+    words
+        .iter()
+        .find(|(w, _)| *w == value)
+        .map(|(_, t)| *t)
+        .ok_or_else(|| invalid_value(name, value, valid))
+}
+
+/// The HMC's refusal of an option's value; `valid` is the sentence that
+/// lists what it takes ("Valid values are lpar, sys."), empty where the
+/// HMC names nothing.
+pub fn invalid_value(name: &str, value: &str, valid: &str) -> String {
+    let mut s = format!("An invalid value was entered for the {name} parameter: {value}.");
+    if !valid.is_empty() {
+        s.push(' ');
+        s.push_str(valid);
+    }
+    s
 }
 
 pub fn parse(spec: &[Opt], args: &[String]) -> Result<Parsed, String> {
@@ -105,4 +140,37 @@ pub fn parse(spec: &[Opt], args: &[String]) -> Result<Parsed, String> {
         }
     }
     Ok(out)
+}
+
+/// Arguments from a line split at blanks, for the commands' unit tests.
+#[cfg(test)]
+pub fn words(line: &str) -> Vec<String> {
+    line.split_whitespace().map(str::to_string).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_become_their_choices_or_the_hmcs_refusal() {
+        let o = parse(&[value(&["-r"])], &words("-r sys")).unwrap();
+        assert_eq!(o.word("-r", &[("lpar", 1), ("sys", 2)], ""), Ok(2));
+        assert_eq!(
+            o.word("-r", &[("lpar", 1)], "Valid value is lpar."),
+            Err(
+                "An invalid value was entered for the -r parameter: sys. Valid value is lpar."
+                    .into()
+            )
+        );
+        assert_eq!(
+            one_of("--level", "x", &[("sys", ())], ""),
+            Err("An invalid value was entered for the --level parameter: x.".into())
+        );
+        let none = parse(&[value(&["-r"])], &[]).unwrap();
+        assert_eq!(
+            none.word("-r", &[("lpar", 1)], ""),
+            Err("The -r parameter is required.".into())
+        );
+    }
 }
