@@ -184,15 +184,22 @@ mod tests {
 
     #[test]
     fn an_address_must_fit_beside_the_fault_api() {
-        let text = DEFAULT_LAB.replacen("address = \"127.42.0.12\"", "address = \"127.9.9.254\"", 1);
+        let text =
+            DEFAULT_LAB.replacen("address = \"127.42.0.12\"", "address = \"127.9.9.254\"", 1);
         let e = generate(&text, "x").unwrap_err().to_string();
-        assert!(e.contains("address 127.9.9.254 cannot move into 10.89.0.0/24"), "{e}");
+        assert!(
+            e.contains("address 127.9.9.254 cannot move into 10.89.0.0/24"),
+            "{e}"
+        );
     }
 
     #[test]
     fn a_non_default_ssh_port_becomes_22_in_the_containers() {
         let text = DEFAULT_LAB.replacen("[lab]\n", "[lab]\nssh_port = 2022\n", 1);
-        assert!(text.contains("ssh_port = 2022"), "the default lab has a [lab] table");
+        assert!(
+            text.contains("ssh_port = 2022"),
+            "the default lab has a [lab] table"
+        );
         let (_, t) = generate(&text, "x").unwrap();
         assert!(t.contains("ssh_port = 22\n") && !t.contains("2022"));
     }

@@ -49,9 +49,8 @@ pub(super) fn check_startable(bins: &Path, n: &NodeDef, ssh_port: u16) -> anyhow
         ports.push(format!("{}:{}", n.address, ssh_port));
     }
     for addr in ports {
-        std::net::TcpListener::bind(&addr).map_err(|e| {
-            anyhow::anyhow!("{} ({}) cannot listen on {addr}: {e}", n.name, n.role)
-        })?;
+        std::net::TcpListener::bind(&addr)
+            .map_err(|e| anyhow::anyhow!("{} ({}) cannot listen on {addr}: {e}", n.name, n.role))?;
     }
     Ok(())
 }
@@ -131,7 +130,6 @@ pub(super) fn stop(lab: &LabDir, nodes: &[(String, i32)]) {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,7 +154,10 @@ mod tests {
             port: 0,
         };
         let e = check_startable(dir.path(), &n, 22).unwrap_err().to_string();
-        assert!(e.ends_with("pvm-fsp not found; build the workspace first (cargo build --release)"), "{e}");
+        assert!(
+            e.ends_with("pvm-fsp not found; build the workspace first (cargo build --release)"),
+            "{e}"
+        );
     }
 
     #[test]

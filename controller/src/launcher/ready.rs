@@ -79,4 +79,3 @@ pub(super) async fn wait_ready(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
-

@@ -264,7 +264,6 @@ impl ViosDef {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,7 +275,13 @@ mod tests {
             parse_mtms("8286-42A*21A5E8V"),
             Some(("8286-42A".into(), "21A5E8V".into()))
         );
-        for bad in ["8286-42A", "8286*21A5E8V", "828-42A*21A5E8V", "8286-42A*21A5", "8286-4_A*21A5E8V"] {
+        for bad in [
+            "8286-42A",
+            "8286*21A5E8V",
+            "828-42A*21A5E8V",
+            "8286-42A*21A5",
+            "8286-4_A*21A5E8V",
+        ] {
             assert_eq!(parse_mtms(bad), None, "{bad}");
         }
     }
@@ -295,8 +300,14 @@ mod tests {
         assert_eq!(m.state, crate::model::frame_state::POWER_OFF);
         assert_eq!(m.pools[0].name, "DefaultPool");
         assert_eq!(m.pools.len(), f.pool.len() + 1);
-        assert_eq!(m.address, format!("{}:{}", f.address.get_ref(), t.lab.grpc_port));
-        assert_eq!(format!("{}*{}", m.type_model, m.serial_num), *f.mtms.get_ref());
+        assert_eq!(
+            m.address,
+            format!("{}:{}", f.address.get_ref(), t.lab.grpc_port)
+        );
+        assert_eq!(
+            format!("{}*{}", m.type_model, m.serial_num),
+            *f.mtms.get_ref()
+        );
     }
 
     #[test]
@@ -305,11 +316,18 @@ mod tests {
         let f = &t.frame[0];
         let parts = f.partitions();
         let (vios, clients) = parts.split_at(f.vios.len());
-        assert!(vios.iter().all(|p| p.lpar_env == LPAR_ENV_VIOS && p.lpar_avail_priority == 191));
+        assert!(
+            vios.iter()
+                .all(|p| p.lpar_env == LPAR_ENV_VIOS && p.lpar_avail_priority == 191)
+        );
         assert!(clients.iter().all(|p| p.lpar_env != LPAR_ENV_VIOS));
         for p in &parts {
             assert_eq!(p.state, lpar_state::NOT_ACTIVATED);
-            assert!(p.profiles.iter().any(|q| q.name == p.default_profile), "{}", p.name);
+            assert!(
+                p.profiles.iter().any(|q| q.name == p.default_profile),
+                "{}",
+                p.name
+            );
             assert!(p.logical_serial_num.starts_with(&m_serial(f)));
         }
     }
@@ -329,6 +347,9 @@ mod tests {
         let d = f.vios[0].devices(&t, f);
         assert_eq!(d.luns.len(), 1);
         assert_eq!(d.luns[0].hdisk, "hdisk2");
-        assert_eq!(d.luns[0].udid, "332136005076801000000000000000704214503IBMfcp");
+        assert_eq!(
+            d.luns[0].udid,
+            "332136005076801000000000000000704214503IBMfcp"
+        );
     }
 }

@@ -102,7 +102,11 @@ mod tests {
         let first_vios = roles.iter().position(|r| *r == Role::Vios).unwrap();
         let first_hmc = roles.iter().position(|r| *r == Role::Hmc).unwrap();
         assert!(roles[..first_vios].iter().all(|r| *r == Role::Fsp));
-        assert!(roles[first_vios..first_hmc].iter().all(|r| *r == Role::Vios));
+        assert!(
+            roles[first_vios..first_hmc]
+                .iter()
+                .all(|r| *r == Role::Vios)
+        );
         assert!(roles[first_hmc..].iter().all(|r| *r == Role::Hmc));
         assert_eq!(roles.len(), t.frame.len() * 3 + t.hmc.len());
     }
@@ -116,7 +120,10 @@ mod tests {
         let name = vios_node_name(f.name.get_ref(), v.name.get_ref());
         let n = t.node(&name).expect("the VIOS is a node");
         assert_eq!(n.role, Role::Vios);
-        assert_eq!(n.endpoint(), format!("{}:{}", v.address.get_ref(), t.lab.grpc_port));
+        assert_eq!(
+            n.endpoint(),
+            format!("{}:{}", v.address.get_ref(), t.lab.grpc_port)
+        );
         assert!(t.hmc(t.hmc[0].name.get_ref()).is_some() && t.frame("nothing").is_none());
     }
 

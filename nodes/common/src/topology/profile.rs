@@ -84,7 +84,10 @@ pub(super) mod tests {
     #[test]
     fn a_profile_needs_a_name() {
         let e = build_profile(&table("min_mem = 1024\n")).unwrap_err();
-        assert_eq!((e.field.as_str(), e.message.as_str()), ("name", "profile has no name"));
+        assert_eq!(
+            (e.field.as_str(), e.message.as_str()),
+            ("name", "profile has no name")
+        );
     }
 
     #[test]

@@ -106,7 +106,12 @@ fn settings(f: &FrameDef, seen: &Seen) -> Result<(), Fault> {
             format!("unknown capability {c:?}"),
         ));
     }
-    if let Some(h) = f.managed_by.get_ref().iter().find(|h| !seen.hmcs.contains(*h)) {
+    if let Some(h) = f
+        .managed_by
+        .get_ref()
+        .iter()
+        .find(|h| !seen.hmcs.contains(*h))
+    {
         return Err(Fault::at(
             f.managed_by.span(),
             "managed_by",

@@ -80,13 +80,19 @@ mod tests {
     #[test]
     fn its_workload_is_one_the_frame_can_run() {
         let w = |extra: &str| lpar(&format!("workload = {{ rate_mb_s = 10.0{extra} }}\n"));
-        check(&w(", pattern = \"hotspot\", refuse_migration = \"prepare\"")).unwrap();
+        check(&w(
+            ", pattern = \"hotspot\", refuse_migration = \"prepare\"",
+        ))
+        .unwrap();
         assert_eq!(
             message(check(&w(", pattern = \"random\"")), "pattern"),
             "\"random\" is not uniform, hotspot or sequential"
         );
         assert_eq!(
-            message(check(&w(", refuse_migration = \"post\"")), "refuse_migration"),
+            message(
+                check(&w(", refuse_migration = \"post\"")),
+                "refuse_migration"
+            ),
             "\"post\" is not check, prepare or empty"
         );
         let over = MAX_SCRIPT_MS + 1;

@@ -189,7 +189,10 @@ mod tests {
         let zero = frame(&format!(
             "[[lpar]]\nid = 0\nname = \"a\"\n[[lpar.profile]]\nname = \"p\"\n{PROFILE}"
         ));
-        assert_eq!(message(first(&zero), "id"), "partition id 0 is outside 1-200");
+        assert_eq!(
+            message(first(&zero), "id"),
+            "partition id 0 is outside 1-200"
+        );
     }
 
     #[test]
@@ -214,7 +217,11 @@ mod tests {
 
     #[test]
     fn a_vios_is_checked_as_a_partition_too() {
-        let f = frame("[[vios]]\nid = 1\nname = \"vios1\"\naddress = \"127.0.0.4\"\nprofile = []\n");
-        assert_eq!(message(first(&f), "profile"), "partition vios1 has no profile");
+        let f =
+            frame("[[vios]]\nid = 1\nname = \"vios1\"\naddress = \"127.0.0.4\"\nprofile = []\n");
+        assert_eq!(
+            message(first(&f), "profile"),
+            "partition vios1 has no profile"
+        );
     }
 }

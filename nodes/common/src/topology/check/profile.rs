@@ -100,12 +100,20 @@ fn adapters(
         .virtual_scsi_adapters
         .iter()
         .filter(|a| !a.server)
-        .map(|a| ("virtual_scsi_adapters", &a.remote_lpar_id, &a.remote_lpar_name));
-    let fc = p
-        .virtual_fc_adapters
-        .iter()
-        .filter(|a| !a.server)
-        .map(|a| ("virtual_fc_adapters", &a.remote_lpar_id, &a.remote_lpar_name));
+        .map(|a| {
+            (
+                "virtual_scsi_adapters",
+                &a.remote_lpar_id,
+                &a.remote_lpar_name,
+            )
+        });
+    let fc = p.virtual_fc_adapters.iter().filter(|a| !a.server).map(|a| {
+        (
+            "virtual_fc_adapters",
+            &a.remote_lpar_id,
+            &a.remote_lpar_name,
+        )
+    });
     for (what, rid, rname) in scsi.chain(fc) {
         let ok = rid
             .parse::<u32>()
@@ -156,15 +164,24 @@ mod tests {
     fn memory_is_whole_blocks_the_frame_has() {
         passes(MEM);
         assert_eq!(
-            refused(&format!("min_mem = 1000\ndesired_mem = 2048\nmax_mem = 4096\n{PROCS}"), "min_mem"),
+            refused(
+                &format!("min_mem = 1000\ndesired_mem = 2048\nmax_mem = 4096\n{PROCS}"),
+                "min_mem"
+            ),
             "1000 MB is not a multiple of the logical memory block size 128 MB"
         );
         assert_eq!(
-            refused(&format!("min_mem = 1024\ndesired_mem = 2000\nmax_mem = 4096\n{PROCS}"), "desired_mem"),
+            refused(
+                &format!("min_mem = 1024\ndesired_mem = 2000\nmax_mem = 4096\n{PROCS}"),
+                "desired_mem"
+            ),
             "2000 MB is not a multiple of the logical memory block size 128 MB"
         );
         assert_eq!(
-            refused(&format!("min_mem = 1024\ndesired_mem = 2048\nmax_mem = 4000\n{PROCS}"), "max_mem"),
+            refused(
+                &format!("min_mem = 1024\ndesired_mem = 2048\nmax_mem = 4000\n{PROCS}"),
+                "max_mem"
+            ),
             "4000 MB is not a multiple of the logical memory block size 128 MB"
         );
         assert_eq!(
@@ -199,7 +216,9 @@ mod tests {
         passes(&format!(
             "{MEM}virtual_scsi_adapters = [\"3/client/1/vios1/11/1\"]\n"
         ));
-        passes(&format!("{MEM}virtual_scsi_adapters = [\"3/client/1//11/1\"]\n"));
+        passes(&format!(
+            "{MEM}virtual_scsi_adapters = [\"3/client/1//11/1\"]\n"
+        ));
         assert_eq!(
             refused(
                 &format!("{MEM}virtual_scsi_adapters = [\"3/client/2/vios2/11/1\"]\n"),
