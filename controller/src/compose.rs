@@ -39,21 +39,21 @@ fn addresses_in_subnet(topo: &Topology) -> anyhow::Result<BTreeMap<String, Strin
     for n in topo.nodes() {
         let last = n.address.rsplit('.').next().unwrap_or_default();
         let new = format!("{SUBNET}.{last}");
-        if last.parse::<u8>().map_or(true, |o| o < 2 || o >= 254) {
+        if last.parse::<u8>().map_or(true, |o| !(2..254).contains(&o)) {
             anyhow::bail!(
                 "{}: address {} cannot move into {SUBNET}.0/24 (its last number must be 2 to 253; 254 is the fault API's)",
                 n.name,
                 n.address
             );
         }
-        if let Some(other) = taken.insert(new.clone(), n.name.clone()) {
-            if other != n.name {
-                anyhow::bail!(
-                    "{} and {} would both be {new} in the compose network: give them addresses that differ in their last number",
-                    other,
-                    n.name
-                );
-            }
+        if let Some(other) = taken.insert(new.clone(), n.name.clone())
+            && other != n.name
+        {
+            anyhow::bail!(
+                "{} and {} would both be {new} in the compose network: give them addresses that differ in their last number",
+                other,
+                n.name
+            );
         }
         moved.insert(n.address.clone(), new);
     }

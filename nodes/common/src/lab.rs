@@ -121,14 +121,24 @@ mod tests {
 
     #[test]
     fn a_process_started_as_the_node_is_running() {
-        // `sh -c` keeps the words after its script in its command line.
+        // `sh -c` keeps the words after its script in its command line; a
+        // builtin (not `sleep`, which a shell may exec in its place) keeps
+        // it there until the test ends.
         let mut child = std::process::Command::new("sh")
-            .args(["-c", "sleep 30", "--name", "sys1"])
+            .args(["-c", "read _", "--name", "sys1"])
+            .stdin(std::process::Stdio::piped())
             .spawn()
             .unwrap();
         let pid = child.id() as i32;
         let (_d, lab) = lab_with_pid("sys1", &pid.to_string());
-        let found = running_pid(&lab, "sys1");
+        // The kernel sets a new program's command line a moment after
+        // spawn returns.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let mut found = running_pid(&lab, "sys1");
+        while found.is_none() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            found = running_pid(&lab, "sys1");
+        }
         let other = running_pid(&lab_with_pid("sys2", &pid.to_string()).1, "sys2");
         let _ = child.kill();
         let _ = child.wait();

@@ -103,18 +103,18 @@ pub(super) fn check(p: &Part, f: &FrameDef, on: &mut OnFrame) -> Result<u64, Fau
             at_start = at_start.max(prof.desired_mem);
         }
     }
-    if let Some(dp) = p.lpar.and_then(|l| l.default_profile.as_ref()) {
-        if !prof_names.contains(dp.get_ref()) {
-            return Err(Fault::at(
-                dp.span(),
-                "default_profile",
-                format!(
-                    "partition {} has no profile {}",
-                    name.get_ref(),
-                    dp.get_ref()
-                ),
-            ));
-        }
+    if let Some(dp) = p.lpar.and_then(|l| l.default_profile.as_ref())
+        && !prof_names.contains(dp.get_ref())
+    {
+        return Err(Fault::at(
+            dp.span(),
+            "default_profile",
+            format!(
+                "partition {} has no profile {}",
+                name.get_ref(),
+                dp.get_ref()
+            ),
+        ));
     }
     Ok(at_start)
 }
