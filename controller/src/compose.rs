@@ -9,6 +9,7 @@
 //! chaos, evacuate); the SAN lives in it too. HMC SSH is published on the
 //! host from port 2221 up, and the Toxiproxy-compatible fault API on 8474.
 
+use crate::launcher::binary;
 use pvmlab_common::model::Role;
 use pvmlab_common::topology::{DEFAULT_LAB, Topology};
 use std::collections::BTreeMap;
@@ -25,36 +26,52 @@ pub const SSH_BASE: u16 = 2221;
 /// The compose file and the topology it runs, for a topology's text.
 pub fn generate(text: &str, origin: &str) -> anyhow::Result<(String, String)> {
     let topo = Topology::parse(origin, text).map_err(|e| anyhow::anyhow!("{e}"))?;
-    // Every address moves into the subnet; two nodes must not meet there.
+    let moved = addresses_in_subnet(&topo)?;
+    let lab_topology = lab_topology(text, origin, &moved)?;
+    Ok((compose_file(&topo, origin, &moved), lab_topology))
+}
+
+/// Each node's address and where it moves in the compose network: its last
+/// number kept, so two nodes must not meet there.
+fn addresses_in_subnet(topo: &Topology) -> anyhow::Result<BTreeMap<String, String>> {
     let mut moved: BTreeMap<String, String> = BTreeMap::new();
     let mut taken: BTreeMap<String, String> = BTreeMap::new();
     for n in topo.nodes() {
         let last = n.address.rsplit('.').next().unwrap_or_default();
         let new = format!("{SUBNET}.{last}");
-        if last.parse::<u8>().map_or(true, |o| o < 2 || o >= 254) {
+        if last.parse::<u8>().map_or(true, |o| !(2..254).contains(&o)) {
             anyhow::bail!(
                 "{}: address {} cannot move into {SUBNET}.0/24 (its last number must be 2 to 253; 254 is the fault API's)",
                 n.name,
                 n.address
             );
         }
-        if let Some(other) = taken.insert(new.clone(), n.name.clone()) {
-            if other != n.name {
-                anyhow::bail!(
-                    "{} and {} would both be {new} in the compose network: give them addresses that differ in their last number",
-                    other,
-                    n.name
-                );
-            }
+        if let Some(other) = taken.insert(new.clone(), n.name.clone())
+            && other != n.name
+        {
+            anyhow::bail!(
+                "{} and {} would both be {new} in the compose network: give them addresses that differ in their last number",
+                other,
+                n.name
+            );
         }
         moved.insert(n.address.clone(), new);
     }
+    Ok(moved)
+}
+
+/// The topology text the containers run: the user's own, with the
+/// addresses moved and SSH on port 22 inside each HMC's own container.
+fn lab_topology(
+    text: &str,
+    origin: &str,
+    moved: &BTreeMap<String, String>,
+) -> anyhow::Result<String> {
     let mut lab_topology = text.to_string();
-    for (old, new) in &moved {
+    for (old, new) in moved {
         lab_topology = lab_topology.replace(&format!("\"{old}\""), &format!("\"{new}\""));
     }
-    // SSH on port 22 inside each HMC's own container.
-    let lab_topology = Topology::parse(origin, &lab_topology)
+    Topology::parse(origin, &lab_topology)
         .map_err(|e| anyhow::anyhow!("{e}"))
         .map(|t| {
             if t.lab.ssh_port == 22 {
@@ -62,8 +79,12 @@ pub fn generate(text: &str, origin: &str) -> anyhow::Result<(String, String)> {
             } else {
                 lab_topology.replace(&format!("ssh_port = {}", t.lab.ssh_port), "ssh_port = 22")
             }
-        })?;
+        })
+}
 
+/// compose.yaml: the one-shot `prepare`, a service per node at its moved
+/// address, and the fault API.
+fn compose_file(topo: &Topology, origin: &str, moved: &BTreeMap<String, String>) -> String {
     let mut y = String::new();
     let _ = writeln!(
         y,
@@ -72,11 +93,7 @@ pub fn generate(text: &str, origin: &str) -> anyhow::Result<(String, String)> {
     );
     let mut ssh = SSH_BASE;
     for n in topo.nodes() {
-        let binary = match n.role {
-            Role::Hmc => "pvm-hmc",
-            Role::Fsp => "pvm-fsp",
-            _ => "pvm-vios",
-        };
+        let binary = binary(n.role);
         let _ = writeln!(
             y,
             "  {name}:\n    <<: *node\n    hostname: {name}\n    entrypoint: [\"/usr/local/bin/{binary}\"]\n    command: [\"--lab\", \"/lab\", \"--name\", \"{name}\"]\n    networks:\n      pvmlab:\n        ipv4_address: {addr}",
@@ -99,7 +116,7 @@ pub fn generate(text: &str, origin: &str) -> anyhow::Result<(String, String)> {
         y,
         "\nnetworks:\n  pvmlab:\n    ipam:\n      config:\n        - subnet: {SUBNET}.0/24"
     );
-    Ok((y, lab_topology))
+    y
 }
 
 pub fn run(topology: Option<&Path>, out: &Path) -> anyhow::Result<()> {
@@ -163,5 +180,27 @@ mod tests {
         let text = DEFAULT_LAB.replacen("address = \"127.42.0.12\"", "address = \"127.9.9.11\"", 1);
         let e = generate(&text, "x").unwrap_err().to_string();
         assert!(e.contains("would both be 10.89.0.11"), "{e}");
+    }
+
+    #[test]
+    fn an_address_must_fit_beside_the_fault_api() {
+        let text =
+            DEFAULT_LAB.replacen("address = \"127.42.0.12\"", "address = \"127.9.9.254\"", 1);
+        let e = generate(&text, "x").unwrap_err().to_string();
+        assert!(
+            e.contains("address 127.9.9.254 cannot move into 10.89.0.0/24"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_non_default_ssh_port_becomes_22_in_the_containers() {
+        let text = DEFAULT_LAB.replacen("[lab]\n", "[lab]\nssh_port = 2022\n", 1);
+        assert!(
+            text.contains("ssh_port = 2022"),
+            "the default lab has a [lab] table"
+        );
+        let (_, t) = generate(&text, "x").unwrap();
+        assert!(t.contains("ssh_port = 22\n") && !t.contains("2022"));
     }
 }

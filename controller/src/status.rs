@@ -1,8 +1,7 @@
 //! `pvmlab status`: the nodes, then every frame and partition as each HMC sees it.
 
 use crate::client::Clients;
-use crate::launcher::running_pid;
-use pvmlab_common::lab::LabDir;
+use pvmlab_common::lab::{LabDir, running_pid};
 use pvmlab_common::model::{FrameExt as _, Role};
 use pvmlab_common::topology::Topology;
 use tracing::Instrument;
