@@ -37,10 +37,7 @@ impl Parsed {
         match self.get(name) {
             None => Ok(default),
             Some(v) if allowed.contains(&v) => Ok(v.parse().unwrap_or(default)),
-            Some(v) => Err(format!(
-                "An invalid value was entered for the {name} parameter: {v}. Valid values are {}.",
-                allowed.join(", ")
-            )),
+            Some(v) => Err(not_one_of(name, v, allowed)),
         }
     }
 
@@ -76,6 +73,16 @@ impl Parsed {
         self.get(name)
             .ok_or_else(|| format!("The {name} parameter is required."))
     }
+}
+
+/// The refusal of an option's value that is not one of those `valid`
+/// lists (the ones the message offers, which a command may keep shorter
+/// than all it takes).
+pub fn not_one_of(name: &str, v: &str, valid: &[&str]) -> String {
+    format!(
+        "An invalid value was entered for the {name} parameter: {v}. Valid values are {}.",
+        valid.join(", ")
+    )
 }
 
 pub fn parse(spec: &[Opt], args: &[String]) -> Result<Parsed, String> {
