@@ -113,3 +113,21 @@ pub fn parse(spec: &[Opt], args: &[String]) -> Result<Parsed, String> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_outside_its_set_is_refused_with_the_valid_ones() {
+        assert_eq!(
+            not_one_of("-r", "io", &["mem", "proc"]),
+            "An invalid value was entered for the -r parameter: io. Valid values are mem, proc."
+        );
+        let o = parse(&[value(&["--mpio"])], &["--mpio".into(), "3".into()]).unwrap();
+        assert_eq!(
+            o.choice("--mpio", &["1", "2"], 1),
+            Err(not_one_of("--mpio", "3", &["1", "2"]))
+        );
+    }
+}
