@@ -2,12 +2,13 @@
 //! `chhmcusr -i "name=<user>,taskrole=...,passwd=...,description=..."`.
 //! A superadmin changes anyone; other users only their own password.
 
+use super::Command;
 use super::input::input_attrs;
-use super::opts::{self, value};
-use crate::error::CmdResult;
+use super::mkhmcusr::{check_password, check_role};
+use super::opts::{self, not_one_of, value};
+use crate::error::{CmdError, CmdResult};
 use crate::hmc::Ctx;
 use crate::hscl::Hscl;
-use crate::users::TASK_ROLES;
 
 const SPEC: &[opts::Opt] = &[
     value(&["-u"]),
@@ -16,65 +17,144 @@ const SPEC: &[opts::Opt] = &[
     value(&["-i"]),
 ];
 
-pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
-    let o = opts::parse(SPEC, args)?;
-    let (name, changes) = match o.get("-i") {
-        Some(i) => {
-            let a = input_attrs(i, &["name", "taskrole", "passwd", "description"])?;
-            let name = a
-                .iter()
-                .find(|(k, _)| k == "name")
-                .map(|(_, v)| v.clone())
-                .ok_or_else(|| "The name attribute is required.".to_string())?;
-            (
-                name,
-                a.into_iter()
-                    .filter(|(k, _)| k != "name")
-                    .collect::<Vec<_>>(),
-            )
-        }
-        None => {
-            let t = o.require("-t")?;
-            if !["passwd", "taskrole", "description"].contains(&t) {
-                return Err(format!("An invalid value was entered for the -t parameter: {t}. Valid values are passwd, taskrole, description.").into());
+#[derive(Debug, PartialEq, Eq)]
+pub struct Chhmcusr {
+    pub user: String,
+    /// In the order given; a later one of a kind wins.
+    pub changes: Vec<UserChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserChange {
+    Password(String),
+    TaskRole(String),
+    Description(String),
+}
+
+impl UserChange {
+    /// The change an attribute (`-i`) or a `-t` kind names, checked.
+    fn parse(kind: &str, v: &str) -> Result<Option<UserChange>, CmdError> {
+        Ok(Some(match kind {
+            "passwd" => {
+                check_password(v)?;
+                UserChange::Password(v.to_string())
             }
-            (
-                o.require("-u")?.to_string(),
-                vec![(t.to_string(), o.require("-v")?.to_string())],
-            )
-        }
-    };
-    let own_password = name == ctx.user.name && changes.iter().all(|(k, _)| k == "passwd");
-    if ctx.user.taskrole != "hmcsuperadmin" && !own_password {
-        return Err(Hscl::NoAuthority.into());
+            "taskrole" => {
+                check_role(v)?;
+                UserChange::TaskRole(v.to_string())
+            }
+            "description" => UserChange::Description(v.to_string()),
+            _ => return Ok(None),
+        }))
     }
-    for (k, v) in &changes {
-        match k.as_str() {
-            "taskrole" if !TASK_ROLES.contains(&v.as_str()) => {
-                return Err(format!(
-                    "The task role {v} is not valid. Valid task roles are {}.",
-                    TASK_ROLES.join(", ")
+}
+
+impl Command for Chhmcusr {
+    fn parse(args: &[String]) -> Result<Self, CmdError> {
+        let o = opts::parse(SPEC, args)?;
+        let (user, given) = match o.get("-i") {
+            Some(i) => {
+                let a = input_attrs(i, &["name", "taskrole", "passwd", "description"])?;
+                let name = a
+                    .iter()
+                    .find(|(k, _)| k == "name")
+                    .map(|(_, v)| v.clone())
+                    .ok_or_else(|| "The name attribute is required.".to_string())?;
+                (name, a)
+            }
+            None => {
+                let t = o.require("-t")?;
+                if !["passwd", "taskrole", "description"].contains(&t) {
+                    return Err(not_one_of("-t", t, &["passwd", "taskrole", "description"]).into());
+                }
+                (
+                    o.require("-u")?.to_string(),
+                    vec![(t.to_string(), o.require("-v")?.to_string())],
                 )
-                .into());
             }
-            "passwd" if v.len() < 7 => {
-                return Err("The password must be at least 7 characters long."
-                    .to_string()
-                    .into());
+        };
+        let mut changes = Vec::new();
+        for (k, v) in &given {
+            changes.extend(UserChange::parse(k, v)?);
+        }
+        Ok(Chhmcusr { user, changes })
+    }
+
+    async fn apply(self, ctx: &Ctx<'_>) -> CmdResult {
+        let name = self.user;
+        let own_password = name == ctx.user.name
+            && self
+                .changes
+                .iter()
+                .all(|c| matches!(c, UserChange::Password(_)));
+        if ctx.user.taskrole != "hmcsuperadmin" && !own_password {
+            return Err(Hscl::NoAuthority.into());
+        }
+        let changes = self.changes;
+        ctx.hmc.users.update(&name, |old| {
+            let mut u = old.ok_or_else(|| format!("The user {name} was not found."))?;
+            for c in changes {
+                match c {
+                    UserChange::Password(v) => u.password = v,
+                    UserChange::TaskRole(v) => u.taskrole = v,
+                    UserChange::Description(v) => u.description = v,
+                }
             }
-            _ => {}
+            Ok(Some(u))
+        })?;
+        Ok(String::new())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn parses_one_change_or_an_input_list() {
+        assert_eq!(
+            Chhmcusr::parse(&args(&[
+                "-u",
+                "viewer1",
+                "-t",
+                "taskrole",
+                "-v",
+                "hmcoperator"
+            ]))
+            .ok(),
+            Some(Chhmcusr {
+                user: "viewer1".into(),
+                changes: vec![UserChange::TaskRole("hmcoperator".into())]
+            })
+        );
+        assert_eq!(
+            Chhmcusr::parse(&args(&["-i", "passwd=abcdefgh,name=u1,description=ops"])).ok(),
+            Some(Chhmcusr {
+                user: "u1".into(),
+                changes: vec![
+                    UserChange::Password("abcdefgh".into()),
+                    UserChange::Description("ops".into())
+                ]
+            })
+        );
+    }
+
+    #[test]
+    fn refuses_bad_kinds_roles_and_passwords() {
+        for bad in [
+            &["-u", "u1", "-t", "shell", "-v", "bash"][..],
+            &["-u", "u1", "-t", "taskrole", "-v", "root"],
+            &["-u", "u1", "-t", "passwd", "-v", "short"],
+            &["-u", "u1", "-t", "passwd"],
+            &["-t", "passwd", "-v", "abcdefgh"],
+            &["-i", "taskrole=hmcviewer"],
+            &["-i", "name=u1,shell=bash"],
+        ] {
+            assert!(Chhmcusr::parse(&args(bad)).is_err(), "{bad:?}");
         }
     }
-    ctx.hmc.users.update(&name, |old| {
-        let mut u = old.ok_or_else(|| format!("The user {name} was not found."))?;
-        for (k, v) in changes {
-            match k.as_str() {
-                "passwd" => u.password = v,
-                "taskrole" => u.taskrole = v,
-                _ => u.description = v,
-            }
-        }
-        Ok(Some(u))
-    })?;
-    Ok(String::new())
 }

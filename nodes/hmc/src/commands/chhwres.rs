@@ -7,7 +7,9 @@
 //! <vios> --rsubtype rsdev --device <hdisk> [--manual]` build the reserved
 //! storage device pool (remote restart, see `crate::rr::rsdp`).
 
-use super::opts::{self, flag, value};
+use super::Command;
+use super::input::{LparRef, NotOne, input_attrs};
+use super::opts::{self, flag, not_one_of, value};
 use crate::error::{CmdError, CmdResult};
 use crate::hmc::{Ctx, conn, find_frame, wait_partition};
 use crate::hscl::Hscl;
@@ -36,28 +38,194 @@ const SPEC: &[opts::Opt] = &[
     flag(&["--manual"]),
 ];
 
-fn lpar<'a>(
-    f: &'a FrameView,
-    name: Option<&str>,
-    id: Option<&str>,
-    what: &str,
-) -> Result<&'a Partition, CmdError> {
-    match (name, id) {
-        (Some(n), None) => f
-            .partitions
-            .iter()
-            .find(|p| p.name == n)
-            .ok_or_else(|| Hscl::PartitionNotFound(n.into()).into()),
-        (None, Some(i)) => f
-            .partitions
-            .iter()
-            .find(|p| p.id.to_string() == i)
-            .ok_or_else(|| Hscl::PartitionNotFound(i.into()).into()),
-        (Some(_), Some(_)) => {
-            Err(format!("Specify the {what} partition by name or by id, not both.").into())
+/// The `-a` attributes of a virtual adapter, in the names `lshwres` prints.
+const ADAPTER_ATTRS: &[&str] = &[
+    "ieee_virtual_eth",
+    "port_vlan_id",
+    "addl_vlan_ids",
+    "is_trunk",
+    "trunk_priority",
+    "vswitch",
+    "mac_addr",
+    "is_required",
+    "adapter_type",
+    "remote_lpar_id",
+    "remote_lpar_name",
+    "remote_slot_num",
+    "wwpns",
+];
+
+#[derive(Debug, PartialEq)]
+pub struct Chhwres {
+    pub frame: String,
+    pub change: Change,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum Change {
+    /// Memory, in MB, to add, remove or move.
+    Mem {
+        lpar: LparRef,
+        op: Op,
+        mb: u64,
+    },
+    Proc {
+        lpar: LparRef,
+        op: Op,
+        procs: Option<u32>,
+        units: Option<f64>,
+    },
+    Adapter {
+        lpar: LparRef,
+        kind: AdapterKind,
+        slot: u32,
+        /// The adapter to add, in the profile layout; None removes.
+        add: Option<String>,
+    },
+    Pool(PoolChange),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    Add,
+    Remove,
+    /// To another running partition of the frame.
+    Move {
+        to: LparRef,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdapterKind {
+    Eth,
+    Scsi,
+    Fc,
+}
+
+impl AdapterKind {
+    fn parse(v: &str) -> Result<AdapterKind, CmdError> {
+        match v {
+            "eth" => Ok(AdapterKind::Eth),
+            "scsi" => Ok(AdapterKind::Scsi),
+            "fc" => Ok(AdapterKind::Fc),
+            other => Err(not_one_of("--rsubtype", other, &["eth", "scsi", "fc"]).into()),
         }
-        (None, None) => Err(format!("The {what} partition is required.").into()),
     }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AdapterKind::Eth => "eth",
+            AdapterKind::Scsi => "scsi",
+            AdapterKind::Fc => "fc",
+        }
+    }
+}
+
+/// A change of the reserved storage device pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PoolChange {
+    /// Creates the pool, or adds VIOS to it: the names as given.
+    AddVioses(String),
+    /// Removes the pool, which must hold no devices.
+    Remove,
+    AddDevice {
+        vios: LparRef,
+        device: String,
+        manual: bool,
+    },
+    RemoveDevice {
+        vios: LparRef,
+        device: String,
+    },
+}
+
+impl Command for Chhwres {
+    fn parse(args: &[String]) -> Result<Self, CmdError> {
+        let o = opts::parse(SPEC, args)?;
+        let resource = o.require("-r")?;
+        let frame = o.require("-m")?.to_string();
+        let op = o.require("-o")?;
+        if resource == "rspool" {
+            let change = Change::Pool(pool_change(op, &o)?);
+            return Ok(Chhwres { frame, change });
+        }
+        let lpar = lpar_ref(o.get("-p"), o.get("--id"), "source")?;
+        let op = match op {
+            "a" => Op::Add,
+            "r" => Op::Remove,
+            "m" => Op::Move {
+                to: lpar_ref(o.get("-t"), o.get("--tid"), "target")?,
+            },
+            other => return Err(not_one_of("-o", other, &["a", "r", "m"]).into()),
+        };
+        let change = match resource {
+            "mem" => Change::Mem {
+                lpar,
+                op,
+                mb: num(&o, "-q")?.ok_or_else(|| "The -q parameter is required.".to_string())?,
+            },
+            "proc" => {
+                let procs: Option<u32> = num(&o, "--procs")?;
+                let units: Option<f64> = num(&o, "--procunits")?;
+                if procs.is_none() && units.is_none() {
+                    return Err("The --procs or --procunits parameter is required."
+                        .to_string()
+                        .into());
+                }
+                Change::Proc {
+                    lpar,
+                    op,
+                    procs,
+                    units,
+                }
+            }
+            "virtualio" => adapter_change(lpar, &op, &o)?,
+            other => return Err(not_one_of("-r", other, &["mem", "proc"]).into()),
+        };
+        Ok(Chhwres { frame, change })
+    }
+
+    async fn apply(self, ctx: &Ctx<'_>) -> CmdResult {
+        let frame = find_frame(ctx, &self.frame)?;
+        ctx.may_change()?;
+        match self.change {
+            Change::Pool(change) => rspool(ctx, &frame, change).await,
+            Change::Adapter {
+                lpar,
+                kind,
+                slot,
+                add,
+            } => virtual_adapter(ctx, &frame, lpar.find(&frame)?, kind, slot, add).await,
+            Change::Mem { lpar, op, mb } => {
+                let (source, mut req) = dlpar_request(&frame, &lpar, &op)?;
+                req.mem_mb = sign(&op) * mb as i64;
+                dlpar(ctx, &frame, source, req).await
+            }
+            Change::Proc {
+                lpar,
+                op,
+                procs,
+                units,
+            } => {
+                let (source, mut req) = dlpar_request(&frame, &lpar, &op)?;
+                let sign = sign(&op);
+                req.procs = sign as i32 * procs.unwrap_or(0) as i32;
+                req.proc_units = f64::from(sign as i32) * units.unwrap_or(0.0);
+                dlpar(ctx, &frame, source, req).await
+            }
+        }
+    }
+}
+
+/// The partition `-p`/`--id` (or `-t`/`--tid`) names; `what` it is in
+/// the messages.
+fn lpar_ref(name: Option<&str>, id: Option<&str>, what: &str) -> Result<LparRef, CmdError> {
+    LparRef::one_of(name, id).map_err(|e| {
+        CmdError::Usage(match e {
+            NotOne::Both => format!("Specify the {what} partition by name or by id, not both."),
+            NotOne::Neither => format!("The {what} partition is required."),
+        })
+    })
 }
 
 fn num<T: std::str::FromStr>(o: &opts::Parsed, k: &str) -> Result<Option<T>, CmdError> {
@@ -72,74 +240,102 @@ fn num<T: std::str::FromStr>(o: &opts::Parsed, k: &str) -> Result<Option<T>, Cmd
         .transpose()
 }
 
-pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
-    let o = opts::parse(SPEC, args)?;
-    let resource = o.require("-r")?;
-    let frame = find_frame(ctx, o.require("-m")?)?;
-    let op = o.require("-o")?;
-    ctx.may_change()?;
-    if resource == "rspool" {
-        return rspool(ctx, &frame, op, &o).await;
-    }
-    let source = lpar(&frame, o.get("-p"), o.get("--id"), "source")?;
+fn sign(op: &Op) -> i64 {
+    if *op == Op::Remove { -1 } else { 1 }
+}
+
+/// The source partition, then the target, looked up in that order, and a
+/// request naming both.
+fn dlpar_request<'a>(
+    frame: &'a FrameView,
+    lpar: &LparRef,
+    op: &Op,
+) -> Result<(&'a Partition, DlparRequest), CmdError> {
+    let source = lpar.find(frame)?;
     let target = match op {
-        "m" => Some(lpar(&frame, o.get("-t"), o.get("--tid"), "target")?),
-        "a" | "r" => None,
-        other => return Err(format!(
-            "An invalid value was entered for the -o parameter: {other}. Valid values are a, r, m."
-        )
-        .into()),
+        Op::Move { to } => Some(to.find(frame)?),
+        Op::Add | Op::Remove => None,
     };
-    let sign = if op == "r" { -1 } else { 1 };
-    let mut req = DlparRequest {
+    let req = DlparRequest {
         lpar_id: source.id,
         target_lpar_id: target.map(|t| t.id).unwrap_or(0),
         ..Default::default()
     };
-    match resource {
-        "mem" => {
-            let q: u64 = num(&o, "-q")?.ok_or_else(|| "The -q parameter is required.".to_string())?;
-            req.mem_mb = sign * q as i64;
-        }
-        "proc" => {
-            let procs: Option<u32> = num(&o, "--procs")?;
-            let units: Option<f64> = num(&o, "--procunits")?;
-            if procs.is_none() && units.is_none() {
-                return Err("The --procs or --procunits parameter is required.".to_string().into());
-            }
-            req.procs = sign as i32 * procs.unwrap_or(0) as i32;
-            req.proc_units = f64::from(sign as i32) * units.unwrap_or(0.0);
-        }
-        "virtualio" => return virtual_adapter(ctx, &frame, source, op, &o).await,
-        other => return Err(format!("An invalid value was entered for the -r parameter: {other}. Valid values are mem, proc.").into()),
-    }
-    let conn = conn(ctx, &frame)?;
+    Ok((source, req))
+}
+
+async fn dlpar(
+    ctx: &Ctx<'_>,
+    frame: &FrameView,
+    source: &Partition,
+    mut req: DlparRequest,
+) -> CmdResult {
+    let conn = conn(ctx, frame)?;
     req.session = conn.session;
     let mut fsp = conn.fsp;
-    let done = fsp.dlpar(req).await.map_err(|e| match e.code() {
-        _ if crate::error::locked(&e).is_some() => CmdError::Usage(e.message().to_string()),
-        tonic::Code::FailedPrecondition if e.message().starts_with("insufficient") => {
-            Hscl::Resources(e.message().to_string()).into()
-        }
-        tonic::Code::FailedPrecondition => CmdError::Usage(format!(
-            "The partition {} must be running for a dynamic change: {}.",
-            source.name,
-            e.message()
-        )),
-        _ => CmdError::Usage(format!(
-            "An error occurred while changing the resources of partition {}: {}.",
-            source.name,
-            e.message()
-        )),
-    })?;
+    let done = fsp
+        .dlpar(req)
+        .await
+        .map_err(|e| dlpar_refused(&source.name, &e))?;
     let want = done.into_inner().partition.and_then(|p| p.curr);
     wait_partition(ctx, &frame.name, source.id, |p| p.curr == want).await;
     Ok(String::new())
 }
 
+/// What a refused dynamic change of `lpar` tells the user, by the typed
+/// reason the hypervisor gives: lack of memory or processors is the
+/// catalogue's resource refusal, another precondition the partition's
+/// state; the lock refusal keeps the FSP's words, which name the holder.
+fn dlpar_refused(lpar: &str, e: &tonic::Status) -> CmdError {
+    use pvmlab_common::proto::model::Reason;
+    if let Some(locked) = crate::error::locked(e) {
+        return locked;
+    }
+    match pvmlab_common::failure::reason(e) {
+        Reason::InsufficientMemory | Reason::InsufficientProcessors => {
+            Hscl::Resources(e.message().to_string()).into()
+        }
+        r if matches!(r, Reason::PartitionState | Reason::FrameState)
+            || e.code() == tonic::Code::FailedPrecondition =>
+        {
+            CmdError::Usage(format!(
+                "The partition {lpar} must be running for a dynamic change: {}.",
+                e.message()
+            ))
+        }
+        _ => CmdError::Usage(format!(
+            "An error occurred while changing the resources of partition {lpar}: {}.",
+            e.message()
+        )),
+    }
+}
+
+/// `-r virtualio`: the adapter, built from `-a` attributes when added.
+fn adapter_change(lpar: LparRef, op: &Op, o: &opts::Parsed) -> Result<Change, CmdError> {
+    let kind = o.require("--rsubtype")?;
+    let slot: u32 = num(o, "-s")?.ok_or_else(|| "The -s parameter is required.".to_string())?;
+    let add = match op {
+        Op::Add => true,
+        Op::Remove => false,
+        Op::Move { .. } => return Err("An invalid value was entered for the -o parameter: m. Valid values for -r virtualio are a, r.".to_string().into()),
+    };
+    let attrs = o
+        .get("-a")
+        .map(|a| input_attrs(a, ADAPTER_ATTRS))
+        .transpose()?
+        .unwrap_or_default();
+    let kind = AdapterKind::parse(kind)?;
+    Ok(Change::Adapter {
+        lpar,
+        kind,
+        slot,
+        add: add.then(|| adapter_spec(kind, slot, &attrs)).transpose()?,
+    })
+}
+
 /// Builds the adapter from `-a` attributes in the profile layout, so the
 /// hypervisor parses it with the same code as a profile's adapters.
-fn adapter_spec(kind: &str, slot: u32, a: &[(String, String)]) -> Result<String, CmdError> {
+fn adapter_spec(kind: AdapterKind, slot: u32, a: &[(String, String)]) -> Result<String, CmdError> {
     let get = |k: &str, d: &str| {
         a.iter()
             .find(|(x, _)| x == k)
@@ -147,12 +343,16 @@ fn adapter_spec(kind: &str, slot: u32, a: &[(String, String)]) -> Result<String,
             .unwrap_or_else(|| d.to_string())
     };
     Ok(match kind {
-        "eth" => {
+        AdapterKind::Eth => {
             let pvid = get("port_vlan_id", "");
             if pvid.is_empty() {
                 return Err("The port_vlan_id attribute is required.".to_string().into());
             }
-            let trunk = if get("is_trunk", "0") == "1" { get("trunk_priority", "1") } else { "0".into() };
+            let trunk = if get("is_trunk", "0") == "1" {
+                get("trunk_priority", "1")
+            } else {
+                "0".into()
+            };
             format!(
                 "{slot}/{}/{pvid}/{}/{trunk}/{}/{}/{}/all/none",
                 get("ieee_virtual_eth", "0"),
@@ -162,7 +362,7 @@ fn adapter_spec(kind: &str, slot: u32, a: &[(String, String)]) -> Result<String,
                 get("mac_addr", "")
             )
         }
-        "scsi" | "fc" => {
+        AdapterKind::Scsi | AdapterKind::Fc => {
             let mut s = format!(
                 "{slot}/{}/{}/{}/{}",
                 get("adapter_type", "client"),
@@ -170,13 +370,12 @@ fn adapter_spec(kind: &str, slot: u32, a: &[(String, String)]) -> Result<String,
                 get("remote_lpar_name", ""),
                 get("remote_slot_num", "any")
             );
-            if kind == "fc" {
+            if kind == AdapterKind::Fc {
                 s.push_str(&format!("/{}", get("wwpns", "")));
             }
             s.push_str(&format!("/{}", get("is_required", "0")));
             s
         }
-        other => return Err(format!("An invalid value was entered for the --rsubtype parameter: {other}. Valid values are eth, scsi, fc.").into()),
     })
 }
 
@@ -184,50 +383,19 @@ async fn virtual_adapter(
     ctx: &Ctx<'_>,
     frame: &FrameView,
     lpar: &Partition,
-    op: &str,
-    o: &opts::Parsed,
+    kind: AdapterKind,
+    slot: u32,
+    add: Option<String>,
 ) -> CmdResult {
-    let kind = o.require("--rsubtype")?;
-    let slot: u32 = num(o, "-s")?.ok_or_else(|| "The -s parameter is required.".to_string())?;
-    let add = match op {
-        "a" => true,
-        "r" => false,
-        other => return Err(format!("An invalid value was entered for the -o parameter: {other}. Valid values for -r virtualio are a, r.").into()),
-    };
-    let allowed = [
-        "ieee_virtual_eth",
-        "port_vlan_id",
-        "addl_vlan_ids",
-        "is_trunk",
-        "trunk_priority",
-        "vswitch",
-        "mac_addr",
-        "is_required",
-        "adapter_type",
-        "remote_lpar_id",
-        "remote_lpar_name",
-        "remote_slot_num",
-        "wwpns",
-    ];
-    let attrs = o
-        .get("-a")
-        .map(|a| super::input::input_attrs(a, &allowed))
-        .transpose()?
-        .unwrap_or_default();
-    let spec = if add {
-        adapter_spec(kind, slot, &attrs)?
-    } else {
-        String::new()
-    };
-    let conn = conn(ctx, &frame)?;
+    let conn = conn(ctx, frame)?;
     let mut fsp = conn.fsp;
     let req = pvmlab_common::proto::fsp::ChangeAdapterRequest {
         session: conn.session,
         lpar_id: lpar.id,
-        add,
-        kind: kind.to_string(),
+        add: add.is_some(),
+        kind: kind.as_str().to_string(),
         slot,
-        spec,
+        spec: add.unwrap_or_default(),
         profile: false,
     };
     let done = fsp.change_adapter(req).await.map_err(|e| {
@@ -242,24 +410,45 @@ async fn virtual_adapter(
     Ok(String::new())
 }
 
-async fn rspool(ctx: &Ctx<'_>, frame: &FrameView, op: &str, o: &opts::Parsed) -> CmdResult {
-    use crate::rr::rsdp;
-    let pool = match (op, o.get("--rsubtype")) {
+/// `-r rspool`, by `-o` and `--rsubtype`.
+fn pool_change(op: &str, o: &opts::Parsed) -> Result<PoolChange, CmdError> {
+    Ok(match (op, o.get("--rsubtype")) {
         ("a", None) => {
             let a = o
                 .get("-a")
                 .ok_or_else(|| "The -a parameter with vios_names is required.".to_string())?;
-            let names = a
-                .strip_prefix("vios_names=")
-                .ok_or_else(|| {
-                    format!(
-                        "An invalid attribute was entered: {a}. Valid attributes are vios_names."
-                    )
-                })?
-                .trim_matches('"');
-            rsdp::add_vioses(frame, names)?
+            let names = a.strip_prefix("vios_names=").ok_or_else(|| {
+                format!("An invalid attribute was entered: {a}. Valid attributes are vios_names.")
+            })?;
+            PoolChange::AddVioses(names.trim_matches('"').to_string())
         }
-        ("r", None) => {
+        ("r", None) => PoolChange::Remove,
+        (op @ ("a" | "r"), Some("rsdev")) => {
+            let vios = lpar_ref(o.get("-p"), o.get("--id"), "Virtual I/O Server")?;
+            let device = o
+                .get("--device")
+                .ok_or_else(|| "The --device parameter is required.".to_string())?
+                .to_string();
+            if op == "a" {
+                PoolChange::AddDevice {
+                    vios,
+                    device,
+                    manual: o.has("--manual"),
+                }
+            } else {
+                PoolChange::RemoveDevice { vios, device }
+            }
+        }
+        (_, Some(other)) => return Err(not_one_of("--rsubtype", other, &["rsdev"]).into()),
+        (other, None) => return Err(not_one_of("-o", other, &["a", "r"]).into()),
+    })
+}
+
+async fn rspool(ctx: &Ctx<'_>, frame: &FrameView, change: PoolChange) -> CmdResult {
+    use crate::rr::rsdp;
+    let pool = match change {
+        PoolChange::AddVioses(names) => rsdp::add_vioses(frame, &names)?,
+        PoolChange::Remove => {
             let pool = rsdp::pool(frame);
             if !pool.devices.is_empty() {
                 return Err(format!(
@@ -271,31 +460,195 @@ async fn rspool(ctx: &Ctx<'_>, frame: &FrameView, op: &str, o: &opts::Parsed) ->
             }
             Default::default()
         }
-        (op @ ("a" | "r"), Some("rsdev")) => {
-            let vios = lpar(frame, o.get("-p"), o.get("--id"), "Virtual I/O Server")?;
-            let device = o
-                .get("--device")
-                .ok_or_else(|| "The --device parameter is required.".to_string())?;
-            if op == "a" {
-                let devices = crate::lpm::devices(ctx, frame).await;
-                rsdp::add_device(frame, vios, device, o.has("--manual"), &devices)?
-            } else {
-                rsdp::remove_device(frame, vios, device)?
-            }
+        PoolChange::AddDevice {
+            vios,
+            device,
+            manual,
+        } => {
+            let vios = vios.find(frame)?;
+            let devices = crate::lpm::devices(ctx, frame).await;
+            rsdp::add_device(frame, vios, &device, manual, &devices)?
         }
-        (_, Some(other)) => {
-            return Err(format!(
-                "An invalid value was entered for the --rsubtype parameter: {other}. Valid values are rsdev."
-            )
-            .into());
-        }
-        (other, _) => {
-            return Err(format!(
-                "An invalid value was entered for the -o parameter: {other}. Valid values are a, r."
-            )
-            .into());
+        PoolChange::RemoveDevice { vios, device } => {
+            rsdp::remove_device(frame, vios.find(frame)?, &device)?
         }
     };
     rsdp::set_pool(ctx, frame, pool).await?;
     Ok(String::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Chhwres, CmdError> {
+        Chhwres::parse(&s.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+    }
+
+    fn name(n: &str) -> LparRef {
+        LparRef::Name(n.into())
+    }
+
+    #[test]
+    fn parses_memory_and_processor_changes() {
+        assert_eq!(
+            parse("-r mem -m sys2 -o m -p aix72a -t lnx01 -q 2048")
+                .ok()
+                .map(|c| c.change),
+            Some(Change::Mem {
+                lpar: name("aix72a"),
+                op: Op::Move { to: name("lnx01") },
+                mb: 2048
+            })
+        );
+        assert_eq!(
+            parse("-r proc -m sys2 -o r --id 5 --procunits 0.5")
+                .ok()
+                .map(|c| c.change),
+            Some(Change::Proc {
+                lpar: LparRef::Id("5".into()),
+                op: Op::Remove,
+                procs: None,
+                units: Some(0.5)
+            })
+        );
+    }
+
+    #[test]
+    fn refuses_bad_dynamic_changes() {
+        for bad in [
+            "-m sys2 -o a -p a -q 1",
+            "-r mem -o a -p a -q 1",
+            "-r mem -m sys2 -p a -q 1",
+            "-r mem -m sys2 -o a -q 1",
+            "-r mem -m sys2 -o a -p a --id 3 -q 1",
+            "-r mem -m sys2 -o m -p a -q 1",
+            "-r mem -m sys2 -o x -p a -q 1",
+            "-r mem -m sys2 -o a -p a",
+            "-r mem -m sys2 -o a -p a -q -5",
+            "-r proc -m sys2 -o a -p a",
+            "-r proc -m sys2 -o a -p a --procs two",
+            "-r io -m sys2 -o a -p a",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn builds_the_adapter_in_the_profile_layout() {
+        let c = parse("-r virtualio -m s -o a -p a --rsubtype eth -s 7 -a port_vlan_id=10,is_trunk=1,trunk_priority=2")
+            .unwrap()
+            .change;
+        assert_eq!(
+            c,
+            Change::Adapter {
+                lpar: name("a"),
+                kind: AdapterKind::Eth,
+                slot: 7,
+                add: Some("7/0/10//2/0/ETHERNET0//all/none".into())
+            }
+        );
+        let c = parse(
+            "-r virtualio -m s -o a -p a --rsubtype fc -s 5 -a remote_lpar_id=1,remote_slot_num=23",
+        )
+        .unwrap()
+        .change;
+        let Change::Adapter { add, .. } = c else {
+            panic!("an adapter expected");
+        };
+        assert_eq!(add.as_deref(), Some("5/client/1//23//0"));
+        assert_eq!(
+            parse("-r virtualio -m s -o r -p a --rsubtype scsi -s 3")
+                .unwrap()
+                .change,
+            Change::Adapter {
+                lpar: name("a"),
+                kind: AdapterKind::Scsi,
+                slot: 3,
+                add: None
+            }
+        );
+        for bad in [
+            "-r virtualio -m s -o a -p a -s 7",
+            "-r virtualio -m s -o a -p a --rsubtype eth",
+            "-r virtualio -m s -o a -p a --rsubtype eth -s 7",
+            "-r virtualio -m s -o m -p a -t b --rsubtype eth -s 7",
+            "-r virtualio -m s -o a -p a --rsubtype hea -s 7 -a port_vlan_id=1",
+            "-r virtualio -m s -o a -p a --rsubtype eth -s 7 -a vlan=1",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn parses_reserved_storage_pool_changes() {
+        let pool = |s: &str| match parse(s).map(|c| c.change) {
+            Ok(Change::Pool(p)) => Ok(p),
+            Ok(other) => panic!("a pool change expected: {other:?}"),
+            Err(e) => Err(e),
+        };
+        assert_eq!(
+            pool(r#"-r rspool -m sys1 -o a -a vios_names="vios1,vios2""#).ok(),
+            Some(PoolChange::AddVioses("vios1,vios2".into()))
+        );
+        assert_eq!(
+            pool("-r rspool -m sys1 -o r").ok(),
+            Some(PoolChange::Remove)
+        );
+        assert_eq!(
+            pool("-r rspool -m sys1 -o a -p vios1 --rsubtype rsdev --device hdisk14 --manual").ok(),
+            Some(PoolChange::AddDevice {
+                vios: name("vios1"),
+                device: "hdisk14".into(),
+                manual: true
+            })
+        );
+        assert_eq!(
+            pool("-r rspool -m sys1 -o r --id 1 --rsubtype rsdev --device hdisk14").ok(),
+            Some(PoolChange::RemoveDevice {
+                vios: LparRef::Id("1".into()),
+                device: "hdisk14".into()
+            })
+        );
+        for bad in [
+            "-r rspool -m sys1 -o a",
+            "-r rspool -m sys1 -o a -a names=vios1",
+            "-r rspool -m sys1 -o a --rsubtype rsdev --device hdisk14",
+            "-r rspool -m sys1 -o a -p vios1 --rsubtype rsdev",
+            "-r rspool -m sys1 -o a -p vios1 --rsubtype disk --device hdisk14",
+            "-r rspool -m sys1 -o m",
+        ] {
+            assert!(pool(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_is_read_from_its_typed_reason() {
+        use pvmlab_common::failure::with_reason;
+        use pvmlab_common::proto::model::Reason;
+        let code = tonic::Code::FailedPrecondition;
+        let text = |s: tonic::Status| dlpar_refused("aix72a", &s).to_string();
+        assert_eq!(
+            text(with_reason(
+                code,
+                "insufficient memory: Obtained - 1 MB, Required - 2 MB",
+                Reason::InsufficientMemory
+            )),
+            "HSCL0622 The partition cannot be activated: insufficient memory: Obtained - 1 MB, Required - 2 MB"
+        );
+        assert_eq!(
+            text(with_reason(
+                code,
+                "partition aix72a is in state Not Activated, and the operation needs Running",
+                Reason::PartitionState
+            )),
+            "The partition aix72a must be running for a dynamic change: partition aix72a is in state Not Activated, and the operation needs Running."
+        );
+        assert_eq!(
+            text(tonic::Status::invalid_argument(
+                "100 MB is not a multiple of the logical memory block size 256 MB"
+            )),
+            "An error occurred while changing the resources of partition aix72a: 100 MB is not a multiple of the logical memory block size 256 MB."
+        );
+    }
 }

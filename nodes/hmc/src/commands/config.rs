@@ -1,12 +1,12 @@
-//! What mksyscfg, chsyscfg and rmsyscfg share: reading `-i`/`-f` input,
-//! naming the partition a record is about, building profiles through the
-//! attribute table, and sending the result to the frame's hypervisor.
+//! What mksyscfg, chsyscfg and rmsyscfg share: reading `-i`/`-f` input
+//! into records when a command is parsed, naming the partition a record is
+//! about, and the profile attributes of a record, checked against the
+//! attribute table before anything is looked up or sent.
 
-use super::input::input_attrs;
+use super::input::{LparRef, input_attrs};
 use crate::error::CmdError;
-use crate::hscl::Hscl;
 use pvmlab_common::attrs::{PROFILE_ATTRS, set_profile_attr};
-use pvmlab_common::model::{Partition, Profile};
+use pvmlab_common::model::Profile;
 use pvmlab_common::proto::hmc::FrameView;
 
 /// The attributes configuration input takes beyond the profile's: the
@@ -39,7 +39,8 @@ pub fn get<'a>(a: &'a Attrs, k: &str) -> Option<&'a str> {
     a.iter().find(|(x, _)| x == k).map(|(_, v)| v.as_str())
 }
 
-/// The records given with `-i "..."` (one) or `-f file` (one per line).
+/// The records given with `-i "..."` (one) or `-f file` (one per line),
+/// each attribute named in `allowed`.
 pub fn records(i: Option<&str>, f: Option<&str>, allowed: &[&str]) -> Result<Vec<Attrs>, CmdError> {
     match (i, f) {
         (Some(i), None) => Ok(vec![input_attrs(i, allowed)?]),
@@ -65,58 +66,157 @@ pub fn allowed() -> Vec<&'static str> {
         .collect()
 }
 
-/// The partition a record names, by `key` (name or lpar_name) or lpar_id.
-pub fn partition<'a>(
-    frame: &'a FrameView,
-    a: &Attrs,
-    key: &str,
-) -> Result<&'a Partition, CmdError> {
+/// The partition a record names, by `key` (name or lpar_name) or lpar_id;
+/// `key` wins when both are given.
+pub fn lpar_ref(a: &Attrs, key: &str) -> Result<LparRef, CmdError> {
     if let Some(n) = get(a, key) {
-        return frame
-            .partitions
-            .iter()
-            .find(|p| p.name == n)
-            .ok_or_else(|| Hscl::PartitionNotFound(n.into()).into());
+        return Ok(LparRef::Name(n.to_string()));
     }
     if let Some(id) = get(a, "lpar_id") {
-        return frame
-            .partitions
-            .iter()
-            .find(|p| p.id.to_string() == id)
-            .ok_or_else(|| Hscl::PartitionNotFound(id.into()).into());
+        return Ok(LparRef::Id(id.to_string()));
     }
     Err(format!("The {key} or lpar_id attribute is required.").into())
 }
 
-/// Applies the record's profile attributes to `p`. A pool may be named
-/// instead of numbered.
-pub fn apply_profile(frame: &FrameView, p: &mut Profile, a: &Attrs) -> Result<(), CmdError> {
-    for (k, v) in a {
-        if PROFILE_ATTRS.iter().any(|x| x.name == k) {
-            set_profile_attr(p, k, v)
-                .map_err(|e| format!("An invalid attribute value was entered: {e}"))?;
+/// The required attribute `k` of a record.
+pub fn required<'a>(a: &'a Attrs, k: &str) -> Result<&'a str, CmdError> {
+    get(a, k).ok_or_else(|| format!("The {k} attribute is required.").into())
+}
+
+/// A record's profile attributes, each value already accepted by the
+/// attribute table, so that applying them to a profile cannot fail. A pool
+/// may be named instead of numbered; the name is looked up on the frame
+/// when the record is applied.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileInput {
+    attrs: Attrs,
+    pool: Option<String>,
+}
+
+impl ProfileInput {
+    pub fn parse(a: &Attrs) -> Result<ProfileInput, CmdError> {
+        let mut scratch = Profile::default();
+        let mut attrs = Attrs::new();
+        for (k, v) in a {
+            if PROFILE_ATTRS.iter().any(|x| x.name == k) {
+                set_profile_attr(&mut scratch, k, v).map_err(invalid_value)?;
+                attrs.push((k.clone(), v.clone()));
+            }
         }
+        Ok(ProfileInput {
+            attrs,
+            pool: get(a, "shared_proc_pool_name").map(str::to_string),
+        })
     }
-    if let Some(pool) = get(a, "shared_proc_pool_name") {
-        let pools = frame
-            .frame
-            .as_ref()
-            .map(|f| f.pools.clone())
-            .unwrap_or_default();
-        p.shared_proc_pool_id = pools
-            .iter()
-            .find(|x| x.name == pool)
-            .map(|x| x.id)
-            .ok_or_else(|| format!("The shared processor pool {pool} was not found."))?;
+
+    /// Applies the attributes to `p`, the pool by its name on `frame`.
+    pub fn apply(&self, frame: &FrameView, p: &mut Profile) -> Result<(), CmdError> {
+        for (k, v) in &self.attrs {
+            set_profile_attr(p, k, v).map_err(invalid_value)?;
+        }
+        if let Some(pool) = &self.pool {
+            let pools = frame
+                .frame
+                .as_ref()
+                .map(|f| f.pools.clone())
+                .unwrap_or_default();
+            p.shared_proc_pool_id = pools
+                .iter()
+                .find(|x| &x.name == pool)
+                .map(|x| x.id)
+                .ok_or_else(|| format!("The shared processor pool {pool} was not found."))?;
+        }
+        Ok(())
     }
-    Ok(())
+}
+
+fn invalid_value(e: pvmlab_common::attrs::AttrError) -> CmdError {
+    format!("An invalid attribute value was entered: {e}").into()
 }
 
 pub fn flag(a: &Attrs, k: &str) -> Result<Option<bool>, CmdError> {
-    match get(a, k) {
-        None => Ok(None),
-        Some("0") => Ok(Some(false)),
-        Some("1") => Ok(Some(true)),
-        Some(v) => Err(format!("An invalid attribute value was entered: {k}={v} (0 or 1)").into()),
+    get(a, k).map(|v| flag_value(k, v)).transpose()
+}
+
+/// A 0/1 attribute's value.
+pub fn flag_value(k: &str, v: &str) -> Result<bool, CmdError> {
+    match v {
+        "0" => Ok(false),
+        "1" => Ok(true),
+        _ => Err(format!("An invalid attribute value was entered: {k}={v} (0 or 1)").into()),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub fn rec(s: &str) -> Attrs {
+        input_attrs(s, &allowed()).unwrap()
+    }
+
+    #[test]
+    fn records_come_from_one_of_i_and_f() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.txt");
+        std::fs::write(&path, "name=a,lpar_id=1\n\n name=b \n").unwrap();
+        let path = path.to_str().unwrap();
+        let got = records(None, Some(path), &allowed()).unwrap();
+        assert_eq!(got, vec![rec("name=a,lpar_id=1"), rec("name=b")]);
+        assert_eq!(
+            records(Some("name=a"), None, &allowed()).unwrap(),
+            vec![rec("name=a")]
+        );
+        assert!(records(Some("name=a"), Some(path), &allowed()).is_err());
+        assert!(records(None, None, &allowed()).is_err());
+        assert!(records(Some("bogus=1"), None, &allowed()).is_err());
+        assert!(records(None, Some("/nonexistent/in.txt"), &allowed()).is_err());
+    }
+
+    #[test]
+    fn a_record_names_its_partition_by_key_first() {
+        assert_eq!(
+            lpar_ref(&rec("lpar_id=3,name=x"), "name").ok(),
+            Some(LparRef::Name("x".into()))
+        );
+        assert_eq!(
+            lpar_ref(&rec("lpar_id=3,name=x"), "lpar_name").ok(),
+            Some(LparRef::Id("3".into()))
+        );
+        assert!(lpar_ref(&rec("desired_mem=1024"), "name").is_err());
+    }
+
+    #[test]
+    fn profile_values_are_checked_when_parsed() {
+        let ok = ProfileInput::parse(&rec("name=p,desired_mem=2048,shared_proc_pool_name=pool1"))
+            .unwrap();
+        let mut p = Profile::default();
+        let frame = FrameView {
+            frame: Some(pvmlab_common::model::Frame {
+                pools: vec![pvmlab_common::model::SharedProcPool {
+                    id: 3,
+                    name: "pool1".into(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        ok.apply(&frame, &mut p).unwrap();
+        assert_eq!((p.desired_mem, p.shared_proc_pool_id), (2048, 3));
+        assert!(
+            ok.apply(&FrameView::default(), &mut p).is_err(),
+            "no such pool"
+        );
+        assert!(ProfileInput::parse(&rec("desired_mem=lots")).is_err());
+        assert!(ProfileInput::parse(&rec("proc_mode=both")).is_err());
+    }
+
+    #[test]
+    fn flags_are_zero_or_one() {
+        assert_eq!(flag(&rec("msp=1"), "msp").ok(), Some(Some(true)));
+        assert_eq!(flag(&rec("msp=0"), "msp").ok(), Some(Some(false)));
+        assert_eq!(flag(&rec("name=x"), "msp").ok(), Some(None));
+        assert!(flag(&rec("msp=yes"), "msp").is_err());
     }
 }

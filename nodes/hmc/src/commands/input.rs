@@ -34,14 +34,31 @@ pub enum LparRef {
     Id(String),
 }
 
+/// Why a name option and an id option named no one partition: the
+/// commands word it each their own way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotOne {
+    Neither,
+    Both,
+}
+
 impl LparRef {
     pub fn parse(o: &opts::Parsed) -> Result<LparRef, CmdError> {
-        match (o.get("-p"), o.get("--id")) {
+        LparRef::one_of(o.get("-p"), o.get("--id")).map_err(|_| {
+            "Specify the partition with either -p or --id."
+                .to_string()
+                .into()
+        })
+    }
+
+    /// The partition a name option (`-p`, `-t`) or an id option (`--id`,
+    /// `--tid`) names, exactly one of them given.
+    pub fn one_of(name: Option<&str>, id: Option<&str>) -> Result<LparRef, NotOne> {
+        match (name, id) {
             (Some(n), None) => Ok(LparRef::Name(n.to_string())),
             (None, Some(id)) => Ok(LparRef::Id(id.to_string())),
-            _ => Err("Specify the partition with either -p or --id."
-                .to_string()
-                .into()),
+            (Some(_), Some(_)) => Err(NotOne::Both),
+            (None, None) => Err(NotOne::Neither),
         }
     }
 
@@ -58,4 +75,40 @@ impl LparRef {
 /// The partition `-p <name>` or `--id <id>` names on a frame.
 pub fn lpar_arg<'a>(f: &'a FrameView, o: &opts::Parsed) -> Result<&'a Partition, CmdError> {
     LparRef::parse(o)?.find(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attrs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+        v.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn input_attributes_are_checked_by_name_and_taken_once() {
+        assert_eq!(
+            input_attrs("a=1,\"b=x,y\"", &["a", "b"]).ok(),
+            Some(attrs(&[("a", "1"), ("b", "x,y")]))
+        );
+        assert!(input_attrs("a=1,c=2", &["a"]).is_err());
+        assert!(input_attrs("a=1,a=2", &["a"]).is_err());
+        assert!(input_attrs("a", &["a"]).is_err());
+    }
+
+    #[test]
+    fn a_partition_is_named_by_exactly_one_option() {
+        assert_eq!(
+            LparRef::one_of(Some("x"), None),
+            Ok(LparRef::Name("x".into()))
+        );
+        assert_eq!(
+            LparRef::one_of(None, Some("7")),
+            Ok(LparRef::Id("7".into()))
+        );
+        assert_eq!(LparRef::one_of(Some("x"), Some("7")), Err(NotOne::Both));
+        assert_eq!(LparRef::one_of(None, None), Err(NotOne::Neither));
+    }
 }

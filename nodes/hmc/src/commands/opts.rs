@@ -37,10 +37,7 @@ impl Parsed {
         match self.get(name) {
             None => Ok(default),
             Some(v) if allowed.contains(&v) => Ok(v.parse().unwrap_or(default)),
-            Some(v) => Err(format!(
-                "An invalid value was entered for the {name} parameter: {v}. Valid values are {}.",
-                allowed.join(", ")
-            )),
+            Some(v) => Err(not_one_of(name, v, allowed)),
         }
     }
 
@@ -113,6 +110,13 @@ pub fn invalid_value(name: &str, value: &str, valid: &str) -> String {
     s
 }
 
+/// The refusal of an option's value that is not one of those `valid`
+/// lists (the ones the message offers, which a command may keep shorter
+/// than all it takes).
+pub fn not_one_of(name: &str, v: &str, valid: &[&str]) -> String {
+    invalid_value(name, v, &format!("Valid values are {}.", valid.join(", ")))
+}
+
 pub fn parse(spec: &[Opt], args: &[String]) -> Result<Parsed, String> {
     let mut out = Parsed::default();
     let mut i = 0;
@@ -171,6 +175,19 @@ mod tests {
         assert_eq!(
             none.word("-r", &[("lpar", 1)], ""),
             Err("The -r parameter is required.".into())
+        );
+    }
+
+    #[test]
+    fn a_value_outside_its_set_is_refused_with_the_valid_ones() {
+        assert_eq!(
+            not_one_of("-r", "io", &["mem", "proc"]),
+            "An invalid value was entered for the -r parameter: io. Valid values are mem, proc."
+        );
+        let o = parse(&[value(&["--mpio"])], &["--mpio".into(), "3".into()]).unwrap();
+        assert_eq!(
+            o.choice("--mpio", &["1", "2"], 1),
+            Err(not_one_of("--mpio", "3", &["1", "2"]))
         );
     }
 }
