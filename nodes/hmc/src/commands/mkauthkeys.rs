@@ -93,10 +93,9 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
 }
 
 async fn remote_trust(ctx: &Ctx<'_>, ip: &str, user: &str, o: &opts::Parsed) -> CmdResult {
-    use pvmlab_common::proto::hmc::RemoteRequest;
     let remote = crate::lpm::remote::peer(ctx, ip, user)?;
     if o.has("--test") {
-        remote.call("test", RemoteRequest::default()).await?;
+        remote.test().await?;
         return Ok(String::new());
     }
     ctx.may_change()?;
@@ -106,15 +105,7 @@ async fn remote_trust(ctx: &Ctx<'_>, ip: &str, user: &str, o: &opts::Parsed) -> 
         )
         .into());
     };
-    remote
-        .call(
-            "trust",
-            RemoteRequest {
-                password: password.to_string(),
-                ..Default::default()
-            },
-        )
-        .await?;
+    remote.trust(password).await?;
     if o.has("-g") {
         ctx.hmc.users.trust(&ctx.user.name, &remote.name)?;
     }

@@ -188,9 +188,15 @@ pub fn available_records(
 }
 
 fn rmc_failed(vios: &str) -> CmdError {
-    CmdError::Usage(format!(
-        "HSCLA29A The RMC command issued to partition {vios} failed."
-    ))
+    rmc_failed_with(vios, None)
+}
+
+fn rmc_failed_with(vios: &str, why: Option<&str>) -> CmdError {
+    crate::hscl::Hscl::RmcFailed {
+        lpar: vios.to_string(),
+        detail: why.map(str::to_string),
+    }
+    .into()
 }
 
 /// `chhwres -r rspool -o a -a vios_names=...`: the pool, or more VIOS in it.
@@ -410,14 +416,8 @@ pub async fn write(ctx: &Ctx<'_>, f: &FrameView, doc: &Doc) -> Result<(), CmdErr
         data: encode(doc),
     })
     .await
-    .map_err(|e| rmc_failed_with(&vios.name, e.message()))?;
+    .map_err(|e| rmc_failed_with(&vios.name, Some(e.message())))?;
     Ok(())
-}
-
-fn rmc_failed_with(vios: &str, why: &str) -> CmdError {
-    CmdError::Usage(format!(
-        "HSCLA29A The RMC command issued to partition {vios} failed. {why}"
-    ))
 }
 
 /// Reads a partition's configuration from the device `lun` through a
