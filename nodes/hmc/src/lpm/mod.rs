@@ -30,6 +30,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{Semaphore, watch};
 use validate::{Asked, Plan};
 
+pub(crate) use local::vios_client;
 pub(crate) use mappings::serving_slots;
 pub use phases::migrate;
 pub use recovery::recover;

@@ -42,7 +42,7 @@ pub fn peer(ctx: &Ctx<'_>, ip: &str, user: &str) -> Result<Remote, CmdError> {
         .peers
         .iter()
         .find(|(n, a, _)| n == ip || a == ip)
-        .ok_or_else(|| unreachable(ip))?;
+        .ok_or_else(|| not_reached(ip))?;
     Ok(Remote {
         name: name.to_string(),
         user: user.to_string(),
@@ -50,7 +50,7 @@ pub fn peer(ctx: &Ctx<'_>, ip: &str, user: &str) -> Result<Remote, CmdError> {
     })
 }
 
-fn unreachable(hmc: &str) -> CmdError {
+fn not_reached(hmc: &str) -> CmdError {
     CmdError::Usage(format!(
         "The remote management console {hmc} could not be reached."
     ))
@@ -88,7 +88,7 @@ impl Remote {
     ) -> Result<T, CmdError> {
         match tokio::time::timeout(Duration::from_secs(60), rpc).await {
             Ok(Ok(r)) => Ok(r.into_inner()),
-            Ok(Err(s)) if s.code() == tonic::Code::Unavailable => Err(unreachable(&self.name)),
+            Ok(Err(s)) if s.code() == tonic::Code::Unavailable => Err(not_reached(&self.name)),
             Ok(Err(s)) => Err(CmdError::Usage(s.message().to_string())),
             Err(_) => Err(CmdError::Usage(format!(
                 "The remote management console {} did not answer in time.",

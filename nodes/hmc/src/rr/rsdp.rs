@@ -15,7 +15,6 @@ use base64::Engine as _;
 use pvmlab_common::model::{Partition, PartitionExt as _, RsDevice, RsPool, ViosDevices};
 use pvmlab_common::proto::hmc::FrameView;
 use pvmlab_common::proto::vios::DeviceRequest;
-use pvmlab_common::proto::vios::vios_client::ViosClient;
 use std::collections::HashMap;
 
 fn kv(k: &str, v: impl Into<String>) -> (String, String) {
@@ -409,7 +408,7 @@ pub async fn write(ctx: &Ctx<'_>, f: &FrameView, doc: &Doc) -> Result<(), CmdErr
             .map(|d| d.redundant_device_name.clone())
             .unwrap_or_default()
     };
-    let mut c = ViosClient::new(crate::hmc::vios_channel(ctx, &f.name, vios)?);
+    let mut c = lpm::vios_client(ctx, &f.name, vios)?;
     c.device(DeviceRequest {
         hdisk,
         write: true,
@@ -432,10 +431,10 @@ pub async fn read(ctx: &Ctx<'_>, f: &FrameView, lun: &str) -> Option<Doc> {
         else {
             continue;
         };
-        let Ok(chan) = crate::hmc::vios_channel(ctx, &f.name, v) else {
+        let Ok(mut c) = lpm::vios_client(ctx, &f.name, v) else {
             continue;
         };
-        let r = ViosClient::new(chan)
+        let r = c
             .device(DeviceRequest {
                 hdisk,
                 write: false,
