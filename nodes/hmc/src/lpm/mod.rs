@@ -233,3 +233,59 @@ async fn os_check(
 pub(crate) fn frame_by(ctx: &Ctx<'_>, name: &str) -> Option<FrameView> {
     ctx.hmc.view.frames().into_iter().find(|f| f.name == name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The HSCL texts lpm/ and rr/ used to format by hand, byte for byte.
+    #[test]
+    fn the_catalogues_texts_are_the_old_ones() {
+        assert_eq!(
+            failed("queuing", "closed").to_string(),
+            "HSCLA2FF An internal HMC error occurred while queuing: closed"
+        );
+        let rmc = |lpar: &str, detail: Option<&str>| {
+            Hscl::RmcFailed {
+                lpar: lpar.into(),
+                detail: detail.map(str::to_string),
+            }
+            .to_string()
+        };
+        assert_eq!(
+            rmc("vios1", None),
+            "HSCLA29A The RMC command issued to partition vios1 failed."
+        );
+        assert_eq!(
+            rmc("", None),
+            "HSCLA29A The RMC command issued to partition failed."
+        );
+        assert_eq!(
+            rmc("vios1", Some("gone")),
+            "HSCLA29A The RMC command issued to partition vios1 failed. gone"
+        );
+        assert_eq!(
+            Hscl::CannotHost {
+                vios: "vios2".into(),
+                slot: 3,
+                detail: Some("no disk".into()),
+            }
+            .to_string(),
+            "HSCLA356 The RMC command issued to partition vios2 failed. This means that destination VIOS partition vios2 cannot host the virtual adapter 3 on the migrating partition. no disk"
+        );
+        assert_eq!(
+            Hscl::PrepareFailed("no".into()).to_string(),
+            "HSCLA257 The migrating partition has returned a failure response to the HMC's request to prepare for migration. no"
+        );
+        assert_eq!(
+            Hscl::MigrationFailed {
+                lpar: "lpar1".into(),
+                why: "lost".into(),
+                runs_on: "sys1".into(),
+                source: "sys1".into(),
+            }
+            .to_string(),
+            "HSCLA2FF The migration of partition lpar1 failed: lost. The partition runs on the managed system sys1 if it ran before; run migrlpar -o r -m sys1 -p lpar1 to recover."
+        );
+    }
+}

@@ -527,3 +527,30 @@ pub async fn recover(ctx: &Ctx<'_>, src: &FrameView, lpar: &str) -> Result<(), C
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_restart_goes_ahead_only_from_a_frame_that_is_down() {
+        assert!(source_down(frame_state::POWER_OFF, false));
+        assert!(source_down(frame_state::ERROR, false));
+        assert!(source_down(frame_state::INITIALIZING, false));
+        assert!(!source_down(frame_state::OPERATING, false));
+        assert!(!source_down(frame_state::NO_CONNECTION, false));
+        assert!(source_down(frame_state::NO_CONNECTION, true));
+    }
+
+    #[test]
+    fn only_the_power7_way_keeps_the_configuration_on_a_device() {
+        let p = |rr, srr| Partition {
+            remote_restart_capable: rr,
+            simplified_remote_restart_capable: srr,
+            ..Default::default()
+        };
+        assert!(on_device(&p(true, false)));
+        assert!(!on_device(&p(true, true)));
+        assert!(!on_device(&p(false, false)));
+    }
+}
