@@ -36,6 +36,46 @@ pub enum Hscl {
     /// HSCLA318 wrapping HSCLA335 (seed 002): the destination HMC lacks
     /// capabilities the partition needs, by capability code.
     RemoteCapabilities(Vec<String>),
+    /// HSCLA2FF: a step of a migration failed inside the HMC's own work.
+    Internal { what: String, why: String },
+    /// HSCLA2FF: a migration stopped on an error; `runs_on` is where the
+    /// partition runs now, and a recovery (`-o r`) decides the rest.
+    MigrationFailed {
+        lpar: String,
+        why: String,
+        runs_on: String,
+        source: String,
+    },
+    /// HSCLA29A: an RMC command to a (VIOS) partition failed; `lpar` empty
+    /// where the partition is not known by name, `detail` what followed.
+    RmcFailed {
+        lpar: String,
+        detail: Option<String>,
+    },
+    /// HSCLA257: the partition's operating system failed the migration's
+    /// readiness check (`why`), run with `drmgr -d detail`.
+    CheckFailed { why: String, detail: u32 },
+    /// HSCLA257: the partition's operating system refused the prepare phase.
+    PrepareFailed(String),
+    /// HSCLA356: a destination VIOS cannot host a client adapter.
+    CannotHost {
+        vios: String,
+        slot: u32,
+        detail: Option<String>,
+    },
+    /// HSCLA297: the partition named as mover service partition is none.
+    NotMsp(String),
+    /// HSCLA246: the mover service partition cannot be reached.
+    MspUnreachable(String),
+    /// HSCLA224: the destination lacks the processor compatibility mode.
+    CompatMode {
+        mode: String,
+        supported: Vec<String>,
+    },
+    /// HSCLA340: the multipath layout cannot be kept on the destination.
+    NoRedundancy,
+    /// HSCLA319: no destination VIOS can host a virtual fibre channel adapter.
+    FcCannotHost(u32),
 }
 
 impl Hscl {
@@ -53,6 +93,15 @@ impl Hscl {
             Hscl::PartitionIdTaken => "HSCLA32F",
             Hscl::RemoteTrust(_) => "HSCL3653",
             Hscl::RemoteCapabilities(_) => "HSCLA318",
+            Hscl::Internal { .. } | Hscl::MigrationFailed { .. } => "HSCLA2FF",
+            Hscl::RmcFailed { .. } => "HSCLA29A",
+            Hscl::CheckFailed { .. } | Hscl::PrepareFailed(_) => "HSCLA257",
+            Hscl::CannotHost { .. } => "HSCLA356",
+            Hscl::NotMsp(_) => "HSCLA297",
+            Hscl::MspUnreachable(_) => "HSCLA246",
+            Hscl::CompatMode { .. } => "HSCLA224",
+            Hscl::NoRedundancy => "HSCLA340",
+            Hscl::FcCannotHost(_) => "HSCLA319",
         }
     }
 }
@@ -106,6 +155,69 @@ impl fmt::Display for Hscl {
             Hscl::PartitionIdTaken => write!(
                 f,
                 "{code} The specified partition ID is no longer valid. The next available partition ID will be used."
+            ),
+            Hscl::Internal { what, why } => write!(
+                f,
+                "{code} An internal HMC error occurred while {what}: {why}"
+            ),
+            Hscl::MigrationFailed {
+                lpar,
+                why,
+                runs_on,
+                source,
+            } => write!(
+                f,
+                "{code} The migration of partition {lpar} failed: {why}. The partition runs on the managed system {runs_on} if it ran before; run migrlpar -o r -m {source} -p {lpar} to recover."
+            ),
+            Hscl::RmcFailed { lpar, detail } => {
+                write!(f, "{code} The RMC command issued to partition ")?;
+                if !lpar.is_empty() {
+                    write!(f, "{lpar} ")?;
+                }
+                f.write_str("failed.")?;
+                match detail {
+                    Some(d) => write!(f, " {d}"),
+                    None => Ok(()),
+                }
+            }
+            Hscl::CheckFailed { why, detail } => write!(
+                f,
+                "{code} The migrating partition has returned a failure response to the HMC's request to perform a check for migration readiness. {why} The partition command is: drmgr -m -c pmig -p check -d {detail}"
+            ),
+            Hscl::PrepareFailed(why) => write!(
+                f,
+                "{code} The migrating partition has returned a failure response to the HMC's request to prepare for migration. {why}"
+            ),
+            Hscl::CannotHost { vios, slot, detail } => {
+                write!(
+                    f,
+                    "{code} The RMC command issued to partition {vios} failed. This means that destination VIOS partition {vios} cannot host the virtual adapter {slot} on the migrating partition."
+                )?;
+                match detail {
+                    Some(d) => write!(f, " {d}"),
+                    None => Ok(()),
+                }
+            }
+            Hscl::NotMsp(msp) => write!(
+                f,
+                "{code} The DLPAR Resource Manager (DRM) capability bits 0x0 for mover service partition (MSP) {msp} indicate that partition mobility functions are not supported on the partition."
+            ),
+            Hscl::MspUnreachable(msp) => write!(
+                f,
+                "{code} The HMC cannot communicate migration commands to the partition {msp}. Either the network connection is not available or the partition does not have a level of software that is capable of supporting partition migration."
+            ),
+            Hscl::CompatMode { mode, supported } => write!(
+                f,
+                "{code} The partition cannot be migrated because it has been designated to use a processor compatibility level that is not supported by the destination managed system. Processor compatibility mode {mode} is not one of {}.",
+                supported.join(", ")
+            ),
+            Hscl::NoRedundancy => write!(
+                f,
+                "{code} The HMC may not be able to replicate the source multipath I/O configuration for the migrating partition's virtual I/O adapters on the destination. This will result in loss of redundancy on the destination."
+            ),
+            Hscl::FcCannotHost(slot) => write!(
+                f,
+                "{code} The migrating partition's virtual fibre channel client adapter {slot} cannot be hosted by the existing Virtual I/O Server (VIOS) partitions on the destination managed system."
             ),
         }
     }

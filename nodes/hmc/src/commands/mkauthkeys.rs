@@ -167,11 +167,10 @@ fn change_keys(ctx: &Ctx<'_>, user: &str, change: KeyChange) -> CmdResult {
 }
 
 async fn remote_trust(ctx: &Ctx<'_>, ip: &str, user: &str, trust: Trust) -> CmdResult {
-    use pvmlab_common::proto::hmc::RemoteRequest;
     let remote = crate::lpm::remote::peer(ctx, ip, user)?;
     let (back, password) = match trust {
         Trust::Test => {
-            remote.call("test", RemoteRequest::default()).await?;
+            remote.test().await?;
             return Ok(String::new());
         }
         Trust::Ask { back, password } => (back, password),
@@ -183,15 +182,7 @@ async fn remote_trust(ctx: &Ctx<'_>, ip: &str, user: &str, trust: Trust) -> CmdR
         )
         .into());
     };
-    remote
-        .call(
-            "trust",
-            RemoteRequest {
-                password,
-                ..Default::default()
-            },
-        )
-        .await?;
+    remote.trust(&password).await?;
     if back {
         ctx.hmc.users.trust(&ctx.user.name, &remote.name)?;
     }

@@ -5,18 +5,25 @@
 //! that trusts the asking HMC (`mkauthkeys --ip`, seed 002: "SSH key
 //! authentication to the remote HMC"). Memory still goes MSP to MSP.
 //!
-//! A remote frame is a `FrameView` with `remote_hmc` set; the migration
-//! steps in `crate::lpm` send what they do to such a frame through here.
+//! A remote frame is a `FrameView` with `remote_hmc` set; `FrameOps`
+//! (ops.rs) sends what a migration does to such a frame through here.
+//! Each call is an RPC of its own (hmc.proto); a refusal carries the text
+//! people see and a typed reason, so neither side reads the other's words
+//! to decide anything.
 
-use super::validate::AdapterMove;
+use super::adapters::{AdapterKind, AdapterMove};
+use super::{lease, local, mappings};
 use crate::error::CmdError;
-use crate::hmc::{Ctx, Hmc, conn};
+use crate::hmc::{Ctx, Hmc};
 use crate::hscl::Hscl;
-use pvmlab_common::model::{Migration, Partition, ViosDevices, ViosSlot};
+use pvmlab_common::failure;
+use pvmlab_common::model::{Migration, Partition, Reason, ViosDevices, ViosSlot};
 use pvmlab_common::net::Chan;
+use pvmlab_common::proto::fsp::MigrationRequest;
 use pvmlab_common::proto::hmc::hmc_client::HmcClient;
-use pvmlab_common::proto::hmc::{self as api, FrameView, RemoteReply, RemoteRequest};
+use pvmlab_common::proto::hmc::{self as api, FrameView};
 use std::collections::HashMap;
+use std::future::Future;
 use std::time::Duration;
 
 /// The other HMC of a remote migration, and the user this HMC acts as there.
@@ -35,11 +42,7 @@ pub fn peer(ctx: &Ctx<'_>, ip: &str, user: &str) -> Result<Remote, CmdError> {
         .peers
         .iter()
         .find(|(n, a, _)| n == ip || a == ip)
-        .ok_or_else(|| {
-            CmdError::Usage(format!(
-                "The remote management console {ip} could not be reached."
-            ))
-        })?;
+        .ok_or_else(|| not_reached(ip))?;
     Ok(Remote {
         name: name.to_string(),
         user: user.to_string(),
@@ -47,63 +50,10 @@ pub fn peer(ctx: &Ctx<'_>, ip: &str, user: &str) -> Result<Remote, CmdError> {
     })
 }
 
-/// The remote HMC through which a frame is reached, if it is another
-/// HMC's frame.
-pub fn of(ctx: &Ctx<'_>, f: &FrameView) -> Option<Result<Remote, CmdError>> {
-    (!f.remote_hmc.is_empty()).then(|| peer(ctx, &f.remote_hmc, &f.remote_user))
-}
-
-impl Remote {
-    pub async fn call(&self, op: &str, mut req: RemoteRequest) -> Result<RemoteReply, CmdError> {
-        req.op = op.to_string();
-        req.user = self.user.clone();
-        let mut c = self.client.clone();
-        match tokio::time::timeout(Duration::from_secs(60), c.remote(req)).await {
-            Ok(Ok(r)) => Ok(r.into_inner()),
-            Ok(Err(s)) if s.code() == tonic::Code::Unavailable => Err(CmdError::Usage(format!(
-                "The remote management console {} could not be reached.",
-                self.name
-            ))),
-            Ok(Err(s)) => Err(CmdError::Usage(s.message().to_string())),
-            Err(_) => Err(CmdError::Usage(format!(
-                "The remote management console {} did not answer in time.",
-                self.name
-            ))),
-        }
-    }
-
-    /// A frame the remote HMC manages, as it sees it now; with the
-    /// partition to migrate, the remote HMC first checks that it can take
-    /// it (HSCLA318/HSCLA335).
-    pub async fn frame(&self, name: &str, lpar: Option<&Partition>) -> Result<FrameView, CmdError> {
-        let r = self
-            .call(
-                "view",
-                RemoteRequest {
-                    frame: name.to_string(),
-                    partition: lpar.cloned(),
-                    ..Default::default()
-                },
-            )
-            .await?;
-        let mut f = r.frame.unwrap_or_default();
-        f.remote_hmc = self.name.clone();
-        f.remote_user = self.user.clone();
-        Ok(f)
-    }
-
-    pub async fn devices(&self, frame: &str) -> Result<HashMap<u32, ViosDevices>, CmdError> {
-        let r = self
-            .call(
-                "devices",
-                RemoteRequest {
-                    frame: frame.to_string(),
-                    ..Default::default()
-                },
-            )
-            .await?;
-        Ok(r.devices)
-    }
+fn not_reached(hmc: &str) -> CmdError {
+    CmdError::Usage(format!(
+        "The remote management console {hmc} could not be reached."
+    ))
 }
 
 /// The remote HMC that manages the other frame of a migration this HMC
@@ -129,9 +79,149 @@ pub fn of_migration(ctx: &Ctx<'_>, frame: &str, mig: &Migration) -> Option<Remot
     peer(ctx, hmc, user).ok()
 }
 
+impl Remote {
+    /// One call to the other HMC, bounded in time. Its refusal's text is
+    /// what the user sees; only the transport's own code is read here.
+    async fn call<T>(
+        &self,
+        rpc: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    ) -> Result<T, CmdError> {
+        match tokio::time::timeout(Duration::from_secs(60), rpc).await {
+            Ok(Ok(r)) => Ok(r.into_inner()),
+            Ok(Err(s)) if s.code() == tonic::Code::Unavailable => Err(not_reached(&self.name)),
+            Ok(Err(s)) => Err(CmdError::Usage(s.message().to_string())),
+            Err(_) => Err(CmdError::Usage(format!(
+                "The remote management console {} did not answer in time.",
+                self.name
+            ))),
+        }
+    }
+
+    /// `mkauthkeys --ip --passwd`: the remote user trusts this HMC.
+    pub async fn trust(&self, password: &str) -> Result<(), CmdError> {
+        let mut c = self.client.clone();
+        let req = api::TrustRequest {
+            user: self.user.clone(),
+            password: password.to_string(),
+        };
+        self.call(c.trust(req)).await.map(|_| ())
+    }
+
+    /// `mkauthkeys --ip --test`: whether the remote user trusts this HMC.
+    pub async fn test(&self) -> Result<(), CmdError> {
+        let mut c = self.client.clone();
+        let req = api::TestRequest {
+            user: self.user.clone(),
+        };
+        self.call(c.test(req)).await.map(|_| ())
+    }
+
+    /// A frame the remote HMC manages, as it sees it now; with the
+    /// partition to migrate, the remote HMC first checks that it can take
+    /// it (HSCLA318/HSCLA335).
+    pub async fn frame(&self, name: &str, lpar: Option<&Partition>) -> Result<FrameView, CmdError> {
+        let mut c = self.client.clone();
+        let req = api::RemoteFrameRequest {
+            user: self.user.clone(),
+            frame: name.to_string(),
+            partition: lpar.cloned(),
+        };
+        let mut f = self
+            .call(c.remote_frame(req))
+            .await?
+            .frame
+            .unwrap_or_default();
+        f.remote_hmc = self.name.clone();
+        f.remote_user = self.user.clone();
+        Ok(f)
+    }
+
+    pub async fn devices(&self, frame: &str) -> Result<HashMap<u32, ViosDevices>, CmdError> {
+        let mut c = self.client.clone();
+        let req = api::RemoteDevicesRequest {
+            user: self.user.clone(),
+            frame: frame.to_string(),
+        };
+        Ok(self.call(c.remote_devices(req)).await?.devices)
+    }
+
+    /// One migration step on the remote frame's FSP: the request as this
+    /// HMC would send it to an FSP of its own.
+    pub async fn step(&self, frame: &str, step: MigrationRequest) -> Result<Partition, CmdError> {
+        let mut c = self.client.clone();
+        let req = api::RemoteStepRequest {
+            user: self.user.clone(),
+            frame: frame.to_string(),
+            step: Some(step),
+        };
+        Ok(self
+            .call(c.remote_step(req))
+            .await?
+            .partition
+            .unwrap_or_default())
+    }
+
+    pub async fn map(
+        &self,
+        frame: &str,
+        dest_id: u32,
+        lpar: &Partition,
+        moves: &[AdapterMove],
+    ) -> Result<(), CmdError> {
+        let mut c = self.client.clone();
+        let req = api::RemoteMapRequest {
+            user: self.user.clone(),
+            frame: frame.to_string(),
+            partition: Some(lpar.clone()),
+            lpar_id: dest_id,
+            moves: moves.iter().map(to_wire).collect(),
+        };
+        self.call(c.remote_map(req)).await.map(|_| ())
+    }
+
+    pub async fn unmap(
+        &self,
+        frame: &str,
+        client_id: u32,
+        slots: &[(u32, u32, String)],
+        profile: bool,
+    ) -> Result<(), CmdError> {
+        let mut c = self.client.clone();
+        let req = api::RemoteUnmapRequest {
+            user: self.user.clone(),
+            frame: frame.to_string(),
+            lpar_id: client_id,
+            slots: slots
+                .iter()
+                .map(|(vios_id, slot, kind)| ViosSlot {
+                    vios_id: *vios_id,
+                    slot: *slot,
+                    kind: kind.clone(),
+                })
+                .collect(),
+            profile,
+        };
+        self.call(c.remote_unmap(req)).await.map(|_| ())
+    }
+
+    pub async fn lock(&self, frame: &str, what: &str, release: bool) -> Result<(), CmdError> {
+        let mut c = self.client.clone();
+        let req = api::RemoteLockRequest {
+            user: self.user.clone(),
+            frame: frame.to_string(),
+            what: what.to_string(),
+            release,
+        };
+        self.call(c.remote_lock(req)).await.map(|_| ())
+    }
+}
+
 pub fn to_wire(m: &AdapterMove) -> api::AdapterMove {
     api::AdapterMove {
-        kind: m.kind.to_string(),
+        kind: match m.kind {
+            AdapterKind::Scsi => api::AdapterKind::Scsi,
+            AdapterKind::Fc => api::AdapterKind::Fc,
+        } as i32,
         client_slot: m.client_slot,
         dest_vios: m.dest_vios,
         dest_vios_name: m.dest_vios_name.clone(),
@@ -140,15 +230,25 @@ pub fn to_wire(m: &AdapterMove) -> api::AdapterMove {
     }
 }
 
-fn from_wire(m: api::AdapterMove) -> AdapterMove {
-    AdapterMove {
-        kind: if m.kind == "scsi" { "scsi" } else { "fc" },
+fn from_wire(m: api::AdapterMove) -> Result<AdapterMove, CmdError> {
+    let kind = match m.kind() {
+        api::AdapterKind::Scsi => AdapterKind::Scsi,
+        api::AdapterKind::Fc => AdapterKind::Fc,
+        api::AdapterKind::Unspecified => {
+            return Err(CmdError::Usage(format!(
+                "The adapter move for client slot {} names no adapter kind.",
+                m.client_slot
+            )));
+        }
+    };
+    Ok(AdapterMove {
+        kind,
         client_slot: m.client_slot,
         dest_vios: m.dest_vios,
         dest_vios_name: m.dest_vios_name,
         dest_slot: m.dest_slot,
         luns: m.luns,
-    }
+    })
 }
 
 /// What a partition needs of the HMC that manages its destination, by the
@@ -172,73 +272,215 @@ pub fn missing_capabilities(version: &str, p: &Partition) -> Vec<String> {
         .collect()
 }
 
-/// This HMC's side: what another HMC (`peer`, from its certificate) asks.
-pub async fn serve(hmc: &Hmc, peer: &str, r: RemoteRequest) -> Result<RemoteReply, CmdError> {
-    let user = hmc
-        .users
-        .get(&r.user)
-        .ok_or_else(|| Hscl::RemoteTrust(r.user.clone()))?;
-    if r.op == "trust" {
-        if user.password != r.password {
-            return Err(CmdError::Usage(format!(
-                "The password for user {} on the remote host {} is not correct.",
-                r.user, hmc.name
-            )));
-        }
-        hmc.users.trust(&r.user, peer).map_err(CmdError::Usage)?;
-        return Ok(reply(hmc));
-    }
-    if !user.trusted_hmcs.iter().any(|h| h == peer) {
-        return Err(Hscl::RemoteTrust(r.user).into());
-    }
-    let ctx = Ctx { hmc, user };
-    if r.op == "test" {
-        return Ok(reply(hmc));
-    }
-    let f = super::frame_by(&ctx, &r.frame).ok_or_else(|| Hscl::SystemNotFound(r.frame.clone()))?;
-    let mut out = reply(hmc);
-    match r.op.as_str() {
-        "view" => {
-            if let Some(p) = &r.partition {
-                let missing = missing_capabilities(&hmc.version, p);
-                if !missing.is_empty() {
-                    return Err(Hscl::RemoteCapabilities(missing).into());
-                }
-            }
-            out.frame = Some(f);
-        }
-        "devices" => out.devices = super::devices(&ctx, &f).await,
-        "step" => {
-            out.partition =
-                Some(super::step(&ctx, &f, &r.step, r.lpar_id, r.migration, r.partition).await?);
-        }
-        "map" => {
-            let moves: Vec<AdapterMove> = r.moves.into_iter().map(from_wire).collect();
-            let lpar = r.partition.unwrap_or_default();
-            super::map_destination(&ctx, &f, r.lpar_id, &lpar, &moves).await?;
-        }
-        "unmap" => {
-            let slots: Vec<(u32, u32, String)> = r
-                .slots
-                .into_iter()
-                .map(|s: ViosSlot| (s.vios_id, s.slot, s.kind))
-                .collect();
-            super::unmap(&ctx, &f, r.lpar_id, &slots, r.profile).await;
-        }
-        "lock" => {
-            super::Lock::Own(conn(&ctx, &f)?)
-                .set(&r.what, r.release)
-                .await?
-        }
-        op => return Err(CmdError::Usage(format!("unknown remote operation {op}"))),
-    }
-    Ok(out)
-}
+/// This HMC's side: what another HMC (`peer`, from its certificate) asks,
+/// one function per RPC. Each refusal becomes a status by `status`.
+pub mod serve {
+    use super::*;
 
-fn reply(hmc: &Hmc) -> RemoteReply {
-    RemoteReply {
-        hmc_name: hmc.name.clone(),
-        version: hmc.version.clone(),
-        ..Default::default()
+    /// The typed reason an HMC refusal carries to the asking HMC.
+    fn reason(e: &CmdError) -> Reason {
+        match e {
+            CmdError::Hscl(h) => match h {
+                Hscl::RemoteTrust(_) => Reason::NotTrusted,
+                Hscl::RemoteCapabilities(_) => Reason::MissingCapabilities,
+                Hscl::SystemNotFound(_) => Reason::NoFrame,
+                Hscl::NoConnection(_) => Reason::NoConnection,
+                Hscl::PartitionNotFound(_) => Reason::NoPartition,
+                Hscl::PartitionState { .. } => Reason::PartitionState,
+                Hscl::SystemState { .. } => Reason::FrameState,
+                _ => Reason::Unspecified,
+            },
+            CmdError::Usage(_) => Reason::Unspecified,
+        }
+    }
+
+    /// A refusal as the asking HMC gets it: the text as this HMC would
+    /// print it, and its reason.
+    pub fn status(e: CmdError) -> tonic::Status {
+        let r = reason(&e);
+        failure::with_reason(tonic::Code::FailedPrecondition, e.to_string(), r)
+    }
+
+    fn wrong_password(hmc: &Hmc, user: &str) -> tonic::Status {
+        failure::with_reason(
+            tonic::Code::FailedPrecondition,
+            format!(
+                "The password for user {user} on the remote host {} is not correct.",
+                hmc.name
+            ),
+            Reason::WrongPassword,
+        )
+    }
+
+    fn reply(hmc: &Hmc) -> api::PeerReply {
+        api::PeerReply {
+            hmc_name: hmc.name.clone(),
+            version: hmc.version.clone(),
+        }
+    }
+
+    /// The user `name` of this HMC, as whom `peer` acts, if it trusts it.
+    fn trusted<'h>(hmc: &'h Hmc, peer: &str, name: &str) -> Result<Ctx<'h>, CmdError> {
+        let user = hmc
+            .users
+            .get(name)
+            .ok_or_else(|| Hscl::RemoteTrust(name.to_string()))?;
+        if !user.trusted_hmcs.iter().any(|h| h == peer) {
+            return Err(Hscl::RemoteTrust(name.to_string()).into());
+        }
+        Ok(Ctx { hmc, user })
+    }
+
+    fn frame(ctx: &Ctx<'_>, name: &str) -> Result<FrameView, CmdError> {
+        super::super::frame_by(ctx, name).ok_or_else(|| Hscl::SystemNotFound(name.into()).into())
+    }
+
+    pub fn trust(
+        hmc: &Hmc,
+        peer: &str,
+        r: api::TrustRequest,
+    ) -> Result<api::PeerReply, tonic::Status> {
+        let user = hmc
+            .users
+            .get(&r.user)
+            .ok_or_else(|| status(Hscl::RemoteTrust(r.user.clone()).into()))?;
+        if user.password != r.password {
+            return Err(wrong_password(hmc, &r.user));
+        }
+        hmc.users
+            .trust(&r.user, peer)
+            .map_err(|e| status(CmdError::Usage(e)))?;
+        Ok(reply(hmc))
+    }
+
+    pub fn test(hmc: &Hmc, peer: &str, r: api::TestRequest) -> Result<api::PeerReply, CmdError> {
+        trusted(hmc, peer, &r.user)?;
+        Ok(reply(hmc))
+    }
+
+    pub fn frame_view(
+        hmc: &Hmc,
+        peer: &str,
+        r: api::RemoteFrameRequest,
+    ) -> Result<api::RemoteFrameReply, CmdError> {
+        let ctx = trusted(hmc, peer, &r.user)?;
+        let f = frame(&ctx, &r.frame)?;
+        if let Some(p) = &r.partition {
+            let missing = missing_capabilities(&hmc.version, p);
+            if !missing.is_empty() {
+                return Err(Hscl::RemoteCapabilities(missing).into());
+            }
+        }
+        Ok(api::RemoteFrameReply { frame: Some(f) })
+    }
+
+    pub async fn devices(
+        hmc: &Hmc,
+        peer: &str,
+        r: api::RemoteDevicesRequest,
+    ) -> Result<api::RemoteDevicesReply, CmdError> {
+        let ctx = trusted(hmc, peer, &r.user)?;
+        let f = frame(&ctx, &r.frame)?;
+        Ok(api::RemoteDevicesReply {
+            devices: local::devices(&ctx, &f).await,
+        })
+    }
+
+    pub async fn step(
+        hmc: &Hmc,
+        peer: &str,
+        r: api::RemoteStepRequest,
+    ) -> Result<api::RemoteStepReply, CmdError> {
+        let ctx = trusted(hmc, peer, &r.user)?;
+        let f = frame(&ctx, &r.frame)?;
+        let s = r.step.unwrap_or_default();
+        let partition = local::step(&ctx, &f, &s.op, s.lpar_id, s.migration, s.partition).await?;
+        Ok(api::RemoteStepReply {
+            partition: Some(partition),
+        })
+    }
+
+    pub async fn map(
+        hmc: &Hmc,
+        peer: &str,
+        r: api::RemoteMapRequest,
+    ) -> Result<api::RemoteMapReply, CmdError> {
+        let ctx = trusted(hmc, peer, &r.user)?;
+        let f = frame(&ctx, &r.frame)?;
+        let moves = r
+            .moves
+            .into_iter()
+            .map(from_wire)
+            .collect::<Result<Vec<_>, _>>()?;
+        let lpar = r.partition.unwrap_or_default();
+        mappings::map_destination(&ctx, &f, r.lpar_id, &lpar, &moves).await?;
+        Ok(api::RemoteMapReply {})
+    }
+
+    pub async fn unmap(
+        hmc: &Hmc,
+        peer: &str,
+        r: api::RemoteUnmapRequest,
+    ) -> Result<api::RemoteUnmapReply, CmdError> {
+        let ctx = trusted(hmc, peer, &r.user)?;
+        let f = frame(&ctx, &r.frame)?;
+        let slots: Vec<(u32, u32, String)> = r
+            .slots
+            .into_iter()
+            .map(|s| (s.vios_id, s.slot, s.kind))
+            .collect();
+        mappings::unmap(&ctx, &f, r.lpar_id, &slots, r.profile).await;
+        Ok(api::RemoteUnmapReply {})
+    }
+
+    pub async fn lock(
+        hmc: &Hmc,
+        peer: &str,
+        r: api::RemoteLockRequest,
+    ) -> Result<api::RemoteLockReply, CmdError> {
+        let ctx = trusted(hmc, peer, &r.user)?;
+        let f = frame(&ctx, &r.frame)?;
+        lease::Lock::Own(crate::hmc::conn(&ctx, &f)?)
+            .set(&r.what, r.release)
+            .await?;
+        Ok(api::RemoteLockReply {})
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn a_refusal_carries_its_text_and_reason() {
+            let s = status(Hscl::RemoteTrust("hscroot".into()).into());
+            assert_eq!(failure::reason(&s), Reason::NotTrusted);
+            assert!(s.message().starts_with("HSCL3653 "));
+            let s = status(Hscl::RemoteCapabilities(vec!["x".into()]).into());
+            assert_eq!(failure::reason(&s), Reason::MissingCapabilities);
+            let s = status(CmdError::Usage("no".into()));
+            assert_eq!(failure::reason(&s), Reason::Unspecified);
+            assert_eq!(s.message(), "no");
+        }
+
+        #[test]
+        fn adapter_moves_cross_the_wire_whole() {
+            for kind in [AdapterKind::Scsi, AdapterKind::Fc] {
+                let m = AdapterMove {
+                    kind,
+                    client_slot: 4,
+                    dest_vios: 2,
+                    dest_vios_name: "vios2".into(),
+                    dest_slot: 11,
+                    luns: vec!["lun1".into()],
+                };
+                let back = from_wire(to_wire(&m)).ok();
+                assert_eq!(
+                    back.map(|b| (b.kind, b.dest_slot, b.luns)),
+                    Some((kind, 11, m.luns))
+                );
+            }
+            let bad = api::AdapterMove::default();
+            assert!(from_wire(bad).is_err());
+        }
     }
 }

@@ -17,104 +17,20 @@
 use crate::error::CmdError;
 use crate::hmc::{Ctx, conn};
 use crate::hscl::Hscl;
+use crate::lpm::ops::FrameOps;
 use crate::lpm::{self, validate};
 use crate::partitions;
-use pvmlab_common::model::{
-    Frame, Partition, PartitionExt as _, ViosDevices, frame_state, lpar_state, rr_status,
-};
+use pvmlab_common::model::{Partition, PartitionExt as _, frame_state, lpar_state, rr_status};
 use pvmlab_common::proto::fsp::ActivateLparRequest;
 use pvmlab_common::proto::hmc::FrameView;
-use pvmlab_common::store::{Store, StoreError, Write};
-use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use pvmlab_common::store::StoreError;
 use std::time::Instant;
 
 mod keeper;
 pub mod rsdp;
+mod store;
 pub use keeper::{doc_of, keep};
-
-const CONFIGS: &str = "rr_config";
-const RESTARTED: &str = "rr_restarted";
-
-/// A partition's configuration as the HMC keeps it for a remote restart.
-#[derive(Clone, Serialize, Deserialize, Default, PartialEq)]
-pub struct Doc {
-    /// The frame it was on (name, capabilities, memory block size).
-    pub frame: Frame,
-    pub lpar: Partition,
-    /// The VIOS partitions that serve its virtual adapters, and their
-    /// devices and mappings, by partition id.
-    pub vioses: Vec<Partition>,
-    pub devices: HashMap<u32, ViosDevices>,
-}
-
-/// A restart this HMC made: the source copy waits for its cleanup.
-#[derive(Clone, Serialize, Deserialize, Default)]
-pub struct Restarted {
-    pub source: String,
-    pub lpar: String,
-    pub dest: String,
-}
-
-/// The HMC's remote restart store.
-pub struct Configs {
-    store: Store,
-    /// Restarts plan destination VIOS slots from the HMC's view: one
-    /// builds on a frame at a time, so that two never pick the same slot.
-    building: std::sync::Mutex<HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
-}
-
-fn key(frame: &str, lpar: &str) -> String {
-    format!("{frame}/{lpar}")
-}
-
-impl Configs {
-    pub fn open(path: &std::path::Path) -> Result<Configs, StoreError> {
-        Ok(Configs {
-            store: Store::open(path)?,
-            building: Default::default(),
-        })
-    }
-
-    pub fn get(&self, frame: &str, lpar: &str) -> Option<Doc> {
-        self.store.get(CONFIGS, &key(frame, lpar)).ok().flatten()
-    }
-
-    fn put(&self, frame: &str, doc: &Doc) -> Result<(), StoreError> {
-        self.store.put(CONFIGS, &key(frame, &doc.lpar.name), doc)
-    }
-
-    /// A restart under way: from here the source copy is stale, until a
-    /// cleanup or a cancel.
-    fn record_restart(&self, r: &Restarted) -> Result<(), StoreError> {
-        self.store
-            .apply(vec![Write::put(RESTARTED, key(&r.source, &r.lpar), r)])
-    }
-
-    /// A restart done: the source's configuration goes (the destination's
-    /// comes with the next refresh).
-    fn restart_done(&self, frame: &str, lpar: &str) -> Result<(), StoreError> {
-        self.store
-            .apply(vec![Write::delete(CONFIGS, key(frame, lpar))])
-    }
-
-    /// The stale copy is gone (cleaned up, or the restart cancelled).
-    fn end_restart(&self, frame: &str, lpar: &str) -> Result<(), StoreError> {
-        self.store
-            .apply(vec![Write::delete(RESTARTED, key(frame, lpar))])
-    }
-
-    pub fn restarted(&self, frame: &str, lpar: &str) -> Option<Restarted> {
-        self.store.get(RESTARTED, &key(frame, lpar)).ok().flatten()
-    }
-
-    fn all_restarted(&self) -> Vec<Restarted> {
-        self.store
-            .list::<Restarted>(RESTARTED)
-            .map(|v| v.into_iter().map(|(_, r)| r).collect())
-            .unwrap_or_default()
-    }
-}
+pub use store::{Configs, Doc, Restarted};
 
 /// What the options ask for.
 #[derive(Default)]
@@ -310,16 +226,9 @@ pub async fn restart(
     if !source_down(&src.state, opts.noconnection) {
         return Err(Hscl::RemoteRestartState.into());
     }
-    let frame_lock = ctx
-        .hmc
-        .rr
-        .building
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .entry(dst.name.clone())
-        .or_default()
-        .clone();
-    let building = frame_lock.lock().await;
+    // Restarts and migrations plan a frame's VIOS slots one at a time.
+    let planning = ctx.hmc.lpm.planning(&dst.name);
+    let building = planning.lock().await;
     let dst = &lpm::frame_by(ctx, &dst.name).unwrap_or_else(|| dst.clone());
     let (doc, mut plan) = check(ctx, src, dst, lpar, opts).await?;
     if !plan.errors.is_empty() {
@@ -381,8 +290,9 @@ pub async fn restart(
     )
     .await?;
     let dst_now = lpm::frame_by(ctx, &dst.name).unwrap_or_else(|| dst.clone());
+    let ops = FrameOps::of(ctx, &dst_now)?;
     set_status(ctx, &dst_now, &created, rr_status::DEST_RESTARTING).await?;
-    lpm::map_destination(ctx, &dst_now, created.id, &l, &plan.moves).await?;
+    ops.map(ctx, &dst_now, created.id, &l, &plan.moves).await?;
     set_status(ctx, &dst_now, &created, rr_status::DEST_RESTARTED).await?;
     // The next restart plans from a view that shows these slots taken.
     let (name, moves) = (dst.name.clone(), plan.moves.clone());
@@ -451,7 +361,10 @@ async fn boot(ctx: &Ctx<'_>, f: &FrameView, p: &Partition) -> Result<(), tonic::
 /// Removes a copy of a partition from a frame, with the server adapters
 /// and mappings its VIOS partitions kept for it.
 async fn remove_copy(ctx: &Ctx<'_>, f: &FrameView, p: &Partition) -> Result<(), CmdError> {
-    lpm::unmap(ctx, f, p.id, &lpm::serving_slots(f, p), true).await;
+    let slots = lpm::serving_slots(f, p);
+    FrameOps::of(ctx, f)?
+        .unmap(ctx, f, p.id, &slots, true)
+        .await;
     partitions::remove(ctx, f, p).await
 }
 
@@ -524,10 +437,11 @@ pub async fn cleanup(
         for (vios, _, _) in &slots {
             if let Some(v) = src.partitions.iter().find(|x| x.id == *vios) {
                 if v.state != lpar_state::RUNNING || v.rmc_state != "active" {
-                    return Err(CmdError::Usage(format!(
-                        "HSCLA29A The RMC command issued to partition {} failed. Start the Virtual I/O Server partitions of {} first, or use --force to leave their mappings behind.",
-                        v.name, src.name
-                    )));
+                    return Err(Hscl::RmcFailed {
+                        lpar: v.name.clone(),
+                        detail: Some(format!("Start the Virtual I/O Server partitions of {} first, or use --force to leave their mappings behind.", src.name)),
+                    }
+                    .into());
                 }
             }
         }
@@ -612,4 +526,31 @@ pub async fn recover(ctx: &Ctx<'_>, src: &FrameView, lpar: &str) -> Result<(), C
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_restart_goes_ahead_only_from_a_frame_that_is_down() {
+        assert!(source_down(frame_state::POWER_OFF, false));
+        assert!(source_down(frame_state::ERROR, false));
+        assert!(source_down(frame_state::INITIALIZING, false));
+        assert!(!source_down(frame_state::OPERATING, false));
+        assert!(!source_down(frame_state::NO_CONNECTION, false));
+        assert!(source_down(frame_state::NO_CONNECTION, true));
+    }
+
+    #[test]
+    fn only_the_power7_way_keeps_the_configuration_on_a_device() {
+        let p = |rr, srr| Partition {
+            remote_restart_capable: rr,
+            simplified_remote_restart_capable: srr,
+            ..Default::default()
+        };
+        assert!(on_device(&p(true, false)));
+        assert!(!on_device(&p(true, true)));
+        assert!(!on_device(&p(false, false)));
+    }
 }

@@ -15,7 +15,6 @@ use base64::Engine as _;
 use pvmlab_common::model::{Partition, PartitionExt as _, RsDevice, RsPool, ViosDevices};
 use pvmlab_common::proto::hmc::FrameView;
 use pvmlab_common::proto::vios::DeviceRequest;
-use pvmlab_common::proto::vios::vios_client::ViosClient;
 use std::collections::HashMap;
 
 fn kv(k: &str, v: impl Into<String>) -> (String, String) {
@@ -188,9 +187,15 @@ pub fn available_records(
 }
 
 fn rmc_failed(vios: &str) -> CmdError {
-    CmdError::Usage(format!(
-        "HSCLA29A The RMC command issued to partition {vios} failed."
-    ))
+    rmc_failed_with(vios, None)
+}
+
+fn rmc_failed_with(vios: &str, why: Option<&str>) -> CmdError {
+    crate::hscl::Hscl::RmcFailed {
+        lpar: vios.to_string(),
+        detail: why.map(str::to_string),
+    }
+    .into()
 }
 
 /// `chhwres -r rspool -o a -a vios_names=...`: the pool, or more VIOS in it.
@@ -403,21 +408,15 @@ pub async fn write(ctx: &Ctx<'_>, f: &FrameView, doc: &Doc) -> Result<(), CmdErr
             .map(|d| d.redundant_device_name.clone())
             .unwrap_or_default()
     };
-    let mut c = ViosClient::new(crate::hmc::vios_channel(ctx, &f.name, vios)?);
+    let mut c = lpm::vios_client(ctx, &f.name, vios)?;
     c.device(DeviceRequest {
         hdisk,
         write: true,
         data: encode(doc),
     })
     .await
-    .map_err(|e| rmc_failed_with(&vios.name, e.message()))?;
+    .map_err(|e| rmc_failed_with(&vios.name, Some(e.message())))?;
     Ok(())
-}
-
-fn rmc_failed_with(vios: &str, why: &str) -> CmdError {
-    CmdError::Usage(format!(
-        "HSCLA29A The RMC command issued to partition {vios} failed. {why}"
-    ))
 }
 
 /// Reads a partition's configuration from the device `lun` through a
@@ -432,10 +431,10 @@ pub async fn read(ctx: &Ctx<'_>, f: &FrameView, lun: &str) -> Option<Doc> {
         else {
             continue;
         };
-        let Ok(chan) = crate::hmc::vios_channel(ctx, &f.name, v) else {
+        let Ok(mut c) = lpm::vios_client(ctx, &f.name, v) else {
             continue;
         };
-        let r = ViosClient::new(chan)
+        let r = c
             .device(DeviceRequest {
                 hdisk,
                 write: false,

@@ -1,0 +1,74 @@
+//! The frame operations on a frame this HMC manages itself: through its
+//! own FSP connection and VIOS channels. The remote HMC of a remote
+//! migration runs these same functions for the HMC that asks
+//! (`remote::serve`).
+
+use super::failed;
+use crate::error::CmdError;
+use crate::hmc::{Ctx, conn};
+use crate::hscl::Hscl;
+use pvmlab_common::model::{Migration, Partition, ViosDevices};
+use pvmlab_common::net::Chan;
+use pvmlab_common::proto::fsp::MigrationRequest;
+use pvmlab_common::proto::hmc::FrameView;
+use pvmlab_common::proto::vios::vios_client::ViosClient;
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// One migration step on one frame's FSP.
+pub async fn step(
+    ctx: &Ctx<'_>,
+    frame: &FrameView,
+    op: &str,
+    lpar_id: u32,
+    mig: Option<Migration>,
+    partition: Option<Partition>,
+) -> Result<Partition, CmdError> {
+    let c = conn(ctx, frame)?;
+    let mut fsp = c.fsp;
+    fsp.migration(MigrationRequest {
+        session: c.session,
+        op: op.into(),
+        lpar_id,
+        migration: mig,
+        partition,
+    })
+    .await
+    .map(|r| r.into_inner().partition.unwrap_or_default())
+    .map_err(|e| failed(&format!("{op} on {}", frame.name), e.message()))
+}
+
+/// A VIOS partition's RMC channel, refused where RMC is down.
+pub(crate) fn vios_client(
+    ctx: &Ctx<'_>,
+    frame: &str,
+    vios: &Partition,
+) -> Result<ViosClient<Chan>, CmdError> {
+    if vios.rmc_state != "active" || vios.rmc_ipaddr.is_empty() {
+        return Err(Hscl::RmcFailed {
+            lpar: vios.name.clone(),
+            detail: None,
+        }
+        .into());
+    }
+    Ok(ViosClient::new(crate::hmc::vios_channel(ctx, frame, vios)?))
+}
+
+/// The devices of every VIOS of a frame that answers over RMC.
+pub(crate) async fn devices(ctx: &Ctx<'_>, f: &FrameView) -> HashMap<u32, ViosDevices> {
+    let mut out = HashMap::new();
+    for v in f.partitions.iter().filter(|p| p.lpar_env == "vioserver") {
+        let Ok(mut c) = vios_client(ctx, &f.name, v) else {
+            continue;
+        };
+        let r = tokio::time::timeout(
+            Duration::from_secs(2),
+            c.devices(pvmlab_common::proto::vios::DevicesRequest {}),
+        )
+        .await;
+        if let Ok(Ok(d)) = r {
+            out.insert(v.id, d.into_inner());
+        }
+    }
+    out
+}
