@@ -695,16 +695,17 @@ async fn run(
         };
         mig.stats = ev.stats.clone();
         let mut persist = last_update.elapsed() >= Duration::from_millis(250);
-        match ev.phase.as_str() {
-            "suspended" => {
+        use pvmlab_common::proto::mover::Phase;
+        match ev.phase() {
+            Phase::Suspended => {
                 mig.state = migration_state::IN_PROGRESS.into();
                 persist = true;
             }
-            "resumed" => {
+            Phase::Resumed => {
                 mig.resumed = true;
                 persist = true;
             }
-            "completed" => {
+            Phase::Completed => {
                 let _ = step(ctx, src, "update", lpar.id, Some(source_rec(mig)), None).await;
                 return Ok(());
             }
