@@ -326,10 +326,11 @@ impl SourceRun {
         } else {
             errlog::ABORTED
         });
-        if self.suspended && !self.resume_sent {
-            if let Some(src) = vasi {
-                src.unsuspend().await;
-            }
+        if self.suspended
+            && !self.resume_sent
+            && let Some(src) = vasi
+        {
+            src.unsuspend().await;
         }
     }
 }
