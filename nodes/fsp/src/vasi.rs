@@ -21,6 +21,17 @@ fn st(e: FspError) -> Status {
     Status::failed_precondition(e.to_string())
 }
 
+/// The shell cannot take the partition, so it never ran here: the source
+/// MSP lets it run on there, deciding by the reason, not by these words.
+fn refused(message: String) -> Status {
+    use pvmlab_common::proto::model::Reason;
+    pvmlab_common::failure::with_reason(
+        tonic::Code::FailedPrecondition,
+        message,
+        Reason::ResumeRefused,
+    )
+}
+
 fn read_batch(mem: &Mutex<Memory>, pages: &[u64]) -> Pages {
     let m = mem.lock().unwrap_or_else(|e| e.into_inner());
     Pages {
@@ -250,7 +261,7 @@ pub async fn dest(
         let pages = matches!(q.kind, Some(Q::Pages(_) | Q::Placed(_)));
         if pages && running.is_none() && !hyp.vasi_dest_alive(id) {
             let _ = tx
-                .send(Err(Status::failed_precondition(format!(
+                .send(Err(refused(format!(
                     "the destination refused to resume partition {id}: its shell is gone"
                 ))))
                 .await;
@@ -290,7 +301,11 @@ pub async fn dest(
                 match hyp.vasi_dest_resume(id, &mig, &state, &r.missing, dtx) {
                     Ok(run) => running = Some(run),
                     Err(e) => {
-                        let _ = tx.send(Err(st(e))).await;
+                        let e = match e {
+                            FspError::NotPermitted(m) => refused(m),
+                            e => st(e),
+                        };
+                        let _ = tx.send(Err(e)).await;
                         break;
                     }
                 }

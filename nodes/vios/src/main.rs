@@ -160,6 +160,9 @@ async fn attach_loop(
                 }
             }
         }
+        // A retry back-off, not a wait for an event: the hypervisor refuses
+        // the attach until it activates the partition, and may itself be
+        // down or unreachable; it offers nothing to wait on meanwhile.
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }

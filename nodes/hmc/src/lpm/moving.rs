@@ -3,6 +3,7 @@
 //! source's record as they come. It never touches a page: the memory
 //! goes from MSP to MSP.
 
+use pvmlab_common::proto::mover::Phase;
 use super::phases::{Abort, Migrating};
 use super::record::source_rec;
 use pvmlab_common::model::migration_state;
@@ -95,16 +96,16 @@ impl Migrating<'_, '_> {
             // mover means for the record.
             mig.stats = ev.stats.clone();
             let mut persist = last_update.elapsed() >= Duration::from_millis(250);
-            match ev.phase.as_str() {
-                "suspended" => {
+            match ev.phase() {
+                Phase::Suspended => {
                     mig.state = migration_state::IN_PROGRESS.into();
                     persist = true;
                 }
-                "resumed" => {
+                Phase::Resumed => {
                     mig.resumed = true;
                     persist = true;
                 }
-                "completed" => {
+                Phase::Completed => {
                     let _ = ops
                         .step(ctx, src, "update", lpar.id, Some(source_rec(mig)), None)
                         .await;
