@@ -181,7 +181,7 @@ impl Command for Rrstartlpar {
                 .iter()
                 .find(|p| p.id.to_string() == id)
                 .map(|p| p.name.clone())
-                .ok_or_else(|| Hscl::PartitionNotFound(id))?,
+                .ok_or(Hscl::PartitionNotFound(id))?,
         };
         let opts = self.opts.rr();
         match self.op {

@@ -35,19 +35,19 @@ pub(super) fn request_xml(op: &str, group: &str, params: &[(String, String)]) ->
 /// done); a migration's says how much memory has moved.
 fn progress(rest: &Rest, j: &Job) -> String {
     let mut tasks = vec![("Waiting".to_string(), "WAITING")];
-    if j.op.starts_with("Migrate") && j.status == "RUNNING" {
-        if let Some((_, p)) = super::target(rest, &j.target) {
-            if let Some(m) = &p.migration {
-                let st = m.stats.clone().unwrap_or_default();
-                tasks.push((
-                    format!(
-                        "{}: {}% ({} bytes transmitted, {} remaining)",
-                        m.state, st.progress, st.bytes_transmitted, st.bytes_remaining
-                    ),
-                    "IN_PROGRESS",
-                ));
-            }
-        }
+    if j.op.starts_with("Migrate")
+        && j.status == "RUNNING"
+        && let Some((_, p)) = super::target(rest, &j.target)
+        && let Some(m) = &p.migration
+    {
+        let st = m.stats.clone().unwrap_or_default();
+        tasks.push((
+            format!(
+                "{}: {}% ({} bytes transmitted, {} remaining)",
+                m.state, st.progress, st.bytes_transmitted, st.bytes_remaining
+            ),
+            "IN_PROGRESS",
+        ));
     }
     if j.status.starts_with("COMPLETED") {
         tasks.push(("Complete".into(), "COMPLETE"));
