@@ -72,11 +72,6 @@ impl LparRef {
     }
 }
 
-/// The partition `-p <name>` or `--id <id>` names on a frame.
-pub fn lpar_arg<'a>(f: &'a FrameView, o: &opts::Parsed) -> Result<&'a Partition, CmdError> {
-    LparRef::parse(o)?.find(f)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

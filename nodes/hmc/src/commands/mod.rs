@@ -6,7 +6,7 @@
 mod chhmcusr;
 mod chhwres;
 mod chsyscfg;
-mod chsysstate;
+pub(crate) mod chsysstate;
 pub(crate) mod config;
 pub(crate) mod input;
 mod lshmc;
@@ -19,7 +19,7 @@ mod lsrefcode;
 mod lsrsdevsize;
 mod lssyscfg;
 mod lssysconn;
-mod migrlpar;
+pub(crate) mod migrlpar;
 mod mkauthkeys;
 mod mkhmcusr;
 mod mksyscfg;
@@ -28,7 +28,7 @@ mod refdev;
 mod rmhmcusr;
 mod rmlock;
 mod rmsyscfg;
-mod rrstartlpar;
+pub(crate) mod rrstartlpar;
 mod viosvrcmd;
 
 use crate::error::{CmdError, CmdResult};
@@ -50,19 +50,27 @@ async fn run<C: Command>(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     C::parse(args)?.apply(ctx).await
 }
 
-/// Runs one command with its arguments as `user`, no shell between
-/// (the REST API's jobs): the output and the exit status.
-pub async fn run_as(hmc: &Hmc, user: &str, cmd: &str, args: &[String]) -> (String, u32) {
+/// Applies a command the REST API's jobs built as `user`, with what the
+/// command line checks first (the user, the HMC level that brought the
+/// command): the output and the exit status. `cmd` is the value, or why
+/// the job's parameters make none.
+pub async fn apply_as<C: Command + std::fmt::Debug>(
+    hmc: &Hmc,
+    user: &str,
+    name: &str,
+    cmd: Result<C, CmdError>,
+) -> (String, u32) {
     let Some(u) = hmc.users.get(user) else {
         return (format!("{}\n", Hscl::NoAuthority), 1);
     };
     let ctx = Ctx { hmc, user: u };
-    tracing::info!(%user, cmd, ?args, "command (REST job)");
-    match dispatch(&ctx, cmd, args).await {
-        Ok(Ok(out)) => (out, 0),
-        Ok(Err(CmdError::Hscl(h))) => (format!("{h}\n"), 1),
-        Ok(Err(CmdError::Usage(m))) => (format!("{m}\n"), 1),
-        Err(code) => (format!("{cmd}: command not found\n"), code),
+    tracing::info!(%user, name, ?cmd, "command (REST job)");
+    if crate::hmc::level(&hmc.version) < since(name) {
+        return (format!("{name}: command not found\n"), 127);
+    }
+    match async { cmd?.apply(&ctx).await }.await {
+        Ok(out) => (out, 0),
+        Err(e) => (format!("{e}\n"), 1),
     }
 }
 
@@ -75,7 +83,7 @@ pub async fn dispatch(ctx: &Ctx<'_>, cmd: &str, args: &[String]) -> Result<CmdRe
     Ok(match cmd {
         "lshmc" => run::<lshmc::Lshmc>(ctx, args).await,
         "lssyscfg" => run::<lssyscfg::Lssyscfg>(ctx, args).await,
-        "chsysstate" => chsysstate::run(ctx, args).await,
+        "chsysstate" => run::<chsysstate::Chsysstate>(ctx, args).await,
         "mksyscfg" => run::<mksyscfg::Mksyscfg>(ctx, args).await,
         "chsyscfg" => run::<chsyscfg::Chsyscfg>(ctx, args).await,
         "rmsyscfg" => run::<rmsyscfg::Rmsyscfg>(ctx, args).await,
@@ -90,9 +98,9 @@ pub async fn dispatch(ctx: &Ctx<'_>, cmd: &str, args: &[String]) -> Result<CmdRe
         "mkauthkeys" => run::<mkauthkeys::Mkauthkeys>(ctx, args).await,
         "chhwres" => run::<chhwres::Chhwres>(ctx, args).await,
         "viosvrcmd" => run::<viosvrcmd::Viosvrcmd>(ctx, args).await,
-        "migrlpar" => migrlpar::run(ctx, args).await,
+        "migrlpar" => run::<migrlpar::Migrlpar>(ctx, args).await,
         "lslparmigr" => run::<lslparmigr::Lslparmigr>(ctx, args).await,
-        "rrstartlpar" => rrstartlpar::run(ctx, args).await,
+        "rrstartlpar" => run::<rrstartlpar::Rrstartlpar>(ctx, args).await,
         "lsmemdev" => run::<lsmemdev::Lsmemdev>(ctx, args).await,
         "lsrsdevsize" => run::<lsrsdevsize::Lsrsdevsize>(ctx, args).await,
         "refdev" => run::<refdev::Refdev>(ctx, args).await,

@@ -34,22 +34,12 @@ pub struct Parsed {
 impl Parsed {
     /// A small-number option that must be one of `allowed` (`--mpio 1|2`).
     pub fn choice(&self, name: &str, allowed: &[&str], default: u8) -> Result<u8, String> {
-        match self.get(name) {
-            None => Ok(default),
-            Some(v) if allowed.contains(&v) => Ok(v.parse().unwrap_or(default)),
-            Some(v) => Err(not_one_of(name, v, allowed)),
-        }
+        choice(name, self.get(name), allowed, default)
     }
 
     /// A whole-number option of at most `max` (`-w <minutes>`), if given.
     pub fn at_most(&self, name: &str, max: u32) -> Result<Option<u32>, String> {
-        self.get(name)
-            .map(|v| {
-                v.parse::<u32>().ok().filter(|n| *n <= max).ok_or_else(|| {
-                    format!("An invalid value was entered for the {name} parameter: {v}.")
-                })
-            })
-            .transpose()
+        at_most(name, self.get(name), max)
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -115,6 +105,33 @@ pub fn invalid_value(name: &str, value: &str, valid: &str) -> String {
 /// than all it takes).
 pub fn not_one_of(name: &str, v: &str, valid: &[&str]) -> String {
     invalid_value(name, v, &format!("Valid values are {}.", valid.join(", ")))
+}
+
+/// [`Parsed::choice`] of a value given otherwise than on a command line
+/// (a REST job's parameter), so that it is refused in the same words.
+pub fn choice(
+    name: &str,
+    value: Option<&str>,
+    allowed: &[&str],
+    default: u8,
+) -> Result<u8, String> {
+    match value {
+        None => Ok(default),
+        Some(v) if allowed.contains(&v) => Ok(v.parse().unwrap_or(default)),
+        Some(v) => Err(not_one_of(name, v, allowed)),
+    }
+}
+
+/// [`Parsed::at_most`] of a value given otherwise than on a command line.
+pub fn at_most(name: &str, value: Option<&str>, max: u32) -> Result<Option<u32>, String> {
+    value
+        .map(|v| {
+            v.parse::<u32>()
+                .ok()
+                .filter(|n| *n <= max)
+                .ok_or_else(|| invalid_value(name, v, ""))
+        })
+        .transpose()
 }
 
 pub fn parse(spec: &[Opt], args: &[String]) -> Result<Parsed, String> {

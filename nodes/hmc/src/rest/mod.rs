@@ -6,7 +6,7 @@
 //! (`xml.rs`), built from the same view of the frames the command line
 //! uses, so both faces always agree.
 //!
-//! What is here so far: logon and logoff, the job model (`jobs.rs`),
+//! What is here so far: logon and logoff, the job model (`jobs/`),
 //! events (`events.rs`), `ManagementConsole`,
 //! `ManagedSystem` (feed, entry by UUID, `search/(SystemName==…)`, `quick`),
 //! `LogicalPartition` and `VirtualIOServer` (at the root and under their
