@@ -21,6 +21,8 @@ pub struct Stats {
     /// after resume), seen from inside the partition.
     pub downtime_us: AtomicU64,
     pub demand_faults: AtomicU64,
+    /// Told when `downtime_us` becomes known.
+    downtime_known: tokio::sync::Notify,
 }
 
 fn wall_us() -> u64 {
@@ -118,6 +120,20 @@ impl Running {
         r
     }
 
+    /// The downtime across the migration, once the first tick after resume
+    /// has measured it; 0 if no tick comes `within` (the source never
+    /// ticked, say).
+    pub async fn downtime_us(&self, within: std::time::Duration) -> u64 {
+        let known = self.stats.downtime_known.notified();
+        tokio::pin!(known);
+        // Registered before the look, so a tick between the two is not missed.
+        known.as_mut().enable();
+        if self.stats.downtime_us.load(Ordering::Relaxed) == 0 {
+            let _ = tokio::time::timeout(within, known).await;
+        }
+        self.stats.downtime_us.load(Ordering::Relaxed)
+    }
+
     /// The partition's time of day.
     pub fn tod_unix_us(&self) -> u64 {
         wall_us() + self.tod_offset_us.load(Ordering::Relaxed)
@@ -176,6 +192,7 @@ impl Running {
                 if before != 0 {
                     let gap = wall.saturating_sub(before);
                     self.stats.downtime_us.store(gap.max(1), Ordering::Relaxed);
+                    self.stats.downtime_known.notify_waiters();
                     self.stats.max_gap_us.fetch_max(gap, Ordering::Relaxed);
                 }
             }

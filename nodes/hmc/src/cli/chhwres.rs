@@ -12,6 +12,7 @@ use super::opts::{self, flag, value};
 use super::{CmdError, CmdResult, Ctx, conn, find_frame, wait_partition};
 use pvmlab_common::model::Partition;
 use pvmlab_common::proto::fsp::DlparRequest;
+use pvmlab_common::proto::model::Reason;
 use pvmlab_common::proto::hmc::FrameView;
 
 const SPEC: &[opts::Opt] = &[
@@ -117,7 +118,12 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     let mut fsp = conn.fsp;
     let done = fsp.dlpar(req).await.map_err(|e| match e.code() {
         _ if super::locked(&e).is_some() => CmdError::Usage(e.message().to_string()),
-        tonic::Code::FailedPrecondition if e.message().starts_with("insufficient") => {
+        tonic::Code::FailedPrecondition
+            if matches!(
+                pvmlab_common::failure::reason(&e),
+                Reason::InsufficientMemory | Reason::InsufficientProcessors
+            ) =>
+        {
             Hscl::Resources(e.message().to_string()).into()
         }
         tonic::Code::FailedPrecondition => CmdError::Usage(format!(
@@ -220,11 +226,17 @@ async fn virtual_adapter(
     };
     let conn = conn(ctx, &frame)?;
     let mut fsp = conn.fsp;
+    let Some(kind) = crate::lpm::adapter_kind(kind) else {
+        return Err(CmdError::Usage(format!(
+            "An error occurred while changing the virtual adapters of partition {}: unknown adapter type {kind}.",
+            lpar.name
+        )));
+    };
     let req = pvmlab_common::proto::fsp::ChangeAdapterRequest {
         session: conn.session,
         lpar_id: lpar.id,
         add,
-        kind: kind.to_string(),
+        kind: kind as i32,
         slot,
         spec,
         profile: false,

@@ -9,7 +9,8 @@ use super::hscl::Hscl;
 use super::opts::{self, flag, value};
 use super::{CmdError, CmdResult, Ctx, find_frame};
 use pvmlab_common::model::PartitionExt as _;
-use pvmlab_common::proto::fsp::{ActivateLparRequest, PowerFrameRequest, ShutdownLparRequest};
+use pvmlab_common::proto::fsp::{ActivateLparRequest, PowerFrameRequest, PowerOperation, ShutdownLparRequest};
+use pvmlab_common::proto::model::Reason;
 
 const SPEC: &[opts::Opt] = &[
     value(&["-r"]),
@@ -28,12 +29,15 @@ fn refused(e: tonic::Status, system: &str, lpar: Option<&str>, state: &str) -> C
     if let Some(l) = super::locked(&e) {
         return l;
     }
+    let reason = pvmlab_common::failure::reason(&e);
     match (e.code(), lpar) {
         (tonic::Code::Unavailable, _) => Hscl::NoConnection(system.to_string()).into(),
-        (tonic::Code::FailedPrecondition, _) if e.message().starts_with("insufficient") => {
+        (tonic::Code::FailedPrecondition, _)
+            if matches!(reason, Reason::InsufficientMemory | Reason::InsufficientProcessors) =>
+        {
             Hscl::Resources(e.message().to_string()).into()
         }
-        (tonic::Code::FailedPrecondition, Some(l)) if e.message().starts_with("partition") => {
+        (tonic::Code::FailedPrecondition, Some(l)) if reason == Reason::PartitionState => {
             Hscl::PartitionState {
                 lpar: l.to_string(),
                 state: state.to_string(),
@@ -59,10 +63,13 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> CmdResult {
     let mut fsp = conn.fsp.clone();
     match resource {
         "sys" => {
-            if !matches!(op, "on" | "off" | "onstandby") {
-                return Err(format!("An invalid value was entered for the -o parameter: {op}. Valid values for -r sys are on, off, onstandby.").into());
-            }
-            let req = PowerFrameRequest { session: conn.session, operation: op.into(), immediate: o.has("--immed") };
+            let operation = match op {
+                "on" => PowerOperation::On,
+                "off" => PowerOperation::Off,
+                "onstandby" => PowerOperation::OnStandby,
+                _ => return Err(format!("An invalid value was entered for the -o parameter: {op}. Valid values for -r sys are on, off, onstandby.").into()),
+            };
+            let req = PowerFrameRequest { session: conn.session, operation: operation as i32, immediate: o.has("--immed") };
             fsp.power_frame(req).await.map_err(|e| refused(e, &frame.name, None, &frame.state))?;
             Ok(String::new())
         }

@@ -16,7 +16,10 @@ use pvmlab_common::model::{
     VirtualScsiAdapter, lpar_state, migration_state,
 };
 use pvmlab_common::net::Chan;
-use pvmlab_common::proto::fsp::{ChangeAdapterRequest, MigrationRequest};
+use pvmlab_common::failure;
+use pvmlab_common::proto::fsp::migration_step::{self as ms, Kind as Step};
+use pvmlab_common::proto::fsp::{AdapterKind, ChangeAdapterRequest, MigrationRequest, MigrationStep};
+use pvmlab_common::proto::model::Reason;
 use pvmlab_common::proto::hmc::FrameView;
 use pvmlab_common::proto::mover::MigrateRequest;
 use pvmlab_common::proto::mover::mover_client::MoverClient;
@@ -103,34 +106,88 @@ fn failed(what: &str, e: impl std::fmt::Display) -> CmdError {
 pub async fn step(
     ctx: &Ctx<'_>,
     frame: &FrameView,
-    op: &str,
     lpar_id: u32,
-    mig: Option<Migration>,
-    partition: Option<Partition>,
+    s: Step,
 ) -> Result<Partition, CmdError> {
+    step_or_reason(ctx, frame, lpar_id, s)
+        .await
+        .map_err(|(e, _)| e)
+}
+
+/// A step as another HMC asks it of a frame of this HMC (remote migration).
+pub(crate) async fn step_of(
+    ctx: &Ctx<'_>,
+    frame: &FrameView,
+    lpar_id: u32,
+    s: Option<Step>,
+) -> Result<Partition, CmdError> {
+    let s = s.ok_or_else(|| CmdError::Usage("unknown migration step".into()))?;
+    step(ctx, frame, lpar_id, s).await
+}
+
+/// The step's name in the HMC's messages.
+fn step_name(s: &Step) -> &'static str {
+    match s {
+        Step::Begin(_) => "begin",
+        Step::Shell(_) => "shell",
+        Step::Check(_) => "check",
+        Step::Prepare(_) => "prepare",
+        Step::Post(_) => "post",
+        Step::Update(_) => "update",
+        Step::Finish(_) => "finish",
+        Step::Rollback(_) => "rollback",
+        Step::Fail(_) => "fail",
+        Step::Remove(_) => "remove",
+    }
+}
+
+/// `step`, with the typed reason the FSP refused it for. Through another
+/// HMC (a remote frame) only its message comes back, so no reason.
+async fn step_or_reason(
+    ctx: &Ctx<'_>,
+    frame: &FrameView,
+    lpar_id: u32,
+    s: Step,
+) -> Result<Partition, (CmdError, Reason)> {
+    let untyped = |e: CmdError| (e, Reason::Unspecified);
+    let name = step_name(&s);
+    let s = Some(MigrationStep { kind: Some(s) });
     if let Some(r) = remote::of(ctx, frame) {
         let req = pvmlab_common::proto::hmc::RemoteRequest {
             frame: frame.name.clone(),
-            step: op.into(),
+            step: s,
             lpar_id,
-            migration: mig,
-            partition,
             ..Default::default()
         };
-        return Ok(r?.call("step", req).await?.partition.unwrap_or_default());
+        let r = r.map_err(untyped)?;
+        let reply = r.call("step", req).await.map_err(untyped)?;
+        return Ok(reply.partition.unwrap_or_default());
     }
-    let c = conn(ctx, frame)?;
+    let c = conn(ctx, frame).map_err(untyped)?;
     let mut fsp = c.fsp;
     fsp.migration(MigrationRequest {
         session: c.session,
-        op: op.into(),
         lpar_id,
-        migration: mig,
-        partition,
+        step: s,
     })
     .await
     .map(|r| r.into_inner().partition.unwrap_or_default())
-    .map_err(|e| failed(&format!("{op} on {}", frame.name), e.message()))
+    .map_err(|e| {
+        (
+            failed(&format!("{name} on {}", frame.name), e.message()),
+            failure::reason(&e),
+        )
+    })
+}
+
+/// The FSP's kind of a virtual adapter the HMC names eth, scsi or fc.
+pub(crate) fn adapter_kind(kind: &str) -> Option<AdapterKind> {
+    match kind {
+        "eth" => Some(AdapterKind::Eth),
+        "scsi" => Some(AdapterKind::Scsi),
+        "fc" => Some(AdapterKind::Fc),
+        _ => None,
+    }
 }
 
 pub(crate) fn vios_client(
@@ -188,12 +245,15 @@ pub async fn validate(
             wait_minutes: asked.wait_minutes,
             ..Default::default()
         };
-        match step(ctx, src, "check", lpar.id, Some(wait.clone()), None).await {
-            Err(CmdError::Usage(m)) if m.contains("refused") => Some(format!(
+        let check = Step::Check(ms::Check {
+            wait_minutes: wait.wait_minutes,
+        });
+        match step_or_reason(ctx, src, lpar.id, check).await {
+            Err((_, Reason::OsRefused)) => Some(format!(
                 "The operating system of partition {} refused the migration.",
                 lpar.name
             )),
-            Err(CmdError::Usage(m)) if m.contains("within the wait time") => Some(format!(
+            Err((_, Reason::ScriptsTimedOut)) => Some(format!(
                 "The migration scripts of partition {} did not finish within the wait time of {} minutes.",
                 lpar.name,
                 pvmlab_common::model::wait_minutes(Some(&wait))
@@ -482,12 +542,12 @@ pub async fn migrate(
         ..Default::default()
     };
     tracing::info!(lpar = %lpar.name, from = %src.name, to = %dst.name, r#type = %mig.r#type, "migration starts");
-    step(ctx, &src, "begin", lpar.id, Some(mig.clone()), None).await?;
+    step(ctx, &src, lpar.id, Step::Begin(ms::Begin { migration: Some(mig.clone()) })).await?;
     let shell = shell_of(&lpar, &plan, asked.new_profile.as_deref());
-    let made = match step(ctx, &dst, "shell", shell.id, Some(mig.clone()), Some(shell)).await {
+    let made = match step(ctx, &dst, shell.id, Step::Shell(ms::Shell { migration: Some(mig.clone()), partition: Some(shell) })).await {
         Ok(p) => p,
         Err(e) => {
-            let _ = step(ctx, &src, "rollback", lpar.id, Some(mig.clone()), None).await;
+            let _ = step(ctx, &src, lpar.id, Step::Rollback(ms::Rollback { migration_id: mig.id.clone() })).await;
             return Err(e);
         }
     };
@@ -525,14 +585,12 @@ pub async fn migrate(
         }
         Err(Abort::Failed(m)) => {
             mig.error = m.clone();
-            let _ = step(ctx, &src, "fail", lpar.id, Some(source_rec(&mig)), None).await;
+            let _ = step(ctx, &src, lpar.id, Step::Fail(ms::Fail { migration: Some(source_rec(&mig)) })).await;
             let _ = step(
                 ctx,
                 &dst,
-                "fail",
                 mig.dest_lpar_id,
-                Some(dest_rec(&mig)),
-                None,
+                Step::Fail(ms::Fail { migration: Some(dest_rec(&mig)) }),
             )
             .await;
             return Err(CmdError::Usage(format!(
@@ -606,12 +664,12 @@ async fn run(
     mig: &mut Migration,
     stop: &mut watch::Receiver<bool>,
 ) -> Result<(), Abort> {
-    step(ctx, src, "update", lpar.id, Some(source_rec(mig)), None)
+    step(ctx, src, lpar.id, Step::Update(ms::Update { migration: Some(source_rec(mig)) }))
         .await
         .map_err(|e| Abort::Failed(msg(e)))?;
     if plan.active {
         // The prepare event: the operating system may still say no.
-        if let Err(e) = step(ctx, src, "prepare", lpar.id, Some(mig.clone()), None).await {
+        if let Err(e) = step(ctx, src, lpar.id, Step::Prepare(ms::Prepare { migration_id: mig.id.clone(), wait_minutes: mig.wait_minutes })).await {
             return Err(Abort::Refused(format!(
                 "HSCLA257 The migrating partition has returned a failure response to the HMC's request to prepare for migration. {}",
                 msg(e)
@@ -705,14 +763,14 @@ async fn run(
                 persist = true;
             }
             "completed" => {
-                let _ = step(ctx, src, "update", lpar.id, Some(source_rec(mig)), None).await;
+                let _ = step(ctx, src, lpar.id, Step::Update(ms::Update { migration: Some(source_rec(mig)) })).await;
                 return Ok(());
             }
             _ => {}
         }
         if persist {
             last_update = Instant::now();
-            let _ = step(ctx, src, "update", lpar.id, Some(source_rec(mig)), None).await;
+            let _ = step(ctx, src, lpar.id, Step::Update(ms::Update { migration: Some(source_rec(mig)) })).await;
         }
     }
 }
@@ -775,7 +833,7 @@ pub(crate) async fn map_destination(
             session: c.session,
             lpar_id: vios.id,
             add: true,
-            kind: m.kind.into(),
+            kind: adapter_kind(m.kind).unwrap_or_default() as i32,
             slot: m.dest_slot,
             spec,
             profile: false,
@@ -874,7 +932,7 @@ pub(crate) async fn unmap(
                 session: c.session.clone(),
                 lpar_id: *vios,
                 add: false,
-                kind: kind.clone(),
+                kind: adapter_kind(kind).unwrap_or_default() as i32,
                 slot: *slot,
                 spec: String::new(),
                 profile,
@@ -922,7 +980,7 @@ pub async fn complete(
             .find(|p| p.migration.as_ref().is_some_and(|m| m.id == mig.id))
         {
             unmap(ctx, &s, l.id, &serving_slots(&s, l), true).await;
-            step(ctx, &s, "remove", l.id, Some(mig.clone()), None).await?;
+            step(ctx, &s, l.id, Step::Remove(ms::Remove { migration_id: mig.id.clone() })).await?;
         }
     }
     let d = frame_of(ctx, dst, mig)
@@ -935,9 +993,9 @@ pub async fn complete(
         .find(|p| p.migration.as_ref().is_some_and(|m| m.id == mig.id))
     {
         if mig.r#type == "active" {
-            let _ = step(ctx, &d, "post", l.id, Some(mig.clone()), None).await;
+            let _ = step(ctx, &d, l.id, Step::Post(ms::Post { migration_id: mig.id.clone(), wait_minutes: mig.wait_minutes })).await;
         }
-        step(ctx, &d, "finish", l.id, Some(mig.clone()), None).await?;
+        step(ctx, &d, l.id, Step::Finish(ms::Finish { migration_id: mig.id.clone() })).await?;
         if d.remote_hmc.is_empty() {
             let id = l.id;
             crate::cli::wait_partition(ctx, dst, id, |p| p.migration.is_none()).await;
@@ -973,7 +1031,7 @@ pub async fn roll_back(
                 })
                 .unwrap_or_default();
             unmap(ctx, &d, l.id, &slots, false).await;
-            step(ctx, &d, "remove", l.id, Some(mig.clone()), None).await?;
+            step(ctx, &d, l.id, Step::Remove(ms::Remove { migration_id: mig.id.clone() })).await?;
         }
     }
     if let Some(s) = frame_of(ctx, src, mig).await.filter(|f| f.connected) {
@@ -983,7 +1041,7 @@ pub async fn roll_back(
             .find(|p| p.migration.as_ref().is_some_and(|m| m.id == mig.id))
         {
             let id = l.id;
-            step(ctx, &s, "rollback", id, Some(mig.clone()), None).await?;
+            step(ctx, &s, id, Step::Rollback(ms::Rollback { migration_id: mig.id.clone() })).await?;
             if s.remote_hmc.is_empty() {
                 crate::cli::wait_partition(ctx, src, id, |p| p.migration.is_none()).await;
             }

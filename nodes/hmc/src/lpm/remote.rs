@@ -209,7 +209,7 @@ pub async fn serve(hmc: &Hmc, peer: &str, r: RemoteRequest) -> Result<RemoteRepl
         "devices" => out.devices = super::devices(&ctx, &f).await,
         "step" => {
             out.partition =
-                Some(super::step(&ctx, &f, &r.step, r.lpar_id, r.migration, r.partition).await?);
+                Some(super::step_of(&ctx, &f, r.lpar_id, r.step.and_then(|s| s.kind)).await?);
         }
         "map" => {
             let moves: Vec<AdapterMove> = r.moves.into_iter().map(from_wire).collect();
