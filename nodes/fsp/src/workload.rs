@@ -362,4 +362,40 @@ mod tests {
             .is_ok()
         );
     }
+
+    #[tokio::test]
+    async fn the_downtime_is_there_at_the_first_tick_after_resume() {
+        let (demand, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let state = PartitionState {
+            last_tick_unix_us: wall_us() - 5_000,
+            ..Default::default()
+        };
+        let memory = Arc::new(Mutex::new(Memory::new(1)));
+        let r = Arc::new(Running::resumed(
+            memory,
+            Workload::default(),
+            &state,
+            demand,
+        ));
+        let r2 = r.clone();
+        let waiting = tokio::spawn(async move { r2.downtime_us(Duration::from_secs(30)).await });
+        tokio::task::yield_now().await;
+        r.step(Instant::now());
+        let t = Instant::now();
+        let downtime = waiting.await.unwrap();
+        assert!(downtime >= 5_000, "measured from the source's last tick");
+        assert!(t.elapsed() < Duration::from_secs(5), "woken by the tick");
+        assert_eq!(
+            r.downtime_us(Duration::from_secs(30)).await,
+            downtime,
+            "known at once"
+        );
+    }
+
+    #[tokio::test]
+    async fn no_downtime_without_a_tick_on_the_source() {
+        let r = Running::new(1, Workload::default(), 1);
+        r.step(Instant::now());
+        assert_eq!(r.downtime_us(Duration::from_millis(10)).await, 0);
+    }
 }

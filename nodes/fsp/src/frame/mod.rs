@@ -76,9 +76,15 @@ pub struct Hypervisor {
 
 const TABLE: &str = "frame";
 const KEY: &str = "state";
+// The durations below model real time (the hardware's and the operating
+// systems'); the sleeps that use them wait for nothing else.
 /// How long a client partition takes from Starting to Running.
 const BOOT_TIME: Duration = Duration::from_millis(200);
+/// How long the frame takes to power on (its IPL), or off in order.
 const IPL_TIME: Duration = Duration::from_millis(300);
+/// How long an immediate power off or partition shutdown takes.
+const STOP_NOW: Duration = Duration::from_millis(100);
+const SHUTDOWN_NOW: Duration = Duration::from_millis(50);
 /// How long remote restart capable partitions wait, after a failure, for
 /// an HMC to mark the copies it restarted elsewhere before they auto start.
 const HOLD_AFTER_FAILURE: Duration = Duration::from_secs(2);
@@ -212,26 +218,29 @@ mod persistence {
         let dir = tempfile::tempdir().unwrap();
         let h = open(dir.path());
         h.clone().boot();
-        tokio::time::sleep(IPL_TIME * 3).await;
-        assert_eq!(state(&h), frame_state::OPERATING);
-        let running = h
-            .subscribe()
-            .borrow()
-            .partitions
-            .iter()
-            .filter(|p| p.state == lpar_state::RUNNING)
-            .count();
-        assert_eq!(
-            running, 3,
-            "the three auto-start clients run (the VIOS wait for their OS)"
-        );
+        let running = |s: &FrameSnapshot| {
+            s.partitions
+                .iter()
+                .filter(|p| p.state == lpar_state::RUNNING)
+                .count()
+        };
+        // The three auto-start clients come to run (the VIOS wait for
+        // their OS).
+        let mut seen = h.subscribe();
+        let up = seen.wait_for(|s| {
+            s.frame.as_ref().unwrap().state == frame_state::OPERATING && running(s) == 3
+        });
+        tokio::time::timeout(Duration::from_secs(10), up)
+            .await
+            .expect("the frame came up")
+            .unwrap();
         h.power_off(true).await.unwrap();
         drop(h);
         // Reopened from the database, not rebuilt from the topology: the
         // frame stays off, as it was left.
         let h = open(dir.path());
+        // A frame left off is not powered on at boot (boot decides at once).
         h.clone().boot();
-        tokio::time::sleep(IPL_TIME * 2).await;
         assert_eq!(state(&h), frame_state::POWER_OFF);
         assert_eq!(h.subscribe().borrow().partitions.len(), 5);
         h.power_on(false).await.unwrap();

@@ -187,12 +187,7 @@ impl Hypervisor {
         })?;
         let me = self.clone();
         tokio::spawn(async move {
-            tokio::time::sleep(if immediate {
-                Duration::from_millis(50)
-            } else {
-                BOOT_TIME
-            })
-            .await;
+            tokio::time::sleep(if immediate { SHUTDOWN_NOW } else { BOOT_TIME }).await;
             let _ = me.change(|p, _| {
                 if let Some(l) = p
                     .lpars

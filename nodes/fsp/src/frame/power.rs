@@ -156,12 +156,7 @@ impl Hypervisor {
             }
             Ok(())
         })?;
-        tokio::time::sleep(if immediate {
-            Duration::from_millis(100)
-        } else {
-            IPL_TIME
-        })
-        .await;
+        tokio::time::sleep(if immediate { STOP_NOW } else { IPL_TIME }).await;
         self.change(|p, _| {
             for l in p.lpars.values_mut() {
                 stop_partition(l);
