@@ -82,3 +82,99 @@ impl Hypervisor {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pvmlab_common::proto::model::Reason;
+
+    /// sys2 of the default lab with lnx01 (3) and aix72a (4) running with
+    /// lnx01's profile: 8 GB and 1.0 processing units on 2 virtual
+    /// processors each, within 4-16 GB, 0.5-2.0 units, 1-4 processors.
+    fn frame() -> (tempfile::TempDir, Hypervisor) {
+        let dir = tempfile::tempdir().unwrap();
+        let topo = Topology::default_lab();
+        let def = topo.frame("sys2").unwrap().clone();
+        let h = Hypervisor::open(dir.path(), &topo, &def).unwrap();
+        h.change(|p, _| {
+            let prof = p.lpars[&3].profile("default_profile").unwrap().clone();
+            for id in [3, 4] {
+                let l = p.lpars.get_mut(&id).unwrap();
+                l.state = lpar_state::RUNNING.into();
+                l.curr_profile = prof.name.clone();
+                l.profiles = vec![prof.clone()];
+                l.curr = Some(Resources {
+                    mem_mb: 8192,
+                    proc_mode: "shared".into(),
+                    proc_units: 1.0,
+                    procs: 2,
+                    ..Default::default()
+                });
+            }
+            Ok(())
+        })
+        .unwrap();
+        (dir, h)
+    }
+
+    fn held(h: &Hypervisor, id: u32) -> (u64, f64, u32) {
+        let c = h.partition(id).unwrap().curr.unwrap();
+        (c.mem_mb, c.proc_units, c.procs)
+    }
+
+    #[test]
+    fn a_partition_grows_and_shrinks_within_its_profile() {
+        let (_d, h) = frame();
+        h.dlpar(3, 1024, 1, 0.5, None).unwrap();
+        assert_eq!(held(&h, 3), (9216, 1.5, 3));
+        let e = h.dlpar(3, -8192, 0, 0.0, None).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "partition lnx01 would have 1024 MB, outside its minimum 4096 MB and maximum 16384 MB"
+        );
+        assert_eq!(failure_reason(e), Reason::Invalid);
+        let e = h.dlpar(3, 100, 0, 0.0, None).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "100 MB is not a multiple of the logical memory block size 256 MB"
+        );
+        assert_eq!(held(&h, 3), (9216, 1.5, 3), "a refusal changes nothing");
+    }
+
+    #[test]
+    fn a_move_is_all_or_nothing() {
+        let (_d, h) = frame();
+        h.dlpar(3, 2048, 0, 0.5, Some(4)).unwrap();
+        assert_eq!(held(&h, 3), (6144, 0.5, 2));
+        assert_eq!(held(&h, 4), (10240, 1.5, 2));
+        // db01 does not run: lnx01 keeps what it would have given.
+        let e = h.dlpar(3, 1024, 0, 0.0, Some(5)).unwrap_err();
+        assert_eq!(failure_reason(e), Reason::PartitionState);
+        assert_eq!(held(&h, 3), (6144, 0.5, 2), "the first half did not stay");
+    }
+
+    #[test]
+    fn what_the_frame_has_not_free_is_refused_with_its_figures() {
+        let (_d, h) = frame();
+        h.change(|p, _| {
+            let l = p.lpars.get_mut(&3).unwrap();
+            l.profiles[0].max_mem = 1 << 20;
+            Ok(())
+        })
+        .unwrap();
+        let e = h.dlpar(3, 512 * 1024, 0, 0.0, None).unwrap_err();
+        let f = pvmlab_common::failure::of(&e.status()).unwrap();
+        assert_eq!(f.reason, Reason::InsufficientMemory as i32);
+        assert_eq!(f.required, 512 * 1024);
+        let e = h.dlpar(5, 1024, 0, 0.0, None).unwrap_err();
+        assert_eq!(
+            failure_reason(e),
+            Reason::PartitionState,
+            "db01 is not running"
+        );
+    }
+
+    fn failure_reason(e: FspError) -> Reason {
+        pvmlab_common::failure::reason(&e.status())
+    }
+}
