@@ -109,7 +109,9 @@ pub async fn step(
     lpar_id: u32,
     s: Step,
 ) -> Result<Partition, CmdError> {
-    step_or_reason(ctx, frame, lpar_id, s)
+    // Boxed: the request and the RPC's future (36 KB in a debug build)
+    // would otherwise be part of every caller's future.
+    Box::pin(step_or_reason(ctx, frame, lpar_id, s))
         .await
         .map_err(|(e, _)| e)
 }
@@ -248,7 +250,7 @@ pub async fn validate(
         let check = Step::Check(ms::Check {
             wait_minutes: wait.wait_minutes,
         });
-        match step_or_reason(ctx, src, lpar.id, check).await {
+        match Box::pin(step_or_reason(ctx, src, lpar.id, check)).await {
             Err((_, Reason::OsRefused)) => Some(format!(
                 "The operating system of partition {} refused the migration.",
                 lpar.name
