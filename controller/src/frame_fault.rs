@@ -10,7 +10,7 @@ use crate::launcher;
 use anyhow::Context;
 use pvmlab_common::lab::LabDir;
 use pvmlab_common::model::Role;
-use pvmlab_common::proto::fsp::FrameFaultRequest;
+use pvmlab_common::proto::fsp::{FrameFault, FrameFaultRequest};
 use pvmlab_common::topology::{FrameDef, vios_node_name};
 use std::time::Duration;
 
@@ -55,8 +55,17 @@ pub fn run(lab: &LabDir, frame: &str, action: &str) -> anyhow::Result<()> {
                 .build()?;
             let snap = rt.block_on(async {
                 let mut fsp = clients.fsp(&node).await?;
+                let fault = match action {
+                    "power-off" => FrameFault::PowerOff,
+                    "error" => FrameFault::Error,
+                    "dump" => FrameFault::Dump,
+                    "restore" => FrameFault::Restore,
+                    other => anyhow::bail!(
+                        "frame {frame}: unknown frame fault {other}; valid: power-off, error, dump"
+                    ),
+                };
                 let req = FrameFaultRequest {
-                    fault: action.to_string(),
+                    fault: fault as i32,
                 };
                 let r = tokio::time::timeout(Duration::from_secs(10), fsp.frame_fault(req))
                     .await

@@ -213,3 +213,27 @@ impl FrameExt for Frame {
         }
     }
 }
+
+/// The words the HMC's commands and records use for an adapter kind
+/// (`chhwres --rsubtype eth|scsi|fc`, a migration's adapter moves).
+pub trait AdapterKindExt: Sized {
+    fn word(self) -> &'static str;
+    fn of_word(word: &str) -> Option<Self>;
+}
+
+impl AdapterKindExt for AdapterKind {
+    fn word(self) -> &'static str {
+        match self {
+            AdapterKind::Eth => "eth",
+            AdapterKind::Scsi => "scsi",
+            AdapterKind::Fc => "fc",
+            AdapterKind::Unspecified => "",
+        }
+    }
+
+    fn of_word(word: &str) -> Option<Self> {
+        [AdapterKind::Eth, AdapterKind::Scsi, AdapterKind::Fc]
+            .into_iter()
+            .find(|k| k.word() == word)
+    }
+}

@@ -187,6 +187,10 @@ where
         // Blocking work goes to spawn_blocking's own threads as before.
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
+            // A debug build's poll chain (an HMC command down through
+            // tonic and hyper) outgrew the default 2 MiB (migrlpar -o m
+            // overflowed it); release builds need far less.
+            .thread_stack_size(8 << 20)
             .enable_all()
             .build()?;
         rt.spawn(crate::metrics::serve(format!(

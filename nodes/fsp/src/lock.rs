@@ -12,7 +12,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
-/// How the refusal begins, for the HMC to tell it from other refusals.
+/// How the refusal begins, as the HMC prints it (the HMC tells it from
+/// other refusals by its typed reason, LOCKED).
 pub const LOCKED: &str = "The managed system is locked by the management console";
 
 /// How long an operation waits for another HMC's hold to end.
@@ -114,12 +115,24 @@ impl Lock {
                 Ok(()) => return Ok(()),
                 Err(e) if tokio::time::Instant::now() >= deadline => return Err(e),
                 Err(_) => {
-                    // Woken when a hold ends; a lease that runs out wakes
-                    // no one, so look again now and then.
-                    let _ = tokio::time::timeout(Duration::from_millis(100), freed).await;
+                    // Woken when a hold ends, or when the lease that
+                    // holds it runs out (which tells no one), or at the
+                    // deadline.
+                    let wake = self.lease_end().map_or(deadline, |u| {
+                        deadline.min(tokio::time::Instant::from_std(u))
+                    });
+                    let _ = tokio::time::timeout_at(wake, freed).await;
                 }
             }
         }
+    }
+
+    /// When the lease that holds the lock runs out, if one is yet to (a
+    /// lease run out under an operation still under way ends with the
+    /// operation, which tells the waiters).
+    fn lease_end(&self) -> Option<Instant> {
+        let until = self.held.lock().unwrap_or_else(|e| e.into_inner()).until;
+        until.filter(|u| *u > Instant::now())
     }
 
     /// One operation of `hmc`, waiting up to `WAIT` for another's hold.
@@ -174,8 +187,10 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(l.try_take("hmc2", "x", None).unwrap_err().what, "migration");
-        tokio::time::sleep(Duration::from_millis(350)).await;
-        assert!(l.try_take("hmc2", "x", None).is_ok(), "a lease runs out");
+        // The waiter wakes when the lease runs out, not at its deadline.
+        let t = Instant::now();
+        assert!(l.op("hmc2", "x").await.is_ok(), "a lease runs out");
+        assert!(t.elapsed() < WAIT, "it woke when the lease ran out");
     }
 
     #[tokio::test]

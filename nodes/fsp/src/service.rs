@@ -2,10 +2,12 @@
 //! frame, VIOS operating systems attach to their partitions.
 
 use crate::frame::{FspError, Hypervisor};
+use pvmlab_common::failure;
 use pvmlab_common::model::Role;
 use pvmlab_common::net::authorize;
 use pvmlab_common::proto::fsp::fsp_server::{Fsp, FspServer};
 use pvmlab_common::proto::fsp::*;
+use pvmlab_common::proto::model::{Failure, Reason};
 use pvmlab_common::proto::mover::{
     VasiDestReply, VasiDestRequest, VasiSourceReply, VasiSourceRequest,
 };
@@ -84,18 +86,21 @@ impl FspService {
     }
 }
 
+/// Another HMC holds the lock: the holder goes with the refusal, typed.
 fn locked(e: crate::lock::Locked) -> Status {
-    Status::failed_precondition(e.to_string())
+    failure::status(
+        tonic::Code::FailedPrecondition,
+        e.to_string(),
+        Failure {
+            reason: Reason::Locked as i32,
+            holder: e.hmc,
+            ..Default::default()
+        },
+    )
 }
 
 fn status(e: FspError) -> Status {
-    match e {
-        FspError::NoPartition(_) | FspError::NoProfile(..) => Status::not_found(e.to_string()),
-        FspError::NotPermitted(_) => Status::permission_denied(e.to_string()),
-        FspError::Invalid(_) => Status::invalid_argument(e.to_string()),
-        FspError::Store(_) => Status::internal(e.to_string()),
-        _ => Status::failed_precondition(e.to_string()),
-    }
+    e.status()
 }
 
 type Stream_<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
@@ -147,14 +152,14 @@ impl Fsp for FspService {
             .change(&req, &req.get_ref().session, "PowerFrame")
             .await?;
         let r = req.into_inner();
-        match r.operation.as_str() {
-            "on" => self.hyp.power_on(false).await,
-            "onstandby" => self.hyp.power_on(true).await,
-            "off" => self.hyp.power_off(r.immediate).await,
-            other => {
-                return Err(Status::invalid_argument(format!(
-                    "unknown power operation {other}"
-                )));
+        match r.operation() {
+            PowerOperation::On => self.hyp.power_on(false).await,
+            PowerOperation::OnStandby => self.hyp.power_on(true).await,
+            PowerOperation::Off => self.hyp.power_off(r.immediate).await,
+            PowerOperation::Unspecified => {
+                return Err(Status::invalid_argument(
+                    "unknown power operation (expected on, off or onstandby)",
+                ));
             }
         }
         .map_err(status)?;
@@ -188,13 +193,8 @@ impl Fsp for FspService {
         req: Request<FrameFaultRequest>,
     ) -> Result<Response<FrameSnapshot>, Status> {
         authorize(&req, "FrameFault", &[Role::Controller])?;
-        let fault = req.into_inner().fault;
-        if fault == "restore" {
-            self.hyp.restore().await
-        } else {
-            self.hyp.crash(&fault)
-        }
-        .map_err(status)?;
+        let fault = req.into_inner().fault();
+        self.hyp.frame_fault(fault).await.map_err(status)?;
         Ok(Response::new(
             (*self.hyp.subscribe().borrow()).as_ref().clone(),
         ))
@@ -277,7 +277,7 @@ impl Fsp for FspService {
         let r = req.into_inner();
         let p = self
             .hyp
-            .change_adapter(r.lpar_id, r.add, &r.kind, r.slot, &r.spec, r.profile)
+            .change_adapter(r.lpar_id, r.add, r.kind(), r.slot, &r.spec, r.profile)
             .map_err(status)?;
         Ok(Response::new(LparReply { partition: Some(p) }))
     }
@@ -349,14 +349,15 @@ impl Fsp for FspService {
         // The partition's operating system runs its migration scripts
         // before it answers (the HMC holds the frame meanwhile, as it does
         // for the whole migration).
-        let scripts = self.hyp.script_time(&r.op, r.lpar_id, r.migration.as_ref());
-        if !scripts.is_zero() {
-            tokio::time::sleep(scripts).await;
+        let step = r.step.and_then(|s| s.kind);
+        if let Some(step) = &step {
+            // Models the scripts' real running time, not a wait for an event.
+            let scripts = self.hyp.script_time(step, r.lpar_id);
+            if !scripts.is_zero() {
+                tokio::time::sleep(scripts).await;
+            }
         }
-        let p = self
-            .hyp
-            .migration_step(&r.op, r.lpar_id, r.migration, r.partition)
-            .map_err(status)?;
+        let p = self.hyp.migration_step(r.lpar_id, step).map_err(status)?;
         Ok(Response::new(LparReply { partition: Some(p) }))
     }
 

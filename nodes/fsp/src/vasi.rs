@@ -6,7 +6,9 @@
 
 use crate::frame::{FspError, Hypervisor};
 use crate::memory::{Memory, PAGE};
+use crate::workload::Running;
 use pvmlab_common::proto::mover::*;
+use pvmlab_common::test_switch::{self, Switch};
 use pvmlab_common::window::{Offer, Windows};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
@@ -17,18 +19,18 @@ const DIRTY_CHUNK: usize = 65536;
 
 type Tx<T> = mpsc::Sender<Result<T, Status>>;
 
+/// The streams refuse with FailedPrecondition, whatever the reason.
 fn st(e: FspError) -> Status {
-    Status::failed_precondition(e.to_string())
+    e.status_with(tonic::Code::FailedPrecondition)
 }
 
 /// The shell cannot take the partition, so it never ran here: the source
 /// MSP lets it run on there, deciding by the reason, not by these words.
 fn refused(message: String) -> Status {
-    use pvmlab_common::proto::model::Reason;
     pvmlab_common::failure::with_reason(
         tonic::Code::FailedPrecondition,
         message,
-        Reason::ResumeRefused,
+        pvmlab_common::proto::model::Reason::ResumeRefused,
     )
 }
 
@@ -179,21 +181,21 @@ pub async fn source(
     }
 }
 
-/// PVMLAB_TEST_CORRUPT_MIGRATION=1 (tests only): the shell gets one page
-/// wrong in each migration it receives, for the memory digest (and the
-/// chaos runner) to catch. The first page to arrive is the one, and it is
-/// made wrong again whenever it arrives again: a page the source dirtied
-/// between passes comes twice, and its second copy would have put it
-/// right (the switch then went unseen in about one run in twenty).
+/// The test switch `CorruptMigration` (tests only): the shell gets one
+/// page wrong in each migration it receives, for the memory digest (and
+/// the chaos runner) to catch. The first page to arrive is the one, and it
+/// is made wrong again whenever it arrives again: a page the source
+/// dirtied between passes comes twice, and its second copy would have put
+/// it right (the switch then went unseen in about one run in twenty).
 struct Corrupt {
     on: bool,
     page: Option<u64>,
 }
 
 impl Corrupt {
-    fn from_env() -> Corrupt {
+    fn from_switch() -> Corrupt {
         Corrupt {
-            on: std::env::var_os("PVMLAB_TEST_CORRUPT_MIGRATION").is_some(),
+            on: test_switch::on(Switch::CorruptMigration),
             page: None,
         }
     }
@@ -219,6 +221,202 @@ fn dst_reply(k: vasi_dest_reply::Kind) -> Result<VasiDestReply, Status> {
     Ok(VasiDestReply { kind: Some(k) })
 }
 
+/// How long Finish waits for the resumed partition's first tick, which
+/// measures its downtime (the hypervisor's clock ticks every millisecond).
+const FIRST_TICK: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// One destination stream: the shell's memory filling up, then the
+/// partition running in it.
+struct Dest {
+    hyp: Arc<Hypervisor>,
+    id: u32,
+    mig: String,
+    mem: Arc<Mutex<Memory>>,
+    tx: Tx<VasiDestReply>,
+    running: Option<Arc<Running>>,
+    corrupt: Corrupt,
+}
+
+/// Whether the stream goes on after a request.
+enum Next {
+    More,
+    End,
+}
+
+impl Dest {
+    async fn refuse(&self, s: Status) -> Next {
+        let _ = self.tx.send(Err(s)).await;
+        Next::End
+    }
+
+    async fn reply(&self, k: vasi_dest_reply::Kind) -> Next {
+        match self.tx.send(dst_reply(k)).await {
+            Ok(()) => Next::More,
+            Err(_) => Next::End,
+        }
+    }
+
+    fn pages(&mut self, p: Pages) {
+        let mut m = self.mem.lock().unwrap_or_else(|e| e.into_inner());
+        for page in &p.pages {
+            if self.corrupt.hits(page.index) {
+                m.put_page(page.index, &wrong(&page.data));
+            } else {
+                m.put_page(page.index, &page.data);
+            }
+        }
+    }
+
+    /// Pages the MSP wrote through the memory window, and pages of zeros.
+    fn placed(&mut self, p: Placed) {
+        let mut m = self.mem.lock().unwrap_or_else(|e| e.into_inner());
+        for page in &p.zero {
+            if self.corrupt.hits(*page) {
+                m.put_page(*page, &wrong(&[]));
+            } else {
+                m.put_page(*page, &[]);
+            }
+        }
+        for page in &p.pages {
+            m.placed(*page);
+            if self.corrupt.hits(*page) {
+                let bad = wrong(&m.read_wire(*page));
+                m.put_page(*page, &bad);
+            }
+        }
+    }
+
+    /// The partition resumes in the shell; its faults on pages still on
+    /// the source go back through the stream, batched.
+    async fn resume(&mut self, r: Resume) -> Next {
+        use vasi_dest_reply::Kind as R;
+        let (dtx, mut drx) = mpsc::unbounded_channel::<u64>();
+        let state = r.state.unwrap_or_default();
+        match self
+            .hyp
+            .vasi_dest_resume(self.id, &self.mig, &state, &r.missing, dtx)
+        {
+            Ok(run) => self.running = Some(run),
+            Err(FspError::NotPermitted(m)) => return self.refuse(refused(m)).await,
+            Err(e) => return self.refuse(st(e)).await,
+        }
+        tracing::info!(
+            lpar = self.id,
+            missing = r.missing.len(),
+            "partition resumed here"
+        );
+        if let Next::End = self.reply(R::Resumed(Resumed {})).await {
+            return Next::End;
+        }
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            while let Some(first) = drx.recv().await {
+                let mut pages = vec![first];
+                while let Ok(p) = drx.try_recv() {
+                    pages.push(p);
+                }
+                if tx
+                    .send(dst_reply(R::Demand(Demand { pages })))
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        });
+        Next::More
+    }
+
+    /// Every page is in: the image's digest and what the partition saw.
+    async fn finish(&self) -> Next {
+        use std::sync::atomic::Ordering::Relaxed;
+        let Some(run) = self.running.clone() else {
+            return self
+                .refuse(Status::failed_precondition(
+                    "finish before the partition resumed",
+                ))
+                .await;
+        };
+        let missing = self.missing();
+        if missing != 0 {
+            return self
+                .refuse(Status::data_loss(format!("{missing} pages never arrived")))
+                .await;
+        }
+        let downtime_us = run.downtime_us(FIRST_TICK).await;
+        let m2 = self.mem.clone();
+        let digest = tokio::task::spawn_blocking(move || {
+            m2.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .received_digest()
+                .unwrap_or_default()
+        })
+        .await
+        .unwrap_or_default();
+        let _ = self
+            .reply(vasi_dest_reply::Kind::Finished(Finished {
+                digest,
+                downtime_us,
+                demand_pages: run.stats.demand_faults.load(Relaxed),
+            }))
+            .await;
+        Next::More
+    }
+
+    fn missing(&self) -> usize {
+        self.mem
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .missing_count()
+    }
+
+    async fn handle(&mut self, q: VasiDestRequest) -> Next {
+        use vasi_dest_reply::Kind as R;
+        use vasi_dest_request::Kind as Q;
+        let pages = matches!(q.kind, Some(Q::Pages(_) | Q::Placed(_)));
+        if pages && self.running.is_none() && !self.hyp.vasi_dest_alive(self.id) {
+            return self
+                .refuse(refused(format!(
+                    "the destination refused to resume partition {}: its shell is gone",
+                    self.id
+                )))
+                .await;
+        }
+        match q.kind {
+            Some(Q::Pages(p)) => {
+                self.pages(p);
+                Next::More
+            }
+            Some(Q::Placed(p)) => {
+                self.placed(p);
+                Next::More
+            }
+            Some(Q::Resume(r)) => self.resume(r).await,
+            Some(Q::Finish(_)) => self.finish().await,
+            // Requests are handled in order: every page sent before this
+            // one is in the shell.
+            Some(Q::Flush(_)) => self.reply(R::Flushed(Flushed {})).await,
+            Some(Q::Open(_)) | None => {
+                self.refuse(Status::invalid_argument("unexpected request"))
+                    .await
+            }
+        }
+    }
+
+    /// The stream ended: a shell that never resumed lets its memory go; a
+    /// partition that resumed without all its pages cannot go on.
+    fn close(self) {
+        if self.running.is_none() {
+            self.hyp.vasi_dest_close(self.id);
+            return;
+        }
+        let missing = self.missing();
+        if missing != 0 {
+            self.hyp.vasi_dest_lost(self.id, &self.mig, missing);
+        }
+    }
+}
+
 /// Serves one destination VASI stream until the MSP closes it.
 pub async fn dest(
     hyp: Arc<Hypervisor>,
@@ -226,7 +424,6 @@ pub async fn dest(
     mut inbound: Streaming<VasiDestRequest>,
     tx: Tx<VasiDestReply>,
 ) {
-    use vasi_dest_reply::Kind as R;
     use vasi_dest_request::Kind as Q;
     let (id, mig) = match inbound.message().await {
         Ok(Some(VasiDestRequest {
@@ -247,164 +444,50 @@ pub async fn dest(
         }
     };
     let (opened, _offer) = lend(&windows, &mem);
-    if tx.send(dst_reply(R::Opened(opened))).await.is_err() {
+    if tx
+        .send(dst_reply(vasi_dest_reply::Kind::Opened(opened)))
+        .await
+        .is_err()
+    {
         hyp.vasi_dest_close(id);
         return;
     }
-    let mut running = None;
-    let mut corrupt = Corrupt::from_env();
-    loop {
-        let q = match inbound.message().await {
-            Ok(Some(q)) => q,
-            Ok(None) | Err(_) => break,
-        };
-        let pages = matches!(q.kind, Some(Q::Pages(_) | Q::Placed(_)));
-        if pages && running.is_none() && !hyp.vasi_dest_alive(id) {
-            let _ = tx
-                .send(Err(refused(format!(
-                    "the destination refused to resume partition {id}: its shell is gone"
-                ))))
-                .await;
+    let mut d = Dest {
+        hyp,
+        id,
+        mig,
+        mem,
+        tx,
+        running: None,
+        corrupt: Corrupt::from_switch(),
+    };
+    while let Ok(Some(q)) = inbound.message().await {
+        if let Next::End = d.handle(q).await {
             break;
         }
-        match q.kind {
-            Some(Q::Pages(p)) => {
-                let mut m = mem.lock().unwrap_or_else(|e| e.into_inner());
-                for page in &p.pages {
-                    if corrupt.hits(page.index) {
-                        m.put_page(page.index, &wrong(&page.data));
-                    } else {
-                        m.put_page(page.index, &page.data);
-                    }
-                }
-            }
-            Some(Q::Placed(p)) => {
-                let mut m = mem.lock().unwrap_or_else(|e| e.into_inner());
-                for page in &p.zero {
-                    if corrupt.hits(*page) {
-                        m.put_page(*page, &wrong(&[]));
-                    } else {
-                        m.put_page(*page, &[]);
-                    }
-                }
-                for page in &p.pages {
-                    m.placed(*page);
-                    if corrupt.hits(*page) {
-                        let bad = wrong(&m.read_wire(*page));
-                        m.put_page(*page, &bad);
-                    }
-                }
-            }
-            Some(Q::Resume(r)) => {
-                let (dtx, mut drx) = mpsc::unbounded_channel::<u64>();
-                let state = r.state.unwrap_or_default();
-                match hyp.vasi_dest_resume(id, &mig, &state, &r.missing, dtx) {
-                    Ok(run) => running = Some(run),
-                    Err(e) => {
-                        let e = match e {
-                            FspError::NotPermitted(m) => refused(m),
-                            e => st(e),
-                        };
-                        let _ = tx.send(Err(e)).await;
-                        break;
-                    }
-                }
-                tracing::info!(
-                    lpar = id,
-                    missing = r.missing.len(),
-                    "partition resumed here"
-                );
-                if tx.send(dst_reply(R::Resumed(Resumed {}))).await.is_err() {
-                    break;
-                }
-                // Faults on missing pages go back to the source, batched.
-                let tx2 = tx.clone();
-                tokio::spawn(async move {
-                    while let Some(first) = drx.recv().await {
-                        let mut pages = vec![first];
-                        while let Ok(p) = drx.try_recv() {
-                            pages.push(p);
-                        }
-                        if tx2
-                            .send(dst_reply(R::Demand(Demand { pages })))
-                            .await
-                            .is_err()
-                        {
-                            break;
-                        }
-                    }
-                });
-            }
-            Some(Q::Finish(_)) => {
-                let Some(run) = running.as_ref() else {
-                    let _ = tx
-                        .send(Err(Status::failed_precondition(
-                            "finish before the partition resumed",
-                        )))
-                        .await;
-                    break;
-                };
-                let missing = mem
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .missing_count();
-                if missing != 0 {
-                    let _ = tx
-                        .send(Err(Status::data_loss(format!(
-                            "{missing} pages never arrived"
-                        ))))
-                        .await;
-                    break;
-                }
-                // The downtime is known at the first tick after resume.
-                use std::sync::atomic::Ordering::Relaxed;
-                for _ in 0..200 {
-                    if run.stats.downtime_us.load(Relaxed) != 0 {
-                        break;
-                    }
-                    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
-                }
-                let m2 = mem.clone();
-                let digest = tokio::task::spawn_blocking(move || {
-                    m2.lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .received_digest()
-                        .unwrap_or_default()
-                })
-                .await
-                .unwrap_or_default();
-                let _ = tx
-                    .send(dst_reply(R::Finished(Finished {
-                        digest,
-                        downtime_us: run.stats.downtime_us.load(Relaxed),
-                        demand_pages: run.stats.demand_faults.load(Relaxed),
-                    })))
-                    .await;
-            }
-            Some(Q::Flush(_)) => {
-                // Requests are handled in order: every page sent before
-                // this one is in the shell.
-                if tx.send(dst_reply(R::Flushed(Flushed {}))).await.is_err() {
-                    break;
-                }
-            }
-            Some(Q::Open(_)) | None => {
-                let _ = tx
-                    .send(Err(Status::invalid_argument("unexpected request")))
-                    .await;
-                break;
-            }
-        }
     }
-    if running.is_none() {
-        hyp.vasi_dest_close(id);
-    } else {
-        let missing = mem
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .missing_count();
-        if missing != 0 {
-            hyp.vasi_dest_lost(id, &mig, missing);
-        }
+    d.close();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_corrupt_switch_spoils_the_first_page_every_time_it_comes() {
+        let mut c = Corrupt {
+            on: true,
+            page: None,
+        };
+        assert!(c.hits(7));
+        assert!(!c.hits(8));
+        assert!(c.hits(7), "again when it comes again");
+        let mut off = Corrupt {
+            on: false,
+            page: None,
+        };
+        assert!(!off.hits(7));
+        assert_eq!(wrong(&[])[0], 0xff);
+        assert_eq!(wrong(&[1, 2])[..], [0xfe, 2]);
     }
 }

@@ -21,6 +21,8 @@ pub struct Stats {
     /// after resume), seen from inside the partition.
     pub downtime_us: AtomicU64,
     pub demand_faults: AtomicU64,
+    /// Told when `downtime_us` becomes known.
+    downtime_known: tokio::sync::Notify,
 }
 
 fn wall_us() -> u64 {
@@ -118,6 +120,20 @@ impl Running {
         r
     }
 
+    /// The downtime across the migration, once the first tick after resume
+    /// has measured it; 0 if no tick comes `within` (the source never
+    /// ticked, say).
+    pub async fn downtime_us(&self, within: std::time::Duration) -> u64 {
+        let known = self.stats.downtime_known.notified();
+        tokio::pin!(known);
+        // Registered before the look, so a tick between the two is not missed.
+        known.as_mut().enable();
+        if self.stats.downtime_us.load(Ordering::Relaxed) == 0 {
+            let _ = tokio::time::timeout(within, known).await;
+        }
+        self.stats.downtime_us.load(Ordering::Relaxed)
+    }
+
     /// The partition's time of day.
     pub fn tod_unix_us(&self) -> u64 {
         wall_us() + self.tod_offset_us.load(Ordering::Relaxed)
@@ -176,6 +192,7 @@ impl Running {
                 if before != 0 {
                     let gap = wall.saturating_sub(before);
                     self.stats.downtime_us.store(gap.max(1), Ordering::Relaxed);
+                    self.stats.downtime_known.notify_waiters();
                     self.stats.max_gap_us.fetch_max(gap, Ordering::Relaxed);
                 }
             }
@@ -344,5 +361,41 @@ mod tests {
             })
             .is_ok()
         );
+    }
+
+    #[tokio::test]
+    async fn the_downtime_is_there_at_the_first_tick_after_resume() {
+        let (demand, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let state = PartitionState {
+            last_tick_unix_us: wall_us() - 5_000,
+            ..Default::default()
+        };
+        let memory = Arc::new(Mutex::new(Memory::new(1)));
+        let r = Arc::new(Running::resumed(
+            memory,
+            Workload::default(),
+            &state,
+            demand,
+        ));
+        let r2 = r.clone();
+        let waiting = tokio::spawn(async move { r2.downtime_us(Duration::from_secs(30)).await });
+        tokio::task::yield_now().await;
+        r.step(Instant::now());
+        let t = Instant::now();
+        let downtime = waiting.await.unwrap();
+        assert!(downtime >= 5_000, "measured from the source's last tick");
+        assert!(t.elapsed() < Duration::from_secs(5), "woken by the tick");
+        assert_eq!(
+            r.downtime_us(Duration::from_secs(30)).await,
+            downtime,
+            "known at once"
+        );
+    }
+
+    #[tokio::test]
+    async fn no_downtime_without_a_tick_on_the_source() {
+        let r = Running::new(1, Workload::default(), 1);
+        r.step(Instant::now());
+        assert_eq!(r.downtime_us(Duration::from_millis(10)).await, 0);
     }
 }

@@ -39,7 +39,7 @@ pub type CmdResult = Result<String, CmdError>;
 /// A refusal because another HMC holds the frame's lock: the FSP's words,
 /// which name the holder, as they are.
 pub fn locked(e: &tonic::Status) -> Option<CmdError> {
-    (e.code() == tonic::Code::FailedPrecondition
-        && e.message().starts_with("The managed system is locked by"))
-    .then(|| CmdError::Usage(e.message().to_string()))
+    use pvmlab_common::proto::model::Reason;
+    (pvmlab_common::failure::reason(e) == Reason::Locked)
+        .then(|| CmdError::Usage(e.message().to_string()))
 }

@@ -5,26 +5,33 @@
 //! is the controller's to do; this is what a frame whose FSP lives sees.
 
 use super::*;
+use pvmlab_common::proto::fsp::FrameFault;
 
-/// The states a failed frame can be left in, by fault name.
-pub const FAULTS: [(&str, &str); 3] = [
-    ("power-off", frame_state::POWER_OFF),
-    ("error", frame_state::ERROR),
-    ("dump", frame_state::ERROR_DUMP),
-];
+/// The state a failed frame is left in, and the fault's name for the log;
+/// None for what is no failure (restore).
+fn failed_state(fault: FrameFault) -> Option<(&'static str, &'static str)> {
+    match fault {
+        FrameFault::PowerOff => Some((frame_state::POWER_OFF, "power-off")),
+        FrameFault::Error => Some((frame_state::ERROR, "error")),
+        FrameFault::Dump => Some((frame_state::ERROR_DUMP, "dump")),
+        FrameFault::Restore | FrameFault::Unspecified => None,
+    }
+}
 
 impl Hypervisor {
-    /// Drops the frame into the state of `fault` (see `FAULTS`).
-    pub fn crash(&self, fault: &str) -> Result<(), FspError> {
-        let state = FAULTS
-            .iter()
-            .find(|(f, _)| *f == fault)
-            .map(|(_, s)| *s)
-            .ok_or_else(|| {
-                FspError::Invalid(format!(
-                    "unknown frame fault {fault}; valid: power-off, error, dump"
-                ))
-            })?;
+    /// The controller's frame fault: a failure, or the way back from one.
+    pub async fn frame_fault(self: &Arc<Self>, fault: FrameFault) -> Result<(), FspError> {
+        match fault {
+            FrameFault::Restore => self.restore().await,
+            _ => self.crash(fault),
+        }
+    }
+
+    /// Drops the frame into the state of `fault`.
+    fn crash(&self, fault: FrameFault) -> Result<(), FspError> {
+        let (state, fault) = failed_state(fault).ok_or_else(|| {
+            FspError::Invalid("unknown frame fault; valid: power-off, error, dump".into())
+        })?;
         self.change(|p, links| {
             if frame_state::is_down(&p.frame.state) {
                 return Err(FspError::FrameState {
@@ -59,7 +66,7 @@ impl Hypervisor {
     /// Error is powered off first, then the frame is powered on. Partitions
     /// with auto start come up; the remote restart capable ones only once an
     /// HMC has had the time to mark those restarted elsewhere meanwhile.
-    pub async fn restore(self: &Arc<Self>) -> Result<(), FspError> {
+    async fn restore(self: &Arc<Self>) -> Result<(), FspError> {
         self.change(|p, _| {
             if !frame_state::is_down(&p.frame.state) {
                 return Err(FspError::FrameState {

@@ -13,7 +13,7 @@ use super::opts::{self, flag, not_one_of, value};
 use crate::error::{CmdError, CmdResult};
 use crate::hmc::{Ctx, conn, find_frame, wait_partition};
 use crate::hscl::Hscl;
-use pvmlab_common::model::Partition;
+use pvmlab_common::model::{AdapterKind, AdapterKindExt as _, Partition};
 use pvmlab_common::proto::fsp::DlparRequest;
 use pvmlab_common::proto::hmc::FrameView;
 
@@ -95,30 +95,10 @@ pub enum Op {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AdapterKind {
-    Eth,
-    Scsi,
-    Fc,
-}
-
-impl AdapterKind {
-    fn parse(v: &str) -> Result<AdapterKind, CmdError> {
-        match v {
-            "eth" => Ok(AdapterKind::Eth),
-            "scsi" => Ok(AdapterKind::Scsi),
-            "fc" => Ok(AdapterKind::Fc),
-            other => Err(not_one_of("--rsubtype", other, &["eth", "scsi", "fc"]).into()),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AdapterKind::Eth => "eth",
-            AdapterKind::Scsi => "scsi",
-            AdapterKind::Fc => "fc",
-        }
-    }
+/// `--rsubtype eth|scsi|fc`.
+fn adapter_kind(v: &str) -> Result<AdapterKind, CmdError> {
+    AdapterKind::of_word(v)
+        .ok_or_else(|| not_one_of("--rsubtype", v, &["eth", "scsi", "fc"]).into())
 }
 
 /// A change of the reserved storage device pool.
@@ -324,7 +304,7 @@ fn adapter_change(lpar: LparRef, op: &Op, o: &opts::Parsed) -> Result<Change, Cm
         .map(|a| input_attrs(a, ADAPTER_ATTRS))
         .transpose()?
         .unwrap_or_default();
-    let kind = AdapterKind::parse(kind)?;
+    let kind = adapter_kind(kind)?;
     Ok(Change::Adapter {
         lpar,
         kind,
@@ -343,6 +323,9 @@ fn adapter_spec(kind: AdapterKind, slot: u32, a: &[(String, String)]) -> Result<
             .unwrap_or_else(|| d.to_string())
     };
     Ok(match kind {
+        AdapterKind::Unspecified => {
+            return Err(not_one_of("--rsubtype", "", &["eth", "scsi", "fc"]).into());
+        }
         AdapterKind::Eth => {
             let pvid = get("port_vlan_id", "");
             if pvid.is_empty() {
@@ -393,7 +376,7 @@ async fn virtual_adapter(
         session: conn.session,
         lpar_id: lpar.id,
         add: add.is_some(),
-        kind: kind.as_str().to_string(),
+        kind: kind as i32,
         slot,
         spec: add.unwrap_or_default(),
         profile: false,

@@ -12,7 +12,10 @@ use crate::error::{CmdError, CmdResult};
 use crate::hmc::{Ctx, find_frame};
 use crate::hscl::Hscl;
 use pvmlab_common::model::PartitionExt as _;
-use pvmlab_common::proto::fsp::{ActivateLparRequest, PowerFrameRequest, ShutdownLparRequest};
+use pvmlab_common::proto::fsp::{
+    ActivateLparRequest, PowerFrameRequest, PowerOperation, ShutdownLparRequest,
+};
+use pvmlab_common::proto::model::Reason;
 
 const SPEC: &[opts::Opt] = &[
     value(&["-r"]),
@@ -31,12 +34,18 @@ fn refused(e: tonic::Status, system: &str, lpar: Option<&str>, state: &str) -> C
     if let Some(l) = crate::error::locked(&e) {
         return l;
     }
+    let reason = pvmlab_common::failure::reason(&e);
     match (e.code(), lpar) {
         (tonic::Code::Unavailable, _) => Hscl::NoConnection(system.to_string()).into(),
-        (tonic::Code::FailedPrecondition, _) if e.message().starts_with("insufficient") => {
+        (tonic::Code::FailedPrecondition, _)
+            if matches!(
+                reason,
+                Reason::InsufficientMemory | Reason::InsufficientProcessors
+            ) =>
+        {
             Hscl::Resources(e.message().to_string()).into()
         }
-        (tonic::Code::FailedPrecondition, Some(l)) if e.message().starts_with("partition") => {
+        (tonic::Code::FailedPrecondition, Some(l)) if reason == Reason::PartitionState => {
             Hscl::PartitionState {
                 lpar: l.to_string(),
                 state: state.to_string(),
@@ -88,11 +97,11 @@ impl SysOp {
     }
 
     /// The operation as the FSP's PowerFrame names it.
-    fn word(self) -> &'static str {
+    fn operation(self) -> PowerOperation {
         match self {
-            SysOp::On => "on",
-            SysOp::Off => "off",
-            SysOp::OnStandby => "onstandby",
+            SysOp::On => PowerOperation::On,
+            SysOp::Off => PowerOperation::Off,
+            SysOp::OnStandby => PowerOperation::OnStandby,
         }
     }
 }
@@ -186,10 +195,9 @@ impl Command for Chsysstate {
         let mut fsp = conn.fsp.clone();
         match self.target {
             Target::Sys { op, immediate } => {
-                let op = op.word();
                 let req = PowerFrameRequest {
                     session: conn.session,
-                    operation: op.into(),
+                    operation: op.operation() as i32,
                     immediate,
                 };
                 fsp.power_frame(req)

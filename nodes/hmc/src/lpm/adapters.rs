@@ -26,10 +26,26 @@ impl AdapterKind {
         }
     }
 
+    /// The kind a migration record's slot names (`ViosSlot.kind`).
+    pub fn of_name(name: &str) -> Option<AdapterKind> {
+        [AdapterKind::Scsi, AdapterKind::Fc]
+            .into_iter()
+            .find(|k| k.as_str() == name)
+    }
+
     fn title(self) -> &'static str {
         match self {
             AdapterKind::Scsi => "SCSI",
             AdapterKind::Fc => "fibre channel",
+        }
+    }
+}
+
+impl From<AdapterKind> for pvmlab_common::model::AdapterKind {
+    fn from(k: AdapterKind) -> Self {
+        match k {
+            AdapterKind::Scsi => pvmlab_common::model::AdapterKind::Scsi,
+            AdapterKind::Fc => pvmlab_common::model::AdapterKind::Fc,
         }
     }
 }

@@ -3,39 +3,45 @@
 //! migration runs these same functions for the HMC that asks
 //! (`remote::serve`).
 
-use super::failed;
+use super::{failed, steps};
 use crate::error::CmdError;
 use crate::hmc::{Ctx, conn};
 use crate::hscl::Hscl;
-use pvmlab_common::model::{Migration, Partition, ViosDevices};
+use pvmlab_common::failure;
+use pvmlab_common::model::{Partition, ViosDevices};
 use pvmlab_common::net::Chan;
-use pvmlab_common::proto::fsp::MigrationRequest;
+use pvmlab_common::proto::fsp::migration_step::Kind as Step;
+use pvmlab_common::proto::fsp::{MigrationRequest, MigrationStep};
 use pvmlab_common::proto::hmc::FrameView;
+use pvmlab_common::proto::model::Reason;
 use pvmlab_common::proto::vios::vios_client::ViosClient;
 use std::collections::HashMap;
 use std::time::Duration;
 
-/// One migration step on one frame's FSP.
+/// One migration step on one frame's FSP; a refusal comes with the
+/// FSP's typed reason, which a validation decides by.
 pub async fn step(
     ctx: &Ctx<'_>,
     frame: &FrameView,
-    op: &str,
     lpar_id: u32,
-    mig: Option<Migration>,
-    partition: Option<Partition>,
-) -> Result<Partition, CmdError> {
-    let c = conn(ctx, frame)?;
+    step: Step,
+) -> Result<Partition, (CmdError, Reason)> {
+    let name = steps::name(&step);
+    let c = conn(ctx, frame).map_err(|e| (e, Reason::Unspecified))?;
     let mut fsp = c.fsp;
     fsp.migration(MigrationRequest {
         session: c.session,
-        op: op.into(),
         lpar_id,
-        migration: mig,
-        partition,
+        step: Some(MigrationStep { kind: Some(step) }),
     })
     .await
     .map(|r| r.into_inner().partition.unwrap_or_default())
-    .map_err(|e| failed(&format!("{op} on {}", frame.name), e.message()))
+    .map_err(|e| {
+        (
+            failed(&format!("{name} on {}", frame.name), e.message()),
+            failure::reason(&e),
+        )
+    })
 }
 
 /// A VIOS partition's RMC channel, refused where RMC is down.

@@ -10,6 +10,7 @@ use super::local::vios_client;
 use crate::error::CmdError;
 use crate::hmc::{Ctx, conn};
 use crate::hscl::Hscl;
+use pvmlab_common::model::AdapterKind as WireKind;
 use pvmlab_common::model::{
     NpivMapping, Partition, VirtualFcAdapter, VirtualScsiAdapter, VscsiMapping,
 };
@@ -91,7 +92,7 @@ pub(crate) async fn map_destination(
             session: c.session,
             lpar_id: vios.id,
             add: true,
-            kind: m.kind.as_str().into(),
+            kind: WireKind::from(m.kind) as i32,
             slot: m.dest_slot,
             spec: server_spec(m, dest_id, lpar),
             profile: false,
@@ -125,7 +126,7 @@ pub(crate) async fn unmap(
     ctx: &Ctx<'_>,
     f: &FrameView,
     client_id: u32,
-    slots: &[(u32, u32, String)],
+    slots: &[(u32, u32, AdapterKind)],
     profile: bool,
 ) {
     for v in f.partitions.iter().filter(|p| p.lpar_env == "vioserver") {
@@ -146,7 +147,7 @@ pub(crate) async fn unmap(
                 session: c.session.clone(),
                 lpar_id: *vios,
                 add: false,
-                kind: kind.clone(),
+                kind: WireKind::from(*kind) as i32,
                 slot: *slot,
                 spec: String::new(),
                 profile,
@@ -157,16 +158,16 @@ pub(crate) async fn unmap(
 
 /// The source VIOS server adapters that served a client: (VIOS id, slot,
 /// kind).
-pub(crate) fn serving_slots(f: &FrameView, client: &Partition) -> Vec<(u32, u32, String)> {
+pub(crate) fn serving_slots(f: &FrameView, client: &Partition) -> Vec<(u32, u32, AdapterKind)> {
     let id = client.id.to_string();
     let mut out = Vec::new();
     for v in f.partitions.iter().filter(|p| p.lpar_env == "vioserver") {
         if let Some(c) = &v.curr {
             for a in c.scsi.iter().filter(|a| a.server && a.remote_lpar_id == id) {
-                out.push((v.id, a.slot, AdapterKind::Scsi.as_str().to_string()));
+                out.push((v.id, a.slot, AdapterKind::Scsi));
             }
             for a in c.fc.iter().filter(|a| a.server && a.remote_lpar_id == id) {
-                out.push((v.id, a.slot, AdapterKind::Fc.as_str().to_string()));
+                out.push((v.id, a.slot, AdapterKind::Fc));
             }
         }
     }

@@ -17,6 +17,7 @@ mod record;
 mod recovery;
 pub mod remote;
 pub(crate) mod shell;
+pub(crate) mod steps;
 pub mod validate;
 
 use crate::error::CmdError;
@@ -25,6 +26,7 @@ use crate::hscl::Hscl;
 use ops::FrameOps;
 use pvmlab_common::model::{Migration, Partition, ViosDevices, lpar_state};
 use pvmlab_common::proto::hmc::FrameView;
+use pvmlab_common::proto::model::Reason;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{Semaphore, watch};
@@ -203,30 +205,24 @@ async fn os_check(
     lpar: &Partition,
     asked: &Asked,
 ) -> Option<String> {
-    let wait = Migration {
-        wait_minutes: asked.wait_minutes,
-        ..Default::default()
-    };
-    let e = ops
-        .step(ctx, src, "check", lpar.id, Some(wait.clone()), None)
+    let (_, reason) = ops
+        .step_with_reason(ctx, src, lpar.id, steps::check(asked.wait_minutes))
         .await
         .err()?;
-    // TODO(merge): the FSP's typed reasons (OS_REFUSED, SCRIPTS_TIMED_OUT)
-    // replace reading its words here.
-    let m = e.to_string();
-    if m.contains("refused") {
-        Some(format!(
+    match reason {
+        Reason::OsRefused => Some(format!(
             "The operating system of partition {} refused the migration.",
             lpar.name
-        ))
-    } else if m.contains("within the wait time") {
-        Some(format!(
+        )),
+        Reason::ScriptsTimedOut => Some(format!(
             "The migration scripts of partition {} did not finish within the wait time of {} minutes.",
             lpar.name,
-            pvmlab_common::model::wait_minutes(Some(&wait))
-        ))
-    } else {
-        None
+            pvmlab_common::model::wait_minutes(Some(&Migration {
+                wait_minutes: asked.wait_minutes,
+                ..Default::default()
+            }))
+        )),
+        _ => None,
     }
 }
 

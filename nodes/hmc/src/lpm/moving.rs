@@ -3,11 +3,12 @@
 //! source's record as they come. It never touches a page: the memory
 //! goes from MSP to MSP.
 
-use pvmlab_common::proto::mover::Phase;
 use super::phases::{Abort, Migrating};
 use super::record::source_rec;
+use super::steps;
 use pvmlab_common::model::migration_state;
 use pvmlab_common::proto::mover::MigrateRequest;
+use pvmlab_common::proto::mover::Phase;
 use pvmlab_common::proto::mover::mover_client::MoverClient;
 use pvmlab_common::topology::vios_node_name;
 use std::time::{Duration, Instant};
@@ -107,7 +108,7 @@ impl Migrating<'_, '_> {
                 }
                 Phase::Completed => {
                     let _ = ops
-                        .step(ctx, src, "update", lpar.id, Some(source_rec(mig)), None)
+                        .step(ctx, src, lpar.id, steps::update(source_rec(mig)))
                         .await;
                     return Ok(());
                 }
@@ -116,7 +117,7 @@ impl Migrating<'_, '_> {
             if persist {
                 last_update = Instant::now();
                 let _ = ops
-                    .step(ctx, src, "update", lpar.id, Some(source_rec(mig)), None)
+                    .step(ctx, src, lpar.id, steps::update(source_rec(mig)))
                     .await;
             }
         }

@@ -4,15 +4,17 @@
 //! migration, a validation or a recovery starts, so that no step asks
 //! whether its frame is remote.
 
-use super::adapters::AdapterMove;
+use super::adapters::{AdapterKind, AdapterMove};
 use super::lease::Lock;
 use super::remote::{self, Remote};
 use super::{frame_by, local, mappings};
 use crate::error::CmdError;
 use crate::hmc::{Ctx, conn};
 use pvmlab_common::model::{Migration, Partition, ViosDevices};
-use pvmlab_common::proto::fsp::MigrationRequest;
+use pvmlab_common::proto::fsp::migration_step::Kind as Step;
+use pvmlab_common::proto::fsp::{MigrationRequest, MigrationStep};
 use pvmlab_common::proto::hmc::FrameView;
+use pvmlab_common::proto::model::Reason;
 use std::collections::HashMap;
 
 #[derive(Clone)]
@@ -71,22 +73,36 @@ impl FrameOps {
         &self,
         ctx: &Ctx<'_>,
         frame: &FrameView,
-        op: &str,
         lpar_id: u32,
-        mig: Option<Migration>,
-        partition: Option<Partition>,
+        step: Step,
     ) -> Result<Partition, CmdError> {
+        // Boxed: the request and the RPC's future would otherwise be part
+        // of every caller's future (a migration's is deep already).
+        Box::pin(self.step_with_reason(ctx, frame, lpar_id, step))
+            .await
+            .map_err(|(e, _)| e)
+    }
+
+    /// `step`, with the reason the FSP refused it for. Through another HMC
+    /// only the HMC's own refusal comes back, so no FSP reason.
+    pub async fn step_with_reason(
+        &self,
+        ctx: &Ctx<'_>,
+        frame: &FrameView,
+        lpar_id: u32,
+        step: Step,
+    ) -> Result<Partition, (CmdError, Reason)> {
         match self {
-            FrameOps::Local => local::step(ctx, frame, op, lpar_id, mig, partition).await,
+            FrameOps::Local => local::step(ctx, frame, lpar_id, step).await,
             FrameOps::Remote(r) => {
-                let step = MigrationRequest {
+                let req = MigrationRequest {
                     session: String::new(),
-                    op: op.into(),
                     lpar_id,
-                    migration: mig,
-                    partition,
+                    step: Some(MigrationStep { kind: Some(step) }),
                 };
-                r.step(&frame.name, step).await
+                r.step(&frame.name, req)
+                    .await
+                    .map_err(|e| (e, Reason::Unspecified))
             }
         }
     }
@@ -122,7 +138,7 @@ impl FrameOps {
         ctx: &Ctx<'_>,
         f: &FrameView,
         client_id: u32,
-        slots: &[(u32, u32, String)],
+        slots: &[(u32, u32, AdapterKind)],
         profile: bool,
     ) {
         match self {

@@ -10,12 +10,14 @@ use super::lease::{self, Holds};
 use super::ops::FrameOps;
 use super::record::{self, dest_rec, source_rec};
 use super::recovery::{self, Side};
+use super::steps;
 use super::validate::{self, Asked, Plan};
 use super::{Running, failed, frame_by, validate_on};
 use crate::error::CmdError;
 use crate::hmc::Ctx;
 use crate::hscl::Hscl;
 use pvmlab_common::model::{Migration, Partition};
+use pvmlab_common::proto::fsp::migration_step::Kind as Step;
 use pvmlab_common::proto::hmc::FrameView;
 use std::time::{Duration, Instant};
 use tokio::sync::{OwnedMutexGuard, OwnedSemaphorePermit, watch};
@@ -195,21 +197,13 @@ impl Migrating<'_, '_> {
         )
     }
 
-    async fn step(
-        &self,
-        on_dst: bool,
-        op: &str,
-        lpar_id: u32,
-        mig: Migration,
-        partition: Option<Partition>,
-    ) -> Result<Partition, CmdError> {
+    async fn step(&self, on_dst: bool, lpar_id: u32, step: Step) -> Result<Partition, CmdError> {
         let (f, ops) = if on_dst {
             (&self.dst, &self.dst_ops)
         } else {
             (&self.src, &self.src_ops)
         };
-        ops.step(self.ctx, f, op, lpar_id, Some(mig), partition)
-            .await
+        ops.step(self.ctx, f, lpar_id, step).await
     }
 
     async fn lock(&mut self) -> Result<(), Abort> {
@@ -269,7 +263,7 @@ impl Migrating<'_, '_> {
             nanos,
         );
         tracing::info!(lpar = %lpar.name, from = %src.name, to = %dst.name, r#type = %self.mig.r#type, "migration starts");
-        self.step(false, "begin", lpar.id, self.mig.clone(), None)
+        self.step(false, lpar.id, steps::begin(self.mig.clone()))
             .await
             .map_err(Abort::Refused)?;
         Ok(())
@@ -278,7 +272,7 @@ impl Migrating<'_, '_> {
     async fn shell(&mut self) -> Result<(), Abort> {
         let shell = super::shell_of(&self.lpar, &self.plan, self.asked.new_profile.as_deref());
         let made = self
-            .step(true, "shell", shell.id, self.mig.clone(), Some(shell))
+            .step(true, shell.id, steps::shell(self.mig.clone(), shell))
             .await
             .map_err(Abort::Refused)?;
         self.mig.dest_lpar_id = made.id;
@@ -293,15 +287,12 @@ impl Migrating<'_, '_> {
 
     async fn prepare(&mut self) -> Result<(), Abort> {
         let id = self.lpar.id;
-        self.step(false, "update", id, source_rec(&self.mig), None)
+        self.step(false, id, steps::update(source_rec(&self.mig)))
             .await
             .map_err(|e| Abort::Failed(e.to_string()))?;
         if self.plan.active {
             // The prepare event: the operating system may still say no.
-            if let Err(e) = self
-                .step(false, "prepare", id, self.mig.clone(), None)
-                .await
-            {
+            if let Err(e) = self.step(false, id, steps::prepare(&self.mig)).await {
                 return Err(Abort::Refused(Hscl::PrepareFailed(e.to_string()).into()));
             }
         }
@@ -352,10 +343,10 @@ impl Migrating<'_, '_> {
         self.mig.error = why.clone();
         let (id, dest_id) = (self.lpar.id, self.mig.dest_lpar_id);
         let _ = self
-            .step(false, "fail", id, source_rec(&self.mig), None)
+            .step(false, id, steps::fail(source_rec(&self.mig)))
             .await;
         let _ = self
-            .step(true, "fail", dest_id, dest_rec(&self.mig), None)
+            .step(true, dest_id, steps::fail(dest_rec(&self.mig)))
             .await;
         let runs_on = if self.mig.resumed {
             &self.dst.name
@@ -373,9 +364,7 @@ impl Migrating<'_, '_> {
 
     async fn abandon(&mut self, a: Abort) -> CmdError {
         let id = self.lpar.id;
-        let _ = self
-            .step(false, "rollback", id, self.mig.clone(), None)
-            .await;
+        let _ = self.step(false, id, steps::rollback(&self.mig)).await;
         into_error(Some(a))
     }
 }

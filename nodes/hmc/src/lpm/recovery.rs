@@ -2,7 +2,9 @@
 //! rollback before it, and `migrlpar -o r`, which picks one from what the
 //! frames' records say, even after this HMC restarted.
 
+use super::adapters::AdapterKind;
 use super::ops::FrameOps;
+use super::steps;
 use crate::error::CmdError;
 use crate::hmc::Ctx;
 use crate::hscl::Hscl;
@@ -60,8 +62,7 @@ pub(crate) async fn complete(
         if let Some(l) = migrating(&s, mig) {
             let slots = super::serving_slots(&s, l);
             ops.unmap(ctx, &s, l.id, &slots, true).await;
-            ops.step(ctx, &s, "remove", l.id, Some(mig.clone()), None)
-                .await?;
+            ops.step(ctx, &s, l.id, steps::remove(mig)).await?;
         }
     }
     let (d, ops) = dst
@@ -70,12 +71,9 @@ pub(crate) async fn complete(
         .ok_or_else(|| Hscl::NoConnection(dst.name.clone()))?;
     if let Some(l) = migrating(&d, mig) {
         if mig.r#type == "active" {
-            let _ = ops
-                .step(ctx, &d, "post", l.id, Some(mig.clone()), None)
-                .await;
+            let _ = ops.step(ctx, &d, l.id, steps::post(mig)).await;
         }
-        ops.step(ctx, &d, "finish", l.id, Some(mig.clone()), None)
-            .await?;
+        ops.step(ctx, &d, l.id, steps::finish(mig)).await?;
         if ops.is_local() {
             let id = l.id;
             crate::hmc::wait_partition(ctx, &dst.name, id, |p| p.migration.is_none()).await;
@@ -96,22 +94,20 @@ pub(crate) async fn roll_back(
 ) -> Result<(), CmdError> {
     if let Some((d, ops)) = dst.up(ctx).await {
         if let Some(l) = migrating(&d, mig) {
-            let slots: Vec<(u32, u32, String)> = l
+            let slots: Vec<(u32, u32, AdapterKind)> = l
                 .migration
                 .iter()
                 .flat_map(|m| &m.dest_vios_slots)
-                .map(|s| (s.vios_id, s.slot, s.kind.clone()))
+                .filter_map(|s| Some((s.vios_id, s.slot, AdapterKind::of_name(&s.kind)?)))
                 .collect();
             ops.unmap(ctx, &d, l.id, &slots, false).await;
-            ops.step(ctx, &d, "remove", l.id, Some(mig.clone()), None)
-                .await?;
+            ops.step(ctx, &d, l.id, steps::remove(mig)).await?;
         }
     }
     if let Some((s, ops)) = src.up(ctx).await {
         if let Some(l) = migrating(&s, mig) {
             let id = l.id;
-            ops.step(ctx, &s, "rollback", id, Some(mig.clone()), None)
-                .await?;
+            ops.step(ctx, &s, id, steps::rollback(mig)).await?;
             if ops.is_local() {
                 crate::hmc::wait_partition(ctx, &src.name, id, |p| p.migration.is_none()).await;
             }

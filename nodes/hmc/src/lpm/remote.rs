@@ -17,6 +17,7 @@ use crate::error::CmdError;
 use crate::hmc::{Ctx, Hmc};
 use crate::hscl::Hscl;
 use pvmlab_common::failure;
+use pvmlab_common::model::AdapterKind as WireKind;
 use pvmlab_common::model::{Migration, Partition, Reason, ViosDevices, ViosSlot};
 use pvmlab_common::net::Chan;
 use pvmlab_common::proto::fsp::MigrationRequest;
@@ -183,7 +184,7 @@ impl Remote {
         &self,
         frame: &str,
         client_id: u32,
-        slots: &[(u32, u32, String)],
+        slots: &[(u32, u32, AdapterKind)],
         profile: bool,
     ) -> Result<(), CmdError> {
         let mut c = self.client.clone();
@@ -196,7 +197,7 @@ impl Remote {
                 .map(|(vios_id, slot, kind)| ViosSlot {
                     vios_id: *vios_id,
                     slot: *slot,
-                    kind: kind.clone(),
+                    kind: kind.as_str().into(),
                 })
                 .collect(),
             profile,
@@ -219,8 +220,8 @@ impl Remote {
 pub fn to_wire(m: &AdapterMove) -> api::AdapterMove {
     api::AdapterMove {
         kind: match m.kind {
-            AdapterKind::Scsi => api::AdapterKind::Scsi,
-            AdapterKind::Fc => api::AdapterKind::Fc,
+            AdapterKind::Scsi => WireKind::Scsi,
+            AdapterKind::Fc => WireKind::Fc,
         } as i32,
         client_slot: m.client_slot,
         dest_vios: m.dest_vios,
@@ -232,9 +233,9 @@ pub fn to_wire(m: &AdapterMove) -> api::AdapterMove {
 
 fn from_wire(m: api::AdapterMove) -> Result<AdapterMove, CmdError> {
     let kind = match m.kind() {
-        api::AdapterKind::Scsi => AdapterKind::Scsi,
-        api::AdapterKind::Fc => AdapterKind::Fc,
-        api::AdapterKind::Unspecified => {
+        WireKind::Scsi => AdapterKind::Scsi,
+        WireKind::Fc => AdapterKind::Fc,
+        WireKind::Unspecified | WireKind::Eth => {
             return Err(CmdError::Usage(format!(
                 "The adapter move for client slot {} names no adapter kind.",
                 m.client_slot
@@ -394,7 +395,13 @@ pub mod serve {
         let ctx = trusted(hmc, peer, &r.user)?;
         let f = frame(&ctx, &r.frame)?;
         let s = r.step.unwrap_or_default();
-        let partition = local::step(&ctx, &f, &s.op, s.lpar_id, s.migration, s.partition).await?;
+        let step = s
+            .step
+            .and_then(|s| s.kind)
+            .ok_or_else(|| CmdError::Usage("The migration step is missing.".into()))?;
+        let partition = local::step(&ctx, &f, s.lpar_id, step)
+            .await
+            .map_err(|(e, _)| e)?;
         Ok(api::RemoteStepReply {
             partition: Some(partition),
         })
@@ -424,10 +431,10 @@ pub mod serve {
     ) -> Result<api::RemoteUnmapReply, CmdError> {
         let ctx = trusted(hmc, peer, &r.user)?;
         let f = frame(&ctx, &r.frame)?;
-        let slots: Vec<(u32, u32, String)> = r
+        let slots: Vec<(u32, u32, AdapterKind)> = r
             .slots
             .into_iter()
-            .map(|s| (s.vios_id, s.slot, s.kind))
+            .filter_map(|s| Some((s.vios_id, s.slot, AdapterKind::of_name(&s.kind)?)))
             .collect();
         mappings::unmap(&ctx, &f, r.lpar_id, &slots, r.profile).await;
         Ok(api::RemoteUnmapReply {})

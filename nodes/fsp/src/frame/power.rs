@@ -1,0 +1,176 @@
+//! Power: the frame's own clock, its power on and off, and what the service
+//! processor's own start and stop mean for them.
+
+use super::*;
+
+impl Hypervisor {
+    /// At process start: a frame that was on (or being powered on) when the
+    /// service processor stopped comes back up; its partitions' memory did
+    /// not survive, so they start from their profiles again.
+    pub fn boot(self: Arc<Self>) {
+        tokio::spawn(Self::tick(Arc::downgrade(&self)));
+        let state = self.with(|s| s.state.frame.state.clone());
+        let on = !matches!(
+            state.as_str(),
+            frame_state::POWER_OFF | frame_state::POWER_OFF_IN_PROGRESS
+        );
+        let standby = state == frame_state::STANDBY;
+        let clean = self.with(|l| l.state.clean_stop);
+        if on && !clean {
+            self.after_failure
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        let _ = self.change(|p, _| {
+            p.clean_stop = false;
+            p.frame.state = frame_state::POWER_OFF.into();
+            for l in p.lpars.values_mut() {
+                stop_partition(l);
+            }
+            Ok(())
+        });
+        if on {
+            tokio::spawn(async move {
+                if let Err(e) = self.power_on(standby).await {
+                    tracing::error!("power on at boot failed: {e}");
+                }
+            });
+        }
+    }
+
+    /// The hypervisor's clock: every millisecond, each running client
+    /// partition's heartbeat ticks and its workload writes what it owes.
+    /// It holds the hypervisor weakly, and ends with it.
+    async fn tick(me: std::sync::Weak<Self>) {
+        let mut every = tokio::time::interval(Duration::from_millis(1));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            let Some(me) = me.upgrade() else { return };
+            let running: Vec<Arc<crate::workload::Running>> =
+                me.with(|l| l.running.values().cloned().collect());
+            let now = std::time::Instant::now();
+            for r in running {
+                r.step(now);
+            }
+        }
+    }
+
+    /// The service processor stops in order: its next start is no failure.
+    pub fn stop_cleanly(&self) {
+        let _ = self.change(|p, _| {
+            p.clean_stop = true;
+            Ok(())
+        });
+    }
+
+    /// Powers the frame on; partitions whose default profile has auto start
+    /// are activated, unless the frame comes up to Standby.
+    pub async fn power_on(self: &Arc<Self>, standby: bool) -> Result<(), FspError> {
+        self.change(|p, _| {
+            if p.frame.state != frame_state::POWER_OFF {
+                return Err(FspError::FrameState {
+                    state: p.frame.state.clone(),
+                    needed: frame_state::POWER_OFF.into(),
+                });
+            }
+            p.frame.state = frame_state::INITIALIZING.into();
+            Ok(())
+        })?;
+        tokio::time::sleep(IPL_TIME).await;
+        let after_failure = self
+            .after_failure
+            .swap(false, std::sync::atomic::Ordering::SeqCst);
+        let autostart = self.change(|p, _| {
+            if p.frame.state != frame_state::INITIALIZING {
+                return Ok(Vec::new()); // powered off meanwhile
+            }
+            p.frame.state = if standby {
+                frame_state::STANDBY
+            } else {
+                frame_state::OPERATING
+            }
+            .into();
+            if standby {
+                return Ok(Vec::new());
+            }
+            Ok(p.lpars
+                .values()
+                .filter(|l| {
+                    l.profile(&l.default_profile)
+                        .is_some_and(|pr| pr.auto_start)
+                })
+                // VIOS first: clients depend on them.
+                .map(|l| {
+                    let hold = after_failure && l.remote_restart_capable && !l.is_vios();
+                    (hold, !l.is_vios(), l.id, l.default_profile.clone())
+                })
+                .collect::<Vec<_>>())
+        })?;
+        let mut autostart = autostart;
+        autostart.sort();
+        let (held, now): (Vec<_>, Vec<_>) = autostart.into_iter().partition(|a| a.0);
+        if !held.is_empty() {
+            // The HMCs reconnect and mark stale copies within this time; an
+            // activation then refuses them.
+            let me = self.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(HOLD_AFTER_FAILURE).await;
+                for (_, _, id, profile) in held {
+                    if let Err(e) = me.activate(id, &profile) {
+                        tracing::warn!(lpar = id, "held auto start refused: {e}");
+                    }
+                }
+            });
+        }
+        for (_, _, id, profile) in now {
+            if let Err(e) = self.activate(id, &profile) {
+                tracing::warn!(lpar = id, "auto start failed: {e}");
+            }
+        }
+        tracing::info!("frame powered on");
+        Ok(())
+    }
+
+    /// Powers the frame off: every partition stops and its memory is gone.
+    pub async fn power_off(self: &Arc<Self>, immediate: bool) -> Result<(), FspError> {
+        self.change(|p, links| {
+            if matches!(
+                p.frame.state.as_str(),
+                frame_state::POWER_OFF | frame_state::POWER_OFF_IN_PROGRESS
+            ) {
+                return Err(FspError::FrameState {
+                    state: p.frame.state.clone(),
+                    needed: "a powered-on state".into(),
+                });
+            }
+            p.frame.state = frame_state::POWER_OFF_IN_PROGRESS.into();
+            for l in p.lpars.values_mut() {
+                if l.holds_resources() {
+                    l.state = lpar_state::SHUTTING_DOWN.into();
+                }
+            }
+            for (_, link) in links.drain() {
+                let _ = link.tx.try_send(Ok(ViosCommand {
+                    kind: Some(vios_command::Kind::Shutdown(Shutdown { immediate })),
+                }));
+            }
+            Ok(())
+        })?;
+        tokio::time::sleep(if immediate { STOP_NOW } else { IPL_TIME }).await;
+        self.change(|p, _| {
+            for l in p.lpars.values_mut() {
+                stop_partition(l);
+            }
+            p.frame.state = frame_state::POWER_OFF.into();
+            Ok(())
+        })?;
+        // Memory arriving for migration shells is gone with the power.
+        self.live
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .incoming
+            .clear();
+        tracing::info!("frame powered off");
+        Ok(())
+    }
+}
