@@ -268,16 +268,10 @@ impl Move {
     }
 }
 
+/// A move to `target` with nothing else asked, as the tests build them.
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(s: &str) -> Result<Migrlpar, String> {
-        let args: Vec<String> = s.split_whitespace().map(str::to_string).collect();
-        Migrlpar::parse(&args).map_err(|e| e.to_string())
-    }
-
-    fn to(target: &str) -> Move {
+impl Move {
+    pub fn to(target: &str) -> Move {
         Move {
             target: target.into(),
             remote: None,
@@ -288,6 +282,20 @@ mod tests {
             wait_minutes: None,
             detail: 1,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Migrlpar, String> {
+        let args: Vec<String> = s.split_whitespace().map(str::to_string).collect();
+        Migrlpar::parse(&args).map_err(|e| e.to_string())
+    }
+
+    fn to(target: &str) -> Move {
+        Move::to(target)
     }
 
     #[test]

@@ -289,18 +289,6 @@ mod tests {
         }
     }
 
-    fn to(target: &str) -> Move {
-        Move {
-            target: target.into(),
-            remote: None,
-            input: Input::Attrs(Vec::new()),
-            mpio: 1,
-            vlanbridge: 1,
-            new_profile: None,
-            wait_minutes: None,
-            detail: 1,
-        }
-    }
 
     fn attrs(list: &[(&str, &str)]) -> Input {
         Input::Attrs(
@@ -344,7 +332,7 @@ mod tests {
                         ]),
                         new_profile: Some("moved".into()),
                         wait_minutes: Some(2),
-                        ..to("sys3")
+                        ..Move::to("sys3")
                     },
                     verbose: false
                 }
@@ -373,7 +361,7 @@ mod tests {
                     ("dest_msp_name", "vios1"),
                 ]),
                 vlanbridge: 2,
-                ..to("sys3")
+                ..Move::to("sys3")
             }))
         );
         // IBM's documentation writes `force`, pypowervm `Force`:
