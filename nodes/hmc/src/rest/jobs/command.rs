@@ -289,7 +289,6 @@ mod tests {
         }
     }
 
-
     fn attrs(list: &[(&str, &str)]) -> Input {
         Input::Attrs(
             list.iter()
