@@ -22,9 +22,9 @@ pub struct Hmc {
     pub id: Identity,
     pub grpc_port: u16,
     /// The migrations this HMC runs.
-    pub lpm: crate::lpm::Registry,
+    pub lpm: crate::migrations::Registry,
     /// Remote restart configurations and the restarts this HMC made.
-    pub rr: crate::rr::Configs,
+    pub rr: crate::restarts::Configs,
     pub rr_auto_cleanup: bool,
     /// The lab's other HMCs (node name, address, a lazily connecting
     /// channel to it, shared by every remote call): what `--ip` may name.

@@ -10,9 +10,11 @@ mod frames;
 mod hmc;
 mod hscl;
 mod lpm;
+mod migrations;
 mod partitions;
 mod render;
 mod rest;
+mod restarts;
 mod rr;
 mod ssh;
 mod users;
@@ -64,7 +66,7 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         id: ctx.id.clone(),
         grpc_port: ctx.topo.lab.grpc_port,
         lpm: Default::default(),
-        rr: rr::Configs::open(&ctx.data_dir().join("rr.redb"))?,
+        rr: restarts::Configs::open(&ctx.data_dir().join("rr.redb"))?,
         rr_auto_cleanup: hmc.rr_auto_cleanup,
         peers: ctx
             .topo

@@ -147,7 +147,7 @@ async fn random_lines_never_panic_and_failures_change_nothing() {
         id,
         grpc_port: 1,
         lpm: Default::default(),
-        rr: crate::rr::Configs::open(&p("rr.redb")).unwrap(),
+        rr: crate::restarts::Configs::open(&p("rr.redb")).unwrap(),
         rr_auto_cleanup: false,
         peers: Vec::new(),
     }));

@@ -28,9 +28,8 @@ use std::time::Instant;
 
 mod keeper;
 pub mod rsdp;
-mod store;
+pub use crate::restarts::{Doc, Restarted};
 pub use keeper::{doc_of, keep};
-pub use store::{Configs, Doc, Restarted};
 
 /// What the options ask for.
 #[derive(Default)]
