@@ -109,10 +109,7 @@ impl Command for Chhmcusr {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(v: &[&str]) -> Vec<String> {
-        v.iter().map(|s| s.to_string()).collect()
-    }
+    use crate::commands::opts::args;
 
     #[test]
     fn parses_one_change_or_an_input_list() {

@@ -192,10 +192,7 @@ async fn remote_trust(ctx: &Ctx<'_>, ip: &str, user: &str, trust: Trust) -> CmdR
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(v: &[&str]) -> Vec<String> {
-        v.iter().map(|s| s.to_string()).collect()
-    }
+    use crate::commands::opts::args;
 
     const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB admin@lab";
 

@@ -144,10 +144,7 @@ pub(super) fn check_password(password: &str) -> Result<(), CmdError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(v: &[&str]) -> Vec<String> {
-        v.iter().map(|s| s.to_string()).collect()
-    }
+    use crate::commands::opts::args;
 
     #[test]
     fn parses_options_or_input() {

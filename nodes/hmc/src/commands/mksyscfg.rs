@@ -221,10 +221,7 @@ impl NewProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(v: &[&str]) -> Vec<String> {
-        v.iter().map(|s| s.to_string()).collect()
-    }
+    use crate::commands::opts::args;
 
     #[test]
     fn parses_a_partition_with_its_first_profile() {

@@ -163,6 +163,12 @@ pub fn parse(spec: &[Opt], args: &[String]) -> Result<Parsed, String> {
     Ok(out)
 }
 
+/// Arguments as given one by one, for the commands' unit tests.
+#[cfg(test)]
+pub fn args(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
 /// Arguments from a line split at blanks, for the commands' unit tests.
 #[cfg(test)]
 pub fn words(line: &str) -> Vec<String> {

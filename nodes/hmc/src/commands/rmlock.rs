@@ -43,10 +43,7 @@ impl Command for Rmlock {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(s: &str) -> Vec<String> {
-        s.split_whitespace().map(str::to_string).collect()
-    }
+    use crate::commands::opts::words as args;
 
     #[test]
     fn parses_the_frame_and_refuses_anything_else() {

@@ -88,10 +88,7 @@ impl Command for Viosvrcmd {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(v: &[&str]) -> Vec<String> {
-        v.iter().map(|s| s.to_string()).collect()
-    }
+    use crate::commands::opts::args;
 
     #[test]
     fn parses_the_vios_and_the_command_line() {
