@@ -1,17 +1,16 @@
 //! Dynamic LPAR of virtual adapters.
 
 use super::*;
+use pvmlab_common::model::AdapterKindExt as _;
 use pvmlab_common::proto::model::AdapterKind;
 
 /// The kind as the HMC's messages and attributes name it.
 fn kind_name(kind: AdapterKind) -> Result<&'static str, FspError> {
     match kind {
-        AdapterKind::Eth => Ok("eth"),
-        AdapterKind::Scsi => Ok("scsi"),
-        AdapterKind::Fc => Ok("fc"),
         AdapterKind::Unspecified => Err(FspError::Invalid(
             "unknown adapter type (expected eth, scsi or fc)".into(),
         )),
+        k => Ok(k.word()),
     }
 }
 

@@ -20,10 +20,8 @@ pub enum AdapterKind {
 impl AdapterKind {
     /// The name the FSP and the migration record use.
     pub fn as_str(self) -> &'static str {
-        match self {
-            AdapterKind::Scsi => "scsi",
-            AdapterKind::Fc => "fc",
-        }
+        use pvmlab_common::model::AdapterKindExt as _;
+        pvmlab_common::model::AdapterKind::from(self).word()
     }
 
     /// The kind a migration record's slot names (`ViosSlot.kind`).
