@@ -10,7 +10,6 @@ mod lexer;
 mod pipe;
 
 use crate::commands::dispatch;
-use crate::error::CmdError;
 use crate::hmc::{Ctx, Hmc};
 use crate::hscl::Hscl;
 use std::future::Future;
@@ -70,8 +69,7 @@ pub(super) fn run_line<'a>(
         };
         let (mut out, mut code) = match result {
             Ok(out) => (out, 0),
-            Err(CmdError::Hscl(h)) => (format!("{h}\n"), 1),
-            Err(CmdError::Usage(m)) => (format!("{m}\n"), 1),
+            Err(e) => (format!("{e}\n"), 1),
         };
         // The pipeline's status is its last command's, as in bash.
         for filter in segments {
