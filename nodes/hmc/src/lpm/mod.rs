@@ -48,10 +48,6 @@ pub(crate) fn failed(what: &str, why: impl std::fmt::Display) -> CmdError {
     .into()
 }
 
-pub(crate) fn msg(e: CmdError) -> String {
-    e.to_string()
-}
-
 /// The devices of every VIOS of a frame that answers over RMC.
 pub(crate) async fn devices(ctx: &Ctx<'_>, f: &FrameView) -> HashMap<u32, ViosDevices> {
     match FrameOps::of(ctx, f) {

@@ -121,7 +121,7 @@ async fn refresh(ctx: &Ctx<'_>, f: &FrameView) {
             // a successful write, so a failed one is tried again.
             if !p.simplified_remote_restart_capable && !p.rs_device_name.is_empty() {
                 if let Err(e) = super::rsdp::write(ctx, f, &doc).await {
-                    tracing::warn!(frame = %f.name, lpar = %p.name, "writing the reserved storage device: {}", crate::lpm::msg(e));
+                    tracing::warn!(frame = %f.name, lpar = %p.name, "writing the reserved storage device: {}", e);
                     continue;
                 }
             }
@@ -158,13 +158,13 @@ async fn mark_stale(ctx: &Ctx<'_>, f: &FrameView) {
                         tracing::info!(frame = %f.name, lpar = %r.lpar, "stale copy cleaned up automatically")
                     }
                     Err(e) => {
-                        tracing::warn!(frame = %f.name, lpar = %r.lpar, "automatic cleanup: {}", crate::lpm::msg(e))
+                        tracing::warn!(frame = %f.name, lpar = %r.lpar, "automatic cleanup: {}", e)
                     }
                 }
             }
             Some(p) if p.remote_restart_status != rr_status::RESTARTED => {
                 if let Err(e) = set_status(ctx, f, p, rr_status::RESTARTED).await {
-                    tracing::warn!(frame = %f.name, lpar = %r.lpar, "marking the stale copy: {}", crate::lpm::msg(e));
+                    tracing::warn!(frame = %f.name, lpar = %r.lpar, "marking the stale copy: {}", e);
                 }
             }
             Some(_) => {}

@@ -340,7 +340,7 @@ pub async fn restart(
 
 /// Starts a rebuilt partition afresh with the profile it ran last.
 async fn boot(ctx: &Ctx<'_>, f: &FrameView, p: &Partition) -> Result<(), tonic::Status> {
-    let c = conn(ctx, f).map_err(|e| tonic::Status::unavailable(lpm::msg(e)))?;
+    let c = conn(ctx, f).map_err(|e| tonic::Status::unavailable(e.to_string()))?;
     let mut fsp = c.fsp;
     let profile = if p.last_activated_profile.is_empty() {
         p.default_profile.clone()
