@@ -9,6 +9,7 @@ mod error;
 mod frames;
 mod hmc;
 mod hscl;
+mod ids;
 mod lpm;
 mod migrations;
 mod partitions;

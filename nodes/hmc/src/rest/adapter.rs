@@ -143,7 +143,7 @@ pub fn read(
     let entries: Vec<(String, String)> = bodies(p, kind)
         .into_iter()
         .map(|(key, body)| {
-            let id = xml::uuid(kind, &format!("{owner}/{key}"));
+            let id = crate::ids::uuid(kind, &format!("{owner}/{key}"));
             (id.clone(), xml::entry(&rest.base, kind, &id, &body))
         })
         .collect();

@@ -4,7 +4,7 @@ use super::{Reply, Rest, xml};
 
 fn entry(rest: &Rest) -> (String, String) {
     let h = &rest.hmc;
-    let id = xml::uuid("ManagementConsole", &h.name);
+    let id = crate::ids::uuid("ManagementConsole", &h.name);
     let links: String = h
         .view
         .frames()
@@ -13,7 +13,7 @@ fn entry(rest: &Rest) -> (String, String) {
             format!(
                 "<link href=\"{}/rest/api/uom/ManagementConsole/{id}/ManagedSystem/{}\" rel=\"related\"/>",
                 rest.base,
-                xml::uuid("ManagedSystem", &f.name)
+                crate::ids::frame(&f.name)
             )
         })
         .collect();

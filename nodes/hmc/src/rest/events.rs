@@ -70,7 +70,7 @@ impl Events {
 fn snapshot(rest: &Rest, frames: &[FrameView]) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for f in frames {
-        let sys = xml::uuid("ManagedSystem", &f.name);
+        let sys = crate::ids::frame(&f.name);
         let sys_uri = format!("{}/rest/api/uom/ManagedSystem/{sys}", rest.base);
         out.insert(
             sys_uri.clone(),
@@ -116,7 +116,7 @@ fn feed(rest: &Rest, evs: &[Event]) -> Reply {
     let entries: Vec<String> = evs
         .iter()
         .map(|e| {
-            let id = xml::uuid("Event", &e.id.to_string());
+            let id = crate::ids::uuid("Event", &e.id.to_string());
             xml::entry(
                 &rest.base,
                 "Event",

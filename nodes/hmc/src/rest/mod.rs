@@ -121,7 +121,7 @@ pub fn error(status: StatusCode, uri: &str, reason: &str, message: &str) -> Repl
         xml::el("Message", "ROO", message),
         "<RequestBody kb=\"ROO\" kxe=\"false\"/>".to_string(),
     ];
-    let id = xml::uuid(kind, &format!("{uri}/{}", session_token()));
+    let id = crate::ids::uuid(kind, &format!("{uri}/{}", session_token()));
     let body = xml::web_entry(kind, &id, None, "V1_2_0", &fields.concat());
     Reply {
         status,

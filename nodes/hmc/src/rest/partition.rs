@@ -33,7 +33,7 @@ pub fn state(p: &Partition) -> &'static str {
 /// A partition keeps its UUID when it moves (migration, remote restart):
 /// it is its name's, which the lab keeps unique.
 pub fn uuid(_frame: &str, p: &Partition) -> String {
-    xml::uuid("LogicalPartition", &p.name)
+    crate::ids::partition(p)
 }
 
 /// The profile that describes the partition: the one it runs with, else
@@ -121,7 +121,7 @@ fn body(rest: &Rest, f: &FrameView, p: &Partition) -> String {
         format!(
             "<AssociatedManagedSystem kb=\"CUD\" kxe=\"false\" href=\"{}/rest/api/uom/ManagedSystem/{}\" rel=\"related\"/>",
             rest.base,
-            xml::uuid("ManagedSystem", &f.name)
+            crate::ids::frame(&f.name)
         ),
         xml::el("ResourceMonitoringIPAddress", "ROR", &p.rmc_ipaddr),
         // A VIOS is never remote restart capable, and the HMC says nothing.

@@ -7,7 +7,7 @@ use pvmlab_common::proto::hmc::FrameView;
 
 pub fn read(rest: &Rest, f: &FrameView, rest_of_path: &[&str]) -> Option<Reply> {
     let fr = f.frame.clone().unwrap_or_default();
-    let sys = xml::uuid("ManagedSystem", &f.name);
+    let sys = crate::ids::frame(&f.name);
     let mut pools: Vec<(u32, String, f64, f64)> = vec![(0, "DefaultPool".into(), 0.0, 0.0)];
     pools.extend(fr.pools.iter().filter(|p| p.id != 0).map(|p| {
         (
@@ -20,7 +20,7 @@ pub fn read(rest: &Rest, f: &FrameView, rest_of_path: &[&str]) -> Option<Reply> 
     let entries: Vec<(String, String)> = pools
         .iter()
         .map(|(id, name, max, reserved)| {
-            let uuid = xml::uuid("SharedProcessorPool", &format!("{}/{id}", f.name));
+            let uuid = crate::ids::uuid("SharedProcessorPool", &format!("{}/{id}", f.name));
             let members: String = f
                 .partitions
                 .iter()

@@ -117,7 +117,7 @@ pub fn by_uuid<F: std::borrow::Borrow<FrameView>>(
 ) -> Option<F> {
     frames
         .into_iter()
-        .find(|f| xml::uuid("ManagedSystem", &f.borrow().name) == id)
+        .find(|f| crate::ids::frame(&f.borrow().name) == id)
 }
 
 pub fn read(rest: &Rest, rest_of_path: &[&str]) -> Option<Reply> {
@@ -126,7 +126,7 @@ pub fn read(rest: &Rest, rest_of_path: &[&str]) -> Option<Reply> {
         xml::entry(
             &rest.base,
             "ManagedSystem",
-            &xml::uuid("ManagedSystem", &f.name),
+            &crate::ids::frame(&f.name),
             &body(f),
         )
     };
@@ -151,7 +151,7 @@ pub fn read(rest: &Rest, rest_of_path: &[&str]) -> Option<Reply> {
                     serde_json::json!({
                         "SystemName": f.name,
                         "State": state(f),
-                        "UUID": xml::uuid("ManagedSystem", &f.name),
+                        "UUID": crate::ids::frame(&f.name),
                         "MTMS": f.frame.as_ref().map(|x| x.mtms()).unwrap_or_default(),
                     })
                 })

@@ -27,33 +27,6 @@ pub fn escape(s: &str) -> String {
     o
 }
 
-/// A stable UUID for an object of the lab (a frame, a partition): the
-/// same name gives the same UUID on every HMC and across restarts, as the
-/// real HMC keeps one per object.
-pub fn uuid(kind: &str, name: &str) -> String {
-    let h = xxhash_rust::xxh3::xxh3_128(format!("pvmlab/{kind}/{name}").as_bytes());
-    let b = h.to_be_bytes();
-    format!(
-        "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-        b[0],
-        b[1],
-        b[2],
-        b[3],
-        b[4],
-        b[5],
-        (b[6] & 0x0f) | 0x50,
-        b[7],
-        (b[8] & 0x3f) | 0x80,
-        b[9],
-        b[10],
-        b[11],
-        b[12],
-        b[13],
-        b[14],
-        b[15]
-    )
-}
-
 /// One element with the HMC's attributes.
 pub fn el(name: &str, kb: &str, value: &str) -> String {
     format!(

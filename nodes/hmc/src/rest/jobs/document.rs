@@ -112,7 +112,7 @@ pub(super) fn response(rest: &Rest, j: &Job) -> Reply {
     );
     let e = xml::web_entry(
         "JobResponse",
-        &xml::uuid("JobResponse", &j.id.to_string()),
+        &crate::ids::uuid("JobResponse", &j.id.to_string()),
         Some(&format!("{}/rest/api/uom/jobs/{}", rest.base, j.id)),
         "V1_0",
         &body,

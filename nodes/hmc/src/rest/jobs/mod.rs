@@ -58,7 +58,7 @@ pub fn template(rest: &Rest, group: &str, uuid: &str, op: &str, uri: &str) -> Re
     }
     let e = xml::web_entry(
         "JobRequest",
-        &xml::uuid("JobRequest", op),
+        &crate::ids::uuid("JobRequest", op),
         None,
         "V1_0",
         &request_xml(op, group, &[]),
