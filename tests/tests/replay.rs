@@ -668,6 +668,8 @@ fn the_clients_command_lines_and_rest_requests_get_the_answers_their_parsers_nee
         ("rest_port".to_string(), lab.topo.lab.rest_port.to_string()),
     ]);
 
+    // A job that ended will not end otherwise: no use waiting on it.
+    let ended = Regex::new(r"<Status[^>]*>(COMPLETED_\w+|FAILED\w*)<").unwrap();
     let mut outcomes: Vec<Outcome> = Vec::new();
     for case in cases {
         let failed: Vec<&String> = case
@@ -802,8 +804,6 @@ fn the_clients_command_lines_and_rest_requests_get_the_answers_their_parsers_nee
                             }
                         }
                     }
-                    // A job that ended will not end otherwise.
-                    let ended = Regex::new(r"<Status[^>]*>(COMPLETED_\w+|FAILED\w*)<").unwrap();
                     definitive = a.body.contains("command not found")
                         || ended.is_match(&a.body)
                         || (matches!(case.action, Some(Action::Rest { .. })) && a.status == 404);
