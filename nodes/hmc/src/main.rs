@@ -13,6 +13,7 @@ mod ids;
 mod lpm;
 mod migrations;
 mod partitions;
+mod pwdpolicy;
 mod render;
 mod rest;
 mod restarts;

@@ -11,6 +11,10 @@ pub(crate) mod config;
 pub(crate) mod input;
 mod lshmc;
 mod lshmcusr;
+mod lspwdpolicy;
+mod mkpwdpolicy;
+mod chpwdpolicy;
+mod rmpwdpolicy;
 mod lshwres;
 mod lslic;
 mod lslparmigr;
@@ -105,6 +109,10 @@ pub async fn dispatch(ctx: &Ctx<'_>, cmd: &str, args: &[String]) -> Result<CmdRe
         "lsrsdevsize" => run::<lsrsdevsize::Lsrsdevsize>(ctx, args).await,
         "refdev" => run::<refdev::Refdev>(ctx, args).await,
         "rmlock" => run::<rmlock::Rmlock>(ctx, args).await,
+        "lspwdpolicy" => run::<lspwdpolicy::Lspwdpolicy>(ctx, args).await,
+        "mkpwdpolicy" => run::<mkpwdpolicy::Mkpwdpolicy>(ctx, args).await,
+        "chpwdpolicy" => run::<chpwdpolicy::Chpwdpolicy>(ctx, args).await,
+        "rmpwdpolicy" => run::<rmpwdpolicy::Rmpwdpolicy>(ctx, args).await,
         _ => return Err(127),
     })
 }

@@ -43,6 +43,8 @@ pub(super) const ATTRS: &[&str] = &[
     "affinity_group_id",
     "msp",
     "migration_disabled",
+    "uuid",
+    "description",
 ];
 
 fn none_if_empty(s: &str) -> String {
@@ -148,9 +150,10 @@ pub(super) fn record(view: &FrameView, frame: &Frame, p: &Partition) -> Record {
         "affinity_group_id",
         none_if_empty(&prof.affinity_group_id),
     ));
-    if p.is_vios() {
-        r.push(kv("msp", b(p.msp)));
-    }
+    // A client partition is never a mover service partition: 0.
+    r.push(kv("msp", b(p.is_vios() && p.msp)));
+    r.push(kv("uuid", crate::ids::partition(p)));
+    r.push(kv("description", p.description.clone()));
     r
 }
 
@@ -174,7 +177,8 @@ mod tests {
         };
         let r = record(&view, &frame, &idle);
         assert!(!keys(&r).contains(&"rmc_ipaddr"), "not running");
-        assert!(!keys(&r).contains(&"msp"), "not a VIOS");
+        assert!(r.contains(&kv("msp", "0")), "not a VIOS");
+        assert!(r.contains(&kv("uuid", crate::ids::partition(&idle))));
         assert!(r.contains(&kv("os_version", "Unknown")));
         assert!(r.contains(&kv("work_group_id", "none")));
         let vios = Partition {
@@ -185,7 +189,7 @@ mod tests {
         };
         let r = record(&view, &frame, &vios);
         assert!(r.contains(&kv("rmc_ipaddr", "10.0.0.5")));
-        assert_eq!(r.last(), Some(&kv("msp", "1")));
+        assert!(r.contains(&kv("msp", "1")));
         let order: Vec<&str> = ATTRS
             .iter()
             .copied()

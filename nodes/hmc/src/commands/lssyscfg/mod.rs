@@ -36,6 +36,9 @@ pub enum Resource {
     Lpar { frame: String },
     /// The partition profiles of a frame.
     Prof { frame: String },
+    /// The system profiles of a frame: the lab makes none (`mksyscfg -r
+    /// sysprof` is not here), so the listing says so.
+    Sysprof { frame: String },
 }
 
 impl Command for Lssyscfg {
@@ -53,10 +56,16 @@ impl Command for Lssyscfg {
             "prof" => Resource::Prof {
                 frame: o.require("-m")?.to_string(),
             },
+            "sysprof" => Resource::Sysprof {
+                frame: o.require("-m")?.to_string(),
+            },
             other => {
-                return Err(
-                    opts::invalid_value("-r", other, "Valid values are sys, lpar, prof.").into(),
-                );
+                return Err(opts::invalid_value(
+                    "-r",
+                    other,
+                    "Valid values are sys, lpar, prof, sysprof.",
+                )
+                .into());
             }
         };
         Ok(Lssyscfg {
@@ -93,6 +102,14 @@ impl Command for Lssyscfg {
                             ("lpar_ids", "lpar_id"),
                             ("work_group_ids", "work_group_id"),
                         ],
+                    )
+                }
+                Resource::Sysprof { frame } => {
+                    find_frame(ctx, frame)?;
+                    (
+                        Vec::new(),
+                        vec!["name", "lpar_names", "lpar_ids", "profile_names"],
+                        &[("names", "name"), ("profile_names", "name")],
                     )
                 }
                 Resource::Prof { frame } => {
@@ -206,13 +223,14 @@ mod tests {
     fn refuses_bad_syntax_in_the_old_order() {
         assert_eq!(err("-r lpar"), Some("The -m parameter is required.".into()));
         assert_eq!(err("-r prof"), Some("The -m parameter is required.".into()));
+        assert_eq!(err("-r sysprof"), Some("The -m parameter is required.".into()));
         assert_eq!(
             err("-r sys -x"),
             Some("The parameter -x is not valid for this command.".into())
         );
         assert_eq!(
             err("-r io"),
-            Some("An invalid value was entered for the -r parameter: io. Valid values are sys, lpar, prof.".into())
+            Some("An invalid value was entered for the -r parameter: io. Valid values are sys, lpar, prof, sysprof.".into())
         );
         assert_eq!(err("-m sys1"), Some("The -r parameter is required.".into()));
         assert_eq!(

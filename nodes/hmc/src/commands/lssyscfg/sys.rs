@@ -15,6 +15,7 @@ pub(super) const ATTRS: &[&str] = &[
     "detailed_state",
     "sys_time",
     "power_off_policy",
+    "power_on_lpar_start_policy",
     "active_lpar_mobility_capable",
     "inactive_lpar_mobility_capable",
     "active_lpar_share_idle_procs_capable",
@@ -34,6 +35,8 @@ pub(super) const ATTRS: &[&str] = &[
     "curr_configured_max_lpars",
     "num_active_migrations_supported",
     "num_inactive_migrations_supported",
+    "description",
+    "uuid",
     "capabilities",
 ];
 
@@ -93,6 +96,14 @@ pub(super) fn record(f: &FrameView) -> Record {
     ));
     r.push(kv("sys_time", sys_time()));
     r.push(kv("power_off_policy", frame.power_off_policy.to_string()));
+    r.push(kv(
+        "power_on_lpar_start_policy",
+        if frame.power_on_lpar_start_policy.is_empty() {
+            "autostart"
+        } else {
+            frame.power_on_lpar_start_policy.as_str()
+        },
+    ));
     for c in CAPS {
         r.push(kv(c, cap(c)));
     }
@@ -122,6 +133,9 @@ pub(super) fn record(f: &FrameView) -> Record {
         "num_inactive_migrations_supported",
         if readable { "16" } else { "unavailable" },
     ));
+    r.push(kv("description", frame.description.clone()));
+    // REST's UUID of the frame: from its node name, which a rename leaves.
+    r.push(kv("uuid", crate::ids::frame(&f.name)));
     r
 }
 
@@ -167,5 +181,8 @@ mod tests {
         assert_eq!(get(&r, "name"), Some("prod"));
         assert_eq!(get(&r, "active_lpar_mobility_capable"), Some("0"));
         assert_eq!(get(&r, "num_active_migrations_supported"), Some("16"));
+        assert_eq!(get(&r, "power_on_lpar_start_policy"), Some("autostart"));
+        let uuid = crate::ids::frame("sys1");
+        assert_eq!(get(&r, "uuid"), Some(uuid.as_str()), "REST's, not the new name's");
     }
 }
