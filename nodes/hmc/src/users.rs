@@ -99,6 +99,30 @@ impl Defaults {
     }
 }
 
+/// What `chhmc` changes of the HMC itself and `lshmc` shows.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct HmcSettings {
+    /// Remote command line access (chhmc -c ssh -s enable|disable).
+    pub ssh: bool,
+    /// Network time (chhmc -c xntp -s enable|disable) and its servers.
+    pub xntp: bool,
+    pub ntp_servers: Vec<String>,
+    /// Where the HMC sends its syslog (chhmc -c syslog -s add|remove).
+    pub syslog_servers: Vec<String>,
+}
+
+impl Default for HmcSettings {
+    fn default() -> Self {
+        HmcSettings {
+            ssh: true,
+            xntp: false,
+            ntp_servers: Vec::new(),
+            syslog_servers: Vec::new(),
+        }
+    }
+}
+
 pub const TASK_ROLES: &[&str] = &[
     "hmcsuperadmin",
     "hmcoperator",
@@ -123,6 +147,7 @@ const POLICIES: &str = "pwdpolicies";
 const SETTINGS: &str = "user_settings";
 const DEFAULTS_KEY: &str = "defaults";
 const ACTIVE_KEY: &str = "active_pwdpolicy";
+const HMC_KEY: &str = "hmc";
 
 pub struct Users {
     store: Store,
@@ -259,6 +284,25 @@ impl Users {
         self.store
             .put(SETTINGS, DEFAULTS_KEY, &d)
             .map_err(|e| e.to_string())
+    }
+
+    pub fn hmc_settings(&self) -> HmcSettings {
+        self.store
+            .get(SETTINGS, HMC_KEY)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// Changes the HMC's settings under the lock; a refusal changes nothing.
+    pub fn change_hmc_settings(
+        &self,
+        f: impl FnOnce(&mut HmcSettings) -> Result<(), String>,
+    ) -> Result<(), String> {
+        let _g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let mut s = self.hmc_settings();
+        f(&mut s)?;
+        self.store.put(SETTINGS, HMC_KEY, &s).map_err(|e| e.to_string())
     }
 
     /// The password policies: the HMC's own medium security policy first,

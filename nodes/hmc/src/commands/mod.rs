@@ -11,6 +11,21 @@ pub(crate) mod config;
 pub(crate) mod input;
 mod lshmc;
 mod lshmcusr;
+mod chhmc;
+mod chhmcldap;
+mod getupgfiles;
+mod hmcshutdown;
+mod lscod;
+mod lsdump;
+mod lshmcldap;
+mod lsmediadev;
+mod lssvcevents;
+mod lsupdhmc;
+mod monhmc;
+mod saveupgdata;
+mod updhmc;
+mod updlic;
+mod upgsource;
 mod lspwdpolicy;
 mod mkpwdpolicy;
 mod chpwdpolicy;
@@ -113,6 +128,20 @@ pub async fn dispatch(ctx: &Ctx<'_>, cmd: &str, args: &[String]) -> Result<CmdRe
         "mkpwdpolicy" => run::<mkpwdpolicy::Mkpwdpolicy>(ctx, args).await,
         "chpwdpolicy" => run::<chpwdpolicy::Chpwdpolicy>(ctx, args).await,
         "rmpwdpolicy" => run::<rmpwdpolicy::Rmpwdpolicy>(ctx, args).await,
+        "lscod" => run::<lscod::Lscod>(ctx, args).await,
+        "lshmcldap" => run::<lshmcldap::Lshmcldap>(ctx, args).await,
+        "chhmcldap" => run::<chhmcldap::Chhmcldap>(ctx, args).await,
+        "lssvcevents" => run::<lssvcevents::Lssvcevents>(ctx, args).await,
+        "lsdump" => run::<lsdump::Lsdump>(ctx, args).await,
+        "monhmc" => run::<monhmc::Monhmc>(ctx, args).await,
+        "lsmediadev" => run::<lsmediadev::Lsmediadev>(ctx, args).await,
+        "chhmc" => run::<chhmc::Chhmc>(ctx, args).await,
+        "hmcshutdown" => run::<hmcshutdown::Hmcshutdown>(ctx, args).await,
+        "getupgfiles" => run::<getupgfiles::Getupgfiles>(ctx, args).await,
+        "saveupgdata" => run::<saveupgdata::Saveupgdata>(ctx, args).await,
+        "updhmc" => run::<updhmc::Updhmc>(ctx, args).await,
+        "lsupdhmc" => run::<lsupdhmc::Lsupdhmc>(ctx, args).await,
+        "updlic" => run::<updlic::Updlic>(ctx, args).await,
         _ => return Err(127),
     })
 }
