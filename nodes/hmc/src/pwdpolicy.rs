@@ -138,7 +138,12 @@ impl PwdPolicy {
 
     /// The rules a policy's values keep among themselves.
     pub fn validate(&self) -> Result<(), String> {
-        let bad = |why: &str| Err(format!("The password policy {} is not valid: {why}.", self.name));
+        let bad = |why: &str| {
+            Err(format!(
+                "The password policy {} is not valid: {why}.",
+                self.name
+            ))
+        };
         if self.name.is_empty() || self.name.len() > 255 {
             return bad("its name must be 1 to 255 characters");
         }
@@ -170,7 +175,11 @@ impl PwdPolicy {
     pub fn check(&self, password: &str) -> Result<(), String> {
         let count = |f: fn(&char) -> bool| password.chars().filter(f).count() as u32;
         let rules = [
-            (password.chars().count() as u32, self.min_length, "characters"),
+            (
+                password.chars().count() as u32,
+                self.min_length,
+                "characters",
+            ),
             (count(char::is_ascii_digit), self.min_digits, "digits"),
             (
                 count(char::is_ascii_uppercase),

@@ -302,7 +302,9 @@ impl Users {
         let _g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         let mut s = self.hmc_settings();
         f(&mut s)?;
-        self.store.put(SETTINGS, HMC_KEY, &s).map_err(|e| e.to_string())
+        self.store
+            .put(SETTINGS, HMC_KEY, &s)
+            .map_err(|e| e.to_string())
     }
 
     /// The password policies: the HMC's own medium security policy first,
@@ -362,7 +364,11 @@ impl Users {
                 .iter()
                 .map(|p| Write::put(POLICIES, p.name.clone(), p)),
         );
-        writes.push(Write::put(SETTINGS, ACTIVE_KEY, &active.unwrap_or_default()));
+        writes.push(Write::put(
+            SETTINGS,
+            ACTIVE_KEY,
+            &active.unwrap_or_default(),
+        ));
         self.store.apply(writes).map_err(|e| e.to_string())
     }
 
@@ -449,7 +455,8 @@ mod tests {
 
     #[test]
     fn users_stored_before_settings_existed_read_with_the_defaults() {
-        let old = r#"{"name":"a","password":"p","taskrole":"hmcviewer","description":"","keys":[]}"#;
+        let old =
+            r#"{"name":"a","password":"p","taskrole":"hmcviewer","description":"","keys":[]}"#;
         let u: User = serde_json::from_str(old).unwrap();
         assert_eq!(u.settings, UserSettings::default());
         assert_eq!(u.settings.pwage, 99999);

@@ -94,7 +94,16 @@ impl Command for Chhmc {
                 return Err(opts::not_one_of(
                     "-c",
                     other,
-                    &["ssh", "xntp", "syslog", "altdiskboot", "network", "netroute", "date", "kerberos"],
+                    &[
+                        "ssh",
+                        "xntp",
+                        "syslog",
+                        "altdiskboot",
+                        "network",
+                        "netroute",
+                        "date",
+                        "kerberos",
+                    ],
                 )
                 .into());
             }
@@ -120,7 +129,9 @@ impl Command for Chhmc {
                 if let Some(h) = &host
                     && !host_ok(h)
                 {
-                    return Err(format!("An invalid value was entered for the -h parameter: {h}.").into());
+                    return Err(
+                        format!("An invalid value was entered for the -h parameter: {h}.").into(),
+                    );
                 }
                 ctx.hmc.users.change_hmc_settings(|s| {
                     match (op, host) {
@@ -145,7 +156,9 @@ impl Command for Chhmc {
             }
             Chhmc::Syslog(op, h) => {
                 if !host_ok(&h) {
-                    return Err(format!("An invalid value was entered for the -h parameter: {h}.").into());
+                    return Err(
+                        format!("An invalid value was entered for the -h parameter: {h}.").into(),
+                    );
                 }
                 ctx.hmc.users.change_hmc_settings(|s| {
                     if op == Op::Add {

@@ -129,7 +129,12 @@ impl Command for Chhmcusr {
             None => {
                 let t = o.require("-t")?;
                 if !KINDS.contains(&t) {
-                    return Err(not_one_of("-t", t, &["passwd", "taskrole", "desc", "name", "pwage", "default"]).into());
+                    return Err(not_one_of(
+                        "-t",
+                        t,
+                        &["passwd", "taskrole", "desc", "name", "pwage", "default"],
+                    )
+                    .into());
                 }
                 // -t name renames: the new name is -v.
                 let t = if t == "name" { "new_name" } else { t };

@@ -94,8 +94,9 @@ impl Command for Chpwdpolicy {
                         *n != name && (n == MEDIUM_SECURITY_NAME || ps.iter().any(|p| &p.name == n))
                     });
                     if taken {
-                        return Err(Hscl::PwdPolicyExists(new_name.clone().unwrap_or_default())
-                            .to_string());
+                        return Err(
+                            Hscl::PwdPolicyExists(new_name.clone().unwrap_or_default()).to_string()
+                        );
                     }
                     let p = ps
                         .iter_mut()

@@ -143,18 +143,29 @@ mod tests {
     #[test]
     fn parses_hmcscanners_lines() {
         assert_eq!(
-            Lscod::parse(&args("-t cap -r proc -c onoff -m sys1")).ok().map(|l| l.what),
+            Lscod::parse(&args("-t cap -r proc -c onoff -m sys1"))
+                .ok()
+                .map(|l| l.what),
             Some(What::Cap(Res::Proc, Offer::OnOff))
         );
         assert_eq!(
-            Lscod::parse(&args("-t bill -r mem -m sys1")).ok().map(|l| l.what),
+            Lscod::parse(&args("-t bill -r mem -m sys1"))
+                .ok()
+                .map(|l| l.what),
             Some(What::Bill(Res::Mem))
         );
         assert_eq!(
             Lscod::parse(&args("-t hist -m sys1")).ok().map(|l| l.what),
             Some(What::Hist)
         );
-        for bad in ["-t cap -r proc -m s", "-t cap -c onoff -m s", "-t bill -m s", "-t hist", "-t key -m s", "-t cap -r io -c onoff -m s"] {
+        for bad in [
+            "-t cap -r proc -m s",
+            "-t cap -c onoff -m s",
+            "-t bill -m s",
+            "-t hist",
+            "-t key -m s",
+            "-t cap -r io -c onoff -m s",
+        ] {
             assert!(Lscod::parse(&args(bad)).is_err(), "{bad}");
         }
     }

@@ -26,7 +26,12 @@ impl Command for Lsdump {
     fn parse(args: &[String]) -> Result<Self, CmdError> {
         let o = opts::parse(SPEC, args)?;
         if let Some(r) = o.get("-r") {
-            opts::one_of("-r", r, &[("avail", ()), ("status", ())], "Valid values are avail, status.")?;
+            opts::one_of(
+                "-r",
+                r,
+                &[("avail", ()), ("status", ())],
+                "Valid values are avail, status.",
+            )?;
             o.require("-m")?;
         }
         if let Some(s) = o.get("-s") {
@@ -54,7 +59,9 @@ mod tests {
     #[test]
     fn parses_where_to_look() {
         assert_eq!(
-            Lsdump::parse(&args("-m sys1 -r avail")).ok().and_then(|l| l.frame),
+            Lsdump::parse(&args("-m sys1 -r avail"))
+                .ok()
+                .and_then(|l| l.frame),
             Some("sys1".into())
         );
         assert!(Lsdump::parse(&args("")).is_ok());

@@ -50,7 +50,11 @@ impl Command for Lshmc {
                 "hostname={},domain=pvmlab.local,ipaddr={},networkmask=255.0.0.0,gateway=,nameserver=,domainsuffix=,ssh={},remote_webui_access=enable,lparcomm=enable\n",
                 hmc.name,
                 hmc.address,
-                if hmc.users.hmc_settings().ssh { "enable" } else { "disable" }
+                if hmc.users.hmc_settings().ssh {
+                    "enable"
+                } else {
+                    "disable"
+                }
             ),
             Show::Vpd => format!(
                 "\"vpd=*FC ????????\n*VC 20.0\n*N2 Fri Jul 11 15:19:00 UTC 2025\n*FC ????????\n*DS Hardware Management Console\n*TM 7063-CR2\n*SE {}\n*MN IBM\n*PN N/A\n*SZ 32768\n*OS Embedded Operating System\n*NA {}\n*FC ????????\n*DS Platform Firmware\n*RM V{ver}R{rel}M{sp}\n\"\n",

@@ -26,7 +26,8 @@ pub struct Lshmcldap {
 }
 
 /// What lshmcldap prints on an HMC without LDAP.
-pub const NOT_CONFIGURED: &str = "The LDAP server is not configured on this Hardware Management Console.";
+pub const NOT_CONFIGURED: &str =
+    "The LDAP server is not configured on this Hardware Management Console.";
 
 impl Command for Lshmcldap {
     fn parse(args: &[String]) -> Result<Self, CmdError> {

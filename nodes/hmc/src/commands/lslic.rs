@@ -161,7 +161,9 @@ mod tests {
             Some(Kind::Sys)
         );
         assert_eq!(
-            Lslic::parse(&args("-m sys2 -t syspower")).ok().map(|l| l.kind),
+            Lslic::parse(&args("-m sys2 -t syspower"))
+                .ok()
+                .map(|l| l.kind),
             Some(Kind::SysPower)
         );
         assert_eq!(

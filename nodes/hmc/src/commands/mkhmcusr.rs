@@ -50,7 +50,10 @@ pub(super) fn set_setting(s: &mut UserSettings, k: &str, v: &str) -> Result<(), 
         match v {
             "0" => Ok(false),
             "1" => Ok(true),
-            _ => Err(format!("An invalid attribute value was entered: {k}={v}. Valid values are 0, 1.").into()),
+            _ => Err(format!(
+                "An invalid attribute value was entered: {k}={v}. Valid values are 0, 1."
+            )
+            .into()),
         }
     };
     match k {
@@ -68,9 +71,11 @@ pub(super) fn set_setting(s: &mut UserSettings, k: &str, v: &str) -> Result<(), 
             "local" => {}
             "ldap" => return Err(Hscl::LdapNotConfigured.into()),
             "kerberos" => {
-                return Err("Kerberos is not configured on the Hardware Management Console."
-                    .to_string()
-                    .into());
+                return Err(
+                    "Kerberos is not configured on the Hardware Management Console."
+                        .to_string()
+                        .into(),
+                );
             }
             _ => {
                 return Err(format!(
@@ -81,9 +86,11 @@ pub(super) fn set_setting(s: &mut UserSettings, k: &str, v: &str) -> Result<(), 
         },
         // Only a Kerberos user has one.
         "remote_user_name" => {
-            return Err("The remote_user_name attribute is valid only for Kerberos users."
-                .to_string()
-                .into());
+            return Err(
+                "The remote_user_name attribute is valid only for Kerberos users."
+                    .to_string()
+                    .into(),
+            );
         }
         _ => return Err(format!("An invalid attribute was entered: {k}").into()),
     }

@@ -97,7 +97,9 @@ mod tests {
             })
         );
         assert_eq!(
-            Monhmc::parse(&args("-r disk -n 3 -i 1")).ok().map(|m| m.more),
+            Monhmc::parse(&args("-r disk -n 3 -i 1"))
+                .ok()
+                .map(|m| m.more),
             Some(2)
         );
         assert!(Monhmc::parse(&args("-r mem")).is_err(), "no end");

@@ -64,9 +64,9 @@ impl Command for Rmhmcusr {
             }
             // Every user here is authenticated locally.
             Rmhmcusr::Kind(Kind::All | Kind::Local) => {
-                ctx.hmc
-                    .users
-                    .remove_where(|u| !PERMANENT_USERS.contains(&u.name.as_str()) && u.name != me)?;
+                ctx.hmc.users.remove_where(|u| {
+                    !PERMANENT_USERS.contains(&u.name.as_str()) && u.name != me
+                })?;
             }
             Rmhmcusr::Kind(Kind::Remote) => {}
         }

@@ -32,12 +32,7 @@ impl Command for Saveupgdata {
     fn parse(args: &[String]) -> Result<Self, CmdError> {
         let o = opts::parse(SPEC, args)?;
         let kind = o.require("-r")?;
-        let target = Source::parse(
-            kind,
-            &o,
-            "-d",
-            &["disk", "diskusb", "diskftp", "disksftp"],
-        )?;
+        let target = Source::parse(kind, &o, "-d", &["disk", "diskusb", "diskftp", "disksftp"])?;
         if matches!(target, Source::Server { .. }) {
             o.require("-d")?;
         }
@@ -68,9 +63,14 @@ mod tests {
         );
         assert_eq!(
             Saveupgdata::parse(&args("-r diskusb")).ok(),
-            Some(Saveupgdata { target: Source::Usb })
+            Some(Saveupgdata {
+                target: Source::Usb
+            })
         );
-        assert!(Saveupgdata::parse(&args("-r diskftp -h fs1 -u me")).is_err(), "no -d");
+        assert!(
+            Saveupgdata::parse(&args("-r diskftp -h fs1 -u me")).is_err(),
+            "no -d"
+        );
         assert!(Saveupgdata::parse(&args("-r ftp")).is_err());
     }
 }

@@ -67,7 +67,10 @@ mod tests {
             })
         );
         assert_eq!(
-            Updhmc::parse(&args("-t disk -c -f /home/hscroot/network_install/x.iso -r")).ok(),
+            Updhmc::parse(&args(
+                "-t disk -c -f /home/hscroot/network_install/x.iso -r"
+            ))
+            .ok(),
             Some(Updhmc {
                 source: Source::Disk("/home/hscroot/network_install/x.iso".into())
             })

@@ -70,9 +70,11 @@ impl Command for Updlic {
                 let repo = match o.require("-r")? {
                     "ibmwebsite" => {
                         if o.has("-h") || o.has("-u") || o.has("-d") {
-                            return Err("The -h, -u and -d parameters are not valid with -r ibmwebsite."
-                                .to_string()
-                                .into());
+                            return Err(
+                                "The -h, -u and -d parameters are not valid with -r ibmwebsite."
+                                    .to_string()
+                                    .into(),
+                            );
                         }
                         Repo::IbmWebsite
                     }

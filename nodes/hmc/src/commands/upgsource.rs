@@ -12,7 +12,9 @@ use crate::hscl::Hscl;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     /// ftp, sftp or nfs: the server's host name.
-    Server { host: String },
+    Server {
+        host: String,
+    },
     /// Files already on the HMC's disk, at this path.
     Disk(String),
     Dvd,

@@ -223,7 +223,10 @@ mod tests {
     fn refuses_bad_syntax_in_the_old_order() {
         assert_eq!(err("-r lpar"), Some("The -m parameter is required.".into()));
         assert_eq!(err("-r prof"), Some("The -m parameter is required.".into()));
-        assert_eq!(err("-r sysprof"), Some("The -m parameter is required.".into()));
+        assert_eq!(
+            err("-r sysprof"),
+            Some("The -m parameter is required.".into())
+        );
         assert_eq!(
             err("-r sys -x"),
             Some("The parameter -x is not valid for this command.".into())

@@ -183,6 +183,10 @@ mod tests {
         assert_eq!(get(&r, "num_active_migrations_supported"), Some("16"));
         assert_eq!(get(&r, "power_on_lpar_start_policy"), Some("autostart"));
         let uuid = crate::ids::frame("sys1");
-        assert_eq!(get(&r, "uuid"), Some(uuid.as_str()), "REST's, not the new name's");
+        assert_eq!(
+            get(&r, "uuid"),
+            Some(uuid.as_str()),
+            "REST's, not the new name's"
+        );
     }
 }
