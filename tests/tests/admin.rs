@@ -105,7 +105,7 @@ fn ansible_and_hmcscanner_administration_and_a_restart_that_keeps_the_hmcs_state
     // hmc_user: present (with the attributes it passes), facts, updated
     // (rename), the defaults, and a rename's result.
     assert_eq!(
-        run("mkhmcusr -i \"name=ops1,taskrole=hmcoperator,passwd=Operat0r99,session_timeout=30,remote_webui_access=1\"").1,
+        run("mkhmcusr -i \"name=ops1,taskrole=hmcoperator,passwd=Operat0r99,session_timeout=30,remote_webui_access=True\"").1,
         0
     );
     let (out, _) = run("lshmcusr --filter \"names=ops1\"");
@@ -209,6 +209,20 @@ fn ansible_and_hmcscanner_administration_and_a_restart_that_keeps_the_hmcs_state
         run("lssyscfg -r sysprof -m sys2").0.trim(),
         "No results were found."
     );
+    // hmc-mcp's partition description, and a frame's.
+    assert_eq!(
+        run("chsyscfg -r lpar -m sys2 -i \"name=lnx01,description=web tier\"").1,
+        0
+    );
+    assert_eq!(
+        run("lssyscfg -r lpar -m sys2 --filter lpar_names=lnx01 -F description").0,
+        "web tier\n"
+    );
+    assert_eq!(
+        run("chsyscfg -r sys -m sys2 -i \"description=rack 4\"").1,
+        0
+    );
+    assert_eq!(run("lssyscfg -r sys -m sys2 -F description").0, "rack 4\n");
 
     // firmware_update: the level it reads, an update that cannot reach
     // IBM (the levels stay), and an accept.

@@ -137,11 +137,7 @@ impl Command for Chhmc {
                     match (op, host) {
                         (Op::Enable, _) => s.xntp = true,
                         (Op::Disable, _) => s.xntp = false,
-                        (Op::Add, Some(h)) => {
-                            if !s.ntp_servers.contains(&h) {
-                                s.ntp_servers.push(h);
-                            }
-                        }
+                        (Op::Add, Some(h)) if !s.ntp_servers.contains(&h) => s.ntp_servers.push(h),
                         (Op::Remove, Some(h)) => {
                             let before = s.ntp_servers.len();
                             s.ntp_servers.retain(|x| *x != h);

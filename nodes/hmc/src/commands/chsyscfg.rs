@@ -247,7 +247,7 @@ impl LparChange {
             }
         }
         crate::rr::rsdp::check_assignment(frame, &p)?;
-        crate::partitions::put(
+        let done = crate::partitions::put(
             ctx,
             frame,
             p,
@@ -255,6 +255,14 @@ impl LparChange {
             &format!("changing the partition named {}", lpar.name),
         )
         .await?;
+        // put waits for the name and profiles; the rest of the record too,
+        // so a listing right after shows every change.
+        crate::hmc::wait_partition(ctx, &frame.name, done.id, |x| {
+            x.description == done.description
+                && x.msp == done.msp
+                && x.lpar_avail_priority == done.lpar_avail_priority
+        })
+        .await;
         Ok(())
     }
 }

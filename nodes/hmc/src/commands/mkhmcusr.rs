@@ -46,10 +46,12 @@ pub(super) fn set_setting(s: &mut UserSettings, k: &str, v: &str) -> Result<(), 
         v.parse()
             .map_err(|_| format!("An invalid attribute value was entered: {k}={v}").into())
     };
+    // Ansible's hmc_user sends its booleans as Python prints them
+    // ("True") when it makes a user, and as 0/1 when it changes one.
     let flag = || -> Result<bool, CmdError> {
-        match v {
-            "0" => Ok(false),
-            "1" => Ok(true),
+        match v.to_ascii_lowercase().as_str() {
+            "0" | "false" => Ok(false),
+            "1" | "true" => Ok(true),
             _ => Err(format!(
                 "An invalid attribute value was entered: {k}={v}. Valid values are 0, 1."
             )
@@ -291,7 +293,7 @@ mod tests {
             ],
             &[
                 "-i",
-                "name=x1,taskrole=hmcviewer,passwd=abcdefgh,remote_webui_access=True",
+                "name=x1,taskrole=hmcviewer,passwd=abcdefgh,remote_webui_access=yes",
             ],
             &[
                 "-i",
