@@ -150,8 +150,21 @@ pub(super) fn record(view: &FrameView, frame: &Frame, p: &Partition) -> Record {
         "affinity_group_id",
         none_if_empty(&prof.affinity_group_id),
     ));
-    // A client partition is never a mover service partition: 0.
-    r.push(kv("msp", b(p.is_vios() && p.msp)));
+    if p.is_vios() {
+        r.push(kv("msp", b(p.msp)));
+    }
+    r
+}
+
+/// What `-F` reads beyond the default line, which the reference's HMC
+/// leaves out of it: `msp` of a client partition (never a mover service
+/// partition: 0, as hmc-mcp reads `-F msp,lpar_env`), the UUID REST gives
+/// the partition, and its description.
+pub(super) fn asked_only(p: &Partition) -> Record {
+    let mut r = Vec::new();
+    if !p.is_vios() {
+        r.push(kv("msp", "0"));
+    }
     r.push(kv("uuid", crate::ids::partition(p)));
     r.push(kv("description", p.description.clone()));
     r
@@ -177,8 +190,10 @@ mod tests {
         };
         let r = record(&view, &frame, &idle);
         assert!(!keys(&r).contains(&"rmc_ipaddr"), "not running");
-        assert!(r.contains(&kv("msp", "0")), "not a VIOS");
-        assert!(r.contains(&kv("uuid", crate::ids::partition(&idle))));
+        assert!(!keys(&r).contains(&"msp"), "not a VIOS");
+        let asked = asked_only(&idle);
+        assert!(asked.contains(&kv("msp", "0")));
+        assert!(asked.contains(&kv("uuid", crate::ids::partition(&idle))));
         assert!(r.contains(&kv("os_version", "Unknown")));
         assert!(r.contains(&kv("work_group_id", "none")));
         let vios = Partition {
@@ -189,7 +204,8 @@ mod tests {
         };
         let r = record(&view, &frame, &vios);
         assert!(r.contains(&kv("rmc_ipaddr", "10.0.0.5")));
-        assert!(r.contains(&kv("msp", "1")));
+        assert_eq!(r.last(), Some(&kv("msp", "1")));
+        assert!(!keys(&asked_only(&vios)).contains(&"msp"));
         let order: Vec<&str> = ATTRS
             .iter()
             .copied()

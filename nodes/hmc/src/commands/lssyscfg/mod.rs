@@ -75,6 +75,8 @@ impl Command for Lssyscfg {
     }
 
     async fn apply(self, ctx: &Ctx<'_>) -> CmdResult {
+        // Some attributes print only when -F asks for them.
+        let asked = self.form.fields.is_some();
         let (records, known, filters): (Vec<Record>, Vec<&str>, &[(&str, &str)]) =
             match &self.resource {
                 Resource::Sys { frame } => {
@@ -82,8 +84,18 @@ impl Command for Lssyscfg {
                         Some(m) => vec![find_frame(ctx, m)?],
                         None => ctx.hmc.view.frames(),
                     };
+                    let since_v8 = crate::hmc::level(&ctx.hmc.version) >= (8, 0);
                     (
-                        frames.iter().map(sys::record).collect(),
+                        frames
+                            .iter()
+                            .map(|f| {
+                                let mut r = sys::record(f, since_v8);
+                                if asked {
+                                    r.extend(sys::asked_only(f));
+                                }
+                                r
+                            })
+                            .collect(),
                         sys::ATTRS.to_vec(),
                         &[("names", "name")],
                     )
@@ -94,7 +106,13 @@ impl Command for Lssyscfg {
                     (
                         f.partitions
                             .iter()
-                            .map(|p| lpar::record(&f, &fr, p))
+                            .map(|p| {
+                                let mut r = lpar::record(&f, &fr, p);
+                                if asked {
+                                    r.extend(lpar::asked_only(p));
+                                }
+                                r
+                            })
                             .collect(),
                         lpar::ATTRS.to_vec(),
                         &[
