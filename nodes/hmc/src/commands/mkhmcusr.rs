@@ -307,6 +307,12 @@ mod tests {
             assert!(Mkhmcusr::parse(&args(bad)).is_err(), "{bad:?}");
         }
         assert!(check_name(&"a".repeat(33)).is_err());
+        // Ansible's hmc_user sends Python's booleans when it makes a user.
+        let mut s = UserSettings::default();
+        set_setting(&mut s, "remote_webui_access", "True").unwrap();
+        set_setting(&mut s, "remote_ssh_access", "False").unwrap();
+        assert!(s.remote_webui_access && !s.remote_ssh_access);
+        assert!(set_setting(&mut s, "min_pwage", "100000").is_err(), "over pwage");
         assert!(check_name("a.b-c_d").is_ok());
     }
 }
