@@ -312,7 +312,10 @@ mod tests {
         set_setting(&mut s, "remote_webui_access", "True").unwrap();
         set_setting(&mut s, "remote_ssh_access", "False").unwrap();
         assert!(s.remote_webui_access && !s.remote_ssh_access);
-        assert!(set_setting(&mut s, "min_pwage", "100000").is_err(), "over pwage");
+        assert!(
+            set_setting(&mut s, "min_pwage", "100000").is_err(),
+            "over pwage"
+        );
         assert!(check_name("a.b-c_d").is_ok());
     }
 }
