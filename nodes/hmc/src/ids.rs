@@ -42,3 +42,15 @@ pub fn frame(node_name: &str) -> String {
 pub fn partition(p: &Partition) -> String {
     uuid("LogicalPartition", &p.name)
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn uuids_are_stable_and_well_formed() {
+        let a = super::uuid("ManagedSystem", "sys1");
+        assert_eq!(a, super::frame("sys1"));
+        assert_ne!(a, super::frame("sys2"));
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "5");
+    }
+}
