@@ -47,7 +47,7 @@ impl Command for Entstat {
             .ok_or_else(|| CmdError::NoConnect("entstat", self.dev.clone()))?;
         let up = env.site.uptime();
         let out = match &d.kind {
-            Kind::Sea(s) => sea(&inv, env, d, s, self.all, up),
+            Kind::Sea(s) => sea(&inv, d, s, self.all, up),
             _ => adapter(d, self.all, up, None),
         };
         Ok(out.into())
@@ -268,7 +268,7 @@ fn virt_specific(a: &VirtualEthAdapter, active: bool) -> String {
     o
 }
 
-fn sea(inv: &Inventory, env: &Env<'_>, d: &Device, s: &Sea, all: bool, up: u64) -> String {
+fn sea(inv: &Inventory, d: &Device, s: &Sea, all: bool, up: u64) -> String {
     let real = inv.get(&s.real_adapter);
     let mac = match real.map(|r| &r.kind) {
         Some(Kind::PhysEnt { mac, .. }) => mac.clone(),
@@ -361,7 +361,6 @@ fn sea(inv: &Inventory, env: &Env<'_>, d: &Device, s: &Sea, all: bool, up: u64) 
         o.push_str(&format!("Control Adapter: {}\n\n", c.name));
         o.push_str(&adapter(c, true, up, None));
     }
-    let _ = env;
     o
 }
 

@@ -444,7 +444,7 @@ impl Inventory {
             false,
             Kind::Other,
         );
-        d.sort_by(|a, b| natural(&a.name).cmp(&natural(&b.name)));
+        d.sort_by_key(|a| natural(&a.name));
         Inventory { devices: d }
     }
 

@@ -62,9 +62,10 @@ impl Command for License {
                     String::new()
                 },
                 change: Change {
-                    state: (!accepted).then(|| State {
-                        license_accepted: true,
-                        ..env.state.clone()
+                    state: (!accepted).then(|| {
+                        let mut next = env.state.clone();
+                        next.license_accepted = true;
+                        next
                     }),
                     devices: None,
                 },

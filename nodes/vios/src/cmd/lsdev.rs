@@ -378,7 +378,6 @@ fn vpd(d: &Device) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::cmd::testenv::run;
 
     #[test]

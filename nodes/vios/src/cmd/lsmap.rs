@@ -407,7 +407,6 @@ fn npiv_block(rec: &[Vec<String>]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::cmd::testenv::run;
 
     #[test]
