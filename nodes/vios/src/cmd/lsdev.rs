@@ -16,6 +16,7 @@ Usage: lsdev [-type DeviceType ...] [-virtual] [-state DeviceState]
        lsdev {-dev DeviceName | -plc PhysicalLocationCode} [-parent]
              [-field FieldName ...] [-fmt Delimiter]
        lsdev {-dev DeviceName | -plc PhysicalLocationCode} [-attr [Attribute] | -range Attribute | -slot | -vpd]
+       lsdev -slots
        lsdev -vpd";
 
 const SPEC: args::Spec = &[
@@ -25,6 +26,7 @@ const SPEC: args::Spec = &[
     ("-dev", Arity::One),
     ("-attr", Arity::Any),
     ("-vpd", Arity::Flag),
+    ("-slots", Arity::Flag),
     ("-child", Arity::Flag),
     ("-parent", Arity::Flag),
     SELECT[0],
@@ -85,6 +87,8 @@ pub enum Lsdev {
     Vpd {
         dev: Option<String>,
     },
+    /// `-slots`: the I/O slots, physical and virtual, and their devices.
+    Slots,
     Parent {
         dev: String,
         child: bool,
@@ -99,6 +103,12 @@ impl Command for Lsdev {
         let dev = a.one("-dev").map(str::to_string);
         let only = |allowed: &[&str]| a.given().all(|f| allowed.contains(&f));
         let select = ["-field", "-fmt"];
+        if a.has("-slots") {
+            if a.given().count() > 1 {
+                return Err(CmdError::Usage(USAGE));
+            }
+            return Ok(Lsdev::Slots);
+        }
         if a.has("-vpd") {
             if !only(&["-vpd", "-dev"]) {
                 return Err(CmdError::Usage(USAGE));
@@ -230,6 +240,7 @@ impl Command for Lsdev {
                     .render(&sel, USAGE)?,
                 }
             }
+            Lsdev::Slots => slots(&inv),
             Lsdev::Vpd { dev: Some(d) } => vpd(find(&d)?),
             Lsdev::Vpd { dev: None } => {
                 let mut out = String::from(
@@ -314,6 +325,52 @@ fn parent<'a>(inv: &'a Inventory, d: &Device) -> Option<&'a Device> {
         _ => return None,
     };
     inv.get(&name)
+}
+
+/// The slots the VIOS's adapters sit in: a card's ports share its slot.
+fn slots(inv: &Inventory) -> String {
+    let mut rows: Vec<(String, &str, Vec<String>)> = Vec::new();
+    for d in &inv.devices {
+        let slot = match &d.kind {
+            Kind::PhysEnt { .. } | Kind::Fcs { .. } | Kind::VirtEnt { .. } => d
+                .physloc
+                .rsplit_once("-T")
+                .map_or(d.physloc.as_str(), |x| x.0),
+            Kind::Sas | Kind::Vhost { .. } | Kind::Vfchost(_) => d.physloc.as_str(),
+            Kind::Other if d.name == "vsa0" => d.physloc.as_str(),
+            _ => continue,
+        };
+        let desc = if d.virt {
+            "Virtual I/O Slot"
+        } else {
+            "PCI-E capable, Rev 2 slot with 8x lanes"
+        };
+        match rows.iter_mut().find(|r| r.0 == slot) {
+            Some(r) => r.2.push(d.name.clone()),
+            None => rows.push((slot.to_string(), desc, vec![d.name.clone()])),
+        }
+    }
+    // Physical slots first, then the virtual ones by slot number.
+    rows.sort_by_key(|r| {
+        let virt = r.0.contains("-V");
+        let n: u32 =
+            r.0.rsplit_once("-C")
+                .and_then(|x| x.1.parse().ok())
+                .unwrap_or(0);
+        (virt, if virt { String::new() } else { r.0.clone() }, n)
+    });
+    Table {
+        fields: &["slot", "description", "devices"],
+        headers: &["# Slot", "Description", "Device(s)"],
+        widths: None,
+        gap: false,
+        rows: rows
+            .into_iter()
+            .map(|(s, d, n)| vec![s, d.to_string(), n.join(" ")])
+            .collect(),
+    }
+    .render(&Select::default(), USAGE)
+    .unwrap_or_default()
 }
 
 /// A device's vital product data, as `lsdev -vpd` prints it.
@@ -478,6 +535,34 @@ mod tests {
                 .starts_with("Network Address.............10000090FA")),
             "{fcs}"
         );
+    }
+
+    #[test]
+    fn slots_group_a_cards_ports() {
+        let (out, _) = run("lsdev -slots");
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines[0].starts_with("# Slot "), "{out}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("U78C9.001.21A5E8V-P1-C1 ") && l.ends_with(" ent0 ent1")),
+            "{out}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("U78C9.001.21A5E8V-P2-C1 ") && l.ends_with(" fcs0 fcs1")),
+            "{out}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("U8286.42A.21A5E8V-V1-C13 ")
+                    && l.contains("Virtual I/O Slot")
+                    && l.ends_with(" vhost0")),
+            "{out}"
+        );
+        assert_eq!(run("lsdev -slots -virtual").1, 2);
     }
 
     #[test]
