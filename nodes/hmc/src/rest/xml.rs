@@ -52,14 +52,6 @@ pub fn flag(v: bool) -> &'static str {
     if v { "true" } else { "false" }
 }
 
-/// The value of a `search/(Key==value)` suffix, if it searches on `key`.
-pub fn search<'a>(q: &'a str, key: &str) -> Option<&'a str> {
-    q.trim_start_matches('(')
-        .trim_end_matches(')')
-        .strip_prefix(key)?
-        .strip_prefix("==")
-}
-
 fn now() -> String {
     // RFC 3339 in UTC, to the millisecond, as Atom wants.
     let d = std::time::SystemTime::now()
@@ -78,11 +70,18 @@ fn now() -> String {
     )
 }
 
-/// One Atom entry around a UOM object (`body`: its children).
+/// One Atom entry around a UOM object (`body`: its children), whose SELF
+/// link is at the root of the API (`/rest/api/uom/{kind}/{id}`).
 pub fn entry(base: &str, kind: &str, id: &str, body: &str) -> String {
+    entry_at(&format!("{base}/rest/api/uom/{kind}/{id}"), kind, id, body)
+}
+
+/// One Atom entry whose SELF link is `href` (a child of its frame:
+/// `…/ManagedSystem/{uuid}/VirtualSwitch/{id}`).
+pub fn entry_at(href: &str, kind: &str, id: &str, body: &str) -> String {
     format!(
         "<entry><id>{id}</id><title>{kind}</title><published>{t}</published>\
-<link rel=\"SELF\" href=\"{base}/rest/api/uom/{kind}/{id}\"/>\
+<link rel=\"SELF\" href=\"{href}\"/>\
 <author><name>{GENERATOR}</name></author>\
 <etag:etag xmlns:etag=\"http://www.ibm.com/xmlns/systems/power/firmware/uom/mc/2012_10/\">{etag}</etag:etag>\
 <content type=\"{mt}\"><{kind}:{kind} xmlns:{kind}=\"{UOM_NS}\" xmlns=\"{UOM_NS}\" \
@@ -116,7 +115,7 @@ pub fn feed(kind: &str, entries: &[String]) -> String {
     format!(
         "<feed xmlns=\"{ATOM_NS}\" xmlns:ns2=\"http://a9.com/-/spec/opensearch/1.1/\" xmlns:ns3=\"http://www.w3.org/1999/xhtml\">\
 <id>{}</id><updated>{}</updated><generator>{GENERATOR}</generator>{}</feed>",
-        uuid("feed", kind),
+        crate::ids::uuid("feed", kind),
         now(),
         entries.concat()
     )
@@ -148,9 +147,9 @@ pub fn etag(body: &str) -> String {
 mod tests {
     #[test]
     fn uuids_are_stable_and_well_formed() {
-        let a = super::uuid("ManagedSystem", "sys1");
-        assert_eq!(a, super::uuid("ManagedSystem", "sys1"));
-        assert_ne!(a, super::uuid("ManagedSystem", "sys2"));
+        let a = crate::ids::uuid("ManagedSystem", "sys1");
+        assert_eq!(a, crate::ids::uuid("ManagedSystem", "sys1"));
+        assert_ne!(a, crate::ids::uuid("ManagedSystem", "sys2"));
         assert_eq!(a.len(), 36);
         assert_eq!(&a[14..15], "5");
     }
@@ -164,16 +163,11 @@ mod tests {
     }
 
     #[test]
-    fn groups_and_searches() {
+    fn groups() {
         assert_eq!(
             super::group("G", Some("CUD"), &["<a/>".into()]),
             "<G kb=\"CUD\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata><a/></G>"
         );
-        assert_eq!(
-            super::search("(SystemName==sys2)", "SystemName"),
-            Some("sys2")
-        );
-        assert_eq!(super::search("(PartitionName==x)", "SystemName"), None);
     }
 
     #[test]
