@@ -132,8 +132,7 @@ for raw in x.xpath('//VirtualFibreChannelMapping'):
     println!("{out}");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(
-        lines[0],
-        "lpar running 4 AIX/Linux aix72a active True",
+        lines[0], "lpar running 4 AIX/Linux aix72a active True",
         "{out}"
     );
     assert!(lines[1].starts_with("config "), "{out}");
@@ -180,8 +179,7 @@ print('unknown', r.status_code, 'HttpErrorResponse' in r.text)
     println!("{out}");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(
-        lines[0],
-        "vios active Virtual IO Server 8192 false 2.0 4 1",
+        lines[0], "vios active Virtual IO Server 8192 false 2.0 4 1",
         "{out}"
     );
     assert_eq!(lines[1], "running 200 True", "{out}");
@@ -191,13 +189,17 @@ print('unknown', r.status_code, 'HttpErrorResponse' in r.text)
     assert_eq!(lines[5], "ldap 204", "{out}");
     assert_eq!(lines[6], "policy 200", "{out}");
     assert_eq!(lines[7], "ssp 204 204", "{out}");
-    assert_eq!(lines[8], "nets ['VLAN1-ETHERNET0', 'VLAN100-ETHERNET0']", "{out}");
+    assert_eq!(
+        lines[8], "nets ['VLAN1-ETHERNET0', 'VLAN100-ETHERNET0']",
+        "{out}"
+    );
     assert_eq!(lines[9], "links True", "{out}");
     assert_eq!(lines[10], "unknown 404 True", "{out}");
 
     // A rename shows in REST (name and search) and in `pvmlab status`.
     assert_eq!(
-        lab.hmc("hmc1", "chsyscfg -r sys -m sys3 -i new_name=prod3").1,
+        lab.hmc("hmc1", "chsyscfg -r sys -m sys3 -i new_name=prod3")
+            .1,
         0
     );
     let (out, ok) = py(&format!(
@@ -215,9 +217,13 @@ print('renamed', d.xpath('//SystemName')[0].text, managed_system('sys3')[0])
     assert!(ok, "{out}");
     assert_eq!(out, "renamed prod3 None\n");
     let status = text(&lab.pvmlab(&["status"]).stdout);
-    assert!(status.contains("prod3") && status.contains("(node sys3)"), "{status}");
+    assert!(
+        status.contains("prod3") && status.contains("(node sys3)"),
+        "{status}"
+    );
     assert_eq!(
-        lab.hmc("hmc1", "chsyscfg -r sys -m prod3 -i new_name=sys3").1,
+        lab.hmc("hmc1", "chsyscfg -r sys -m prod3 -i new_name=sys3")
+            .1,
         0
     );
 
@@ -234,8 +240,8 @@ s = adp.Session('127.43.193.11', 'hscroot', 'abc123', port=12443, certpath=None)
 a = adp.Adapter(s)
 sys2 = ms.System.wrap(a.read('ManagedSystem', suffix_type='search', suffix_parm="(SystemName=='sys2')"))[0]
 v1 = [v for v in vios.VIOS.wrap(a.read('ManagedSystem', root_id=sys2.uuid, child_type='VirtualIOServer')) if v.name == 'vios1'][0]
-for m in sorted(v1.scsi_mappings, key=lambda m: m.server_adapter.lpar_slot_num):
-    print('scsi', m.server_adapter.lpar_slot_num, m.client_adapter.lpar_id, m.client_adapter.lpar_slot_num, m.backing_storage.name.startswith('hdisk'), m.target_dev.name.startswith('vtscsi'))
+for m in sorted(v1.scsi_mappings, key=lambda m: m.client_adapter.lpar_id):
+    print('scsi', m.client_adapter.lpar_id, m.client_adapter.lpar_slot_num, m.server_adapter.lpar_slot_num, m.server_adapter.name.startswith('vhost'), m.backing_storage.name.startswith('hdisk'), m.target_dev.name.startswith('vtscsi'))
 for m in v1.vfc_mappings:
     print('vfc', m.server_adapter.lpar_slot_num, m.client_adapter.lpar_id, m.backing_port.name, len(m.client_adapter.wwpns))
 for e in v1.seas:
@@ -249,19 +255,20 @@ print('vnets', sorted((n.vlan, n.name) for n in net.VNet.wrap(a.read('ManagedSys
     assert!(ok, "{out}");
     println!("{out}");
     assert!(
-        out.contains("scsi 13 3 3 True True\nscsi 14 4 3 True True\nscsi 15 5 3 True True\n"),
+        out.contains(
+            "scsi 3 3 3 True True True\nscsi 4 3 3 True True True\nscsi 5 3 3 True True True\n"
+        ),
         "{out}"
     );
-    assert!(out.contains("vfc 23 3 fcs0 2\n"), "{out}");
-    assert!(
-        out.contains("sea ent5 1 1 [100, 200] ent2\n"),
-        "{out}"
-    );
+    assert!(out.contains("vfc 5 3 fcs0 2\n"), "{out}");
+    assert!(out.contains("sea ent5 1 1 [100, 200] ent2\n"), "{out}");
     assert!(out.contains("trunks [(1, 1)]\n"), "{out}");
     assert!(out.contains("pvs True True\n"), "{out}");
     assert!(out.contains("vswitch ETHERNET0 0 Veb\n"), "{out}");
     assert!(
-        out.contains("vnets [(1, 'VLAN1-ETHERNET0'), (99, 'VLAN99-ETHERNET0'), (100, 'VLAN100-ETHERNET0')]"),
+        out.contains(
+            "vnets [(1, 'VLAN1-ETHERNET0'), (99, 'VLAN99-ETHERNET0'), (100, 'VLAN100-ETHERNET0')]"
+        ),
         "{out}"
     );
 

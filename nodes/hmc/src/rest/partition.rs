@@ -97,19 +97,19 @@ fn processors(p: &Partition) -> String {
                 xml::el(
                     "DesiredProcessingUnits",
                     "CUR",
-                    &prof.desired_proc_units.to_string(),
+                    &xml::decimal(prof.desired_proc_units),
                 ),
                 xml::el("DesiredVirtualProcessors", "CUR", &n(prof.desired_procs)),
                 xml::el(
                     "MaximumProcessingUnits",
                     "CUR",
-                    &prof.max_proc_units.to_string(),
+                    &xml::decimal(prof.max_proc_units),
                 ),
                 xml::el("MaximumVirtualProcessors", "CUD", &n(prof.max_procs)),
                 xml::el(
                     "MinimumProcessingUnits",
                     "CUR",
-                    &prof.min_proc_units.to_string(),
+                    &xml::decimal(prof.min_proc_units),
                 ),
                 xml::el("MinimumVirtualProcessors", "CUD", &n(prof.min_procs)),
                 xml::el("SharedProcessorPoolID", "CUR", &n(prof.shared_proc_pool_id)),
@@ -148,14 +148,14 @@ fn processors(p: &Partition) -> String {
                 xml::el(
                     "CurrentMaximumProcessingUnits",
                     "ROR",
-                    &prof.max_proc_units.to_string(),
+                    &xml::decimal(prof.max_proc_units),
                 ),
                 xml::el(
                     "CurrentMinimumProcessingUnits",
                     "ROR",
-                    &prof.min_proc_units.to_string(),
+                    &xml::decimal(prof.min_proc_units),
                 ),
-                xml::el("CurrentProcessingUnits", "ROR", &units.to_string()),
+                xml::el("CurrentProcessingUnits", "ROR", &xml::decimal(units)),
                 xml::el(
                     "CurrentSharedProcessorPoolID",
                     "ROR",

@@ -48,10 +48,12 @@ fn fcs_loc(fcs: &str) -> String {
     format!("U78C0.001.DBJ0563-P2-C1-T{}", n + 1)
 }
 
-/// A stable hex tail (a WWPN's, a MAC's) from the names of what it is.
+/// A stable hex tail (a WWPN's, a MAC's, a device id) of up to 32 digits,
+/// from the names of what it is.
 fn hex(seed: &str, digits: usize) -> String {
-    let h = xxhash_rust::xxh3::xxh3_64(seed.as_bytes());
-    format!("{h:016X}")[16 - digits..].to_string()
+    let h = xxhash_rust::xxh3::xxh3_128(seed.as_bytes());
+    let all = format!("{h:032X}");
+    all[32 - digits.min(32)..].to_string()
 }
 
 fn el(name: &str, kb: &str, v: impl ToString) -> String {
@@ -533,5 +535,7 @@ mod tests {
         );
         assert_eq!(fcs_loc("fcs1"), "U78C0.001.DBJ0563-P2-C1-T2");
         assert_eq!(hex("x", 6).len(), 6);
+        assert_eq!(hex("x", 18).len(), 18);
+        assert_eq!(hex("x", 40).len(), 32);
     }
 }

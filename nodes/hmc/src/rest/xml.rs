@@ -47,6 +47,16 @@ pub fn group(name: &str, kb: Option<&str>, children: &[String]) -> String {
     )
 }
 
+/// A decimal as the HMC (Java) writes it: `2.0`, `0.5`, never `2`.
+pub fn decimal(v: f64) -> String {
+    let s = v.to_string();
+    if s.contains(['.', 'e', 'N', 'i']) {
+        s
+    } else {
+        format!("{s}.0")
+    }
+}
+
 /// A boolean as the HMC writes it.
 pub fn flag(v: bool) -> &'static str {
     if v { "true" } else { "false" }
@@ -168,6 +178,13 @@ mod tests {
             super::group("G", Some("CUD"), &["<a/>".into()]),
             "<G kb=\"CUD\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata><a/></G>"
         );
+    }
+
+    #[test]
+    fn decimals_keep_their_point() {
+        assert_eq!(super::decimal(2.0), "2.0");
+        assert_eq!(super::decimal(0.5), "0.5");
+        assert_eq!(super::decimal(16.0), "16.0");
     }
 
     #[test]
