@@ -74,6 +74,13 @@ fn rest_clients_read_what_a_real_hmc_answers() {
         "{PRELUDE}{}",
         r#"
 print('logon', r.status_code, header_tok == tok, len(tok) > 16)
+# power-hmc-mcp's logon (a declaration, schema V1_0, the token read from
+# the header only) and hmc-mcp's (Accept: LogonResponse).
+other = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><LogonRequest xmlns="http://www.ibm.com/xmlns/systems/power/firmware/web/mc/2012_10/" schemaVersion="V1_0"><UserID>hscroot</UserID><Password>abc123</Password></LogonRequest>'
+for extra in [{}, {'Accept': 'application/vnd.ibm.powervm.web+xml; type=LogonResponse'}]:
+    r2 = requests.put(base + '/rest/api/web/Logon', data=other, headers={'Content-Type': 'application/vnd.ibm.powervm.web+xml; type=LogonRequest', **extra}, verify=False)
+    t2 = r2.headers.get('X-API-Session')
+    print('other logon', r2.status_code, requests.get(base + '/rest/api/uom/ManagedSystem', headers={'X-API-Session': t2}, verify=False).status_code)
 sys2, dom = managed_system('sys2')
 print('missing', managed_system('nosuch'))
 q = json.loads(get('/rest/api/uom/ManagedSystem/%s/quick' % sys2).text)
@@ -87,6 +94,9 @@ print('all', sorted(s['SystemName'] for s in allq), all(':' not in s['IPAddress'
     assert!(ok, "{out}");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], "logon 200 True True", "{out}");
+    assert_eq!(lines[1], "other logon 200 200", "{out}");
+    assert_eq!(lines[2], "other logon 200 200", "{out}");
+    let lines = &lines[2..];
     assert_eq!(lines[1], "missing (None, None)", "{out}");
     assert_eq!(
         lines[2],

@@ -586,6 +586,32 @@ pub async fn serve(rest: Arc<Rest>, addr: String, tls: Arc<rustls::ServerConfig>
 #[cfg(test)]
 mod tests {
     #[test]
+    fn links_carry_the_host_the_client_used() {
+        let parts = |host: Option<&str>| {
+            let mut b = axum::http::Request::builder().uri("/rest/api/uom/ManagedSystem");
+            if let Some(h) = host {
+                b = b.header(axum::http::header::HOST, h);
+            }
+            b.body(()).unwrap().into_parts().0
+        };
+        let fallback = "https://10.0.0.1:12443";
+        assert_eq!(
+            super::base_of(&parts(Some("hmc1.example.com:443")), fallback),
+            "https://hmc1.example.com:443"
+        );
+        assert_eq!(
+            super::base_of(&parts(Some("[::1]:12443")), fallback),
+            "https://[::1]:12443"
+        );
+        assert_eq!(super::base_of(&parts(None), fallback), fallback);
+        // Nothing but a host and port goes into a link.
+        assert_eq!(
+            super::base_of(&parts(Some("x\"><script>")), fallback),
+            fallback
+        );
+    }
+
+    #[test]
     fn request_bodies_are_read_as_xml() {
         let b = r#"<LogonRequest xmlns="x" schemaVersion="V1_1_0"><Metadata><Atom/></Metadata><UserID kb="CUR">hscroot</UserID><Password kb="CUR">a&amp;b</Password></LogonRequest>"#;
         let d = super::parse(b, "/", "LogonRequest").ok().unwrap();
