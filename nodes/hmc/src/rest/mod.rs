@@ -471,31 +471,31 @@ async fn uom(
         ["ManagedSystem", _, more @ ..] if more.len() == 4 => more,
         all => all,
     };
-    if let [group, uuid, "do", op] = tail {
-        if partition::KINDS.contains(group) {
-            return match parts.method {
-                Method::GET => jobs::template(rest, group, uuid, op, uri),
-                Method::PUT if !media_ok(parts, "JobRequest") => {
-                    return wrong_media(uri, "JobRequest");
-                }
-                Method::PUT => jobs::start(
-                    rest,
-                    &g.user,
-                    group,
-                    uuid,
-                    op,
-                    &String::from_utf8_lossy(body),
-                    uri,
-                ),
-                _ => error(
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    uri,
-                    "Method Not Allowed",
-                    "A job is read with GET and run with PUT.",
-                ),
+    if let [group, uuid, "do", op] = tail
+        && partition::KINDS.contains(group)
+    {
+        return match parts.method {
+            Method::GET => jobs::template(rest, group, uuid, op, uri),
+            Method::PUT if !media_ok(parts, "JobRequest") => {
+                return wrong_media(uri, "JobRequest");
             }
-            .into_response();
+            Method::PUT => jobs::start(
+                rest,
+                &g.user,
+                group,
+                uuid,
+                op,
+                &String::from_utf8_lossy(body),
+                uri,
+            ),
+            _ => error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                uri,
+                "Method Not Allowed",
+                "A job is read with GET and run with PUT.",
+            ),
         }
+        .into_response();
     }
     if parts.method != Method::GET {
         return error(

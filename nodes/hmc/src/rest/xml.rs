@@ -142,7 +142,7 @@ pub fn etag(body: &str) -> String {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     let mut rest = body;
     while let Some(i) = rest.find("<published>").or_else(|| rest.find("<updated>")) {
-        h.update(rest[..i].as_bytes());
+        h.update(&rest.as_bytes()[..i]);
         let tail = &rest[i..];
         let end = tail
             .find("</")
