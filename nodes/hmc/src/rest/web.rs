@@ -6,25 +6,6 @@
 use super::{Get, Reply, error, xml};
 use axum::http::{Method, StatusCode};
 
-/// The policy every HMC ships with, not active until an administrator
-/// activates one (`lspwdpolicy -t p` on a new HMC).
-// TODO(admin): read the policies and the active one from the core's
-// password-policy table once `mkpwdpolicy`/`chpwdpolicy` keep them there.
-const DEFAULT_POLICY: &[(&str, &str)] = &[
-    ("PolicyName", "HMC Medium Security Password Policy"),
-    ("Description", "HMC Medium Security Password Policy"),
-    ("MinPasswordAge", "1"),
-    ("MaxPasswordAge", "180"),
-    ("MinPasswordLength", "8"),
-    ("PasswordHistorySize", "10"),
-    ("PasswordExpirationWarning", "7"),
-    ("MinNumericChars", "0"),
-    ("MinUpperCaseChars", "0"),
-    ("MinLowerCaseChars", "0"),
-    ("MinSpecialChars", "0"),
-    ("IsActive", "false"),
-];
-
 fn web_feed(kind: &str, entries: Vec<String>) -> Reply {
     if entries.is_empty() {
         return Reply::no_content();
@@ -68,28 +49,42 @@ fn users(g: &Get<'_>, rest_of_path: &[&str], query: &str) -> Option<Reply> {
     }
 }
 
+/// The HMC's password policies (`lspwdpolicy -t p`) and which one is
+/// active (`?PolicyType=status`, `lspwdpolicy -t s`), from the core.
 fn policies(g: &Get<'_>, rest_of_path: &[&str], query: &str) -> Option<Reply> {
-    let name = DEFAULT_POLICY[0].1;
-    let entry = || {
-        let body: String = DEFAULT_POLICY
-            .iter()
-            .map(|(k, v)| xml::el(k, "CUR", v))
-            .collect();
+    let users = &g.hmc().users;
+    let active = users.active_policy_name();
+    let entry = |p: &crate::pwdpolicy::PwdPolicy| {
+        let on = active.as_deref() == Some(p.name.as_str());
+        let fields = [
+            ("PolicyName", p.name.clone()),
+            ("Description", p.description.clone()),
+            ("MinPasswordAge", p.min_pwage.to_string()),
+            ("MaxPasswordAge", p.pwage.to_string()),
+            ("MinPasswordLength", p.min_length.to_string()),
+            ("PasswordHistorySize", p.hist_size.to_string()),
+            ("PasswordExpirationWarning", p.warn_pwage.to_string()),
+            ("MinNumericChars", p.min_digits.to_string()),
+            ("MinUpperCaseChars", p.min_uppercase_chars.to_string()),
+            ("MinLowerCaseChars", p.min_lowercase_chars.to_string()),
+            ("MinSpecialChars", p.min_special_chars.to_string()),
+            ("IsActive", on.to_string()),
+        ];
+        let body: String = fields.iter().map(|(k, v)| xml::el(k, "CUR", v)).collect();
         let link = format!("{}/rest/api/web/HmcPasswordPolicy", g.base);
         xml::web_entry(
             "HmcPasswordPolicy",
-            &crate::ids::uuid("HmcPasswordPolicy", name),
+            &crate::ids::uuid("HmcPasswordPolicy", &p.name),
             Some(&link),
             "V1_0",
             &body,
         )
     };
     match rest_of_path {
-        // ?PolicyType=status: none is active.
         [] if query.contains("PolicyType=status") => {
             let body = [
-                xml::el("IsActive", "ROR", "false"),
-                xml::el("ActivePolicyName", "ROR", ""),
+                xml::el("IsActive", "ROR", &active.is_some().to_string()),
+                xml::el("ActivePolicyName", "ROR", active.as_deref().unwrap_or("")),
             ]
             .concat();
             Some(web_feed(
@@ -103,8 +98,11 @@ fn policies(g: &Get<'_>, rest_of_path: &[&str], query: &str) -> Option<Reply> {
                 )],
             ))
         }
-        [] => Some(web_feed("HmcPasswordPolicy", vec![entry()])),
-        [n] if *n == name => Some(one("HmcPasswordPolicy", entry())),
+        [] => Some(web_feed(
+            "HmcPasswordPolicy",
+            users.policies().iter().map(entry).collect(),
+        )),
+        [n] => users.policy(n).map(|p| one("HmcPasswordPolicy", entry(&p))),
         _ => None,
     }
 }
