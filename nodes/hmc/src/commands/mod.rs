@@ -4,8 +4,8 @@
 //! line (`crate::cli`) and the REST API's jobs both run commands from here.
 
 mod chhmcusr;
-mod chhwres;
-mod chsyscfg;
+pub(crate) mod chhwres;
+pub(crate) mod chsyscfg;
 pub(crate) mod chsysstate;
 pub(crate) mod config;
 pub(crate) mod input;
@@ -22,7 +22,7 @@ mod lssysconn;
 pub(crate) mod migrlpar;
 mod mkauthkeys;
 mod mkhmcusr;
-mod mksyscfg;
+pub(crate) mod mksyscfg;
 pub mod opts;
 mod refdev;
 mod rmhmcusr;

@@ -18,9 +18,12 @@ mod adapter;
 mod console;
 pub mod events;
 mod jobs;
+mod lpar_write;
 mod partition;
 mod pool;
 mod system;
+mod templates;
+mod write;
 pub mod xml;
 
 use crate::hmc::Hmc;
@@ -343,6 +346,9 @@ async fn handle(State(rest): State<Arc<Rest>>, req: Request) -> Response {
         )
         .into_response();
     };
+    if let Some(r) = write::route(&rest, &user, &parts, &body).await {
+        return r.into_response();
+    }
     let Some(rel) = path.strip_prefix("/rest/api/uom") else {
         return rest.read("", &uri).into_response();
     };
