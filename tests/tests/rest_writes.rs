@@ -221,6 +221,29 @@ if step == 'template':
                         headers=H, verify=False)
     print('builtin stays', r.status_code)
 
+if step == 'create':
+    # hmc-mcp's create_logical_partition: a partial document PUT under the
+    # frame; then Ansible's deleteLogicalPartition of the deployed web09,
+    # and of a running partition, which the HMC refuses.
+    ms = system('sys2')
+    doc = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<LogicalPartition xmlns="%s" schemaVersion="V1_0">\n'
+        '  <Metadata><Atom/></Metadata>\n  <PartitionMemoryConfiguration kb="CUD" kxe="false">\n    <Metadata><Atom/></Metadata>\n'
+        '    <DesiredMemory kb="CUD" kxe="false">4096</DesiredMemory>\n  </PartitionMemoryConfiguration>\n'
+        '  <PartitionName kb="CUR" kxe="false">mcp01</PartitionName>\n'
+        '  <PartitionType kb="COD" kxe="false">AIX/Linux</PartitionType>\n</LogicalPartition>\n') % UOM
+    r = requests.put(base + '/rest/api/uom/ManagedSystem/%s/LogicalPartition' % ms, data=doc, verify=False,
+        headers={**H, 'Content-Type': 'application/vnd.ibm.powervm.uom+xml; type=LogicalPartition'})
+    d = strip(r.content)
+    print('create', r.status_code, d.xpath('//PartitionName')[0].text, d.xpath('//DesiredMemory')[0].text)
+    r = requests.put(base + '/rest/api/uom/ManagedSystem/%s/LogicalPartition' % ms, data=doc, verify=False,
+        headers={**H, 'Content-Type': 'application/vnd.ibm.powervm.uom+xml; type=LogicalPartition'})
+    print('again', r.status_code, 'already exists' in message(r))
+    for name in ('web09', 'aix72a'):
+        u, _, _ = lpar(name)
+        r = requests.delete(base + '/rest/api/uom/LogicalPartition/' + u, verify=False,
+            headers={**H, 'Accept': 'application/vnd.ibm.powervm.uom+xml; type=LogicalPartition'})
+        print('delete', name, r.status_code)
+
 if step == 'disks':
     r = get('/rest/api/uom/VirtualIOServer/search/(PartitionName==vios1)')
     v = strip(r.content).xpath('//AtomID')[0].text
@@ -290,6 +313,18 @@ taken COMPLETED_WITH_ERROR True\ndelete 204 None 404\nbuiltin stays 403\n"
         "lssyscfg -r prof -m sys2 --filter lpar_names=web09 -F name,desired_mem,proc_mode,desired_proc_units,desired_procs,sharing_mode",
     );
     assert_eq!(prof, "default_profile,2048,shared,0.5,2,uncap\n");
+
+    let (out, ok) = client("create");
+    assert!(ok, "{out}");
+    println!("{out}");
+    assert_eq!(
+        out,
+        "create 200 mcp01 4096\nagain 400 True\ndelete web09 204\ndelete aix72a 400\n"
+    );
+    let (lpars, _) = lab.hmc("hmc1", "lssyscfg -r lpar -m sys2 -F name,state");
+    assert!(lpars.contains("mcp01,Not Activated\n"), "{lpars}");
+    assert!(lpars.contains("aix72a,Running\n"), "{lpars}");
+    assert!(!lpars.contains("web09"), "{lpars}");
 
     let (out, ok) = client("disks");
     assert!(ok, "{out}");

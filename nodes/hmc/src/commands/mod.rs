@@ -27,7 +27,7 @@ pub mod opts;
 mod refdev;
 mod rmhmcusr;
 mod rmlock;
-mod rmsyscfg;
+pub(crate) mod rmsyscfg;
 pub(crate) mod rrstartlpar;
 mod viosvrcmd;
 

@@ -10,12 +10,14 @@
 //! current one, and a change that the hypervisor refuses halfway is
 //! undone, so a refused write changes nothing.
 
+use super::templates::spec::{Env, Spec};
 use super::{Reply, Rest, error, partition};
 use crate::commands::apply_as;
 use crate::commands::chhwres::{self, Chhwres};
 use crate::commands::chsyscfg::{self, Chsyscfg, ProfileChange};
 use crate::commands::config::ProfileInput;
 use crate::commands::input::LparRef;
+use crate::commands::rmsyscfg::{self, Rmsyscfg};
 use axum::http::{HeaderMap, StatusCode, header};
 use pvmlab_common::attrs::{check_profile, fmt_units, set_profile_attr};
 use pvmlab_common::model::{Partition, Profile};
@@ -397,6 +399,143 @@ pub async fn post(
     rest.read(rel, uri)
 }
 
+/// The partition a creating PUT describes, with the HMC's defaults for
+/// what the body leaves out (hmc-mcp sends only what its caller gave).
+pub fn new_partition(root: roxmltree::Node<'_, '_>, wanted: &Wanted) -> Result<Spec, String> {
+    let text = |n: &str| child(root, n).map(|x| x.text().unwrap_or_default().trim().to_string());
+    let name = text("PartitionName").unwrap_or_default();
+    let env = match text("PartitionType").as_deref() {
+        None | Some("AIX/Linux") => Env::AixLinux,
+        Some("Virtual IO Server") => Env::Vios,
+        Some("OS400") => Env::IbmI,
+        Some(t) => return Err(format!("The value {t:?} of PartitionType is not valid.")),
+    };
+    let id = match text("PartitionID") {
+        None => None,
+        Some(t) => Some(
+            t.parse::<u32>()
+                .map_err(|_| format!("The value {t:?} of PartitionID is not valid."))?,
+        ),
+    };
+    let slots = match text("MaximumVirtualIoSlots") {
+        None => 20,
+        Some(t) => t
+            .parse()
+            .map_err(|_| format!("The value {t:?} of MaximumVirtualIoSlots is not valid."))?,
+    };
+    let dedicated = wanted.dedicated.unwrap_or(false);
+    let desired_mem = wanted.desired_mem.unwrap_or(2048);
+    let desired_procs = wanted.desired_procs.unwrap_or(1);
+    let desired_units = wanted.desired_units.unwrap_or(0.5);
+    Ok(Spec {
+        lpar_name: name,
+        lpar_id: id.filter(|i| *i != 0),
+        env,
+        max_virtual_slots: slots,
+        dedicated,
+        sharing_mode: wanted.sharing_mode.clone().unwrap_or_else(|| {
+            if dedicated {
+                "share_idle_procs"
+            } else {
+                "uncap"
+            }
+            .to_string()
+        }),
+        min_procs: wanted.min_procs.unwrap_or(1),
+        desired_procs,
+        max_procs: wanted.max_procs.unwrap_or(desired_procs),
+        min_units: wanted.min_units.unwrap_or(0.1),
+        desired_units,
+        max_units: wanted.max_units.unwrap_or(desired_units),
+        weight: wanted.weight.unwrap_or(128),
+        pool: wanted.pool.unwrap_or(0),
+        min_mem: wanted.min_mem.unwrap_or(desired_mem.min(1024)),
+        desired_mem,
+        max_mem: wanted.max_mem.unwrap_or(desired_mem),
+        compat_mode: "default".into(),
+        srr: false,
+    })
+}
+
+/// PUT of a LogicalPartition under its ManagedSystem (`ms` its UUID):
+/// the partition created as `mksyscfg -r lpar` creates it.
+pub async fn create(rest: &Rest, user: &str, ms: &str, body: &[u8], uri: &str) -> Reply {
+    let Some(f) = super::system::by_uuid(rest.hmc.view.frames(), ms) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            uri,
+            "Not Found",
+            &format!("No ManagedSystem {ms} is managed by this management console."),
+        );
+    };
+    let text = String::from_utf8_lossy(body);
+    let doc = match super::parse(&text, uri, "LogicalPartition") {
+        Ok(d) => d,
+        Err(e) => return e,
+    };
+    let bad = |m: &str| error(StatusCode::BAD_REQUEST, uri, "Bad Request", m);
+    let root = doc.root_element();
+    let spec = match Wanted::parse(root).and_then(|w| new_partition(root, &w)) {
+        Ok(s) => s,
+        Err(m) => return bad(&m),
+    };
+    let cmd = match spec.check(&f).and_then(|()| spec.command(&f)) {
+        Ok(c) => c,
+        Err(m) => return bad(&m),
+    };
+    let (out, code) = apply_as(&rest.hmc, user, "mksyscfg", Ok(cmd)).await;
+    if code != 0 {
+        return bad(out.trim_end());
+    }
+    let made = rest.hmc.view.frames().into_iter().find_map(|x| {
+        (x.name == f.name)
+            .then(|| {
+                x.partitions
+                    .iter()
+                    .find(|p| p.name == spec.lpar_name)
+                    .cloned()
+            })
+            .flatten()
+    });
+    match made {
+        Some(p) => rest.read(
+            &format!("/LogicalPartition/{}", partition::uuid(&f.name, &p)),
+            uri,
+        ),
+        None => bad(&format!(
+            "The partition {} was created but is not yet shown by the managed system.",
+            spec.lpar_name
+        )),
+    }
+}
+
+/// DELETE of a LogicalPartition: `rmsyscfg -r lpar`, which refuses a
+/// partition that is not stopped.
+pub async fn delete(rest: &Rest, user: &str, uuid: &str, uri: &str) -> Reply {
+    let Some((f, p)) = find(rest, uuid) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            uri,
+            "Not Found",
+            &format!("No LogicalPartition {uuid} is managed by this management console."),
+        );
+    };
+    let cmd = Rmsyscfg {
+        frame: f.name.clone(),
+        target: rmsyscfg::Target::Lpar(LparRef::Name(p.name.clone())),
+    };
+    let (out, code) = apply_as(&rest.hmc, user, "rmsyscfg", Ok(cmd)).await;
+    if code != 0 {
+        return error(StatusCode::BAD_REQUEST, uri, "Bad Request", out.trim_end());
+    }
+    Reply {
+        status: StatusCode::NO_CONTENT,
+        media: String::new(),
+        body: String::new(),
+        etag: None,
+    }
+}
+
 /// Applies a plan: the dynamic changes, undone in reverse if a later one
 /// or the profile is refused, then the profile. Err: the refusal.
 async fn apply(
@@ -527,6 +666,24 @@ mod tests {
         );
         assert!(parse(r#"<LogicalPartition><PartitionMemoryConfiguration><DesiredMemory>lots</DesiredMemory></PartitionMemoryConfiguration></LogicalPartition>"#).is_err());
         assert!(parse(r#"<LogicalPartition><PartitionProcessorConfiguration><SharingMode>greedy</SharingMode></PartitionProcessorConfiguration></LogicalPartition>"#).is_err());
+    }
+
+    #[test]
+    fn a_new_partition_takes_the_hmcs_defaults_for_what_the_body_leaves_out() {
+        // hmc-mcp's build_lpar_document(name, resources=desired memory only).
+        let b = r#"<LogicalPartition xmlns="u" schemaVersion="V1_0"><Metadata><Atom/></Metadata><PartitionMemoryConfiguration><DesiredMemory>4096</DesiredMemory></PartitionMemoryConfiguration><PartitionName kb="CUR" kxe="false">new01</PartitionName><PartitionType>AIX/Linux</PartitionType></LogicalPartition>"#;
+        let d = roxmltree::Document::parse(b).unwrap();
+        let w = Wanted::parse(d.root_element()).unwrap();
+        let s = new_partition(d.root_element(), &w).unwrap();
+        assert_eq!(
+            (s.lpar_name.as_str(), s.env, s.lpar_id),
+            ("new01", Env::AixLinux, None)
+        );
+        assert_eq!((s.min_mem, s.desired_mem, s.max_mem), (1024, 4096, 4096));
+        assert!(!s.dedicated && s.sharing_mode == "uncap");
+        let bad = r#"<LogicalPartition><PartitionName>x</PartitionName><PartitionType>z/OS</PartitionType></LogicalPartition>"#;
+        let d = roxmltree::Document::parse(bad).unwrap();
+        assert!(new_partition(d.root_element(), &Wanted::default()).is_err());
     }
 
     fn running(mem: u64, procs: u32, units: f64) -> Partition {

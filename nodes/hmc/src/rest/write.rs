@@ -21,9 +21,15 @@ pub async fn route(rest: &Arc<Rest>, user: &str, parts: &Parts, body: &[u8]) -> 
         ["ManagedSystem", _, more @ ..] => more,
         all => all,
     };
-    match (&parts.method, tail) {
-        (&Method::POST, ["LogicalPartition", uuid]) => {
+    match (&parts.method, segs.as_slice(), tail) {
+        (&Method::POST, _, ["LogicalPartition", uuid]) => {
             Some(lpar_write::post(rest, user, uuid, rel, &parts.headers, body, uri).await)
+        }
+        (&Method::PUT, ["ManagedSystem", ms, "LogicalPartition"], _) => {
+            Some(lpar_write::create(rest, user, ms, body, uri).await)
+        }
+        (&Method::DELETE, _, ["LogicalPartition", uuid]) => {
+            Some(lpar_write::delete(rest, user, uuid, uri).await)
         }
         _ => None,
     }

@@ -10,7 +10,7 @@
 //! created on the frame by the command line's `mksyscfg`:
 //! `PartitionUuid`), polled at `/rest/api/templates/jobs/{id}`.
 
-mod spec;
+pub(super) mod spec;
 mod store;
 
 use super::jobs::{self, Outcome, run_job};
