@@ -14,6 +14,7 @@
 //!   fails; the copy is deleted.
 //! - `VirtualIOServer/{uuid}/do/GetFreePhysicalVolumes` answers the disks
 //!   the VIOS has free.
+//! - A copied template survives kill -9 of the HMC (`fault node restart`).
 
 use pvmlab_tests::{Lab, text};
 use std::process::Command;
@@ -141,7 +142,7 @@ if step == 'dlpar':
     print('fresh', r.status_code)
     print('last', show('aix72a'))
 
-if step == 'template':
+if step in ('template', 'keep', 'kept'):
     sys_uuid = system('sys2')
     TH = {'Content-Type': 'application/vnd.ibm.powervm.templates+xml;type=PartitionTemplate'}
     def template_uuid(name):
@@ -164,6 +165,13 @@ if step == 'template':
     def check(name):
         return job('/rest/api/templates/PartitionTemplate/%s/do/check' % template_uuid(name), 'Check',
                    'PartitionTemplate', {'K_X_API_SESSION_MEMENTO': tok, 'TargetUuid': sys_uuid}, True)
+    if step == 'keep':
+        print('copy', copy('QuickStart_lpar_rpa_2', 'kept_tpl'))
+        raise SystemExit(0)
+    if step == 'kept':
+        u = template_uuid('kept_tpl')
+        print('kept', u is not None, template(u).xpath('//partitionName')[0].text)
+        raise SystemExit(0)
     name = 'ansible_powervm_create_4711'
     print('copy', copy('QuickStart_lpar_rpa_2', name))
     t = template(template_uuid(name))
@@ -329,4 +337,10 @@ taken COMPLETED_WITH_ERROR True\ndelete 204 None 404\nbuiltin stays 403\n"
     let (out, ok) = client("disks");
     assert!(ok, "{out}");
     assert_eq!(out, "free COMPLETED_OK True True True\n");
+
+    // A template the HMC acknowledged survives kill -9 of the HMC.
+    assert_eq!(client("keep"), ("copy 200\n".to_string(), true));
+    let r = lab.pvmlab(&["fault", "node", "hmc1", "restart"]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert_eq!(client("kept"), ("kept True lpar\n".to_string(), true));
 }
