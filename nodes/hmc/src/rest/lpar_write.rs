@@ -331,16 +331,10 @@ fn steps(plan: &Plan) -> Vec<Dyn> {
     s
 }
 
-/// The partition an entry path names (its UUID), and its frame.
+/// The partition an entry path names (its UUID), and its frame: during a
+/// migration the source's, whose state refuses the change.
 fn find(rest: &Rest, uuid: &str) -> Option<(FrameView, Partition)> {
-    rest.hmc.view.frames().into_iter().find_map(|f| {
-        let p = f
-            .partitions
-            .iter()
-            .find(|p| partition::uuid(&f.name, p) == uuid && p.migration.is_none())
-            .cloned();
-        p.map(|p| (f, p))
-    })
+    super::jobs::target(rest, uuid)
 }
 
 /// POST of a LogicalPartition entry (`rel` its path under /rest/api/uom).

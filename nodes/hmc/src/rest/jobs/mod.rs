@@ -24,7 +24,7 @@ use store::{Job, millis};
 
 /// The partition a job names, and its frame: the copy that is not a
 /// migration's destination shell (which has the same UUID) if there are two.
-fn target(rest: &Rest, uuid: &str) -> Option<(FrameView, Partition)> {
+pub(in crate::rest) fn target(rest: &Rest, uuid: &str) -> Option<(FrameView, Partition)> {
     let mut found: Vec<(FrameView, Partition)> = Vec::new();
     for f in rest.hmc.view.frames() {
         for p in f
