@@ -180,6 +180,12 @@ impl Users {
         })
     }
 
+    /// The HMC's database, for what else the HMC keeps beside its users
+    /// (the REST API's partition templates).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     pub fn get(&self, name: &str) -> Option<User> {
         self.store.get(TABLE, name).ok().flatten()
     }

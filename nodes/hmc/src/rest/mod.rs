@@ -25,14 +25,17 @@ mod cluster;
 mod console;
 pub mod events;
 mod jobs;
+mod lpar_write;
 mod network;
 mod partition;
 mod pool;
 mod quick;
 mod search;
 mod system;
+mod templates;
 mod vios;
 mod web;
+mod write;
 pub mod xml;
 
 use crate::hmc::Hmc;
@@ -414,6 +417,9 @@ async fn handle(State(rest): State<Arc<Rest>>, req: Request) -> Response {
         )
         .into_response();
     };
+    if let Some(r) = write::route(&rest, &user, &parts, &body).await {
+        return r.into_response();
+    }
     let g = Get {
         rest: &rest,
         base: base_of(&parts, &rest.base),

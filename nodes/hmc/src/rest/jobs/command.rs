@@ -16,7 +16,19 @@ use pvmlab_common::proto::hmc::FrameView;
 
 /// The operations on a partition, and the parameters each takes.
 pub(super) const OPS: &[(&str, &[&str])] = &[
-    ("PowerOn", &["bootmode", "keylock", "force", "novsi"]),
+    // Ansible names the profile by its UUID (LogicalPartitionProfile);
+    // iIPLsource is IBM i's, which no partition here runs.
+    (
+        "PowerOn",
+        &[
+            "bootmode",
+            "keylock",
+            "force",
+            "novsi",
+            "LogicalPartitionProfile",
+            "iIPLsource",
+        ],
+    ),
     ("PowerOff", &["operation", "immediate", "restart"]),
     ("MigrateValidate", MIGRATE_PARAMS),
     ("Migrate", MIGRATE_PARAMS),
@@ -148,7 +160,29 @@ pub(super) fn command(
     };
     Ok(match op {
         "PowerOn" => {
-            let profile = if p.last_activated_profile.is_empty() {
+            let by_uuid = given("LogicalPartitionProfile")
+                .map(|want| {
+                    // The UUID a LogicalPartitionProfile entry has (adapter.rs).
+                    p.profiles
+                        .iter()
+                        .find(|pr| {
+                            crate::ids::uuid(
+                                "LogicalPartitionProfile",
+                                &format!("{}/{}", crate::ids::partition(p), pr.name),
+                            ) == want
+                        })
+                        .map(|pr| &pr.name)
+                        .ok_or_else(|| {
+                            format!(
+                                "LogicalPartitionProfile {want} is not a profile of partition {}",
+                                p.name
+                            )
+                        })
+                })
+                .transpose()?;
+            let profile = if let Some(name) = by_uuid {
+                name
+            } else if p.last_activated_profile.is_empty() {
                 &p.default_profile
             } else {
                 &p.last_activated_profile
@@ -255,6 +289,16 @@ mod tests {
         let p = Partition {
             name: "aix72a".into(),
             default_profile: "default".into(),
+            profiles: vec![
+                pvmlab_common::model::Profile {
+                    name: "default".into(),
+                    ..Default::default()
+                },
+                pvmlab_common::model::Profile {
+                    name: "big".into(),
+                    ..Default::default()
+                },
+            ],
             ..Default::default()
         };
         let params: Vec<(String, String)> = params
@@ -460,6 +504,30 @@ mod tests {
                 profile: Some("default".into()),
                 bootstring: String::new()
             })
+        );
+        // Ansible's poweronPartition names the profile by its entry's UUID:
+        // chsysstate -r lpar -m sys2 -n aix72a -o on -f big.
+        let big = crate::ids::uuid(
+            "LogicalPartitionProfile",
+            &format!("{}/big", crate::ids::uuid("LogicalPartition", "aix72a")),
+        );
+        assert_eq!(
+            chsysstate(
+                "PowerOn",
+                &[
+                    ("force", "false"),
+                    ("novsi", "true"),
+                    ("LogicalPartitionProfile", &big)
+                ]
+            ),
+            Ok(LparOp::Activate {
+                profile: Some("big".into()),
+                bootstring: String::new()
+            })
+        );
+        assert!(
+            chsysstate("PowerOn", &[("LogicalPartitionProfile", "nope")])
+                .is_err_and(|e| e.contains("not a profile of partition aix72a"))
         );
         // chsysstate -r lpar -m sys2 -n aix72a -o shutdown --immed.
         assert_eq!(

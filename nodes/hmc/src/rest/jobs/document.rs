@@ -77,10 +77,11 @@ pub(super) fn response(rest: &Rest, j: &Job) -> Reply {
         xml::group(
             "Results",
             Some("ROR"),
-            &[params_xml(&[(
-                "result".into(),
-                j.output.trim().to_string(),
-            )])],
+            &[params_xml(
+                &std::iter::once(("result".to_string(), j.output.trim().to_string()))
+                    .chain(j.results.iter().cloned())
+                    .collect::<Vec<_>>(),
+            )],
         )
     } else {
         String::new()
@@ -113,7 +114,16 @@ pub(super) fn response(rest: &Rest, j: &Job) -> Reply {
     let e = xml::web_entry(
         "JobResponse",
         &crate::ids::uuid("JobResponse", &j.id.to_string()),
-        Some(&format!("{}/rest/api/uom/jobs/{}", rest.base, j.id)),
+        Some(&format!(
+            "{}/rest/api/{}/jobs/{}",
+            rest.base,
+            if j.group == "PartitionTemplate" {
+                "templates"
+            } else {
+                "uom"
+            },
+            j.id
+        )),
         "V1_0",
         &body,
     );

@@ -11,6 +11,7 @@
 mod command;
 mod document;
 mod store;
+mod vios;
 
 pub use store::Jobs;
 
@@ -23,7 +24,7 @@ use store::{Job, millis};
 
 /// The partition a job names, and its frame: the copy that is not a
 /// migration's destination shell (which has the same UUID) if there are two.
-fn target(rest: &Rest, uuid: &str) -> Option<(FrameView, Partition)> {
+pub(in crate::rest) fn target(rest: &Rest, uuid: &str) -> Option<(FrameView, Partition)> {
     let mut found: Vec<(FrameView, Partition)> = Vec::new();
     for f in rest.hmc.view.frames() {
         for p in f
@@ -48,7 +49,7 @@ pub fn template(rest: &Rest, group: &str, uuid: &str, op: &str, uri: &str) -> Re
             &format!("No {group} {uuid} is managed by this management console."),
         );
     }
-    if !command::OPS.iter().any(|(o, _)| *o == op) {
+    if !command::OPS.iter().any(|(o, _)| *o == op) && !vios::is_op(group, op) {
         return error(
             StatusCode::NOT_FOUND,
             uri,
@@ -84,6 +85,9 @@ pub fn start(
             &format!("No {group} {uuid} is managed by this management console."),
         );
     };
+    if vios::is_op(group, op) {
+        return vios::start(rest, user, &f, &p, op, body, uri);
+    }
     let Some(known) = command::params_of(op) else {
         return error(
             StatusCode::NOT_FOUND,
@@ -180,6 +184,7 @@ pub fn start(
         started: millis(),
         completed: 0,
         output: String::new(),
+        results: Vec::new(),
     };
     rest.jobs.insert(job.clone());
     let (r, user) = (rest.clone(), user.to_string());
@@ -188,6 +193,90 @@ pub fn start(
         r.jobs.finish(id, out, code);
     });
     response(rest, &job)
+}
+
+/// How a job of the HMC's own work (not one command) ended: a template's
+/// check, transform or deploy, a VIOS's GetFreePhysicalVolumes.
+pub(in crate::rest) struct Outcome {
+    pub ok: bool,
+    /// The `result` parameter: the answer, or why it failed.
+    pub output: String,
+    pub results: Vec<(String, String)>,
+}
+
+/// Starts `work` as a job on `target` (`url` what the client PUT to):
+/// the JobResponse of the running job, which `work`'s outcome completes.
+pub(in crate::rest) fn run_job<F>(
+    rest: &std::sync::Arc<Rest>,
+    group: &str,
+    target: &str,
+    url: String,
+    op: &str,
+    params: Vec<(String, String)>,
+    work: F,
+) -> Reply
+where
+    F: std::future::Future<Output = Outcome> + Send + 'static,
+{
+    let id = rest.jobs.new_id();
+    let job = Job {
+        id,
+        op: op.to_string(),
+        group: group.to_string(),
+        target: target.to_string(),
+        url,
+        params,
+        status: "RUNNING",
+        started: millis(),
+        completed: 0,
+        output: String::new(),
+        results: Vec::new(),
+    };
+    rest.jobs.insert(job.clone());
+    let r = rest.clone();
+    tokio::spawn(async move {
+        let o = work.await;
+        r.jobs
+            .finish_with(id, o.output, if o.ok { 0 } else { 1 }, o.results);
+    });
+    response(rest, &job)
+}
+
+/// The JobParameters of a JobRequest body, or the error that says why not.
+pub(in crate::rest) fn job_params(
+    body: &str,
+    uri: &str,
+    op: &str,
+) -> Result<Vec<(String, String)>, Reply> {
+    let doc = super::parse(body, uri, "JobRequest")?;
+    let root = doc.root_element();
+    if super::text_of(root, "OperationName").is_some_and(|n| !n.eq_ignore_ascii_case(op)) {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            uri,
+            "Bad Request",
+            &format!("The JobRequest's OperationName is not {op}."),
+        ));
+    }
+    let mut params = Vec::new();
+    for jp in root
+        .descendants()
+        .filter(|n| n.tag_name().name() == "JobParameter")
+    {
+        let (Some(k), Some(v)) = (
+            super::text_of(jp, "ParameterName"),
+            super::text_of(jp, "ParameterValue"),
+        ) else {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                uri,
+                "Bad Request",
+                "A JobParameter needs a ParameterName and a ParameterValue.",
+            ));
+        };
+        params.push((k, v));
+    }
+    Ok(params)
 }
 
 /// GET, DELETE, POST …/cancel on /rest/api/uom/jobs/{id}.

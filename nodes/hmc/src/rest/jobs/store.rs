@@ -20,6 +20,9 @@ pub(super) struct Job {
     pub started: u64,
     pub completed: u64,
     pub output: String,
+    /// Named results besides `result` (a template's TEMPLATE_UUID, a
+    /// deployed partition's PartitionUuid).
+    pub results: Vec<(String, String)>,
 }
 
 #[derive(Default)]
@@ -66,7 +69,19 @@ impl Jobs {
 
     /// Records how a job's command ended: its output and exit status.
     pub(super) fn finish(&self, id: u64, output: String, code: u32) {
+        self.finish_with(id, output, code, Vec::new());
+    }
+
+    /// As `finish`, with named results.
+    pub(super) fn finish_with(
+        &self,
+        id: u64,
+        output: String,
+        code: u32,
+        results: Vec<(String, String)>,
+    ) {
         if let Some(j) = self.lock().get_mut(&id) {
+            j.results = results;
             j.status = if code == 0 {
                 "COMPLETED_OK"
             } else {
@@ -102,6 +117,7 @@ mod tests {
             started: 0,
             completed: 0,
             output: String::new(),
+            results: Vec::new(),
         }
     }
 
