@@ -2,6 +2,7 @@
 //! per partition, the same on every front-end (REST's `PartitionUUID`,
 //! `lssyscfg -F uuid`) and on every HMC that manages the frame.
 
+use pvmlab_common::model::PartitionExt as _;
 use pvmlab_common::proto::model::Partition;
 
 /// A stable UUID for an object of the lab (a frame, a partition): the
@@ -38,9 +39,17 @@ pub fn frame(node_name: &str) -> String {
     uuid("ManagedSystem", node_name)
 }
 
-/// A partition's UUID; it moves with the partition between frames.
+/// A partition's UUID. A client partition's follows its name, so it moves
+/// with the partition between frames, as the real one does. VIOS
+/// partitions of different frames often share a name (every frame has
+/// its `vios1`) and never move, so theirs follows the VIOS's own node
+/// address, which is unique in the lab.
 pub fn partition(p: &Partition) -> String {
-    uuid("LogicalPartition", &p.name)
+    if p.is_vios() && !p.rmc_ipaddr.is_empty() {
+        uuid("VirtualIOServer", &p.rmc_ipaddr)
+    } else {
+        uuid("LogicalPartition", &p.name)
+    }
 }
 
 #[cfg(test)]
@@ -52,5 +61,19 @@ mod tests {
         assert_ne!(a, super::frame("sys2"));
         assert_eq!(a.len(), 36);
         assert_eq!(&a[14..15], "5");
+    }
+
+    #[test]
+    fn each_frames_vios_has_its_own_uuid() {
+        let vios = |addr: &str| super::Partition {
+            name: "vios1".into(),
+            lpar_env: "vioserver".into(),
+            rmc_ipaddr: addr.into(),
+            ..Default::default()
+        };
+        assert_ne!(
+            super::partition(&vios("127.42.0.31")),
+            super::partition(&vios("127.42.0.33"))
+        );
     }
 }

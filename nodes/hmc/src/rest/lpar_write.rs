@@ -12,6 +12,7 @@
 
 use super::templates::spec::{Env, Spec};
 use super::{Reply, Rest, error, partition};
+use std::sync::Arc;
 use crate::commands::apply_as;
 use crate::commands::chhwres::{self, Chhwres};
 use crate::commands::chsyscfg::{self, Chsyscfg, ProfileChange};
@@ -339,7 +340,7 @@ fn find(rest: &Rest, uuid: &str) -> Option<(FrameView, Partition)> {
 
 /// POST of a LogicalPartition entry (`rel` its path under /rest/api/uom).
 pub async fn post(
-    rest: &Rest,
+    rest: &Arc<Rest>,
     user: &str,
     uuid: &str,
     rel: &str,
@@ -357,7 +358,7 @@ pub async fn post(
     };
     // The client must have read the partition as it is now.
     if let Some(want) = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
-        let have = rest.read(rel, uri).etag;
+        let have = read(rest, user, rel, uri).await.etag;
         let want = want.trim().trim_matches('"');
         if want != "*" && have.as_deref() != Some(want) {
             return error(
@@ -390,7 +391,17 @@ pub async fn post(
     if let Err(m) = apply(rest, user, &f, &p, &prof, plan).await {
         return bad(m.trim_end());
     }
-    rest.read(rel, uri)
+    read(rest, user, rel, uri).await
+}
+
+/// The partition as a GET shows it now: what a write answers.
+async fn read(rest: &Arc<Rest>, user: &str, rel: &str, uri: &str) -> Reply {
+    let g = super::Get {
+        rest,
+        base: rest.base.clone(),
+        user: user.to_string(),
+    };
+    g.read(rel, uri).await
 }
 
 /// The partition a creating PUT describes, with the HMC's defaults for
@@ -453,7 +464,7 @@ pub fn new_partition(root: roxmltree::Node<'_, '_>, wanted: &Wanted) -> Result<S
 
 /// PUT of a LogicalPartition under its ManagedSystem (`ms` its UUID):
 /// the partition created as `mksyscfg -r lpar` creates it.
-pub async fn create(rest: &Rest, user: &str, ms: &str, body: &[u8], uri: &str) -> Reply {
+pub async fn create(rest: &Arc<Rest>, user: &str, ms: &str, body: &[u8], uri: &str) -> Reply {
     let Some(f) = super::system::by_uuid(rest.hmc.view.frames(), ms) else {
         return error(
             StatusCode::NOT_FOUND,
@@ -492,10 +503,15 @@ pub async fn create(rest: &Rest, user: &str, ms: &str, body: &[u8], uri: &str) -
             .flatten()
     });
     match made {
-        Some(p) => rest.read(
-            &format!("/LogicalPartition/{}", partition::uuid(&f.name, &p)),
-            uri,
-        ),
+        Some(p) => {
+            read(
+                rest,
+                user,
+                &format!("/LogicalPartition/{}", partition::uuid(&f.name, &p)),
+                uri,
+            )
+            .await
+        }
         None => bad(&format!(
             "The partition {} was created but is not yet shown by the managed system.",
             spec.lpar_name

@@ -259,7 +259,7 @@ impl Get<'_> {
     }
 
     /// GET under /rest/api/uom/.
-    async fn read(&self, path: &str, uri: &str) -> Reply {
+    pub(super) async fn read(&self, path: &str, uri: &str) -> Reply {
         let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
         let found = match parts.first().copied() {
             Some("ManagementConsole") => console::read(self, &parts[1..]).await,

@@ -3,7 +3,7 @@
 //! `accept_license` sends it). Accepting is kept with the VIOS's state.
 
 use super::args::{self, Arity};
-use super::{Change, CmdError, Command, Done, Env, State};
+use super::{Change, CmdError, Command, Done, Env};
 
 const USAGE: &str = "Usage: license {[-view] [-accept]} [-lang Name]\n       license [-ls]";
 
