@@ -42,6 +42,17 @@ impl Shell for Dummy {
             (format!("ran: {line}\n"), if line == "fail" { 1 } else { 0 })
         })
     }
+    fn home(&self, user: &str) -> Option<crate::files::Home> {
+        (user == "hscroot").then(|| crate::files::Files::new(homes()).home(user))
+    }
+}
+
+/// The dummy's homes: one directory for the whole test binary.
+fn homes() -> std::path::PathBuf {
+    static D: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    D.get_or_init(|| tempfile::tempdir().unwrap())
+        .path()
+        .to_path_buf()
 }
 
 async fn t<F: Future>(f: F) -> F::Output {
