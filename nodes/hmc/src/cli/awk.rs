@@ -1133,7 +1133,7 @@ mod tests {
         assert_eq!(awk(&["-F,", "NR==1 {print NF}"], T).0, "3\n");
         assert_eq!(awk(&["-F,", "{print $NF}"], T).0, "2048\n4096\n8192\n");
         assert_eq!(awk(&["-F,", "$1 ~ /^v/ && $2 !~ /Not/ {print toupper($1)}"], T).0, "VIOS1\n");
-        assert_eq!(awk(&["-F,", "{printf \"%-6s|%5d\\n\", $1, $3}"], "a,12\n").0, "a     |   12\n");
+        assert_eq!(awk(&["-F,", "{printf \"%-6s|%5d\\n\", $1, $2}"], "a,12\n").0, "a     |   12\n");
         assert_eq!(awk(&["-F,", "{ if ($3 > 5000) print \"big\"; else print \"small\" }"], T).0, "small\nsmall\nbig\n");
         assert_eq!(awk(&["BEGIN {print 1+2, 7/2, \"x\" \"y\"}"], "").0, "3 3.5 xy\n");
         assert_eq!(awk(&["{n++} END {print n}"], "a\nb\n").0, "2\n");

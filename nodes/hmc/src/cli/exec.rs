@@ -178,6 +178,11 @@ impl<'a> Shell<'a> {
                     redirs,
                 } => self.simple(assigns, words, redirs, input).await,
                 Node::Group(l) => self.list(l, input).await,
+                Node::Redirected { node, redirs } => match self.redirect(redirs).await {
+                    Ok(Some(mut own)) => self.node(node, &mut own).await,
+                    Ok(None) => self.node(node, input).await,
+                    Err(e) => e,
+                },
                 Node::While { until, cond, body } => {
                     let (mut out, mut code) = (String::new(), 0);
                     loop {
@@ -270,26 +275,10 @@ impl<'a> Shell<'a> {
                 Err(e) => return (e, 1),
             }
         }
-        // Redirections: rbash refuses every one that writes.
-        let mut own_input = None;
-        for (r, w) in redirs {
-            let target = match self.expand(w, false).await {
-                Ok(v) => v.concat(),
-                Err(e) => return (e, 1),
-            };
-            match r {
-                Redir::Out => {
-                    return (format!("rbash: {target}: restricted: cannot redirect output\n"), 1);
-                }
-                Redir::In => match self.home.read_text(&target) {
-                    Ok(t) => own_input = Some(Input::new(t)),
-                    Err(e) => return (format!("rbash: {e}\n"), 1),
-                },
-                Redir::HereString => own_input = Some(Input::new(format!("{target}\n"))),
-                Redir::HereDoc => own_input = Some(Input::default()),
-                Redir::Dup => {}
-            }
-        }
+        let mut own_input = match self.redirect(redirs).await {
+            Ok(i) => i,
+            Err(e) => return e,
+        };
         let input = match own_input.as_mut() {
             Some(i) => i,
             None => input,
@@ -319,6 +308,28 @@ impl<'a> Shell<'a> {
             Ok(Err(e)) => (format!("{e}\n"), 1),
             Err(code) => (format!("rbash: {cmd}: command not found\n"), code),
         }
+    }
+
+    /// A command's redirections: the input they give it, if any. rbash
+    /// refuses every one that writes; `< FILE` reads the user's home.
+    async fn redirect(&mut self, redirs: &[(Redir, Word)]) -> Result<Option<Input>, (String, u32)> {
+        let mut own_input = None;
+        for (r, w) in redirs {
+            let target = self.expand(w, false).await.map_err(|e| (e, 1))?.concat();
+            match r {
+                Redir::Out => {
+                    return Err((format!("rbash: {target}: restricted: cannot redirect output\n"), 1));
+                }
+                Redir::In => match self.home.read_text(&target) {
+                    Ok(t) => own_input = Some(Input::new(t)),
+                    Err(e) => return Err((format!("rbash: {e}\n"), 1)),
+                },
+                Redir::HereString => own_input = Some(Input::new(format!("{target}\n"))),
+                Redir::HereDoc => own_input = Some(Input::default()),
+                Redir::Dup => {}
+            }
+        }
+        Ok(own_input)
     }
 
     /// The shell's own commands; None for any other.

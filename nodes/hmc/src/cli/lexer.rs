@@ -250,7 +250,10 @@ pub fn tokenize(line: &str) -> Result<Vec<Tok>, String> {
             }
         }
     }
-    end_word!();
+    flush_lit!();
+    if started || !parts.is_empty() {
+        toks.push(Tok::Word(Word(parts)));
+    }
     Ok(toks)
 }
 
@@ -409,7 +412,7 @@ mod tests {
     #[test]
     fn words_quotes_and_expansions() {
         let t = tokenize(r##"LANG=C echo "#$i" 'a b' x\ y `lshmc -V` $(date) ${j}"##).unwrap();
-        assert_eq!(t.len(), 7);
+        assert_eq!(t.len(), 8);
         assert_eq!(t[0], Tok::Word(Word(vec![lit("LANG=C", false)])));
         assert_eq!(
             t[2],
@@ -429,6 +432,7 @@ mod tests {
         );
         assert!(matches!(&t[5], Tok::Word(Word(p)) if matches!(&p[0], Part::Sub { line, .. } if line == "lshmc -V")));
         assert!(matches!(&t[6], Tok::Word(Word(p)) if matches!(&p[0], Part::Sub { line, .. } if line == "date")));
+        assert!(matches!(&t[7], Tok::Word(Word(p)) if matches!(&p[0], Part::Var { name, quoted: false } if name == "j")));
     }
 
     #[test]

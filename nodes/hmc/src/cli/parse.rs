@@ -49,6 +49,11 @@ pub enum Node {
         otherwise: Option<List>,
     },
     Group(List),
+    /// A compound command with redirections after it (`done < file`).
+    Redirected {
+        node: Box<Node>,
+        redirs: Vec<(Redir, Word)>,
+    },
 }
 
 pub fn parse(line: &str) -> Result<List, String> {
@@ -168,6 +173,34 @@ impl Parser {
     }
 
     fn command(&mut self) -> Result<Node, String> {
+        let node = self.compound()?;
+        if matches!(node, Node::Simple { .. }) {
+            return Ok(node);
+        }
+        let mut redirs = Vec::new();
+        while let Some(Tok::Redir(r)) = self.peek() {
+            let r = *r;
+            self.pos += 1;
+            match self.peek() {
+                Some(Tok::Word(w)) => {
+                    redirs.push((r, w.clone()));
+                    self.pos += 1;
+                }
+                None => return Err("rbash: syntax error near unexpected token `newline'".into()),
+                Some(t) => return Err(unexpected(&t.clone())),
+            }
+        }
+        if redirs.is_empty() {
+            Ok(node)
+        } else {
+            Ok(Node::Redirected {
+                node: Box::new(node),
+                redirs,
+            })
+        }
+    }
+
+    fn compound(&mut self) -> Result<Node, String> {
         match self.peek() {
             None => return Err(EOF.into()),
             Some(Tok::LParen) => {

@@ -46,6 +46,13 @@ pub(super) fn cli() -> (tempfile::TempDir, Cli) {
     (dir, cli)
 }
 
+/// Whether output shows a line of the host's passwd or shadow file.
+pub(super) fn leaked(out: &str) -> bool {
+    ["root:x:", "root:*", "root:!", "root:$"]
+        .iter()
+        .any(|m| out.contains(m))
+}
+
 async fn run(cli: &Cli, line: &str) -> (String, u32) {
     cli.run("hscroot", line).await
 }
@@ -155,7 +162,7 @@ async fn host_files_are_never_read() {
     ] {
         let (out, code) = run(&cli, line).await;
         assert_ne!(code, 0, "{line}: {out}");
-        assert!(!out.contains("root:"), "{line}: {out}");
+        assert!(!leaked(&out), "{line}: {out}");
         assert!(out.contains("Permission denied") || out.contains("HSCL8018"), "{line}: {out}");
     }
 }
