@@ -79,7 +79,9 @@ fn hmcscanner_lines_and_scp_into_the_home() {
     assert_eq!((date.len(), code), (20, 0), "{date}");
     // A `;` list runs each command; the status is the last one's.
     assert_eq!(
-        hmc.ssh("lssyscfg -r sys -F name | head -1; lssyscfg -r lpar -m sys3 -F name | grep -c vios"),
+        hmc.ssh(
+            "lssyscfg -r sys -F name | head -1; lssyscfg -r lpar -m sys3 -F name | grep -c vios"
+        ),
         ("sys1\n2\n".into(), 0)
     );
     // A while-read loop fed by a pipeline, `$i` expanded in each turn.
@@ -110,15 +112,24 @@ fn hmcscanner_lines_and_scp_into_the_home() {
         "name=fromscp,lpar_name=aix72b,min_mem=1024,desired_mem=2048,max_mem=4096,proc_mode=ded,sharing_mode=share_idle_procs,min_procs=1,desired_procs=1,max_procs=2\n",
     )
     .unwrap();
-    let out = hmc.scp(&[], prof.to_str().unwrap(), &format!("{}:prof.txt", hmc.target));
+    let out = hmc.scp(
+        &[],
+        prof.to_str().unwrap(),
+        &format!("{}:prof.txt", hmc.target),
+    );
     assert!(out.status.success(), "scp (SFTP): {}", text(&out.stderr));
-    assert_eq!(hmc.ssh("mksyscfg -r prof -m sys3 -f prof.txt"), (String::new(), 0));
+    assert_eq!(
+        hmc.ssh("mksyscfg -r prof -m sys3 -f prof.txt"),
+        (String::new(), 0)
+    );
     assert_eq!(
         hmc.ssh("lssyscfg -r prof -m sys3 --filter lpar_names=aix72b -F name | grep fromscp"),
         ("fromscp\n".into(), 0)
     );
     // The old scp protocol (`scp -O`: `scp -t` on the HMC), to an absolute path.
-    let text2 = std::fs::read_to_string(&prof).unwrap().replace("fromscp", "fromlegacy");
+    let text2 = std::fs::read_to_string(&prof)
+        .unwrap()
+        .replace("fromscp", "fromlegacy");
     std::fs::write(&prof, text2).unwrap();
     let out = hmc.scp(
         &["-O"],
@@ -138,9 +149,21 @@ fn hmcscanner_lines_and_scp_into_the_home() {
     for extra in [&[][..], &["-O"][..]] {
         let back = dir.path().join("back.txt");
         let _ = std::fs::remove_file(&back);
-        let out = hmc.scp(extra, &format!("{}:legacy.txt", hmc.target), back.to_str().unwrap());
-        assert!(out.status.success(), "scp {extra:?} back: {}", text(&out.stderr));
-        assert!(std::fs::read_to_string(&back).unwrap().contains("fromlegacy"));
+        let out = hmc.scp(
+            extra,
+            &format!("{}:legacy.txt", hmc.target),
+            back.to_str().unwrap(),
+        );
+        assert!(
+            out.status.success(),
+            "scp {extra:?} back: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            std::fs::read_to_string(&back)
+                .unwrap()
+                .contains("fromlegacy")
+        );
     }
     // The files live in the HMC's data directory, not the host's /home.
     assert!(!std::path::Path::new("/home/hscroot/legacy.txt").exists());
@@ -165,12 +188,24 @@ fn hmcscanner_lines_and_scp_into_the_home() {
         assert!(!out.contains("root:"), "{line}: {out}");
     }
     assert!(!std::path::Path::new("/tmp/pvmlab-shell-test").exists());
-    let out = hmc.scp(&[], &format!("{}:/etc/passwd", hmc.target), dir.path().join("p").to_str().unwrap());
+    let out = hmc.scp(
+        &[],
+        &format!("{}:/etc/passwd", hmc.target),
+        dir.path().join("p").to_str().unwrap(),
+    );
     assert!(!out.status.success(), "SFTP read a host file");
-    let out = hmc.scp(&["-O"], &format!("{}:/etc/passwd", hmc.target), dir.path().join("p").to_str().unwrap());
+    let out = hmc.scp(
+        &["-O"],
+        &format!("{}:/etc/passwd", hmc.target),
+        dir.path().join("p").to_str().unwrap(),
+    );
     assert!(!out.status.success(), "scp -f read a host file");
     assert!(!dir.path().join("p").exists());
-    let out = hmc.scp(&["-O"], prof.to_str().unwrap(), &format!("{}:/tmp/pvmlab-shell-test", hmc.target));
+    let out = hmc.scp(
+        &["-O"],
+        prof.to_str().unwrap(),
+        &format!("{}:/tmp/pvmlab-shell-test", hmc.target),
+    );
     assert!(!out.status.success(), "scp -t wrote a host file");
     assert!(!std::path::Path::new("/tmp/pvmlab-shell-test").exists());
 }

@@ -406,7 +406,10 @@ mod tests {
             h.read_text("missing.txt"),
             Err(FileError::NotFound("/home/hscroot/missing.txt".into()))
         );
-        assert!(matches!(h.read_text("/home/hscroot"), Err(FileError::IsDir(_))));
+        assert!(matches!(
+            h.read_text("/home/hscroot"),
+            Err(FileError::IsDir(_))
+        ));
         let names: Vec<String> = h.list(".").unwrap().into_iter().map(|e| e.0).collect();
         assert_eq!(names, vec!["prof.txt".to_string()]);
         h.rename("prof.txt", "p2.txt").unwrap();
@@ -419,7 +422,10 @@ mod tests {
         let (d, h) = home();
         h.write("x", b"x").unwrap();
         std::os::unix::fs::symlink("/etc/passwd", d.path().join("home/hscroot/link")).unwrap();
-        assert!(matches!(h.read_text("link"), Err(FileError::Outside { .. })));
+        assert!(matches!(
+            h.read_text("link"),
+            Err(FileError::Outside { .. })
+        ));
         assert!(h.open_write("link", true).is_err());
     }
 

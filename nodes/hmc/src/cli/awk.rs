@@ -53,14 +53,22 @@ fn lex(src: &str) -> Result<Vec<T>, String> {
             continue;
         }
         if c.is_ascii_digit() || (c == '.' && cs.get(i + 1).is_some_and(char::is_ascii_digit)) {
-            let n = cs[i..].iter().take_while(|x| x.is_ascii_digit() || **x == '.').count();
+            let n = cs[i..]
+                .iter()
+                .take_while(|x| x.is_ascii_digit() || **x == '.')
+                .count();
             let s: String = cs[i..i + n].iter().collect();
-            out.push(T::Num(s.parse().map_err(|_| format!("syntax error at {s}"))?));
+            out.push(T::Num(
+                s.parse().map_err(|_| format!("syntax error at {s}"))?,
+            ));
             i += n;
             continue;
         }
         if c.is_ascii_alphabetic() || c == '_' {
-            let n = cs[i..].iter().take_while(|x| x.is_ascii_alphanumeric() || **x == '_').count();
+            let n = cs[i..]
+                .iter()
+                .take_while(|x| x.is_ascii_alphanumeric() || **x == '_')
+                .count();
             out.push(T::Name(cs[i..i + n].iter().collect()));
             i += n;
             continue;
@@ -90,8 +98,10 @@ fn lex(src: &str) -> Result<Vec<T>, String> {
             continue;
         }
         // A `/` starts a regular expression where no operand precedes it.
-        let operand_before = matches!(out.last(), Some(T::Num(_) | T::Str(_) | T::Name(_) | T::Re(_)))
-            || out.last() == Some(&T::Op(")"));
+        let operand_before = matches!(
+            out.last(),
+            Some(T::Num(_) | T::Str(_) | T::Name(_) | T::Re(_))
+        ) || out.last() == Some(&T::Op(")"));
         if c == '/' && !operand_before {
             let mut s = String::new();
             i += 1;
@@ -138,7 +148,11 @@ enum E {
     Bin(&'static str, Box<E>, Box<E>),
     Match(bool, Box<E>, Box<E>),
     Assign(&'static str, Box<E>, Box<E>),
-    Incr { pre: bool, delta: f64, target: Box<E> },
+    Incr {
+        pre: bool,
+        delta: f64,
+        target: Box<E>,
+    },
     Cond(Box<E>, Box<E>, Box<E>),
     Call(String, Vec<E>),
     Group(Box<E>),
@@ -223,7 +237,11 @@ impl P {
                 T::Op("{") => Pat::All,
                 _ => Pat::Expr(self.expr()?),
             };
-            let action = if self.is("{") { Some(self.block()?) } else { None };
+            let action = if self.is("{") {
+                Some(self.block()?)
+            } else {
+                None
+            };
             if action.is_none() && matches!(pat, Pat::Begin | Pat::End) {
                 return Err("syntax error: BEGIN and END need an action".into());
             }
@@ -274,7 +292,15 @@ impl P {
                 self.i += 1;
                 self.in_print = true;
                 let mut args = Vec::new();
-                let ends = |p: &P| p.is("}") || p.is(";") || p.peek().is_none() || matches!(p.peek(), Some(T::Nl)) || p.is(">") || p.is(">>") || p.is("|");
+                let ends = |p: &P| {
+                    p.is("}")
+                        || p.is(";")
+                        || p.peek().is_none()
+                        || matches!(p.peek(), Some(T::Nl))
+                        || p.is(">")
+                        || p.is(">>")
+                        || p.is("|")
+                };
                 if !ends(self) {
                     args.push(self.expr()?);
                     while self.eat(",") {
@@ -284,7 +310,9 @@ impl P {
                 }
                 self.in_print = false;
                 // `print (a, b)`: a grouped list is the arguments.
-                if name == "print" { S::Print(args) } else {
+                if name == "print" {
+                    S::Print(args)
+                } else {
                     if args.is_empty() {
                         return Err("printf: no format".into());
                     }
@@ -324,7 +352,12 @@ impl P {
             }
             "exit" => {
                 self.i += 1;
-                let e = if self.is("}") || self.is(";") || matches!(self.peek(), None | Some(T::Nl)) { None } else { Some(self.expr()?) };
+                let e = if self.is("}") || self.is(";") || matches!(self.peek(), None | Some(T::Nl))
+                {
+                    None
+                } else {
+                    Some(self.expr()?)
+                };
                 S::Exit(e)
             }
             "getline" | "function" | "system" | "close" | "fflush" | "delete" | "for" | "do" => {
@@ -431,7 +464,13 @@ impl P {
     fn additive(&mut self) -> R<E> {
         let mut l = self.term()?;
         loop {
-            let op = if self.eat("+") { "+" } else if self.eat("-") { "-" } else { return Ok(l) };
+            let op = if self.eat("+") {
+                "+"
+            } else if self.eat("-") {
+                "-"
+            } else {
+                return Ok(l);
+            };
             l = E::Bin(op, Box::new(l), Box::new(self.term()?));
         }
     }
@@ -439,7 +478,15 @@ impl P {
     fn term(&mut self) -> R<E> {
         let mut l = self.unary()?;
         loop {
-            let op = if self.eat("*") { "*" } else if self.eat("/") { "/" } else if self.eat("%") { "%" } else { return Ok(l) };
+            let op = if self.eat("*") {
+                "*"
+            } else if self.eat("/") {
+                "/"
+            } else if self.eat("%") {
+                "%"
+            } else {
+                return Ok(l);
+            };
             l = E::Bin(op, Box::new(l), Box::new(self.unary()?));
         }
     }
@@ -465,14 +512,22 @@ impl P {
         for (op, delta) in [("++", 1.0), ("--", -1.0)] {
             if self.eat(op) {
                 let target = self.primary()?;
-                return Ok(E::Incr { pre: true, delta, target: Box::new(target) });
+                return Ok(E::Incr {
+                    pre: true,
+                    delta,
+                    target: Box::new(target),
+                });
             }
         }
         let p = self.primary()?;
         if matches!(p, E::Var(_) | E::Field(_)) {
             for (op, delta) in [("++", 1.0), ("--", -1.0)] {
                 if self.eat(op) {
-                    return Ok(E::Incr { pre: false, delta, target: Box::new(p) });
+                    return Ok(E::Incr {
+                        pre: false,
+                        delta,
+                        target: Box::new(p),
+                    });
                 }
             }
         }
@@ -480,7 +535,10 @@ impl P {
     }
 
     fn primary(&mut self) -> R<E> {
-        let t = self.peek().cloned().ok_or("syntax error: unexpected end of program")?;
+        let t = self
+            .peek()
+            .cloned()
+            .ok_or("syntax error: unexpected end of program")?;
         self.i += 1;
         Ok(match t {
             T::Num(n) => E::Num(n),
@@ -514,7 +572,9 @@ impl P {
                 E::Call(n, args)
             }
             T::Name(n) if n == "length" => E::Call(n, Vec::new()),
-            T::Name(n) if n == "getline" => return Err("getline is not available in the HMC shell's awk".into()),
+            T::Name(n) if n == "getline" => {
+                return Err("getline is not available in the HMC shell's awk".into());
+            }
             T::Name(n) => E::Var(n),
             t => return Err(format!("syntax error at {t:?}")),
         })
@@ -564,7 +624,11 @@ fn fmt_num(n: f64) -> String {
             let int_digits = (n.abs().log10().floor() as i32 + 1).max(1);
             let prec = (6 - int_digits).max(0) as usize;
             let s = format!("{:.*}", prec, n);
-            if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
+            if s.contains('.') {
+                s.trim_end_matches('0').trim_end_matches('.').to_string()
+            } else {
+                s
+            }
         } else {
             s.to_string()
         }
@@ -580,7 +644,9 @@ impl V {
                 let t = s.trim_start();
                 let len = t
                     .char_indices()
-                    .take_while(|(i, c)| c.is_ascii_digit() || *c == '.' || (*i == 0 && (*c == '-' || *c == '+')))
+                    .take_while(|(i, c)| {
+                        c.is_ascii_digit() || *c == '.' || (*i == 0 && (*c == '-' || *c == '+'))
+                    })
                     .count();
                 t[..len].parse().unwrap_or(0.0)
             }
@@ -707,8 +773,12 @@ impl Run {
                     _ => V::Num(v.num()),
                 }
             }
-            E::Bin("&&", a, b) => V::Num(f64::from(u8::from(self.eval(a)?.truth() && self.eval(b)?.truth()))),
-            E::Bin("||", a, b) => V::Num(f64::from(u8::from(self.eval(a)?.truth() || self.eval(b)?.truth()))),
+            E::Bin("&&", a, b) => V::Num(f64::from(u8::from(
+                self.eval(a)?.truth() && self.eval(b)?.truth(),
+            ))),
+            E::Bin("||", a, b) => V::Num(f64::from(u8::from(
+                self.eval(a)?.truth() || self.eval(b)?.truth(),
+            ))),
             E::Bin(op, a, b) => {
                 let (x, y) = (self.eval(a)?, self.eval(b)?);
                 match *op {
@@ -720,12 +790,18 @@ impl Run {
                         if y.num() == 0.0 {
                             return Err("division by zero".into());
                         }
-                        V::Num(if *op == "/" { x.num() / y.num() } else { x.num() % y.num() })
+                        V::Num(if *op == "/" {
+                            x.num() / y.num()
+                        } else {
+                            x.num() % y.num()
+                        })
                     }
                     "^" => V::Num(x.num().powf(y.num())),
                     cmp => {
                         let o = match (x.numeric(), y.numeric()) {
-                            (Some(a), Some(b)) => a.partial_cmp(&b).unwrap_or(std::cmp::Ordering::Equal),
+                            (Some(a), Some(b)) => {
+                                a.partial_cmp(&b).unwrap_or(std::cmp::Ordering::Equal)
+                            }
                             _ => x.str().cmp(&y.str()),
                         };
                         use std::cmp::Ordering::*;
@@ -804,15 +880,35 @@ impl Run {
         let s = |i: usize| vals.get(i).map(V::str).unwrap_or_default();
         let n = |i: usize| vals.get(i).map(V::num).unwrap_or(0.0);
         Ok(match f {
-            "length" => V::Num(if vals.is_empty() { self.fields[0].chars().count() } else { s(0).chars().count() } as f64),
+            "length" => V::Num(if vals.is_empty() {
+                self.fields[0].chars().count()
+            } else {
+                s(0).chars().count()
+            } as f64),
             "substr" => {
                 let text: Vec<char> = s(0).chars().collect();
                 let start = n(1).round() as i64;
-                let len = if vals.len() > 2 { n(2).round() as i64 } else { i64::MAX / 2 };
-                let (from, to) = (start.max(1), start.saturating_add(len).min(text.len() as i64 + 1));
-                V::Str(if to > from { text[(from - 1) as usize..(to - 1) as usize].iter().collect() } else { String::new() })
+                let len = if vals.len() > 2 {
+                    n(2).round() as i64
+                } else {
+                    i64::MAX / 2
+                };
+                let (from, to) = (
+                    start.max(1),
+                    start.saturating_add(len).min(text.len() as i64 + 1),
+                );
+                V::Str(if to > from {
+                    text[(from - 1) as usize..(to - 1) as usize]
+                        .iter()
+                        .collect()
+                } else {
+                    String::new()
+                })
             }
-            "index" => V::Num(s(0).find(&s(1)).map_or(0, |i| s(0)[..i].chars().count() + 1) as f64),
+            "index" => V::Num(
+                s(0).find(&s(1))
+                    .map_or(0, |i| s(0)[..i].chars().count() + 1) as f64,
+            ),
             "tolower" => V::Str(s(0).to_lowercase()),
             "toupper" => V::Str(s(0).to_uppercase()),
             "int" => V::Num(n(0).trunc()),
@@ -823,7 +919,10 @@ impl Run {
                 } else {
                     compile(&s(0), true, false)?
                 };
-                let target = args.get(2).cloned().unwrap_or(E::Field(Box::new(E::Num(0.0))));
+                let target = args
+                    .get(2)
+                    .cloned()
+                    .unwrap_or(E::Field(Box::new(E::Num(0.0))));
                 let text = self.eval(&target)?.str();
                 let repl = s(1);
                 let mut count = 0;
@@ -965,14 +1064,24 @@ fn printf(vals: &[V]) -> Result<String, String> {
             'd' | 'i' | 'u' => {
                 let n = v.num().trunc() as i64;
                 let s = n.abs().to_string();
-                let sign = if n < 0 { "-" } else if flags.contains('+') { "+" } else if flags.contains(' ') { " " } else { "" };
+                let sign = if n < 0 {
+                    "-"
+                } else if flags.contains('+') {
+                    "+"
+                } else if flags.contains(' ') {
+                    " "
+                } else {
+                    ""
+                };
                 format!("{sign}{s}")
             }
             'o' => format!("{:o}", v.num() as i64),
             'x' => format!("{:x}", v.num() as i64),
             'X' => format!("{:X}", v.num() as i64),
             'c' => match v {
-                V::Num(n) => char::from_u32(n as u32).map(String::from).unwrap_or_default(),
+                V::Num(n) => char::from_u32(n as u32)
+                    .map(String::from)
+                    .unwrap_or_default(),
                 o => o.str().chars().next().map(String::from).unwrap_or_default(),
             },
             's' => {
@@ -998,7 +1107,11 @@ fn printf(vals: &[V]) -> Result<String, String> {
                 out.push_str(&body);
                 out.push_str(&" ".repeat(pad));
             } else if flags.contains('0') && "diufFeEgGxXo".contains(conv) {
-                let (sign, digits) = if body.starts_with(['-', '+', ' ']) { body.split_at(1) } else { ("", body.as_str()) };
+                let (sign, digits) = if body.starts_with(['-', '+', ' ']) {
+                    body.split_at(1)
+                } else {
+                    ("", body.as_str())
+                };
                 out.push_str(sign);
                 out.push_str(&"0".repeat(pad));
                 out.push_str(digits);
@@ -1022,32 +1135,70 @@ pub fn run(args: &[String], input: &mut Input, home: &Home) -> Result<(String, u
     let mut program = None;
     let mut files = Vec::new();
     let mut it = args.iter();
-    let fs_value = |s: &str| if s == "t" || s == "\\t" { "\t".to_string() } else { s.to_string() };
+    let fs_value = |s: &str| {
+        if s == "t" || s == "\\t" {
+            "\t".to_string()
+        } else {
+            s.to_string()
+        }
+    };
     while let Some(a) = it.next() {
         match a.as_str() {
             "-F" => {
-                let v = it.next().ok_or(("awk: option requires an argument -- F".to_string(), 2))?;
+                let v = it
+                    .next()
+                    .ok_or(("awk: option requires an argument -- F".to_string(), 2))?;
                 vars.insert("FS".into(), V::Str(fs_value(v)));
             }
             s if s.starts_with("-F") && program.is_none() => {
                 vars.insert("FS".into(), V::Str(fs_value(&s[2..])));
             }
             "-v" => {
-                let v = it.next().ok_or(("awk: option requires an argument -- v".to_string(), 2))?;
-                let (k, val) = v.split_once('=').ok_or((format!("awk: invalid -v argument: {v}"), 2))?;
+                let v = it
+                    .next()
+                    .ok_or(("awk: option requires an argument -- v".to_string(), 2))?;
+                let (k, val) = v
+                    .split_once('=')
+                    .ok_or((format!("awk: invalid -v argument: {v}"), 2))?;
                 vars.insert(k.into(), V::In(val.into()));
             }
-            "-f" => return Err(("awk: -f: restricted: give the program on the command line".into(), 2)),
+            "-f" => {
+                return Err((
+                    "awk: -f: restricted: give the program on the command line".into(),
+                    2,
+                ));
+            }
             s if program.is_none() => program = Some(s.to_string()),
             s => files.push(s.to_string()),
         }
     }
-    let program = program.ok_or(("usage: awk [-F fs][-v var=value][prog | -f progfile][file ...]".to_string(), 2))?;
+    let program = program.ok_or((
+        "usage: awk [-F fs][-v var=value][prog | -f progfile][file ...]".to_string(),
+        2,
+    ))?;
     let toks = lex(&program).map_err(|e| (format!("awk: {e}"), 2))?;
-    let mut p = P { t: toks, i: 0, res: Vec::new(), in_print: false };
-    let items = p.program().map_err(|e| (format!("awk: {e}\n awk: source line number 1"), 2))?;
-    let text: String = texts("awk", &files, input, home)?.into_iter().map(|(_, t)| t).collect();
-    let mut r = Run { vars, fields: vec![String::new()], res: p.res, out: String::new(), nr: 0, exit_code: 0, steps: 0 };
+    let mut p = P {
+        t: toks,
+        i: 0,
+        res: Vec::new(),
+        in_print: false,
+    };
+    let items = p
+        .program()
+        .map_err(|e| (format!("awk: {e}\n awk: source line number 1"), 2))?;
+    let text: String = texts("awk", &files, input, home)?
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    let mut r = Run {
+        vars,
+        fields: vec![String::new()],
+        res: p.res,
+        out: String::new(),
+        nr: 0,
+        exit_code: 0,
+        steps: 0,
+    };
     let fail = |r: &Run, e: String| (format!("{}awk: {e}", r.out), 2);
     let mut exited = false;
     for (pat, action) in &items {
@@ -1125,20 +1276,58 @@ mod tests {
 
     #[test]
     fn fields_patterns_and_actions() {
-        assert_eq!(awk(&["-F", ",", "{print $1}"], T).0, "lnx01\naix01\nvios1\n");
-        assert_eq!(awk(&["-F,", "$2 == \"Running\" {print $1, $3}"], T).0, "lnx01 2048\nvios1 8192\n");
-        assert_eq!(awk(&["-F,", "$3 > 4000 {print NR\": \"$1}"], T).0, "2: aix01\n3: vios1\n");
+        assert_eq!(
+            awk(&["-F", ",", "{print $1}"], T).0,
+            "lnx01\naix01\nvios1\n"
+        );
+        assert_eq!(
+            awk(&["-F,", "$2 == \"Running\" {print $1, $3}"], T).0,
+            "lnx01 2048\nvios1 8192\n"
+        );
+        assert_eq!(
+            awk(&["-F,", "$3 > 4000 {print NR\": \"$1}"], T).0,
+            "2: aix01\n3: vios1\n"
+        );
         assert_eq!(awk(&["-F,", "{s += $3} END {print s}"], T).0, "14336\n");
         assert_eq!(awk(&["-F,", "/^aix/"], T).0, "aix01,Not Activated,4096\n");
         assert_eq!(awk(&["-F,", "NR==1 {print NF}"], T).0, "3\n");
         assert_eq!(awk(&["-F,", "{print $NF}"], T).0, "2048\n4096\n8192\n");
-        assert_eq!(awk(&["-F,", "$1 ~ /^v/ && $2 !~ /Not/ {print toupper($1)}"], T).0, "VIOS1\n");
-        assert_eq!(awk(&["-F,", "{printf \"%-6s|%5d\\n\", $1, $2}"], "a,12\n").0, "a     |   12\n");
-        assert_eq!(awk(&["-F,", "{ if ($3 > 5000) print \"big\"; else print \"small\" }"], T).0, "small\nsmall\nbig\n");
-        assert_eq!(awk(&["BEGIN {print 1+2, 7/2, \"x\" \"y\"}"], "").0, "3 3.5 xy\n");
+        assert_eq!(
+            awk(&["-F,", "$1 ~ /^v/ && $2 !~ /Not/ {print toupper($1)}"], T).0,
+            "VIOS1\n"
+        );
+        assert_eq!(
+            awk(&["-F,", "{printf \"%-6s|%5d\\n\", $1, $2}"], "a,12\n").0,
+            "a     |   12\n"
+        );
+        assert_eq!(
+            awk(
+                &[
+                    "-F,",
+                    "{ if ($3 > 5000) print \"big\"; else print \"small\" }"
+                ],
+                T
+            )
+            .0,
+            "small\nsmall\nbig\n"
+        );
+        assert_eq!(
+            awk(&["BEGIN {print 1+2, 7/2, \"x\" \"y\"}"], "").0,
+            "3 3.5 xy\n"
+        );
         assert_eq!(awk(&["{n++} END {print n}"], "a\nb\n").0, "2\n");
-        assert_eq!(awk(&["{print substr($0, 2, 3), length($0), index($0, \"c\")}"], "abcdef\n").0, "bcd 6 3\n");
-        assert_eq!(awk(&["{gsub(/a/, \"o\"); print}"], "banana\n").0, "bonono\n");
+        assert_eq!(
+            awk(
+                &["{print substr($0, 2, 3), length($0), index($0, \"c\")}"],
+                "abcdef\n"
+            )
+            .0,
+            "bcd 6 3\n"
+        );
+        assert_eq!(
+            awk(&["{gsub(/a/, \"o\"); print}"], "banana\n").0,
+            "bonono\n"
+        );
         assert_eq!(awk(&["-v", "x=5", "BEGIN {print x * 2}"], "").0, "10\n");
         assert_eq!(awk(&["NR>1 {exit 3} {print}"], "a\nb\n"), ("a\n".into(), 3));
         assert_eq!(awk(&["{$2 = \"X\"; print}"], "a b c\n").0, "a X c\n");
@@ -1147,7 +1336,11 @@ mod tests {
     #[test]
     fn refusals_and_errors() {
         assert_eq!(awk(&["{print > \"/tmp/x\"}"], "a\n").1, 2);
-        assert!(awk(&["{print > \"/tmp/x\"}"], "a\n").0.contains("restricted"));
+        assert!(
+            awk(&["{print > \"/tmp/x\"}"], "a\n")
+                .0
+                .contains("restricted")
+        );
         assert_eq!(awk(&["{getline x < \"/etc/shadow\"}"], "a\n").1, 2);
         assert_eq!(awk(&["{print $1"], "a\n").1, 2);
         assert_eq!(awk(&["{print 1/0}"], "a\n").1, 2);

@@ -318,7 +318,10 @@ impl<'a> Shell<'a> {
             let target = self.expand(w, false).await.map_err(|e| (e, 1))?.concat();
             match r {
                 Redir::Out => {
-                    return Err((format!("rbash: {target}: restricted: cannot redirect output\n"), 1));
+                    return Err((
+                        format!("rbash: {target}: restricted: cannot redirect output\n"),
+                        1,
+                    ));
                 }
                 Redir::In => match self.home.read_text(&target) {
                     Ok(t) => own_input = Some(Input::new(t)),
@@ -352,7 +355,12 @@ impl<'a> Shell<'a> {
                     match a.as_str() {
                         "-r" => raw = true,
                         n if super::lexer::is_name(n) => names.push(n.to_string()),
-                        n => return Some((format!("rbash: read: `{n}': not a valid identifier\n"), 1)),
+                        n => {
+                            return Some((
+                                format!("rbash: read: `{n}': not a valid identifier\n"),
+                                1,
+                            ));
+                        }
                     }
                 }
                 if names.is_empty() {
@@ -399,16 +407,19 @@ impl<'a> Shell<'a> {
             "unset" => {
                 for a in args {
                     if READONLY.contains(&a.as_str()) {
-                        return Some((format!("rbash: unset: {a}: cannot unset: readonly variable\n"), 1));
+                        return Some((
+                            format!("rbash: unset: {a}: cannot unset: readonly variable\n"),
+                            1,
+                        ));
                     }
                     self.vars.remove(a);
                 }
                 (String::new(), 0)
             }
             "exit" => {
-                let code = args
-                    .first()
-                    .map_or(Some(self.status), |a| a.parse::<i64>().ok().map(|n| n.rem_euclid(256) as u32));
+                let code = args.first().map_or(Some(self.status), |a| {
+                    a.parse::<i64>().ok().map(|n| n.rem_euclid(256) as u32)
+                });
                 match code {
                     Some(c) => {
                         self.exit = Some(c);
@@ -416,7 +427,10 @@ impl<'a> Shell<'a> {
                     }
                     None => {
                         self.exit = Some(2);
-                        (format!("rbash: exit: {}: numeric argument required\n", args[0]), 2)
+                        (
+                            format!("rbash: exit: {}: numeric argument required\n", args[0]),
+                            2,
+                        )
                     }
                 }
             }
@@ -444,7 +458,11 @@ impl<'a> Shell<'a> {
     }
 
     /// Expands a word into fields (split where `split` and unquoted).
-    fn expand<'s>(&'s mut self, w: &'s Word, split: bool) -> Pin<Box<dyn Future<Output = Result<Vec<String>, String>> + Send + 's>> {
+    fn expand<'s>(
+        &'s mut self,
+        w: &'s Word,
+        split: bool,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<String>, String>> + Send + 's>> {
         Box::pin(async move {
             let mut fields: Vec<String> = Vec::new();
             let mut cur = String::new();
@@ -543,7 +561,8 @@ fn echo(args: &[String]) -> String {
     let (mut newline, mut escapes) = (true, false);
     let mut words = args;
     while let Some(a) = words.first() {
-        if a.len() > 1 && a.starts_with('-') && a[1..].chars().all(|c| matches!(c, 'n' | 'e' | 'E')) {
+        if a.len() > 1 && a.starts_with('-') && a[1..].chars().all(|c| matches!(c, 'n' | 'e' | 'E'))
+        {
             for c in a[1..].chars() {
                 match c {
                     'n' => newline = false,
@@ -571,7 +590,11 @@ fn echo(args: &[String]) -> String {
 
 /// `test` / `[`: strings and integers, as scripts compare outputs.
 fn test(a: &[&str]) -> Result<bool, String> {
-    let int = |s: &str| s.trim().parse::<i64>().map_err(|_| format!("{s}: integer expression expected"));
+    let int = |s: &str| {
+        s.trim()
+            .parse::<i64>()
+            .map_err(|_| format!("{s}: integer expression expected"))
+    };
     Ok(match a {
         [] => false,
         ["!", rest @ ..] => !test(rest)?,

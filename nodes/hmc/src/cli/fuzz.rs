@@ -5,7 +5,6 @@
 //! (lists, loops, expansions, redirections) and host paths, which must
 //! never show a host file's content.
 
-
 /// xorshift64*: small, fast and reproducible.
 struct Rng(u64);
 
@@ -182,7 +181,10 @@ async fn random_lines_never_panic_and_failures_change_nothing() {
             matches!(code, 0..=3 | 126 | 127) || l.contains("exit"),
             "{l:?} gave exit {code}: {out}"
         );
-        assert!(!super::tests::leaked(&out), "{l:?} showed a host file: {out}");
+        assert!(
+            !super::tests::leaked(&out),
+            "{l:?} showed a host file: {out}"
+        );
         if code != 0 {
             assert_eq!(
                 cli.hmc().users.all(),

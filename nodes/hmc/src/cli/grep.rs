@@ -120,9 +120,15 @@ pub fn compile(p: &str, ere: bool, icase: bool) -> Result<Regex, String> {
         .map_err(|_| "Invalid regular expression".to_string())
 }
 
-pub fn run(args: &[String], input: &mut Input, home: &Home, mode: Option<char>) -> Result<(String, u32), Fail> {
+pub fn run(
+    args: &[String],
+    input: &mut Input,
+    home: &Home,
+    mode: Option<char>,
+) -> Result<(String, u32), Fail> {
     let mut mode = mode.unwrap_or('G');
-    let (mut invert, mut icase, mut count, mut word, mut whole) = (false, false, false, false, false);
+    let (mut invert, mut icase, mut count, mut word, mut whole) =
+        (false, false, false, false, false);
     let (mut number, mut only, mut quiet, mut names_only) = (false, false, false, false);
     let mut with_name: Option<bool> = None;
     let mut patterns: Vec<String> = Vec::new();
@@ -156,7 +162,9 @@ pub fn run(args: &[String], input: &mut Input, home: &Home, mode: Option<char>) 
                 'e' => {
                     let rest: String = flags[k + 1..].iter().collect();
                     let p = if rest.is_empty() {
-                        it.next().cloned().ok_or(("grep: option requires an argument -- 'e'".to_string(), 2))?
+                        it.next()
+                            .cloned()
+                            .ok_or(("grep: option requires an argument -- 'e'".to_string(), 2))?
                     } else {
                         rest
                     };
@@ -165,7 +173,9 @@ pub fn run(args: &[String], input: &mut Input, home: &Home, mode: Option<char>) 
                 }
                 f => {
                     return Err((
-                        format!("grep: invalid option -- '{f}'\nUsage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information."),
+                        format!(
+                            "grep: invalid option -- '{f}'\nUsage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information."
+                        ),
                         2,
                     ));
                 }
@@ -194,7 +204,11 @@ pub fn run(args: &[String], input: &mut Input, home: &Home, mode: Option<char>) 
         })
         .collect::<Result<_, String>>()
         .map_err(|e| (format!("grep: {e}"), 2))?;
-    let mut re = alts.iter().map(|a| format!("(?:{a})")).collect::<Vec<_>>().join("|");
+    let mut re = alts
+        .iter()
+        .map(|a| format!("(?:{a})"))
+        .collect::<Vec<_>>()
+        .join("|");
     if word {
         re = format!(r"\b(?:{re})\b");
     }
@@ -269,7 +283,10 @@ mod tests {
     }
 
     fn shell_words(s: &str) -> Vec<String> {
-        s.split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect()
+        s.split(' ')
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
     }
 
     const LSDEV: &str = "name             status      description\nent0             Available   4-Port Gigabit Ethernet PCI-Express Adapter\nent4             Available   Shared Ethernet Adapter\nent5             Available   Virtual I/O Ethernet Adapter (l-lan)\nfcs0             Available   8Gb PCI Express Dual Port FC Adapter\n";
@@ -277,11 +294,17 @@ mod tests {
     #[test]
     fn the_clients_patterns() {
         assert_eq!(grep("-E ^ent[0-9]+", LSDEV).0.lines().count(), 3);
+        assert_eq!(grep("-vE Shared|Virtual|VLAN", LSDEV).0.lines().count(), 3);
         assert_eq!(
-            grep("-vE Shared|Virtual|VLAN", LSDEV).0.lines().count(),
-            3
+            grep("-E ^fcs[0-9]+", LSDEV)
+                .0
+                .lines()
+                .next()
+                .unwrap()
+                .split_whitespace()
+                .next(),
+            Some("fcs0")
         );
-        assert_eq!(grep("-E ^fcs[0-9]+", LSDEV).0.lines().next().unwrap().split_whitespace().next(), Some("fcs0"));
         assert_eq!(grep("-c Available", LSDEV).0, "4\n");
         assert_eq!(grep("-i shared", LSDEV).1, 0);
         assert_eq!(grep("nothing", LSDEV), (String::new(), 1));
@@ -304,8 +327,16 @@ mod tests {
         assert_eq!(translate("[[:digit:]]", true).unwrap(), "[[:digit:]]");
         assert_eq!(translate("[]a]", true).unwrap(), "[]a]");
         assert!(compile("[]a]", true, false).unwrap().is_match("]"));
-        assert!(compile("^ *ent[0-9]+ +", true, false).unwrap().is_match("  ent0  U78"));
-        assert!(compile("\\<ent0\\>", false, false).unwrap().is_match("x ent0 y"));
+        assert!(
+            compile("^ *ent[0-9]+ +", true, false)
+                .unwrap()
+                .is_match("  ent0  U78")
+        );
+        assert!(
+            compile("\\<ent0\\>", false, false)
+                .unwrap()
+                .is_match("x ent0 y")
+        );
         assert!(translate("\\1", false).is_err());
     }
 }

@@ -29,7 +29,12 @@ impl Word {
     /// assignments and operators' operands are recognised only so).
     pub fn plain(&self) -> Option<&str> {
         match self.0.as_slice() {
-            [Part::Lit { text, quoted: false }] => Some(text),
+            [
+                Part::Lit {
+                    text,
+                    quoted: false,
+                },
+            ] => Some(text),
             _ => None,
         }
     }
@@ -96,7 +101,9 @@ pub enum Tok {
 
 /// bash's words for the unbalanced-quote errors.
 fn eof(q: char) -> String {
-    format!("rbash: unexpected EOF while looking for matching `{q}'\nrbash: syntax error: unexpected end of file")
+    format!(
+        "rbash: unexpected EOF while looking for matching `{q}'\nrbash: syntax error: unexpected end of file"
+    )
 }
 
 pub fn tokenize(line: &str) -> Result<Vec<Tok>, String> {
@@ -216,11 +223,16 @@ pub fn tokenize(line: &str) -> Result<Vec<Tok>, String> {
                     ('|', Some('|')) => (Tok::Or, 2),
                     ('|', _) => (Tok::Pipe, 1),
                     ('&', Some('&')) => (Tok::And, 2),
-                    ('&', Some('>')) => (Tok::Redir(Redir::Out), if cs.get(i + 2) == Some(&'>') { 3 } else { 2 }),
+                    ('&', Some('>')) => (
+                        Tok::Redir(Redir::Out),
+                        if cs.get(i + 2) == Some(&'>') { 3 } else { 2 },
+                    ),
                     ('&', _) | (';', _) | ('\n', _) => (Tok::Semi, 1),
                     ('(', _) => (Tok::LParen, 1),
                     (')', _) => (Tok::RParen, 1),
-                    ('<', Some('<')) if cs.get(i + 2) == Some(&'<') => (Tok::Redir(Redir::HereString), 3),
+                    ('<', Some('<')) if cs.get(i + 2) == Some(&'<') => {
+                        (Tok::Redir(Redir::HereString), 3)
+                    }
                     ('<', Some('<')) => (Tok::Redir(Redir::HereDoc), 2),
                     ('<', Some('>')) => (Tok::Redir(Redir::Out), 2),
                     ('<', Some('&')) => (Tok::Redir(Redir::Dup), 2),
@@ -232,7 +244,9 @@ pub fn tokenize(line: &str) -> Result<Vec<Tok>, String> {
                             .iter()
                             .take_while(|x| !x.is_whitespace() && !matches!(x, ';' | '|' | '&'))
                             .collect();
-                        if rest == "-" || (!rest.is_empty() && rest.chars().all(|d| d.is_ascii_digit())) {
+                        if rest == "-"
+                            || (!rest.is_empty() && rest.chars().all(|d| d.is_ascii_digit()))
+                        {
                             (Tok::Redir(Redir::Dup), 2)
                         } else {
                             (Tok::Redir(Redir::Out), 2)
@@ -350,7 +364,10 @@ fn dollar(cs: &[char], i: usize, quoted: bool) -> Result<Option<(Part, usize)>, 
         }
         Some('(') => {
             if cs.get(i + 1) == Some(&'(') {
-                return Err("rbash: $((...)): arithmetic expansion is not available in the HMC shell".into());
+                return Err(
+                    "rbash: $((...)): arithmetic expansion is not available in the HMC shell"
+                        .into(),
+                );
             }
             let mut depth = 0;
             let mut j = i;
@@ -430,9 +447,15 @@ mod tests {
             t[4],
             Tok::Word(Word(vec![lit("x", false), lit(" ", true), lit("y", false)]))
         );
-        assert!(matches!(&t[5], Tok::Word(Word(p)) if matches!(&p[0], Part::Sub { line, .. } if line == "lshmc -V")));
-        assert!(matches!(&t[6], Tok::Word(Word(p)) if matches!(&p[0], Part::Sub { line, .. } if line == "date")));
-        assert!(matches!(&t[7], Tok::Word(Word(p)) if matches!(&p[0], Part::Var { name, quoted: false } if name == "j")));
+        assert!(
+            matches!(&t[5], Tok::Word(Word(p)) if matches!(&p[0], Part::Sub { line, .. } if line == "lshmc -V"))
+        );
+        assert!(
+            matches!(&t[6], Tok::Word(Word(p)) if matches!(&p[0], Part::Sub { line, .. } if line == "date"))
+        );
+        assert!(
+            matches!(&t[7], Tok::Word(Word(p)) if matches!(&p[0], Part::Var { name, quoted: false } if name == "j"))
+        );
     }
 
     #[test]
@@ -452,10 +475,18 @@ mod tests {
                 &Tok::Redir(Redir::In)
             ]
         );
-        assert!(tokenize("echo \"open").unwrap_err().contains("matching `\"'"));
+        assert!(
+            tokenize("echo \"open")
+                .unwrap_err()
+                .contains("matching `\"'")
+        );
         assert!(tokenize("echo 'open").is_err());
         assert!(tokenize("echo `open").is_err());
-        assert!(tokenize("echo ${a b}").unwrap_err().contains("bad substitution"));
+        assert!(
+            tokenize("echo ${a b}")
+                .unwrap_err()
+                .contains("bad substitution")
+        );
     }
 
     #[test]

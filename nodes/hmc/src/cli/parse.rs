@@ -290,9 +290,9 @@ impl Parser {
             Some(k @ ("case" | "function" | "select" | "[[" | "coproc")) => Err(format!(
                 "rbash: {k}: this construct is not available in the HMC shell"
             )),
-            Some(k) if RESERVED.contains(&k) => Err(format!(
-                "rbash: syntax error near unexpected token `{k}'"
-            )),
+            Some(k) if RESERVED.contains(&k) => {
+                Err(format!("rbash: syntax error near unexpected token `{k}'"))
+            }
             _ => self.simple(),
         }
     }
@@ -318,7 +318,9 @@ impl Parser {
                             self.pos += 1;
                         }
                         // `>&-` and `2>&1` are read with their number below.
-                        None => return Err("rbash: syntax error near unexpected token `newline'".into()),
+                        None => {
+                            return Err("rbash: syntax error near unexpected token `newline'".into());
+                        }
                         Some(t) => return Err(unexpected(&t.clone())),
                     }
                 }
@@ -377,12 +379,22 @@ mod tests {
             ("lshmc -V |", EOF),
             ("while read i; do echo", EOF),
             ("done", "rbash: syntax error near unexpected token `done'"),
-            ("echo a ;; echo b", "rbash: syntax error near unexpected token `;'"),
-            ("echo >", "rbash: syntax error near unexpected token `newline'"),
+            (
+                "echo a ;; echo b",
+                "rbash: syntax error near unexpected token `;'",
+            ),
+            (
+                "echo >",
+                "rbash: syntax error near unexpected token `newline'",
+            ),
             ("echo )", "rbash: syntax error near unexpected token `)'"),
         ] {
             let got = parse(line);
-            assert_eq!(got.as_ref().err().map(String::as_str), Some(want), "{line}: {got:?}");
+            assert_eq!(
+                got.as_ref().err().map(String::as_str),
+                Some(want),
+                "{line}: {got:?}"
+            );
         }
     }
 }

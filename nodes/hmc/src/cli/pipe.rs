@@ -84,7 +84,12 @@ fn out(ls: impl IntoIterator<Item = impl AsRef<str>>) -> String {
 }
 
 /// `-n N`, `-N`, `-nN`, `-n +N` (tail: from line N), `-c N` is not kept.
-fn head_tail(cmd: &str, args: &[String], input: &mut Input, home: &Home) -> Result<(String, u32), Fail> {
+fn head_tail(
+    cmd: &str,
+    args: &[String],
+    input: &mut Input,
+    home: &Home,
+) -> Result<(String, u32), Fail> {
     let mut n: i64 = 10;
     let mut from = false;
     let mut files = Vec::new();
@@ -99,14 +104,21 @@ fn head_tail(cmd: &str, args: &[String], input: &mut Input, home: &Home) -> Resu
     while let Some(a) = it.next() {
         match a.as_str() {
             "-n" => {
-                let v = it.next().ok_or((format!("{cmd}: option requires an argument -- 'n'"), 1))?;
+                let v = it
+                    .next()
+                    .ok_or((format!("{cmd}: option requires an argument -- 'n'"), 1))?;
                 (n, from) = num(v)?;
             }
             s if s.starts_with("-n") => (n, from) = num(&s[2..])?,
-            s if s.len() > 1 && s.starts_with('-') && s[1..].chars().all(|c| c.is_ascii_digit()) => {
+            s if s.len() > 1
+                && s.starts_with('-')
+                && s[1..].chars().all(|c| c.is_ascii_digit()) =>
+            {
                 n = num(&s[1..])?.0
             }
-            s if s.starts_with('-') && s != "-" => return Err((format!("{cmd}: invalid option -- '{}'", &s[1..]), 1)),
+            s if s.starts_with('-') && s != "-" => {
+                return Err((format!("{cmd}: invalid option -- '{}'", &s[1..]), 1));
+            }
             f => files.push(f.to_string()),
         }
     }
@@ -173,14 +185,22 @@ fn sort(args: &[String], input: &mut Input, home: &Home) -> Result<(String, u32)
     let cmp = |a: &&str, b: &&str| {
         let (ka, kb) = (key_of(a), key_of(b));
         let o = if numeric {
-            num(&ka).partial_cmp(&num(&kb)).unwrap_or(std::cmp::Ordering::Equal)
+            num(&ka)
+                .partial_cmp(&num(&kb))
+                .unwrap_or(std::cmp::Ordering::Equal)
         } else if fold {
             ka.to_lowercase().cmp(&kb.to_lowercase())
         } else {
             ka.cmp(&kb)
         };
         // Equal keys fall back to the whole line, as sort does without -s.
-        o.then_with(|| if key.is_some() || numeric { a.cmp(b) } else { std::cmp::Ordering::Equal })
+        o.then_with(|| {
+            if key.is_some() || numeric {
+                a.cmp(b)
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
     };
     ls.sort_by(cmp);
     if reverse {
@@ -189,7 +209,11 @@ fn sort(args: &[String], input: &mut Input, home: &Home) -> Result<(String, u32)
     if unique {
         ls.dedup_by(|a, b| {
             let (ka, kb) = (key_of(a), key_of(b));
-            if numeric { num(&ka) == num(&kb) } else { ka == kb }
+            if numeric {
+                num(&ka) == num(&kb)
+            } else {
+                ka == kb
+            }
         });
     }
     Ok((out(ls), 0))
@@ -204,7 +228,10 @@ fn parse_key(k: &str) -> Result<(usize, Option<usize>), Fail> {
             .parse::<usize>()
             .ok()
             .filter(|n| *n > 0)
-            .ok_or((format!("sort: invalid number at field start: invalid count at start of '{k}'"), 2))
+            .ok_or((
+                format!("sort: invalid number at field start: invalid count at start of '{k}'"),
+                2,
+            ))
     };
     match k.split_once(',') {
         Some((a, b)) => Ok((field(a)?, Some(field(b)?))),
@@ -241,7 +268,13 @@ fn uniq(args: &[String], input: &mut Input, home: &Home) -> Result<(String, u32)
     let picked = groups
         .into_iter()
         .filter(|(_, n)| (!dups || *n > 1) && (!uniques || *n == 1))
-        .map(|(l, n)| if count { format!("{n:>7} {l}") } else { l.to_string() });
+        .map(|(l, n)| {
+            if count {
+                format!("{n:>7} {l}")
+            } else {
+                l.to_string()
+            }
+        });
     Ok((out(picked), 0))
 }
 
@@ -289,7 +322,11 @@ fn wc(args: &[String], input: &mut Input, home: &Home) -> Result<(String, u32), 
             if single {
                 v[0].to_string()
             } else {
-                let mut s = v.iter().map(|n| format!("{n:>7}")).collect::<Vec<_>>().join(" ");
+                let mut s = v
+                    .iter()
+                    .map(|n| format!("{n:>7}"))
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 if named {
                     s.push(' ');
                     s.push_str(&name);
@@ -307,7 +344,9 @@ fn cut(args: &[String], input: &mut Input, home: &Home) -> Result<(String, u32),
     let mut files = Vec::new();
     let mut it = args.iter();
     let val = |it: &mut std::slice::Iter<String>, o: &str| {
-        it.next().cloned().ok_or((format!("cut: option requires an argument -- '{o}'"), 1))
+        it.next()
+            .cloned()
+            .ok_or((format!("cut: option requires an argument -- '{o}'"), 1))
     };
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -326,7 +365,13 @@ fn cut(args: &[String], input: &mut Input, home: &Home) -> Result<(String, u32),
     let mut res = Vec::new();
     for l in text.lines() {
         if let Some(r) = &chars {
-            res.push(l.chars().enumerate().filter(|(i, _)| pick(r, i + 1)).map(|(_, c)| c).collect());
+            res.push(
+                l.chars()
+                    .enumerate()
+                    .filter(|(i, _)| pick(r, i + 1))
+                    .map(|(_, c)| c)
+                    .collect(),
+            );
         } else if let Some(r) = &fields {
             if !l.contains(delim) {
                 if !only {
@@ -342,7 +387,10 @@ fn cut(args: &[String], input: &mut Input, home: &Home) -> Result<(String, u32),
                 .collect();
             res.push(f.join(&delim.to_string()));
         } else {
-            return Err(("cut: you must specify a list of bytes, characters, or fields".into(), 1));
+            return Err((
+                "cut: you must specify a list of bytes, characters, or fields".into(),
+                1,
+            ));
         }
     }
     Ok((out(res), 0))
@@ -352,7 +400,13 @@ fn ranges(list: &str) -> Result<Vec<(usize, usize)>, Fail> {
     let bad = || (format!("cut: invalid field value '{list}'"), 1);
     list.split(',')
         .map(|r| {
-            let n = |s: &str, d: usize| if s.is_empty() { Ok(d) } else { s.parse::<usize>().map_err(|_| bad()) };
+            let n = |s: &str, d: usize| {
+                if s.is_empty() {
+                    Ok(d)
+                } else {
+                    s.parse::<usize>().map_err(|_| bad())
+                }
+            };
             let (a, b) = match r.split_once('-') {
                 Some((a, b)) => (n(a, 1)?, n(b, usize::MAX)?),
                 None => {
@@ -360,7 +414,11 @@ fn ranges(list: &str) -> Result<Vec<(usize, usize)>, Fail> {
                     (v, v)
                 }
             };
-            if a == 0 { Err(("cut: fields and positions are numbered from 1".into(), 1)) } else { Ok((a, b)) }
+            if a == 0 {
+                Err(("cut: fields and positions are numbered from 1".into(), 1))
+            } else {
+                Ok((a, b))
+            }
         })
         .collect()
 }
@@ -371,7 +429,10 @@ fn tr(args: &[String], input: &mut Input) -> Result<(String, u32), Fail> {
     let mut sets = Vec::new();
     for a in args {
         match a.as_str() {
-            s if s.starts_with('-') && s.len() > 1 && s[1..].chars().all(|c| matches!(c, 'd' | 's')) => {
+            s if s.starts_with('-')
+                && s.len() > 1
+                && s[1..].chars().all(|c| matches!(c, 'd' | 's')) =>
+            {
                 delete |= s.contains('d');
                 squeeze |= s.contains('s');
             }
@@ -393,7 +454,11 @@ fn tr(args: &[String], input: &mut Input) -> Result<(String, u32), Fail> {
         (false, sq, [s1, s2, ..]) if !s2.is_empty() => {
             let mut o = String::new();
             for c in text.chars() {
-                let m = s1.iter().position(|x| *x == c).map(|i| s2[i.min(s2.len() - 1)]).unwrap_or(c);
+                let m = s1
+                    .iter()
+                    .position(|x| *x == c)
+                    .map(|i| s2[i.min(s2.len() - 1)])
+                    .unwrap_or(c);
                 if !(sq && s2.contains(&m) && o.ends_with(m)) {
                     o.push(m);
                 }
@@ -427,7 +492,15 @@ fn expand_set(s: &str) -> Vec<char> {
         let c = it.next().unwrap_or_default();
         let (c, r) = if c == '\\' {
             let e = it.next().unwrap_or('\\');
-            (match e { 'n' => '\n', 't' => '\t', 'r' => '\r', e => e }, it.as_str())
+            (
+                match e {
+                    'n' => '\n',
+                    't' => '\t',
+                    'r' => '\r',
+                    e => e,
+                },
+                it.as_str(),
+            )
         } else {
             (c, it.as_str())
         };
@@ -521,10 +594,16 @@ mod tests {
         let (_d, h) = home();
         h.write("f.txt", b"x\ny\n").unwrap();
         let w = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        assert_eq!(run("wc", &w(&["-l", "f.txt"]), &mut Input::default(), &h).0, "      2 f.txt\n");
+        assert_eq!(
+            run("wc", &w(&["-l", "f.txt"]), &mut Input::default(), &h).0,
+            "      2 f.txt\n"
+        );
         let (o, c) = run("head", &w(&["/etc/passwd"]), &mut Input::default(), &h);
         assert_eq!(c, 2);
-        assert!(o.starts_with("head: /etc/passwd: Permission denied."), "{o}");
+        assert!(
+            o.starts_with("head: /etc/passwd: Permission denied."),
+            "{o}"
+        );
         assert!(!o.contains("root:"));
     }
 }

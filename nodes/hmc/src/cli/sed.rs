@@ -52,25 +52,42 @@ pub fn run(args: &[String], input: &mut Input, home: &Home) -> Result<(String, u
         match a.as_str() {
             "-n" | "--quiet" | "--silent" => quiet = true,
             "-E" | "-r" => ere = true,
-            "-e" => scripts.push(it.next().cloned().ok_or(("sed: option requires an argument -- 'e'".to_string(), 1))?),
-            s if s.starts_with("-i") => return Err(("sed: -i: restricted: cannot edit files".into(), 1)),
-            s if s.starts_with('-') && s.len() > 1 && s[1..].chars().all(|c| matches!(c, 'n' | 'E' | 'r')) => {
+            "-e" => scripts.push(
+                it.next()
+                    .cloned()
+                    .ok_or(("sed: option requires an argument -- 'e'".to_string(), 1))?,
+            ),
+            s if s.starts_with("-i") => {
+                return Err(("sed: -i: restricted: cannot edit files".into(), 1));
+            }
+            s if s.starts_with('-')
+                && s.len() > 1
+                && s[1..].chars().all(|c| matches!(c, 'n' | 'E' | 'r')) =>
+            {
                 quiet |= s.contains('n');
                 ere |= s.contains('E') || s.contains('r');
             }
-            s if s.starts_with('-') && s.len() > 1 => return Err((format!("sed: invalid option -- '{}'", &s[1..2]), 1)),
+            s if s.starts_with('-') && s.len() > 1 => {
+                return Err((format!("sed: invalid option -- '{}'", &s[1..2]), 1));
+            }
             s if scripts.is_empty() && files.is_empty() => scripts.push(s.to_string()),
             s => files.push(s.to_string()),
         }
     }
     if scripts.is_empty() {
-        return Err(("Usage: sed [OPTION]... {script-only-if-no-other-script} [input-file]...".into(), 1));
+        return Err((
+            "Usage: sed [OPTION]... {script-only-if-no-other-script} [input-file]...".into(),
+            1,
+        ));
     }
     let mut cmds = Vec::new();
     for s in &scripts {
         parse(s, ere, &mut cmds)?;
     }
-    let text: String = texts("sed", &files, input, home)?.into_iter().map(|(_, t)| t).collect();
+    let text: String = texts("sed", &files, input, home)?
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
     let lines: Vec<&str> = text.lines().collect();
     let mut out = String::new();
     let mut active = vec![false; cmds.len()];
@@ -265,9 +282,13 @@ fn parse(script: &str, ere: bool, cmds: &mut Vec<Cmd>) -> Result<(), Fail> {
                 if delim == '\\' || delim == '\n' {
                     return Err(err("unterminated `s' command"));
                 }
-                let (pat, r) = until(it.as_str(), delim).ok_or_else(|| err("unterminated `s' command"))?;
+                let (pat, r) =
+                    until(it.as_str(), delim).ok_or_else(|| err("unterminated `s' command"))?;
                 let (repl, r) = until(r, delim).ok_or_else(|| err("unterminated `s' command"))?;
-                let flen = r.chars().take_while(|c| !matches!(c, ';' | '\n' | ' ' | '}')).count();
+                let flen = r
+                    .chars()
+                    .take_while(|c| !matches!(c, ';' | '\n' | ' ' | '}'))
+                    .count();
                 let (flags, r) = r.split_at(r.char_indices().nth(flen).map_or(r.len(), |(i, _)| i));
                 let (mut global, mut print, mut icase, mut nth) = (false, false, false, 1);
                 let digits: String = flags.chars().filter(char::is_ascii_digit).collect();
@@ -282,7 +303,9 @@ fn parse(script: &str, ere: bool, cmds: &mut Vec<Cmd>) -> Result<(), Fail> {
                     }
                 }
                 if !digits.is_empty() {
-                    nth = digits.parse().map_err(|_| err("number option to `s' command may not be zero"))?;
+                    nth = digits
+                        .parse()
+                        .map_err(|_| err("number option to `s' command may not be zero"))?;
                     if nth == 0 {
                         return Err(err("number option to `s' command may not be zero"));
                     }
@@ -297,10 +320,17 @@ fn parse(script: &str, ere: bool, cmds: &mut Vec<Cmd>) -> Result<(), Fail> {
                     print,
                 }
             }
-            'w' | 'r' | 'W' | 'R' | 'e' => return Err((format!("sed: {c}: restricted: cannot use files"), 1)),
+            'w' | 'r' | 'W' | 'R' | 'e' => {
+                return Err((format!("sed: {c}: restricted: cannot use files"), 1));
+            }
             c => return Err(err(format!("unknown command: `{c}'"))),
         };
-        cmds.push(Cmd { from, to, negate, op });
+        cmds.push(Cmd {
+            from,
+            to,
+            negate,
+            op,
+        });
         s = rest;
     }
 }
@@ -319,17 +349,26 @@ mod tests {
     #[test]
     fn substitutions_and_addresses() {
         let t = "name=a,state=Running\nname=b,state=Not Activated\n";
-        assert_eq!(sed(&["s/state=//"], t).0, "name=a,Running\nname=b,Not Activated\n");
+        assert_eq!(
+            sed(&["s/state=//"], t).0,
+            "name=a,Running\nname=b,Not Activated\n"
+        );
         assert_eq!(sed(&["s/a/X/g"], "aaa\n").0, "XXX\n");
         assert_eq!(sed(&["s/a/X/2"], "aaa\n").0, "aXa\n");
         assert_eq!(sed(&["-E", "s/name=([a-z]+),.*/\\1/"], t).0, "a\nb\n");
-        assert_eq!(sed(&["s/name=\\([a-z]*\\),.*/<&>/"], "name=a,x\n").0, "<name=a,x>\n");
+        assert_eq!(
+            sed(&["s/name=\\([a-z]*\\),.*/<&>/"], "name=a,x\n").0,
+            "<name=a,x>\n"
+        );
         assert_eq!(sed(&["-n", "/Running/p"], t).0, "name=a,state=Running\n");
         assert_eq!(sed(&["1d"], t).0, "name=b,state=Not Activated\n");
         assert_eq!(sed(&["-n", "$p"], t).0, "name=b,state=Not Activated\n");
         assert_eq!(sed(&["/Running/!d"], t).0, "name=a,state=Running\n");
         assert_eq!(sed(&["-n", "2,3p"], "1\n2\n3\n4\n").0, "2\n3\n");
-        assert_eq!(sed(&["-e", "s/1/one/", "-e", "2q"], "1\n2\n3\n").0, "one\n2\n");
+        assert_eq!(
+            sed(&["-e", "s/1/one/", "-e", "2q"], "1\n2\n3\n").0,
+            "one\n2\n"
+        );
         assert_eq!(sed(&["s|/|_|g"], "a/b\n").0, "a_b\n");
         assert_eq!(sed(&["-n", "s/x/y/p"], "x\nz\n").0, "y\n");
     }

@@ -161,7 +161,8 @@ pub(crate) mod tests {
     fn records_come_from_one_of_i_and_f() {
         let dir = tempfile::tempdir().unwrap();
         let home = crate::files::Files::new(dir.path().into()).home("hscroot");
-        home.write("in.txt", b"name=a,lpar_id=1\n\n name=b \n").unwrap();
+        home.write("in.txt", b"name=a,lpar_id=1\n\n name=b \n")
+            .unwrap();
         let path = "in.txt";
         let got = crate::files::sync_scope(home, || records(None, Some(path), &allowed())).unwrap();
         assert_eq!(got, vec![rec("name=a,lpar_id=1"), rec("name=b")]);

@@ -162,7 +162,9 @@ pub(super) async fn run(term: Term, home: Home, scp: Scp, rx: mpsc::UnboundedRec
 }
 
 async fn fatal(term: &Term, msg: &str) -> u32 {
-    let _ = term.write_bytes(format!("\x01scp: {msg}\n").into_bytes()).await;
+    let _ = term
+        .write_bytes(format!("\x01scp: {msg}\n").into_bytes())
+        .await;
     1
 }
 
@@ -194,7 +196,8 @@ async fn sink(term: &Term, home: &Home, target: &str, dir_wanted: bool, r: &mut 
             b'C' | b'D' => {
                 let mut parts = rest.splitn(3, ' ');
                 let (_mode, size, name) = (parts.next(), parts.next(), parts.next());
-                let (Some(size), Some(name)) = (size.and_then(|s| s.parse::<u64>().ok()), name) else {
+                let (Some(size), Some(name)) = (size.and_then(|s| s.parse::<u64>().ok()), name)
+                else {
                     return fatal(term, "protocol error: bad file line").await;
                 };
                 if name.is_empty() || name.contains('/') || name == ".." || name == "." {
@@ -217,7 +220,8 @@ async fn sink(term: &Term, home: &Home, target: &str, dir_wanted: bool, r: &mut 
                     stack.push(name.to_string());
                 } else {
                     if size > MAX_FILE {
-                        return fatal(term, &format!("{base}: the file is too large for the HMC")).await;
+                        return fatal(term, &format!("{base}: the file is too large for the HMC"))
+                            .await;
                     }
                     match home.open_write(&base, true) {
                         Ok((_, mut f)) => {
@@ -242,7 +246,9 @@ async fn sink(term: &Term, home: &Home, target: &str, dir_wanted: bool, r: &mut 
                                 return 1;
                             }
                             let _ = r.byte().await;
-                            let _ = term.write_bytes(format!("\x01scp: {e}\n").into_bytes()).await;
+                            let _ = term
+                                .write_bytes(format!("\x01scp: {e}\n").into_bytes())
+                                .await;
                             status = 1;
                             continue;
                         }

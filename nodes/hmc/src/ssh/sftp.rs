@@ -262,7 +262,11 @@ impl russh_sftp::server::Handler for Sftp {
     }
 
     async fn realpath(&mut self, id: u32, path: String) -> Result<Name, Self::Error> {
-        let path = if path.is_empty() { ".".to_string() } else { path };
+        let path = if path.is_empty() {
+            ".".to_string()
+        } else {
+            path
+        };
         let r = self.home.resolve(&path).map_err(reply)?;
         Ok(Name {
             id,
