@@ -319,7 +319,9 @@ impl Parser {
                         }
                         // `>&-` and `2>&1` are read with their number below.
                         None => {
-                            return Err("rbash: syntax error near unexpected token `newline'".into());
+                            return Err(
+                                "rbash: syntax error near unexpected token `newline'".into()
+                            );
                         }
                         Some(t) => return Err(unexpected(&t.clone())),
                     }

@@ -50,6 +50,8 @@ struct Chan {
     /// SFTP reads it as a stream; exec and shell drop it (see
     /// `channel_open_session`).
     channel: Option<Channel<Msg>>,
+    /// Runs the SFTP subsystem, which ends when the client's EOF comes.
+    sftp: bool,
 }
 
 impl Conn {
@@ -217,6 +219,9 @@ impl Handler for Conn {
         };
         reply(session, ch, true)?;
         info!(user = %self.user, peer = %self.peer, "SFTP session");
+        if let Some(c) = self.chans.get_mut(&ch) {
+            c.sftp = true;
+        }
         russh_sftp::server::run(channel.into_stream(), super::sftp::Sftp::new(home)).await;
         Ok(())
     }
@@ -322,9 +327,20 @@ impl Handler for Conn {
         Ok(())
     }
 
-    async fn channel_eof(&mut self, ch: ChannelId, _: &mut Session) -> Result<(), Self::Error> {
+    async fn channel_eof(
+        &mut self,
+        ch: ChannelId,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
         if let Some(c) = self.chans.get_mut(&ch) {
             c.input = None;
+            // The client has every answer it waited for: the subsystem ends
+            // with a status, as OpenSSH's sftp-server does (scp checks it).
+            if c.sftp {
+                session.exit_status_request(ch, 0)?;
+                session.eof(ch)?;
+                session.close(ch)?;
+            }
         }
         Ok(())
     }

@@ -60,6 +60,13 @@ fn io(e: std::io::Error) -> StatusReply {
     StatusCode::Failure.with_message(e.kind().to_string())
 }
 
+fn truncate(f: &std::fs::File, size: u64) -> Result<(), StatusReply> {
+    if size > MAX_FILE {
+        return Err(StatusCode::Failure.with_message("the file is too large for the HMC"));
+    }
+    f.set_len(size).map_err(io)
+}
+
 fn ok(id: u32) -> Status {
     Status {
         id,
@@ -184,15 +191,24 @@ impl russh_sftp::server::Handler for Sftp {
         }
     }
 
-    // Permissions and times are the HMC's to keep; accepted and ignored,
-    // as `scp -p` and sftp's `put` send them.
+    // Permissions and times are the HMC's to keep: accepted and ignored,
+    // as `scp -p` and sftp's `put` send them. A size truncates (scp ends
+    // an upload with it).
     async fn setstat(
         &mut self,
         id: u32,
         path: String,
-        _attrs: FileAttributes,
+        attrs: FileAttributes,
     ) -> Result<Status, Self::Error> {
-        self.home.metadata(&path).map_err(reply)?;
+        match attrs.size {
+            Some(size) => {
+                let (_, f) = self.home.open_write(&path, false).map_err(reply)?;
+                truncate(&f, size)?;
+            }
+            None => {
+                self.home.metadata(&path).map_err(reply)?;
+            }
+        }
         Ok(ok(id))
     }
 
@@ -200,12 +216,17 @@ impl russh_sftp::server::Handler for Sftp {
         &mut self,
         id: u32,
         handle: String,
-        _attrs: FileAttributes,
+        attrs: FileAttributes,
     ) -> Result<Status, Self::Error> {
-        if self.handles.contains_key(&handle) {
-            Ok(ok(id))
-        } else {
-            Err(StatusCode::Failure.with_message("invalid handle"))
+        match self.handles.get(&handle) {
+            Some(Open::File(f)) => {
+                if let Some(size) = attrs.size {
+                    truncate(f, size)?;
+                }
+                Ok(ok(id))
+            }
+            Some(Open::Dir(_)) => Ok(ok(id)),
+            None => Err(StatusCode::Failure.with_message("invalid handle")),
         }
     }
 
