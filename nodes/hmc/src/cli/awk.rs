@@ -700,7 +700,7 @@ impl Run {
         }
     }
 
-    fn split(&mut self, record: String) {
+    fn set_record(&mut self, record: String) {
         let fs = self.get("FS").str();
         let mut f = vec![record.clone()];
         if fs == " " {
@@ -735,7 +735,7 @@ impl Run {
                 }
                 let i = i as usize;
                 if i == 0 {
-                    self.split(v.str());
+                    self.set_record(v.str());
                 } else {
                     if self.fields.len() <= i {
                         self.fields.resize(i + 1, String::new());
@@ -869,11 +869,12 @@ impl Run {
         let edits = matches!(f, "sub" | "gsub");
         for (k, a) in args.iter().enumerate() {
             // sub/gsub's regex argument stays a pattern, not a match.
-            if edits && k == 0 {
-                if let E::Re(i) = a {
-                    vals.push(V::Str(self.res[*i].as_str().to_string()));
-                    continue;
-                }
+            if edits
+                && k == 0
+                && let E::Re(i) = a
+            {
+                vals.push(V::Str(self.res[*i].as_str().to_string()));
+                continue;
             }
             vals.push(self.eval(a)?);
         }
@@ -1219,7 +1220,7 @@ pub fn run(args: &[String], input: &mut Input, home: &Home) -> Result<(String, u
     if !exited && has_main {
         'records: for line in text.lines() {
             r.nr += 1;
-            r.split(line.to_string());
+            r.set_record(line.to_string());
             for (pat, action) in &items {
                 let hit = match pat {
                     Pat::Begin | Pat::End => false,

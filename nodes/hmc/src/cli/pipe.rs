@@ -504,12 +504,12 @@ fn expand_set(s: &str) -> Vec<char> {
         } else {
             (c, it.as_str())
         };
-        if let (Some('-'), Some(end)) = (r.chars().next(), r.chars().nth(1)) {
-            if end >= c {
-                chars.extend(c..=end);
-                rest = &r[1 + end.len_utf8()..];
-                continue;
-            }
+        if let (Some('-'), Some(end)) = (r.chars().next(), r.chars().nth(1))
+            && end >= c
+        {
+            chars.extend(c..=end);
+            rest = &r[1 + end.len_utf8()..];
+            continue;
         }
         chars.push(c);
         rest = r;

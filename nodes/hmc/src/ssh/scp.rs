@@ -212,10 +212,10 @@ async fn sink(term: &Term, home: &Home, target: &str, dir_wanted: bool, r: &mut 
                     target.to_string()
                 };
                 if first == b'D' {
-                    if let Err(e) = home.mkdir(&base) {
-                        if !home.metadata(&base).is_ok_and(|(_, m)| m.is_dir()) {
-                            return fatal(term, &e.to_string()).await;
-                        }
+                    if let Err(e) = home.mkdir(&base)
+                        && !home.metadata(&base).is_ok_and(|(_, m)| m.is_dir())
+                    {
+                        return fatal(term, &e.to_string()).await;
                     }
                     stack.push(name.to_string());
                 } else {
