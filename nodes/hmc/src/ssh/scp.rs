@@ -178,7 +178,7 @@ async fn sink(term: &Term, home: &Home, target: &str, dir_wanted: bool, r: &mut 
     if !term.write_bytes(vec![0]).await {
         return 1;
     }
-    // The directories `D` opened, below the target.
+    // The directories `D` opened (their paths), innermost last.
     let mut stack: Vec<String> = Vec::new();
     let mut status = 0;
     loop {
@@ -203,13 +203,15 @@ async fn sink(term: &Term, home: &Home, target: &str, dir_wanted: bool, r: &mut 
                 if name.is_empty() || name.contains('/') || name == ".." || name == "." {
                     return fatal(term, &format!("error: unexpected filename: {name}")).await;
                 }
-                let base = if target_is_dir || !stack.is_empty() {
-                    let mut p = vec![target.trim_end_matches('/').to_string()];
-                    p.extend(stack.iter().cloned());
-                    p.push(name.to_string());
-                    p.join("/")
-                } else {
-                    target.to_string()
+                // Inside the directory being received, or the target one;
+                // else the target itself is the name (of a file or directory).
+                let parent = stack
+                    .last()
+                    .cloned()
+                    .or_else(|| target_is_dir.then(|| target.trim_end_matches('/').to_string()));
+                let base = match parent {
+                    Some(p) => format!("{p}/{name}"),
+                    None => target.to_string(),
                 };
                 if first == b'D' {
                     if let Err(e) = home.mkdir(&base)
@@ -217,7 +219,7 @@ async fn sink(term: &Term, home: &Home, target: &str, dir_wanted: bool, r: &mut 
                     {
                         return fatal(term, &e.to_string()).await;
                     }
-                    stack.push(name.to_string());
+                    stack.push(base);
                 } else {
                     if size > MAX_FILE {
                         return fatal(term, &format!("{base}: the file is too large for the HMC"))

@@ -480,4 +480,26 @@ async fn openssh_scp_both_protocols() {
         assert!(!out.status.success(), "{extra:?} copied /etc/passwd");
         assert!(!dir.path().join("x").exists());
     }
+    // A directory with -r, both ways.
+    let tree = dir.path().join("profiles");
+    std::fs::create_dir_all(tree.join("sub")).unwrap();
+    std::fs::write(tree.join("sub/a.txt"), "a\n").unwrap();
+    for (extra, name) in [(&["-r"][..], "tree1"), (&["-r", "-O"][..], "tree2")] {
+        let out = openssh_scp(
+            port,
+            extra,
+            tree.to_str().unwrap(),
+            &format!("hscroot@127.0.0.1:{name}"),
+        )
+        .await;
+        assert!(
+            out.status.success(),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            std::fs::read_to_string(homes().join("hscroot").join(name).join("sub/a.txt")).unwrap(),
+            "a\n"
+        );
+    }
 }
