@@ -6,7 +6,7 @@
 //! writes the host: `< FILE` and a utility's file operands read the user's
 //! home through `crate::files`.
 
-use super::lexer::{Part, Redir, Word};
+use super::lexer::{ParamOp, Part, Redir, Word};
 use super::parse::{List, Node, Pipeline, Sep};
 use crate::commands::dispatch;
 use crate::files::Home;
@@ -480,6 +480,7 @@ impl<'a> Shell<'a> {
                         continue;
                     }
                     Part::Var { name, quoted } => (self.var(name), *quoted),
+                    Part::Param { name, quoted, op } => (self.param(name, op), *quoted),
                     Part::Sub { line, quoted } => {
                         if self.depth >= MAX_DEPTH {
                             return Err("rbash: command substitution nested too deeply\n".into());
@@ -532,6 +533,30 @@ impl<'a> Shell<'a> {
         })
     }
 
+    fn param(&self, name: &str, op: &ParamOp) -> String {
+        let set = self.vars.contains_key(name);
+        let v = self.var(name);
+        match op {
+            ParamOp::Len => v.chars().count().to_string(),
+            ParamOp::Default { word, colon } => {
+                if (*colon && v.is_empty()) || !set {
+                    word.clone()
+                } else {
+                    v
+                }
+            }
+            ParamOp::Alt { word, colon } => {
+                if (*colon && v.is_empty()) || !set {
+                    String::new()
+                } else {
+                    word.clone()
+                }
+            }
+            ParamOp::TrimPrefix { pat, longest } => trim(&v, pat, *longest, true),
+            ParamOp::TrimSuffix { pat, longest } => trim(&v, pat, *longest, false),
+        }
+    }
+
     fn var(&self, name: &str) -> String {
         match name {
             "?" => self.status.to_string(),
@@ -541,6 +566,41 @@ impl<'a> Shell<'a> {
             n => self.vars.get(n).cloned().unwrap_or_default(),
         }
     }
+}
+
+/// Removes the shortest or longest prefix (or suffix) of `v` matching the
+/// glob `pat`, as `${v#pat}` … do.
+fn trim(v: &str, pat: &str, longest: bool, prefix: bool) -> String {
+    let mut re = String::from("^");
+    for c in pat.chars() {
+        match c {
+            '*' => re.push_str(".*"),
+            '?' => re.push('.'),
+            c => re.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    re.push('$');
+    let Ok(re) = regex::Regex::new(&re) else {
+        return v.to_string();
+    };
+    let mut cuts: Vec<usize> = v.char_indices().map(|(i, _)| i).chain([v.len()]).collect();
+    // Prefixes from the shortest, suffixes from the shortest (latest start).
+    if !prefix {
+        cuts.reverse();
+    }
+    if longest {
+        cuts.reverse();
+    }
+    for i in cuts {
+        let (head, tail) = v.split_at(i);
+        if prefix && re.is_match(head) {
+            return tail.to_string();
+        }
+        if !prefix && re.is_match(tail) {
+            return head.to_string();
+        }
+    }
+    v.to_string()
 }
 
 /// `read` without -r: a backslash keeps the next character.
@@ -631,6 +691,16 @@ mod tests {
         assert_eq!(i.read_line().as_deref(), Some("a b"));
         assert_eq!(i.take(), "c\nd\n");
         assert_eq!(i.read_line(), None);
+    }
+
+    #[test]
+    fn trims() {
+        assert_eq!(trim("vios1,vioserver", ",*", true, false), "vios1");
+        assert_eq!(trim("a.b.c", ".*", false, false), "a.b");
+        assert_eq!(trim("a.b.c", ".*", true, false), "a");
+        assert_eq!(trim("a.b.c", "*.", false, true), "b.c");
+        assert_eq!(trim("a.b.c", "*.", true, true), "c");
+        assert_eq!(trim("abc", "x*", true, true), "abc");
     }
 
     #[test]

@@ -17,8 +17,30 @@ pub enum Part {
     Var { name: String, quoted: bool },
     /// `` `line` `` or `$(line)`: a command line whose output is the text.
     Sub { line: String, quoted: bool },
+    /// `${name:-word}`, `${name%%pattern}`, `${#name}` …
+    Param {
+        name: String,
+        quoted: bool,
+        op: ParamOp,
+    },
     /// `~` at the start of a word: the user's home.
     Tilde,
+}
+
+/// The operators of `${…}` the HMC shell takes; the word or pattern is
+/// taken as typed (a glob with `*` and `?` for the trims).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamOp {
+    /// `${#name}`
+    Len,
+    /// `${name:-word}` (or `${name-word}`: `colon` false, only when unset)
+    Default { word: String, colon: bool },
+    /// `${name:+word}`
+    Alt { word: String, colon: bool },
+    /// `${name#pat}`, `${name##pat}`
+    TrimPrefix { pat: String, longest: bool },
+    /// `${name%pat}`, `${name%%pat}`
+    TrimSuffix { pat: String, longest: bool },
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -354,13 +376,80 @@ fn dollar(cs: &[char], i: usize, quoted: bool) -> Result<Option<(Part, usize)>, 
                 .iter()
                 .position(|&x| x == '}')
                 .ok_or_else(|| eof('}'))?;
-            let name: String = cs[i + 1..i + end].iter().collect();
-            let special = matches!(name.as_str(), "?" | "$" | "#" | "0")
-                || (!name.is_empty() && name.chars().all(|d| d.is_ascii_digit()));
-            if !is_name(&name) && !special {
-                return Err(format!("rbash: ${{{name}}}: bad substitution"));
+            let inner: String = cs[i + 1..i + end].iter().collect();
+            let next = i + end + 1;
+            let special = matches!(inner.as_str(), "?" | "$" | "#" | "0")
+                || (!inner.is_empty() && inner.chars().all(|d| d.is_ascii_digit()));
+            if is_name(&inner) || special {
+                return Ok(Some((
+                    Part::Var {
+                        name: inner,
+                        quoted,
+                    },
+                    next,
+                )));
             }
-            Ok(Some((Part::Var { name, quoted }, i + end + 1)))
+            let bad = || format!("rbash: ${{{inner}}}: bad substitution");
+            if let Some(n) = inner.strip_prefix('#').filter(|n| is_name(n)) {
+                let op = ParamOp::Len;
+                return Ok(Some((
+                    Part::Param {
+                        name: n.to_string(),
+                        quoted,
+                        op,
+                    },
+                    next,
+                )));
+            }
+            let len = inner
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .count();
+            let (name, rest) = inner.split_at(len);
+            if !is_name(name) {
+                return Err(bad());
+            }
+            let (colon, rest) = match rest.strip_prefix(':') {
+                Some(r) => (true, r),
+                None => (false, rest),
+            };
+            let op = if let Some(w) = rest.strip_prefix('-') {
+                ParamOp::Default {
+                    word: w.to_string(),
+                    colon,
+                }
+            } else if let Some(w) = rest.strip_prefix('+') {
+                ParamOp::Alt {
+                    word: w.to_string(),
+                    colon,
+                }
+            } else if colon {
+                return Err(bad());
+            } else if let Some(p) = rest.strip_prefix("##") {
+                ParamOp::TrimPrefix {
+                    pat: p.to_string(),
+                    longest: true,
+                }
+            } else if let Some(p) = rest.strip_prefix('#') {
+                ParamOp::TrimPrefix {
+                    pat: p.to_string(),
+                    longest: false,
+                }
+            } else if let Some(p) = rest.strip_prefix("%%") {
+                ParamOp::TrimSuffix {
+                    pat: p.to_string(),
+                    longest: true,
+                }
+            } else if let Some(p) = rest.strip_prefix('%') {
+                ParamOp::TrimSuffix {
+                    pat: p.to_string(),
+                    longest: false,
+                }
+            } else {
+                return Err(bad());
+            };
+            let name = name.to_string();
+            Ok(Some((Part::Param { name, quoted, op }, next)))
         }
         Some('(') => {
             if cs.get(i + 1) == Some(&'(') {

@@ -94,6 +94,15 @@ async fn prefixes_lists_and_conditionals() {
     );
     assert_eq!(run(&cli, "exit 3").await.1, 3);
     assert_eq!(run(&cli, "echo a # comment").await.0, "a\n");
+    assert_eq!(
+        run(
+            &cli,
+            "echo 'vios1,vioserver' | while read i; do echo ${i%%,*} ${i#*,} ${#i} ${u:-none}; done"
+        )
+        .await
+        .0,
+        "vios1 vioserver 15 none\n"
+    );
 }
 
 #[tokio::test]
