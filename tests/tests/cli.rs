@@ -126,8 +126,8 @@ fn listings_state_changes_users_and_bad_input() {
     assert_eq!(run("lssyscfg -r sys -F nosuchattr").1, 1);
     assert_eq!(
         run("lssyscfg -r sys --filter \"names=sys1").1,
-        1,
-        "unbalanced quotes"
+        2,
+        "unbalanced quotes: a syntax error, as bash's"
     );
     assert_eq!(
         run("rm -rf /"),

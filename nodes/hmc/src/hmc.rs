@@ -31,6 +31,8 @@ pub struct Hmc {
     pub peers: Vec<(String, String, Chan)>,
     /// `hmcshutdown`'s request to stop or restart this HMC.
     pub power: crate::power::Power,
+    /// The users' home directories (`scp` puts files there, `-f` reads them).
+    pub files: crate::files::Files,
 }
 
 /// One operation's view of who runs it and where.

@@ -6,6 +6,7 @@ mod api;
 mod cli;
 mod commands;
 mod error;
+mod files;
 mod frames;
 mod hmc;
 mod hscl;
@@ -92,6 +93,7 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
             })
             .collect::<Result<_, pvmlab_common::net::NetError>>()?,
         power: power.clone(),
+        files: files::Files::new(ctx.data_dir().join("home")),
     }));
     tokio::spawn(rr::keep(cli.hmc_arc()));
     // The REST API on the lab's REST port and, where it may, on 443.

@@ -1,19 +1,24 @@
 //! The HMC command line: the restricted shell behind SSH (exec and
-//! interactive shell) and `pvmlab hmc <name> -- <line>`. It splits the line
-//! as the HMC's restricted bash does (`lexer`), runs the command
-//! (`crate::commands`) and the pipeline's filters (`pipe`). Only the SSH
-//! server and the gRPC API use it; everything else calls the core.
+//! interactive shell) and `pvmlab hmc <name> -- <line>`. It reads the line
+//! as the HMC's restricted bash does (`lexer`, `parse`), runs it (`exec`):
+//! HMC commands (`crate::commands`), the shell's builtins and the text
+//! utilities (`pipe`, `grep`, `sed`, `awk`). Only the SSH server and the
+//! gRPC API use it; everything else calls the core.
 
+mod awk;
+mod exec;
 #[cfg(test)]
 mod fuzz;
+mod grep;
 mod lexer;
+mod parse;
 mod pipe;
+mod sed;
+#[cfg(test)]
+mod tests;
 
-use crate::commands::dispatch;
 use crate::hmc::{Ctx, Hmc};
 use crate::hscl::Hscl;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -44,42 +49,14 @@ impl Cli {
             hmc: &self.hmc,
             user: u,
         };
-        run_line(&ctx, line).await
+        tracing::info!(%user, %line, "command line");
+        let home = self.hmc.files.home(user);
+        // The home is also where `-f FILE` of the commands reads.
+        crate::files::scope(home.clone(), async {
+            exec::Shell::new(&ctx, home).run_line(line).await
+        })
+        .await
     }
-}
-
-pub(super) fn run_line<'a>(
-    ctx: &'a Ctx<'a>,
-    line: &'a str,
-) -> Pin<Box<dyn Future<Output = (String, u32)> + Send + 'a>> {
-    Box::pin(async move {
-        let segments = match lexer::split(ctx, line).await {
-            Ok(w) => w,
-            Err(e) => return (format!("{e}\n"), 1),
-        };
-        let mut segments = segments.into_iter();
-        let words = segments.next().unwrap_or_default();
-        let Some((cmd, args)) = words.split_first() else {
-            return (String::new(), 0);
-        };
-        tracing::info!(user = %ctx.user.name, %line, "command");
-        let result = match dispatch(ctx, cmd, args).await {
-            Ok(r) => r,
-            Err(code) => return (format!("rbash: {cmd}: command not found\n"), code),
-        };
-        let (mut out, mut code) = match result {
-            Ok(out) => (out, 0),
-            Err(e) => (format!("{e}\n"), 1),
-        };
-        // The pipeline's status is its last command's, as in bash.
-        for filter in segments {
-            match pipe::apply(&filter, &out) {
-                Ok((o, c)) => (out, code) = (o, c),
-                Err(e) => return (format!("{e}\n"), 1),
-            }
-        }
-        (out, code)
-    })
 }
 
 /// The SSH server runs lines through the same dispatcher.
@@ -95,5 +72,10 @@ impl crate::ssh::Shell for Cli {
     fn run(&self, user: &str, line: &str) -> futures::future::BoxFuture<'static, (String, u32)> {
         let (cli, user, line) = (self.clone(), user.to_string(), line.to_string());
         Box::pin(async move { cli.run(&user, &line).await })
+    }
+
+    fn home(&self, user: &str) -> Option<crate::files::Home> {
+        self.hmc.users.get(user)?;
+        Some(self.hmc.files.home(user))
     }
 }

@@ -48,8 +48,7 @@ pub fn records(i: Option<&str>, f: Option<&str>, allowed: &[&str]) -> Result<Vec
     match (i, f) {
         (Some(i), None) => Ok(vec![input_attrs(i, allowed)?]),
         (None, Some(path)) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("The file {path} cannot be read: {e}"))?;
+            let text = crate::files::read_input(path)?;
             text.lines()
                 .filter(|l| !l.trim().is_empty())
                 .map(|l| input_attrs(l.trim(), allowed))
@@ -161,10 +160,11 @@ pub(crate) mod tests {
     #[test]
     fn records_come_from_one_of_i_and_f() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("in.txt");
-        std::fs::write(&path, "name=a,lpar_id=1\n\n name=b \n").unwrap();
-        let path = path.to_str().unwrap();
-        let got = records(None, Some(path), &allowed()).unwrap();
+        let home = crate::files::Files::new(dir.path().into()).home("hscroot");
+        home.write("in.txt", b"name=a,lpar_id=1\n\n name=b \n")
+            .unwrap();
+        let path = "in.txt";
+        let got = crate::files::sync_scope(home, || records(None, Some(path), &allowed())).unwrap();
         assert_eq!(got, vec![rec("name=a,lpar_id=1"), rec("name=b")]);
         assert_eq!(
             records(Some("name=a"), None, &allowed()).unwrap(),

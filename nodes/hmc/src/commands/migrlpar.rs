@@ -112,9 +112,7 @@ impl Input {
         match self {
             Input::Attrs(a) => Ok(a),
             Input::File(f) => {
-                let text = tokio::fs::read_to_string(&f)
-                    .await
-                    .map_err(|e| CmdError::Usage(format!("The file {f} cannot be read: {e}")))?;
+                let text = crate::files::read_input(&f)?;
                 attrs(text.trim())
             }
         }

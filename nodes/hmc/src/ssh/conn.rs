@@ -46,6 +46,12 @@ struct Chan {
     /// Dropping it is how the shell learns of the client's EOF.
     input: Option<mpsc::UnboundedSender<Vec<u8>>>,
     task: Option<AbortHandle>,
+    /// The channel itself, kept until a request says what it runs: only
+    /// SFTP reads it as a stream; exec and shell drop it (see
+    /// `channel_open_session`).
+    channel: Option<Channel<Msg>>,
+    /// Runs the SFTP subsystem, which ends when the client's EOF comes.
+    sftp: bool,
 }
 
 impl Conn {
@@ -144,9 +150,16 @@ impl Handler for Conn {
         reply: russh::server::ChannelOpenHandle,
         _: &mut Session,
     ) -> Result<(), Self::Error> {
-        // `channel` is dropped: everything arrives through the handler callbacks,
-        // and a kept but unread Channel would stall the session once its queue fills.
-        self.chans.insert(channel.id(), Chan::default());
+        // `channel` is kept only until its request: exec and shell take their
+        // input through the handler callbacks, and a kept but unread Channel
+        // would stall the session once its queue fills.
+        self.chans.insert(
+            channel.id(),
+            Chan {
+                channel: Some(channel),
+                ..Chan::default()
+            },
+        );
         reply.accept().await;
         Ok(())
     }
@@ -193,10 +206,24 @@ impl Handler for Conn {
     async fn subsystem_request(
         &mut self,
         ch: ChannelId,
-        _: &str,
+        name: &str,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        reply(session, ch, false)
+        let home = self.shell.home(&self.user);
+        let channel = match (name, home.is_some(), self.idle(ch)) {
+            ("sftp", true, Some(_)) => self.chans.get_mut(&ch).and_then(|c| c.channel.take()),
+            _ => None,
+        };
+        let (Some(channel), Some(home)) = (channel, home) else {
+            return reply(session, ch, false);
+        };
+        reply(session, ch, true)?;
+        info!(user = %self.user, peer = %self.peer, "SFTP session");
+        if let Some(c) = self.chans.get_mut(&ch) {
+            c.sftp = true;
+        }
+        russh_sftp::server::run(channel.into_stream(), super::sftp::Sftp::new(home)).await;
+        Ok(())
     }
 
     async fn x11_request(
@@ -224,6 +251,20 @@ impl Handler for Conn {
         reply(session, ch, true)?;
         let line = String::from_utf8_lossy(data).into_owned();
         info!(user = %self.user, peer = %self.peer, %line, "SSH exec");
+        if let Some(c) = self.chans.get_mut(&ch) {
+            c.channel = None;
+        }
+        // `scp -t` / `scp -f`: the old file copy protocol, on the user's home.
+        if let (Some(scp), Some(home)) = (super::scp::parse(&line), self.shell.home(&self.user)) {
+            let (tx, rx) = mpsc::unbounded_channel();
+            let term = self.term(session, ch, false);
+            let task = tokio::spawn(super::scp::run(term, home, scp, rx));
+            if let Some(c) = self.chans.get_mut(&ch) {
+                c.input = Some(tx);
+                c.task = Some(task.abort_handle());
+            }
+            return Ok(());
+        }
         let (term, shell, user) = (
             self.term(session, ch, pty),
             self.shell.clone(),
@@ -252,6 +293,9 @@ impl Handler for Conn {
         };
         reply(session, ch, true)?;
         info!(user = %self.user, peer = %self.peer, pty, "SSH shell");
+        if let Some(c) = self.chans.get_mut(&ch) {
+            c.channel = None;
+        }
         let (tx, rx) = mpsc::unbounded_channel();
         let term = self.term(session, ch, pty);
         let prompt = format!("{}@{}:~> ", self.user, self.hostname);
@@ -283,9 +327,20 @@ impl Handler for Conn {
         Ok(())
     }
 
-    async fn channel_eof(&mut self, ch: ChannelId, _: &mut Session) -> Result<(), Self::Error> {
+    async fn channel_eof(
+        &mut self,
+        ch: ChannelId,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
         if let Some(c) = self.chans.get_mut(&ch) {
             c.input = None;
+            // The client has every answer it waited for: the subsystem ends
+            // with a status, as OpenSSH's sftp-server does (scp checks it).
+            if c.sftp {
+                session.exit_status_request(ch, 0)?;
+                session.eof(ch)?;
+                session.close(ch)?;
+            }
         }
         Ok(())
     }

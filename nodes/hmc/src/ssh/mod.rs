@@ -6,11 +6,14 @@
 //! `server.rs` accepts connections, `host_key.rs` keeps the server's key,
 //! `conn.rs` is one connection (authentication, its channels, exec),
 //! `shell.rs` the interactive shell of a channel and `term.rs` the output
-//! side of one.
+//! side of one; `sftp.rs` and `scp.rs` put files into (and take them from)
+//! the user's home on the HMC, as `scp` to a real HMC does.
 
 mod conn;
 mod host_key;
+mod scp;
 mod server;
+mod sftp;
 mod shell;
 mod term;
 #[cfg(test)]
@@ -36,6 +39,9 @@ pub trait Shell: Send + Sync + 'static {
     /// Runs one command line for `user` and returns (output, exit status).
     /// The output already ends with a newline where it should.
     fn run(&self, user: &str, line: &str) -> BoxFuture<'static, (String, u32)>;
+    /// The user's home on the HMC, where `scp` and SFTP read and write;
+    /// None when the user has none.
+    fn home(&self, user: &str) -> Option<crate::files::Home>;
 }
 
 pub struct SshConfig {

@@ -27,6 +27,11 @@ impl Term {
         text.is_empty() || self.h.data(self.ch, text.into_bytes()).await.is_ok()
     }
 
+    /// Sends bytes as they are (a file protocol's, never translated).
+    pub(super) async fn write_bytes(&self, data: Vec<u8>) -> bool {
+        data.is_empty() || self.h.data(self.ch, data).await.is_ok()
+    }
+
     /// Sends the pending echo, if the client has a terminal to show it on.
     pub(super) async fn echo(&self, echo: &mut Vec<u8>) -> bool {
         let echo = std::mem::take(echo);

@@ -42,6 +42,17 @@ impl Shell for Dummy {
             (format!("ran: {line}\n"), if line == "fail" { 1 } else { 0 })
         })
     }
+    fn home(&self, user: &str) -> Option<crate::files::Home> {
+        (user == "hscroot").then(|| crate::files::Files::new(homes()).home(user))
+    }
+}
+
+/// The dummy's homes: one directory for the whole test binary.
+fn homes() -> std::path::PathBuf {
+    static D: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    D.get_or_init(|| tempfile::tempdir().unwrap())
+        .path()
+        .to_path_buf()
 }
 
 async fn t<F: Future>(f: F) -> F::Output {
@@ -305,4 +316,190 @@ async fn openssh_client() {
         format!("{PROMPT}lshmc -V\r\nran: lshmc -V\r\n{PROMPT}exit\r\n")
     );
     assert_eq!(out.status.code(), Some(0));
+}
+
+/// Reads the channel until `n` bytes came (or it ends).
+async fn bytes(ch: &mut Channel<client::Msg>, n: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    while out.len() < n {
+        match t(ch.wait()).await {
+            Some(ChannelMsg::Data { data }) => out.extend_from_slice(&data),
+            Some(ChannelMsg::Eof | ChannelMsg::Close) | None => break,
+            Some(_) => {}
+        }
+    }
+    out
+}
+
+async fn status(ch: &mut Channel<client::Msg>) -> Option<u32> {
+    loop {
+        match t(ch.wait()).await {
+            Some(ChannelMsg::ExitStatus { exit_status }) => return Some(exit_status),
+            None => return None,
+            Some(_) => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn scp_protocol_into_and_out_of_the_home() {
+    let port = start().await;
+    let c = login(port).await;
+    // Receive (`scp -t`): ready, file line, data, each acknowledged.
+    let mut ch = t(c.channel_open_session()).await.unwrap();
+    t(ch.exec(true, "scp -t -- proto.txt")).await.unwrap();
+    assert_eq!(bytes(&mut ch, 1).await, [0]);
+    t(ch.data(&b"C0644 6 proto.txt\n"[..])).await.unwrap();
+    assert_eq!(bytes(&mut ch, 1).await, [0]);
+    t(ch.data(&b"hello\n\0"[..])).await.unwrap();
+    assert_eq!(bytes(&mut ch, 1).await, [0]);
+    t(ch.eof()).await.unwrap();
+    assert_eq!(status(&mut ch).await, Some(0));
+    assert_eq!(
+        std::fs::read_to_string(homes().join("hscroot/proto.txt")).unwrap(),
+        "hello\n"
+    );
+    // Send (`scp -f`).
+    let mut ch = t(c.channel_open_session()).await.unwrap();
+    t(ch.exec(true, "scp -f /home/hscroot/proto.txt"))
+        .await
+        .unwrap();
+    t(ch.data(&b"\0"[..])).await.unwrap();
+    assert_eq!(bytes(&mut ch, 18).await, b"C0644 6 proto.txt\n");
+    t(ch.data(&b"\0"[..])).await.unwrap();
+    assert_eq!(bytes(&mut ch, 7).await, b"hello\n\0");
+    t(ch.data(&b"\0"[..])).await.unwrap();
+    assert_eq!(status(&mut ch).await, Some(0));
+    // A host file is refused with scp's error line, its content unsent.
+    let mut ch = t(c.channel_open_session()).await.unwrap();
+    t(ch.exec(true, "scp -f /etc/passwd")).await.unwrap();
+    t(ch.data(&b"\0"[..])).await.unwrap();
+    let err = String::from_utf8_lossy(&bytes(&mut ch, 200).await).into_owned();
+    assert!(
+        err.starts_with("\x01scp: /etc/passwd: Permission denied."),
+        "{err:?}"
+    );
+    let mut ch = t(c.channel_open_session()).await.unwrap();
+    t(ch.exec(true, "scp -t /tmp")).await.unwrap();
+    assert_eq!(bytes(&mut ch, 1).await, [0]);
+    t(ch.data(&b"C0644 1 x\n"[..])).await.unwrap();
+    assert_eq!(bytes(&mut ch, 1).await, [0]);
+    t(ch.data(&b"x\0"[..])).await.unwrap();
+    t(ch.eof()).await.unwrap();
+    let err = String::from_utf8_lossy(&bytes(&mut ch, 200).await).into_owned();
+    assert!(
+        err.starts_with("\x01scp: /tmp: Permission denied."),
+        "{err:?}"
+    );
+}
+
+/// OpenSSH's scp through sshpass; `extra` is e.g. `-O` for the old protocol.
+async fn openssh_scp(port: u16, extra: &[&str], from: &str, to: &str) -> std::process::Output {
+    let child = tokio::process::Command::new("sshpass")
+        .args([
+            "-p",
+            "abc123",
+            "scp",
+            "-F",
+            "/dev/null",
+            "-o",
+            "LogLevel=ERROR",
+        ])
+        .args([
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+        ])
+        .args(["-o", "PubkeyAuthentication=no", "-P", &port.to_string()])
+        .args(extra)
+        .args([from, to])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    t(child.wait_with_output()).await.unwrap()
+}
+
+#[tokio::test]
+async fn openssh_scp_both_protocols() {
+    if !std::process::Command::new("sh")
+        .args(["-c", "command -v sshpass && command -v scp"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        eprintln!("sshpass or scp not installed: skipping the OpenSSH scp test");
+        return;
+    }
+    let port = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("p.txt");
+    std::fs::write(&src, "name=p,lpar_name=a\n").unwrap();
+    for (extra, name) in [(&[][..], "sftp.txt"), (&["-O"][..], "legacy.txt")] {
+        let out = openssh_scp(
+            port,
+            extra,
+            src.to_str().unwrap(),
+            &format!("hscroot@127.0.0.1:{name}"),
+        )
+        .await;
+        assert!(
+            out.status.success(),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            std::fs::read_to_string(homes().join("hscroot").join(name)).unwrap(),
+            "name=p,lpar_name=a\n"
+        );
+        let back = dir.path().join(format!("back-{name}"));
+        let out = openssh_scp(
+            port,
+            extra,
+            &format!("hscroot@127.0.0.1:{name}"),
+            back.to_str().unwrap(),
+        )
+        .await;
+        assert!(
+            out.status.success(),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            std::fs::read_to_string(&back).unwrap(),
+            "name=p,lpar_name=a\n"
+        );
+        let out = openssh_scp(
+            port,
+            extra,
+            "hscroot@127.0.0.1:/etc/passwd",
+            dir.path().join("x").to_str().unwrap(),
+        )
+        .await;
+        assert!(!out.status.success(), "{extra:?} copied /etc/passwd");
+        assert!(!dir.path().join("x").exists());
+    }
+    // A directory with -r, both ways.
+    let tree = dir.path().join("profiles");
+    std::fs::create_dir_all(tree.join("sub")).unwrap();
+    std::fs::write(tree.join("sub/a.txt"), "a\n").unwrap();
+    for (extra, name) in [(&["-r"][..], "tree1"), (&["-r", "-O"][..], "tree2")] {
+        let out = openssh_scp(
+            port,
+            extra,
+            tree.to_str().unwrap(),
+            &format!("hscroot@127.0.0.1:{name}"),
+        )
+        .await;
+        assert!(
+            out.status.success(),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            std::fs::read_to_string(homes().join("hscroot").join(name).join("sub/a.txt")).unwrap(),
+            "a\n"
+        );
+    }
 }
