@@ -92,6 +92,8 @@ mod tests {
     use super::*;
     use crate::cmd::testenv;
 
+    use super::super::State;
+
     #[test]
     fn accepting_is_recorded_once() {
         testenv::with(|env| {
