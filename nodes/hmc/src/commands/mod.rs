@@ -11,8 +11,9 @@ pub(crate) mod config;
 pub(crate) mod input;
 mod lshmc;
 mod lshmcusr;
-mod lshwres;
+pub(crate) mod lshwres;
 mod lslic;
+mod lpar_netboot;
 mod lslparmigr;
 mod lsmemdev;
 mod lsrefcode;
@@ -100,6 +101,7 @@ pub async fn dispatch(ctx: &Ctx<'_>, cmd: &str, args: &[String]) -> Result<CmdRe
         "viosvrcmd" => run::<viosvrcmd::Viosvrcmd>(ctx, args).await,
         "migrlpar" => run::<migrlpar::Migrlpar>(ctx, args).await,
         "lslparmigr" => run::<lslparmigr::Lslparmigr>(ctx, args).await,
+        "lpar_netboot" => run::<lpar_netboot::LparNetboot>(ctx, args).await,
         "rrstartlpar" => run::<rrstartlpar::Rrstartlpar>(ctx, args).await,
         "lsmemdev" => run::<lsmemdev::Lsmemdev>(ctx, args).await,
         "lsrsdevsize" => run::<lsrsdevsize::Lsrsdevsize>(ctx, args).await,

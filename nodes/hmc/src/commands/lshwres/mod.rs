@@ -4,7 +4,7 @@
 //! what running partitions hold, the virtual adapters and slots of running
 //! partitions, and the reserved storage device pool.
 
-mod virtualio;
+pub(crate) mod virtualio;
 
 use super::Command;
 use super::opts::{self, flag, value};
