@@ -99,7 +99,7 @@ pub async fn dispatch(ctx: &Ctx<'_>, cmd: &str, args: &[String]) -> Result<CmdRe
         "mkauthkeys" => run::<mkauthkeys::Mkauthkeys>(ctx, args).await,
         "chhwres" => run::<chhwres::Chhwres>(ctx, args).await,
         "viosvrcmd" => run::<viosvrcmd::Viosvrcmd>(ctx, args).await,
-        "migrlpar" => run::<migrlpar::Migrlpar>(ctx, args).await,
+        "migrlpar" => run::<migrlpar::Migrlpars>(ctx, args).await,
         "lslparmigr" => run::<lslparmigr::Lslparmigr>(ctx, args).await,
         "lpar_netboot" => run::<lpar_netboot::LparNetboot>(ctx, args).await,
         "rrstartlpar" => run::<rrstartlpar::Rrstartlpar>(ctx, args).await,
