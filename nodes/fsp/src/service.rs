@@ -293,7 +293,7 @@ impl Fsp for FspService {
             .await?;
         let r = req.into_inner();
         self.hyp
-            .change_frame(r.user_name, r.power_off_policy, r.rspool)
+            .change_frame(r.user_name, r.power_off_policy, r.rspool, r.mem)
             .map_err(status)?;
         Ok(Response::new(
             (*self.hyp.subscribe().borrow()).as_ref().clone(),

@@ -11,8 +11,13 @@ impl Hypervisor {
         user_name: Option<String>,
         power_off_policy: Option<u32>,
         rspool: Option<pvmlab_common::model::RsPool>,
+        mem: Option<pvmlab_common::model::MemSettings>,
     ) -> Result<(), FspError> {
         self.change(|p, _| {
+            if let Some(m) = mem {
+                pvmlab_common::model::check_mem_settings(&p.frame, &m).map_err(FspError::Invalid)?;
+                p.frame.mem = Some(m);
+            }
             if let Some(pool) = rspool {
                 check_rspool(p, &pool)?;
                 p.frame.rspool = Some(pool);

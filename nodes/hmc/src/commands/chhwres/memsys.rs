@@ -4,8 +4,10 @@
 //! system they are pending until the frame's next power on (IPL), where the
 //! hypervisor applies them; `lshwres -r mem --level sys` shows both.
 
-use crate::error::CmdError;
-use pvmlab_common::model::{Frame, MemSettings};
+use super::{Ctx, conn};
+use crate::error::{CmdError, CmdResult};
+use pvmlab_common::model::{Frame, MemSettings, check_mem_settings};
+use pvmlab_common::proto::hmc::FrameView;
 
 /// The attributes `-a` takes.
 pub const ATTRS: &[&str] = &[
@@ -13,9 +15,6 @@ pub const ATTRS: &[&str] = &[
     "mem_mirroring_mode",
     "pend_mem_region_size",
 ];
-
-/// A huge page is 16 GB (lshwres' huge_page_size, in MB).
-pub const HUGE_PAGE_MB: u64 = 16384;
 
 /// What `-a` asks to change.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -60,22 +59,11 @@ impl MemChange {
     }
 }
 
-/// The most huge pages the frame's memory holds beside the hypervisor's own.
-pub fn max_huge_pages(f: &Frame) -> u32 {
-    let usable = f.memory_mb.saturating_sub(u64::from(f.firmware_mem_mb));
-    u32::try_from(usable / HUGE_PAGE_MB).unwrap_or(u32::MAX)
-}
-
-/// The settings after the change, or why the system refuses it.
+/// The settings after the change, or why the system refuses it (the
+/// hypervisor's own rule, checked before anything is sent).
 pub fn changed(f: &Frame, c: &MemChange) -> Result<MemSettings, String> {
     let mut s = f.mem.clone().unwrap_or_default();
     if let Some(n) = c.huge_pages {
-        let max = max_huge_pages(f);
-        if n > max {
-            return Err(format!(
-                "The requested number of huge pages {n} is more than the managed system can hold ({max})."
-            ));
-        }
         s.requested_huge_pages = n;
     }
     if let Some(m) = &c.mirroring {
@@ -84,7 +72,39 @@ pub fn changed(f: &Frame, c: &MemChange) -> Result<MemSettings, String> {
     if let Some(r) = c.region_mb {
         s.pend_region_size_mb = r;
     }
+    check_mem_settings(f, &s)?;
     Ok(s)
+}
+
+pub async fn apply(ctx: &Ctx<'_>, frame: &FrameView, c: MemChange) -> CmdResult {
+    let f = frame.frame.clone().unwrap_or_default();
+    let mem = changed(&f, &c)?;
+    let conn = conn(ctx, frame)?;
+    let mut fsp = conn.fsp;
+    fsp.change_frame(pvmlab_common::proto::fsp::ChangeFrameRequest {
+        session: conn.session,
+        mem: Some(mem.clone()),
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| {
+        crate::error::locked(&e).unwrap_or_else(|| {
+            CmdError::Usage(format!(
+                "An error occurred while changing the memory settings of {}: {}.",
+                frame.name,
+                e.message()
+            ))
+        })
+    })?;
+    let want = Some(mem);
+    ctx.hmc
+        .view
+        .wait_for(std::time::Duration::from_secs(2), |fs| {
+            fs.iter()
+                .any(|x| x.name == frame.name && x.frame.as_ref().map(|y| &y.mem) == Some(&want))
+        })
+        .await;
+    Ok(String::new())
 }
 
 #[cfg(test)]
@@ -98,7 +118,7 @@ mod tests {
             firmware_mem_mb: 2048,
             ..Default::default()
         };
-        assert_eq!(max_huge_pages(&f), 3);
+        assert_eq!(pvmlab_common::model::max_huge_pages(&f), 3);
         let c = MemChange::parse(Some(
             "requested_num_sys_huge_pages=2,mem_mirroring_mode=sys_firmware_only,pend_mem_region_size=128",
         ))

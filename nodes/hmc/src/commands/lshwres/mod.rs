@@ -256,7 +256,12 @@ fn listing(r: &str, level: Option<&str>, sub: Option<&str>) -> Result<Listing, S
     })
 }
 
+fn or<'a>(v: &'a str, default: &'a str) -> &'a str {
+    if v.is_empty() { default } else { v }
+}
+
 fn mem_sys(f: &Frame, running: &[&Partition]) -> Record {
+    let m = f.mem.clone().unwrap_or_default();
     let fw = u64::from(f.firmware_mem_mb);
     let avail = f.available(running.iter().copied()).mem_mb;
     vec![
@@ -267,11 +272,24 @@ fn mem_sys(f: &Frame, running: &[&Partition]) -> Record {
         kv("deconfig_sys_mem", 0),
         kv("sys_firmware_mem", fw),
         kv("mem_region_size", f.lmb_mb),
-        kv("configured_num_sys_huge_pages", 0),
-        kv("pend_configured_num_sys_huge_pages", 0),
-        kv("max_num_sys_huge_pages", 0),
-        kv("requested_num_sys_huge_pages", 0),
-        kv("huge_page_size", 16384),
+        kv(
+            "pend_mem_region_size",
+            if m.pend_region_size_mb == 0 {
+                f.lmb_mb
+            } else {
+                m.pend_region_size_mb
+            },
+        ),
+        kv("configured_num_sys_huge_pages", m.configured_huge_pages),
+        kv("pend_configured_num_sys_huge_pages", m.requested_huge_pages),
+        kv("max_num_sys_huge_pages", pvmlab_common::model::max_huge_pages(f)),
+        kv("requested_num_sys_huge_pages", m.requested_huge_pages),
+        kv("huge_page_size", pvmlab_common::model::HUGE_PAGE_MB),
+        kv("mem_mirroring_mode", or(&m.mirroring_mode, "none")),
+        kv(
+            "pend_mem_mirroring_mode",
+            or(&m.pend_mirroring_mode, or(&m.mirroring_mode, "none")),
+        ),
     ]
 }
 
