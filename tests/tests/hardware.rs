@@ -39,11 +39,19 @@ fn netboot_migrations_listings_and_quoting_as_the_clients_send_them() {
     assert_eq!(rows.len(), 1, "{out}");
     let row = &rows[0];
     assert_eq!(row.len(), 6, "{out}");
-    assert_eq!((row[0], row[3], row[4], row[5]), ("ent", "/vdevice/l-lan@30000002", "successful", "virtual"));
+    assert_eq!(
+        (row[0], row[3], row[4], row[5]),
+        ("ent", "/vdevice/l-lan@30000002", "successful", "virtual")
+    );
     assert!(row[1].ends_with("-V3-C2-T1"), "{out}");
     assert_eq!(row[2].len(), 12, "{out}");
     // -n: discovery only; the partition is off.
-    wait(&lab, "lssyscfg -r lpar -m sys1 -F state --filter lpar_names=aix71a", "Not Activated", 5);
+    wait(
+        &lab,
+        "lssyscfg -r lpar -m sys1 -F state --filter lpar_names=aix71a",
+        "Not Activated",
+        5,
+    );
 
     // A location code no adapter has: the HMC's refusal, nothing started.
     let (out, code) = run(
@@ -51,7 +59,10 @@ fn netboot_migrations_listings_and_quoting_as_the_clients_send_them() {
     );
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("location code U0.0.0-V3-C9-T1"), "{out}");
-    assert_eq!(run("lssyscfg -r lpar -m sys1 -F state --filter lpar_names=aix71a").0, "Not Activated\n");
+    assert_eq!(
+        run("lssyscfg -r lpar -m sys1 -F state --filter lpar_names=aix71a").0,
+        "Not Activated\n"
+    );
 
     // installOSFromNIM, then checkForOSToBootUpFully's poll of rmc_state.
     let (out, code) = run(&format!(
@@ -59,7 +70,10 @@ fn netboot_migrations_listings_and_quoting_as_the_clients_send_them() {
         row[1]
     ));
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("# Network boot proceeding, lpar_netboot is exiting.\n"), "{out}");
+    assert!(
+        out.contains("# Network boot proceeding, lpar_netboot is exiting.\n"),
+        "{out}"
+    );
     wait(
         &lab,
         "lssyscfg -r lpar -m sys1 -F state,rmc_state --filter lpar_names=aix71a",
@@ -69,8 +83,16 @@ fn netboot_migrations_listings_and_quoting_as_the_clients_send_them() {
     // The boot's reference codes, newest first: firmware's BOOTP, then the install.
     let (codes, _) = run("lsrefcode -r lpar -m sys1 --filter lpar_names=aix71a -n 25 -F refcode");
     let codes: Vec<&str> = codes.lines().collect();
-    let at = |c: &str| codes.iter().position(|x| *x == c).unwrap_or_else(|| panic!("{c} in {codes:?}"));
-    assert!(at("0C54") < at("CA00E175") && at("CA00E175") < at("CA00E1F1"), "{codes:?}");
+    let at = |c: &str| {
+        codes
+            .iter()
+            .position(|x| *x == c)
+            .unwrap_or_else(|| panic!("{c} in {codes:?}"))
+    };
+    assert!(
+        at("0C54") < at("CA00E175") && at("CA00E175") < at("CA00E1F1"),
+        "{codes:?}"
+    );
     // The NIM form: discovery without a ping test.
     let (out, code) = run("lpar_netboot -M -n -t ent aix61b default_profile sys1");
     assert_eq!(code, 0, "{out}");
@@ -81,19 +103,31 @@ fn netboot_migrations_listings_and_quoting_as_the_clients_send_them() {
     // sys3: its failure is printed under its name; aix72a passes.
     let (out, code) = run("migrlpar -o v -m sys2 -t sys3 -p aix72a,lnx01");
     assert_eq!(code, 1, "{out}");
-    assert!(out.starts_with("Partition lnx01:\n") && out.contains("HSCLA319"), "{out}");
+    assert!(
+        out.starts_with("Partition lnx01:\n") && out.contains("HSCLA319"),
+        "{out}"
+    );
     assert!(!out.contains("Partition aix72a"), "{out}");
     // A partition that does not exist: refused before any moves.
     let (out, code) = run("migrlpar -o m -m sys2 -t sys3 -p aix72a,web01");
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("HSCL8012"), "{out}");
-    assert_eq!(run("lssyscfg -r lpar -m sys2 -F name --filter lpar_names=aix72a").0, "aix72a\n");
+    assert_eq!(
+        run("lssyscfg -r lpar -m sys2 -F name --filter lpar_names=aix72a").0,
+        "aix72a\n"
+    );
     // By id, as the module's vm_ids: aix72a moves, lnx01 stays and says why.
     let (out, code) = run("migrlpar -o m -m sys2 -t sys3 --id 4,3 -w 5");
     assert_eq!(code, 1, "{out}");
     assert!(out.starts_with("Partition lnx01:\n"), "{out}");
-    assert_eq!(run("lssyscfg -r lpar -m sys3 -F name --filter lpar_names=aix72a").0, "aix72a\n");
-    assert_eq!(run("lssyscfg -r lpar -m sys2 -F name --filter lpar_names=lnx01").0, "lnx01\n");
+    assert_eq!(
+        run("lssyscfg -r lpar -m sys3 -F name --filter lpar_names=aix72a").0,
+        "aix72a\n"
+    );
+    assert_eq!(
+        run("lssyscfg -r lpar -m sys2 -F name --filter lpar_names=lnx01").0,
+        "lnx01\n"
+    );
     assert_eq!(
         run("migrlpar -o r -m sys3 -p aix72a,lnx01").0.trim(),
         "Only one partition can be specified for a recover operation."
@@ -121,11 +155,25 @@ fn netboot_migrations_listings_and_quoting_as_the_clients_send_them() {
     assert!(slots.contains("-P1-C1,vios1,0200\n"), "{slots}");
     let (children, _) = run("lshwres -r io --rsubtype slotchildren -m sys1 -F parent");
     for parent in children.lines() {
-        assert!(slots.contains(&format!("{parent},")), "{parent} not in {slots}");
+        assert!(
+            slots.contains(&format!("{parent},")),
+            "{parent} not in {slots}"
+        );
     }
-    assert!(run("lshwres -r virtualio --rsubtype vswitch -m sys1").0.contains("vswitch=ETHERNET0,switch_mode=VEB,\"vlan_ids=1,99,100,200\""));
-    assert_eq!(run("lshwres -r sriov --rsubtype adapter -m sys1").0, "No results were found.\n");
-    assert!(run("lshwres -r procpool -m sys1").0.starts_with("name=DefaultPool,shared_proc_pool_id=0,"));
+    assert!(
+        run("lshwres -r virtualio --rsubtype vswitch -m sys1")
+            .0
+            .contains("vswitch=ETHERNET0,switch_mode=VEB,\"vlan_ids=1,99,100,200\"")
+    );
+    assert_eq!(
+        run("lshwres -r sriov --rsubtype adapter -m sys1").0,
+        "No results were found.\n"
+    );
+    assert!(
+        run("lshwres -r procpool -m sys1")
+            .0
+            .starts_with("name=DefaultPool,shared_proc_pool_id=0,")
+    );
 
     // A virtual Ethernet adapter with additional VLANs is quoted inside the
     // quoted attribute, as virtual_fc_adapters are; the listing's value
@@ -138,6 +186,30 @@ fn netboot_migrations_listings_and_quoting_as_the_clients_send_them() {
         want.replace("2/1/1/100,200", "2/1/1/100,300")
     ));
     assert_eq!(code, 0, "{out}");
-    let (prof, _) = run("lssyscfg -r prof -m sys1 --filter lpar_names=vios1 -F virtual_eth_adapters");
-    assert_eq!(prof, "\"\"\"2/1/1/100,300/1/1/ETHERNET0//all/none\"\",3/0/99//0/1/ETHERNET0//all/none\"\n");
+    let (prof, _) =
+        run("lssyscfg -r prof -m sys1 --filter lpar_names=vios1 -F virtual_eth_adapters");
+    assert_eq!(
+        prof,
+        "\"\"\"2/1/1/100,300/1/1/ETHERNET0//all/none\"\",3/0/99//0/1/ETHERNET0//all/none\"\n"
+    );
+
+    // The system's memory settings: pending until the frame's next IPL.
+    let settings = "lshwres -r mem -m sys1 --level sys -F requested_num_sys_huge_pages,configured_num_sys_huge_pages,max_num_sys_huge_pages,pend_mem_mirroring_mode";
+    let (out, code) = run(
+        "chhwres -r mem -m sys1 -o s -a \"requested_num_sys_huge_pages=2,mem_mirroring_mode=sys_firmware_only\"",
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(run(settings).0, "2,0,7,sys_firmware_only\n");
+    let (out, code) = run("chhwres -r mem -m sys1 -o s -a requested_num_sys_huge_pages=8");
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        run(settings).0,
+        "2,0,7,sys_firmware_only\n",
+        "nothing changed"
+    );
+    assert_eq!(run("chsysstate -r sys -m sys1 -o off --immed").1, 0);
+    wait(&lab, "lssyscfg -r sys -m sys1 -F state", "Power Off", 10);
+    assert_eq!(run("chsysstate -r sys -m sys1 -o on").1, 0);
+    wait(&lab, "lssyscfg -r sys -m sys1 -F state", "Operating", 10);
+    assert_eq!(run(settings).0, "2,2,7,sys_firmware_only\n");
 }

@@ -826,10 +826,7 @@ mod tests {
     #[test]
     fn list_elements_holding_commas_are_quoted_in_every_list_attribute() {
         assert_eq!(
-            round_trip(
-                "virtual_eth_adapters",
-                "\"2/0/1/100,200/0/1\",3/0/5//0/0"
-            ),
+            round_trip("virtual_eth_adapters", "\"2/0/1/100,200/0/1\",3/0/5//0/0"),
             "\"2/0/1/100,200/0/1\",3/0/5//0/0"
         );
         assert_eq!(
@@ -845,14 +842,22 @@ mod tests {
         assert_eq!(round_trip("virtual_scsi_adapters", scsi), scsi);
         let serial = "0/server/1/any//any/1,1/server/1/any//any/1";
         assert_eq!(round_trip("virtual_serial_adapters", serial), serial);
-        assert_eq!(round_trip("io_slots", "21010003/none/1,21010004/none/0"), "21010003/none/1,21010004/none/0");
+        assert_eq!(
+            round_trip("io_slots", "21010003/none/1,21010004/none/0"),
+            "21010003/none/1,21010004/none/0"
+        );
         assert_eq!(round_trip("virtual_eth_adapters", "none"), "none");
     }
 
     #[test]
     fn unquoted_adapter_commas_are_put_back_together() {
         let mut p = default_profile("p");
-        set_profile_attr(&mut p, "virtual_eth_adapters", "2/0/1/100,200/0/1,3/0/5//0/0").unwrap();
+        set_profile_attr(
+            &mut p,
+            "virtual_eth_adapters",
+            "2/0/1/100,200/0/1,3/0/5//0/0",
+        )
+        .unwrap();
         assert_eq!(p.virtual_eth_adapters.len(), 2);
         assert_eq!(p.virtual_eth_adapters[0].addl_vlan_ids, vec![100, 200]);
         set_profile_attr(

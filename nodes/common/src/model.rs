@@ -187,11 +187,20 @@ pub fn check_mem_settings(f: &Frame, s: &MemSettings) -> Result<(), String> {
             s.requested_huge_pages
         ));
     }
-    if !matches!(s.pend_mirroring_mode.as_str(), "" | "none" | "sys_firmware_only") {
-        return Err(format!("The memory mirroring mode {} is not valid.", s.pend_mirroring_mode));
+    if !matches!(
+        s.pend_mirroring_mode.as_str(),
+        "" | "none" | "sys_firmware_only"
+    ) {
+        return Err(format!(
+            "The memory mirroring mode {} is not valid.",
+            s.pend_mirroring_mode
+        ));
     }
     if !matches!(s.pend_region_size_mb, 0 | 16 | 32 | 64 | 128 | 256) {
-        return Err(format!("The memory region size {} is not valid.", s.pend_region_size_mb));
+        return Err(format!(
+            "The memory region size {} is not valid.",
+            s.pend_region_size_mb
+        ));
     }
     Ok(())
 }

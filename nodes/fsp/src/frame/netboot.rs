@@ -120,7 +120,11 @@ mod tests {
         assert_eq!((end.state, end.refcode), (lpar_state::RUNNING, ""));
         // Firmware codes come before the operating system's.
         let first_os = s.iter().position(|x| !x.refcode.starts_with("CA")).unwrap();
-        assert!(s[..first_os].iter().all(|x| x.refcode.starts_with("CA00E1")));
+        assert!(
+            s[..first_os]
+                .iter()
+                .all(|x| x.refcode.starts_with("CA00E1"))
+        );
         assert_eq!(rmc_at(end, true, false), "active");
         assert_eq!(rmc_at(end, true, true), "inactive", "no RMC daemon");
         assert_eq!(rmc_at(&s[5], false, false), "inactive", "installing");

@@ -210,9 +210,15 @@ mod mem_settings {
         };
         apply_mem_settings(&mut f);
         let m = f.mem.clone().unwrap();
-        assert_eq!((m.configured_huge_pages, m.mirroring_mode.as_str()), (2, "sys_firmware_only"));
+        assert_eq!(
+            (m.configured_huge_pages, m.mirroring_mode.as_str()),
+            (2, "sys_firmware_only")
+        );
         assert_eq!((f.lmb_mb, m.pend_region_size_mb), (128, 0));
-        let mut none = Frame { lmb_mb: 256, ..Default::default() };
+        let mut none = Frame {
+            lmb_mb: 256,
+            ..Default::default()
+        };
         apply_mem_settings(&mut none);
         assert_eq!((none.lmb_mb, none.mem), (256, None));
     }

@@ -56,7 +56,11 @@ mod tests {
             state.get_mut(&3).unwrap().ref_code = code.to_string();
             record(&before, &mut state, i as u64);
         }
-        let codes: Vec<_> = state[&3].ref_codes.iter().map(|c| c.refcode.as_str()).collect();
+        let codes: Vec<_> = state[&3]
+            .ref_codes
+            .iter()
+            .map(|c| c.refcode.as_str())
+            .collect();
         assert_eq!(codes, ["CA00E1F1", "CA00E175"]);
         for i in 0..100u64 {
             let before = state.clone();

@@ -15,7 +15,8 @@ impl Hypervisor {
     ) -> Result<(), FspError> {
         self.change(|p, _| {
             if let Some(m) = mem {
-                pvmlab_common::model::check_mem_settings(&p.frame, &m).map_err(FspError::Invalid)?;
+                pvmlab_common::model::check_mem_settings(&p.frame, &m)
+                    .map_err(FspError::Invalid)?;
                 p.frame.mem = Some(m);
             }
             if let Some(pool) = rspool {

@@ -218,7 +218,10 @@ mod tests {
         assert_eq!(codes(1), ["0C54"]);
         assert_eq!(codes(10), ["0C54", "CA00E175", "CA00E1F1"]);
         let r = lpar_records(&p, "now", 1);
-        assert_eq!(render::value(&r[0], "time_stamp"), Some("01/01/1970 00:00:30"));
+        assert_eq!(
+            render::value(&r[0], "time_stamp"),
+            Some("01/01/1970 00:00:30")
+        );
         // Running with no code now: zeros now, then what it showed before.
         let running = Partition {
             ref_code: String::new(),

@@ -294,9 +294,11 @@ impl Lpars {
             (Some(p), None, false) => Ok(Lpars::Listed(list(p, LparRef::Name)?)),
             (None, Some(id), false) => Ok(Lpars::Listed(list(id, LparRef::Id)?)),
             (None, None, true) => Ok(Lpars::All),
-            _ => Err("Specify the partitions with exactly one of -p, --id or --all."
-                .to_string()
-                .into()),
+            _ => Err(
+                "Specify the partitions with exactly one of -p, --id or --all."
+                    .to_string()
+                    .into(),
+            ),
         }
     }
 }
@@ -321,14 +323,16 @@ impl Command for Migrlpars {
         if several {
             match &op {
                 Op::Recover { .. } => {
-                    return Err("Only one partition can be specified for a recover operation."
-                        .to_string()
-                        .into());
+                    return Err(
+                        "Only one partition can be specified for a recover operation."
+                            .to_string()
+                            .into(),
+                    );
                 }
                 Op::Stop if lpars == Lpars::All => {
-                    return Err(
-                        "The --all parameter is valid only with -o m or -o v.".to_string().into(),
-                    );
+                    return Err("The --all parameter is valid only with -o m or -o v."
+                        .to_string()
+                        .into());
                 }
                 Op::Migrate { to, .. } | Op::Validate(to) if to.new_profile.is_some() => {
                     return Err(
@@ -399,7 +403,9 @@ fn all_clients(f: &pvmlab_common::proto::hmc::FrameView) -> Vec<LparRef> {
         .map(|p| p.id)
         .collect();
     ids.sort_unstable();
-    ids.into_iter().map(|i| LparRef::Id(i.to_string())).collect()
+    ids.into_iter()
+        .map(|i| LparRef::Id(i.to_string()))
+        .collect()
 }
 
 /// What several partitions' runs print together: each partition's output
@@ -412,13 +418,18 @@ pub fn several_results(results: Vec<(String, CmdResult)>) -> CmdResult {
         match r {
             Ok(text) if text.is_empty() => {}
             Ok(text) => out.push_str(&format!("Partition {name}:\n{text}")),
-            Err(e) => failed.push_str(&format!("Partition {name}:\n{}\n", e.to_string().trim_end())),
+            Err(e) => failed.push_str(&format!(
+                "Partition {name}:\n{}\n",
+                e.to_string().trim_end()
+            )),
         }
     }
     if failed.is_empty() {
         Ok(out)
     } else {
-        Err(CmdError::Usage(format!("{out}{failed}").trim_end().to_string()))
+        Err(CmdError::Usage(
+            format!("{out}{failed}").trim_end().to_string(),
+        ))
     }
 }
 
@@ -585,14 +596,20 @@ mod tests {
         let m = many("-o m -m sys2 -t sys3 -p aix1,aix2 -w 5").unwrap();
         assert_eq!(
             m.lpars,
-            Lpars::Listed(vec![LparRef::Name("aix1".into()), LparRef::Name("aix2".into())])
+            Lpars::Listed(vec![
+                LparRef::Name("aix1".into()),
+                LparRef::Name("aix2".into())
+            ])
         );
         assert!(matches!(m.op, Op::Migrate { .. }));
         assert_eq!(
             many("-o v -m sys2 -t sys3 --id 3,4").unwrap().lpars,
             Lpars::Listed(vec![LparRef::Id("3".into()), LparRef::Id("4".into())])
         );
-        assert_eq!(many("-o m -m sys2 -t sys3 --all").unwrap().lpars, Lpars::All);
+        assert_eq!(
+            many("-o m -m sys2 -t sys3 --all").unwrap().lpars,
+            Lpars::All
+        );
         assert_eq!(
             many("-o r -m sys2 -p a").unwrap().lpars,
             Lpars::Listed(vec![LparRef::Name("a".into())])
@@ -615,17 +632,30 @@ mod tests {
     #[test]
     fn several_results_name_each_failure() {
         assert_eq!(
-            several_results(vec![("a".into(), Ok(String::new())), ("b".into(), Ok(String::new()))]).ok(),
+            several_results(vec![
+                ("a".into(), Ok(String::new())),
+                ("b".into(), Ok(String::new()))
+            ])
+            .ok(),
             Some(String::new())
         );
         let e = several_results(vec![
             ("a".into(), Ok(String::new())),
-            ("b".into(), Err(CmdError::Usage("HSCLA2FF it failed".into()))),
-            ("c".into(), Err(crate::hscl::Hscl::PartitionNotFound("c".into()).into())),
+            (
+                "b".into(),
+                Err(CmdError::Usage("HSCLA2FF it failed".into())),
+            ),
+            (
+                "c".into(),
+                Err(crate::hscl::Hscl::PartitionNotFound("c".into()).into()),
+            ),
         ])
         .unwrap_err()
         .to_string();
-        assert!(e.starts_with("Partition b:\nHSCLA2FF it failed\nPartition c:\nHSCL8012"), "{e}");
+        assert!(
+            e.starts_with("Partition b:\nHSCLA2FF it failed\nPartition c:\nHSCL8012"),
+            "{e}"
+        );
         assert!(!e.contains("Partition a"));
     }
 

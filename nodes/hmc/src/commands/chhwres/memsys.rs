@@ -36,7 +36,10 @@ impl MemChange {
         for (k, v) in &attrs {
             match k.as_str() {
                 "requested_num_sys_huge_pages" => {
-                    c.huge_pages = Some(v.parse().map_err(|_| bad(k, v, "Specify a whole number."))?)
+                    c.huge_pages = Some(
+                        v.parse()
+                            .map_err(|_| bad(k, v, "Specify a whole number."))?,
+                    )
                 }
                 "mem_mirroring_mode" => {
                     if !matches!(v.as_str(), "none" | "sys_firmware_only") {
@@ -125,7 +128,11 @@ mod tests {
         .unwrap();
         let s = changed(&f, &c).unwrap();
         assert_eq!(
-            (s.requested_huge_pages, s.pend_mirroring_mode.as_str(), s.pend_region_size_mb),
+            (
+                s.requested_huge_pages,
+                s.pend_mirroring_mode.as_str(),
+                s.pend_region_size_mb
+            ),
             (2, "sys_firmware_only", 128)
         );
         assert_eq!(s.configured_huge_pages, 0, "applied at the next IPL");

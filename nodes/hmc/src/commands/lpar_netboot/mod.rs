@@ -165,9 +165,9 @@ impl Command for LparNetboot {
         let mode = match (o.has("-M"), o.has("-n")) {
             (true, true) => {
                 if o.has("-D") && net.is_none() {
-                    return Err(
-                        "lpar_netboot: The -D flag needs the -S, -G and -C flags.".to_string().into(),
-                    );
+                    return Err("lpar_netboot: The -D flag needs the -S, -G and -C flags."
+                        .to_string()
+                        .into());
                 }
                 Mode::Discover {
                     net: net.filter(|_| o.has("-D")),
@@ -194,7 +194,9 @@ impl Command for LparNetboot {
                 }
             }
             (true, false) => {
-                return Err("lpar_netboot: The -M flag needs the -n flag.".to_string().into());
+                return Err("lpar_netboot: The -M flag needs the -n flag."
+                    .to_string()
+                    .into());
             }
         };
         Ok(LparNetboot {
@@ -367,7 +369,13 @@ impl Adapter {
 /// Whether an adapter's packets leave the frame: a running VIOS bridges
 /// its VLAN on its virtual switch through a trunk adapter (its SEA).
 pub fn bridged(a: &VirtualEthAdapter, on_frame: &[Partition]) -> bool {
-    let sw = |s: &str| if s.is_empty() { "ETHERNET0".to_string() } else { s.to_string() };
+    let sw = |s: &str| {
+        if s.is_empty() {
+            "ETHERNET0".to_string()
+        } else {
+            s.to_string()
+        }
+    };
     on_frame
         .iter()
         .filter(|p| p.is_vios() && p.state == lpar_state::RUNNING)
@@ -381,7 +389,11 @@ pub fn bridged(a: &VirtualEthAdapter, on_frame: &[Partition]) -> bool {
 }
 
 /// The adapter a network boot uses, or the command's refusal.
-pub fn choose<'a>(adapters: &'a [Adapter], pick: &Pick, ping: bool) -> Result<&'a Adapter, CmdError> {
+pub fn choose<'a>(
+    adapters: &'a [Adapter],
+    pick: &Pick,
+    ping: bool,
+) -> Result<&'a Adapter, CmdError> {
     let found = match pick {
         Pick::Location(l) => adapters.iter().find(|a| &a.location == l),
         Pick::Mac(m) => adapters.iter().find(|a| &a.mac == m),
@@ -390,8 +402,12 @@ pub fn choose<'a>(adapters: &'a [Adapter], pick: &Pick, ping: bool) -> Result<&'
     };
     let a = found.ok_or_else(|| -> CmdError {
         match pick {
-            Pick::Location(l) => format!("lpar_netboot: Unable to find the adapter with location code {l}."),
-            Pick::Mac(m) => format!("lpar_netboot: Unable to find the adapter with MAC address {m}."),
+            Pick::Location(l) => {
+                format!("lpar_netboot: Unable to find the adapter with location code {l}.")
+            }
+            Pick::Mac(m) => {
+                format!("lpar_netboot: Unable to find the adapter with MAC address {m}.")
+            }
             Pick::First => "lpar_netboot: No adapter could ping the install server.".to_string(),
         }
         .into()
@@ -468,8 +484,16 @@ async fn power_off(
         .await
         .map_err(|e| refused(e, &frame.name, &now))?;
     }
-    if !until(ctx, &frame.name, lpar.id, |p| p.state == lpar_state::NOT_ACTIVATED).await {
-        return Err(format!("lpar_netboot: The partition {} did not power off.", lpar.name).into());
+    if !until(ctx, &frame.name, lpar.id, |p| {
+        p.state == lpar_state::NOT_ACTIVATED
+    })
+    .await
+    {
+        return Err(format!(
+            "lpar_netboot: The partition {} did not power off.",
+            lpar.name
+        )
+        .into());
     }
     Ok(())
 }

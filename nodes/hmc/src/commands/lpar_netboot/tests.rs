@@ -35,11 +35,21 @@ fn parses_the_lines_ansible_and_nim_send() {
     );
     // NIM: discovery, then the boot with speed and duplex.
     assert_eq!(
-        parse("-M -n -t ent aix71a default_profile sys1").unwrap().mode,
+        parse("-M -n -t ent aix71a default_profile sys1")
+            .unwrap()
+            .mode,
         Mode::Discover { net: None }
     );
-    let n = parse("-t ent -s auto -d auto -S 10.0.0.1 -G 10.0.0.254 -C 10.0.0.5 aix71a p sys1").unwrap();
-    assert!(matches!(n.mode, Mode::Boot { pick: Pick::First, ping: false, .. }));
+    let n = parse("-t ent -s auto -d auto -S 10.0.0.1 -G 10.0.0.254 -C 10.0.0.5 aix71a p sys1")
+        .unwrap();
+    assert!(matches!(
+        n.mode,
+        Mode::Boot {
+            pick: Pick::First,
+            ping: false,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -50,11 +60,23 @@ fn refuses_what_the_command_refuses() {
         ("-M -t ent aix71a p sys1", "-n flag"),
         ("-t ent aix71a p sys1", "-S, -G and -C"),
         ("-t ent -S 10.0.0.1 aix71a p sys1", "together"),
-        ("-t ent -S 10.0.0.300 -G 10.0.0.1 -C 10.0.0.2 aix71a p sys1", "not valid"),
-        ("-t ent -s fast -S 10.0.0.1 -G 10.0.0.1 -C 10.0.0.2 a p s", "speed"),
-        ("-t ent -V 5000 -S 10.0.0.1 -G 10.0.0.1 -C 10.0.0.2 a p s", "-V"),
+        (
+            "-t ent -S 10.0.0.300 -G 10.0.0.1 -C 10.0.0.2 aix71a p sys1",
+            "not valid",
+        ),
+        (
+            "-t ent -s fast -S 10.0.0.1 -G 10.0.0.1 -C 10.0.0.2 a p s",
+            "speed",
+        ),
+        (
+            "-t ent -V 5000 -S 10.0.0.1 -G 10.0.0.1 -C 10.0.0.2 a p s",
+            "-V",
+        ),
         ("-M -n -D -t ent a p s", "-D flag"),
-        ("-t ent -l x -m y -S 10.0.0.1 -G 10.0.0.1 -C 10.0.0.2 a p s", "not both"),
+        (
+            "-t ent -l x -m y -S 10.0.0.1 -G 10.0.0.1 -C 10.0.0.2 a p s",
+            "not both",
+        ),
         ("-Q -t ent a p s", "-Q"),
         ("a p", "Usage"),
     ] {
@@ -89,7 +111,10 @@ fn an_adapter_reaches_the_server_through_a_running_vios_bridging_its_vlan() {
     assert!(bridged(&eth(2, 1, &[], 0), &up));
     assert!(bridged(&eth(2, 200, &[], 0), &up));
     assert!(!bridged(&eth(2, 99, &[], 0), &up), "no trunk on VLAN 99");
-    assert!(!bridged(&eth(2, 1, &[], 0), &[vios(lpar_state::NOT_ACTIVATED)]));
+    assert!(!bridged(
+        &eth(2, 1, &[], 0),
+        &[vios(lpar_state::NOT_ACTIVATED)]
+    ));
     let mut other = eth(2, 1, &[], 0);
     other.vswitch = "vdct".into();
     assert!(!bridged(&other, &up), "another virtual switch");
@@ -107,9 +132,21 @@ fn a_boot_picks_its_adapter_by_location_mac_or_ping() {
     let list = [a(2, false), a(3, true)];
     assert_eq!(choose(&list, &Pick::First, false).unwrap().slot, 2);
     assert_eq!(choose(&list, &Pick::First, true).unwrap().slot, 3);
-    assert_eq!(choose(&list, &Pick::Location("U-V3-C3-T1".into()), false).unwrap().slot, 3);
-    assert_eq!(choose(&list, &Pick::Mac("020000000002".into()), false).unwrap().slot, 2);
-    let e = choose(&list, &Pick::Location("U-V3-C2-T1".into()), true).unwrap_err().to_string();
+    assert_eq!(
+        choose(&list, &Pick::Location("U-V3-C3-T1".into()), false)
+            .unwrap()
+            .slot,
+        3
+    );
+    assert_eq!(
+        choose(&list, &Pick::Mac("020000000002".into()), false)
+            .unwrap()
+            .slot,
+        2
+    );
+    let e = choose(&list, &Pick::Location("U-V3-C2-T1".into()), true)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("ping unsuccessful"), "{e}");
     assert!(choose(&list, &Pick::Location("nope".into()), false).is_err());
     assert!(choose(&[a(2, false)], &Pick::First, true).is_err());

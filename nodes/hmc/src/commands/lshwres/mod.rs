@@ -195,7 +195,9 @@ fn listing(r: &str, level: Option<&str>, sub: Option<&str>) -> Result<Listing, S
             return Err(format!("The --level parameter is not valid with -r {r}."));
         }
         ("procpool" | "mempool", _, Some(_)) => {
-            return Err(format!("The --rsubtype parameter is not valid with -r {r}."));
+            return Err(format!(
+                "The --rsubtype parameter is not valid with -r {r}."
+            ));
         }
         ("sriov", None, Some("adapter")) => Sriov,
         ("sriov", None | Some("eth" | "roce"), Some("logport")) => Sriov,
@@ -282,7 +284,10 @@ fn mem_sys(f: &Frame, running: &[&Partition]) -> Record {
         ),
         kv("configured_num_sys_huge_pages", m.configured_huge_pages),
         kv("pend_configured_num_sys_huge_pages", m.requested_huge_pages),
-        kv("max_num_sys_huge_pages", pvmlab_common::model::max_huge_pages(f)),
+        kv(
+            "max_num_sys_huge_pages",
+            pvmlab_common::model::max_huge_pages(f),
+        ),
         kv("requested_num_sys_huge_pages", m.requested_huge_pages),
         kv("huge_page_size", pvmlab_common::model::HUGE_PAGE_MB),
         kv("mem_mirroring_mode", or(&m.mirroring_mode, "none")),
@@ -440,7 +445,10 @@ mod tests {
             ("-r virtualio --rsubtype vnic", Listing::Vnic),
             ("-r virtualio --rsubtype vnic --level lpar", Listing::Vnic),
             ("-r virtualio --rsubtype vswitch", Listing::Vswitches),
-            ("-r virtualio --rsubtype eth --level lpar", Listing::Adapters(Adapter::Eth)),
+            (
+                "-r virtualio --rsubtype eth --level lpar",
+                Listing::Adapters(Adapter::Eth),
+            ),
         ] {
             assert_eq!(parsed(line), Ok(want), "{line}");
         }

@@ -148,7 +148,10 @@ pub fn child_records(f: &Frame, partitions: &[Partition]) -> Vec<Record> {
                 let mut r = vec![
                     kv("phys_loc", format!("{parent}-T{t}")),
                     kv("parent", &parent),
-                    kv("slot_child_id", format!("{:08X}", 0x2101_0000 + s.phys * 16 + t)),
+                    kv(
+                        "slot_child_id",
+                        format!("{:08X}", 0x2101_0000 + s.phys * 16 + t),
+                    ),
                     kv("parent_slot_child_id", "none"),
                     kv("lpar_name", o.map(|p| p.name.as_str()).unwrap_or("null")),
                     kv(
@@ -267,7 +270,10 @@ mod tests {
         let names: Vec<&str> = r.iter().filter_map(|x| value(x, "drc_name")).collect();
         let c = child_records(&f, &ps);
         assert_eq!(c.len(), 8);
-        assert!(c.iter().all(|x| names.contains(&value(x, "parent").unwrap())));
+        assert!(
+            c.iter()
+                .all(|x| names.contains(&value(x, "parent").unwrap()))
+        );
     }
 
     #[test]

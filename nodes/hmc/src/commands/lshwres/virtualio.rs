@@ -272,8 +272,16 @@ mod tests {
         assert_eq!(
             r,
             vec![
-                vec![kv("vswitch", "ETHERNET0"), kv("switch_mode", "VEB"), kv("vlan_ids", "1,99,100,200")],
-                vec![kv("vswitch", "vdct"), kv("switch_mode", "VEB"), kv("vlan_ids", "none")],
+                vec![
+                    kv("vswitch", "ETHERNET0"),
+                    kv("switch_mode", "VEB"),
+                    kv("vlan_ids", "1,99,100,200")
+                ],
+                vec![
+                    kv("vswitch", "vdct"),
+                    kv("switch_mode", "VEB"),
+                    kv("vlan_ids", "none")
+                ],
             ]
         );
     }
