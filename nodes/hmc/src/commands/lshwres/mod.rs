@@ -66,7 +66,8 @@ pub enum Listing {
     MemPool,
     /// `-r sriov`: SR-IOV adapters and their ports (none in the lab).
     Sriov,
-    /// `-r virtualio --rsubtype vnic`: vNIC adapters (none in the lab).
+    /// `-r virtualio --rsubtype vnic|vnicbkdev`: vNIC adapters and their
+    /// backing devices (none in the lab).
     Vnic,
     /// `-r virtualio --rsubtype vswitch`: the virtual switches.
     Vswitches,
@@ -218,7 +219,7 @@ fn listing(r: &str, level: Option<&str>, sub: Option<&str>) -> Result<Listing, S
                 "Valid values are adapter, logport, physport.",
             ));
         }
-        ("virtualio", None | Some("lpar"), Some("vnic")) => Vnic,
+        ("virtualio", None | Some("lpar"), Some("vnic" | "vnicbkdev")) => Vnic,
         ("virtualio", None | Some("sys"), Some("vswitch")) => Vswitches,
         ("rspool", _, None) => Rspool,
         ("rspool", _, Some("rsdev")) => RsDevices,
@@ -242,7 +243,7 @@ fn listing(r: &str, level: Option<&str>, sub: Option<&str>) -> Result<Listing, S
             return Err(opts::invalid_value(
                 "--rsubtype",
                 other,
-                "Valid values are eth, scsi, fc, vasi, slot, vnic, vswitch.",
+                "Valid values are eth, scsi, fc, vasi, slot, vnic, vnicbkdev, vswitch.",
             ));
         }
         ("mem" | "proc" | "virtualio", Some(other), _) => {
@@ -445,6 +446,7 @@ mod tests {
             ("-r virtualio --rsubtype vnic", Listing::Vnic),
             ("-r virtualio --rsubtype vnic --level lpar", Listing::Vnic),
             ("-r virtualio --rsubtype vswitch", Listing::Vswitches),
+            ("-r virtualio --rsubtype vnicbkdev", Listing::Vnic),
             (
                 "-r virtualio --rsubtype eth --level lpar",
                 Listing::Adapters(Adapter::Eth),
@@ -470,7 +472,7 @@ mod tests {
         );
         assert_eq!(
             parsed("-r virtualio --level lpar --rsubtype hea"),
-            Err("An invalid value was entered for the --rsubtype parameter: hea. Valid values are eth, scsi, fc, vasi, slot, vnic, vswitch.".into())
+            Err("An invalid value was entered for the --rsubtype parameter: hea. Valid values are eth, scsi, fc, vasi, slot, vnic, vnicbkdev, vswitch.".into())
         );
         assert_eq!(
             parsed("-r virtualio --level slot --rsubtype eth"),
