@@ -13,6 +13,8 @@ mod ids;
 mod lpm;
 mod migrations;
 mod partitions;
+mod power;
+mod pwdpolicy;
 mod render;
 mod rest;
 mod restarts;
@@ -26,7 +28,13 @@ use pvmlab_common::telemetry::TraceLayer;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    node::run(Role::Hmc, run)
+    let code = node::run(Role::Hmc, run);
+    // hmcshutdown -r: the node has stopped; it starts again in place.
+    if let Some(e) = power::restart_if_asked() {
+        eprintln!("the HMC could not restart: {e}");
+        return ExitCode::FAILURE;
+    }
+    code
 }
 
 async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
@@ -58,6 +66,7 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         ));
     }
     let store = pvmlab_common::store::Store::open(&ctx.data_dir().join("hmc.redb"))?;
+    let power = power::Power::default();
     let cli = cli::Cli::new(std::sync::Arc::new(hmc::Hmc {
         name: ctx.me.name.clone(),
         version: hmc.version.clone(),
@@ -82,6 +91,7 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
                 Ok((name, addr, chan))
             })
             .collect::<Result<_, pvmlab_common::net::NetError>>()?,
+        power: power.clone(),
     }));
     tokio::spawn(rr::keep(cli.hmc_arc()));
     // The REST API on the lab's REST port and, where it may, on 443.
@@ -105,7 +115,11 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
     let endpoint = ctx.me.endpoint();
     let incoming = pvmlab_common::net::tls_incoming(&endpoint, ctx.id.server_config()?).await?;
     tracing::info!(addr = %endpoint, version = %hmc.version, "HMC listening");
-    tokio::spawn(frames::report_health(view.clone(), ctx.health.clone()));
+    tokio::spawn(frames::report_health(
+        view.clone(),
+        cli.hmc().rr.gathering(),
+        ctx.health.clone(),
+    ));
     tonic::transport::Server::builder()
         .layer(TraceLayer)
         .add_service(ctx.control_service())
@@ -113,6 +127,7 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         .serve_with_incoming_shutdown(incoming, async {
             tokio::select! {
                 _ = node::shutdown_signal() => {}
+                r = power.wait() => tracing::warn!(?r, "the HMC shuts down (hmcshutdown)"),
                 // SSH could not start (port taken): the HMC stops with its error.
                 _ = wait_ssh(ssh_server) => {}
             }

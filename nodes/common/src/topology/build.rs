@@ -72,6 +72,8 @@ impl FrameDef {
             num_inactive_migrations_supported: self.num_inactive_migrations_supported,
             rspool: None,
             mem: None,
+            power_on_lpar_start_policy: String::new(),
+            description: String::new(),
         }
     }
 

@@ -91,7 +91,8 @@ impl Hypervisor {
             }
             .into();
             apply_mem_settings(&mut p.frame);
-            if standby {
+            // userinit: partitions start only when someone starts them.
+            if standby || p.frame.power_on_lpar_start_policy == "userinit" {
                 return Ok(Vec::new());
             }
             Ok(p.lpars

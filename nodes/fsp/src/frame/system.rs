@@ -5,19 +5,42 @@ use super::*;
 
 impl Hypervisor {
     /// Renames the managed system as administrators see it, or sets its
-    /// power-off policy.
+    /// power-off policy, partition start policy or description.
     pub fn change_frame(
         &self,
-        user_name: Option<String>,
-        power_off_policy: Option<u32>,
-        rspool: Option<pvmlab_common::model::RsPool>,
-        mem: Option<pvmlab_common::model::MemSettings>,
+        req: pvmlab_common::proto::fsp::ChangeFrameRequest,
     ) -> Result<(), FspError> {
+        let pvmlab_common::proto::fsp::ChangeFrameRequest {
+            user_name,
+            power_off_policy,
+            rspool,
+            power_on_lpar_start_policy,
+            description,
+            mem,
+            ..
+        } = req;
         self.change(|p, _| {
             if let Some(m) = mem {
                 pvmlab_common::model::check_mem_settings(&p.frame, &m)
                     .map_err(FspError::Invalid)?;
                 p.frame.mem = Some(m);
+            }
+            if let Some(pol) = power_on_lpar_start_policy {
+                if !START_POLICIES.contains(&pol.as_str()) {
+                    return Err(FspError::Invalid(format!(
+                        "power_on_lpar_start_policy {pol} is not one of {}",
+                        START_POLICIES.join(", ")
+                    )));
+                }
+                p.frame.power_on_lpar_start_policy = pol;
+            }
+            if let Some(d) = description {
+                if d.len() > 255 {
+                    return Err(FspError::Invalid(
+                        "the description is longer than 255 characters".into(),
+                    ));
+                }
+                p.frame.description = d;
             }
             if let Some(pool) = rspool {
                 check_rspool(p, &pool)?;
@@ -47,6 +70,9 @@ impl Hypervisor {
         })
     }
 }
+
+/// The partition start policies a frame takes when it powers on.
+pub const START_POLICIES: &[&str] = &["autostart", "userinit", "autorecovery"];
 
 /// A reserved storage device pool the hypervisor accepts: served by VIOS
 /// partitions of this frame, each device once, and none taken from under
