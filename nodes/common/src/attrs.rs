@@ -83,11 +83,32 @@ pub fn fmt_units(f: f64) -> String {
     }
 }
 
+/// A list attribute's value by the HMC's rule: elements joined by commas,
+/// an element that holds a comma itself (a virtual Ethernet adapter's
+/// additional VLANs, a vFC adapter's WWPN pair) wrapped in quotes, so that
+/// the listing's own quoting of the whole attribute doubles them (seed 000:
+/// `"virtual_fc_adapters=""2/client/…,…/0"",""4/client/…"""`). `split_list`
+/// reads it back.
+pub fn join_list<S: AsRef<str>>(items: &[S]) -> String {
+    items
+        .iter()
+        .map(|e| {
+            let e = e.as_ref();
+            if e.contains(',') || e.contains('"') {
+                format!("\"{}\"", e.replace('"', "\"\""))
+            } else {
+                e.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 fn none_if_empty(list: Vec<String>) -> String {
     if list.is_empty() {
         "none".into()
     } else {
-        list.join(",")
+        join_list(&list)
     }
 }
 
@@ -310,8 +331,36 @@ pub fn fmt_fc(a: &VirtualFcAdapter) -> String {
     )
 }
 
-fn adapters<T>(v: &str, parse: fn(&str) -> Result<T, String>) -> Result<Vec<T>, String> {
-    list_or_none(v)?.iter().map(|s| parse(s)).collect()
+fn adapters<T>(
+    v: &str,
+    fields: usize,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
+    regroup(list_or_none(v)?, fields)
+        .iter()
+        .map(|s| parse(s))
+        .collect()
+}
+
+/// Puts back together adapters whose own commas were not quoted
+/// (`2/0/1/100,200/0/0`, as scripts written against older HMC levels and
+/// lists copied by hand send them): a piece with fewer than `fields`
+/// slash-separated fields cannot be an adapter, so it continues into the
+/// next piece. Quoted elements arrive whole and are left as they are.
+fn regroup(pieces: Vec<String>, fields: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut open = false;
+    for p in pieces {
+        match out.last_mut() {
+            Some(last) if open => {
+                last.push(',');
+                last.push_str(&p);
+            }
+            _ => out.push(p),
+        }
+        open = out.last().is_some_and(|l| l.split('/').count() < fields);
+    }
+    out
 }
 
 /// Every profile attribute. `name`, `lpar_name`, `lpar_id` and `lpar_env`
@@ -477,7 +526,7 @@ pub static PROFILE_ATTRS: &[ProfileAttr] = &[
                 p.virtual_serial_adapters.iter().map(fmt_serial).collect(),
             ))
         },
-        set: Some(|p, v| Ok(p.virtual_serial_adapters = adapters(v, parse_serial)?)),
+        set: Some(|p, v| Ok(p.virtual_serial_adapters = adapters(v, 7, parse_serial)?)),
     },
     ProfileAttr {
         name: "virtual_scsi_adapters",
@@ -486,7 +535,7 @@ pub static PROFILE_ATTRS: &[ProfileAttr] = &[
                 p.virtual_scsi_adapters.iter().map(fmt_scsi).collect(),
             ))
         },
-        set: Some(|p, v| Ok(p.virtual_scsi_adapters = adapters(v, parse_scsi)?)),
+        set: Some(|p, v| Ok(p.virtual_scsi_adapters = adapters(v, 6, parse_scsi)?)),
     },
     ProfileAttr {
         name: "virtual_eth_adapters",
@@ -495,7 +544,7 @@ pub static PROFILE_ATTRS: &[ProfileAttr] = &[
                 p.virtual_eth_adapters.iter().map(fmt_eth).collect(),
             ))
         },
-        set: Some(|p, v| Ok(p.virtual_eth_adapters = adapters(v, parse_eth)?)),
+        set: Some(|p, v| Ok(p.virtual_eth_adapters = adapters(v, 6, parse_eth)?)),
     },
     ProfileAttr {
         name: "virtual_eth_vsi_profiles",
@@ -504,23 +553,12 @@ pub static PROFILE_ATTRS: &[ProfileAttr] = &[
     },
     ProfileAttr {
         name: "virtual_fc_adapters",
-        // Each element holds commas (the WWPN pair), so it is quoted inside the list.
         get: |p| {
             Some(none_if_empty(
-                p.virtual_fc_adapters
-                    .iter()
-                    .map(|a| {
-                        let s = fmt_fc(a);
-                        if s.contains(',') {
-                            format!("\"{s}\"")
-                        } else {
-                            s
-                        }
-                    })
-                    .collect(),
+                p.virtual_fc_adapters.iter().map(fmt_fc).collect(),
             ))
         },
-        set: Some(|p, v| Ok(p.virtual_fc_adapters = adapters(v, parse_fc)?)),
+        set: Some(|p, v| Ok(p.virtual_fc_adapters = adapters(v, 7, parse_fc)?)),
     },
     ProfileAttr {
         name: "vtpm_adapters",
@@ -770,6 +808,69 @@ mod tests {
         set_profile_attr(&mut p, "virtual_fc_adapters", v).unwrap();
         assert_eq!(p.virtual_fc_adapters.len(), 2);
         assert_eq!(p.virtual_fc_adapters[1].wwpns[1], "c050760727c5007d");
+    }
+
+    /// What a listing prints for a list attribute, and what `-i` gives the
+    /// attribute back once the record is split (the quoting of the whole
+    /// attribute is undone by `split_list` on the record).
+    fn round_trip(attr: &str, value: &str) -> String {
+        let mut p = default_profile("p");
+        set_profile_attr(&mut p, attr, value).unwrap();
+        let printed = (profile_attr(attr).unwrap().get)(&p).unwrap();
+        let mut q = default_profile("p");
+        set_profile_attr(&mut q, attr, &printed).unwrap();
+        assert_eq!(p, q, "{attr}: {printed}");
+        printed
+    }
+
+    #[test]
+    fn list_elements_holding_commas_are_quoted_in_every_list_attribute() {
+        assert_eq!(
+            round_trip("virtual_eth_adapters", "\"2/0/1/100,200/0/1\",3/0/5//0/0"),
+            "\"2/0/1/100,200/0/1\",3/0/5//0/0"
+        );
+        assert_eq!(
+            round_trip(
+                "virtual_eth_adapters",
+                "\"32/0/1659/300,301/1/0/vdct/facc157c3e20/all/0\""
+            ),
+            "\"32/0/1659/300,301/1/0/vdct/facc157c3e20/all/0\""
+        );
+        let fc = "\"2/client/1/vios1/32/c050760727c5007a,c050760727c5007b/0\",4/server/3/c1/5//1";
+        assert_eq!(round_trip("virtual_fc_adapters", fc), fc);
+        let scsi = "3/client/2/vios1/32/0,4/server/any//any/1";
+        assert_eq!(round_trip("virtual_scsi_adapters", scsi), scsi);
+        let serial = "0/server/1/any//any/1,1/server/1/any//any/1";
+        assert_eq!(round_trip("virtual_serial_adapters", serial), serial);
+        assert_eq!(
+            round_trip("io_slots", "21010003/none/1,21010004/none/0"),
+            "21010003/none/1,21010004/none/0"
+        );
+        assert_eq!(round_trip("virtual_eth_adapters", "none"), "none");
+    }
+
+    #[test]
+    fn unquoted_adapter_commas_are_put_back_together() {
+        let mut p = default_profile("p");
+        set_profile_attr(
+            &mut p,
+            "virtual_eth_adapters",
+            "2/0/1/100,200/0/1,3/0/5//0/0",
+        )
+        .unwrap();
+        assert_eq!(p.virtual_eth_adapters.len(), 2);
+        assert_eq!(p.virtual_eth_adapters[0].addl_vlan_ids, vec![100, 200]);
+        set_profile_attr(
+            &mut p,
+            "virtual_fc_adapters",
+            "2/client/1/vios1/32/c050760727c5007a,c050760727c5007b/0",
+        )
+        .unwrap();
+        assert_eq!(p.virtual_fc_adapters[0].wwpns.len(), 2);
+        // Nothing to join with: still an error, and the profile is as it was.
+        let before = p.clone();
+        assert!(set_profile_attr(&mut p, "virtual_eth_adapters", "2/0/1/100").is_err());
+        assert_eq!(p, before);
     }
 
     #[test]

@@ -168,6 +168,43 @@ pub trait FrameExt {
     fn available<'a>(&self, lpars: impl IntoIterator<Item = &'a Partition>) -> Available;
 }
 
+/// A huge page is 16 GB (lshwres' huge_page_size, in MB).
+pub const HUGE_PAGE_MB: u64 = 16384;
+
+/// The most huge pages a frame's memory holds beside the hypervisor's own.
+pub fn max_huge_pages(f: &Frame) -> u32 {
+    let usable = f.memory_mb.saturating_sub(u64::from(f.firmware_mem_mb));
+    u32::try_from(usable / HUGE_PAGE_MB).unwrap_or(u32::MAX)
+}
+
+/// Memory settings a frame accepts (chhwres -r mem -o s): huge pages it
+/// can hold, a mirroring mode and a memory region size it knows.
+pub fn check_mem_settings(f: &Frame, s: &MemSettings) -> Result<(), String> {
+    let max = max_huge_pages(f);
+    if s.requested_huge_pages > max {
+        return Err(format!(
+            "The requested number of huge pages {} is more than the managed system can hold ({max}).",
+            s.requested_huge_pages
+        ));
+    }
+    if !matches!(
+        s.pend_mirroring_mode.as_str(),
+        "" | "none" | "sys_firmware_only"
+    ) {
+        return Err(format!(
+            "The memory mirroring mode {} is not valid.",
+            s.pend_mirroring_mode
+        ));
+    }
+    if !matches!(s.pend_region_size_mb, 0 | 16 | 32 | 64 | 128 | 256) {
+        return Err(format!(
+            "The memory region size {} is not valid.",
+            s.pend_region_size_mb
+        ));
+    }
+    Ok(())
+}
+
 /// Helpers on the generated resources type.
 pub trait ResourcesExt {
     /// Processing units held: whole processors when dedicated.

@@ -208,7 +208,9 @@ impl Fsp for FspService {
             .change(&req, &req.get_ref().session, "ActivateLpar")
             .await?;
         let r = req.into_inner();
-        self.hyp.activate(r.lpar_id, &r.profile).map_err(status)?;
+        self.hyp
+            .activate_with(r.lpar_id, &r.profile, r.boot)
+            .map_err(status)?;
         if !r.bootstring.is_empty() {
             tracing::info!(lpar = r.lpar_id, bootstring = %r.bootstring, "booting with a boot string");
         }

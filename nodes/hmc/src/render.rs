@@ -14,7 +14,11 @@ pub fn kv(k: &str, v: impl ToString) -> (String, String) {
 /// The HMC's clock as listings print it (`sys_time`, `time_stamp`):
 /// MM/DD/YYYY HH:MM:SS, UTC here.
 pub fn sys_time() -> String {
-    let c = pvmlab_common::clock::Civil::now();
+    time_at(pvmlab_common::clock::Civil::now())
+}
+
+/// A moment as listings print it (see `sys_time`).
+pub fn time_at(c: pvmlab_common::clock::Civil) -> String {
     format!(
         "{:02}/{:02}/{} {:02}:{:02}:{:02}",
         c.month, c.day, c.year, c.hour, c.minute, c.second

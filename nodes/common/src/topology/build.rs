@@ -71,6 +71,7 @@ impl FrameDef {
             num_active_migrations_supported: self.num_active_migrations_supported,
             num_inactive_migrations_supported: self.num_inactive_migrations_supported,
             rspool: None,
+            mem: None,
             power_on_lpar_start_policy: String::new(),
             description: String::new(),
         }

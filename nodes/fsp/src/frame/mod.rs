@@ -24,8 +24,10 @@ mod dlpar;
 mod error;
 mod fault;
 mod migration;
+mod netboot;
 mod partitions;
 mod power;
+mod refcodes;
 mod resources;
 mod system;
 mod vios;
@@ -161,6 +163,7 @@ impl Hypervisor {
             let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
             let mut next = live.state.clone();
             let r = f(&mut next, &mut live.vios)?;
+            refcodes::record(&live.state.lpars, &mut next.lpars, refcodes::now_ms());
             next.frame.epoch += 1;
             (next, r)
         };

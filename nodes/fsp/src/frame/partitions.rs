@@ -63,6 +63,19 @@ impl Hypervisor {
     /// Activates a partition with a profile: resources are taken now; a
     /// client boots on its own, a VIOS runs once its operating system attaches.
     pub fn activate(self: &Arc<Self>, id: u32, profile: &str) -> Result<(), FspError> {
+        self.activate_with(id, profile, None)
+    }
+
+    /// Activates a partition whose firmware then does what `boot` asks
+    /// (lpar_netboot): a client partition only, since a VIOS boots its own
+    /// operating system, which attaches.
+    pub fn activate_with(
+        self: &Arc<Self>,
+        id: u32,
+        profile: &str,
+        boot: Option<pvmlab_common::proto::fsp::Boot>,
+    ) -> Result<(), FspError> {
+        let walk = boot.as_ref().map(super::netboot::steps);
         let is_vios = self.change(|p, _| {
             if p.frame.state != frame_state::OPERATING {
                 return Err(FspError::FrameState {
@@ -119,6 +132,12 @@ impl Hypervisor {
             if lpar.remote_restart_capable {
                 lpar.remote_restart_status = rr_status::RESTARTABLE.into();
             }
+            if walk.is_some() && lpar.is_vios() {
+                return Err(FspError::Invalid(format!(
+                    "{} is a Virtual I/O Server partition; its operating system boots itself.",
+                    lpar.name
+                )));
+            }
             let curr = allocate(&prof, avail, p.frame.lmb_mb)?;
             lpar.curr = Some(curr);
             lpar.curr_profile = prof.name.clone();
@@ -126,9 +145,15 @@ impl Hypervisor {
             lpar.activated_once = true;
             lpar.curr_lpar_proc_compat_mode = effective_mode(&prof.lpar_proc_compat_mode, &p.frame);
             lpar.ref_code = "CA00E1F1".into();
+            if let Some(first) = walk.and_then(|w| w.first()) {
+                lpar.state = first.state.into();
+                lpar.ref_code = first.refcode.into();
+            }
             Ok(lpar.is_vios())
         })?;
-        if !is_vios {
+        if let Some(w) = walk {
+            self.walk(id, w);
+        } else if !is_vios {
             let me = self.clone();
             tokio::spawn(async move {
                 tokio::time::sleep(BOOT_TIME).await;

@@ -90,6 +90,7 @@ impl Hypervisor {
                 frame_state::OPERATING
             }
             .into();
+            apply_mem_settings(&mut p.frame);
             // userinit: partitions start only when someone starts them.
             if standby || p.frame.power_on_lpar_start_policy == "userinit" {
                 return Ok(Vec::new());
@@ -173,5 +174,53 @@ impl Hypervisor {
             .clear();
         tracing::info!("frame powered off");
         Ok(())
+    }
+}
+
+/// What an IPL does with the memory settings chhwres -r mem -o s left
+/// pending: the huge pages requested are configured, the mirroring mode
+/// and the memory region size asked take effect.
+fn apply_mem_settings(f: &mut pvmlab_common::model::Frame) {
+    let Some(m) = f.mem.as_mut() else { return };
+    m.configured_huge_pages = m.requested_huge_pages;
+    if !m.pend_mirroring_mode.is_empty() {
+        m.mirroring_mode = m.pend_mirroring_mode.clone();
+    }
+    if m.pend_region_size_mb != 0 {
+        f.lmb_mb = m.pend_region_size_mb;
+        m.pend_region_size_mb = 0;
+    }
+}
+
+#[cfg(test)]
+mod mem_settings {
+    use super::*;
+    use pvmlab_common::model::MemSettings;
+
+    #[test]
+    fn an_ipl_applies_the_pending_memory_settings() {
+        let mut f = Frame {
+            lmb_mb: 256,
+            mem: Some(MemSettings {
+                requested_huge_pages: 2,
+                pend_mirroring_mode: "sys_firmware_only".into(),
+                pend_region_size_mb: 128,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        apply_mem_settings(&mut f);
+        let m = f.mem.clone().unwrap();
+        assert_eq!(
+            (m.configured_huge_pages, m.mirroring_mode.as_str()),
+            (2, "sys_firmware_only")
+        );
+        assert_eq!((f.lmb_mb, m.pend_region_size_mb), (128, 0));
+        let mut none = Frame {
+            lmb_mb: 256,
+            ..Default::default()
+        };
+        apply_mem_settings(&mut none);
+        assert_eq!((none.lmb_mb, none.mem), (256, None));
     }
 }

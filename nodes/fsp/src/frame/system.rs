@@ -16,9 +16,15 @@ impl Hypervisor {
             rspool,
             power_on_lpar_start_policy,
             description,
+            mem,
             ..
         } = req;
         self.change(|p, _| {
+            if let Some(m) = mem {
+                pvmlab_common::model::check_mem_settings(&p.frame, &m)
+                    .map_err(FspError::Invalid)?;
+                p.frame.mem = Some(m);
+            }
             if let Some(pol) = power_on_lpar_start_policy {
                 if !START_POLICIES.contains(&pol.as_str()) {
                     return Err(FspError::Invalid(format!(

@@ -234,6 +234,7 @@ impl Command for Chsysstate {
                             lpar_id: lpar.id,
                             profile,
                             bootstring,
+                            boot: None,
                         };
                         fsp.activate_lpar(req).await.map_err(refuse)?;
                     }

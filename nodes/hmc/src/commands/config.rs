@@ -215,6 +215,48 @@ pub(crate) mod tests {
         assert!(ProfileInput::parse(&rec("proc_mode=both")).is_err());
     }
 
+    /// Every list attribute goes out through the listing's rendering and
+    /// back in through `-i`, its elements holding commas quoted by the
+    /// HMC's rule at both levels.
+    #[test]
+    fn list_attributes_round_trip_through_a_listing_and_i_input() {
+        use pvmlab_common::attrs::{default_profile, profile_attr};
+        let lists = [
+            (
+                "virtual_eth_adapters",
+                "\"2/1/1/100,200/1/1/ETHERNET0//all/none\",3/0/99//0/1",
+            ),
+            (
+                "virtual_fc_adapters",
+                "\"5/client/1/vios1/23/c050760431670040,c050760431670041/1\",\"6/client/2/vios2/23/c050760431670042,c050760431670043/1\"",
+            ),
+            (
+                "virtual_scsi_adapters",
+                "3/client/1/vios1/13/1,4/client/2/vios2/13/1",
+            ),
+            (
+                "virtual_serial_adapters",
+                "0/server/1/any//any/1,1/server/1/any//any/1",
+            ),
+            ("io_slots", "21010001/none/1,21010002/none/0"),
+        ];
+        let mut p = default_profile("p");
+        let mut r = vec![crate::render::kv("name", "p")];
+        for (k, v) in lists {
+            pvmlab_common::attrs::set_profile_attr(&mut p, k, v).unwrap();
+            r.push(crate::render::kv(
+                k,
+                (profile_attr(k).unwrap().get)(&p).unwrap(),
+            ));
+        }
+        let line = crate::render::print(&[r], None, false, &[]).unwrap();
+        assert!(line.contains(",\"virtual_eth_adapters=\"\"2/1/1/100,200/1/1/ETHERNET0//all/none\"\",3/0/99//0/1\","), "{line}");
+        let back = ProfileInput::parse(&rec(line.trim_end())).unwrap();
+        let mut q = default_profile("p");
+        back.apply(&FrameView::default(), &mut q).unwrap();
+        assert_eq!(p, q);
+    }
+
     #[test]
     fn flags_are_zero_or_one() {
         assert_eq!(flag(&rec("msp=1"), "msp").ok(), Some(Some(true)));

@@ -1,17 +1,21 @@
-//! `lsrefcode -r lpar|sys -m <sys> [--filter "lpar_names=..."] [-F attrs]
-//! [--header]`: the latest reference code of each partition, or of the
-//! frame.
+//! `lsrefcode -r lpar|sys -m <sys> [-s p|s] [-n <number>] [--filter
+//! "lpar_names=..."] [-F attrs] [--header]`: the latest reference codes of
+//! each partition (newest first, `-n` of them, from the history the FSP
+//! keeps), or of the frame's service processor.
 
 use super::Command;
 use super::opts::{self, flag, value};
 use crate::error::{CmdError, CmdResult};
 use crate::hmc::{Ctx, find_frame};
 use crate::render::{self, Form, Record, kv};
+use pvmlab_common::clock::Civil;
 use pvmlab_common::model::Partition;
 
 const SPEC: &[opts::Opt] = &[
     value(&["-r"]),
     value(&["-m"]),
+    value(&["-s"]),
+    value(&["-n"]),
     value(&["-F"]),
     flag(&["--header"]),
     value(&["--filter"]),
@@ -27,8 +31,13 @@ pub enum Resource {
 pub struct Lsrefcode {
     pub resource: Resource,
     pub frame: String,
+    /// `-n`: how many of the latest codes (1 unless given).
+    pub number: usize,
     pub form: Form,
 }
+
+/// The most codes `-n` asks for (the history the FSP keeps).
+const MAX_CODES: usize = 25;
 
 impl Command for Lsrefcode {
     fn parse(args: &[String]) -> Result<Self, CmdError> {
@@ -39,9 +48,30 @@ impl Command for Lsrefcode {
             &[("lpar", Resource::Lpar), ("sys", Resource::Sys)],
             "Valid values are lpar, sys.",
         )?;
+        if let Some(sp) = o.get("-s") {
+            if resource != Resource::Sys {
+                return Err("The -s parameter is only valid with -r sys."
+                    .to_string()
+                    .into());
+            }
+            if !matches!(sp, "p" | "s") {
+                return Err(opts::invalid_value("-s", sp, "Valid values are p, s.").into());
+            }
+        }
+        let number = match o.get("-n") {
+            None => 1,
+            Some(n) => n
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=MAX_CODES).contains(n))
+                .ok_or_else(|| {
+                    opts::invalid_value("-n", n, &format!("Valid values are 1 to {MAX_CODES}."))
+                })?,
+        };
         Ok(Lsrefcode {
             resource,
             frame,
+            number,
             form: o.form(),
         })
     }
@@ -50,7 +80,11 @@ impl Command for Lsrefcode {
         let f = find_frame(ctx, &self.frame)?;
         let time = render::sys_time();
         let records: Vec<Record> = match self.resource {
-            Resource::Lpar => f.partitions.iter().map(|p| lpar_record(p, &time)).collect(),
+            Resource::Lpar => f
+                .partitions
+                .iter()
+                .flat_map(|p| lpar_records(p, &time, self.number))
+                .collect(),
             Resource::Sys => vec![vec![
                 kv("time_stamp", time),
                 kv("refcode", "00000000"),
@@ -66,20 +100,34 @@ impl Command for Lsrefcode {
     }
 }
 
-/// A partition that has shown no code yet shows zeros.
-fn lpar_record(p: &Partition, time: &str) -> Record {
-    let code = if p.ref_code.is_empty() {
-        "00000000"
-    } else {
-        &p.ref_code
+/// A partition's latest `n` codes, newest first: its code now, then the
+/// ones before it from the history. A partition that has shown no code yet
+/// shows zeros.
+fn lpar_records(p: &Partition, now: &str, n: usize) -> Vec<Record> {
+    let rec = |code: &str, time: String| {
+        vec![
+            kv("lpar_name", &p.name),
+            kv("lpar_id", p.id),
+            kv("time_stamp", time),
+            kv("refcode", if code.is_empty() { "00000000" } else { code }),
+            kv("word2", "03000000"),
+        ]
     };
-    vec![
-        kv("lpar_name", &p.name),
-        kv("lpar_id", p.id),
-        kv("time_stamp", time),
-        kv("refcode", code),
-        kv("word2", "03000000"),
-    ]
+    let at = |ms: u64| render::time_at(Civil::at((ms / 1000) as i64));
+    let mut past = p.ref_codes.iter().rev().peekable();
+    // The code shown now heads the list, with the time it was recorded.
+    let first = match past.peek() {
+        Some(c) if c.refcode == p.ref_code => {
+            let t = at(c.time_ms);
+            past.next();
+            rec(&p.ref_code, t)
+        }
+        _ => rec(&p.ref_code, now.to_string()),
+    };
+    std::iter::once(first)
+        .chain(past.map(|c| rec(&c.refcode, at(c.time_ms))))
+        .take(n)
+        .collect()
 }
 
 #[cfg(test)]
@@ -97,6 +145,7 @@ mod tests {
             Some(Lsrefcode {
                 resource: Resource::Lpar,
                 frame: "sys3".into(),
+                number: 1,
                 form: Form {
                     fields: Some("refcode".into()),
                     header: false,
@@ -123,14 +172,63 @@ mod tests {
     }
 
     #[test]
+    fn n_and_s_are_checked() {
+        let p = |l: &str| Lsrefcode::parse(&args(l)).map_err(|e| e.to_string());
+        assert_eq!(p("-r lpar -m s -n 10").map(|l| l.number), Ok(10));
+        assert!(p("-r sys -m s -s p -n 20").is_ok());
+        assert!(p("-r lpar -m s -n 0").unwrap_err().contains("-n"));
+        assert!(p("-r lpar -m s -n x").unwrap_err().contains("-n"));
+        assert!(p("-r sys -m s -s q").unwrap_err().contains("p, s"));
+        assert!(p("-r lpar -m s -s p").unwrap_err().contains("-r sys"));
+    }
+
+    #[test]
     fn partitions_without_a_code_show_zeros() {
         let p = Partition {
             name: "web01".into(),
             id: 4,
             ..Default::default()
         };
-        let r = lpar_record(&p, "t");
-        assert!(r.contains(&kv("refcode", "00000000")));
-        assert!(r.contains(&kv("lpar_id", "4")));
+        let r = lpar_records(&p, "t", 1);
+        assert_eq!(r.len(), 1);
+        assert!(r[0].contains(&kv("refcode", "00000000")));
+        assert!(r[0].contains(&kv("lpar_id", "4")));
+        assert!(r[0].contains(&kv("time_stamp", "t")));
+    }
+
+    #[test]
+    fn the_history_lists_newest_first() {
+        use pvmlab_common::model::RefCode;
+        let code = |c: &str, s: u64| RefCode {
+            refcode: c.into(),
+            time_ms: s * 1000,
+        };
+        let p = Partition {
+            name: "aix".into(),
+            ref_code: "0C54".into(),
+            ref_codes: vec![code("CA00E1F1", 10), code("CA00E175", 20), code("0C54", 30)],
+            ..Default::default()
+        };
+        let codes = |n| -> Vec<String> {
+            lpar_records(&p, "now", n)
+                .iter()
+                .map(|r| render::value(r, "refcode").unwrap_or("").to_string())
+                .collect()
+        };
+        assert_eq!(codes(1), ["0C54"]);
+        assert_eq!(codes(10), ["0C54", "CA00E175", "CA00E1F1"]);
+        let r = lpar_records(&p, "now", 1);
+        assert_eq!(
+            render::value(&r[0], "time_stamp"),
+            Some("01/01/1970 00:00:30")
+        );
+        // Running with no code now: zeros now, then what it showed before.
+        let running = Partition {
+            ref_code: String::new(),
+            ..p.clone()
+        };
+        let r = lpar_records(&running, "now", 2);
+        assert_eq!(render::value(&r[0], "refcode"), Some("00000000"));
+        assert_eq!(render::value(&r[1], "refcode"), Some("0C54"));
     }
 }

@@ -3,7 +3,10 @@
 //! [-v] [--mpio 1|2] [--vlanbridge 1|2] [--redundantvios 0|1|2] [--ip <hmc>
 //! [-u <user>]]`: validate, migrate, stop or recover a partition migration
 //! (see `crate::lpm`); with --ip, to a frame that another HMC manages
-//! (`crate::lpm::remote`).
+//! (`crate::lpm::remote`). `-p a,b`, `--id 3,4` and `--all` name several
+//! partitions (`Migrlpars`, as Ansible's powervm_lpar_migration sends
+//! them): each is validated or moved in turn, and each failure is printed
+//! under its partition's name.
 
 use super::Command;
 use super::input::{LparRef, input_attrs};
@@ -31,6 +34,7 @@ const SPEC: &[opts::Opt] = &[
     value(&["--redundantvios"]),
     value(&["--ip"]),
     value(&["-u"]),
+    flag(&["--all"]),
 ];
 
 /// One migrlpar: the partition, where it is, and what to do with it.
@@ -135,6 +139,20 @@ pub fn wait_minutes(v: Option<&str>) -> Result<Option<u32>, CmdError> {
 impl Command for Migrlpar {
     fn parse(args: &[String]) -> Result<Self, CmdError> {
         let o = opts::parse(SPEC, args)?;
+        let (frame, op) = parse_op(&o)?;
+        let lpar = LparRef::parse(&o)?;
+        Ok(Migrlpar { frame, lpar, op })
+    }
+
+    async fn apply(self, ctx: &Ctx<'_>) -> CmdResult {
+        self.run(ctx).await
+    }
+}
+
+/// `-o` and what it takes, checked in the HMC's order (the partition is
+/// named after the frame).
+fn parse_op(o: &opts::Parsed) -> Result<(String, Op), CmdError> {
+    {
         let word = o.require("-o")?;
         if !matches!(word, "m" | "v" | "s" | "r") {
             return Err(format!(
@@ -143,7 +161,11 @@ impl Command for Migrlpar {
             .into());
         }
         let frame = o.require("-m")?.to_string();
-        let lpar = LparRef::parse(&o)?;
+        if !o.has("--all") && o.get("-p").is_none() && o.get("--id").is_none() {
+            return Err("Specify the partition with either -p or --id."
+                .to_string()
+                .into());
+        }
         // Checked whatever the operation, though only m and v use them.
         let wait_minutes = wait_minutes(o.get("-w"))?;
         let detail = o.at_most("-d", 5)?.unwrap_or(1);
@@ -159,7 +181,7 @@ impl Command for Migrlpar {
                         ip: ip.to_string(),
                         user: o.get("-u").map(str::to_string),
                     }),
-                    input: Input::parse(&o)?,
+                    input: Input::parse(o)?,
                     // --redundantvios, where given, supersedes --mpio (later HMCs).
                     mpio: match o.get("--redundantvios") {
                         Some(_) => o.choice("--redundantvios", &["0", "1", "2"], 1)?,
@@ -180,10 +202,12 @@ impl Command for Migrlpar {
                 }
             }
         };
-        Ok(Migrlpar { frame, lpar, op })
+        Ok((frame, op))
     }
+}
 
-    async fn apply(self, ctx: &Ctx<'_>) -> CmdResult {
+impl Migrlpar {
+    async fn run(self, ctx: &Ctx<'_>) -> CmdResult {
         let src = find_frame(ctx, &self.frame)?;
         ctx.may_change()?;
         let lpar = self.lpar.find(&src)?.clone();
@@ -233,6 +257,177 @@ impl Command for Migrlpar {
                 Ok(if verbose { out } else { String::new() })
             }
         }
+    }
+}
+
+/// The partitions a command line names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lpars {
+    /// `-p a,b` or `--id 3,4` (one or more).
+    Listed(Vec<LparRef>),
+    /// `--all`: every client partition of the frame.
+    All,
+}
+
+impl Lpars {
+    fn parse(o: &opts::Parsed) -> Result<Lpars, CmdError> {
+        let list = |v: &str, f: fn(String) -> LparRef| -> Result<Vec<LparRef>, CmdError> {
+            let mut out: Vec<LparRef> = Vec::new();
+            for item in v.split(',') {
+                let item = item.trim();
+                if item.is_empty() {
+                    return Err(format!("The partition list {v} is not valid.").into());
+                }
+                let r = f(item.to_string());
+                if out.contains(&r) {
+                    return Err(
+                        format!("The partition {item} was specified more than once.").into(),
+                    );
+                }
+                out.push(r);
+            }
+            Ok(out)
+        };
+        match (o.get("-p"), o.get("--id"), o.has("--all")) {
+            (Some(p), None, false) => Ok(Lpars::Listed(list(p, LparRef::Name)?)),
+            (None, Some(id), false) => Ok(Lpars::Listed(list(id, LparRef::Id)?)),
+            (None, None, true) => Ok(Lpars::All),
+            _ => Err(
+                "Specify the partitions with exactly one of -p, --id or --all."
+                    .to_string()
+                    .into(),
+            ),
+        }
+    }
+}
+
+/// migrlpar as the command line takes it: one partition runs as
+/// `Migrlpar`, its output and errors its own; several run one after the
+/// other, each failure printed under its partition's name, and the command
+/// fails if any did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migrlpars {
+    pub frame: String,
+    pub lpars: Lpars,
+    pub op: Op,
+}
+
+impl Command for Migrlpars {
+    fn parse(args: &[String]) -> Result<Self, CmdError> {
+        let o = opts::parse(SPEC, args)?;
+        let (frame, op) = parse_op(&o)?;
+        let lpars = Lpars::parse(&o)?;
+        let several = lpars == Lpars::All || matches!(&lpars, Lpars::Listed(l) if l.len() > 1);
+        if several {
+            match &op {
+                Op::Recover { .. } => {
+                    return Err(
+                        "Only one partition can be specified for a recover operation."
+                            .to_string()
+                            .into(),
+                    );
+                }
+                Op::Stop if lpars == Lpars::All => {
+                    return Err("The --all parameter is valid only with -o m or -o v."
+                        .to_string()
+                        .into());
+                }
+                Op::Migrate { to, .. } | Op::Validate(to) if to.new_profile.is_some() => {
+                    return Err(
+                        "The -n parameter cannot be used when more than one partition is specified."
+                            .to_string()
+                            .into(),
+                    );
+                }
+                _ => {}
+            }
+        }
+        Ok(Migrlpars { frame, lpars, op })
+    }
+
+    async fn apply(self, ctx: &Ctx<'_>) -> CmdResult {
+        let refs = match self.lpars {
+            Lpars::Listed(mut l) if l.len() == 1 => {
+                let lpar = l.remove(0);
+                return Migrlpar {
+                    frame: self.frame,
+                    lpar,
+                    op: self.op,
+                }
+                .run(ctx)
+                .await;
+            }
+            Lpars::Listed(l) => l,
+            Lpars::All => {
+                let src = find_frame(ctx, &self.frame)?;
+                let all = all_clients(&src);
+                if all.is_empty() {
+                    return Err(format!(
+                        "There are no partitions to migrate on the managed system {}.",
+                        src.name
+                    )
+                    .into());
+                }
+                all
+            }
+        };
+        // Every partition named must exist before any is touched.
+        let src = find_frame(ctx, &self.frame)?;
+        ctx.may_change()?;
+        for r in &refs {
+            r.find(&src)?;
+        }
+        let mut results = Vec::new();
+        for lpar in refs {
+            let name = lpar.find(&src).map(|p| p.name.clone()).unwrap_or_default();
+            let one = Migrlpar {
+                frame: self.frame.clone(),
+                lpar,
+                op: self.op.clone(),
+            };
+            results.push((name, one.run(ctx).await));
+        }
+        several_results(results)
+    }
+}
+
+/// `--all`: the frame's client partitions (a VIOS does not migrate), by id.
+fn all_clients(f: &pvmlab_common::proto::hmc::FrameView) -> Vec<LparRef> {
+    use pvmlab_common::model::PartitionExt as _;
+    let mut ids: Vec<u32> = f
+        .partitions
+        .iter()
+        .filter(|p| !p.is_vios())
+        .map(|p| p.id)
+        .collect();
+    ids.sort_unstable();
+    ids.into_iter()
+        .map(|i| LparRef::Id(i.to_string()))
+        .collect()
+}
+
+/// What several partitions' runs print together: each partition's output
+/// (with -v), then each failure under the name of its partition; an error
+/// if any failed.
+pub fn several_results(results: Vec<(String, CmdResult)>) -> CmdResult {
+    let mut out = String::new();
+    let mut failed = String::new();
+    for (name, r) in results {
+        match r {
+            Ok(text) if text.is_empty() => {}
+            Ok(text) => out.push_str(&format!("Partition {name}:\n{text}")),
+            Err(e) => failed.push_str(&format!(
+                "Partition {name}:\n{}\n",
+                e.to_string().trim_end()
+            )),
+        }
+    }
+    if failed.is_empty() {
+        Ok(out)
+    } else {
+        Err(CmdError::Usage(
+            format!("{out}{failed}").trim_end().to_string(),
+        ))
     }
 }
 
@@ -388,6 +583,78 @@ mod tests {
         );
         // Stop and recover do not look at what only a move takes.
         assert!(parse("-o s -m sys2 -p a -i color=red --mpio 9").is_ok());
+    }
+
+    fn many(s: &str) -> Result<Migrlpars, String> {
+        Migrlpars::parse(&crate::commands::opts::words(s)).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn several_partitions_are_named_as_ansible_sends_them() {
+        let m = many("-o m -m sys2 -t sys3 -p aix1,aix2 -w 5").unwrap();
+        assert_eq!(
+            m.lpars,
+            Lpars::Listed(vec![
+                LparRef::Name("aix1".into()),
+                LparRef::Name("aix2".into())
+            ])
+        );
+        assert!(matches!(m.op, Op::Migrate { .. }));
+        assert_eq!(
+            many("-o v -m sys2 -t sys3 --id 3,4").unwrap().lpars,
+            Lpars::Listed(vec![LparRef::Id("3".into()), LparRef::Id("4".into())])
+        );
+        assert_eq!(
+            many("-o m -m sys2 -t sys3 --all").unwrap().lpars,
+            Lpars::All
+        );
+        assert_eq!(
+            many("-o r -m sys2 -p a").unwrap().lpars,
+            Lpars::Listed(vec![LparRef::Name("a".into())])
+        );
+        for (line, why) in [
+            ("-o r -m sys2 -p a,b", "Only one partition"),
+            ("-o r -m sys2 --all", "Only one partition"),
+            ("-o s -m sys2 --all", "--all"),
+            ("-o m -m sys2 -t sys3 -p a,a", "more than once"),
+            ("-o m -m sys2 -t sys3 -p a,,b", "not valid"),
+            ("-o m -m sys2 -t sys3 -p a --all", "exactly one"),
+            ("-o m -m sys2 -t sys3 -p a,b -n p2", "-n parameter"),
+            ("-o m -m sys2 -t sys3", "either -p or --id"),
+        ] {
+            let e = many(line).unwrap_err();
+            assert!(e.contains(why), "{line}: {e}");
+        }
+    }
+
+    #[test]
+    fn several_results_name_each_failure() {
+        assert_eq!(
+            several_results(vec![
+                ("a".into(), Ok(String::new())),
+                ("b".into(), Ok(String::new()))
+            ])
+            .ok(),
+            Some(String::new())
+        );
+        let e = several_results(vec![
+            ("a".into(), Ok(String::new())),
+            (
+                "b".into(),
+                Err(CmdError::Usage("HSCLA2FF it failed".into())),
+            ),
+            (
+                "c".into(),
+                Err(crate::hscl::Hscl::PartitionNotFound("c".into()).into()),
+            ),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("Partition b:\nHSCLA2FF it failed\nPartition c:\nHSCL8012"),
+            "{e}"
+        );
+        assert!(!e.contains("Partition a"));
     }
 
     #[test]

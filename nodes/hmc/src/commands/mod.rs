@@ -14,12 +14,13 @@ pub(crate) mod config;
 mod getupgfiles;
 mod hmcshutdown;
 pub(crate) mod input;
+mod lpar_netboot;
 mod lscod;
 mod lsdump;
 mod lshmc;
 mod lshmcldap;
 mod lshmcusr;
-mod lshwres;
+pub(crate) mod lshwres;
 mod lslic;
 mod lslparmigr;
 mod lsmediadev;
@@ -117,8 +118,9 @@ pub async fn dispatch(ctx: &Ctx<'_>, cmd: &str, args: &[String]) -> Result<CmdRe
         "mkauthkeys" => run::<mkauthkeys::Mkauthkeys>(ctx, args).await,
         "chhwres" => run::<chhwres::Chhwres>(ctx, args).await,
         "viosvrcmd" => run::<viosvrcmd::Viosvrcmd>(ctx, args).await,
-        "migrlpar" => run::<migrlpar::Migrlpar>(ctx, args).await,
+        "migrlpar" => run::<migrlpar::Migrlpars>(ctx, args).await,
         "lslparmigr" => run::<lslparmigr::Lslparmigr>(ctx, args).await,
+        "lpar_netboot" => run::<lpar_netboot::LparNetboot>(ctx, args).await,
         "rrstartlpar" => run::<rrstartlpar::Rrstartlpar>(ctx, args).await,
         "lsmemdev" => run::<lsmemdev::Lsmemdev>(ctx, args).await,
         "lsrsdevsize" => run::<lsrsdevsize::Lsrsdevsize>(ctx, args).await,

@@ -361,6 +361,7 @@ async fn boot(ctx: &Ctx<'_>, f: &FrameView, p: &Partition) -> Result<(), tonic::
         session: c.session,
         lpar_id: p.id,
         profile,
+        boot: None,
         bootstring: String::new(),
     })
     .await

@@ -5,7 +5,11 @@
 //! -s <slot> [-a "<attrs>"]` adds or removes a virtual adapter;
 //! `chhwres -r rspool -m <sys> -o a|r [-a vios_names=...]` and `-o a|r -p
 //! <vios> --rsubtype rsdev --device <hdisk> [--manual]` build the reserved
-//! storage device pool (remote restart, see `crate::rr::rsdp`).
+//! storage device pool (remote restart, see `crate::rr::rsdp`);
+//! `chhwres -r mem -m <sys> -o s -a "..."` the system's memory settings
+//! (`memsys`).
+
+mod memsys;
 
 use super::Command;
 use super::input::{LparRef, NotOne, input_attrs};
@@ -83,6 +87,8 @@ pub enum Change {
         add: Option<String>,
     },
     Pool(PoolChange),
+    /// `-r mem -o s`: the system's memory settings.
+    MemSettings(memsys::MemChange),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,6 +135,10 @@ impl Command for Chhwres {
             let change = Change::Pool(pool_change(op, &o)?);
             return Ok(Chhwres { frame, change });
         }
+        if resource == "mem" && op == "s" {
+            let change = Change::MemSettings(memsys::MemChange::parse(o.get("-a"))?);
+            return Ok(Chhwres { frame, change });
+        }
         let lpar = lpar_ref(o.get("-p"), o.get("--id"), "source")?;
         let op = match op {
             "a" => Op::Add,
@@ -170,6 +180,7 @@ impl Command for Chhwres {
         ctx.may_change()?;
         match self.change {
             Change::Pool(change) => rspool(ctx, &frame, change).await,
+            Change::MemSettings(c) => memsys::apply(ctx, &frame, c).await,
             Change::Adapter {
                 lpar,
                 kind,

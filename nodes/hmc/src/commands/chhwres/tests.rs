@@ -172,3 +172,18 @@ fn a_refusal_is_read_from_its_typed_reason() {
         "An error occurred while changing the resources of partition aix72a: 100 MB is not a multiple of the logical memory block size 256 MB."
     );
 }
+
+#[test]
+fn parses_system_memory_settings() {
+    assert_eq!(
+        parse("-r mem -m sys1 -o s -a requested_num_sys_huge_pages=1")
+            .ok()
+            .map(|c| c.change),
+        Some(Change::MemSettings(memsys::MemChange {
+            huge_pages: Some(1),
+            ..Default::default()
+        }))
+    );
+    assert!(parse("-r mem -m sys1 -o s").is_err(), "-a is required");
+    assert!(parse("-r mem -m sys1 -o s -a mem_mirroring_mode=full").is_err());
+}

@@ -1,10 +1,14 @@
 //! `lshwres -r mem|proc|virtualio|rspool -m <sys> --level sys|lpar|slot
-//! [--rsubtype eth|scsi|fc|vasi|slot|rsdev] [-F attrs] [--header] [--filter
-//! "lpar_names=...|lpar_ids=..."]`: the frame's memory and processors and
-//! what running partitions hold, the virtual adapters and slots of running
-//! partitions, and the reserved storage device pool.
+//! [--rsubtype eth|scsi|fc|vasi|slot|vnic|vswitch|rsdev] [-F attrs]
+//! [--header] [--filter "lpar_names=...|lpar_ids=..."]`: the frame's memory
+//! and processors and what running partitions hold, the virtual adapters,
+//! slots and switches of running partitions, and the reserved storage
+//! device pool; `-r io --rsubtype slot|slotchildren|iopool`, `-r procpool`,
+//! `-r mempool` and `-r sriov --rsubtype adapter|logport|physport` as
+//! hmcscanner and hmc-mcp read them.
 
-mod virtualio;
+mod physical;
+pub(crate) mod virtualio;
 
 use super::Command;
 use super::opts::{self, flag, value};
@@ -49,6 +53,24 @@ pub enum Listing {
     Rspool,
     /// `-r rspool --rsubtype rsdev`: its devices.
     RsDevices,
+    /// `-r io --rsubtype slot`: the physical I/O slots.
+    IoSlots,
+    /// `-r io --rsubtype slotchildren`: the adapters' ports in them.
+    IoChildren,
+    /// `-r io --rsubtype iopool --level sys|pool`: I/O pools (the lab's
+    /// frames have none).
+    IoPools,
+    /// `-r procpool`: the shared processor pools.
+    ProcPools,
+    /// `-r mempool`: the shared memory pool (none in the lab).
+    MemPool,
+    /// `-r sriov`: SR-IOV adapters and their ports (none in the lab).
+    Sriov,
+    /// `-r virtualio --rsubtype vnic|vnicbkdev`: vNIC adapters and their
+    /// backing devices (none in the lab).
+    Vnic,
+    /// `-r virtualio --rsubtype vswitch`: the virtual switches.
+    Vswitches,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,11 +133,24 @@ impl Command for Lshwres {
                 .collect(),
             Listing::Rspool => crate::rr::rsdp::pool_records(&fv),
             Listing::RsDevices => crate::rr::rsdp::device_records(&fv),
+            Listing::IoSlots => physical::slot_records(&frame, &fv.partitions),
+            Listing::IoChildren => physical::child_records(&frame, &fv.partitions),
+            Listing::ProcPools => physical::pool_records(&frame, &fv.partitions),
+            Listing::Vswitches => virtualio::vswitches(&fv.partitions),
+            Listing::IoPools | Listing::MemPool | Listing::Sriov | Listing::Vnic => Vec::new(),
         };
         Ok(render::listing(
             records,
             &self.form,
-            &[("lpar_names", "lpar_name"), ("lpar_ids", "lpar_id")],
+            &[
+                ("lpar_names", "lpar_name"),
+                ("lpar_ids", "lpar_id"),
+                ("adapter_ids", "adapter_id"),
+                ("vswitches", "vswitch"),
+                ("pool_names", "name"),
+                ("pool_ids", "shared_proc_pool_id"),
+                ("drc_indexes", "drc_index"),
+            ],
             &[],
         )?)
     }
@@ -136,6 +171,56 @@ fn listing(r: &str, level: Option<&str>, sub: Option<&str>) -> Result<Listing, S
         ("virtualio", Some("lpar"), Some("slot")) => SlotsLpar,
         ("virtualio", Some("slot"), Some("slot")) => Slots,
         ("virtualio", Some("lpar"), Some("vasi")) => Vasi,
+        ("io", None, Some("slot")) => IoSlots,
+        ("io", None, Some("slotchildren")) => IoChildren,
+        ("io", Some("sys" | "pool"), Some("iopool")) => IoPools,
+        ("io", None, Some("iopool")) => {
+            return Err("The --level parameter is required.".into());
+        }
+        ("io", Some(other), Some("slot" | "slotchildren" | "iopool")) => {
+            return Err(opts::invalid_value("--level", other, ""));
+        }
+        ("io", _, None) => {
+            return Err("The --rsubtype parameter is required with -r io.".into());
+        }
+        ("io", _, Some(other)) => {
+            return Err(opts::invalid_value(
+                "--rsubtype",
+                other,
+                "Valid values are slot, slotchildren, iopool.",
+            ));
+        }
+        ("procpool", None, None) => ProcPools,
+        ("mempool", None, None) => MemPool,
+        ("procpool" | "mempool", Some(_), _) => {
+            return Err(format!("The --level parameter is not valid with -r {r}."));
+        }
+        ("procpool" | "mempool", _, Some(_)) => {
+            return Err(format!(
+                "The --rsubtype parameter is not valid with -r {r}."
+            ));
+        }
+        ("sriov", None, Some("adapter")) => Sriov,
+        ("sriov", None | Some("eth" | "roce"), Some("logport")) => Sriov,
+        ("sriov", Some("eth" | "ethc" | "roce"), Some("physport")) => Sriov,
+        ("sriov", None, Some("physport")) => {
+            return Err("The --level parameter is required.".into());
+        }
+        ("sriov", Some(other), Some("adapter" | "logport" | "physport")) => {
+            return Err(opts::invalid_value("--level", other, ""));
+        }
+        ("sriov", _, None) => {
+            return Err("The --rsubtype parameter is required with -r sriov.".into());
+        }
+        ("sriov", _, Some(other)) => {
+            return Err(opts::invalid_value(
+                "--rsubtype",
+                other,
+                "Valid values are adapter, logport, physport.",
+            ));
+        }
+        ("virtualio", None | Some("lpar"), Some("vnic" | "vnicbkdev")) => Vnic,
+        ("virtualio", None | Some("sys"), Some("vswitch")) => Vswitches,
         ("rspool", _, None) => Rspool,
         ("rspool", _, Some("rsdev")) => RsDevices,
         ("rspool", _, Some(other)) => {
@@ -158,7 +243,7 @@ fn listing(r: &str, level: Option<&str>, sub: Option<&str>) -> Result<Listing, S
             return Err(opts::invalid_value(
                 "--rsubtype",
                 other,
-                "Valid values are eth, scsi, fc, vasi, slot.",
+                "Valid values are eth, scsi, fc, vasi, slot, vnic, vnicbkdev, vswitch.",
             ));
         }
         ("mem" | "proc" | "virtualio", Some(other), _) => {
@@ -168,13 +253,18 @@ fn listing(r: &str, level: Option<&str>, sub: Option<&str>) -> Result<Listing, S
             return Err(opts::invalid_value(
                 "-r",
                 other,
-                "Valid values are mem, proc, virtualio, rspool.",
+                "Valid values are io, mem, proc, procpool, mempool, sriov, virtualio, rspool.",
             ));
         }
     })
 }
 
+fn or<'a>(v: &'a str, default: &'a str) -> &'a str {
+    if v.is_empty() { default } else { v }
+}
+
 fn mem_sys(f: &Frame, running: &[&Partition]) -> Record {
+    let m = f.mem.clone().unwrap_or_default();
     let fw = u64::from(f.firmware_mem_mb);
     let avail = f.available(running.iter().copied()).mem_mb;
     vec![
@@ -185,11 +275,27 @@ fn mem_sys(f: &Frame, running: &[&Partition]) -> Record {
         kv("deconfig_sys_mem", 0),
         kv("sys_firmware_mem", fw),
         kv("mem_region_size", f.lmb_mb),
-        kv("configured_num_sys_huge_pages", 0),
-        kv("pend_configured_num_sys_huge_pages", 0),
-        kv("max_num_sys_huge_pages", 0),
-        kv("requested_num_sys_huge_pages", 0),
-        kv("huge_page_size", 16384),
+        kv(
+            "pend_mem_region_size",
+            if m.pend_region_size_mb == 0 {
+                f.lmb_mb
+            } else {
+                m.pend_region_size_mb
+            },
+        ),
+        kv("configured_num_sys_huge_pages", m.configured_huge_pages),
+        kv("pend_configured_num_sys_huge_pages", m.requested_huge_pages),
+        kv(
+            "max_num_sys_huge_pages",
+            pvmlab_common::model::max_huge_pages(f),
+        ),
+        kv("requested_num_sys_huge_pages", m.requested_huge_pages),
+        kv("huge_page_size", pvmlab_common::model::HUGE_PAGE_MB),
+        kv("mem_mirroring_mode", or(&m.mirroring_mode, "none")),
+        kv(
+            "pend_mem_mirroring_mode",
+            or(&m.pend_mirroring_mode, or(&m.mirroring_mode, "none")),
+        ),
     ]
 }
 
@@ -323,6 +429,34 @@ mod tests {
     }
 
     #[test]
+    fn parses_the_forms_hmcscanner_and_hmc_mcp_send() {
+        for (line, want) in [
+            ("-r io --rsubtype slot", Listing::IoSlots),
+            ("-r io --rsubtype slotchildren", Listing::IoChildren),
+            ("-r io --rsubtype iopool --level pool", Listing::IoPools),
+            ("-r procpool", Listing::ProcPools),
+            ("-r mempool", Listing::MemPool),
+            ("-r sriov --rsubtype adapter", Listing::Sriov),
+            ("-r sriov --rsubtype logport", Listing::Sriov),
+            ("-r sriov --rsubtype logport --level eth", Listing::Sriov),
+            ("-r sriov --rsubtype logport --level roce", Listing::Sriov),
+            ("-r sriov --rsubtype physport --level eth", Listing::Sriov),
+            ("-r sriov --rsubtype physport --level ethc", Listing::Sriov),
+            ("-r sriov --rsubtype physport --level roce", Listing::Sriov),
+            ("-r virtualio --rsubtype vnic", Listing::Vnic),
+            ("-r virtualio --rsubtype vnic --level lpar", Listing::Vnic),
+            ("-r virtualio --rsubtype vswitch", Listing::Vswitches),
+            ("-r virtualio --rsubtype vnicbkdev", Listing::Vnic),
+            (
+                "-r virtualio --rsubtype eth --level lpar",
+                Listing::Adapters(Adapter::Eth),
+            ),
+        ] {
+            assert_eq!(parsed(line), Ok(want), "{line}");
+        }
+    }
+
+    #[test]
     fn refuses_combinations_the_hmc_refuses() {
         assert_eq!(
             parsed("-r mem"),
@@ -338,7 +472,7 @@ mod tests {
         );
         assert_eq!(
             parsed("-r virtualio --level lpar --rsubtype hea"),
-            Err("An invalid value was entered for the --rsubtype parameter: hea. Valid values are eth, scsi, fc, vasi, slot.".into())
+            Err("An invalid value was entered for the --rsubtype parameter: hea. Valid values are eth, scsi, fc, vasi, slot, vnic, vnicbkdev, vswitch.".into())
         );
         assert_eq!(
             parsed("-r virtualio --level slot --rsubtype eth"),
@@ -349,9 +483,24 @@ mod tests {
             Err("An invalid value was entered for the --rsubtype parameter: eth. Valid values are rsdev.".into())
         );
         assert_eq!(
-            parsed("-r io --level sys"),
-            Err("An invalid value was entered for the -r parameter: io. Valid values are mem, proc, virtualio, rspool.".into())
+            parsed("-r hea --level sys"),
+            Err("An invalid value was entered for the -r parameter: hea. Valid values are io, mem, proc, procpool, mempool, sriov, virtualio, rspool.".into())
         );
+        assert_eq!(
+            parsed("-r io --level sys"),
+            Err("The --rsubtype parameter is required with -r io.".into())
+        );
+        assert_eq!(
+            parsed("-r io --rsubtype iopool"),
+            Err("The --level parameter is required.".into())
+        );
+        assert_eq!(
+            parsed("-r sriov --rsubtype physport"),
+            Err("The --level parameter is required.".into())
+        );
+        assert!(parsed("-r sriov --rsubtype logport --level ethc").is_err());
+        assert!(parsed("-r procpool --rsubtype slot").is_err());
+        assert!(parsed("-r io --rsubtype bus").is_err());
         assert_eq!(
             Lshwres::parse(&args("-r mem --level sys"))
                 .err()

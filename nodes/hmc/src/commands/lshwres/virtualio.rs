@@ -196,9 +196,95 @@ pub(super) fn adapters(frame: &Frame, p: &Partition, kind: Adapter) -> Vec<Recor
     }
 }
 
+/// `-r virtualio --rsubtype vswitch`: the frame's virtual switches (the
+/// default ETHERNET0 always, and every switch an adapter names), each with
+/// the VLANs its running partitions' adapters use.
+pub(super) fn vswitches(partitions: &[Partition]) -> Vec<Record> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let name = |s: &str| {
+        if s.is_empty() {
+            "ETHERNET0".to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    let mut sw: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
+    sw.insert("ETHERNET0".into(), BTreeSet::new());
+    for p in partitions {
+        for prof in &p.profiles {
+            for a in &prof.virtual_eth_adapters {
+                sw.entry(name(&a.vswitch)).or_default();
+            }
+        }
+        for a in p.curr.iter().flat_map(|c| c.eth.iter()) {
+            let vlans = sw.entry(name(&a.vswitch)).or_default();
+            vlans.insert(a.port_vlan_id);
+            vlans.extend(a.addl_vlan_ids.iter().copied());
+        }
+    }
+    sw.into_iter()
+        .map(|(s, vlans)| {
+            let ids: Vec<String> = vlans.iter().map(u32::to_string).collect();
+            vec![
+                kv("vswitch", s),
+                kv("switch_mode", "VEB"),
+                kv(
+                    "vlan_ids",
+                    if ids.is_empty() {
+                        "none".to_string()
+                    } else {
+                        ids.join(",")
+                    },
+                ),
+            ]
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn switches_list_the_vlans_their_running_adapters_use() {
+        use pvmlab_common::model::{Profile, Resources, VirtualEthAdapter};
+        let eth = |pvid: u32, addl: &[u32], sw: &str| VirtualEthAdapter {
+            port_vlan_id: pvid,
+            addl_vlan_ids: addl.to_vec(),
+            vswitch: sw.into(),
+            ..Default::default()
+        };
+        let running = Partition {
+            curr: Some(Resources {
+                eth: vec![eth(1, &[200, 100], ""), eth(99, &[], "ETHERNET0")],
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let off = Partition {
+            profiles: vec![Profile {
+                virtual_eth_adapters: vec![eth(5, &[], "vdct")],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let r = vswitches(&[running, off]);
+        assert_eq!(
+            r,
+            vec![
+                vec![
+                    kv("vswitch", "ETHERNET0"),
+                    kv("switch_mode", "VEB"),
+                    kv("vlan_ids", "1,99,100,200")
+                ],
+                vec![
+                    kv("vswitch", "vdct"),
+                    kv("switch_mode", "VEB"),
+                    kv("vlan_ids", "none")
+                ],
+            ]
+        );
+    }
 
     #[test]
     fn macs_are_locally_administered_and_distinct() {
