@@ -29,6 +29,8 @@ pub struct Hmc {
     /// The lab's other HMCs (node name, address, a lazily connecting
     /// channel to it, shared by every remote call): what `--ip` may name.
     pub peers: Vec<(String, String, Chan)>,
+    /// Utilization samples and their settings (lslparutil, PCM).
+    pub util: crate::utilization::Util,
 }
 
 /// One operation's view of who runs it and where.

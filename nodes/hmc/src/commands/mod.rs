@@ -5,6 +5,7 @@
 
 mod chhmcusr;
 mod chhwres;
+mod chlparutil;
 mod chsyscfg;
 pub(crate) mod chsysstate;
 pub(crate) mod config;
@@ -14,6 +15,7 @@ mod lshmcusr;
 mod lshwres;
 mod lslic;
 mod lslparmigr;
+mod lslparutil;
 mod lsmemdev;
 mod lsrefcode;
 mod lsrsdevsize;
@@ -105,6 +107,8 @@ pub async fn dispatch(ctx: &Ctx<'_>, cmd: &str, args: &[String]) -> Result<CmdRe
         "lsrsdevsize" => run::<lsrsdevsize::Lsrsdevsize>(ctx, args).await,
         "refdev" => run::<refdev::Refdev>(ctx, args).await,
         "rmlock" => run::<rmlock::Rmlock>(ctx, args).await,
+        "lslparutil" => run::<lslparutil::Lslparutil>(ctx, args).await,
+        "chlparutil" => run::<chlparutil::Chlparutil>(ctx, args).await,
         _ => return Err(127),
     })
 }
