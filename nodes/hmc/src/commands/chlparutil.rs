@@ -60,10 +60,16 @@ mod tests {
             })
         );
         let err = |l: &str| Chlparutil::parse(&args(l)).err().map(|e| e.to_string());
-        assert_eq!(err("-r config"), Some("The -s parameter is required.".into()));
+        assert_eq!(
+            err("-r config"),
+            Some("The -s parameter is required.".into())
+        );
         assert_eq!(
             err("-r lpar -s 30"),
-            Some("An invalid value was entered for the -r parameter: lpar. Valid values are config.".into())
+            Some(
+                "An invalid value was entered for the -r parameter: lpar. Valid values are config."
+                    .into()
+            )
         );
         assert!(err("-r config -s 31").is_some());
     }

@@ -148,14 +148,28 @@ impl Command for Lslparutil {
         } else if frame.is_none() {
             return Err(String::from("The -m parameter is required.").into());
         }
-        let kind = o.get("-s").map(Kind::parse).transpose()?.unwrap_or(Kind::Rate);
+        let kind = o
+            .get("-s")
+            .map(Kind::parse)
+            .transpose()?
+            .unwrap_or(Kind::Rate);
         let point = |p: &str| -> Result<Point, String> {
             Ok(Point {
-                year: window::part(&format!("--{p}year"), o.get(&format!("--{p}year")), 1970, 9999)?,
+                year: window::part(
+                    &format!("--{p}year"),
+                    o.get(&format!("--{p}year")),
+                    1970,
+                    9999,
+                )?,
                 month: window::part(&format!("--{p}month"), o.get(&format!("--{p}month")), 1, 12)?,
                 day: window::part(&format!("--{p}day"), o.get(&format!("--{p}day")), 1, 31)?,
                 hour: window::part(&format!("--{p}hour"), o.get(&format!("--{p}hour")), 0, 23)?,
-                minute: window::part(&format!("--{p}minute"), o.get(&format!("--{p}minute")), 0, 59)?,
+                minute: window::part(
+                    &format!("--{p}minute"),
+                    o.get(&format!("--{p}minute")),
+                    0,
+                    59,
+                )?,
             })
         };
         let (start, end) = (point("start")?, point("end")?);
@@ -164,9 +178,8 @@ impl Command for Lslparutil {
             whole("-h", o.get("-h"))?,
             whole("--minutes", o.get("--minutes"))?,
         );
-        let back_secs = (d.is_some() || h.is_some() || m.is_some()).then(|| {
-            d.unwrap_or(0) * 86_400 + h.unwrap_or(0) * 3600 + m.unwrap_or(0) * 60
-        });
+        let back_secs = (d.is_some() || h.is_some() || m.is_some())
+            .then(|| d.unwrap_or(0) * 86_400 + h.unwrap_or(0) * 3600 + m.unwrap_or(0) * 60);
         if back_secs.is_some() && start.given() {
             return Err(String::from(
                 "The -d, -h, and --minutes parameters cannot be specified with the --start parameters.",
@@ -366,7 +379,10 @@ fn pool_record(s: &FrameSample) -> Record {
     r.extend([
         kv("time_cycles", s.time_cycles),
         kv("curr_avail_pool_proc_units", fmt_units(s.pool.avail_units)),
-        kv("configurable_pool_proc_units", fmt_units(s.pool.configurable_units)),
+        kv(
+            "configurable_pool_proc_units",
+            fmt_units(s.pool.configurable_units),
+        ),
         kv("borrowed_pool_proc_units", fmt_units(s.pool.borrowed_units)),
         kv("total_pool_cycles", s.pool.total_cycles),
         kv("utilized_pool_cycles", s.pool.utilized_cycles),
@@ -398,7 +414,8 @@ mod tests {
 
     #[test]
     fn parses_the_window_the_kind_and_the_count() {
-        let l = parse("-r lpar -m sys1 -s h --startyear 2026 --startmonth 12 --endhour 10 -n 3").unwrap();
+        let l = parse("-r lpar -m sys1 -s h --startyear 2026 --startmonth 12 --endhour 10 -n 3")
+            .unwrap();
         assert_eq!(l.resource, Resource::Lpar);
         assert_eq!(l.kind, Kind::Hourly);
         assert_eq!(l.events, Some(3));
@@ -408,10 +425,15 @@ mod tests {
         assert_eq!(l.window.back_secs, Some(86_400 + 7200));
         assert_eq!(l.kind, Kind::Rate);
         assert!(parse("-r config").is_ok());
-        assert_eq!(parse("-r lpar").err().as_deref(), Some("The -m parameter is required."));
+        assert_eq!(
+            parse("-r lpar").err().as_deref(),
+            Some("The -m parameter is required.")
+        );
         assert_eq!(
             parse("-r x -m s").err().as_deref(),
-            Some("An invalid value was entered for the -r parameter: x. Valid values are hmc, lpar, pool, procpool, mempool, sys, all, config.")
+            Some(
+                "An invalid value was entered for the -r parameter: x. Valid values are hmc, lpar, pool, procpool, mempool, sys, all, config."
+            )
         );
         assert!(parse("-r lpar -m s -s w").is_err());
         assert!(parse("-r lpar -m s --startmonth 13").is_err());

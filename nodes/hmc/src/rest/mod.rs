@@ -19,6 +19,7 @@ mod console;
 pub mod events;
 mod jobs;
 mod partition;
+mod pcm;
 mod pool;
 mod system;
 pub mod xml;
@@ -343,6 +344,9 @@ async fn handle(State(rest): State<Arc<Rest>>, req: Request) -> Response {
         )
         .into_response();
     };
+    if let Some(rel) = path.strip_prefix("/rest/api/pcm") {
+        return pcm::handle(&rest, &user, &parts, rel, &body).into_response();
+    }
     let Some(rel) = path.strip_prefix("/rest/api/uom") else {
         return rest.read("", &uri).into_response();
     };

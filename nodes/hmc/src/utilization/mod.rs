@@ -189,7 +189,11 @@ impl Util {
         let mut i = self.inner();
         let mut next = now + 5;
         for f in frames.iter().filter(|f| f.connected && f.frame.is_some()) {
-            let rate = i.rates.get(&f.name).copied().unwrap_or(window::DEFAULT_RATE);
+            let rate = i
+                .rates
+                .get(&f.name)
+                .copied()
+                .unwrap_or(window::DEFAULT_RATE);
             let pcm = i.pcm.get(&f.name).copied().unwrap_or_default();
             let r = i.frames.entry(f.name.clone()).or_default();
             let mut due = Vec::new();

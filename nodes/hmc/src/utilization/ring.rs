@@ -41,6 +41,7 @@ impl Ring {
         }
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.items.len()
     }
@@ -53,10 +54,6 @@ impl Ring {
             .filter(|s| s.time >= start && s.time <= end)
             .cloned()
             .collect()
-    }
-
-    pub fn last(&self) -> Option<&Arc<FrameSample>> {
-        self.items.back()
     }
 }
 

@@ -224,7 +224,8 @@ pub fn take(f: &FrameView, run: &mut Running, now: i64) -> FrameSample {
         .iter()
         .map(|sp| {
             let members = shared.iter().filter(|l| l.pool_id == sp.id);
-            let (ent, used) = members.fold((0.0, 0.0), |(e, u), l| (e + l.proc_units, u + l.used_units));
+            let (ent, used) =
+                members.fold((0.0, 0.0), |(e, u), l| (e + l.proc_units, u + l.used_units));
             // The default pool is the whole physical pool; another pool
             // is as large as its maximum.
             let size = if sp.id == 0 {
@@ -247,7 +248,8 @@ pub fn take(f: &FrameView, run: &mut Running, now: i64) -> FrameSample {
             }
         })
         .collect();
-    run.procpools.retain(|id, _| pools.iter().any(|p| p.id == *id));
+    run.procpools
+        .retain(|id, _| pools.iter().any(|p| p.id == *id));
 
     FrameSample {
         time: now,
@@ -276,11 +278,7 @@ fn lpar_sample(
         .cloned()
         .unwrap_or_default();
     let holds = p.holds_resources();
-    let c = p
-        .curr
-        .clone()
-        .filter(|_| holds)
-        .unwrap_or_default();
+    let c = p.curr.clone().filter(|_| holds).unwrap_or_default();
     let sharing_mode = if c.proc_mode == "ded" && prof.sharing_mode.contains("uncap") {
         "share_idle_procs".to_string()
     } else {
@@ -314,7 +312,11 @@ fn lpar_sample(
         name: p.name.clone(),
         vios: p.is_vios(),
         state: p.state.clone(),
-        proc_mode: if holds { c.proc_mode.clone() } else { prof.proc_mode.clone() },
+        proc_mode: if holds {
+            c.proc_mode.clone()
+        } else {
+            prof.proc_mode.clone()
+        },
         proc_units: if holds { ent } else { 0.0 },
         procs: if holds { c.procs } else { 0 },
         sharing_mode,

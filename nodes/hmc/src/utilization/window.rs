@@ -16,7 +16,11 @@ pub fn parse_rate(v: &str) -> Result<u32, String> {
         .filter(|r| RATES.contains(r))
         .ok_or_else(|| {
             let valid: Vec<String> = RATES.iter().map(u32::to_string).collect();
-            crate::commands::opts::not_one_of("-s", v, &valid.iter().map(String::as_str).collect::<Vec<_>>())
+            crate::commands::opts::not_one_of(
+                "-s",
+                v,
+                &valid.iter().map(String::as_str).collect::<Vec<_>>(),
+            )
         })
 }
 
@@ -181,8 +185,14 @@ mod tests {
         assert_ne!(Kind::Rate.period(t, 30), Kind::Rate.period(t + 30, 30));
         assert_eq!(Kind::Hourly.period(t, 30), Kind::Hourly.period(t + 29, 30));
         assert_ne!(Kind::Daily.period(t, 30), Kind::Daily.period(t + 30, 30));
-        assert_ne!(Kind::Monthly.period(t, 30), Kind::Monthly.period(t + 30, 30));
-        assert_eq!(Kind::Monthly.period(t + 30, 30), Kind::Monthly.period(t + 86_400, 30));
+        assert_ne!(
+            Kind::Monthly.period(t, 30),
+            Kind::Monthly.period(t + 30, 30)
+        );
+        assert_eq!(
+            Kind::Monthly.period(t + 30, 30),
+            Kind::Monthly.period(t + 86_400, 30)
+        );
     }
 
     #[test]
@@ -224,7 +234,10 @@ mod tests {
             w.bounds(now),
             (secs_of(2026, 12, 2, 9, 0), secs_of(2026, 12, 2, 10, 0) + 59)
         );
-        assert_eq!(part("--startmonth", Some("13"), 1, 12).err().as_deref(), Some("An invalid value was entered for the --startmonth parameter: 13."));
+        assert_eq!(
+            part("--startmonth", Some("13"), 1, 12).err().as_deref(),
+            Some("An invalid value was entered for the --startmonth parameter: 13.")
+        );
         assert_eq!(part("--startmonth", Some("2"), 1, 12), Ok(Some(2)));
     }
 }
