@@ -324,4 +324,28 @@ mod tests {
         u.sample(&v, 3600 * 1002 + 6);
         assert_eq!(u.pcm_samples("sys1", 0, i64::MAX).len(), 1);
     }
+
+    #[test]
+    fn settings_survive_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("util.redb");
+        {
+            let u = Util::open(&path).unwrap();
+            assert_eq!(u.rate("sys1"), window::DEFAULT_RATE);
+            u.set_rate(&["sys1".into()], 3600).unwrap();
+            u.set_pcm(
+                "sys2",
+                PcmPrefs {
+                    aggregation: true,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        }
+        let u = Util::open(&path).unwrap();
+        assert_eq!(u.rate("sys1"), 3600);
+        assert_eq!(u.rate("sys2"), window::DEFAULT_RATE);
+        assert!(u.pcm("sys2").aggregation && !u.pcm("sys2").ltm);
+        assert!(!u.pcm("sys1").collecting());
+    }
 }
