@@ -137,6 +137,23 @@ print(requests.get(base + '/rest/api/pcm/Nothing', headers=h, verify=False).stat
     assert_eq!(lines[5], "Processed True ['vios1', 'vios2']", "{out}");
     assert_eq!(&lines[6..], ["400", "404"], "{out}");
 
+    // power-hmc-mcp's capacity parsers (where it is installed) on them.
+    if py("import power_hmc_mcp.hmc_client").1 {
+        let (out, ok) = py(&format!(
+            "{prelude}
+from power_hmc_mcp.hmc_xml import parse_pcm_metrics_feed
+from power_hmc_mcp.hmc_client import _pcm_cpu_aggregates
+f = requests.get(base + '/rest/api/pcm/ManagedSystem/%s/ProcessedMetrics' % u, params={{'StartTS': '2000-01-01T00:00:00Z', 'NoOfSamples': 1}}, headers=h, verify=False)
+s = parse_pcm_metrics_feed(f.text)
+print(len(s), s[0]['category'], s[0]['link_href'].endswith('_30.json'))
+j = requests.get(s[0]['link_href'], headers=h, verify=False).json()
+print(_pcm_cpu_aggregates(j['systemUtil'])['avg_cpu_pct'] > 0)
+"
+        ));
+        assert!(ok, "{out}");
+        assert_eq!(out, "1 ManagedSystem True\nTrue\n", "{out}");
+    }
+
     // pypowervm's PCM wrappers and its metrics task on the same answers.
     if !py("import pypowervm").1 {
         println!("SKIPPED: pypowervm is not installed (tests/setup.sh installs it)");

@@ -187,7 +187,7 @@ fn info(f: &FrameView, samples: &[&FrameSample], uuid: &str) -> Value {
         "mtms": mtms(f),
         "name": name(f),
         "uuid": uuid,
-        "metricArrayOrder": ["AVG"]
+        "metricArrayOrder": ["Avg"]
     })
 }
 
