@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real clients the end-to-end tests drive (OpenSSH, sshpass,
 # fence_lpar from fence-agents) from Debian's packages, and paramiko,
-# toxiproxy-python and pypowervm from PyPI, where they are missing and we
-# may install them.
+# toxiproxy-python, pypowervm, hmcscanner and power-hmc-mcp from PyPI,
+# where they are missing and we may install them.
 # Tests that need a tool that is still missing skip and say so.
 set -u
 need=()
@@ -29,5 +29,12 @@ fi
 # pypowervm, the REST API's stock client.
 if ! python3 -c 'import pypowervm' >/dev/null 2>&1; then
   python3 -m pip install -q pypowervm >/dev/null 2>&1 || echo "tests/setup.sh: could not install pypowervm; the REST test will skip"
+fi
+# HMC Scanner and power-hmc-mcp, the read-only scanners administrators run.
+if ! python3 -c 'import hmcscanner' >/dev/null 2>&1; then
+  python3 -m pip install -q hmcscanner==0.8 >/dev/null 2>&1 || echo "tests/setup.sh: could not install hmcscanner; its test will skip"
+fi
+if ! python3 -c 'import power_hmc_mcp' >/dev/null 2>&1; then
+  python3 -m pip install -q power-hmc-mcp==0.7.1 >/dev/null 2>&1 || echo "tests/setup.sh: could not install power-hmc-mcp; its test will skip"
 fi
 exit 0

@@ -100,6 +100,14 @@ fn compose_file(topo: &Topology, origin: &str, moved: &BTreeMap<String, String>)
             name = n.name,
             addr = moved[&n.address],
         );
+        // Healthy once the node says it is ready (an HMC: connected to its
+        // frames and their remote restart data gathered), so that
+        // `docker compose up --wait` returns when the lab can be driven.
+        let _ = writeln!(
+            y,
+            "    healthcheck:\n      test: [\"CMD\", \"/usr/local/bin/pvmlab\", \"--lab\", \"/lab\", \"ready\", \"--node\", \"{}\"]\n      interval: 2s\n      timeout: 5s\n      retries: 60\n      start_period: 60s",
+            n.name
+        );
         if n.role == Role::Hmc {
             // On the host's loopback only, as the process lab's nodes are.
             let _ = writeln!(y, "    ports:\n      - \"127.0.0.1:{ssh}:22\"");

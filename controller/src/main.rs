@@ -16,6 +16,7 @@ mod frame_fault;
 mod launcher;
 mod migrate;
 mod node_fault;
+mod ready;
 mod status;
 mod toxiproxy;
 
@@ -117,6 +118,12 @@ enum Cmd {
     },
     /// Show every node, frame and partition with its state as each HMC sees it.
     Status,
+    /// Exit 0 if the node (by default every node) is ready, 1 if not: the
+    /// compose lab's health check.
+    Ready {
+        #[arg(long)]
+        node: Option<String>,
+    },
     /// Stop every node of the lab. Its state stays in the lab directory.
     Down,
     /// Benchmarks that print their figures and a baseline measured in the same run.
@@ -290,6 +297,11 @@ fn main() -> ExitCode {
             telemetry.shutdown();
             r
         }
+        Cmd::Ready { node } => match ready::ready(&lab, node.as_deref()) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::FAILURE,
+            Err(e) => Err(e),
+        },
         Cmd::Down => launcher::down(&lab),
         Cmd::Workload {
             frame,

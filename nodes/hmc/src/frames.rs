@@ -203,24 +203,38 @@ pub async fn manage(view: View, hmc: String, frame: String, password: String, ch
     }
 }
 
-/// The HMC is ready once every frame it manages has given an answer: it is
-/// connected, or it refused the password (which waiting will not change).
-pub async fn report_health(view: View, health: Health) {
+/// The HMC is ready once every frame it manages has given an answer (it
+/// is connected, or it refused the password, which waiting will not
+/// change) and the remote restart copies of every connected frame are
+/// gathered, so that its first command finds what the frames hold.
+pub async fn report_health(
+    view: View,
+    mut gathering: watch::Receiver<crate::restarts::Gathering>,
+    health: Health,
+) {
     let mut rx = view.changed.subscribe();
     loop {
-        let waiting: Vec<String> = view
-            .frames()
-            .into_iter()
+        let g = gathering.borrow_and_update().clone();
+        let frames = view.frames();
+        let mut waiting: Vec<String> = frames
+            .iter()
             .filter(|f| !f.connected && f.state != frame_state::FAILED_AUTHENTICATION)
-            .map(|f| format!("{} ({})", f.name, f.state))
+            .map(|f| format!("not connected to {} ({})", f.name, f.state))
             .collect();
+        waiting.extend(
+            frames
+                .iter()
+                .filter(|f| f.connected && g.pending(&f.name))
+                .map(|f| format!("gathering the remote restart data of {}", f.name)),
+        );
         if waiting.is_empty() {
             health.set(true, "");
         } else {
-            health.set(false, format!("not connected to {}", waiting.join(", ")));
+            health.set(false, waiting.join(", "));
         }
-        if rx.changed().await.is_err() {
-            return;
+        tokio::select! {
+            r = rx.changed() => if r.is_err() { return },
+            r = gathering.changed() => if r.is_err() { return },
         }
     }
 }

@@ -108,7 +108,11 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
     let endpoint = ctx.me.endpoint();
     let incoming = pvmlab_common::net::tls_incoming(&endpoint, ctx.id.server_config()?).await?;
     tracing::info!(addr = %endpoint, version = %hmc.version, "HMC listening");
-    tokio::spawn(frames::report_health(view.clone(), ctx.health.clone()));
+    tokio::spawn(frames::report_health(
+        view.clone(),
+        cli.hmc().rr.gathering(),
+        ctx.health.clone(),
+    ));
     tonic::transport::Server::builder()
         .layer(TraceLayer)
         .add_service(ctx.control_service())

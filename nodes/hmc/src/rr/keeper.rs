@@ -71,15 +71,27 @@ pub async fn keep(hmc: Arc<Hmc>) {
     let mut changed = hmc.view.subscribe();
     let mut seen: HashMap<String, u64> = HashMap::new();
     loop {
+        let mut incomplete = false;
         for f in hmc.view.frames().into_iter().filter(|f| f.connected) {
             let epoch = f.frame.as_ref().map_or(0, |fr| fr.epoch);
             if seen.get(&f.name) == Some(&epoch) {
                 continue;
             }
-            seen.insert(f.name.clone(), epoch);
             // Stale copies first: their held auto start waits for no one.
             mark_stale(&ctx, &f).await;
-            refresh(&ctx, &f).await;
+            let complete = refresh(&ctx, &f).await;
+            hmc.rr.set_gathered(&f.name, complete);
+            if complete {
+                seen.insert(f.name.clone(), epoch);
+            } else {
+                incomplete = true;
+            }
+        }
+        // A VIOS that has not answered yet is asked again soon, whether or
+        // not the frame changes meanwhile.
+        if incomplete {
+            let _ = tokio::time::timeout(Duration::from_millis(500), changed.changed()).await;
+            continue;
         }
         // At most twice a second: a migration updates its frames often.
         if changed.changed().await.is_err() {
@@ -89,9 +101,19 @@ pub async fn keep(hmc: Arc<Hmc>) {
     }
 }
 
+/// Whether `doc` holds the devices of every serving VIOS partition that
+/// runs, so that validation can find the partition's storage.
+fn complete(doc: &Doc) -> bool {
+    doc.vioses
+        .iter()
+        .filter(|v| v.state == lpar_state::RUNNING)
+        .all(|v| doc.devices.contains_key(&v.id))
+}
+
 /// Stores the configuration of every remote restart capable partition of
-/// `f` that has run (and so can be restarted), where it changed.
-async fn refresh(ctx: &Ctx<'_>, f: &FrameView) {
+/// `f` that has run (and so can be restarted), where it changed. Returns
+/// whether every copy is complete.
+async fn refresh(ctx: &Ctx<'_>, f: &FrameView) -> bool {
     let rr: Vec<&Partition> = f
         .partitions
         .iter()
@@ -104,9 +126,10 @@ async fn refresh(ctx: &Ctx<'_>, f: &FrameView) {
         })
         .collect();
     if rr.is_empty() {
-        return;
+        return true;
     }
     let devices = lpm::devices(ctx, f).await;
+    let mut all = true;
     for p in rr {
         let old = ctx.hmc.rr.get(&f.name, &p.name);
         let mut doc = doc_of(f, p, &devices);
@@ -116,6 +139,7 @@ async fn refresh(ctx: &Ctx<'_>, f: &FrameView) {
                 doc.devices.entry(*id).or_insert_with(|| d.clone());
             }
         }
+        all &= complete(&doc);
         if old.as_ref() != Some(&doc) {
             // The POWER7 way: the device holds it; the HMC's copy follows
             // a successful write, so a failed one is tried again.
@@ -130,6 +154,7 @@ async fn refresh(ctx: &Ctx<'_>, f: &FrameView) {
             }
         }
     }
+    all
 }
 
 /// A frame this HMC restarted partitions away from is back: each stale

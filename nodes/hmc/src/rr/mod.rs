@@ -57,6 +57,10 @@ fn source_down(state: &str, noconnection: bool) -> bool {
         || (noconnection && state == frame_state::NO_CONNECTION)
 }
 
+/// How long a command waits for the copies of a frame the HMC has just
+/// connected to.
+const GATHER_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Whether a partition keeps its configuration on a reserved storage
 /// device (the POWER7 way) rather than in the HMC.
 fn on_device(p: &Partition) -> bool {
@@ -95,6 +99,12 @@ async fn doc_for(
                 "The partition {lpar} is not remote restart capable (remote_restart_capable=0). Only a remote restart capable partition can be restarted on another managed system."
             )));
         }
+    }
+    // Right after the HMC connects to the source, its copies may still be
+    // on their way from the VIOS partitions: wait for them rather than
+    // fail on a partial copy.
+    if src.connected && !ctx.hmc.rr.settled(&src.name, GATHER_WAIT).await {
+        tracing::warn!(frame = %src.name, "remote restart data still being gathered; using what is stored");
     }
     let stored = ctx.hmc.rr.get(&src.name, lpar);
     let known = current.cloned().or(stored.as_ref().map(|d| d.lpar.clone()));
