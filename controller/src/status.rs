@@ -57,7 +57,14 @@ async fn print_all(lab: &LabDir, topo: &Topology) -> anyhow::Result<()> {
         println!("as {} ({}) sees it:", v.hmc_name, v.version);
         for f in &v.frames {
             let mtms = f.frame.as_ref().map(|fr| fr.mtms()).unwrap_or_default();
-            println!("  {:<10} {:<20} {}", f.name, mtms, f.state);
+            // A renamed frame (chsyscfg -r sys -i new_name=) shows the name
+            // the HMC shows, and the lab's node name it still runs as.
+            match f.frame.as_ref().map(|fr| fr.user_name.as_str()) {
+                Some(n) if !n.is_empty() && n != f.name => {
+                    println!("  {:<10} {:<20} {} (node {})", n, mtms, f.state, f.name)
+                }
+                _ => println!("  {:<10} {:<20} {}", f.name, mtms, f.state),
+            }
             for p in &f.partitions {
                 println!(
                     "    {:>3} {:<10} {:<10} {:<20} rmc {}",

@@ -289,10 +289,7 @@ impl Fsp for FspService {
         let _hold = self
             .change(&req, &req.get_ref().session, "ChangeFrame")
             .await?;
-        let r = req.into_inner();
-        self.hyp
-            .change_frame(r.user_name, r.power_off_policy, r.rspool)
-            .map_err(status)?;
+        self.hyp.change_frame(req.into_inner()).map_err(status)?;
         Ok(Response::new(
             (*self.hyp.subscribe().borrow()).as_ref().clone(),
         ))

@@ -31,6 +31,8 @@ pub struct Hmc {
     pub peers: Vec<(String, String, Chan)>,
     /// Utilization samples and their settings (lslparutil, PCM).
     pub util: crate::utilization::Util,
+    /// `hmcshutdown`'s request to stop or restart this HMC.
+    pub power: crate::power::Power,
 }
 
 /// One operation's view of who runs it and where.

@@ -2,7 +2,9 @@
 //! (Ansible on HSCL8012 and HSCL350B, pypowervm on HSCL3205), so each text
 //! is written once, here. HSCL8012, HSCL8018, HSCL350B, HSCL0622, HSCL3653,
 //! HSCLA318/HSCLA335 and HSCLA9CE are the reference's codes; the others are pvmlab's own until a document gives
-//! the real ones (the reference is silent on them).
+//! the real ones (the reference is silent on them). Of the administration codes, the words Ansible's
+//! hmc_user matches ("LDAP is not configured on the Hardware Management Console") are the real ones;
+//! the codes around them are pvmlab's own.
 
 use std::fmt;
 
@@ -76,6 +78,33 @@ pub enum Hscl {
     NoRedundancy,
     /// HSCLA319: no destination VIOS can host a virtual fibre channel adapter.
     FcCannotHost(u32),
+    /// A password policy of that name exists already (mkpwdpolicy, or
+    /// chpwdpolicy's new_name).
+    PwdPolicyExists(String),
+    /// No password policy has that name.
+    PwdPolicyNotFound(String),
+    /// The HMC's own password policy is neither changed nor removed.
+    PwdPolicyBuiltin(String),
+    /// The active password policy is not removed; deactivate it first.
+    PwdPolicyActive(String),
+    /// chpwdpolicy -o d with no policy active.
+    NoActivePwdPolicy,
+    /// chhmcldap on an HMC without LDAP; Ansible's hmc_user matches these
+    /// words ("LDAP is not configured on the Hardware Management Console").
+    LdapNotConfigured,
+    /// A server that update files or firmware are to come from cannot be
+    /// reached (getupgfiles, updhmc, saveupgdata, updlic, lsupdhmc): the
+    /// lab has no file servers and no way out to IBM's.
+    ServerUnreachable(String),
+    /// The media named holds no valid HMC update or upgrade files.
+    MediaInvalid(String),
+    /// No device of the kind named (DVD, USB) is attached to the HMC.
+    NoMediaDevice(String),
+    /// chhmc -c altdiskboot --mode upgrade before upgrade files were
+    /// obtained with getupgfiles.
+    NoUpgradeFiles,
+    /// updlic could not reach the repository of firmware updates.
+    FirmwareRepositoryUnreachable(String),
 }
 
 impl Hscl {
@@ -102,6 +131,17 @@ impl Hscl {
             Hscl::CompatMode { .. } => "HSCLA224",
             Hscl::NoRedundancy => "HSCLA340",
             Hscl::FcCannotHost(_) => "HSCLA319",
+            Hscl::PwdPolicyExists(_) => "HSCL3728",
+            Hscl::PwdPolicyNotFound(_) => "HSCL3729",
+            Hscl::PwdPolicyBuiltin(_) => "HSCL372A",
+            Hscl::PwdPolicyActive(_) => "HSCL372B",
+            Hscl::NoActivePwdPolicy => "HSCL372C",
+            Hscl::LdapNotConfigured => "HSCL2963",
+            Hscl::ServerUnreachable(_) => "HSCL2403",
+            Hscl::MediaInvalid(_) => "HSCL2404",
+            Hscl::NoMediaDevice(_) => "HSCL2405",
+            Hscl::NoUpgradeFiles => "HSCL2406",
+            Hscl::FirmwareRepositoryUnreachable(_) => "HSCF0151",
         }
     }
 }
@@ -218,6 +258,47 @@ impl fmt::Display for Hscl {
             Hscl::FcCannotHost(slot) => write!(
                 f,
                 "{code} The migrating partition's virtual fibre channel client adapter {slot} cannot be hosted by the existing Virtual I/O Server (VIOS) partitions on the destination managed system."
+            ),
+            Hscl::PwdPolicyExists(n) => write!(
+                f,
+                "{code} A password policy named {n} already exists. Specify a different name and retry the command."
+            ),
+            Hscl::PwdPolicyNotFound(n) => write!(
+                f,
+                "{code} The password policy named {n} was not found. Please check your entry and retry the command."
+            ),
+            Hscl::PwdPolicyBuiltin(n) => write!(
+                f,
+                "{code} The password policy {n} is provided by the Hardware Management Console and cannot be changed or removed."
+            ),
+            Hscl::PwdPolicyActive(n) => write!(
+                f,
+                "{code} The password policy {n} is active and cannot be removed. Deactivate it with chpwdpolicy -o d, then retry the command."
+            ),
+            Hscl::NoActivePwdPolicy => write!(f, "{code} No password policy is active."),
+            Hscl::LdapNotConfigured => write!(
+                f,
+                "{code} LDAP is not configured on the Hardware Management Console."
+            ),
+            Hscl::ServerUnreachable(host) => write!(
+                f,
+                "{code} Unable to connect to the server {host}. Verify that the server is reachable from the Hardware Management Console and that the user ID and password are correct, then retry the operation."
+            ),
+            Hscl::MediaInvalid(loc) => write!(
+                f,
+                "{code} The files at {loc} are not valid Hardware Management Console update or upgrade files. Verify the location and the files, then retry the operation."
+            ),
+            Hscl::NoMediaDevice(kind) => write!(
+                f,
+                "{code} No {kind} media device was found on the Hardware Management Console."
+            ),
+            Hscl::NoUpgradeFiles => write!(
+                f,
+                "{code} The upgrade files have not been obtained. Run getupgfiles first, then retry the command."
+            ),
+            Hscl::FirmwareRepositoryUnreachable(repo) => write!(
+                f,
+                "{code} Unable to retrieve the Licensed Internal Code update from the repository {repo}: the repository cannot be reached from the Hardware Management Console. Verify the repository settings and the network connection, then retry the operation."
             ),
         }
     }

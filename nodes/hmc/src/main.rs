@@ -13,6 +13,8 @@ mod ids;
 mod lpm;
 mod migrations;
 mod partitions;
+mod power;
+mod pwdpolicy;
 mod render;
 mod rest;
 mod restarts;
@@ -27,7 +29,13 @@ use pvmlab_common::telemetry::TraceLayer;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    node::run(Role::Hmc, run)
+    let code = node::run(Role::Hmc, run);
+    // hmcshutdown -r: the node has stopped; it starts again in place.
+    if let Some(e) = power::restart_if_asked() {
+        eprintln!("the HMC could not restart: {e}");
+        return ExitCode::FAILURE;
+    }
+    code
 }
 
 async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
@@ -59,6 +67,7 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         ));
     }
     let store = pvmlab_common::store::Store::open(&ctx.data_dir().join("hmc.redb"))?;
+    let power = power::Power::default();
     let cli = cli::Cli::new(std::sync::Arc::new(hmc::Hmc {
         name: ctx.me.name.clone(),
         version: hmc.version.clone(),
@@ -84,6 +93,7 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
             })
             .collect::<Result<_, pvmlab_common::net::NetError>>()?,
         util: utilization::Util::open(&ctx.data_dir().join("util.redb"))?,
+        power: power.clone(),
     }));
     tokio::spawn(rr::keep(cli.hmc_arc()));
     tokio::spawn(utilization::run(cli.hmc_arc()));
@@ -120,6 +130,7 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         .serve_with_incoming_shutdown(incoming, async {
             tokio::select! {
                 _ = node::shutdown_signal() => {}
+                r = power.wait() => tracing::warn!(?r, "the HMC shuts down (hmcshutdown)"),
                 // SSH could not start (port taken): the HMC stops with its error.
                 _ = wait_ssh(ssh_server) => {}
             }

@@ -39,11 +39,16 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         .ok_or_else(|| format!("no VIOS {} in the topology", ctx.me.name))?;
     let (type_model, serial) =
         pvmlab_common::topology::parse_mtms(frame.mtms.get_ref()).unwrap_or_default();
+    let profile = vios.first_profile();
     let site = cmd::Site {
         type_model,
         serial,
         lpar_id: *vios.id.get_ref(),
         level: vios.os_version.clone(),
+        proc_generation: frame.proc_generation.get_ref().clone(),
+        procs: profile.desired_procs,
+        virtual_eth: profile.virtual_eth_adapters,
+        booted: Some(std::time::Instant::now()),
     };
     let errlog = errlog::Errlog::default();
     let mut svc = service::ViosService::open(&ctx.data_dir(), site, errlog.clone(), || {

@@ -14,9 +14,12 @@ use tonic::{Request, Response, Status};
 
 const TABLE: &str = "devices";
 const KEY: &str = "devices";
+/// What the VIOS keeps besides its devices (`crate::cmd::State`).
+const STATE_KEY: &str = "state";
 
 pub struct ViosService {
     devices: Mutex<ViosDevices>,
+    state: Mutex<crate::cmd::State>,
     /// The shared SAN's directory (`LabDir::san`).
     pub san: std::path::PathBuf,
     site: crate::cmd::Site,
@@ -41,9 +44,11 @@ impl ViosService {
                 d
             }
         };
+        let state = store.get(TABLE, STATE_KEY)?.unwrap_or_default();
         Ok(ViosService {
             san: std::path::PathBuf::new(),
             devices: Mutex::new(devices),
+            state: Mutex::new(state),
             site,
             store,
             errlog,
@@ -71,13 +76,32 @@ impl Vios for ViosService {
         authorize(&req, "Run", &[Role::Hmc])?;
         let r = req.into_inner();
         tracing::info!(line = %r.line, "padmin command");
-        let d = self
-            .devices
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        let (output, exit_status) =
-            crate::cmd::run(&self.site, &d, &r.clients, &self.errlog, &r.line);
+        // One command at a time sees and changes the VIOS, as one shell.
+        let mut devices = self.devices.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let env = crate::cmd::Env {
+            site: &self.site,
+            dev: &devices,
+            state: &state,
+            clients: &r.clients,
+            errlog: &self.errlog,
+        };
+        let (done, exit_status) = crate::cmd::run(&env, &r.line);
+        // What changed is persisted before the command's answer goes back.
+        let change = done.change;
+        if let Some(next) = change.state {
+            self.store
+                .put(TABLE, STATE_KEY, &next)
+                .map_err(|e| Status::internal(e.to_string()))?;
+            *state = next;
+        }
+        if let Some(next) = change.devices {
+            self.store
+                .put(TABLE, KEY, &next)
+                .map_err(|e| Status::internal(e.to_string()))?;
+            *devices = next;
+        }
+        let output = done.output;
         Ok(Response::new(RunReply {
             output,
             exit_status,

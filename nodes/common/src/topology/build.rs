@@ -71,6 +71,8 @@ impl FrameDef {
             num_active_migrations_supported: self.num_active_migrations_supported,
             num_inactive_migrations_supported: self.num_inactive_migrations_supported,
             rspool: None,
+            power_on_lpar_start_policy: String::new(),
+            description: String::new(),
         }
     }
 
@@ -151,6 +153,15 @@ impl FrameDef {
 }
 
 impl ViosDef {
+    /// The VIOS's first profile, the one it is activated with: its virtual
+    /// adapters are the ones the VIOS lists as devices.
+    pub fn first_profile(&self) -> Profile {
+        self.profile
+            .first()
+            .and_then(|t| build_profile(t).ok())
+            .unwrap_or_default()
+    }
+
     /// The devices this VIOS starts with: zoned LUNs as hdisks, the SEAs,
     /// and vhost/vtscsi and vfchost mappings in server-slot order.
     pub fn devices(&self, topo: &Topology, frame: &FrameDef) -> ViosDevices {
@@ -177,11 +188,7 @@ impl ViosDef {
                 })
             })
             .collect();
-        let profile = self
-            .profile
-            .first()
-            .and_then(|t| build_profile(t).ok())
-            .unwrap_or_default();
+        let profile = self.first_profile();
         let mut scsi_servers: Vec<_> = profile
             .virtual_scsi_adapters
             .iter()

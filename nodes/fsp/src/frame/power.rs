@@ -90,7 +90,8 @@ impl Hypervisor {
                 frame_state::OPERATING
             }
             .into();
-            if standby {
+            // userinit: partitions start only when someone starts them.
+            if standby || p.frame.power_on_lpar_start_policy == "userinit" {
                 return Ok(Vec::new());
             }
             Ok(p.lpars

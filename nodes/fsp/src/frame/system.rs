@@ -5,14 +5,37 @@ use super::*;
 
 impl Hypervisor {
     /// Renames the managed system as administrators see it, or sets its
-    /// power-off policy.
+    /// power-off policy, partition start policy or description.
     pub fn change_frame(
         &self,
-        user_name: Option<String>,
-        power_off_policy: Option<u32>,
-        rspool: Option<pvmlab_common::model::RsPool>,
+        req: pvmlab_common::proto::fsp::ChangeFrameRequest,
     ) -> Result<(), FspError> {
+        let pvmlab_common::proto::fsp::ChangeFrameRequest {
+            user_name,
+            power_off_policy,
+            rspool,
+            power_on_lpar_start_policy,
+            description,
+            ..
+        } = req;
         self.change(|p, _| {
+            if let Some(pol) = power_on_lpar_start_policy {
+                if !START_POLICIES.contains(&pol.as_str()) {
+                    return Err(FspError::Invalid(format!(
+                        "power_on_lpar_start_policy {pol} is not one of {}",
+                        START_POLICIES.join(", ")
+                    )));
+                }
+                p.frame.power_on_lpar_start_policy = pol;
+            }
+            if let Some(d) = description {
+                if d.len() > 255 {
+                    return Err(FspError::Invalid(
+                        "the description is longer than 255 characters".into(),
+                    ));
+                }
+                p.frame.description = d;
+            }
             if let Some(pool) = rspool {
                 check_rspool(p, &pool)?;
                 p.frame.rspool = Some(pool);
@@ -41,6 +64,9 @@ impl Hypervisor {
         })
     }
 }
+
+/// The partition start policies a frame takes when it powers on.
+pub const START_POLICIES: &[&str] = &["autostart", "userinit", "autorecovery"];
 
 /// A reserved storage device pool the hypervisor accepts: served by VIOS
 /// partitions of this frame, each device once, and none taken from under

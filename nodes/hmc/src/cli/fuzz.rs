@@ -151,6 +151,7 @@ async fn random_lines_never_panic_and_failures_change_nothing() {
         rr_auto_cleanup: false,
         peers: Vec::new(),
         util: Default::default(),
+        power: Default::default(),
     }));
     let mut rng = Rng(0x5eed_1234_abcd_0001);
     let budget = 20_000;

@@ -1,8 +1,9 @@
 //! `chsyscfg -r lpar|prof -m <sys> -i "<attrs>" | -f <file>` changes a
 //! partition's or a profile's attributes; `chsyscfg -r lpar -m <sys> -o apply
 //! -p <lpar> -n <profile>` applies a profile to a running partition;
-//! `chsyscfg -r sys -m <sys> -i "new_name=...,power_off_policy=0|1"` renames
-//! the managed system or sets its power-off policy.
+//! `chsyscfg -r sys -m <sys> -i "new_name=...,power_off_policy=0|1,
+//! power_on_lpar_start_policy=autostart|userinit|autorecovery,description=..."`
+//! renames the managed system or sets its policies; the FSP keeps them.
 
 use super::Command;
 use super::config::{self, Attrs, ProfileInput, required};
@@ -65,6 +66,7 @@ pub enum LparAttr {
     PrimaryRsVios(String),
     SecondaryRsVios(String),
     RsDevice(String),
+    Description(String),
 }
 
 /// One `-r prof` record: the profile, its partition and the new values.
@@ -80,6 +82,18 @@ pub enum SysAttr {
     /// The name administrators see; not another managed system's.
     NewName(String),
     PowerOffPolicy(u32),
+    StartPolicy(String),
+    Description(String),
+}
+
+const START_POLICIES: &[&str] = &["autostart", "userinit", "autorecovery"];
+
+/// A description the HMC takes: one line of at most 255 characters.
+fn description(v: &str) -> Result<String, CmdError> {
+    if v.len() > 255 || v.contains(['\n', '\r']) {
+        return Err(format!("An invalid attribute value was entered: description={v}").into());
+    }
+    Ok(v.to_string())
 }
 
 impl Command for Chsyscfg {
@@ -172,6 +186,7 @@ impl LparChange {
                 "primary_rs_vios_name" => LparAttr::PrimaryRsVios(v.clone()),
                 "secondary_rs_vios_name" => LparAttr::SecondaryRsVios(v.clone()),
                 "rs_device_name" => LparAttr::RsDevice(v.clone()),
+                "description" => LparAttr::Description(description(v)?),
                 other => return Err(invalid_attr(other)),
             });
         }
@@ -228,10 +243,11 @@ impl LparChange {
                 LparAttr::PrimaryRsVios(v) => p.primary_rs_vios_name = v,
                 LparAttr::SecondaryRsVios(v) => p.secondary_rs_vios_name = v,
                 LparAttr::RsDevice(v) => p.rs_device_name = v,
+                LparAttr::Description(v) => p.description = v,
             }
         }
         crate::rr::rsdp::check_assignment(frame, &p)?;
-        crate::partitions::put(
+        let done = crate::partitions::put(
             ctx,
             frame,
             p,
@@ -239,6 +255,14 @@ impl LparChange {
             &format!("changing the partition named {}", lpar.name),
         )
         .await?;
+        // put waits for the name and profiles; the rest of the record too,
+        // so a listing right after shows every change.
+        crate::hmc::wait_partition(ctx, &frame.name, done.id, |x| {
+            x.description == done.description
+                && x.msp == done.msp
+                && x.lpar_avail_priority == done.lpar_avail_priority
+        })
+        .await;
         Ok(())
     }
 }
@@ -294,9 +318,25 @@ fn sys_attrs(a: &Attrs) -> Result<Vec<SysAttr>, CmdError> {
         out.push(match k.as_str() {
             "name" => continue,
             "new_name" => SysAttr::NewName(v.clone()),
-            "power_off_policy" => SysAttr::PowerOffPolicy(v.parse().map_err(|_| {
-                format!("An invalid attribute value was entered: power_off_policy={v}")
-            })?),
+            "power_off_policy" => SysAttr::PowerOffPolicy(
+                v.parse()
+                    .ok()
+                    .filter(|n| *n <= 1)
+                    .ok_or_else(|| {
+                        format!("An invalid attribute value was entered: power_off_policy={v}. Valid values are 0, 1.")
+                    })?,
+            ),
+            "power_on_lpar_start_policy" => {
+                if !START_POLICIES.contains(&v.as_str()) {
+                    return Err(format!(
+                        "An invalid attribute value was entered: power_on_lpar_start_policy={v}. Valid values are {}.",
+                        START_POLICIES.join(", ")
+                    )
+                    .into());
+                }
+                SysAttr::StartPolicy(v.clone())
+            }
+            "description" => SysAttr::Description(description(v)?),
             other => return Err(invalid_attr(other)),
         });
     }
@@ -320,6 +360,8 @@ async fn change_sys(ctx: &Ctx<'_>, frame: &FrameView, attrs: Vec<SysAttr>) -> Re
                 req.user_name = Some(v);
             }
             SysAttr::PowerOffPolicy(v) => req.power_off_policy = Some(v),
+            SysAttr::StartPolicy(v) => req.power_on_lpar_start_policy = Some(v),
+            SysAttr::Description(v) => req.description = Some(v),
         }
     }
     let conn = crate::hmc::conn(ctx, frame)?;
@@ -487,6 +529,34 @@ mod tests {
             ]])
         );
         assert!(parse(&["-r", "sys", "-m", "s", "-i", "power_off_policy=often"]).is_err());
+        assert!(parse(&["-r", "sys", "-m", "s", "-i", "power_off_policy=2"]).is_err());
+        assert_eq!(
+            parse(&[
+                "-r",
+                "sys",
+                "-m",
+                "s",
+                "-i",
+                "power_on_lpar_start_policy=userinit,description=rack 4"
+            ])
+            .unwrap()
+            .change,
+            Change::Sys(vec![vec![
+                SysAttr::StartPolicy("userinit".into()),
+                SysAttr::Description("rack 4".into())
+            ]])
+        );
+        assert!(
+            parse(&[
+                "-r",
+                "sys",
+                "-m",
+                "s",
+                "-i",
+                "power_on_lpar_start_policy=always"
+            ])
+            .is_err()
+        );
         assert!(parse(&["-r", "sys", "-m", "s", "-i", "desired_mem=1"]).is_err());
     }
 

@@ -31,6 +31,9 @@ pub const LPAR_INPUT: &[&str] = &[
     "shared_proc_pool_name",
     // chsyscfg -r sys
     "power_off_policy",
+    "power_on_lpar_start_policy",
+    // chsyscfg -r sys and -r lpar
+    "description",
 ];
 
 pub type Attrs = Vec<(String, String)>;

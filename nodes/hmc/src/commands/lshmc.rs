@@ -47,8 +47,14 @@ impl Command for Lshmc {
                 "\"version= Version: {ver}\n Release: {rel}\n Service Pack: {sp}\nHMC Build level 2507111519\n\",\"base_version=V{ver}R{rel}\n\"\n"
             ),
             Show::Network => format!(
-                "hostname={},domain=pvmlab.local,ipaddr={},networkmask=255.0.0.0,gateway=,nameserver=,domainsuffix=,ssh=enable,remote_webui_access=enable,lparcomm=enable\n",
-                hmc.name, hmc.address
+                "hostname={},domain=pvmlab.local,ipaddr={},networkmask=255.0.0.0,gateway=,nameserver=,domainsuffix=,ssh={},remote_webui_access=enable,lparcomm=enable\n",
+                hmc.name,
+                hmc.address,
+                if hmc.users.hmc_settings().ssh {
+                    "enable"
+                } else {
+                    "disable"
+                }
             ),
             Show::Vpd => format!(
                 "\"vpd=*FC ????????\n*VC 20.0\n*N2 Fri Jul 11 15:19:00 UTC 2025\n*FC ????????\n*DS Hardware Management Console\n*TM 7063-CR2\n*SE {}\n*MN IBM\n*PN N/A\n*SZ 32768\n*OS Embedded Operating System\n*NA {}\n*FC ????????\n*DS Platform Firmware\n*RM V{ver}R{rel}M{sp}\n\"\n",

@@ -10,7 +10,7 @@ use super::opts::{self, value};
 use crate::error::{CmdError, CmdResult};
 use crate::hmc::Ctx;
 use crate::hscl::Hscl;
-use crate::users::{TASK_ROLES, User};
+use crate::users::{TASK_ROLES, User, UserSettings};
 
 const SPEC: &[opts::Opt] = &[
     value(&["-u"]),
@@ -18,11 +18,91 @@ const SPEC: &[opts::Opt] = &[
     value(&["-d"]),
     value(&["--passwd"]),
     value(&["-i"]),
-    // Password ageing (`-M`, `pwage`) and the authentication type are
-    // taken, as scripts pass them, and not kept: users here only log in
-    // with a password or a key.
+    // -M: the days until the password expires (pwage).
     value(&["-M"]),
 ];
+
+/// The attributes of a user beyond name, task role, password and
+/// description that `-i` sets (`mkhmcusr`, `chhmcusr`).
+pub(super) const SETTINGS: &[&str] = &[
+    "resourcerole",
+    "pwage",
+    "min_pwage",
+    "authentication_type",
+    "session_timeout",
+    "verify_timeout",
+    "idle_timeout",
+    "inactivity_expiration",
+    "remote_webui_access",
+    "remote_ssh_access",
+    "passwd_authentication",
+    "remote_user_name",
+];
+
+/// Checks one setting's value and sets it on `s`. Users here authenticate
+/// locally: the HMC has no LDAP or Kerberos server configured.
+pub(super) fn set_setting(s: &mut UserSettings, k: &str, v: &str) -> Result<(), CmdError> {
+    let num = || -> Result<u32, CmdError> {
+        v.parse()
+            .map_err(|_| format!("An invalid attribute value was entered: {k}={v}").into())
+    };
+    // Ansible's hmc_user sends its booleans as Python prints them
+    // ("True") when it makes a user, and as 0/1 when it changes one.
+    let flag = || -> Result<bool, CmdError> {
+        match v.to_ascii_lowercase().as_str() {
+            "0" | "false" => Ok(false),
+            "1" | "true" => Ok(true),
+            _ => Err(format!(
+                "An invalid attribute value was entered: {k}={v}. Valid values are 0, 1."
+            )
+            .into()),
+        }
+    };
+    match k {
+        "resourcerole" => s.resourcerole = v.to_string(),
+        "pwage" => s.pwage = num()?,
+        "min_pwage" => s.min_pwage = num()?,
+        "session_timeout" => s.session_timeout = num()?,
+        "verify_timeout" => s.verify_timeout = num()?,
+        "idle_timeout" => s.idle_timeout = num()?,
+        "inactivity_expiration" => s.inactivity_expiration = num()?,
+        "remote_webui_access" => s.remote_webui_access = flag()?,
+        "remote_ssh_access" => s.remote_ssh_access = flag()?,
+        "passwd_authentication" => s.passwd_authentication = flag()?,
+        "authentication_type" => match v {
+            "local" => {}
+            "ldap" => return Err(Hscl::LdapNotConfigured.into()),
+            "kerberos" => {
+                return Err(
+                    "Kerberos is not configured on the Hardware Management Console."
+                        .to_string()
+                        .into(),
+                );
+            }
+            _ => {
+                return Err(format!(
+                    "An invalid attribute value was entered: {k}={v}. Valid values are local, kerberos, ldap."
+                )
+                .into());
+            }
+        },
+        // Only a Kerberos user has one.
+        "remote_user_name" => {
+            return Err(
+                "The remote_user_name attribute is valid only for Kerberos users."
+                    .to_string()
+                    .into(),
+            );
+        }
+        _ => return Err(format!("An invalid attribute was entered: {k}").into()),
+    }
+    if s.min_pwage > s.pwage {
+        return Err("The min_pwage value cannot exceed the pwage value."
+            .to_string()
+            .into());
+    }
+    Ok(())
+}
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Mkhmcusr {
@@ -30,23 +110,19 @@ pub struct Mkhmcusr {
     pub taskrole: String,
     pub password: String,
     pub description: String,
+    /// The other attributes given, checked, in input order.
+    pub settings: Vec<(String, String)>,
 }
 
 impl Command for Mkhmcusr {
     fn parse(args: &[String]) -> Result<Self, CmdError> {
         let o = opts::parse(SPEC, args)?;
         let attrs = match o.get("-i") {
-            Some(i) => input_attrs(
-                i,
-                &[
-                    "name",
-                    "taskrole",
-                    "passwd",
-                    "description",
-                    "pwage",
-                    "authentication_type",
-                ],
-            )?,
+            Some(i) => {
+                let mut allowed = vec!["name", "taskrole", "passwd", "description"];
+                allowed.extend_from_slice(SETTINGS);
+                input_attrs(i, &allowed)?
+            }
             None => vec![
                 ("name".into(), o.require("-u")?.to_string()),
                 ("taskrole".into(), o.require("-a")?.to_string()),
@@ -58,7 +134,10 @@ impl Command for Mkhmcusr {
                     "description".into(),
                     o.get("-d").unwrap_or_default().to_string(),
                 ),
-            ],
+            ]
+            .into_iter()
+            .chain(o.get("-M").map(|m| ("pwage".to_string(), m.to_string())))
+            .collect(),
         };
         let attr = |k: &str| get(&attrs, k).unwrap_or_default().to_string();
         let (name, taskrole, password) = (attr("name"), attr("taskrole"), attr("passwd"));
@@ -70,17 +149,32 @@ impl Command for Mkhmcusr {
                 .into());
         }
         check_password(&password)?;
+        let settings: Vec<(String, String)> = attrs
+            .iter()
+            .filter(|(k, _)| SETTINGS.contains(&k.as_str()))
+            .cloned()
+            .collect();
+        let mut probe = UserSettings::default();
+        for (k, v) in &settings {
+            set_setting(&mut probe, k, v)?;
+        }
         Ok(Mkhmcusr {
             name,
             taskrole,
             password,
             description: attr("description"),
+            settings,
         })
     }
 
     async fn apply(self, ctx: &Ctx<'_>) -> CmdResult {
         superadmin(ctx)?;
         let name = self.name.clone();
+        ctx.hmc.users.check_against_policy(&name, &self.password)?;
+        let mut settings = ctx.hmc.users.defaults().user();
+        for (k, v) in &self.settings {
+            set_setting(&mut settings, k, v)?;
+        }
         let user = User {
             name: self.name,
             password: self.password,
@@ -88,6 +182,7 @@ impl Command for Mkhmcusr {
             description: self.description,
             keys: Vec::new(),
             trusted_hmcs: Vec::new(),
+            settings,
         };
         ctx.hmc.users.update(&name, |old| match old {
             Some(_) => Err(format!("The user {name} already exists.")),
@@ -153,6 +248,7 @@ mod tests {
             taskrole: "hmcviewer".into(),
             password: "viewpass1".into(),
             description: "read only".into(),
+            settings: Vec::new(),
         };
         let opts = args(&[
             "-u",
@@ -167,9 +263,18 @@ mod tests {
         assert_eq!(Mkhmcusr::parse(&opts).ok().as_ref(), Some(&want));
         let input = args(&[
             "-i",
-            "name=viewer1,taskrole=hmcviewer,passwd=viewpass1,description=read only,pwage=99",
+            "name=viewer1,taskrole=hmcviewer,passwd=viewpass1,description=read only,pwage=99,remote_webui_access=1",
         ]);
-        assert_eq!(Mkhmcusr::parse(&input).ok(), Some(want));
+        assert_eq!(
+            Mkhmcusr::parse(&input).ok(),
+            Some(Mkhmcusr {
+                settings: vec![
+                    ("pwage".into(), "99".into()),
+                    ("remote_webui_access".into(), "1".into())
+                ],
+                ..want
+            })
+        );
     }
 
     #[test]
@@ -186,10 +291,31 @@ mod tests {
                 "-i",
                 "name=x1,taskrole=hmcviewer,passwd=abcdefgh,shell=bash",
             ],
+            &[
+                "-i",
+                "name=x1,taskrole=hmcviewer,passwd=abcdefgh,remote_webui_access=yes",
+            ],
+            &[
+                "-i",
+                "name=x1,taskrole=hmcviewer,passwd=abcdefgh,authentication_type=ldap",
+            ],
+            &[
+                "-i",
+                "name=x1,taskrole=hmcviewer,passwd=abcdefgh,session_timeout=-1",
+            ],
         ] {
             assert!(Mkhmcusr::parse(&args(bad)).is_err(), "{bad:?}");
         }
         assert!(check_name(&"a".repeat(33)).is_err());
+        // Ansible's hmc_user sends Python's booleans when it makes a user.
+        let mut s = UserSettings::default();
+        set_setting(&mut s, "remote_webui_access", "True").unwrap();
+        set_setting(&mut s, "remote_ssh_access", "False").unwrap();
+        assert!(s.remote_webui_access && !s.remote_ssh_access);
+        assert!(
+            set_setting(&mut s, "min_pwage", "100000").is_err(),
+            "over pwage"
+        );
         assert!(check_name("a.b-c_d").is_ok());
     }
 }

@@ -3,34 +3,53 @@
 //! `crate::lpm`, `crate::rr`), then renders (`crate::render`). The command
 //! line (`crate::cli`) and the REST API's jobs both run commands from here.
 
+mod chhmc;
+mod chhmcldap;
 mod chhmcusr;
 mod chhwres;
 mod chlparutil;
+mod chpwdpolicy;
 mod chsyscfg;
 pub(crate) mod chsysstate;
 pub(crate) mod config;
+mod getupgfiles;
+mod hmcshutdown;
 pub(crate) mod input;
+mod lscod;
+mod lsdump;
 mod lshmc;
+mod lshmcldap;
 mod lshmcusr;
 mod lshwres;
 mod lslic;
 mod lslparmigr;
 mod lslparutil;
+mod lsmediadev;
 mod lsmemdev;
+mod lspwdpolicy;
 mod lsrefcode;
 mod lsrsdevsize;
+mod lssvcevents;
 mod lssyscfg;
 mod lssysconn;
+mod lsupdhmc;
 pub(crate) mod migrlpar;
 mod mkauthkeys;
 mod mkhmcusr;
+mod mkpwdpolicy;
 mod mksyscfg;
+mod monhmc;
 pub mod opts;
 mod refdev;
 mod rmhmcusr;
 mod rmlock;
+mod rmpwdpolicy;
 mod rmsyscfg;
 pub(crate) mod rrstartlpar;
+mod saveupgdata;
+mod updhmc;
+mod updlic;
+mod upgsource;
 mod viosvrcmd;
 
 use crate::error::{CmdError, CmdResult};
@@ -109,6 +128,24 @@ pub async fn dispatch(ctx: &Ctx<'_>, cmd: &str, args: &[String]) -> Result<CmdRe
         "rmlock" => run::<rmlock::Rmlock>(ctx, args).await,
         "lslparutil" => run::<lslparutil::Lslparutil>(ctx, args).await,
         "chlparutil" => run::<chlparutil::Chlparutil>(ctx, args).await,
+        "lspwdpolicy" => run::<lspwdpolicy::Lspwdpolicy>(ctx, args).await,
+        "mkpwdpolicy" => run::<mkpwdpolicy::Mkpwdpolicy>(ctx, args).await,
+        "chpwdpolicy" => run::<chpwdpolicy::Chpwdpolicy>(ctx, args).await,
+        "rmpwdpolicy" => run::<rmpwdpolicy::Rmpwdpolicy>(ctx, args).await,
+        "lscod" => run::<lscod::Lscod>(ctx, args).await,
+        "lshmcldap" => run::<lshmcldap::Lshmcldap>(ctx, args).await,
+        "chhmcldap" => run::<chhmcldap::Chhmcldap>(ctx, args).await,
+        "lssvcevents" => run::<lssvcevents::Lssvcevents>(ctx, args).await,
+        "lsdump" => run::<lsdump::Lsdump>(ctx, args).await,
+        "monhmc" => run::<monhmc::Monhmc>(ctx, args).await,
+        "lsmediadev" => run::<lsmediadev::Lsmediadev>(ctx, args).await,
+        "chhmc" => run::<chhmc::Chhmc>(ctx, args).await,
+        "hmcshutdown" => run::<hmcshutdown::Hmcshutdown>(ctx, args).await,
+        "getupgfiles" => run::<getupgfiles::Getupgfiles>(ctx, args).await,
+        "saveupgdata" => run::<saveupgdata::Saveupgdata>(ctx, args).await,
+        "updhmc" => run::<updhmc::Updhmc>(ctx, args).await,
+        "lsupdhmc" => run::<lsupdhmc::Lsupdhmc>(ctx, args).await,
+        "updlic" => run::<updlic::Updlic>(ctx, args).await,
         _ => return Err(127),
     })
 }

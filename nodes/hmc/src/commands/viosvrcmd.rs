@@ -8,7 +8,7 @@ use crate::error::{CmdError, CmdResult};
 use crate::hmc::{Ctx, find_frame, vios_channel};
 use pvmlab_common::model::{PartitionExt as _, lpar_state};
 use pvmlab_common::proto::vios::vios_client::ViosClient;
-use pvmlab_common::proto::vios::{Client, RunRequest};
+use pvmlab_common::proto::vios::{Client, RunReply, RunRequest};
 
 const SPEC: &[opts::Opt] = &[
     value(&["-m"]),
@@ -77,11 +77,19 @@ impl Command for Viosvrcmd {
                 ))
             })?
             .into_inner();
-        if reply.exit_status == 0 {
-            Ok(reply.output)
-        } else {
-            Err(CmdError::Usage(reply.output.trim_end().to_string()))
-        }
+        answer(reply)
+    }
+}
+
+/// What viosvrcmd prints for the VIOS's answer: the command's output as it
+/// is when it succeeded; otherwise the VIOS's words as the error, so that
+/// viosvrcmd itself fails (scripts test its status, the Ansible module its
+/// stderr).
+fn answer(r: RunReply) -> CmdResult {
+    if r.exit_status == 0 {
+        Ok(r.output)
+    } else {
+        Err(CmdError::Usage(r.output.trim_end().to_string()))
     }
 }
 
@@ -114,6 +122,25 @@ mod tests {
                 .map(|v| v.vios),
             Some(LparRef::Id("1".into()))
         );
+    }
+
+    #[test]
+    fn the_vioss_status_decides_success_and_its_words_are_kept() {
+        let reply = |output: &str, exit_status| RunReply {
+            output: output.into(),
+            exit_status,
+        };
+        assert_eq!(
+            answer(reply("3.1.4.10\n", 0)).ok(),
+            Some("3.1.4.10\n".into())
+        );
+        assert_eq!(answer(reply("", 0)).ok(), Some(String::new()));
+        let e = answer(reply("Device 'hdisk9' is not known.\n", 1)).err();
+        assert_eq!(
+            e.map(|e| e.to_string()),
+            Some("Device 'hdisk9' is not known.".into())
+        );
+        assert!(answer(reply("Unknown command: \"x\"\n", 127)).is_err());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! `VirtualSCSIClientAdapter`, `VirtualFibreChannelClientAdapter`), from
 //! what the partition has now if it runs, else its current profile.
 
-use super::{Reply, Rest, xml};
+use super::{Get, Reply, xml};
 use pvmlab_common::model::Partition;
 
 pub const KINDS: [&str; 4] = [
@@ -134,7 +134,7 @@ fn bodies(p: &Partition, kind: &str) -> Vec<(String, String)> {
 }
 
 pub fn read(
-    rest: &Rest,
+    g: &Get<'_>,
     owner: &str,
     p: &Partition,
     kind: &str,
@@ -144,7 +144,7 @@ pub fn read(
         .into_iter()
         .map(|(key, body)| {
             let id = crate::ids::uuid(kind, &format!("{owner}/{key}"));
-            (id.clone(), xml::entry(&rest.base, kind, &id, &body))
+            (id.clone(), xml::entry(&g.base, kind, &id, &body))
         })
         .collect();
     super::collection(kind, entries, rest_of_path)

@@ -1,9 +1,9 @@
 //! `ManagementConsole`: this HMC, with links to the frames it manages.
 
-use super::{Reply, Rest, xml};
+use super::{Get, Reply, xml};
 
-fn entry(rest: &Rest) -> (String, String) {
-    let h = &rest.hmc;
+fn entry(g: &Get<'_>) -> (String, String) {
+    let h = g.hmc();
     let id = crate::ids::uuid("ManagementConsole", &h.name);
     let links: String = h
         .view
@@ -12,7 +12,7 @@ fn entry(rest: &Rest) -> (String, String) {
         .map(|f| {
             format!(
                 "<link href=\"{}/rest/api/uom/ManagementConsole/{id}/ManagedSystem/{}\" rel=\"related\"/>",
-                rest.base,
+                g.base,
                 crate::ids::frame(&f.name)
             )
         })
@@ -46,18 +46,18 @@ fn entry(rest: &Rest) -> (String, String) {
     .concat();
     (
         id.clone(),
-        xml::entry(&rest.base, "ManagementConsole", &id, &body),
+        xml::entry(&g.base, "ManagementConsole", &id, &body),
     )
 }
 
-pub fn read(rest: &Rest, rest_of_path: &[&str]) -> Option<Reply> {
-    let (id, e) = entry(rest);
+pub async fn read(g: &Get<'_>, rest_of_path: &[&str]) -> Option<Reply> {
+    let (id, e) = entry(g);
     match rest_of_path {
         [] => Some(Reply::feed("ManagementConsole", &[e])),
         [one] if *one == id => Some(Reply::entry("ManagementConsole", &e)),
         // ManagementConsole/{id}/ManagedSystem… is the frames' own resource.
-        [one, "ManagedSystem"] if *one == id => super::system::read(rest, &[]),
-        [one, "ManagedSystem", sys] if *one == id => super::system::read(rest, &[sys]),
+        [one, "ManagedSystem"] if *one == id => super::system::read(g, &[]).await,
+        [one, "ManagedSystem", sys] if *one == id => super::system::read(g, &[sys]).await,
         _ => None,
     }
 }

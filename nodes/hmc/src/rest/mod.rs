@@ -6,22 +6,34 @@
 //! (`xml.rs`), built from the same view of the frames the command line
 //! uses, so both faces always agree.
 //!
-//! What is here so far: logon and logoff, the job model (`jobs/`),
-//! events (`events.rs`), `ManagementConsole`,
-//! `ManagedSystem` (feed, entry by UUID, `search/(SystemName==…)`, `quick`),
+//! What is here so far: logon and logoff (the token in the LogonResponse
+//! and in an `X-API-Session` header), the job model (`jobs/`), events
+//! (`events.rs`), `ManagementConsole`, `ManagedSystem` (feed, entry by
+//! UUID, `search/(…)` with quoted or bare values, `quick` forms in JSON,
+//! `VirtualSwitch`, `VirtualNetwork`, `SharedProcessorPool`),
 //! `LogicalPartition` and `VirtualIOServer` (at the root and under their
-//! frame; by UUID, `search/(PartitionName==…)`, `quick`),
-//! ETags with `If-None-Match`, and the HMC's `HttpErrorResponse` for bad
-//! sessions, unknown paths and bad requests.
+//! frame; by UUID, searches, `quick`; a VIOS with the mappings, SEAs and
+//! trunk adapters its own devices show), `Cluster`, `SharedStoragePool`
+//! and `Job` as an HMC without them answers, the web resources `HmcUser`,
+//! `HmcPasswordPolicy` and `HmcLdapServer`, ETags with `If-None-Match`,
+//! an empty feed as 204 No Content, and the HMC's `HttpErrorResponse` for
+//! bad sessions, unknown paths and bad requests. Links carry the address
+//! the client used (its Host header).
 
 mod adapter;
+mod cluster;
 mod console;
 pub mod events;
 mod jobs;
+mod network;
 mod partition;
 mod pcm;
 mod pool;
+mod quick;
+mod search;
 mod system;
+mod vios;
+mod web;
 pub mod xml;
 
 use crate::hmc::Hmc;
@@ -68,9 +80,28 @@ impl Reply {
 }
 
 impl Reply {
-    /// A feed of `kind`'s entries.
+    /// A feed of `kind`'s entries; none is 204 No Content, as the HMC
+    /// answers an empty feed or a search that finds nothing (pypowervm
+    /// and Ansible's REST client read it so).
     fn feed(kind: &str, entries: &[String]) -> Reply {
+        if entries.is_empty() {
+            return Reply::no_content();
+        }
         Reply::ok("application/atom+xml".into(), xml::feed(kind, entries))
+    }
+
+    fn no_content() -> Reply {
+        Reply {
+            status: StatusCode::NO_CONTENT,
+            media: String::new(),
+            body: String::new(),
+            etag: None,
+        }
+    }
+
+    /// A `quick` answer: JSON, as the HMC sends it.
+    fn json(v: &serde_json::Value) -> Reply {
+        Reply::ok("application/json".into(), v.to_string())
     }
 
     /// One entry of `kind` on its own.
@@ -158,30 +189,28 @@ impl Rest {
         Some(user.clone())
     }
 
-    async fn logon(&self, uri: &str, body: &[u8]) -> Reply {
+    /// The LogonResponse and the new session's token, or the refusal.
+    async fn logon(&self, uri: &str, body: &[u8]) -> Result<(Reply, String), Reply> {
         let text = String::from_utf8_lossy(body);
-        let doc = match parse(&text, uri, "LogonRequest") {
-            Ok(d) => d,
-            Err(e) => return e,
-        };
+        let doc = parse(&text, uri, "LogonRequest")?;
         let root = doc.root_element();
         let (Some(user), Some(password)) = (text_of(root, "UserID"), text_of(root, "Password"))
         else {
-            return error(
+            return Err(error(
                 StatusCode::BAD_REQUEST,
                 uri,
                 "Bad Request",
                 "The LogonRequest must hold a UserID and a Password.",
-            );
+            ));
         };
         if !self.hmc.users.check_password(&user, &password) {
             tracing::warn!(%user, "REST logon refused");
-            return error(
+            return Err(error(
                 StatusCode::UNAUTHORIZED,
                 uri,
                 "Unauthorized",
                 "Logon failed: the user name or password is not correct.",
-            );
+            ));
         }
         let token = session_token();
         self.sessions()
@@ -193,33 +222,85 @@ impl Rest {
             xml::WEB_NS,
             xml::el("X-API-Session", "ROR", &token)
         );
-        Reply {
+        let reply = Reply {
             status: StatusCode::OK,
             media: xml::media_type("web", "LogonResponse"),
             body,
             etag: None,
-        }
+        };
+        Ok((reply, token))
+    }
+}
+
+/// One GET as the client asked it: who asked, and the address it used,
+/// which every link in the answer carries (a client that came in on 443
+/// follows links to 443, not to 12443).
+pub struct Get<'a> {
+    pub rest: &'a Arc<Rest>,
+    /// `https://<host>[:<port>]`.
+    pub base: String,
+    pub user: String,
+}
+
+impl Get<'_> {
+    pub fn hmc(&self) -> &Hmc {
+        &self.rest.hmc
+    }
+
+    /// The core's context for this user, for what the REST API reads
+    /// from the nodes (a VIOS's devices).
+    fn ctx(&self) -> Option<crate::hmc::Ctx<'_>> {
+        Some(crate::hmc::Ctx {
+            hmc: &self.rest.hmc,
+            user: self.rest.hmc.users.get(&self.user)?,
+        })
     }
 
     /// GET under /rest/api/uom/.
-    fn read(&self, path: &str, uri: &str) -> Reply {
+    async fn read(&self, path: &str, uri: &str) -> Reply {
         let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
         let found = match parts.first().copied() {
-            Some("ManagementConsole") => console::read(self, &parts[1..]),
-            Some("ManagedSystem") => system::read(self, &parts[1..]),
+            Some("ManagementConsole") => console::read(self, &parts[1..]).await,
+            Some("ManagedSystem") => system::read(self, &parts[1..]).await,
             Some(kind) if partition::KINDS.contains(&kind) => {
-                partition::read(self, kind, &self.hmc.view.frames(), &parts[1..])
+                let frames = self.hmc().view.frames();
+                partition::read(self, kind, &frames, &parts[1..]).await
             }
+            Some(kind) if cluster::KINDS.contains(&kind) => cluster::read(kind, &parts[1..]),
             _ => None,
         };
-        found.unwrap_or_else(|| {
-            error(
-                StatusCode::NOT_FOUND,
-                uri,
-                "Not Found",
-                &format!("The requested resource {uri} was not found on this management console."),
-            )
-        })
+        found.unwrap_or_else(|| not_found(uri))
+    }
+}
+
+/// The HMC's 404 for a path it has nothing at.
+fn not_found(uri: &str) -> Reply {
+    error(
+        StatusCode::NOT_FOUND,
+        uri,
+        "Not Found",
+        &format!("The requested resource {uri} was not found on this management console."),
+    )
+}
+
+/// `https://` and the Host the client sent (HTTP/2: the authority), when
+/// it is a plain host[:port]; else the address the HMC listens on.
+fn base_of(parts: &axum::http::request::Parts, fallback: &str) -> String {
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()));
+    match host {
+        Some(h)
+            if !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]_".contains(c)) =>
+        {
+            format!("https://{h}")
+        }
+        _ => fallback.to_string(),
     }
 }
 
@@ -269,7 +350,11 @@ fn session_token() -> String {
 
 async fn handle(State(rest): State<Arc<Rest>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let uri = parts.uri.path().to_string();
+    // Clients send search values as they are (`'sys2'`) or encoded
+    // (`%27sys2%27`); both name the same thing.
+    let uri = percent_encoding::percent_decode_str(parts.uri.path())
+        .decode_utf8_lossy()
+        .into_owned();
     let body: Bytes = match axum::body::to_bytes(body, 1 << 20).await {
         Ok(b) => b,
         Err(_) => {
@@ -283,37 +368,23 @@ async fn handle(State(rest): State<Arc<Rest>>, req: Request) -> Response {
         }
     };
     let path = uri.trim_end_matches('/');
-    // A body must say what it is, as the HMC's media types do.
-    let media_ok = |kind: &str| {
-        parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                v.contains("application/vnd.ibm.powervm.web+xml")
-                    && v.contains(&format!("type={kind}"))
-            })
-    };
-    let wrong_media = |kind: &str| {
-        error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            &uri,
-            "Unsupported Media Type",
-            &format!(
-                "The request body must be sent as {}.",
-                xml::media_type("web", kind)
-            ),
-        )
-        .into_response()
-    };
     if path == "/rest/api/web/Logon" {
         return match parts.method {
-            Method::PUT if !media_ok("LogonRequest") => wrong_media("LogonRequest"),
+            Method::PUT if !media_ok(&parts, "LogonRequest") => wrong_media(&uri, "LogonRequest"),
             Method::PUT => {
-                let mut r = rest.logon(&uri, &body).await.into_response();
+                let (reply, token) = match rest.logon(&uri, &body).await {
+                    Ok((reply, token)) => (reply, Some(token)),
+                    Err(refused) => (refused, None),
+                };
+                let mut r = reply.into_response();
                 // What pypowervm reads to tell an HMC from NovaLink.
                 r.headers_mut()
                     .insert("X-MC-Type", HeaderValue::from_static("HMC"));
+                // The token in the body is where pypowervm, Ansible and
+                // hmc-mcp read it; power-hmc-mcp reads this header.
+                if let Some(v) = token.and_then(|t| HeaderValue::from_str(&t).ok()) {
+                    r.headers_mut().insert("X-API-Session", v);
+                }
                 r
             }
             Method::DELETE => {
@@ -344,20 +415,57 @@ async fn handle(State(rest): State<Arc<Rest>>, req: Request) -> Response {
         )
         .into_response();
     };
-    if let Some(rel) = path.strip_prefix("/rest/api/pcm") {
-        return pcm::handle(&rest, &user, &parts, rel, &body).into_response();
-    }
-    let Some(rel) = path.strip_prefix("/rest/api/uom") else {
-        return rest.read("", &uri).into_response();
+    let g = Get {
+        rest: &rest,
+        base: base_of(&parts, &rest.base),
+        user,
     };
+    // One line per API root. `uom` and `web` are here; another root (the
+    // templates, PCM) is one more line of its own.
+    let Some(rel) = path.strip_prefix("/rest/api/") else {
+        return not_found(&uri).into_response();
+    };
+    let (root, rel) = rel.split_once('/').unwrap_or((rel, ""));
+    match root {
+        "uom" => uom(&g, &parts, &body, rel, &uri).await,
+        "pcm" => pcm::handle(g.rest, &g.user, &parts, rel, &body).into_response(),
+        "web" => web::handle(
+            &g,
+            &parts.method,
+            rel,
+            parts.uri.query().unwrap_or(""),
+            &uri,
+        )
+        .into_response(),
+        _ => not_found(&uri).into_response(),
+    }
+}
+
+/// Under /rest/api/uom/: events, jobs, a partition's operations, then the
+/// objects.
+async fn uom(
+    g: &Get<'_>,
+    parts: &axum::http::request::Parts,
+    body: &Bytes,
+    rel: &str,
+    uri: &str,
+) -> Response {
+    let rest = g.rest;
     let segs: Vec<&str> = rel.split('/').filter(|p| !p.is_empty()).collect();
     if segs == ["Event"] && parts.method == Method::GET {
-        return events::poll(&rest, parts.uri.query().unwrap_or(""))
+        return events::poll(rest, parts.uri.query().unwrap_or(""))
             .await
             .into_response();
     }
     if segs.first() == Some(&"jobs") {
-        return jobs::job(&rest, &parts.method, &segs[1..], &uri).into_response();
+        return jobs::job(rest, &parts.method, &segs[1..], uri).into_response();
+    }
+    // `Job/{id}` is the same job (hmc-mcp reads it there); the HMC lists
+    // no jobs at `Job` itself.
+    match segs.as_slice() {
+        ["Job"] if parts.method == Method::GET => return Reply::no_content().into_response(),
+        ["Job", more @ ..] => return jobs::job(rest, &parts.method, more, uri).into_response(),
+        _ => {}
     }
     // …/{LogicalPartition|VirtualIOServer}/{uuid}/do/{op}, at the root or
     // under its ManagedSystem.
@@ -365,34 +473,36 @@ async fn handle(State(rest): State<Arc<Rest>>, req: Request) -> Response {
         ["ManagedSystem", _, more @ ..] if more.len() == 4 => more,
         all => all,
     };
-    if let [group, uuid, "do", op] = tail {
-        if partition::KINDS.contains(group) {
-            return match parts.method {
-                Method::GET => jobs::template(&rest, group, uuid, op, &uri),
-                Method::PUT if !media_ok("JobRequest") => return wrong_media("JobRequest"),
-                Method::PUT => jobs::start(
-                    &rest,
-                    &user,
-                    group,
-                    uuid,
-                    op,
-                    &String::from_utf8_lossy(&body),
-                    &uri,
-                ),
-                _ => error(
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    &uri,
-                    "Method Not Allowed",
-                    "A job is read with GET and run with PUT.",
-                ),
+    if let [group, uuid, "do", op] = tail
+        && partition::KINDS.contains(group)
+    {
+        return match parts.method {
+            Method::GET => jobs::template(rest, group, uuid, op, uri),
+            Method::PUT if !media_ok(parts, "JobRequest") => {
+                return wrong_media(uri, "JobRequest");
             }
-            .into_response();
+            Method::PUT => jobs::start(
+                rest,
+                &g.user,
+                group,
+                uuid,
+                op,
+                &String::from_utf8_lossy(body),
+                uri,
+            ),
+            _ => error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                uri,
+                "Method Not Allowed",
+                "A job is read with GET and run with PUT.",
+            ),
         }
+        .into_response();
     }
     if parts.method != Method::GET {
         return error(
             StatusCode::METHOD_NOT_ALLOWED,
-            &uri,
+            uri,
             "Method Not Allowed",
             &format!(
                 "{} is not supported on {uri} by this management console.",
@@ -401,7 +511,7 @@ async fn handle(State(rest): State<Arc<Rest>>, req: Request) -> Response {
         )
         .into_response();
     }
-    let reply = rest.read(rel, &uri);
+    let reply = g.read(rel, uri).await;
     // A client that has this version already gets 304 and no body.
     let unchanged = reply.status == StatusCode::OK
         && reply.etag.as_deref().is_some_and(|e| {
@@ -415,6 +525,30 @@ async fn handle(State(rest): State<Arc<Rest>>, req: Request) -> Response {
         return StatusCode::NOT_MODIFIED.into_response();
     }
     reply.into_response()
+}
+
+/// A body must say what it is, as the HMC's media types do.
+fn media_ok(parts: &axum::http::request::Parts, kind: &str) -> bool {
+    parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.contains("application/vnd.ibm.powervm.web+xml") && v.contains(&format!("type={kind}"))
+        })
+}
+
+fn wrong_media(uri: &str, kind: &str) -> Response {
+    error(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        uri,
+        "Unsupported Media Type",
+        &format!(
+            "The request body must be sent as {}.",
+            xml::media_type("web", kind)
+        ),
+    )
+    .into_response()
 }
 
 /// Serves HTTPS on `addr` with the HMC's own certificate until the process
@@ -453,6 +587,32 @@ pub async fn serve(rest: Arc<Rest>, addr: String, tls: Arc<rustls::ServerConfig>
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn links_carry_the_host_the_client_used() {
+        let parts = |host: Option<&str>| {
+            let mut b = axum::http::Request::builder().uri("/rest/api/uom/ManagedSystem");
+            if let Some(h) = host {
+                b = b.header(axum::http::header::HOST, h);
+            }
+            b.body(()).unwrap().into_parts().0
+        };
+        let fallback = "https://10.0.0.1:12443";
+        assert_eq!(
+            super::base_of(&parts(Some("hmc1.example.com:443")), fallback),
+            "https://hmc1.example.com:443"
+        );
+        assert_eq!(
+            super::base_of(&parts(Some("[::1]:12443")), fallback),
+            "https://[::1]:12443"
+        );
+        assert_eq!(super::base_of(&parts(None), fallback), fallback);
+        // Nothing but a host and port goes into a link.
+        assert_eq!(
+            super::base_of(&parts(Some("x\"><script>")), fallback),
+            fallback
+        );
+    }
+
     #[test]
     fn request_bodies_are_read_as_xml() {
         let b = r#"<LogonRequest xmlns="x" schemaVersion="V1_1_0"><Metadata><Atom/></Metadata><UserID kb="CUR">hscroot</UserID><Password kb="CUR">a&amp;b</Password></LogonRequest>"#;

@@ -3,9 +3,11 @@
 //! frame (`/ManagedSystem/{uuid}/LogicalPartition`), with the elements
 //! pypowervm's partition wrappers read. States are REST's lower-case words.
 
-use super::{Reply, Rest, xml};
+use super::{Get, Reply, xml};
+use pvmlab_common::model::ViosDevices;
 use pvmlab_common::model::{Partition, PartitionExt as _, lpar_state};
 use pvmlab_common::proto::hmc::FrameView;
+use std::collections::HashMap;
 
 /// The two kinds, by which partitions each lists.
 pub const KINDS: [&str; 2] = ["LogicalPartition", "VirtualIOServer"];
@@ -48,21 +50,131 @@ pub fn current_profile(p: &Partition) -> pvmlab_common::model::Profile {
     .unwrap_or_default()
 }
 
-fn body(rest: &Rest, f: &FrameView, p: &Partition) -> String {
+/// The processor configuration as the HMC records it (lpar.txt): the
+/// profile's shared or dedicated settings, then what the partition runs
+/// with now.
+fn processors(p: &Partition) -> String {
     let prof = current_profile(p);
     let cur = p.curr.clone().unwrap_or_default();
     let running = p.curr.is_some();
-    let (cur_mem, cur_units, cur_procs) = if running {
-        (cur.mem_mb, cur.proc_units, cur.procs)
-    } else {
-        (0, 0.0, 0)
-    };
     let dedicated = prof.proc_mode == "ded";
-    let sharing = if prof.sharing_mode == "cap" {
-        "capped"
+    let cur_dedicated = if running {
+        cur.proc_mode == "ded"
     } else {
-        "uncapped"
+        dedicated
     };
+    let sharing = if dedicated && prof.sharing_mode.is_empty() {
+        "keep idle procs"
+    } else {
+        super::quick::sharing_mode(&prof.sharing_mode)
+    };
+    let b = xml::flag;
+    let n = |v: u32| v.to_string();
+    let mut out = Vec::new();
+    if dedicated {
+        out.push(xml::group(
+            "DedicatedProcessorConfiguration",
+            Some("CUD"),
+            &[
+                xml::el("DesiredProcessors", "CUD", &n(prof.desired_procs)),
+                xml::el("MaximumProcessors", "CUD", &n(prof.max_procs)),
+                xml::el("MinimumProcessors", "CUD", &n(prof.min_procs)),
+            ],
+        ));
+    }
+    out.push(xml::el("HasDedicatedProcessors", "CUR", b(dedicated)));
+    out.push(if dedicated {
+        xml::group(
+            "SharedProcessorConfiguration",
+            Some("CUD"),
+            &[xml::el("UncappedWeight", "CUD", "0")],
+        )
+    } else {
+        xml::group(
+            "SharedProcessorConfiguration",
+            Some("CUD"),
+            &[
+                xml::el(
+                    "DesiredProcessingUnits",
+                    "CUR",
+                    &xml::decimal(prof.desired_proc_units),
+                ),
+                xml::el("DesiredVirtualProcessors", "CUR", &n(prof.desired_procs)),
+                xml::el(
+                    "MaximumProcessingUnits",
+                    "CUR",
+                    &xml::decimal(prof.max_proc_units),
+                ),
+                xml::el("MaximumVirtualProcessors", "CUD", &n(prof.max_procs)),
+                xml::el(
+                    "MinimumProcessingUnits",
+                    "CUR",
+                    &xml::decimal(prof.min_proc_units),
+                ),
+                xml::el("MinimumVirtualProcessors", "CUD", &n(prof.min_procs)),
+                xml::el("SharedProcessorPoolID", "CUR", &n(prof.shared_proc_pool_id)),
+                xml::el("UncappedWeight", "CUD", &n(prof.uncap_weight)),
+            ],
+        )
+    });
+    out.push(xml::el("SharingMode", "CUR", sharing));
+    out.push(xml::el(
+        "CurrentHasDedicatedProcessors",
+        "ROR",
+        b(cur_dedicated),
+    ));
+    out.push(xml::el("CurrentSharingMode", "ROR", sharing));
+    let (units, procs) = if running {
+        (cur.proc_units, cur.procs)
+    } else {
+        (0.0, 0)
+    };
+    if cur_dedicated {
+        out.push(xml::group(
+            "CurrentDedicatedProcessorConfiguration",
+            Some("ROR"),
+            &[
+                xml::el("CurrentMaximumProcessors", "ROR", &n(prof.max_procs)),
+                xml::el("CurrentMinimumProcessors", "ROR", &n(prof.min_procs)),
+                xml::el("CurrentProcessors", "ROR", &n(procs)),
+            ],
+        ));
+    } else {
+        out.push(xml::group(
+            "CurrentSharedProcessorConfiguration",
+            Some("ROR"),
+            &[
+                xml::el("AllocatedVirtualProcessors", "ROR", &n(procs)),
+                xml::el(
+                    "CurrentMaximumProcessingUnits",
+                    "ROR",
+                    &xml::decimal(prof.max_proc_units),
+                ),
+                xml::el(
+                    "CurrentMinimumProcessingUnits",
+                    "ROR",
+                    &xml::decimal(prof.min_proc_units),
+                ),
+                xml::el("CurrentProcessingUnits", "ROR", &xml::decimal(units)),
+                xml::el(
+                    "CurrentSharedProcessorPoolID",
+                    "ROR",
+                    &n(cur.shared_proc_pool_id),
+                ),
+                xml::el("CurrentUncappedWeight", "ROR", &n(prof.uncap_weight)),
+                xml::el("CurrentMinimumVirtualProcessors", "ROR", &n(prof.min_procs)),
+                xml::el("CurrentMaximumVirtualProcessors", "ROR", &n(prof.max_procs)),
+            ],
+        ));
+    }
+    xml::group("PartitionProcessorConfiguration", Some("CUD"), &out)
+}
+
+fn body(g: &Get<'_>, f: &FrameView, p: &Partition) -> String {
+    let prof = current_profile(p);
+    let cur = p.curr.clone().unwrap_or_default();
+    let running = p.curr.is_some();
+    let cur_mem = if running { cur.mem_mb } else { 0 };
     let b = xml::flag;
     [
         xml::el("CurrentProcessorCompatibilityMode", "ROR", &p.curr_lpar_proc_compat_mode),
@@ -80,35 +192,7 @@ fn body(rest: &Rest, f: &FrameView, p: &Partition) -> String {
             ],
         ),
         xml::el("PartitionID", "COD", &p.id.to_string()),
-        xml::group(
-            "PartitionProcessorConfiguration",
-            Some("CUD"),
-            &[
-                xml::el("HasDedicatedProcessors", "CUR", b(dedicated)),
-                xml::group(
-                    "SharedProcessorConfiguration",
-                    Some("CUD"),
-                    &[
-                        xml::el("DesiredProcessingUnits", "CUR", &prof.desired_proc_units.to_string()),
-                        xml::el("DesiredVirtualProcessors", "CUR", &prof.desired_procs.to_string()),
-                        xml::el("MaximumProcessingUnits", "CUR", &prof.max_proc_units.to_string()),
-                        xml::el("MinimumProcessingUnits", "CUR", &prof.min_proc_units.to_string()),
-                        xml::el("SharedProcessorPoolID", "CUR", &prof.shared_proc_pool_id.to_string()),
-                    ],
-                ),
-                xml::el("SharingMode", "CUR", sharing),
-                xml::el("CurrentHasDedicatedProcessors", "ROR", b(dedicated)),
-                xml::group(
-                    "CurrentSharedProcessorConfiguration",
-                    Some("ROR"),
-                    &[
-                        xml::el("AllocatedVirtualProcessors", "ROR", &cur_procs.to_string()),
-                        xml::el("CurrentProcessingUnits", "ROR", &cur_units.to_string()),
-                        xml::el("CurrentSharedProcessorPoolID", "ROR", &cur.shared_proc_pool_id.to_string()),
-                    ],
-                ),
-            ],
-        ),
+        processors(p),
         xml::el("PartitionName", "CUR", &p.name),
         xml::el("PartitionState", "ROR", state(p)),
         xml::el(
@@ -120,7 +204,7 @@ fn body(rest: &Rest, f: &FrameView, p: &Partition) -> String {
         xml::el("ResourceMonitoringControlState", "ROR", &p.rmc_state),
         format!(
             "<AssociatedManagedSystem kb=\"CUD\" kxe=\"false\" href=\"{}/rest/api/uom/ManagedSystem/{}\" rel=\"related\"/>",
-            rest.base,
+            g.base,
             crate::ids::frame(&f.name)
         ),
         xml::el("ResourceMonitoringIPAddress", "ROR", &p.rmc_ipaddr),
@@ -139,8 +223,32 @@ fn body(rest: &Rest, f: &FrameView, p: &Partition) -> String {
     .concat()
 }
 
+/// The devices of the VIOS partitions of `frames` (for VirtualIOServer
+/// entries only: a client partition's entry needs none), by frame name
+/// and VIOS id.
+async fn devices(
+    g: &Get<'_>,
+    kind: &str,
+    frames: &[FrameView],
+    wanted: impl Fn(&FrameView) -> bool,
+) -> HashMap<String, HashMap<u32, ViosDevices>> {
+    if kind != "VirtualIOServer" {
+        return HashMap::new();
+    }
+    let asks = frames
+        .iter()
+        .filter(|f| wanted(f))
+        .map(|f| async move { (f.name.clone(), super::vios::devices(g, f).await) });
+    futures::future::join_all(asks).await.into_iter().collect()
+}
+
 /// `kind` under `frames` (all of them, or the one a ManagedSystem path names).
-pub fn read(rest: &Rest, kind: &str, frames: &[FrameView], rest_of_path: &[&str]) -> Option<Reply> {
+pub async fn read(
+    g: &Get<'_>,
+    kind: &str,
+    frames: &[FrameView],
+    rest_of_path: &[&str],
+) -> Option<Reply> {
     let all = || {
         frames.iter().flat_map(|f| {
             f.partitions
@@ -149,8 +257,32 @@ pub fn read(rest: &Rest, kind: &str, frames: &[FrameView], rest_of_path: &[&str]
                 .map(move |p| (f, p))
         })
     };
+    let find = |id: &str| all().find(|(f, p)| uuid(&f.name, p) == id);
+    // Only an entry (or a feed of them) shows a VIOS's devices.
+    let needs_devices = match rest_of_path {
+        [] | ["search", _] => true,
+        [id] => find(id).is_some(),
+        _ => false,
+    };
+    let owner = match rest_of_path {
+        [id] => find(id).map(|(f, _)| f.name.clone()),
+        _ => None,
+    };
+    let devs = if needs_devices {
+        devices(g, kind, frames, |f| {
+            owner.as_ref().is_none_or(|o| *o == f.name)
+        })
+        .await
+    } else {
+        HashMap::new()
+    };
     let entry = |f: &FrameView, p: &Partition| {
-        xml::entry(&rest.base, kind, &uuid(&f.name, p), &body(rest, f, p))
+        let mut b = body(g, f, p);
+        if p.is_vios() {
+            let d = devs.get(&f.name).and_then(|m| m.get(&p.id));
+            b.push_str(&super::vios::body(g, f, p, d));
+        }
+        xml::entry(&g.base, kind, &uuid(&f.name, p), &b)
     };
     match rest_of_path {
         [] => Some(Reply::feed(
@@ -158,37 +290,28 @@ pub fn read(rest: &Rest, kind: &str, frames: &[FrameView], rest_of_path: &[&str]
             &all().map(|(f, p)| entry(f, p)).collect::<Vec<_>>(),
         )),
         ["search", q] => {
-            let name = xml::search(q, "PartitionName")?;
-            Some(Reply::feed(
-                kind,
-                &all()
-                    .filter(|(_, p)| p.name == name)
-                    .map(|(f, p)| entry(f, p))
-                    .collect::<Vec<_>>(),
-            ))
+            let uri = format!("/rest/api/uom/{kind}/search/{q}");
+            let es = all().map(|(f, p)| entry(f, p)).collect();
+            Some(match super::search::filter(q, es, &uri) {
+                Ok(es) => Reply::feed(kind, &es),
+                Err(bad) => bad,
+            })
         }
-        [id] => all()
-            .find(|(f, p)| uuid(&f.name, p) == *id)
-            .map(|(f, p)| Reply::entry(kind, &entry(f, p))),
+        ["quick"] => Some(super::quick::names(&super::quick::partition(
+            &Partition::default(),
+        ))),
+        ["quick", "All"] => Some(super::quick::all(
+            all().map(|(_, p)| super::quick::partition(p)),
+        )),
+        [id] => find(id).map(|(f, p)| Reply::entry(kind, &entry(f, p))),
         // Its profiles and adapters.
-        [id, child, more @ ..] if super::adapter::KINDS.contains(child) => all()
-            .find(|(f, p)| uuid(&f.name, p) == *id)
-            .and_then(|(_, p)| super::adapter::read(rest, id, p, child, more)),
-        // LogicalPartition/{uuid}/quick: its main fields as JSON.
-        [id, "quick"] => all().find(|(f, p)| uuid(&f.name, p) == *id).map(|(f, p)| {
-            Reply::ok(
-                "application/json".into(),
-                serde_json::json!({
-                    "PartitionName": p.name,
-                    "PartitionID": p.id,
-                    "PartitionState": state(p),
-                    "PartitionUUID": uuid(&f.name, p),
-                    "ResourceMonitoringControlState": p.rmc_state,
-                    "OperatingSystemVersion": p.os_version,
-                })
-                .to_string(),
-            )
-        }),
+        [id, child, more @ ..] if super::adapter::KINDS.contains(child) => {
+            find(id).and_then(|(_, p)| super::adapter::read(g, id, p, child, more))
+        }
+        // LogicalPartition/{uuid}/quick[/{Property}].
+        [id, "quick", more @ ..] => {
+            find(id).and_then(|(_, p)| super::quick::answer(super::quick::partition(p), more))
+        }
         _ => None,
     }
 }

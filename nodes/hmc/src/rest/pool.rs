@@ -2,10 +2,10 @@
 //! pools (the default pool 0 and the named ones), with the partitions each
 //! serves.
 
-use super::{Reply, Rest, xml};
+use super::{Get, Reply, xml};
 use pvmlab_common::proto::hmc::FrameView;
 
-pub fn read(rest: &Rest, f: &FrameView, rest_of_path: &[&str]) -> Option<Reply> {
+pub fn read(g: &Get<'_>, f: &FrameView, rest_of_path: &[&str]) -> Option<Reply> {
     let fr = f.frame.clone().unwrap_or_default();
     let sys = crate::ids::frame(&f.name);
     let mut pools: Vec<(u32, String, f64, f64)> = vec![(0, "DefaultPool".into(), 0.0, 0.0)];
@@ -29,7 +29,7 @@ pub fn read(rest: &Rest, f: &FrameView, rest_of_path: &[&str]) -> Option<Reply> 
                     let kind = if p.lpar_env == "vioserver" { "VirtualIOServer" } else { "LogicalPartition" };
                     format!(
                         "<link href=\"{}/rest/api/uom/ManagedSystem/{sys}/{kind}/{}\" rel=\"related\"/>",
-                        rest.base,
+                        g.base,
                         super::partition::uuid(&f.name, p)
                     )
                 })
@@ -49,7 +49,7 @@ pub fn read(rest: &Rest, f: &FrameView, rest_of_path: &[&str]) -> Option<Reply> 
                 xml::el("AvailableProcUnits", "CUD", &format!("{:.2}", (max - used).max(0.0))),
                 xml::el("PoolName", "CUR", name),
             );
-            (uuid.clone(), xml::entry(&rest.base, "SharedProcessorPool", &uuid, &body))
+            (uuid.clone(), xml::entry(&g.base, "SharedProcessorPool", &uuid, &body))
         })
         .collect();
     super::collection("SharedProcessorPool", entries, rest_of_path)

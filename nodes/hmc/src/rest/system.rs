@@ -2,13 +2,33 @@
 //! (the same view the command line lists), with the elements pypowervm's
 //! `System` wrapper reads.
 
-use super::{Reply, Rest, xml};
-use pvmlab_common::model::FrameExt as _;
+use super::{Get, Reply, xml};
+use pvmlab_common::model::{Frame, FrameExt as _};
 use pvmlab_common::proto::hmc::FrameView;
 
 /// REST spells frame states in lower case (`operating`), as recorded.
-fn state(f: &FrameView) -> String {
+pub fn state(f: &FrameView) -> String {
     f.state.to_lowercase()
+}
+
+/// The frame's name as the HMC shows it: the one an administrator gave
+/// it (`chsyscfg -r sys -i new_name=`), else its own.
+pub fn name(f: &FrameView) -> String {
+    match &f.frame {
+        Some(fr) if !fr.user_name.is_empty() => fr.user_name.clone(),
+        _ => f.name.clone(),
+    }
+}
+
+/// The service processor's address, without the port the lab reaches it
+/// on, as `lssyscfg -r sys -F ipaddr` shows it.
+pub fn ip_address(fr: &Frame) -> String {
+    fr.address
+        .rsplit_once(':')
+        .map_or(fr.address.as_str(), |(ip, _)| ip)
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string()
 }
 
 fn body(f: &FrameView) -> String {
@@ -102,10 +122,10 @@ fn body(f: &FrameView) -> String {
             ],
         ),
         xml::el("MaximumPartitions", "CUD", &fr.max_lpars.to_string()),
-        xml::el("PrimaryIPAddress", "CUR", &fr.address),
+        xml::el("PrimaryIPAddress", "CUR", &ip_address(&fr)),
         xml::el("ServiceProcessorVersion", "ROR", &fr.firmware),
         xml::el("State", "ROR", &state(f)),
-        xml::el("SystemName", "CUR", &f.name),
+        xml::el("SystemName", "CUR", &name(f)),
     ]
     .concat()
 }
@@ -120,56 +140,44 @@ pub fn by_uuid<F: std::borrow::Borrow<FrameView>>(
         .find(|f| crate::ids::frame(&f.borrow().name) == id)
 }
 
-pub fn read(rest: &Rest, rest_of_path: &[&str]) -> Option<Reply> {
-    let frames = rest.hmc.view.frames();
+pub async fn read(g: &Get<'_>, rest_of_path: &[&str]) -> Option<Reply> {
+    let frames = g.hmc().view.frames();
     let entry = |f: &FrameView| {
         xml::entry(
-            &rest.base,
+            &g.base,
             "ManagedSystem",
             &crate::ids::frame(&f.name),
             &body(f),
         )
     };
-    let feed = |fs: Vec<&FrameView>| {
-        Reply::feed(
-            "ManagedSystem",
-            &fs.into_iter().map(entry).collect::<Vec<_>>(),
-        )
-    };
     match rest_of_path {
-        [] => Some(feed(frames.iter().collect())),
-        // search/(SystemName==name)
+        [] => Some(Reply::feed(
+            "ManagedSystem",
+            &frames.iter().map(entry).collect::<Vec<_>>(),
+        )),
         ["search", q] => {
-            let name = xml::search(q, "SystemName")?;
-            Some(feed(frames.iter().filter(|f| f.name == name).collect()))
+            let uri = format!("/rest/api/uom/ManagedSystem/search/{q}");
+            let found = super::search::filter(q, frames.iter().map(entry).collect(), &uri);
+            Some(match found {
+                Ok(es) => Reply::feed("ManagedSystem", &es),
+                Err(bad) => bad,
+            })
         }
-        // quick/All: name and state of each, as JSON.
-        ["quick", "All"] => {
-            let list: Vec<serde_json::Value> = frames
-                .iter()
-                .map(|f| {
-                    serde_json::json!({
-                        "SystemName": f.name,
-                        "State": state(f),
-                        "UUID": crate::ids::frame(&f.name),
-                        "MTMS": f.frame.as_ref().map(|x| x.mtms()).unwrap_or_default(),
-                    })
-                })
-                .collect();
-            Some(Reply::ok(
-                "application/json".into(),
-                serde_json::Value::Array(list).to_string(),
-            ))
+        ["quick"] => Some(super::quick::names(&super::quick::system(
+            &FrameView::default(),
+        ))),
+        ["quick", "All"] => Some(super::quick::all(frames.iter().map(super::quick::system))),
+        [id, "quick", more @ ..] => {
+            super::quick::answer(super::quick::system(by_uuid(&frames, id)?), more)
         }
-        [id, "SharedProcessorPool", more @ ..] => {
-            super::pool::read(rest, by_uuid(&frames, id)?, more)
+        [id, "SharedProcessorPool", more @ ..] => super::pool::read(g, by_uuid(&frames, id)?, more),
+        [id, kind, more @ ..] if super::network::KINDS.contains(kind) => {
+            super::network::read(g, by_uuid(&frames, id)?, kind, more)
         }
-        [id, kind, more @ ..] if super::partition::KINDS.contains(kind) => super::partition::read(
-            rest,
-            kind,
-            std::slice::from_ref(by_uuid(&frames, id)?),
-            more,
-        ),
+        [id, kind, more @ ..] if super::partition::KINDS.contains(kind) => {
+            let f = by_uuid(&frames, id)?;
+            super::partition::read(g, kind, std::slice::from_ref(f), more).await
+        }
         [id] => by_uuid(&frames, id).map(|f| Reply::entry("ManagedSystem", &entry(f))),
         _ => None,
     }

@@ -47,17 +47,19 @@ pub fn group(name: &str, kb: Option<&str>, children: &[String]) -> String {
     )
 }
 
+/// A decimal as the HMC (Java) writes it: `2.0`, `0.5`, never `2`.
+pub fn decimal(v: f64) -> String {
+    let s = v.to_string();
+    if s.contains(['.', 'e', 'N', 'i']) {
+        s
+    } else {
+        format!("{s}.0")
+    }
+}
+
 /// A boolean as the HMC writes it.
 pub fn flag(v: bool) -> &'static str {
     if v { "true" } else { "false" }
-}
-
-/// The value of a `search/(Key==value)` suffix, if it searches on `key`.
-pub fn search<'a>(q: &'a str, key: &str) -> Option<&'a str> {
-    q.trim_start_matches('(')
-        .trim_end_matches(')')
-        .strip_prefix(key)?
-        .strip_prefix("==")
 }
 
 fn now() -> String {
@@ -78,11 +80,18 @@ fn now() -> String {
     )
 }
 
-/// One Atom entry around a UOM object (`body`: its children).
+/// One Atom entry around a UOM object (`body`: its children), whose SELF
+/// link is at the root of the API (`/rest/api/uom/{kind}/{id}`).
 pub fn entry(base: &str, kind: &str, id: &str, body: &str) -> String {
+    entry_at(&format!("{base}/rest/api/uom/{kind}/{id}"), kind, id, body)
+}
+
+/// One Atom entry whose SELF link is `href` (a child of its frame:
+/// `…/ManagedSystem/{uuid}/VirtualSwitch/{id}`).
+pub fn entry_at(href: &str, kind: &str, id: &str, body: &str) -> String {
     format!(
         "<entry><id>{id}</id><title>{kind}</title><published>{t}</published>\
-<link rel=\"SELF\" href=\"{base}/rest/api/uom/{kind}/{id}\"/>\
+<link rel=\"SELF\" href=\"{href}\"/>\
 <author><name>{GENERATOR}</name></author>\
 <etag:etag xmlns:etag=\"http://www.ibm.com/xmlns/systems/power/firmware/uom/mc/2012_10/\">{etag}</etag:etag>\
 <content type=\"{mt}\"><{kind}:{kind} xmlns:{kind}=\"{UOM_NS}\" xmlns=\"{UOM_NS}\" \
@@ -133,7 +142,7 @@ pub fn etag(body: &str) -> String {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     let mut rest = body;
     while let Some(i) = rest.find("<published>").or_else(|| rest.find("<updated>")) {
-        h.update(rest[..i].as_bytes());
+        h.update(&rest.as_bytes()[..i]);
         let tail = &rest[i..];
         let end = tail
             .find("</")
@@ -155,16 +164,18 @@ mod tests {
     }
 
     #[test]
-    fn groups_and_searches() {
+    fn groups() {
         assert_eq!(
             super::group("G", Some("CUD"), &["<a/>".into()]),
             "<G kb=\"CUD\" kxe=\"false\" schemaVersion=\"V1_0\"><Metadata><Atom/></Metadata><a/></G>"
         );
-        assert_eq!(
-            super::search("(SystemName==sys2)", "SystemName"),
-            Some("sys2")
-        );
-        assert_eq!(super::search("(PartitionName==x)", "SystemName"), None);
+    }
+
+    #[test]
+    fn decimals_keep_their_point() {
+        assert_eq!(super::decimal(2.0), "2.0");
+        assert_eq!(super::decimal(0.5), "0.5");
+        assert_eq!(super::decimal(16.0), "16.0");
     }
 
     #[test]

@@ -66,6 +66,7 @@ pub async fn keep(hmc: Arc<Hmc>) {
             description: "remote restart keeper".into(),
             keys: Vec::new(),
             trusted_hmcs: Vec::new(),
+            settings: Default::default(),
         },
     };
     let mut changed = hmc.view.subscribe();

@@ -43,6 +43,8 @@ pub(super) const ATTRS: &[&str] = &[
     "affinity_group_id",
     "msp",
     "migration_disabled",
+    "uuid",
+    "description",
 ];
 
 fn none_if_empty(s: &str) -> String {
@@ -154,6 +156,20 @@ pub(super) fn record(view: &FrameView, frame: &Frame, p: &Partition) -> Record {
     r
 }
 
+/// What `-F` reads beyond the default line, which the reference's HMC
+/// leaves out of it: `msp` of a client partition (never a mover service
+/// partition: 0, as hmc-mcp reads `-F msp,lpar_env`), the UUID REST gives
+/// the partition, and its description.
+pub(super) fn asked_only(p: &Partition) -> Record {
+    let mut r = Vec::new();
+    if !p.is_vios() {
+        r.push(kv("msp", "0"));
+    }
+    r.push(kv("uuid", crate::ids::partition(p)));
+    r.push(kv("description", p.description.clone()));
+    r
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,6 +191,9 @@ mod tests {
         let r = record(&view, &frame, &idle);
         assert!(!keys(&r).contains(&"rmc_ipaddr"), "not running");
         assert!(!keys(&r).contains(&"msp"), "not a VIOS");
+        let asked = asked_only(&idle);
+        assert!(asked.contains(&kv("msp", "0")));
+        assert!(asked.contains(&kv("uuid", crate::ids::partition(&idle))));
         assert!(r.contains(&kv("os_version", "Unknown")));
         assert!(r.contains(&kv("work_group_id", "none")));
         let vios = Partition {
@@ -186,6 +205,7 @@ mod tests {
         let r = record(&view, &frame, &vios);
         assert!(r.contains(&kv("rmc_ipaddr", "10.0.0.5")));
         assert_eq!(r.last(), Some(&kv("msp", "1")));
+        assert!(!keys(&asked_only(&vios)).contains(&"msp"));
         let order: Vec<&str> = ATTRS
             .iter()
             .copied()

@@ -36,6 +36,9 @@ pub enum Resource {
     Lpar { frame: String },
     /// The partition profiles of a frame.
     Prof { frame: String },
+    /// The system profiles of a frame: the lab makes none (`mksyscfg -r
+    /// sysprof` is not here), so the listing says so.
+    Sysprof { frame: String },
 }
 
 impl Command for Lssyscfg {
@@ -53,10 +56,16 @@ impl Command for Lssyscfg {
             "prof" => Resource::Prof {
                 frame: o.require("-m")?.to_string(),
             },
+            "sysprof" => Resource::Sysprof {
+                frame: o.require("-m")?.to_string(),
+            },
             other => {
-                return Err(
-                    opts::invalid_value("-r", other, "Valid values are sys, lpar, prof.").into(),
-                );
+                return Err(opts::invalid_value(
+                    "-r",
+                    other,
+                    "Valid values are sys, lpar, prof, sysprof.",
+                )
+                .into());
             }
         };
         Ok(Lssyscfg {
@@ -66,6 +75,8 @@ impl Command for Lssyscfg {
     }
 
     async fn apply(self, ctx: &Ctx<'_>) -> CmdResult {
+        // Some attributes print only when -F asks for them.
+        let asked = self.form.fields.is_some();
         let (records, known, filters): (Vec<Record>, Vec<&str>, &[(&str, &str)]) =
             match &self.resource {
                 Resource::Sys { frame } => {
@@ -73,8 +84,18 @@ impl Command for Lssyscfg {
                         Some(m) => vec![find_frame(ctx, m)?],
                         None => ctx.hmc.view.frames(),
                     };
+                    let since_v8 = crate::hmc::level(&ctx.hmc.version) >= (8, 0);
                     (
-                        frames.iter().map(sys::record).collect(),
+                        frames
+                            .iter()
+                            .map(|f| {
+                                let mut r = sys::record(f, since_v8);
+                                if asked {
+                                    r.extend(sys::asked_only(f));
+                                }
+                                r
+                            })
+                            .collect(),
                         sys::ATTRS.to_vec(),
                         &[("names", "name")],
                     )
@@ -85,7 +106,13 @@ impl Command for Lssyscfg {
                     (
                         f.partitions
                             .iter()
-                            .map(|p| lpar::record(&f, &fr, p))
+                            .map(|p| {
+                                let mut r = lpar::record(&f, &fr, p);
+                                if asked {
+                                    r.extend(lpar::asked_only(p));
+                                }
+                                r
+                            })
                             .collect(),
                         lpar::ATTRS.to_vec(),
                         &[
@@ -93,6 +120,14 @@ impl Command for Lssyscfg {
                             ("lpar_ids", "lpar_id"),
                             ("work_group_ids", "work_group_id"),
                         ],
+                    )
+                }
+                Resource::Sysprof { frame } => {
+                    find_frame(ctx, frame)?;
+                    (
+                        Vec::new(),
+                        vec!["name", "lpar_names", "lpar_ids", "profile_names"],
+                        &[("names", "name"), ("profile_names", "name")],
                     )
                 }
                 Resource::Prof { frame } => {
@@ -207,12 +242,16 @@ mod tests {
         assert_eq!(err("-r lpar"), Some("The -m parameter is required.".into()));
         assert_eq!(err("-r prof"), Some("The -m parameter is required.".into()));
         assert_eq!(
+            err("-r sysprof"),
+            Some("The -m parameter is required.".into())
+        );
+        assert_eq!(
             err("-r sys -x"),
             Some("The parameter -x is not valid for this command.".into())
         );
         assert_eq!(
             err("-r io"),
-            Some("An invalid value was entered for the -r parameter: io. Valid values are sys, lpar, prof.".into())
+            Some("An invalid value was entered for the -r parameter: io. Valid values are sys, lpar, prof, sysprof.".into())
         );
         assert_eq!(err("-m sys1"), Some("The -r parameter is required.".into()));
         assert_eq!(

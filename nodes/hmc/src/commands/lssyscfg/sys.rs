@@ -15,6 +15,7 @@ pub(super) const ATTRS: &[&str] = &[
     "detailed_state",
     "sys_time",
     "power_off_policy",
+    "power_on_lpar_start_policy",
     "active_lpar_mobility_capable",
     "inactive_lpar_mobility_capable",
     "active_lpar_share_idle_procs_capable",
@@ -34,6 +35,8 @@ pub(super) const ATTRS: &[&str] = &[
     "curr_configured_max_lpars",
     "num_active_migrations_supported",
     "num_inactive_migrations_supported",
+    "description",
+    "uuid",
     "capabilities",
 ];
 
@@ -49,7 +52,9 @@ const CAPS: &[&str] = &[
     "virtual_switch_capable",
 ];
 
-pub(super) fn record(f: &FrameView) -> Record {
+/// `since_v8`: the HMC is V8 or later, whose line has the partition start
+/// policy after the power-off policy (the reference's older line has not).
+pub(super) fn record(f: &FrameView, since_v8: bool) -> Record {
     let frame = f.frame.clone().unwrap_or_default();
     let ipaddr = frame
         .address
@@ -93,6 +98,16 @@ pub(super) fn record(f: &FrameView) -> Record {
     ));
     r.push(kv("sys_time", sys_time()));
     r.push(kv("power_off_policy", frame.power_off_policy.to_string()));
+    if since_v8 {
+        r.push(kv(
+            "power_on_lpar_start_policy",
+            if frame.power_on_lpar_start_policy.is_empty() {
+                "autostart"
+            } else {
+                frame.power_on_lpar_start_policy.as_str()
+            },
+        ));
+    }
     for c in CAPS {
         r.push(kv(c, cap(c)));
     }
@@ -125,6 +140,22 @@ pub(super) fn record(f: &FrameView) -> Record {
     r
 }
 
+/// What `-F` reads beyond the default line (the reference's line has
+/// neither): the frame's description and the UUID REST gives it, from its
+/// node name, which a rename leaves.
+pub(super) fn asked_only(f: &FrameView) -> Record {
+    vec![
+        kv(
+            "description",
+            f.frame
+                .as_ref()
+                .map(|x| x.description.clone())
+                .unwrap_or_default(),
+        ),
+        kv("uuid", crate::ids::frame(&f.name)),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,7 +179,7 @@ mod tests {
 
     #[test]
     fn a_frame_out_of_reach_shows_what_cannot_be_read_as_unavailable() {
-        let r = record(&view(false, frame_state::NO_CONNECTION, ""));
+        let r = record(&view(false, frame_state::NO_CONNECTION, ""), true);
         assert_eq!(get(&r, "name"), Some("sys1"));
         assert_eq!(get(&r, "ipaddr"), Some("127.42.0.11"));
         assert_eq!(get(&r, "active_lpar_mobility_capable"), Some("unavailable"));
@@ -157,15 +188,29 @@ mod tests {
             get(&r, "num_active_migrations_supported"),
             Some("unavailable")
         );
-        assert_eq!(r.len(), ATTRS.len() - 1, "all but capabilities, in order");
+        assert_eq!(
+            r.len(),
+            ATTRS.len() - 3,
+            "all but the asked-only ones, in order"
+        );
         assert!(r.iter().zip(ATTRS).all(|((k, _), a)| k == a));
     }
 
     #[test]
     fn a_name_the_user_gave_is_the_frames_name() {
-        let r = record(&view(true, frame_state::OPERATING, "prod"));
+        let r = record(&view(true, frame_state::OPERATING, "prod"), true);
         assert_eq!(get(&r, "name"), Some("prod"));
         assert_eq!(get(&r, "active_lpar_mobility_capable"), Some("0"));
         assert_eq!(get(&r, "num_active_migrations_supported"), Some("16"));
+        assert_eq!(get(&r, "power_on_lpar_start_policy"), Some("autostart"));
+        let v7 = record(&view(true, frame_state::OPERATING, ""), false);
+        assert!(!v7.iter().any(|(k, _)| k == "power_on_lpar_start_policy"));
+        let uuid = crate::ids::frame("sys1");
+        let asked = asked_only(&view(true, frame_state::OPERATING, "prod"));
+        assert_eq!(
+            get(&asked, "uuid"),
+            Some(uuid.as_str()),
+            "REST's, not the new name's"
+        );
     }
 }

@@ -1,0 +1,447 @@
+//! `entstat [-all] entN`: an Ethernet adapter's statistics — a physical
+//! port, a virtual (l-lan) adapter, or an SEA with, under `-all`, its real,
+//! virtual and control adapters in sections of their own, in the layout
+//! hmcscanner's parsers read (its `entstatSEA` and `entstatEth` scripts).
+//!
+//! An SEA's high-availability figures (`State`, `Bridge Mode`, `Priority`)
+//! come from [`ha`], the one place that decides them; with dual VIOS the
+//! decision follows the control channel instead of the trunk priority
+//! alone.
+
+use super::args::{self, Arity};
+use super::inventory::{Device, Inventory, Kind};
+use super::{CmdError, Command, Done, Env};
+use pvmlab_common::model::{Sea, VirtualEthAdapter};
+
+const USAGE: &str = "Usage: entstat [-all] DeviceName";
+
+const SEP: &str = "-------------------------------------------------------------\n";
+const SEP2: &str = "--------------------------------------------------------------\n";
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Entstat {
+    pub all: bool,
+    pub dev: String,
+}
+
+impl Command for Entstat {
+    fn parse(words: &[&str]) -> Result<Self, CmdError> {
+        let a = args::parse(&[("-all", Arity::Flag)], words, 1, USAGE)?;
+        let dev = a.operands.first().cloned().ok_or(CmdError::Usage(USAGE))?;
+        Ok(Entstat {
+            all: a.has("-all"),
+            dev,
+        })
+    }
+
+    fn apply(self, env: &Env<'_>) -> Result<Done, CmdError> {
+        let inv = Inventory::of(env);
+        let d = inv
+            .get(&self.dev)
+            .filter(|d| {
+                matches!(
+                    d.kind,
+                    Kind::PhysEnt { .. } | Kind::VirtEnt { .. } | Kind::Sea(_)
+                )
+            })
+            .ok_or_else(|| CmdError::NoConnect("entstat", self.dev.clone()))?;
+        let up = env.site.uptime();
+        let out = match &d.kind {
+            Kind::Sea(s) => sea(&inv, d, s, self.all, up),
+            _ => adapter(d, self.all, up, None),
+        };
+        Ok(out.into())
+    }
+}
+
+/// An SEA's high-availability state, as `entstat` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ha {
+    pub state: &'static str,
+    pub bridge: &'static str,
+    pub mode: &'static str,
+    pub priority: u32,
+}
+
+/// The HA state of an SEA: none when `ha_mode=disabled`; otherwise the
+/// SEA whose trunk adapter has priority 1 bridges (PRIMARY, all VLANs) and
+/// the other waits (BACKUP); `standby` forces BACKUP (seed 002 §SEA
+/// failover).
+pub fn ha(inv: &Inventory, s: &Sea) -> Option<Ha> {
+    let mode = match s.ha_mode.as_str() {
+        "auto" => "Auto",
+        "sharing" => "Sharing",
+        "standby" => "Standby",
+        _ => return None,
+    };
+    let priority = s
+        .virt_adapters
+        .iter()
+        .find_map(|v| inv.virt_ent(v).map(|(_, a)| a.trunk_priority))
+        .unwrap_or(1);
+    let primary = priority <= 1 && s.ha_mode != "standby";
+    Some(Ha {
+        state: if primary { "PRIMARY" } else { "BACKUP" },
+        bridge: if primary { "All" } else { "None" },
+        mode,
+        priority,
+    })
+}
+
+/// Counters that grow with the time the VIOS has been up: `n` a second.
+fn count(up: u64, n: u64) -> u64 {
+    up * n
+}
+
+fn colon_mac(mac: &str) -> String {
+    let m = mac.to_lowercase();
+    m.as_bytes()
+        .chunks(2)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+fn elapsed(up: u64) -> String {
+    format!(
+        "Elapsed Time: {} days {} hours {} minutes {} seconds\n",
+        up / 86400,
+        up % 86400 / 3600,
+        up % 3600 / 60,
+        up % 60
+    )
+}
+
+fn two(l: impl AsRef<str>, r: impl AsRef<str>) -> String {
+    format!("{:<46}{}\n", l.as_ref(), r.as_ref())
+}
+
+/// The statistics every Ethernet device has: transmit and receive
+/// counters and the general ones.
+fn common(name: &str, ty: &str, mac: &str, up: u64, rate: u64, flags: &str) -> String {
+    let (tx, rx) = (count(up, 11), count(up, 17));
+    let mut o = String::new();
+    o.push_str(SEP);
+    o.push_str(&format!("ETHERNET STATISTICS ({name}) :\n"));
+    o.push_str(&format!("Device Type: {ty}\n"));
+    o.push_str(&format!("Hardware Address: {}\n", colon_mac(mac)));
+    o.push_str(&elapsed(up));
+    o.push('\n');
+    o.push_str(&two("Transmit Statistics:", "Receive Statistics:"));
+    o.push_str(&two("--------------------", "-------------------"));
+    o.push_str(&two(format!("Packets: {tx}"), format!("Packets: {rx}")));
+    o.push_str(&two(
+        format!("Bytes: {}", tx * 812),
+        format!("Bytes: {}", rx * 734),
+    ));
+    o.push_str(&two("Interrupts: 0", format!("Interrupts: {}", rx / 2)));
+    o.push_str(&two("Transmit Errors: 0", "Receive Errors: 0"));
+    o.push_str(&two("Packets Dropped: 0", "Packets Dropped: 0"));
+    o.push_str(&two("", "Bad Packets: 0"));
+    o.push_str("Max Packets on S/W Transmit Queue: 0\n");
+    o.push_str("S/W Transmit Queue Overflow: 0\n");
+    o.push_str("Current S/W+H/W Transmit Queue Length: 0\n\n");
+    o.push_str(&two(
+        format!("Broadcast Packets: {}", tx / 50),
+        format!("Broadcast Packets: {}", rx / 20),
+    ));
+    o.push_str(&two(
+        format!("Multicast Packets: {}", tx / 100),
+        format!("Multicast Packets: {}", rx / 40),
+    ));
+    for (l, r) in [
+        ("No Carrier Sense: 0", "CRC Errors: 0"),
+        ("DMA Underrun: 0", "DMA Overrun: 0"),
+        ("Lost CTS Errors: 0", "Alignment Errors: 0"),
+        ("Max Collision Errors: 0", "No Resource Errors: 0"),
+        ("Late Collision Errors: 0", "Receive Collision Errors: 0"),
+        ("Deferred: 0", "Packet Too Short Errors: 0"),
+        ("SQE Test: 0", "Packet Too Long Errors: 0"),
+        ("Timeout Errors: 0", "Packets Discarded by Adapter: 0"),
+        ("Single Collision Count: 0", "Receiver Start Count: 0"),
+    ] {
+        o.push_str(&two(l, r));
+    }
+    o.push_str("Multiple Collision Count: 0\n");
+    o.push_str("Current HW Transmit Queue Length: 0\n\n");
+    o.push_str("General Statistics:\n-------------------\n");
+    o.push_str("No mbuf Errors: 0\nAdapter Reset Count: 0\n");
+    o.push_str(&format!("Adapter Data Rate: {rate}\n"));
+    o.push_str(&format!("Driver Flags: {flags}\n\n"));
+    o
+}
+
+/// One adapter's statistics; `trunk_active` tells a virtual trunk adapter
+/// whether its SEA bridges through it now.
+fn adapter(d: &Device, all: bool, up: u64, trunk_active: Option<bool>) -> String {
+    match &d.kind {
+        Kind::PhysEnt { mac, .. } => {
+            let mut o = common(
+                &d.name,
+                &d.description,
+                mac,
+                up,
+                2000,
+                "Up Broadcast Running\n\tSimplex 64BitSupport ChecksumOffload\n\tLargeSend DataRateSet",
+            );
+            if all {
+                o.push_str(&format!("{} Specific Statistics:\n", d.description));
+                o.push_str(
+                    "------------------------------------------------------------------------\n",
+                );
+                o.push_str("Link Status : Up\n");
+                o.push_str("Media Speed Selected: Auto negotiation\n");
+                o.push_str("Media Speed Running: 1000 Mbps / 1 Gbps, Full Duplex\n");
+                o.push_str("PCI Mode: PCI-Express X4\n    Relaxed Ordering: Disabled\n    TLP Size: 512\n    MRR Size: 4096\n");
+                o.push_str("Jumbo Frames: Disabled\n");
+                o.push_str("Transmit and Receive Flow Control Status: Enabled\n");
+                o.push_str("Transmit TCP Segmentation Offload: Enabled\n");
+                o.push_str("Receive TCP Segment Aggregation: Enabled\n");
+                o.push_str("Physical Port MTU: 1500\n\n");
+            }
+            o
+        }
+        Kind::VirtEnt { a, mac } => {
+            let mut o = common(
+                &d.name,
+                &d.description,
+                mac,
+                up,
+                20000,
+                "Up Broadcast Running\n\tSimplex 64BitSupport ChecksumOffload\n\tDataRateSet VIOENT",
+            );
+            if all {
+                o.push_str(&virt_specific(
+                    a,
+                    trunk_active.unwrap_or(a.trunk_priority > 0),
+                ));
+            }
+            o
+        }
+        _ => String::new(),
+    }
+}
+
+fn virt_specific(a: &VirtualEthAdapter, active: bool) -> String {
+    let mut o = String::from("Virtual I/O Ethernet Adapter (l-lan) Specific Statistics:\n");
+    o.push_str("---------------------------------------------------------\n");
+    o.push_str("RQ Length: 4481\n");
+    if a.trunk_priority > 0 {
+        o.push_str("Trunk Adapter: True\n");
+        o.push_str(&format!(
+            "  Priority: {}  Active: {}\n",
+            a.trunk_priority,
+            if active { "True" } else { "False" }
+        ));
+    } else {
+        o.push_str("Trunk Adapter: False\n");
+    }
+    o.push_str("Filter MCast Mode: False\nFilters: 255\n  Enabled: 1  Queued: 0  Overflow: 0\n");
+    o.push_str("LAN State: Operational\n\n");
+    o.push_str("Hypervisor Send Failures: 0\n  Receiver Failures: 0\n  Send Errors: 0\n\n");
+    o.push_str("Hypervisor Receive Failures: 0\n\n");
+    o.push_str("Invalid VLAN ID Packets: 0\n\n");
+    o.push_str("ILLAN Attributes: 0000000000003103 [0000000000003103]\n\n");
+    o.push_str(&format!("Port VLAN ID: {:>5}\n", a.port_vlan_id));
+    let tags: String = a.addl_vlan_ids.iter().map(|v| format!("{v:>6}")).collect();
+    o.push_str(&format!("VLAN Tag IDs:{tags}\n\n"));
+    o.push_str(&format!(
+        "Switch ID: {}\n\n",
+        if a.vswitch.is_empty() {
+            "ETHERNET0"
+        } else {
+            &a.vswitch
+        }
+    ));
+    o.push_str("Hypervisor Information\n  Virtual Memory\n    Total (KB)                 79\n  I/O Memory\n    VRM Minimum (KB)          100\n    VRM Desired (KB)          100\n    DMA Max Min (KB)          128\n\n");
+    o.push_str("Transmit Information\n  Transmit Buffers\n    Buffer Size             65536\n    Buffers                    32\n    History\n      No Buffers                0\n  Virtual Memory\n    Total (KB)               2048\n  I/O Memory\n    VRM Minimum (KB)         2176\n    VRM Desired (KB)        16384\n    DMA Max Min (KB)        16384\n\n");
+    o.push_str("Receive Information\n  Receive Buffers\n");
+    o.push_str("    Buffer Type              Tiny   Small  Medium   Large    Huge\n");
+    o.push_str("    Min Buffers               512     512     128      24      24\n");
+    o.push_str("    Max Buffers              2048    2048     256      64      64\n");
+    o.push_str("    Allocated                 512     512     128      24      24\n");
+    o.push_str("    Registered                512     512     128      24      24\n");
+    o.push_str("    History\n      Max Allocated           512     512     128      24      24\n      Lowest Registered       502     502     128      24      24\n");
+    o.push_str("  Virtual Memory\n    Minimum (KB)              256    1024    2048    1536    1536\n    Maximum (KB)             1024    4096    4096    4096    4096\n");
+    o.push_str("  I/O Memory\n    VRM Minimum (KB)         4096    4096    2560    1728    1728\n    VRM Desired (KB)        16384   16384    5120    4608    4608\n    DMA Max Min (KB)        16384   16384    8192    8192    8192\n\n");
+    o.push_str("I/O Memory Information\n  Total VRM Minimum (KB)    16512\n  Total VRM Desired (KB)    61568\n  Total DMA Max Min (KB)    75904\n\n");
+    o
+}
+
+fn sea(inv: &Inventory, d: &Device, s: &Sea, all: bool, up: u64) -> String {
+    let real = inv.get(&s.real_adapter);
+    let mac = match real.map(|r| &r.kind) {
+        Some(Kind::PhysEnt { mac, .. }) => mac.clone(),
+        _ => String::from("000000000000"),
+    };
+    let mut o = common(
+        &d.name,
+        &d.description,
+        &mac,
+        up,
+        2000,
+        "Up Broadcast Running\n\tSimplex 64BitSupport ChecksumOffload\n\tLargeSend DataRateSet",
+    );
+    if !all {
+        return o;
+    }
+    let ha = ha(inv, s);
+    let ctl = inv.ctl_chan(s);
+    let virts: Vec<(&Device, &VirtualEthAdapter)> = s
+        .virt_adapters
+        .iter()
+        .filter_map(|v| inv.virt_ent(v))
+        .collect();
+    o.push_str(SEP2);
+    o.push_str(&format!(
+        "Statistics for adapters in the Shared Ethernet Adapter {}\n",
+        d.name
+    ));
+    o.push_str(SEP2);
+    o.push_str(&format!(
+        "Number of adapters: {}\n",
+        1 + virts.len() + usize::from(ctl.is_some())
+    ));
+    o.push_str("SEA Flags: 00000009\n\t< THREAD >\n\t< LARGESEND >\n");
+    o.push_str("VLAN Ids :\n");
+    for (v, a) in &virts {
+        let ids: Vec<String> = std::iter::once(a.port_vlan_id)
+            .chain(a.addl_vlan_ids.iter().copied())
+            .map(|x| x.to_string())
+            .collect();
+        o.push_str(&format!("    {}: {}\n", v.name, ids.join(" ")));
+    }
+    let bridged = ha.as_ref().is_none_or(|h| h.state == "PRIMARY");
+    let (rx, tx) = if bridged {
+        (count(up, 17), count(up, 11))
+    } else {
+        (0, 0)
+    };
+    o.push_str(&format!(
+        "Real Side Statistics:\n    Packets received: {rx}\n    Packets bridged: {rx}\n    Packets consumed: 0\n    Packets fragmented: 0\n    Packets transmitted: {tx}\n    Packets dropped: 0\n"
+    ));
+    o.push_str(&format!(
+        "Virtual Side Statistics:\n    Packets received: {tx}\n    Packets bridged: {tx}\n    Packets consumed: 0\n    Packets fragmented: 0\n    Packets transmitted: {rx}\n    Packets dropped: 0\n"
+    ));
+    o.push_str("Other Statistics:\n    Output packets generated: 0\n    Output packets dropped: 0\n    Device output failures: 0\n    Memory allocation failures: 0\n    ICMP error packets sent: 0\n    Non IP packets larger than MTU: 0\n    Thread queue overflow packets: 0\n");
+    if let Some(h) = &ha {
+        let pvid = ctl
+            .and_then(|c| inv.virt_ent(&c.name))
+            .map(|(_, a)| a.port_vlan_id)
+            .unwrap_or(4095);
+        o.push_str(&format!(
+            "High Availability Statistics:\n    Control Channel PVID: {pvid}\n    Control Packets in: {}\n    Control Packets out: {}\n",
+            up / 2,
+            up / 2
+        ));
+        o.push_str("Type of Packets Received:\n    Keep alive: 0\n    Recovery: 0\n    Notify: 0\n    Limbo: 0\n");
+        o.push_str(&format!("State: {}\n", h.state));
+        o.push_str(&format!("Bridge Mode: {}\n", h.bridge));
+        let primary = u32::from(h.state == "PRIMARY");
+        o.push_str(&format!(
+            "Number of Times Server became Backup: {}\nNumber of Times Server became Primary: {primary}\n",
+            1 - primary
+        ));
+        o.push_str(&format!("High Availability Mode: {}\n", h.mode));
+        o.push_str(&format!("Priority: {}\n", h.priority));
+    }
+    o.push('\n');
+    if let Some(r) = real {
+        o.push_str(SEP2);
+        o.push_str(&format!("Real Adapter: {}\n\n", r.name));
+        o.push_str(&adapter(r, true, up, None));
+    }
+    for (v, _) in &virts {
+        o.push_str(SEP2);
+        o.push_str(&format!("Virtual Adapter: {}\n\n", v.name));
+        o.push_str(&adapter(v, true, up, Some(bridged)));
+    }
+    if let Some(c) = ctl {
+        o.push_str(SEP2);
+        o.push_str(&format!("Control Adapter: {}\n\n", c.name));
+        o.push_str(&adapter(c, true, up, None));
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cmd::testenv::run;
+
+    #[test]
+    fn an_sea_lists_its_state_and_its_adapters() {
+        let (out, s) = run("entstat -all ent5");
+        assert_eq!(s, 0);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[1], "ETHERNET STATISTICS (ent5) :");
+        assert_eq!(lines[2], "Device Type: Shared Ethernet Adapter");
+        for want in [
+            "State: PRIMARY",
+            "Bridge Mode: All",
+            "High Availability Mode: Auto",
+            "Priority: 1",
+            "Real Adapter: ent0",
+            "Virtual Adapter: ent2",
+            "Control Adapter: ent3",
+            "  Priority: 1  Active: True",
+            "Port VLAN ID:     1",
+            "VLAN Tag IDs:   100   200",
+            "    Buffer Type              Tiny   Small  Medium   Large    Huge",
+            "Link Status : Up",
+            "    ent2: 1 100 200",
+            "\t< THREAD >",
+        ] {
+            assert!(lines.contains(&want), "{want}: {out}");
+        }
+        let order = |w: &str| lines.iter().position(|l| *l == w).unwrap();
+        assert!(order("Priority: 1") < order("Real Adapter: ent0"));
+        assert!(order("Real Adapter: ent0") < order("Virtual Adapter: ent2"));
+        assert!(order("Virtual Adapter: ent2") < order("Control Adapter: ent3"));
+        assert_eq!(out.matches("ETHERNET STATISTICS (").count(), 4);
+    }
+
+    #[test]
+    fn a_physical_port_and_bad_devices() {
+        let (out, _) = run("entstat -all ent1");
+        assert!(out.contains("Media Speed Running: 1000 Mbps / 1 Gbps, Full Duplex\n"));
+        assert!(out.contains("\nHardware Address: 00:14:5e:"), "{out}");
+        assert!(!run("entstat ent1").0.contains("Specific Statistics"));
+        let (e, s) = run("entstat -all fcs0");
+        assert_eq!(s, 1);
+        assert!(
+            e.ends_with("entstat: 0909-003 Unable to connect to device fcs0, errno = 19\n"),
+            "{e}"
+        );
+        assert_eq!(run("entstat -all").1, 2);
+    }
+
+    #[test]
+    fn the_backup_sea_waits() {
+        let site = crate::cmd::testenv::site();
+        let mut site2 = site.clone();
+        site2.virtual_eth[0].trunk_priority = 2;
+        let dev = crate::cmd::testenv::devices();
+        let errlog = crate::errlog::Errlog::default();
+        let env = Env {
+            site: &site2,
+            dev: &dev,
+            state: &Default::default(),
+            clients: &[],
+            errlog: &errlog,
+        };
+        let inv = Inventory::of(&env);
+        assert_eq!(
+            ha(&inv, &dev.seas[0]),
+            Some(Ha {
+                state: "BACKUP",
+                bridge: "None",
+                mode: "Auto",
+                priority: 2
+            })
+        );
+        let mut off = dev.seas[0].clone();
+        off.ha_mode = "disabled".into();
+        assert_eq!(ha(&inv, &off), None);
+    }
+}

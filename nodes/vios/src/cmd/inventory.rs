@@ -1,0 +1,915 @@
+//! The VIOS's devices, decided once so that every command lists the same
+//! ones under the same names: its physical adapters (a two-port Ethernet
+//! card, a two-port fibre channel card, the SAS controller and its two
+//! internal disks holding rootvg), the SAN LUNs it sees as MPIO hdisks,
+//! its virtual adapters (the Ethernet adapters of its profile, the vhost
+//! and vfchost server adapters of its mappings, the serial and VASI
+//! adapters), the virtual target devices and the SEAs.
+//!
+//! Names follow how a VIOS numbers devices when it is installed: physical
+//! Ethernet ports first (`ent0`, `ent1`, or as many as an SEA's
+//! `real_adapter` needs), then the virtual Ethernet adapters in slot order,
+//! skipping the names the SEAs already have. Physical location codes put
+//! the VIOS's cards in the frame's I/O drawer `U78C9.001.<serial>`, in the
+//! slots numbered by its partition id; the FC path of VIOS 1 and 2 is the
+//! one the HMC shows for reserved storage devices (`rr::rsdp`).
+
+use super::{Env, Site};
+use pvmlab_common::model::{NpivMapping, Sea, VirtualEthAdapter, VscsiMapping};
+
+/// A device's class, as `lsdev -type` selects it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    Adapter,
+    Disk,
+    /// Neither (processors, the system object, interfaces …).
+    Other,
+}
+
+/// A disk as `lspv`, `lsvg` and `chkdev` see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Disk {
+    pub pvid: String,
+    /// The volume group it belongs to (`rootvg`), if any.
+    pub vg: Option<&'static str>,
+    pub size_mb: u64,
+    pub udid: String,
+    pub reserve_policy: String,
+    /// The SAN LUN behind it (none for the internal disks).
+    pub lun: Option<String>,
+    /// The virtual target device it backs, if mapped.
+    pub mapped_by: Option<String>,
+    /// Its number on the SAN (the digits of the LUN id), for location codes.
+    pub lun_number: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    PhysEnt { port: u32, mac: String },
+    VirtEnt { a: VirtualEthAdapter, mac: String },
+    Sea(Sea),
+    Fcs { port: u32, wwpn: String },
+    Fscsi,
+    Fcnet,
+    Sas,
+    Disk(Disk),
+    Vhost { slot: u32, client: u32 },
+    Vfchost(NpivMapping),
+    Vtd(VscsiMapping),
+    Proc,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Device {
+    pub name: String,
+    pub status: &'static str,
+    pub description: String,
+    pub physloc: String,
+    pub class: Class,
+    pub virt: bool,
+    pub kind: Kind,
+}
+
+/// One attribute, as `lsdev -dev <d> -attr` lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attr {
+    pub name: &'static str,
+    pub value: String,
+    pub description: &'static str,
+    pub settable: &'static str,
+}
+
+pub const ENT_DESC: &str = "2-Port 10/100/1000 Base-TX PCI-Express Adapter (14104003)";
+pub const VENT_DESC: &str = "Virtual I/O Ethernet Adapter (l-lan)";
+pub const SEA_DESC: &str = "Shared Ethernet Adapter";
+pub const FCS_DESC: &str = "8Gb PCI Express Dual Port FC Adapter (df1000f114108a03)";
+pub const LUN_DESC: &str = "MPIO IBM 2145 FC Disk";
+const SAS_DISK_DESC: &str = "SAS Disk Drive";
+/// The internal disks' size: a 300 GB SAS drive.
+const SAS_DISK_MB: u64 = 286102;
+/// The storage array's target port, as in the HMC's location codes.
+pub const TARGET_WWPN: &str = "500507680140F32C";
+
+pub struct Inventory {
+    pub devices: Vec<Device>,
+}
+
+pub fn fnv(s: &str) -> u32 {
+    s.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+fn index(name: &str, prefix: &str) -> Option<u32> {
+    name.strip_prefix(prefix)?.parse().ok()
+}
+
+/// The PVID of a SAN LUN: the same on every VIOS that sees it (seed 000
+/// shows one LUN with one PVID on four VIOS).
+pub fn lun_pvid(lun: &str) -> String {
+    format!("00ced82c{:08x}", fnv(lun))
+}
+
+/// The I/O drawer the VIOS's cards sit in.
+fn drawer(site: &Site) -> String {
+    format!("U78C9.001.{}", site.serial)
+}
+
+/// The location code of FC port `port` of this VIOS: two ports per card,
+/// the first card in slot P2-C<lpar id>.
+pub fn fcs_loc(site: &Site, port: u32) -> String {
+    format!(
+        "{}-P2-C{}-T{}",
+        drawer(site),
+        site.lpar_id + 4 * (port / 2),
+        port % 2 + 1
+    )
+}
+
+/// The location code of a LUN as seen through fcs0 (`lsmap`'s backing
+/// device Physloc).
+pub fn lun_loc(site: &Site, number: u32) -> String {
+    format!(
+        "{}-W{TARGET_WWPN}-L{:X}000000000000",
+        fcs_loc(site, 0),
+        0x3E4 + number
+    )
+}
+
+/// A virtual Ethernet adapter's MAC when its profile leaves it to the
+/// hypervisor: the HMC's rule (`lshwres -r virtualio`'s `mac_addr`), a
+/// locally administered prefix from the frame's serial, then the partition
+/// id and slot.
+pub fn virtual_mac(site: &Site, slot: u32) -> String {
+    let prefix = (fnv(&site.serial) & 0x00FC_FFFF) | 0x0002_0000;
+    format!(
+        "{prefix:06X}{:02X}{:04X}",
+        site.lpar_id & 0xFF,
+        slot & 0xFFFF
+    )
+}
+
+impl Inventory {
+    pub fn of(env: &Env<'_>) -> Inventory {
+        let site = env.site;
+        let dev = env.dev;
+        let unit = drawer(site);
+        let k = site.lpar_id;
+        let mut d = Vec::new();
+        let mut push = |name: String,
+                        description: &str,
+                        physloc: String,
+                        class: Class,
+                        virt: bool,
+                        kind: Kind| {
+            d.push(Device {
+                name,
+                status: "Available",
+                description: description.to_string(),
+                physloc,
+                class,
+                virt,
+                kind,
+            })
+        };
+        // Physical Ethernet ports.
+        let phys = dev
+            .seas
+            .iter()
+            .filter_map(|s| index(&s.real_adapter, "ent"))
+            .map(|i| i + 1)
+            .max()
+            .unwrap_or(0)
+            .max(2);
+        for p in 0..phys {
+            let mac = format!(
+                "00145E{:06X}",
+                fnv(&format!("{}/{k}/ent{p}", site.serial)) & 0xFF_FFFF
+            );
+            push(
+                format!("ent{p}"),
+                ENT_DESC,
+                format!("{unit}-P1-C{k}-T{}", p + 1),
+                Class::Adapter,
+                false,
+                Kind::PhysEnt { port: p, mac },
+            );
+        }
+        // Virtual Ethernet adapters, in slot order, around the SEAs' names.
+        let taken: Vec<u32> = dev
+            .seas
+            .iter()
+            .filter_map(|s| index(&s.name, "ent"))
+            .collect();
+        let mut veth = site.virtual_eth.clone();
+        veth.sort_by_key(|a| a.slot);
+        let mut n = phys;
+        for a in veth {
+            while taken.contains(&n) {
+                n += 1;
+            }
+            let mac = if a.mac_addr.is_empty() {
+                virtual_mac(site, a.slot)
+            } else {
+                a.mac_addr.to_uppercase()
+            };
+            push(
+                format!("ent{n}"),
+                VENT_DESC,
+                format!("{}-T1", site.loc(k, a.slot)),
+                Class::Adapter,
+                true,
+                Kind::VirtEnt { a, mac },
+            );
+            n += 1;
+        }
+        for s in &dev.seas {
+            push(
+                s.name.clone(),
+                SEA_DESC,
+                String::new(),
+                Class::Adapter,
+                true,
+                Kind::Sea(s.clone()),
+            );
+            if let Some(i) = index(&s.name, "ent") {
+                push(
+                    format!("en{i}"),
+                    "Standard Ethernet Network Interface",
+                    String::new(),
+                    Class::Other,
+                    false,
+                    Kind::Other,
+                );
+            }
+        }
+        // Fibre channel: two ports per card, as many cards as the NPIV
+        // mappings name ports.
+        let fcs = dev
+            .npiv
+            .iter()
+            .filter_map(|m| index(&m.fcs, "fcs"))
+            .map(|i| i + 1)
+            .max()
+            .unwrap_or(0)
+            .max(2)
+            .next_multiple_of(2);
+        for p in 0..fcs {
+            let wwpn = format!(
+                "10000090FA{:06X}",
+                fnv(&format!("{}/{k}/fcs{p}", site.serial)) & 0xFF_FFFF
+            );
+            push(
+                format!("fcs{p}"),
+                FCS_DESC,
+                fcs_loc(site, p),
+                Class::Adapter,
+                false,
+                Kind::Fcs { port: p, wwpn },
+            );
+            push(
+                format!("fscsi{p}"),
+                "FC SCSI I/O Controller Protocol Device",
+                fcs_loc(site, p),
+                Class::Other,
+                false,
+                Kind::Fscsi,
+            );
+            push(
+                format!("fcnet{p}"),
+                "Fibre Channel Network Protocol Device",
+                fcs_loc(site, p),
+                Class::Other,
+                false,
+                Kind::Fcnet,
+            );
+        }
+        // The SAS controller and rootvg's two disks.
+        push(
+            "sissas0".into(),
+            "PCIe3 x8 SAS RAID Internal Adapter 6Gb (57D7)",
+            format!("{unit}-P1-C{}", k + 16),
+            Class::Adapter,
+            false,
+            Kind::Sas,
+        );
+        for i in 0..2 {
+            let id = format!("{}/{k}/hdisk{i}", site.serial);
+            push(
+                format!("hdisk{i}"),
+                SAS_DISK_DESC,
+                format!("{unit}-P3-D{}", 2 * k - 1 + i),
+                Class::Disk,
+                false,
+                Kind::Disk(Disk {
+                    pvid: format!("00f6db0a{:08x}", fnv(&id)),
+                    vg: Some("rootvg"),
+                    size_mb: SAS_DISK_MB,
+                    udid: format!("2A1135000C5{:08X}0BST9300653SS08IBMsas", fnv(&id)),
+                    reserve_policy: "no_reserve".into(),
+                    lun: None,
+                    mapped_by: None,
+                    lun_number: 0,
+                }),
+            );
+        }
+        for l in &dev.luns {
+            let number: u32 =
+                l.id.chars()
+                    .filter(char::is_ascii_digit)
+                    .collect::<String>()
+                    .parse()
+                    .unwrap_or(0);
+            let mapped_by = dev
+                .vscsi
+                .iter()
+                .find(|m| m.backing == l.hdisk)
+                .map(|m| m.vtd.clone());
+            push(
+                l.hdisk.clone(),
+                LUN_DESC,
+                lun_loc(site, number),
+                Class::Disk,
+                false,
+                Kind::Disk(Disk {
+                    pvid: lun_pvid(&l.id),
+                    vg: None,
+                    size_mb: l.size_mb,
+                    udid: l.udid.clone(),
+                    reserve_policy: l.reserve_policy.clone(),
+                    lun: Some(l.id.clone()),
+                    mapped_by,
+                    lun_number: number,
+                }),
+            );
+        }
+        // Virtual server adapters and target devices, as mapped now.
+        let mut vhosts: Vec<&VscsiMapping> = Vec::new();
+        for m in &dev.vscsi {
+            if !vhosts.iter().any(|v| v.vhost == m.vhost) {
+                vhosts.push(m);
+            }
+        }
+        for m in vhosts {
+            push(
+                m.vhost.clone(),
+                "Virtual SCSI Server Adapter",
+                site.loc(k, m.server_slot),
+                Class::Adapter,
+                true,
+                Kind::Vhost {
+                    slot: m.server_slot,
+                    client: m.client_lpar_id,
+                },
+            );
+        }
+        for m in &dev.vscsi {
+            push(
+                m.vtd.clone(),
+                "Virtual Target Device - Disk",
+                String::new(),
+                Class::Disk,
+                true,
+                Kind::Vtd(m.clone()),
+            );
+        }
+        for m in &dev.npiv {
+            push(
+                m.vfchost.clone(),
+                "Virtual FC Server Adapter",
+                site.loc(k, m.server_slot),
+                Class::Adapter,
+                true,
+                Kind::Vfchost(m.clone()),
+            );
+        }
+        push(
+            "vsa0".into(),
+            "LPAR Virtual Serial Adapter",
+            site.loc(k, 0),
+            Class::Adapter,
+            true,
+            Kind::Other,
+        );
+        push(
+            "vasi0".into(),
+            "Virtual Asynchronous Services Interface (VASI)",
+            site.unit(),
+            Class::Adapter,
+            true,
+            Kind::Other,
+        );
+        // The rest of what a bare `lsdev` lists.
+        let threads = smt_threads(&site.proc_generation);
+        for p in 0..site.procs.max(1) {
+            push(
+                format!("proc{}", p * threads),
+                "Processor",
+                String::new(),
+                Class::Other,
+                false,
+                Kind::Proc,
+            );
+        }
+        push(
+            "sys0".into(),
+            "System Object",
+            String::new(),
+            Class::Other,
+            false,
+            Kind::Other,
+        );
+        push(
+            "mem0".into(),
+            "Memory",
+            String::new(),
+            Class::Other,
+            false,
+            Kind::Other,
+        );
+        push(
+            "inet0".into(),
+            "Internet Network Extension",
+            String::new(),
+            Class::Other,
+            false,
+            Kind::Other,
+        );
+        push(
+            "lo0".into(),
+            "Loopback Network Interface",
+            String::new(),
+            Class::Other,
+            false,
+            Kind::Other,
+        );
+        d.sort_by_key(|a| natural(&a.name));
+        Inventory { devices: d }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Device> {
+        self.devices.iter().find(|d| d.name == name)
+    }
+
+    pub fn disks(&self) -> impl Iterator<Item = (&Device, &Disk)> {
+        self.devices.iter().filter_map(|d| match &d.kind {
+            Kind::Disk(k) => Some((d, k)),
+            _ => None,
+        })
+    }
+
+    /// The virtual Ethernet adapter named `name`.
+    pub fn virt_ent(&self, name: &str) -> Option<(&Device, &VirtualEthAdapter)> {
+        self.get(name).and_then(|d| match &d.kind {
+            Kind::VirtEnt { a, .. } => Some((d, a)),
+            _ => None,
+        })
+    }
+
+    /// The control channel of an SEA in failover: the VIOS's virtual
+    /// Ethernet adapter that is no trunk and bridges for no SEA (seed 002:
+    /// its own VLAN, PVID 99, `is_trunk=0`); none when HA is off.
+    pub fn ctl_chan(&self, sea: &Sea) -> Option<&Device> {
+        if sea.ha_mode == "disabled" {
+            return None;
+        }
+        self.devices.iter().find(|d| match &d.kind {
+            Kind::VirtEnt { a, .. } => {
+                a.trunk_priority == 0
+                    && !self.devices.iter().any(
+                        |s| matches!(&s.kind, Kind::Sea(x) if x.virt_adapters.contains(&d.name)),
+                    )
+            }
+            _ => false,
+        })
+    }
+}
+
+/// SMT threads per core: processor devices are numbered by them
+/// (proc0, proc4 … on POWER7; proc0, proc8 … on POWER8 and later).
+pub fn smt_threads(generation: &str) -> u32 {
+    if generation.starts_with("POWER7") || generation.starts_with("POWER6") {
+        4
+    } else {
+        8
+    }
+}
+
+/// Sorts `ent10` after `ent9`.
+fn natural(name: &str) -> (String, u64) {
+    let split = name
+        .find(|c: char| c.is_ascii_digit())
+        .unwrap_or(name.len());
+    let (alpha, num) = name.split_at(split);
+    (alpha.to_string(), num.parse().unwrap_or(0))
+}
+
+fn attr(
+    name: &'static str,
+    value: impl Into<String>,
+    description: &'static str,
+    settable: &'static str,
+) -> Attr {
+    Attr {
+        name,
+        value: value.into(),
+        description,
+        settable,
+    }
+}
+
+/// A device's attributes, as `lsdev -dev <d> -attr` lists them.
+pub fn attrs(inv: &Inventory, site: &Site, d: &Device) -> Vec<Attr> {
+    match &d.kind {
+        Kind::Disk(k) if k.lun.is_some() => vec![
+            attr("PCM", "PCM/friend/fcpother", "Path Control Module", "False"),
+            attr(
+                "PR_key_value",
+                "none",
+                "Persistant Reserve Key Value",
+                "True+",
+            ),
+            attr("algorithm", "round_robin", "Algorithm", "True+"),
+            attr("clr_q", "no", "Device CLEARS its Queue on error", "True"),
+            attr("dist_err_pcnt", "0", "Distributed Error Percentage", "True"),
+            attr(
+                "dist_tw_width",
+                "50",
+                "Distributed Error Sample Time",
+                "True",
+            ),
+            attr(
+                "hcheck_cmd",
+                "test_unit_rdy",
+                "Health Check Command",
+                "True+",
+            ),
+            attr("hcheck_interval", "60", "Health Check Interval", "True+"),
+            attr("hcheck_mode", "nonactive", "Health Check Mode", "True+"),
+            attr("location", "", "Location Label", "True+"),
+            attr(
+                "lun_id",
+                format!("0x{:x}000000000000", k.lun_number),
+                "Logical Unit Number ID",
+                "False",
+            ),
+            attr("lun_reset_spt", "yes", "LUN Reset Supported", "True"),
+            attr("max_coalesce", "0x40000", "Maximum Coalesce Size", "True"),
+            attr("max_retry_delay", "60", "Maximum Quiesce Time", "True"),
+            attr("max_transfer", "0x80000", "Maximum TRANSFER Size", "True"),
+            attr("node_name", "0x5005076801000000", "FC Node Name", "False"),
+            attr(
+                "pvid",
+                format!("{}0000000000000000", k.pvid),
+                "Physical volume identifier",
+                "False",
+            ),
+            attr("q_err", "yes", "Use QERR bit", "True"),
+            attr("q_type", "simple", "Queuing TYPE", "True"),
+            attr("queue_depth", "20", "Queue DEPTH", "True+"),
+            attr("reassign_to", "120", "REASSIGN time out value", "True"),
+            attr(
+                "reserve_policy",
+                k.reserve_policy.clone(),
+                "Reserve Policy",
+                "True+",
+            ),
+            attr("rw_timeout", "30", "READ/WRITE time out value", "True"),
+            attr("scsi_id", "0x10a00", "SCSI ID", "False"),
+            attr("start_timeout", "60", "START unit time out value", "True"),
+            attr("timeout_policy", "fail_path", "Timeout Policy", "True+"),
+            attr(
+                "unique_id",
+                k.udid.clone(),
+                "Unique device identifier",
+                "False",
+            ),
+            attr(
+                "ww_name",
+                format!("0x{}", TARGET_WWPN.to_lowercase()),
+                "FC World Wide Name",
+                "False",
+            ),
+        ],
+        Kind::Disk(k) => vec![
+            attr("PCM", "PCM/friend/sissas", "Path Control Module", "False"),
+            attr("algorithm", "fail_over", "Algorithm", "True"),
+            attr("hcheck_interval", "60", "Health Check Interval", "True+"),
+            attr("hcheck_mode", "nonactive", "Health Check Mode", "True+"),
+            attr("max_coalesce", "0x40000", "Maximum Coalesce Size", "True"),
+            attr("max_transfer", "0x80000", "Maximum TRANSFER Size", "True"),
+            attr(
+                "pvid",
+                format!("{}0000000000000000", k.pvid),
+                "Physical volume identifier",
+                "False",
+            ),
+            attr("queue_depth", "16", "Queue DEPTH", "True+"),
+            attr(
+                "reserve_policy",
+                k.reserve_policy.clone(),
+                "Reserve Policy",
+                "True+",
+            ),
+            attr(
+                "size_in_mb",
+                k.size_mb.to_string(),
+                "Size in Megabytes",
+                "False",
+            ),
+            attr(
+                "unique_id",
+                k.udid.clone(),
+                "Unique device identifier",
+                "False",
+            ),
+        ],
+        Kind::PhysEnt { .. } => vec![
+            attr(
+                "alt_addr",
+                "0x000000000000",
+                "Alternate ethernet address",
+                "True",
+            ),
+            attr(
+                "chksum_offload",
+                "yes",
+                "Enable hardware transmit and receive checksum",
+                "True",
+            ),
+            attr(
+                "flow_ctrl",
+                "yes",
+                "Enable Transmit and Receive Flow Control",
+                "True",
+            ),
+            attr("jumbo_frames", "no", "Transmit jumbo frames", "True"),
+            attr(
+                "large_receive",
+                "yes",
+                "Enable receive TCP segment aggregation",
+                "True",
+            ),
+            attr(
+                "large_send",
+                "yes",
+                "Enable hardware Transmit TCP segmentation",
+                "True",
+            ),
+            attr("media_speed", "Auto_Negotiation", "Media speed", "True"),
+            attr(
+                "rx_hog",
+                "1000",
+                "Max rcv buffers processed per rcv interrupt",
+                "True",
+            ),
+            attr(
+                "rxbuf_pool_sz",
+                "2048",
+                "Rcv buffer pool, make 2X rxdesc_que_sz",
+                "True",
+            ),
+            attr("rxdesc_que_sz", "1024", "Rcv descriptor queue size", "True"),
+            attr("tx_que_sz", "8192", "Software transmit queue size", "True"),
+            attr("txdesc_que_sz", "512", "TX descriptor queue size", "True"),
+            attr(
+                "use_alt_addr",
+                "no",
+                "Enable alternate ethernet address",
+                "True",
+            ),
+        ],
+        Kind::VirtEnt { .. } => vec![
+            attr(
+                "alt_addr",
+                "0x000000000000",
+                "Alternate Ethernet Address",
+                "True",
+            ),
+            attr("chksum_offload", "yes", "Checksum Offload Enable", "True"),
+            attr("copy_buffs", "32", "Transmit Copy Buffers", "True"),
+            attr(
+                "desired_mapmem",
+                "0",
+                "I/O memory entitlement reserved for device",
+                "False",
+            ),
+            attr("max_buf_huge", "64", "Maximum Huge Buffers", "True"),
+            attr("max_buf_large", "64", "Maximum Large Buffers", "True"),
+            attr("max_buf_medium", "256", "Maximum Medium Buffers", "True"),
+            attr("max_buf_small", "2048", "Maximum Small Buffers", "True"),
+            attr("max_buf_tiny", "2048", "Maximum Tiny Buffers", "True"),
+            attr("min_buf_huge", "24", "Minimum Huge Buffers", "True"),
+            attr("min_buf_large", "24", "Minimum Large Buffers", "True"),
+            attr("min_buf_medium", "128", "Minimum Medium Buffers", "True"),
+            attr("min_buf_small", "512", "Minimum Small Buffers", "True"),
+            attr("min_buf_tiny", "512", "Minimum Tiny Buffers", "True"),
+            attr("poll_uplink", "no", "Enable Uplink Polling", "True"),
+            attr("trace_debug", "no", "Trace Debug Enable", "True"),
+            attr(
+                "use_alt_addr",
+                "no",
+                "Enable Alternate Ethernet Address",
+                "True",
+            ),
+        ],
+        Kind::Sea(s) => vec![
+            attr(
+                "accounting",
+                "disabled",
+                "Enable per-client accounting of network statistics",
+                "True",
+            ),
+            attr(
+                "adapter_reset",
+                "yes",
+                "Reset real adapter on HA takeover",
+                "True",
+            ),
+            attr(
+                "ctl_chan",
+                inv.ctl_chan(s).map(|c| c.name.clone()).unwrap_or_default(),
+                "Control Channel adapter for SEA failover",
+                "True",
+            ),
+            attr(
+                "gvrp",
+                "no",
+                "Enable GARP VLAN Registration Protocol (GVRP)",
+                "True",
+            ),
+            attr(
+                "ha_mode",
+                s.ha_mode.clone(),
+                "High Availability Mode",
+                "True",
+            ),
+            attr("hash_algo", "0", "Hash algorithm for thread queue", "True"),
+            attr(
+                "jumbo_frames",
+                "no",
+                "Enable Gigabit Ethernet Jumbo Frames",
+                "True",
+            ),
+            attr(
+                "large_receive",
+                "no",
+                "Enable receive TCP segment aggregation",
+                "True",
+            ),
+            attr(
+                "largesend",
+                "1",
+                "Enable Hardware Transmit TCP Resegmentation",
+                "True",
+            ),
+            attr("netaddr", "0", "Address to ping", "True"),
+            attr(
+                "nthreads",
+                "7",
+                "Number of SEA threads in Thread mode",
+                "True",
+            ),
+            attr(
+                "pvid",
+                s.pvid.to_string(),
+                "PVID to use for the SEA device",
+                "True",
+            ),
+            attr(
+                "pvid_adapter",
+                s.virt_adapters.first().cloned().unwrap_or_default(),
+                "Default virtual adapter to use for non-VLAN-tagged packets",
+                "True",
+            ),
+            attr("qos_mode", "disabled", "N/A", "True"),
+            attr("queue_size", "8192", "Queue size for a SEA thread", "True"),
+            attr(
+                "real_adapter",
+                s.real_adapter.clone(),
+                "Physical adapter associated with the SEA",
+                "True",
+            ),
+            attr(
+                "thread",
+                "1",
+                "Thread mode enabled (1) or disabled (0)",
+                "True",
+            ),
+            attr(
+                "virt_adapters",
+                s.virt_adapters.join(","),
+                "List of virtual adapters associated with the SEA (comma separated)",
+                "True",
+            ),
+        ],
+        Kind::Fcs { .. } => vec![
+            attr("DIF_enabled", "no", "DIF (T10 protection) enabled", "True"),
+            attr("bus_mem_addr", "0xa0108000", "Bus memory address", "False"),
+            attr("init_link", "auto", "INIT Link flags", "False"),
+            attr("intr_msi_1", "134265", "Bus interrupt level", "False"),
+            attr("intr_priority", "3", "Interrupt priority", "False"),
+            attr("io_dma", "256", "IO_DMA", "True"),
+            attr("lg_term_dma", "0x800000", "Long term DMA", "True"),
+            attr("max_xfer_size", "0x100000", "Maximum Transfer Size", "True"),
+            attr("msi_type", "msix", "MSI Interrupt type", "False"),
+            attr(
+                "num_cmd_elems",
+                "500",
+                "Maximum number of COMMANDS to queue to the adapter",
+                "True",
+            ),
+            attr("num_io_queues", "8", "Desired number of IO queues", "True"),
+        ],
+        Kind::Proc => vec![
+            attr(
+                "frequency",
+                proc_hz(&site.proc_generation).to_string(),
+                "Processor Speed",
+                "False",
+            ),
+            attr("smt_enabled", "true", "Processor SMT enabled", "False"),
+            attr(
+                "smt_threads",
+                smt_threads(&site.proc_generation).to_string(),
+                "Processor SMT threads",
+                "False",
+            ),
+            attr("state", "enable", "Processor state", "False"),
+            attr(
+                "type",
+                proc_type(&site.proc_generation),
+                "Processor type",
+                "False",
+            ),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+/// The processor type AIX names (`PowerPC_POWER8`).
+pub fn proc_type(generation: &str) -> String {
+    format!(
+        "PowerPC_{}",
+        generation.trim_end_matches('+').trim_end_matches("_Plus")
+    )
+}
+
+/// The clock of the frame's processors, in Hz: the nominal frequency of
+/// the generation's usual enterprise model.
+pub fn proc_hz(generation: &str) -> u64 {
+    match generation {
+        g if g.starts_with("POWER6") => 4_704_000_000,
+        "POWER7" => 3_550_000_000,
+        g if g.starts_with("POWER7") => 3_800_000_000,
+        g if g.starts_with("POWER8") => 3_525_000_000,
+        g if g.starts_with("POWER9") => 3_800_000_000,
+        _ => 3_900_000_000,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cmd::testenv;
+
+    #[test]
+    fn names_follow_the_install_order_around_the_sea() {
+        testenv::with(|env| {
+            let inv = Inventory::of(env);
+            let names: Vec<&str> = inv.devices.iter().map(|d| d.name.as_str()).collect();
+            for n in [
+                "ent0", "ent1", "ent2", "ent3", "ent5", "fcs0", "fcs1", "hdisk0", "hdisk1",
+                "hdisk2", "vhost0", "vfchost0", "vtscsi0", "proc0", "proc8",
+            ] {
+                assert!(names.contains(&n), "{n}: {names:?}");
+            }
+            assert!(!names.contains(&"ent4"));
+            assert_eq!(inv.get("ent5").unwrap().description, SEA_DESC);
+            assert_eq!(inv.get("ent2").unwrap().description, VENT_DESC);
+            assert_eq!(inv.ctl_chan(&env.dev.seas[0]).unwrap().name, "ent3");
+            let pos = |n: &str| names.iter().position(|x| *x == n).unwrap();
+            assert!(pos("ent3") < pos("ent5") && pos("fcs1") < pos("hdisk0"));
+        });
+    }
+
+    #[test]
+    fn the_fc_path_of_a_lun_is_the_one_the_hmc_shows() {
+        let site = testenv::site();
+        assert_eq!(
+            lun_loc(&site, 1),
+            "U78C9.001.21A5E8V-P2-C1-T1-W500507680140F32C-L3E5000000000000"
+        );
+        assert_eq!(fcs_loc(&site, 1), "U78C9.001.21A5E8V-P2-C1-T2");
+        assert_eq!(fcs_loc(&site, 2), "U78C9.001.21A5E8V-P2-C5-T1");
+    }
+
+    #[test]
+    fn processors_are_named_by_their_generation() {
+        assert_eq!(proc_type("POWER7+"), "PowerPC_POWER7");
+        assert_eq!(proc_type("POWER8"), "PowerPC_POWER8");
+        assert_eq!(proc_hz("POWER8"), 3_525_000_000);
+        assert_eq!(smt_threads("POWER7+"), 4);
+    }
+}
