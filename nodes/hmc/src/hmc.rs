@@ -29,6 +29,8 @@ pub struct Hmc {
     /// The lab's other HMCs (node name, address, a lazily connecting
     /// channel to it, shared by every remote call): what `--ip` may name.
     pub peers: Vec<(String, String, Chan)>,
+    /// Utilization samples and their settings (lslparutil, PCM).
+    pub util: crate::utilization::Util,
     /// `hmcshutdown`'s request to stop or restart this HMC.
     pub power: crate::power::Power,
     /// The users' home directories (`scp` puts files there, `-f` reads them).

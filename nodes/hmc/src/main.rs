@@ -22,6 +22,7 @@ mod restarts;
 mod rr;
 mod ssh;
 mod users;
+mod utilization;
 
 use pvmlab_common::model::Role;
 use pvmlab_common::node::{self, BoxError, NodeCtx};
@@ -92,10 +93,12 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
                 Ok((name, addr, chan))
             })
             .collect::<Result<_, pvmlab_common::net::NetError>>()?,
+        util: utilization::Util::open(&ctx.data_dir().join("util.redb"))?,
         power: power.clone(),
         files: files::Files::new(ctx.data_dir().join("home")),
     }));
     tokio::spawn(rr::keep(cli.hmc_arc()));
+    tokio::spawn(utilization::run(cli.hmc_arc()));
     // The REST API on the lab's REST port and, where it may, on 443.
     let rest_tls = ctx.id.rest_server_config()?;
     let api = rest::Rest::new(

@@ -41,6 +41,7 @@ pub(super) fn cli() -> (tempfile::TempDir, Cli) {
         rr_auto_cleanup: false,
         peers: Vec::new(),
         power: Default::default(),
+        util: Default::default(),
         files: crate::files::Files::new(p("home")),
     }));
     (dir, cli)

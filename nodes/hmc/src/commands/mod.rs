@@ -7,6 +7,7 @@ mod chhmc;
 mod chhmcldap;
 mod chhmcusr;
 pub(crate) mod chhwres;
+mod chlparutil;
 mod chpwdpolicy;
 pub(crate) mod chsyscfg;
 pub(crate) mod chsysstate;
@@ -23,6 +24,7 @@ mod lshmcusr;
 pub(crate) mod lshwres;
 mod lslic;
 mod lslparmigr;
+mod lslparutil;
 mod lsmediadev;
 mod lsmemdev;
 mod lspwdpolicy;
@@ -126,6 +128,8 @@ pub async fn dispatch(ctx: &Ctx<'_>, cmd: &str, args: &[String]) -> Result<CmdRe
         "lsrsdevsize" => run::<lsrsdevsize::Lsrsdevsize>(ctx, args).await,
         "refdev" => run::<refdev::Refdev>(ctx, args).await,
         "rmlock" => run::<rmlock::Rmlock>(ctx, args).await,
+        "lslparutil" => run::<lslparutil::Lslparutil>(ctx, args).await,
+        "chlparutil" => run::<chlparutil::Chlparutil>(ctx, args).await,
         "lspwdpolicy" => run::<lspwdpolicy::Lspwdpolicy>(ctx, args).await,
         "mkpwdpolicy" => run::<mkpwdpolicy::Mkpwdpolicy>(ctx, args).await,
         "chpwdpolicy" => run::<chpwdpolicy::Chpwdpolicy>(ctx, args).await,

@@ -12,7 +12,6 @@
 
 use super::templates::spec::{Env, Spec};
 use super::{Reply, Rest, error, partition};
-use std::sync::Arc;
 use crate::commands::apply_as;
 use crate::commands::chhwres::{self, Chhwres};
 use crate::commands::chsyscfg::{self, Chsyscfg, ProfileChange};
@@ -23,6 +22,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use pvmlab_common::attrs::{check_profile, fmt_units, set_profile_attr};
 use pvmlab_common::model::{Partition, Profile};
 use pvmlab_common::proto::hmc::FrameView;
+use std::sync::Arc;
 
 /// What a posted LogicalPartition carries; None: the body leaves it.
 #[derive(Debug, Default, Clone, PartialEq)]

@@ -28,6 +28,7 @@ mod jobs;
 mod lpar_write;
 mod network;
 mod partition;
+mod pcm;
 mod pool;
 mod quick;
 mod search;
@@ -433,6 +434,7 @@ async fn handle(State(rest): State<Arc<Rest>>, req: Request) -> Response {
     let (root, rel) = rel.split_once('/').unwrap_or((rel, ""));
     match root {
         "uom" => uom(&g, &parts, &body, rel, &uri).await,
+        "pcm" => pcm::handle(g.rest, &g.user, &parts, rel, &body).into_response(),
         "web" => web::handle(
             &g,
             &parts.method,
