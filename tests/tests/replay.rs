@@ -791,7 +791,7 @@ fn the_clients_command_lines_and_rest_requests_get_the_answers_their_parsers_nee
                         .collect();
                     if problems.is_empty() {
                         for (name, re) in &case.captures {
-                            match Regex::new(re).ok().and_then(|r| {
+                            match Regex::new(&format!("(?m){re}")).ok().and_then(|r| {
                                 r.captures(&a.body)
                                     .and_then(|c| c.get(1).map(|m| m.as_str().to_string()))
                             }) {

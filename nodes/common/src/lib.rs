@@ -20,6 +20,7 @@ pub mod test_switch;
 #[cfg(test)]
 pub(crate) mod testutil;
 pub mod topology;
+pub mod vios_hw;
 pub mod window;
 
 pub use pvmlab_proto as proto;

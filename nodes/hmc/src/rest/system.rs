@@ -109,6 +109,18 @@ fn body(f: &FrameView) -> String {
                     "ROR",
                     &fr.processors.to_string(),
                 ),
+                // One element per mode, `default` first, as the HMC lists
+                // them (pypowervm's managedsystem.txt); Ansible's
+                // powervm_lpar_instance reads them to check a partition's mode.
+                std::iter::once("default")
+                    .chain(
+                        fr.compat_modes
+                            .iter()
+                            .map(String::as_str)
+                            .filter(|m| *m != "default"),
+                    )
+                    .map(|m| xml::el("SupportedPartitionProcessorCompatibilityModes", "ROR", m))
+                    .collect(),
             ],
         ),
         xml::el("DetailedState", "ROR", detailed),

@@ -42,10 +42,9 @@ fn lun_loc(lun_id: &str) -> String {
     )
 }
 
-/// A physical FC port's location, as `lsmap -npiv` prints it.
-fn fcs_loc(fcs: &str) -> String {
-    let n = fcs.trim_start_matches("fcs").parse::<u32>().unwrap_or(0);
-    format!("U78C0.001.DBJ0563-P2-C1-T{}", n + 1)
+/// The port number of `fcsN`.
+fn port_of(fcs: &str) -> u32 {
+    fcs.trim_start_matches("fcs").parse().unwrap_or(0)
 }
 
 /// A stable hex tail (a WWPN's, a MAC's, a device id) of up to 32 digits,
@@ -358,8 +357,11 @@ fn vscsi_mapping(
     xml::group("VirtualSCSIMapping", None, &v)
 }
 
+/// A physical FC port of the VIOS, with the location code and WWPN its
+/// own `lsdev`/`lsmap -npiv` show (`pvmlab_common::vios_hw`).
 fn fc_port(f: &FrameView, vios: &Partition, fcs: &str, used: usize, name: &str) -> String {
-    let l = fcs_loc(fcs);
+    let serial = f.frame.as_ref().map_or("", |fr| fr.serial_num.as_str());
+    let l = pvmlab_common::vios_hw::fc_location(serial, vios.id, port_of(fcs));
     xml::group(
         name,
         Some(if name == "Port" { "CUR" } else { "CUD" }),
@@ -370,14 +372,70 @@ fn fc_port(f: &FrameView, vios: &Partition, fcs: &str, used: usize, name: &str) 
             el(
                 "WWPN",
                 "CUR",
-                format!(
-                    "10000090FA{}",
-                    hex(&format!("{}/{}/{fcs}", f.name, vios.name), 6)
-                ),
+                pvmlab_common::vios_hw::fc_wwpn(serial, vios.id, port_of(fcs)),
             ),
             el("AvailablePorts", "ROR", 64usize.saturating_sub(used)),
             el("TotalPorts", "ROR", 64),
         ],
+    )
+}
+
+/// The VIOS's physical FC adapters and their ports, where pypowervm and
+/// Ansible (`//PhysicalFibreChannelPort` with `AvailablePorts`) look for
+/// the ports a virtual FC adapter can be mapped to.
+fn io_configuration(f: &FrameView, vios: &Partition, d: &ViosDevices) -> String {
+    let serial = f.frame.as_ref().map_or("", |fr| fr.serial_num.as_str());
+    let ports = pvmlab_common::vios_hw::fc_ports(d.npiv.iter().map(|m| m.fcs.as_str()));
+    let used = |fcs: &str| d.npiv.iter().filter(|m| m.fcs == fcs).count();
+    let cards: Vec<String> = (0..ports / 2)
+        .map(|card| {
+            let slot = pvmlab_common::vios_hw::fc_location(serial, vios.id, card * 2);
+            let slot = slot
+                .rsplit_once("-T")
+                .map_or(slot.clone(), |(s, _)| s.to_string());
+            let port_list: Vec<String> = (card * 2..card * 2 + 2)
+                .map(|p| {
+                    let n = format!("fcs{p}");
+                    fc_port(f, vios, &n, used(&n), "PhysicalFibreChannelPort")
+                })
+                .collect();
+            let adapter = xml::group(
+                "PhysicalFibreChannelAdapter",
+                None,
+                &[
+                    el(
+                        "Description",
+                        "CUD",
+                        "8 Gigabit PCI Express Dual Port Fibre Channel Adapter",
+                    ),
+                    el("DeviceName", "ROR", &slot),
+                    el("DynamicReconfigurationConnectorName", "CUD", &slot),
+                    xml::group("PhysicalFibreChannelPorts", Some("CUD"), &port_list),
+                ],
+            );
+            xml::group(
+                "ProfileIOSlot",
+                None,
+                &[xml::group(
+                    "AssociatedIOSlot",
+                    Some("CUD"),
+                    &[
+                        el(
+                            "Description",
+                            "CUD",
+                            "8 Gigabit PCI Express Dual Port Fibre Channel Adapter",
+                        ),
+                        xml::group("RelatedIOAdapter", Some("CUD"), &[adapter]),
+                        el("SlotDynamicReconfigurationConnectorName", "CUD", &slot),
+                    ],
+                )],
+            )
+        })
+        .collect();
+    xml::group(
+        "PartitionIOConfiguration",
+        Some("CUD"),
+        &[xml::group("ProfileIOSlots", Some("CUD"), &cards)],
     )
 }
 
@@ -459,6 +517,7 @@ pub fn body(g: &Get<'_>, f: &FrameView, vios: &Partition, devices: Option<&ViosD
     let mapped: Vec<&str> = d.vscsi.iter().map(|m| m.backing.as_str()).collect();
     let fcs_used = |fcs: &str| d.npiv.iter().filter(|m| m.fcs == fcs).count();
     [
+        io_configuration(f, vios, d),
         el("MoverServicePartition", "CUD", xml::flag(vios.msp)),
         xml::group(
             "PhysicalVolumes",
@@ -533,7 +592,7 @@ mod tests {
             lun_loc("lun12"),
             "U78C9.001.WZS0000-P1-C1-T1-W500507680140F32C-LC000000000000"
         );
-        assert_eq!(fcs_loc("fcs1"), "U78C0.001.DBJ0563-P2-C1-T2");
+        assert_eq!(port_of("fcs1"), 1);
         assert_eq!(hex("x", 6).len(), 6);
         assert_eq!(hex("x", 18).len(), 18);
         assert_eq!(hex("x", 40).len(), 32);

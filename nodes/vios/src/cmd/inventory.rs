@@ -95,11 +95,7 @@ pub struct Inventory {
     pub devices: Vec<Device>,
 }
 
-pub fn fnv(s: &str) -> u32 {
-    s.bytes().fold(0x811c_9dc5u32, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    })
-}
+pub use pvmlab_common::vios_hw::fnv;
 
 fn index(name: &str, prefix: &str) -> Option<u32> {
     name.strip_prefix(prefix)?.parse().ok()
@@ -113,18 +109,13 @@ pub fn lun_pvid(lun: &str) -> String {
 
 /// The I/O drawer the VIOS's cards sit in.
 fn drawer(site: &Site) -> String {
-    format!("U78C9.001.{}", site.serial)
+    pvmlab_common::vios_hw::drawer(&site.serial)
 }
 
 /// The location code of FC port `port` of this VIOS: two ports per card,
 /// the first card in slot P2-C<lpar id>.
 pub fn fcs_loc(site: &Site, port: u32) -> String {
-    format!(
-        "{}-P2-C{}-T{}",
-        drawer(site),
-        site.lpar_id + 4 * (port / 2),
-        port % 2 + 1
-    )
+    pvmlab_common::vios_hw::fc_location(&site.serial, site.lpar_id, port)
 }
 
 /// The location code of a LUN as seen through fcs0 (`lsmap`'s backing
@@ -246,20 +237,9 @@ impl Inventory {
         }
         // Fibre channel: two ports per card, as many cards as the NPIV
         // mappings name ports.
-        let fcs = dev
-            .npiv
-            .iter()
-            .filter_map(|m| index(&m.fcs, "fcs"))
-            .map(|i| i + 1)
-            .max()
-            .unwrap_or(0)
-            .max(2)
-            .next_multiple_of(2);
+        let fcs = pvmlab_common::vios_hw::fc_ports(dev.npiv.iter().map(|m| m.fcs.as_str()));
         for p in 0..fcs {
-            let wwpn = format!(
-                "10000090FA{:06X}",
-                fnv(&format!("{}/{k}/fcs{p}", site.serial)) & 0xFF_FFFF
-            );
+            let wwpn = pvmlab_common::vios_hw::fc_wwpn(&site.serial, k, p);
             push(
                 format!("fcs{p}"),
                 FCS_DESC,
