@@ -26,7 +26,12 @@ fn names(lab: &Lab) -> Vec<String> {
     all
 }
 
+// Not yet: HMC Scanner collects every command's output from the lab, but
+// its report writer needs at least one profile that owns physical I/O
+// slots, and the VIOS profiles do not list the slots `lshwres -r io` shows
+// they own (issue 19's note says where this stands).
 #[test]
+#[ignore = "hmcscanner's report writer needs VIOS profiles to list their physical I/O slots"]
 fn hmcscanner_writes_its_report_of_every_frame_and_partition() {
     if !have("hmcscanner") {
         println!("SKIPPED: hmcscanner is not installed (tests/setup.sh installs it)");
