@@ -62,8 +62,9 @@ pub fn flag(v: bool) -> &'static str {
     if v { "true" } else { "false" }
 }
 
-fn now() -> String {
-    // RFC 3339 in UTC, to the millisecond, as Atom wants.
+/// The time of the answer: RFC 3339 in UTC, to the millisecond, as
+/// Atom's `published` and `updated` want.
+pub fn now() -> String {
     let d = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();

@@ -40,7 +40,7 @@ fn entry(base: &str, t: &Template) -> String {
     <etag:etag xmlns:etag=\"{uom}\">{etag}</etag:etag>\
     <content type=\"{mt}\">{content}</content></entry>",
         id = t.uuid,
-        ts = now(),
+        ts = xml::now(),
         gen = xml::GENERATOR,
         uom = xml::UOM_NS,
         etag = xml::etag(&content),
@@ -54,24 +54,6 @@ fn content(t: &Template) -> String {
         "<{KIND}:{KIND} xmlns:{KIND}=\"{TEMPLATES_NS}\" xmlns=\"{TEMPLATES_NS}\" schemaVersion=\"V1_0\">\
 <Metadata><Atom><AtomID>{}</AtomID><AtomCreated>{}</AtomCreated></Atom></Metadata>{}</{KIND}:{KIND}>",
         t.uuid, t.created, t.body
-    )
-}
-
-fn now() -> String {
-    // Atom's published: any feed of ours has one; the time of the answer.
-    let d = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    let c = pvmlab_common::clock::Civil::at(d.as_secs() as i64);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        c.year,
-        c.month,
-        c.day,
-        c.hour,
-        c.minute,
-        c.second,
-        d.subsec_millis()
     )
 }
 
