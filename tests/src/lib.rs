@@ -255,3 +255,22 @@ fn is_root() -> bool {
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
+
+/// Runs a Python program as the REST tests' clients run: logging and
+/// warnings quiet, and no CA bundle from the environment (the clients turn
+/// certificate checks off, and requests would put them back). Returns
+/// stdout and stderr together, and whether it succeeded.
+pub fn python(code: &str) -> (String, bool) {
+    let prog = format!(
+        "import logging, warnings\nlogging.disable(logging.CRITICAL)\nwarnings.simplefilter('ignore')\n{code}\n"
+    );
+    let out = std::process::Command::new("python3")
+        .args(["-c", &prog])
+        .env_remove("REQUESTS_CA_BUNDLE")
+        .env_remove("CURL_CA_BUNDLE")
+        .output()
+        .expect("python3 runs");
+    let mut s = text(&out.stdout);
+    s.push_str(&text(&out.stderr));
+    (s, out.status.success())
+}

@@ -5,22 +5,10 @@
 //! (hmc-mcp, power-hmc-mcp) do and through pypowervm's PCM wrappers where
 //! pypowervm is installed (tests/setup.sh installs it).
 
-use pvmlab_tests::{Lab, text};
-use std::process::Command;
+use pvmlab_tests::Lab;
 
 fn py(code: &str) -> (String, bool) {
-    let prog = format!(
-        "import logging, warnings\nlogging.disable(logging.CRITICAL)\nwarnings.simplefilter('ignore')\n{code}\n"
-    );
-    let out = Command::new("python3")
-        .args(["-c", &prog])
-        .env_remove("REQUESTS_CA_BUNDLE")
-        .env_remove("CURL_CA_BUNDLE")
-        .output()
-        .unwrap();
-    let mut s = text(&out.stdout);
-    s.push_str(&text(&out.stderr));
-    (s, out.status.success())
+    pvmlab_tests::python(code)
 }
 
 #[test]

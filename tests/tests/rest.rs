@@ -8,20 +8,9 @@ use pvmlab_tests::{Lab, text};
 use std::process::Command;
 
 fn py(code: &str) -> (String, bool) {
-    let prog = format!(
-        "import logging, warnings\nlogging.disable(logging.CRITICAL)\nwarnings.simplefilter('ignore')\nfrom pypowervm import adapter as adp, exceptions as pvmex\nfrom pypowervm.wrappers import managed_system as ms, management_console as mc, logical_partition as lp, virtual_io_server as vios\n{code}\n"
-    );
-    // pypowervm turns certificate checks off (certpath=None), but requests
-    // puts them back where the environment names a CA bundle.
-    let out = Command::new("python3")
-        .args(["-c", &prog])
-        .env_remove("REQUESTS_CA_BUNDLE")
-        .env_remove("CURL_CA_BUNDLE")
-        .output()
-        .unwrap();
-    let mut s = text(&out.stdout);
-    s.push_str(&text(&out.stderr));
-    (s, out.status.success())
+    pvmlab_tests::python(&format!(
+        "from pypowervm import adapter as adp, exceptions as pvmex\nfrom pypowervm.wrappers import managed_system as ms, management_console as mc, logical_partition as lp, virtual_io_server as vios\n{code}"
+    ))
 }
 
 #[test]

@@ -17,18 +17,7 @@ use std::process::Command;
 const SUBNET: &str = "127.43.193";
 
 fn py(code: &str) -> (String, bool) {
-    let prog = format!(
-        "import logging, warnings\nlogging.disable(logging.CRITICAL)\nwarnings.simplefilter('ignore')\n{code}\n"
-    );
-    let out = Command::new("python3")
-        .args(["-c", &prog])
-        .env_remove("REQUESTS_CA_BUNDLE")
-        .env_remove("CURL_CA_BUNDLE")
-        .output()
-        .unwrap();
-    let mut s = text(&out.stdout);
-    s.push_str(&text(&out.stderr));
-    (s, out.status.success())
+    pvmlab_tests::python(code)
 }
 
 /// A session as Ansible's REST client opens one, and its helpers: `strip`
