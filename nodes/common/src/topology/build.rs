@@ -125,6 +125,16 @@ impl FrameDef {
             );
             p.msp = v.msp;
             p.rmc_ipaddr = v.address.get_ref().clone();
+            // A VIOS owns its physical cards: its profiles require them
+            // unless the topology lists the slots itself.
+            let fc_ports = crate::vios_hw::fc_ports(v.npiv.iter().map(|m| m.fcs.as_str()));
+            let slots: Vec<String> = crate::vios_hw::cards(p.id, fc_ports)
+                .iter()
+                .map(crate::vios_hw::io_slot)
+                .collect();
+            for prof in p.profiles.iter_mut().filter(|q| q.io_slots.is_empty()) {
+                prof.io_slots = slots.clone();
+            }
             out.push(p);
         }
         for l in &self.lpar {

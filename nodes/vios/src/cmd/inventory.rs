@@ -174,10 +174,7 @@ impl Inventory {
             .unwrap_or(0)
             .max(2);
         for p in 0..phys {
-            let mac = format!(
-                "00145E{:06X}",
-                fnv(&format!("{}/{k}/ent{p}", site.serial)) & 0xFF_FFFF
-            );
+            let mac = pvmlab_common::vios_hw::ent_mac(&site.serial, k, p);
             push(
                 format!("ent{p}"),
                 ENT_DESC,

@@ -1,96 +1,93 @@
 //! `lshwres -r io` and `-r procpool`: the frame's physical I/O slots and
 //! the adapters' ports in them, and its shared processor pools.
 //!
-//! The lab's frames have the physical adapters their VIOS partitions use:
-//! each VIOS owns an Ethernet adapter (the real adapter of its SEA) and a
-//! Fibre Channel adapter (the port its NPIV mappings go through), in the
-//! slots of the frame's first I/O unit, numbered in VIOS id order. A
-//! client partition owns none (its I/O is virtual).
+//! The lab's frames have the physical cards their VIOS partitions use
+//! (`pvmlab_common::vios_hw`: an Ethernet card for the SEAs, the Fibre
+//! Channel cards of the NPIV and SAN paths, the SAS controller of rootvg).
+//! The slots listed are those the partitions' profiles require
+//! (`io_slots`), so a listing, a profile and the VIOS's own `lsdev` name
+//! the same cards. A client partition owns none (its I/O is virtual).
 
 use crate::render::{Record, kv};
 use pvmlab_common::attrs::fmt_units;
 use pvmlab_common::model::{Frame, Partition, PartitionExt as _, lpar_state};
+use pvmlab_common::vios_hw::{self, Card, CardKind};
 
-/// One physical slot with the adapter in it.
+/// One physical slot with the card in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Slot {
-    /// C1, C2 …
-    pub phys: u32,
-    pub kind: Kind,
-    /// The VIOS that owns it.
+    pub card: Card,
+    /// The partition whose profile requires it.
     pub owner_id: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Ethernet,
-    FibreChannel,
-}
-
-impl Kind {
-    fn description(self) -> &'static str {
-        match self {
-            Kind::Ethernet => "PCIe2 4-port (10Gb FCoE & 1GbE) SR&RJ45 Adapter",
-            Kind::FibreChannel => "PCIe2 8Gb 2-Port Fibre Channel Adapter",
-        }
-    }
-    fn feature_code(self) -> &'static str {
-        match self {
-            Kind::Ethernet => "EN0H",
-            Kind::FibreChannel => "EN0A",
-        }
-    }
-    /// The PCI class clients grep for (hmc-mcp: 0200 Ethernet, 0C04 FC).
-    fn pci_class(self) -> &'static str {
-        match self {
-            Kind::Ethernet => "0200",
-            Kind::FibreChannel => "0C04",
-        }
-    }
-    fn ids(self) -> (&'static str, &'static str) {
-        match self {
-            Kind::Ethernet => ("1077", "2001"),
-            Kind::FibreChannel => ("10DF", "F100"),
-        }
+fn description(k: CardKind) -> &'static str {
+    match k {
+        CardKind::Ethernet => "PCIe2 4-port (10Gb FCoE & 1GbE) SR&RJ45 Adapter",
+        CardKind::FibreChannel => "PCIe2 8Gb 2-Port Fibre Channel Adapter",
+        CardKind::Sas => "PCIe3 x8 SAS RAID Internal Adapter 6Gb",
     }
 }
 
-/// The frame's slots: two per VIOS, by VIOS id.
+fn feature_code(k: CardKind) -> &'static str {
+    match k {
+        CardKind::Ethernet => "EN0H",
+        CardKind::FibreChannel => "EN0A",
+        CardKind::Sas => "EJ0J",
+    }
+}
+
+/// The PCI class clients grep for (hmc-mcp: 0200 Ethernet, 0C04 FC).
+fn pci_class(k: CardKind) -> &'static str {
+    match k {
+        CardKind::Ethernet => "0200",
+        CardKind::FibreChannel => "0C04",
+        CardKind::Sas => "0104",
+    }
+}
+
+fn pci_ids(k: CardKind) -> (&'static str, &'static str) {
+    match k {
+        CardKind::Ethernet => ("1077", "2001"),
+        CardKind::FibreChannel => ("10DF", "F100"),
+        CardKind::Sas => ("1014", "034A"),
+    }
+}
+
+/// The profile a partition's slots come from: the one it runs with, or
+/// its default one.
+fn owning_profile(p: &Partition) -> &str {
+    if p.curr_profile.is_empty() {
+        &p.default_profile
+    } else {
+        &p.curr_profile
+    }
+}
+
+/// The frame's slots: each card a partition's profile requires, in slot
+/// order. An `io_slots` entry that names no card of the lab is skipped.
 pub fn slots(partitions: &[Partition]) -> Vec<Slot> {
-    let mut vios: Vec<u32> = partitions
+    let mut v: Vec<Slot> = partitions
         .iter()
-        .filter(|p| p.is_vios())
-        .map(|p| p.id)
-        .collect();
-    vios.sort_unstable();
-    vios.iter()
-        .enumerate()
-        .flat_map(|(i, &id)| {
-            let n = 2 * i as u32;
-            [
-                Slot {
-                    phys: n + 1,
-                    kind: Kind::Ethernet,
+        .filter_map(|p| Some((p.id, p.profile(owning_profile(p))?)))
+        .flat_map(|(id, prof)| {
+            prof.io_slots.iter().filter_map(move |e| {
+                let drc = u32::from_str_radix(e.split('/').next()?, 16).ok()?;
+                Some(Slot {
+                    card: Card::from_drc_index(drc)?,
                     owner_id: id,
-                },
-                Slot {
-                    phys: n + 2,
-                    kind: Kind::FibreChannel,
-                    owner_id: id,
-                },
-            ]
+                })
+            })
         })
-        .collect()
+        .collect();
+    v.sort_by_key(|s| (s.card.planar, s.card.slot));
+    v.dedup_by_key(|s| s.card);
+    v
 }
 
-/// The I/O unit the slots are in: the frame's first, named after its
-/// serial number.
+/// The I/O unit the slots are in: the frame's first.
 fn unit(f: &Frame) -> String {
-    format!("U78C9.001.{}", f.serial_num)
-}
-
-fn drc_name(f: &Frame, s: &Slot) -> String {
-    format!("{}-P1-C{}", unit(f), s.phys)
+    vios_hw::drawer(&f.serial_num)
 }
 
 /// The slot's owner as listings name it: a partition that holds it now
@@ -106,51 +103,61 @@ pub fn slot_records(f: &Frame, partitions: &[Partition]) -> Vec<Record> {
         .iter()
         .map(|s| {
             let o = owner(s, partitions);
-            let (vendor, device) = s.kind.ids();
+            let k = s.card.kind;
+            let (vendor, device) = pci_ids(k);
             vec![
                 kv("unit_phys_loc", unit(f)),
-                kv("bus_id", 512 + s.phys),
-                kv("phys_loc", format!("C{}", s.phys)),
+                kv("bus_id", 256 * s.card.planar + s.card.slot),
+                kv("phys_loc", format!("P{}-C{}", s.card.planar, s.card.slot)),
                 kv("parent_slot_drc_index", "none"),
-                kv("drc_index", format!("{:08X}", 0x2101_0000 + s.phys)),
+                kv("drc_index", format!("{:08X}", s.card.drc_index())),
                 kv("lpar_name", o.map(|p| p.name.as_str()).unwrap_or("null")),
                 kv(
                     "lpar_id",
                     o.map(|p| p.id.to_string()).unwrap_or_else(|| "none".into()),
                 ),
                 kv("slot_io_pool_id", "none"),
-                kv("description", s.kind.description()),
-                kv("feature_codes", s.kind.feature_code()),
+                kv("description", description(k)),
+                kv("feature_codes", feature_code(k)),
                 kv("pci_vendor_id", vendor),
                 kv("pci_device_id", device),
                 kv("pci_subs_vendor_id", vendor),
                 kv("pci_subs_device_id", device),
-                kv("pci_class", s.kind.pci_class()),
+                kv("pci_class", pci_class(k)),
                 kv("pci_revision_id", "01"),
                 kv("bus_grouping", 0),
                 kv("iop", 0),
                 kv("iop_info_stale", 0),
-                kv("drc_name", drc_name(f, s)),
+                kv("drc_name", s.card.location(&f.serial_num)),
             ]
         })
         .collect()
 }
 
-/// The adapters' ports: two each, children of their slot (`parent` is the
-/// slot's drc_name, as hmcscanner joins them).
+/// The adapters' ports: two per Ethernet and FC card, children of their
+/// slot (`parent` is the slot's drc_name, as hmcscanner joins them), with
+/// the MACs and WWPNs the VIOS's `lsdev -vpd` shows.
 pub fn child_records(f: &Frame, partitions: &[Partition]) -> Vec<Record> {
+    let serial = f.serial_num.as_str();
     slots(partitions)
         .iter()
+        .filter(|s| s.card.kind != CardKind::Sas)
         .flat_map(|s| {
             let o = owner(s, partitions);
-            let parent = drc_name(f, s);
+            let parent = s.card.location(serial);
+            // The card's first port: FC cards hold fcs0-1, fcs2-3 … in
+            // slot order; the Ethernet card holds ent0 and ent1.
+            let first = match s.card.kind {
+                CardKind::FibreChannel => 2 * (s.card.slot.saturating_sub(s.owner_id) / 4),
+                _ => 0,
+            };
             (1..=2u32).map(move |t| {
                 let mut r = vec![
                     kv("phys_loc", format!("{parent}-T{t}")),
                     kv("parent", &parent),
                     kv(
                         "slot_child_id",
-                        format!("{:08X}", 0x2101_0000 + s.phys * 16 + t),
+                        format!("{:08X}", s.card.drc_index() << 4 | t),
                     ),
                     kv("parent_slot_child_id", "none"),
                     kv("lpar_name", o.map(|p| p.name.as_str()).unwrap_or("null")),
@@ -159,15 +166,15 @@ pub fn child_records(f: &Frame, partitions: &[Partition]) -> Vec<Record> {
                         o.map(|p| p.id.to_string()).unwrap_or_else(|| "none".into()),
                     ),
                 ];
-                let id = u64::from(s.owner_id) << 8 | u64::from(s.phys) << 4 | u64::from(t);
-                match s.kind {
-                    Kind::Ethernet => r.extend([
-                        kv("description", "Ethernet port"),
-                        kv("mac_address", format!("40F2E9{:06X}", id & 0xFF_FFFF)),
-                    ]),
-                    Kind::FibreChannel => r.extend([
+                let port = first + t - 1;
+                match s.card.kind {
+                    CardKind::FibreChannel => r.extend([
                         kv("description", "Fibre Channel port"),
-                        kv("wwpn", format!("10000090FA{:06X}", id & 0xFF_FFFF)),
+                        kv("wwpn", vios_hw::fc_wwpn(serial, s.owner_id, port)),
+                    ]),
+                    _ => r.extend([
+                        kv("description", "Ethernet port"),
+                        kv("mac_address", vios_hw::ent_mac(serial, s.owner_id, port)),
                     ]),
                 }
                 r
@@ -250,23 +257,39 @@ mod tests {
     }
 
     #[test]
-    fn each_vios_owns_an_ethernet_and_a_fibre_channel_slot() {
+    fn the_slots_are_those_the_profiles_require() {
         let f = Frame {
             serial_num: "21A5E8V".into(),
             ..Default::default()
         };
+        let vios = |id, state| {
+            let mut p = lpar(id, "vioserver", state);
+            p.default_profile = "d".into();
+            p.profiles = vec![Profile {
+                name: "d".into(),
+                io_slots: vios_hw::cards(id, 2).iter().map(vios_hw::io_slot).collect(),
+                ..Default::default()
+            }];
+            p
+        };
         let ps = [
-            lpar(2, "vioserver", lpar_state::NOT_ACTIVATED),
-            lpar(1, "vioserver", lpar_state::RUNNING),
+            vios(2, lpar_state::NOT_ACTIVATED),
+            vios(1, lpar_state::RUNNING),
             lpar(3, "aixlinux", lpar_state::RUNNING),
         ];
         let r = slot_records(&f, &ps);
-        assert_eq!(r.len(), 4);
+        assert_eq!(r.len(), 6, "Ethernet, FC and SAS of each VIOS");
         assert_eq!(value(&r[0], "drc_name"), Some("U78C9.001.21A5E8V-P1-C1"));
+        assert_eq!(value(&r[0], "drc_index"), Some("21010101"));
         assert_eq!(value(&r[0], "lpar_name"), Some("p1"));
-        assert_eq!(value(&r[1], "pci_class"), Some("0C04"));
-        assert_eq!(value(&r[2], "lpar_name"), Some("null"), "its VIOS is off");
-        // Every child names a slot that exists (hmcscanner joins on it).
+        assert_eq!(value(&r[1], "lpar_name"), Some("null"), "its VIOS is off");
+        let fc = r
+            .iter()
+            .find(|x| value(x, "pci_class") == Some("0C04"))
+            .unwrap();
+        assert_eq!(value(fc, "drc_name"), Some("U78C9.001.21A5E8V-P2-C1"));
+        // Every child names a slot that exists (hmcscanner joins on it),
+        // and a FC port has the WWPN the VIOS shows.
         let names: Vec<&str> = r.iter().filter_map(|x| value(x, "drc_name")).collect();
         let c = child_records(&f, &ps);
         assert_eq!(c.len(), 8);
@@ -274,6 +297,8 @@ mod tests {
             c.iter()
                 .all(|x| names.contains(&value(x, "parent").unwrap()))
         );
+        let w = vios_hw::fc_wwpn("21A5E8V", 1, 1);
+        assert!(c.iter().any(|x| value(x, "wwpn") == Some(w.as_str())));
     }
 
     #[test]
