@@ -1,6 +1,7 @@
 //! Hardware and partition commands as the clients administrators run send
 //! them: Ansible's powervm_lpar_instance AIX install (lpar_netboot discovery,
-//! then the network boot, then polling rmc_state), powervm_lpar_migration's
+//! then the network boot, then polling rmc_state) and vios install,
+//! powervm_lpar_migration's
 //! several partitions in one migrlpar, hmcscanner's lshwres lines, and
 //! profile adapter lists quoted by the HMC's rule in output and in -i input.
 
@@ -212,4 +213,47 @@ fn netboot_migrations_listings_and_quoting_as_the_clients_send_them() {
     assert_eq!(run("chsysstate -r sys -m sys1 -o on").1, 0);
     wait(&lab, "lssyscfg -r sys -m sys1 -F state", "Operating", 10);
     assert_eq!(run(settings).0, "2,2,7,sys_firmware_only\n");
+
+    // Ansible's vios action=install: the same discovery and boot for a
+    // VIOS, which runs its operating system again once the install is
+    // over, with the physical slots its profile requires.
+    wait(
+        &lab,
+        "lssyscfg -r lpar -m sys1 -F state,rmc_state --filter lpar_names=vios2",
+        "Running,active",
+        30,
+    );
+    let (out, code) = run(
+        "lpar_netboot -M -n -t ent -S 10.1.1.1 -G 10.1.1.254 -C 10.1.1.6 vios2 default_profile sys1",
+    );
+    assert_eq!(code, 0, "{out}");
+    let loc = out
+        .lines()
+        .find(|l| l.starts_with("ent "))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap_or_else(|| panic!("no adapter: {out}"))
+        .to_string();
+    let (out, code) = run(&format!(
+        "lpar_netboot -f -D -t ent -l {loc} -S 10.1.1.1 -G 10.1.1.254 -C 10.1.1.6 -K 255.255.255.0 vios2 default_profile sys1"
+    ));
+    assert_eq!(code, 0, "{out}");
+    wait(
+        &lab,
+        "lssyscfg -r lpar -m sys1 -F state,rmc_state --filter lpar_names=vios2",
+        "Running,active",
+        10,
+    );
+    let (codes, _) = run("lsrefcode -r lpar -m sys1 --filter lpar_names=vios2 -n 12 -F refcode");
+    assert!(codes.lines().any(|c| c == "0C54"), "{codes}");
+    let (out, code) = run("viosvrcmd -m sys1 -p vios2 -c ioslevel");
+    assert_eq!(code, 0, "{out}");
+    let (slots, _) = run("lssyscfg -r prof -m sys1 --filter lpar_names=vios2 -F io_slots");
+    assert_eq!(slots.matches("/none/1").count(), 3, "{slots}");
+    for drc in slots.trim().trim_matches('"').split(',') {
+        let drc = drc.split('/').next().unwrap();
+        let (owner, _) = run(&format!(
+            "lshwres -r io --rsubtype slot -m sys1 -F lpar_name --filter drc_indexes={drc}"
+        ));
+        assert_eq!(owner, "vios2\n", "{drc}");
+    }
 }

@@ -734,7 +734,10 @@ pub fn check_profile(p: &Profile) -> Result<(), String> {
             ));
         }
         // Each virtual processor needs at least 0.05 and at most 1.0 processing units.
-        let per = |u: f64, n: u32| u >= 0.05 * f64::from(n) - 1e-9 && u <= f64::from(n) + 1e-9;
+        let per = |u: f64, n: u32| {
+            u >= crate::model::MIN_UNITS_PER_VIRTUAL_PROC * f64::from(n) - 1e-9
+                && u <= f64::from(n) + 1e-9
+        };
         if !per(p.desired_proc_units, p.desired_procs) {
             return Err(format!(
                 "desired_proc_units {} does not fit desired_procs {} (0.05 to 1.0 units per virtual processor)",

@@ -168,6 +168,10 @@ pub trait FrameExt {
     fn available<'a>(&self, lpars: impl IntoIterator<Item = &'a Partition>) -> Available;
 }
 
+/// The fewest processing units a virtual processor of a shared partition
+/// runs on (`min_proc_units_per_virtual_proc`).
+pub const MIN_UNITS_PER_VIRTUAL_PROC: f64 = 0.05;
+
 /// A huge page is 16 GB (lshwres' huge_page_size, in MB).
 pub const HUGE_PAGE_MB: u64 = 16384;
 

@@ -63,7 +63,7 @@ impl Hypervisor {
                             pvmlab_common::attrs::fmt_units(prof.max_proc_units)
                         )));
                     }
-                    if nu + 1e-9 < 0.05 * new_procs as f64 {
+                    if nu + 1e-9 < pvmlab_common::model::MIN_UNITS_PER_VIRTUAL_PROC * new_procs as f64 {
                         return Err(FspError::Invalid(format!("{} processing units cannot serve {new_procs} virtual processors (0.05 each at least)", pvmlab_common::attrs::fmt_units(nu))));
                     }
                     (nu, u)

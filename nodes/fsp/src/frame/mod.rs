@@ -58,6 +58,9 @@ struct Live {
     running: HashMap<u32, Arc<crate::workload::Running>>,
     /// Memory arriving in migration shells, before they resume.
     incoming: HashMap<u32, Arc<Mutex<crate::memory::Memory>>>,
+    /// Partitions whose firmware is walking a boot (lpar_netboot): a VIOS
+    /// among them is not yet running its operating system.
+    walking: std::collections::HashSet<u32>,
 }
 
 pub struct Hypervisor {
@@ -137,6 +140,7 @@ impl Hypervisor {
                 generation: 0,
                 running: HashMap::new(),
                 incoming: HashMap::new(),
+                walking: Default::default(),
             }),
             store,
             publish,

@@ -74,29 +74,49 @@ pub fn rmc_at(s: &Step, last: bool, rmc_inactive: bool) -> &'static str {
 }
 
 impl Hypervisor {
+    pub(super) fn set_walking(&self, id: u32, on: bool) {
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        if on {
+            live.walking.insert(id);
+        } else {
+            live.walking.remove(&id);
+        }
+    }
+
+    pub(super) fn is_walking(&self, id: u32) -> bool {
+        let live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        live.walking.contains(&id)
+    }
+
     /// Walks partition `id` through `steps` from the first (which the
-    /// activation already set).
+    /// activation already set). A VIOS's operating system attaches once
+    /// the walk is over: at its end, the installed VIOS runs.
     pub(super) fn walk(self: &Arc<Self>, id: u32, steps: &'static [Step]) {
         let me = self.clone();
         tokio::spawn(async move {
-            for (i, pair) in steps.windows(2).enumerate() {
-                let (now, next) = (pair[0], pair[1]);
-                tokio::time::sleep(now.lasts).await;
-                let last = i + 2 == steps.len();
-                let moved = me.change(|p, _| {
-                    let Some(l) = p.lpars.get_mut(&id).filter(|l| still_at(l, &now)) else {
-                        return Ok(false);
-                    };
-                    l.state = next.state.into();
-                    l.ref_code = next.refcode.into();
-                    l.rmc_state = rmc_at(&next, last, l.rmc_inactive).into();
-                    Ok(true)
-                });
-                if !matches!(moved, Ok(true)) {
-                    return;
-                }
-            }
+            me.walk_steps(id, steps).await;
+            me.set_walking(id, false);
         });
+    }
+
+    async fn walk_steps(&self, id: u32, steps: &'static [Step]) {
+        for (i, pair) in steps.windows(2).enumerate() {
+            let (now, next) = (pair[0], pair[1]);
+            tokio::time::sleep(now.lasts).await;
+            let last = i + 2 == steps.len();
+            let moved = self.change(|p, _| {
+                let Some(l) = p.lpars.get_mut(&id).filter(|l| still_at(l, &now)) else {
+                    return Ok(false);
+                };
+                l.state = next.state.into();
+                l.ref_code = next.refcode.into();
+                l.rmc_state = rmc_at(&next, last, l.rmc_inactive).into();
+                Ok(true)
+            });
+            if !matches!(moved, Ok(true)) {
+                return;
+            }
+        }
     }
 }
 

@@ -76,7 +76,12 @@ impl Hypervisor {
         boot: Option<pvmlab_common::proto::fsp::Boot>,
     ) -> Result<(), FspError> {
         let walk = boot.as_ref().map(super::netboot::steps);
-        let is_vios = self.change(|p, _| {
+        // Marked before the activation so that a VIOS's operating system
+        // cannot attach between it and the walk's first step.
+        if walk.is_some() {
+            self.set_walking(id, true);
+        }
+        let activated = self.change(|p, _| {
             if p.frame.state != frame_state::OPERATING {
                 return Err(FspError::FrameState {
                     state: p.frame.state.clone(),
@@ -132,12 +137,6 @@ impl Hypervisor {
             if lpar.remote_restart_capable {
                 lpar.remote_restart_status = rr_status::RESTARTABLE.into();
             }
-            if walk.is_some() && lpar.is_vios() {
-                return Err(FspError::Invalid(format!(
-                    "{} is a Virtual I/O Server partition; its operating system boots itself.",
-                    lpar.name
-                )));
-            }
             let curr = allocate(&prof, avail, p.frame.lmb_mb)?;
             lpar.curr = Some(curr);
             lpar.curr_profile = prof.name.clone();
@@ -150,7 +149,11 @@ impl Hypervisor {
                 lpar.ref_code = first.refcode.into();
             }
             Ok(lpar.is_vios())
-        })?;
+        });
+        if activated.is_err() && walk.is_some() {
+            self.set_walking(id, false);
+        }
+        let is_vios = activated?;
         if let Some(w) = walk {
             self.walk(id, w);
         } else if !is_vios {

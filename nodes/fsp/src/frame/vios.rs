@@ -14,6 +14,11 @@ impl Hypervisor {
         os_version: &str,
         rmc_ipaddr: &str,
     ) -> Result<mpsc::Receiver<Result<ViosCommand, tonic::Status>>, FspError> {
+        if self.is_walking(id) {
+            return Err(FspError::NotPermitted(format!(
+                "partition {id} is booting from its firmware (lpar_netboot); its operating system is not running yet"
+            )));
+        }
         let (tx, rx) = mpsc::channel(4);
         let generation = {
             let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());

@@ -104,10 +104,32 @@ fn body(f: &FrameView) -> String {
                     "ROR",
                     &free.proc_units.to_string(),
                 ),
+                // The limits lshwres -r proc --level sys gives; Ansible's
+                // powervm_lpar_instance checks processing units against
+                // the minimum per virtual processor.
+                xml::el(
+                    "CurrentMaximumProcessorsPerAIXOrLinuxPartition",
+                    "ROR",
+                    &fr.processors.to_string(),
+                ),
+                xml::el("CurrentMaximumAllowedProcessorsPerPartition", "ROR", "256"),
+                xml::el(
+                    "CurrentMaximumProcessorsPerVirtualIOServerPartition",
+                    "ROR",
+                    &fr.processors.to_string(),
+                ),
                 xml::el(
                     "InstalledSystemProcessorUnits",
                     "ROR",
                     &fr.processors.to_string(),
+                ),
+                xml::el("MaximumAllowedVirtualProcessorsPerPartition", "ROR", "256"),
+                xml::el(
+                    "MinimumProcessorUnitsPerVirtualProcessor",
+                    "ROR",
+                    &pvmlab_common::attrs::fmt_units(
+                        pvmlab_common::model::MIN_UNITS_PER_VIRTUAL_PROC,
+                    ),
                 ),
                 // One element per mode, `default` first, as the HMC lists
                 // them (pypowervm's managedsystem.txt); Ansible's

@@ -223,7 +223,9 @@ impl Command for LparNetboot {
                 profile: self.profile.clone(),
                 lpar: lpar.name.clone(),
             })?;
-        if lpar.is_vios() || lpar.lpar_env != "aixlinux" {
+        // A VIOS is installed the same way (NIM's `installios`, Ansible's
+        // `vios action=install`); only an IBM i partition boots otherwise.
+        if !lpar.is_vios() && lpar.lpar_env != "aixlinux" {
             return Err(format!(
                 "lpar_netboot: The partition {} is not an AIX or Linux partition.",
                 lpar.name

@@ -360,7 +360,10 @@ fn proc_sys(f: &Frame, running: &[&Partition]) -> Record {
         kv("pend_avail_sys_proc_units", fmt_units(avail)),
         kv("installed_sys_proc_units", fmt_units(f.processors)),
         kv("deconfig_sys_proc_units", 0),
-        kv("min_proc_units_per_virtual_proc", "0.05"),
+        kv(
+            "min_proc_units_per_virtual_proc",
+            fmt_units(pvmlab_common::model::MIN_UNITS_PER_VIRTUAL_PROC),
+        ),
         kv("max_virtual_procs_per_lpar", 256),
         kv("max_procs_per_lpar", 256),
         kv("max_shared_proc_pools", 64),
