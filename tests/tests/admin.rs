@@ -223,6 +223,36 @@ fn ansible_and_hmcscanner_administration_and_a_restart_that_keeps_the_hmcs_state
         0
     );
     assert_eq!(run("lssyscfg -r sys -m sys2 -F description").0, "rack 4\n");
+    // A partition keeps its UUID through a rename; one made again under
+    // an old name is a new partition with a new UUID.
+    let uuid_of = |name: &str| {
+        run(&format!(
+            "lssyscfg -r lpar -m sys2 --filter lpar_names={name} -F uuid"
+        ))
+        .0
+    };
+    let before = uuid_of("lnx01");
+    assert_eq!(before.trim().len(), 36, "{before}");
+    assert_eq!(
+        run("chsyscfg -r lpar -m sys2 -i \"name=lnx01,new_name=lnx01b\"").1,
+        0
+    );
+    assert_eq!(uuid_of("lnx01b"), before);
+    assert_eq!(
+        run("chsyscfg -r lpar -m sys2 -i \"name=lnx01b,new_name=lnx01\"").1,
+        0
+    );
+    let (out, code) = run(
+        "mksyscfg -r lpar -m sys2 -i \"name=uu1,profile_name=p,lpar_env=aixlinux,min_mem=1024,desired_mem=1024,max_mem=1024,proc_mode=ded,min_procs=1,desired_procs=1,max_procs=1\"",
+    );
+    assert_eq!(code, 0, "{out}");
+    let first = uuid_of("uu1");
+    assert_eq!(run("rmsyscfg -r lpar -m sys2 -n uu1").1, 0);
+    assert_eq!(run(
+        "mksyscfg -r lpar -m sys2 -i \"name=uu1,profile_name=p,lpar_env=aixlinux,min_mem=1024,desired_mem=1024,max_mem=1024,proc_mode=ded,min_procs=1,desired_procs=1,max_procs=1\"",
+    ).1, 0);
+    assert_ne!(uuid_of("uu1"), first);
+    assert_eq!(run("rmsyscfg -r lpar -m sys2 -n uu1").1, 0);
 
     // firmware_update: the level it reads, an update that cannot reach
     // IBM (the levels stay), and an accept.

@@ -682,6 +682,36 @@ pub fn set_profile_attr(p: &mut Profile, name: &str, value: &str) -> Result<(), 
     })
 }
 
+/// Sets attributes in the order given. A `proc_mode` given without a
+/// `sharing_mode` brings that mode's default sharing, as the HMC's
+/// `mksyscfg` does: dedicated processors share their idle cycles
+/// (`share_idle_procs`), shared ones are uncapped.
+pub fn set_profile_attrs<'a>(
+    p: &mut Profile,
+    attrs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<(), AttrError> {
+    let (mut mode, mut sharing) = (false, false);
+    for (k, v) in attrs {
+        set_profile_attr(p, k, v)?;
+        mode |= k == "proc_mode";
+        sharing |= k == "sharing_mode";
+    }
+    if mode && !sharing {
+        p.sharing_mode = default_sharing_mode(&p.proc_mode).into();
+    }
+    Ok(())
+}
+
+/// The sharing mode a profile of processor mode `proc_mode` has unless
+/// one is given.
+pub fn default_sharing_mode(proc_mode: &str) -> &'static str {
+    if proc_mode == "ded" {
+        "share_idle_procs"
+    } else {
+        "uncap"
+    }
+}
+
 /// A new profile holds the values a new HMC profile would have before any
 /// attribute is given.
 pub fn default_profile(name: &str) -> Profile {
@@ -894,5 +924,19 @@ mod tests {
         assert_eq!(fmt_units(2.0), "2.0");
         assert_eq!(fmt_units(0.5), "0.5");
         assert_eq!(fmt_units(0.25), "0.25");
+    }
+
+    #[test]
+    fn a_processor_mode_brings_its_default_sharing() {
+        let mut p = default_profile("p");
+        set_profile_attrs(&mut p, [("proc_mode", "ded")]).unwrap();
+        assert_eq!(p.sharing_mode, "share_idle_procs");
+        let mut p = default_profile("p");
+        set_profile_attrs(
+            &mut p,
+            [("proc_mode", "ded"), ("sharing_mode", "keep_idle_procs")],
+        )
+        .unwrap();
+        assert_eq!(p.sharing_mode, "keep_idle_procs");
     }
 }

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod errpt;
 pub mod failure;
 pub mod fault;
+pub mod ids;
 pub mod lab;
 pub mod labs;
 pub mod metrics;

@@ -2,35 +2,9 @@
 //! per partition, the same on every front-end (REST's `PartitionUUID`,
 //! `lssyscfg -F uuid`) and on every HMC that manages the frame.
 
-use pvmlab_common::model::PartitionExt as _;
 use pvmlab_common::proto::model::Partition;
 
-/// A stable UUID for an object of the lab (a frame, a partition): the
-/// same name gives the same UUID on every HMC and across restarts, as the
-/// real HMC keeps one per object.
-pub fn uuid(kind: &str, name: &str) -> String {
-    let h = xxhash_rust::xxh3::xxh3_128(format!("pvmlab/{kind}/{name}").as_bytes());
-    let b = h.to_be_bytes();
-    format!(
-        "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-        b[0],
-        b[1],
-        b[2],
-        b[3],
-        b[4],
-        b[5],
-        (b[6] & 0x0f) | 0x50,
-        b[7],
-        (b[8] & 0x3f) | 0x80,
-        b[9],
-        b[10],
-        b[11],
-        b[12],
-        b[13],
-        b[14],
-        b[15]
-    )
-}
+pub use pvmlab_common::ids::uuid;
 
 /// A frame's UUID, from the frame's node name (`Frame.name`), which a
 /// rename (`chsyscfg -r sys -i new_name=`, kept in `user_name`) leaves
@@ -39,16 +13,15 @@ pub fn frame(node_name: &str) -> String {
     uuid("ManagedSystem", node_name)
 }
 
-/// A partition's UUID. A client partition's follows its name, so it moves
-/// with the partition between frames, as the real one does. VIOS
-/// partitions of different frames often share a name (every frame has
-/// its `vios1`) and never move, so theirs follows the VIOS's own node
-/// address, which is unique in the lab.
+/// A partition's UUID: the one it was given when it was created, which
+/// moves with it between frames and survives a rename, as the real one
+/// does. A partition saved before partitions kept theirs gets the rule
+/// they were first given by (`pvmlab_common::ids::first_partition_uuid`).
 pub fn partition(p: &Partition) -> String {
-    if p.is_vios() && !p.rmc_ipaddr.is_empty() {
-        uuid("VirtualIOServer", &p.rmc_ipaddr)
+    if p.uuid.is_empty() {
+        pvmlab_common::ids::first_partition_uuid(p)
     } else {
-        uuid("LogicalPartition", &p.name)
+        p.uuid.clone()
     }
 }
 

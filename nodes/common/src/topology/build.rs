@@ -125,6 +125,7 @@ impl FrameDef {
             );
             p.msp = v.msp;
             p.rmc_ipaddr = v.address.get_ref().clone();
+            p.uuid = crate::ids::first_partition_uuid(&p);
             // A VIOS owns its physical cards: its profiles require them
             // unless the topology lists the slots itself.
             let fc_ports = crate::vios_hw::fc_ports(v.npiv.iter().map(|m| m.fcs.as_str()));
@@ -150,6 +151,7 @@ impl FrameDef {
             p.simplified_remote_restart_capable = l.simplified_remote_restart_capable;
             p.rmc_ipaddr = l.rmc_ipaddr.clone();
             p.rmc_inactive = !l.rmc;
+            p.uuid = crate::ids::first_partition_uuid(&p);
             p.workload = l.workload.as_ref().map(|w| crate::model::Workload {
                 rate_mb_s: w.rate_mb_s,
                 working_set_mb: w.working_set_mb,

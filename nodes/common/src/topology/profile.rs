@@ -54,6 +54,10 @@ pub(super) fn build_profile(table: &ProfileTable) -> Result<Profile, Fault> {
         attrs::set_profile_attr(&mut p, k.get_ref(), &attr_text(v.get_ref()))
             .map_err(|e| Fault::at(v.span(), k.get_ref(), e.to_string()))?;
     }
+    let given = |a: &str| table.keys().any(|k| k.get_ref() == a);
+    if given("proc_mode") && !given("sharing_mode") {
+        p.sharing_mode = attrs::default_sharing_mode(&p.proc_mode).into();
+    }
     check_profile(&p).map_err(|m| Fault::at(first, "profile", format!("profile {name}: {m}")))?;
     Ok(p)
 }

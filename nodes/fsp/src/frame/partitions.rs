@@ -262,6 +262,18 @@ impl Hypervisor {
                 new.remote_restart_status = "Invalid".into();
                 new.logical_serial_num =
                     pvmlab_common::topology::logical_serial(&p.frame.serial_num, new.id);
+                // A new partition gets a UUID of its own: a partition made
+                // again under an old name is not the old one. A shell or
+                // a remote restart brings the partition's own.
+                if new.uuid.is_empty() {
+                    new.uuid = pvmlab_common::ids::uuid(
+                        "LogicalPartition",
+                        &format!(
+                            "{}/{}/{}/{}",
+                            p.frame.serial_num, new.id, new.name, p.frame.epoch
+                        ),
+                    );
+                }
                 if new.lpar_avail_priority == 0 {
                     new.lpar_avail_priority = if new.is_vios() { 191 } else { 127 };
                 }
@@ -278,6 +290,13 @@ impl Hypervisor {
                 new.activated_once = old.activated_once;
                 new.rmc_inactive = old.rmc_inactive;
                 new.logical_serial_num = old.logical_serial_num.clone();
+                // Kept across renames; state saved before partitions kept
+                // a UUID fixes the one they had then.
+                new.uuid = if old.uuid.is_empty() {
+                    pvmlab_common::ids::first_partition_uuid(old)
+                } else {
+                    old.uuid.clone()
+                };
                 if old.curr.is_some() && new.profile(&old.curr_profile).is_none() {
                     return Err(FspError::Invalid(format!(
                         "profile {} is in use by the running partition",

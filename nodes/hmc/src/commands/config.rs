@@ -5,7 +5,7 @@
 
 use super::input::{LparRef, input_attrs};
 use crate::error::CmdError;
-use pvmlab_common::attrs::{PROFILE_ATTRS, set_profile_attr};
+use pvmlab_common::attrs::{PROFILE_ATTRS, set_profile_attrs};
 use pvmlab_common::model::Profile;
 use pvmlab_common::proto::hmc::FrameView;
 
@@ -97,14 +97,17 @@ pub struct ProfileInput {
 
 impl ProfileInput {
     pub fn parse(a: &Attrs) -> Result<ProfileInput, CmdError> {
-        let mut scratch = Profile::default();
-        let mut attrs = Attrs::new();
-        for (k, v) in a {
-            if PROFILE_ATTRS.iter().any(|x| x.name == k) {
-                set_profile_attr(&mut scratch, k, v).map_err(invalid_value)?;
-                attrs.push((k.clone(), v.clone()));
-            }
-        }
+        let attrs: Attrs = a
+            .iter()
+            .filter(|(k, _)| PROFILE_ATTRS.iter().any(|x| &x.name == k))
+            .cloned()
+            .collect();
+        // Checked whole now, so that applying them cannot fail.
+        set_profile_attrs(
+            &mut Profile::default(),
+            attrs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        )
+        .map_err(invalid_value)?;
         Ok(ProfileInput {
             attrs,
             pool: get(a, "shared_proc_pool_name").map(str::to_string),
@@ -113,9 +116,8 @@ impl ProfileInput {
 
     /// Applies the attributes to `p`, the pool by its name on `frame`.
     pub fn apply(&self, frame: &FrameView, p: &mut Profile) -> Result<(), CmdError> {
-        for (k, v) in &self.attrs {
-            set_profile_attr(p, k, v).map_err(invalid_value)?;
-        }
+        set_profile_attrs(p, self.attrs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .map_err(invalid_value)?;
         if let Some(pool) = &self.pool {
             let pools = frame
                 .frame
