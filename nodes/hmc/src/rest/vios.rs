@@ -55,6 +55,21 @@ fn hex(seed: &str, digits: usize) -> String {
     all[32 - digits.min(32)..].to_string()
 }
 
+/// The elements every virtual adapter of a mapping begins with, up to its
+/// slot number (whose kb differs between vSCSI and vFC).
+fn adapter_head(kind: &str, loc: &str, lpar_id: u32, slot: u32, slot_kb: &str) -> String {
+    [
+        el("AdapterType", "ROR", kind),
+        el("DynamicReconfigurationConnectorName", "CUD", loc),
+        el("LocationCode", "ROR", loc),
+        el("LocalPartitionID", "CUR", lpar_id),
+        el("RequiredAdapter", "CUD", "false"),
+        el("VariedOn", "CUD", "true"),
+        el("VirtualSlotNumber", slot_kb, slot),
+    ]
+    .concat()
+}
+
 fn el(name: &str, kb: &str, v: impl ToString) -> String {
     xml::el(name, kb, &v.to_string())
 }
@@ -300,13 +315,7 @@ fn vscsi_mapping(
             "ClientAdapter",
             Some("CUR"),
             &[
-                el("AdapterType", "ROR", "Client"),
-                el("DynamicReconfigurationConnectorName", "CUD", &client_loc),
-                el("LocationCode", "ROR", &client_loc),
-                el("LocalPartitionID", "CUR", p.id),
-                el("RequiredAdapter", "CUD", "false"),
-                el("VariedOn", "CUD", "true"),
-                el("VirtualSlotNumber", "CUR", slot),
+                adapter_head("Client", &client_loc, p.id, *slot, "CUR"),
                 el("RemoteLogicalPartitionID", "CUR", vios.id),
                 el("RemoteSlotNumber", "CUA", m.server_slot),
                 el("ServerLocationCode", "CUR", &server_loc),
@@ -317,13 +326,7 @@ fn vscsi_mapping(
         "ServerAdapter",
         Some("CUR"),
         &[
-            el("AdapterType", "ROR", "Server"),
-            el("DynamicReconfigurationConnectorName", "CUD", &server_loc),
-            el("LocationCode", "ROR", &server_loc),
-            el("LocalPartitionID", "CUR", vios.id),
-            el("RequiredAdapter", "CUD", "false"),
-            el("VariedOn", "CUD", "true"),
-            el("VirtualSlotNumber", "CUR", m.server_slot),
+            adapter_head("Server", &server_loc, vios.id, m.server_slot, "CUR"),
             el("AdapterName", "CUR", &m.vhost),
             el("BackingDeviceName", "CUR", &m.backing),
             el("RemoteLogicalPartitionID", "CUR", m.client_lpar_id),
@@ -463,13 +466,7 @@ fn vfc_mapping(
             "ClientAdapter",
             Some("CUR"),
             &[
-                el("AdapterType", "ROR", "Client"),
-                el("DynamicReconfigurationConnectorName", "CUD", &client_loc),
-                el("LocationCode", "ROR", &client_loc),
-                el("LocalPartitionID", "CUR", p.id),
-                el("RequiredAdapter", "CUD", "false"),
-                el("VariedOn", "CUD", "true"),
-                el("VirtualSlotNumber", "COD", slot),
+                adapter_head("Client", &client_loc, p.id, *slot, "COD"),
                 el("ConnectingPartitionID", "CUR", vios.id),
                 el("ConnectingVirtualSlotNumber", "CUR", m.server_slot),
                 el("WWPNs", "CUR", wwpns.join(" ").to_lowercase()),
@@ -481,13 +478,7 @@ fn vfc_mapping(
         v.push(fc_port(f, vios, &m.fcs, used, "Port"));
     }
     let mut server = vec![
-        el("AdapterType", "ROR", "Server"),
-        el("DynamicReconfigurationConnectorName", "CUD", &server_loc),
-        el("LocationCode", "ROR", &server_loc),
-        el("LocalPartitionID", "CUR", vios.id),
-        el("RequiredAdapter", "CUD", "false"),
-        el("VariedOn", "CUD", "true"),
-        el("VirtualSlotNumber", "COD", m.server_slot),
+        adapter_head("Server", &server_loc, vios.id, m.server_slot, "COD"),
         el("AdapterName", "CUR", &m.vfchost),
         el("ConnectingPartitionID", "CUR", m.client_lpar_id),
         el("ConnectingVirtualSlotNumber", "CUR", client_slot),

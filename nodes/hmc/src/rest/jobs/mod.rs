@@ -96,47 +96,20 @@ pub fn start(
             &format!("{op} is not an operation of {group}."),
         );
     };
-    let doc = match super::parse(body, uri, "JobRequest") {
-        Ok(d) => d,
+    let mut params = match job_params(body, uri, op) {
+        Ok(p) => p,
         Err(e) => return e,
     };
-    let root = doc.root_element();
-    if super::text_of(root, "OperationName").is_some_and(|n| n != op) {
+    if let Some((k, _)) = params.iter().find(|(k, _)| !known.contains(&k.as_str())) {
         return error(
             StatusCode::BAD_REQUEST,
             uri,
             "Bad Request",
-            &format!("The JobRequest's OperationName is not {op}."),
+            &format!(
+                "{k} is not a parameter of {op}; it takes {}.",
+                known.join(", ")
+            ),
         );
-    }
-    let mut params = Vec::new();
-    for jp in root
-        .descendants()
-        .filter(|n| n.tag_name().name() == "JobParameter")
-    {
-        let (Some(k), Some(v)) = (
-            super::text_of(jp, "ParameterName"),
-            super::text_of(jp, "ParameterValue"),
-        ) else {
-            return error(
-                StatusCode::BAD_REQUEST,
-                uri,
-                "Bad Request",
-                "A JobParameter needs a ParameterName and a ParameterValue.",
-            );
-        };
-        if !known.contains(&k.as_str()) {
-            return error(
-                StatusCode::BAD_REQUEST,
-                uri,
-                "Bad Request",
-                &format!(
-                    "{k} is not a parameter of {op}; it takes {}.",
-                    known.join(", ")
-                ),
-            );
-        }
-        params.push((k, v));
     }
     // A target frame by its UUID: the frame's name for the command.
     if let Some(i) = params
@@ -243,6 +216,8 @@ where
 }
 
 /// The JobParameters of a JobRequest body, or the error that says why not.
+/// The OperationName, where the body gives one, names the operation of
+/// the URI (in any case).
 pub(in crate::rest) fn job_params(
     body: &str,
     uri: &str,
