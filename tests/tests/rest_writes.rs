@@ -14,6 +14,9 @@
 //!   fails; the copy is deleted.
 //! - `VirtualIOServer/{uuid}/do/GetFreePhysicalVolumes` answers the disks
 //!   the VIOS has free.
+//! - `powervm_dlpar update_pv`/`update_npiv`: a VIOS entry POSTed back
+//!   with a new mapping maps the disk or port, with adapters on both sides;
+//!   a disk the VIOS does not have is refused.
 //! - A copied template survives kill -9 of the HMC (`fault node restart`).
 
 use pvmlab_tests::{Lab, text};
@@ -261,6 +264,39 @@ if step == 'disks':
     names = [p.xpath('VolumeName')[0].text for p in pvs]
     print('free', status, len(pvs) > 0, all(n.startswith('hdisk') for n in names),
           all(p.xpath('UniqueDeviceID')[0].text and int(p.xpath('VolumeCapacity')[0].text) > 0 for p in pvs))
+
+if step == 'map':
+    # powervm_dlpar update_pv and update_npiv: the VIOS entry read, a new
+    # mapping appended, the entry POSTed back under its namespace.
+    # The frame's own vios1, as the module finds it (every frame has one).
+    quick = get('/rest/api/uom/ManagedSystem/%s/VirtualIOServer/quick/All' % system('sys2'))
+    v = [x['UUID'] for x in json.loads(quick.content) if x['PartitionName'] == 'vios1'][0]
+    lu, _, _ = lpar('aix72a')
+    def post(mapping, where):
+        vios = strip(get('/rest/api/uom/VirtualIOServer/' + v).content).xpath('//VirtualIOServer')[0]
+        vios.xpath('//' + where)[0].append(etree.XML(mapping))
+        r = requests.post(base + '/rest/api/uom/VirtualIOServer/' + v, verify=False,
+            data=put_ns(vios, 'VirtualIOServer', UOM),
+            headers={**H, 'Content-Type': 'application/vnd.ibm.powervm.uom+xml; type=VirtualIOServer'})
+        return r.status_code, r.content
+    vios = strip(get('/rest/api/uom/VirtualIOServer/' + v).content)
+    mapped = [x.text for x in vios.xpath('//ServerAdapter/BackingDeviceName')]
+    pv = [p for p in vios.xpath('//PhysicalFibreChannelPort//PhysicalVolume')
+          if p.xpath('VolumeName')[0].text not in mapped][0]
+    disk = pv.xpath('VolumeName')[0].text
+    link = '<AssociatedLogicalPartition kb="CUR" kxe="false" href="https://localhost:443/rest/api/uom/LogicalPartition/%s" rel="related"/>' % lu
+    status, _ = post('<VirtualSCSIMapping schemaVersion="V1_0"><Metadata><Atom/></Metadata>%s'
+                     '<Storage kb="CUR" kxe="false">%s</Storage></VirtualSCSIMapping>'
+                     % (link, etree.tostring(pv).decode()), 'VirtualSCSIMappings')
+    print('pv', status, disk)
+    bad = etree.tostring(pv).decode().replace('>%s<' % disk, '>hdisk99<')
+    status, body = post('<VirtualSCSIMapping schemaVersion="V1_0">%s<Storage>%s</Storage></VirtualSCSIMapping>'
+                        % (link, bad), 'VirtualSCSIMappings')
+    print('bad', status, b'hdisk99 was not found' in body)
+    status, _ = post('<VirtualFibreChannelMapping schemaVersion="V1_0">%s<Port kb="CUR" kxe="false">'
+                     '<PortName kb="CUR" kxe="false">fcs1</PortName></Port></VirtualFibreChannelMapping>' % link,
+                     'VirtualFibreChannelMappings')
+    print('npiv', status)
 "#;
 
 fn client(step: &str) -> (String, bool) {
@@ -337,6 +373,54 @@ taken COMPLETED_WITH_ERROR True\ndelete 204 None 404\nbuiltin stays 403\n"
     let (out, ok) = client("disks");
     assert!(ok, "{out}");
     assert_eq!(out, "free COMPLETED_OK True True True\n");
+
+    // New vSCSI and NPIV mappings: on the VIOS, and the adapters on both
+    // partitions, running and in their profiles. A disk the VIOS does not
+    // have is refused, and nothing changes.
+    let slots = |lpar: &str, attr: &str| {
+        lab.hmc(
+            "hmc1",
+            &format!("lssyscfg -r prof -m sys2 --filter lpar_names={lpar} -F {attr}"),
+        )
+        .0
+        .matches('/')
+        .count()
+    };
+    let before = (
+        slots("aix72a", "virtual_scsi_adapters"),
+        slots("vios1", "virtual_scsi_adapters"),
+    );
+    let (out, ok) = client("map");
+    assert!(ok, "{out}");
+    let disk = out
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("pv 200 "))
+        .unwrap_or_else(|| panic!("{out}"))
+        .to_string();
+    assert!(out.ends_with("bad 400 True\nnpiv 200\n"), "{out}");
+    let (lsmap, _) = lab.hmc("hmc1", "viosvrcmd -m sys2 -p vios1 -c \"lsmap -all\"");
+    let block = lsmap
+        .split("SVSA")
+        .find(|b| b.contains(&format!("Backing device        {disk}\n")))
+        .unwrap_or_else(|| panic!("{disk} not mapped: {lsmap}"));
+    assert!(block.contains("0x00000004"), "to aix72a (id 4): {block}");
+    let after = (
+        slots("aix72a", "virtual_scsi_adapters"),
+        slots("vios1", "virtual_scsi_adapters"),
+    );
+    assert_eq!(
+        (after.0 - before.0, after.1 - before.1),
+        (5, 5),
+        "one vSCSI adapter more on each side"
+    );
+    let (npiv, _) = lab.hmc("hmc1", "viosvrcmd -m sys2 -p vios1 -c \"lsmap -all -npiv\"");
+    assert!(npiv.contains("FC name:fcs1"), "{npiv}");
+    let (dyn_scsi, _) = lab.hmc(
+        "hmc1",
+        "lshwres -r virtualio --rsubtype scsi -m sys2 --level lpar --filter lpar_names=aix72a -F slot_num",
+    );
+    assert_eq!(dyn_scsi.lines().count(), after.0 / 5, "{dyn_scsi}");
 
     // A template the HMC acknowledged survives kill -9 of the HMC.
     assert_eq!(client("keep"), ("copy 200\n".to_string(), true));

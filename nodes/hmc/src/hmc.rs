@@ -103,6 +103,24 @@ pub fn conn(ctx: &Ctx<'_>, frame: &FrameView) -> Result<Conn, CmdError> {
         .ok_or_else(|| Hscl::NoConnection(frame.name.clone()).into())
 }
 
+/// A VIOS partition's RMC channel, refused where RMC is down.
+pub(crate) fn vios_client(
+    ctx: &Ctx<'_>,
+    frame: &str,
+    vios: &Partition,
+) -> Result<pvmlab_common::proto::vios::vios_client::ViosClient<Chan>, CmdError> {
+    if vios.rmc_state != "active" || vios.rmc_ipaddr.is_empty() {
+        return Err(Hscl::RmcFailed {
+            lpar: vios.name.clone(),
+            detail: None,
+        }
+        .into());
+    }
+    Ok(pvmlab_common::proto::vios::vios_client::ViosClient::new(
+        vios_channel(ctx, frame, vios)?,
+    ))
+}
+
 /// A channel to a VIOS partition's operating system over its RMC address,
 /// checked against the certificate of that VIOS node.
 pub fn vios_channel(ctx: &Ctx<'_>, frame: &str, vios: &Partition) -> Result<Chan, CmdError> {

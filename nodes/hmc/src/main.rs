@@ -23,6 +23,7 @@ mod rr;
 mod ssh;
 mod users;
 mod utilization;
+mod vmap;
 
 use pvmlab_common::model::Role;
 use pvmlab_common::node::{self, BoxError, NodeCtx};

@@ -6,15 +6,12 @@
 use super::{failed, steps};
 use crate::error::CmdError;
 use crate::hmc::{Ctx, conn};
-use crate::hscl::Hscl;
 use pvmlab_common::failure;
 use pvmlab_common::model::{Partition, ViosDevices};
-use pvmlab_common::net::Chan;
 use pvmlab_common::proto::fsp::migration_step::Kind as Step;
 use pvmlab_common::proto::fsp::{MigrationRequest, MigrationStep};
 use pvmlab_common::proto::hmc::FrameView;
 use pvmlab_common::proto::model::Reason;
-use pvmlab_common::proto::vios::vios_client::ViosClient;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -44,21 +41,7 @@ pub async fn step(
     })
 }
 
-/// A VIOS partition's RMC channel, refused where RMC is down.
-pub(crate) fn vios_client(
-    ctx: &Ctx<'_>,
-    frame: &str,
-    vios: &Partition,
-) -> Result<ViosClient<Chan>, CmdError> {
-    if vios.rmc_state != "active" || vios.rmc_ipaddr.is_empty() {
-        return Err(Hscl::RmcFailed {
-            lpar: vios.name.clone(),
-            detail: None,
-        }
-        .into());
-    }
-    Ok(ViosClient::new(crate::hmc::vios_channel(ctx, frame, vios)?))
-}
+pub(crate) use crate::hmc::vios_client;
 
 /// The devices of every VIOS of a frame that answers over RMC.
 pub(crate) async fn devices(ctx: &Ctx<'_>, f: &FrameView) -> HashMap<u32, ViosDevices> {

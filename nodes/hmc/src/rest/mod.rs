@@ -35,6 +35,7 @@ mod search;
 mod system;
 mod templates;
 mod vios;
+mod vios_write;
 mod web;
 mod write;
 pub mod xml;

@@ -362,14 +362,26 @@ fn vscsi_mapping(
 
 /// A physical FC port of the VIOS, with the location code and WWPN its
 /// own `lsdev`/`lsmap -npiv` show (`pvmlab_common::vios_hw`).
-fn fc_port(f: &FrameView, vios: &Partition, fcs: &str, used: usize, name: &str) -> String {
+/// `pvs`: the physical volumes seen through the port, listed only in the
+/// VIOS's own `PhysicalFibreChannelPort` (Ansible's `update_pv` looks for
+/// the disks it may map there).
+fn fc_port(
+    f: &FrameView,
+    vios: &Partition,
+    fcs: &str,
+    used: usize,
+    name: &str,
+    pvs: Option<&[String]>,
+) -> String {
     let serial = f.frame.as_ref().map_or("", |fr| fr.serial_num.as_str());
     let l = pvmlab_common::vios_hw::fc_location(serial, vios.id, port_of(fcs));
+    let pvs = pvs.map(|p| xml::group("PhysicalVolumes", Some("CUD"), p));
     xml::group(
         name,
         Some(if name == "Port" { "CUR" } else { "CUD" }),
         &[
             el("LocationCode", "ROR", &l),
+            pvs.unwrap_or_default(),
             el("PortName", "CUR", fcs),
             el("UniqueDeviceID", "ROR", format!("1a{l}")),
             el(
@@ -390,6 +402,13 @@ fn io_configuration(f: &FrameView, vios: &Partition, d: &ViosDevices) -> String 
     let serial = f.frame.as_ref().map_or("", |fr| fr.serial_num.as_str());
     let ports = pvmlab_common::vios_hw::fc_ports(d.npiv.iter().map(|m| m.fcs.as_str()));
     let used = |fcs: &str| d.npiv.iter().filter(|m| m.fcs == fcs).count();
+    // Every SAN LUN is seen through every port (MPIO).
+    let mapped: Vec<&str> = d.vscsi.iter().map(|m| m.backing.as_str()).collect();
+    let pvs: Vec<String> = d
+        .luns
+        .iter()
+        .map(|l| physical_volume(l, mapped.contains(&l.hdisk.as_str())))
+        .collect();
     let cards: Vec<String> = (0..ports / 2)
         .map(|card| {
             let slot = pvmlab_common::vios_hw::fc_location(serial, vios.id, card * 2);
@@ -399,7 +418,7 @@ fn io_configuration(f: &FrameView, vios: &Partition, d: &ViosDevices) -> String 
             let port_list: Vec<String> = (card * 2..card * 2 + 2)
                 .map(|p| {
                     let n = format!("fcs{p}");
-                    fc_port(f, vios, &n, used(&n), "PhysicalFibreChannelPort")
+                    fc_port(f, vios, &n, used(&n), "PhysicalFibreChannelPort", Some(&pvs))
                 })
                 .collect();
             let adapter = xml::group(
@@ -475,7 +494,7 @@ fn vfc_mapping(
     }
     let mapped = !m.fcs.is_empty();
     if mapped {
-        v.push(fc_port(f, vios, &m.fcs, used, "Port"));
+        v.push(fc_port(f, vios, &m.fcs, used, "Port", None));
     }
     let mut server = vec![
         adapter_head("Server", &server_loc, vios.id, m.server_slot, "COD"),
@@ -486,7 +505,7 @@ fn vfc_mapping(
     ];
     if mapped {
         server.push(el("MapPort", "CUR", &m.fcs));
-        server.push(fc_port(f, vios, &m.fcs, used, "PhysicalPort"));
+        server.push(fc_port(f, vios, &m.fcs, used, "PhysicalPort", None));
     }
     v.push(xml::group("ServerAdapter", Some("CUR"), &server));
     xml::group("VirtualFibreChannelMapping", None, &v)

@@ -1,9 +1,10 @@
 //! Where the REST API's writes go: the template library
 //! (`/rest/api/templates/…`, `templates/`) and changes of a partition
-//! (`POST …/LogicalPartition/{uuid}`, `lpar_write.rs`). Reads stay with
+//! (`POST …/LogicalPartition/{uuid}`, `lpar_write.rs`), new VIOS mappings
+//! (`POST …/VirtualIOServer/{uuid}`, `vios_write.rs`). Reads stay with
 //! `Rest::read`; what is not a write here is left to it.
 
-use super::{Reply, Rest, lpar_write, templates};
+use super::{Reply, Rest, lpar_write, templates, vios_write};
 use axum::http::{Method, request::Parts};
 use std::sync::Arc;
 
@@ -22,6 +23,9 @@ pub async fn route(rest: &Arc<Rest>, user: &str, parts: &Parts, body: &[u8]) -> 
         all => all,
     };
     match (&parts.method, segs.as_slice(), tail) {
+        (&Method::POST, _, ["VirtualIOServer", uuid]) => {
+            Some(vios_write::post(rest, user, uuid, rel, body, uri).await)
+        }
         (&Method::POST, _, ["LogicalPartition", uuid]) => {
             Some(lpar_write::post(rest, user, uuid, rel, &parts.headers, body, uri).await)
         }
