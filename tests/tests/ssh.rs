@@ -104,6 +104,20 @@ fn openssh_exec_interactive_shell_and_keys() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stdout).starts_with("HSCL8012 "));
     assert_eq!(sshpass("wrong", &hmc1, "lshmc -V").status.code(), Some(5));
+    // A user whose remote_ssh_access is off cannot log on over SSH.
+    let addr = lab.topo.node("hmc1").unwrap().address.clone();
+    let (out, code) = lab.hmc(
+        "hmc1",
+        "mkhmcusr -i \"name=ops7,taskrole=hmcoperator,passwd=Operat0r99\"",
+    );
+    assert_eq!(code, 0, "{out}");
+    let ops7 = format!("ops7@{addr}");
+    assert_eq!(sshpass("Operat0r99", &ops7, "lshmc -V").status.code(), Some(0));
+    assert_eq!(
+        lab.hmc("hmc1", "chhmcusr -i \"name=ops7,remote_ssh_access=0\"").1,
+        0
+    );
+    assert_eq!(sshpass("Operat0r99", &ops7, "lshmc -V").status.code(), Some(5));
     // Pipes through grep, as in the reference's SEA example.
     let out = sshpass(
         "abc123",

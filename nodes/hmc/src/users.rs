@@ -190,6 +190,11 @@ impl Users {
         self.store.get(TABLE, name).ok().flatten()
     }
 
+    /// Whether the user may log on over SSH.
+    pub fn may_ssh(&self, name: &str) -> bool {
+        self.get(name).is_some_and(|u| u.settings.remote_ssh_access)
+    }
+
     pub fn check_password(&self, name: &str, password: &str) -> bool {
         self.get(name).is_some_and(|u| u.password == password)
     }

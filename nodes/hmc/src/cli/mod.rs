@@ -59,14 +59,16 @@ impl Cli {
     }
 }
 
-/// The SSH server runs lines through the same dispatcher.
+/// The SSH server runs lines through the same dispatcher. A user without
+/// `remote_ssh_access` logs on by no credential (`chhmcusr -i
+/// remote_ssh_access=0`).
 impl crate::ssh::Shell for Cli {
     fn check_password(&self, user: &str, password: &str) -> bool {
-        self.hmc.users.check_password(user, password)
+        self.hmc.users.may_ssh(user) && self.hmc.users.check_password(user, password)
     }
 
     fn check_key(&self, user: &str, key_openssh: &str) -> bool {
-        self.hmc.users.check_key(user, key_openssh)
+        self.hmc.users.may_ssh(user) && self.hmc.users.check_key(user, key_openssh)
     }
 
     fn run(&self, user: &str, line: &str) -> futures::future::BoxFuture<'static, (String, u32)> {
