@@ -250,6 +250,8 @@ print('pvs', len(v1.phys_vols) > 0, v1.is_mover_service_partition)
 for w in net.VSwitch.wrap(a.read('ManagedSystem', root_id=sys2.uuid, child_type='VirtualSwitch')):
     print('vswitch', w.name, w.switch_id, w.mode)
 print('vnets', sorted((n.vlan, n.name) for n in net.VNet.wrap(a.read('ManagedSystem', root_id=sys2.uuid, child_type='VirtualNetwork')))[:3])
+for b in net.NetBridge.wrap(a.read('ManagedSystem', root_id=sys2.uuid, child_type='NetworkBridge')):
+    print('bridge', b.pvid, sorted(s.dev_name for s in b.seas), [s.vio_uri.endswith(v1.uuid) for s in b.seas][:1], b.load_grps[0].pvid, sorted(b.list_vlans(pvid=False))[:2])
 "#);
     assert!(ok, "{out}");
     println!("{out}");
@@ -260,6 +262,11 @@ print('vnets', sorted((n.vlan, n.name) for n in net.VNet.wrap(a.read('ManagedSys
         "{out}"
     );
     assert!(out.contains("vfc 5 3 fcs0 2\n"), "{out}");
+    // The SEAs of both VIOS, paired for failover, as one bridge of PVID 1.
+    assert!(
+        out.contains("bridge 1 ['ent5', 'ent5'] [True] 1 [100, 200]\n"),
+        "{out}"
+    );
     assert!(out.contains("sea ent5 1 1 [100, 200] ent2\n"), "{out}");
     assert!(out.contains("trunks [(1, 1)]\n"), "{out}");
     assert!(out.contains("pvs True True\n"), "{out}");

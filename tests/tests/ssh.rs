@@ -112,12 +112,19 @@ fn openssh_exec_interactive_shell_and_keys() {
     );
     assert_eq!(code, 0, "{out}");
     let ops7 = format!("ops7@{addr}");
-    assert_eq!(sshpass("Operat0r99", &ops7, "lshmc -V").status.code(), Some(0));
     assert_eq!(
-        lab.hmc("hmc1", "chhmcusr -i \"name=ops7,remote_ssh_access=0\"").1,
+        sshpass("Operat0r99", &ops7, "lshmc -V").status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        lab.hmc("hmc1", "chhmcusr -i \"name=ops7,remote_ssh_access=0\"")
+            .1,
         0
     );
-    assert_eq!(sshpass("Operat0r99", &ops7, "lshmc -V").status.code(), Some(5));
+    assert_eq!(
+        sshpass("Operat0r99", &ops7, "lshmc -V").status.code(),
+        Some(5)
+    );
     // Pipes through grep, as in the reference's SEA example.
     let out = sshpass(
         "abc123",

@@ -67,6 +67,10 @@ fn under(g: &Get<'_>, f: &FrameView, kind: &str, id: &str) -> String {
     )
 }
 
+pub fn network_href(g: &Get<'_>, f: &FrameView, switch: &str, vlan: u32) -> String {
+    under(g, f, "VirtualNetwork", &network_uuid(f, switch, vlan))
+}
+
 pub fn switch_href(g: &Get<'_>, f: &FrameView, name: &str) -> String {
     under(g, f, "VirtualSwitch", &switch_uuid(f, name))
 }

@@ -205,6 +205,22 @@ pub async fn read(g: &Get<'_>, rest_of_path: &[&str]) -> Option<Reply> {
             super::quick::answer(super::quick::system(by_uuid(&frames, id)?), more)
         }
         [id, "SharedProcessorPool", more @ ..] => super::pool::read(g, by_uuid(&frames, id)?, more),
+        [id, "NetworkBridge", more @ ..] => {
+            let f = by_uuid(&frames, id)?;
+            let d = super::vios::devices(g, f).await;
+            let entries = super::vios::bridges(g, f, &d)
+                .into_iter()
+                .map(|(uuid, body)| {
+                    let href = format!(
+                        "{}/rest/api/uom/ManagedSystem/{id}/NetworkBridge/{uuid}",
+                        g.base
+                    );
+                    let e = xml::entry_at(&href, "NetworkBridge", &uuid, &body);
+                    (uuid, e)
+                })
+                .collect();
+            super::collection("NetworkBridge", entries, more)
+        }
         [id, kind, more @ ..] if super::network::KINDS.contains(kind) => {
             super::network::read(g, by_uuid(&frames, id)?, kind, more)
         }

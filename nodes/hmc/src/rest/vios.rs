@@ -182,12 +182,33 @@ fn trunk_adapter(
     xml::group("TrunkAdapter", None, &v)
 }
 
+/// A VIOS's trunk adapters (bridging, trunk priority set), in slot order,
+/// with their device names.
+fn trunks_of(vios: &Partition) -> Vec<(VirtualEthAdapter, String)> {
+    let res = adapters(vios);
+    let names = ent_names(&res.eth);
+    let mut eth: Vec<VirtualEthAdapter> = res
+        .eth
+        .into_iter()
+        .filter(|a| a.trunk_priority != 0)
+        .collect();
+    eth.sort_by_key(|a| a.slot);
+    eth.into_iter()
+        .map(|a| {
+            let n = names.get(&a.slot).cloned().unwrap_or_default();
+            (a, n)
+        })
+        .collect()
+}
+
+/// `owner`: in a NetworkBridge, the SEA names the VIOS it is on.
 fn sea(
     g: &Get<'_>,
     f: &FrameView,
     vios: &Partition,
     s: &Sea,
     trunks: &[(&VirtualEthAdapter, String)],
+    owner: bool,
 ) -> String {
     let mine: Vec<&(&VirtualEthAdapter, String)> = {
         let named: Vec<_> = trunks
@@ -205,7 +226,10 @@ fn sea(
     };
     let real = &s.real_adapter;
     let n = real.trim_start_matches("ent").parse::<u32>().unwrap_or(0);
-    let phys = format!("U78C0.001.DBJ0563-P1-C2-T{}", n + 1);
+    // The port of the VIOS's Ethernet card, where its lsdev puts entN.
+    let serial = f.frame.as_ref().map_or("", |fr| fr.serial_num.as_str());
+    let card = pvmlab_common::vios_hw::cards(vios.id, 0)[0];
+    let phys = format!("{}-T{}", card.location(serial), n + 1);
     let backing = xml::group(
         "EthernetBackingDevice",
         None,
@@ -226,10 +250,20 @@ fn sea(
         "" | "disabled" => "disabled",
         m => m,
     };
+    let assigned = if owner {
+        link(
+            "AssignedVirtualIOServer",
+            "CUD",
+            &partition_link(g, f, vios).replace("/LogicalPartition/", "/VirtualIOServer/"),
+        )
+    } else {
+        String::new()
+    };
     xml::group(
         "SharedEthernetAdapter",
         None,
         &[
+            assigned,
             format!(
                 "<BackingDeviceChoice kb=\"CUD\" kxe=\"false\">{backing}</BackingDeviceChoice>"
             ),
@@ -516,15 +550,9 @@ fn vfc_mapping(
 pub fn body(g: &Get<'_>, f: &FrameView, vios: &Partition, devices: Option<&ViosDevices>) -> String {
     let empty = ViosDevices::default();
     let d = devices.unwrap_or(&empty);
-    let res = adapters(vios);
-    let names = ent_names(&res.eth);
-    let mut eth: Vec<&VirtualEthAdapter> =
-        res.eth.iter().filter(|a| a.trunk_priority != 0).collect();
-    eth.sort_by_key(|a| a.slot);
-    let trunks: Vec<(&VirtualEthAdapter, String)> = eth
-        .into_iter()
-        .map(|a| (a, names.get(&a.slot).cloned().unwrap_or_default()))
-        .collect();
+    let owned = trunks_of(vios);
+    let trunks: Vec<(&VirtualEthAdapter, String)> =
+        owned.iter().map(|(a, n)| (a, n.clone())).collect();
     let mapped: Vec<&str> = d.vscsi.iter().map(|m| m.backing.as_str()).collect();
     let fcs_used = |fcs: &str| d.npiv.iter().filter(|m| m.fcs == fcs).count();
     [
@@ -543,7 +571,7 @@ pub fn body(g: &Get<'_>, f: &FrameView, vios: &Partition, devices: Option<&ViosD
             Some("CUD"),
             &d.seas
                 .iter()
-                .map(|s| sea(g, f, vios, s, &trunks))
+                .map(|s| sea(g, f, vios, s, &trunks, false))
                 .collect::<Vec<_>>(),
         ),
         xml::group(
@@ -573,6 +601,98 @@ pub fn body(g: &Get<'_>, f: &FrameView, vios: &Partition, devices: Option<&ViosD
         ),
     ]
     .concat()
+}
+
+/// `ManagedSystem/{uuid}/NetworkBridge`: the frame's SEAs as bridges, one
+/// per port VLAN, each with the SEAs of every VIOS that bridges it (two
+/// where a control channel pairs them for failover) and the VLANs its
+/// trunk adapters carry (pypowervm's `NetworkBridge`, hmc-mcp's network
+/// view).
+pub fn bridges(
+    g: &Get<'_>,
+    f: &FrameView,
+    devices: &HashMap<u32, ViosDevices>,
+) -> Vec<(String, String)> {
+    let mut by_pvid: std::collections::BTreeMap<u32, Vec<(&Partition, &Sea)>> = Default::default();
+    for p in f.partitions.iter().filter(|p| p.lpar_env == "vioserver") {
+        for s in devices.get(&p.id).map(|d| d.seas.as_slice()).unwrap_or(&[]) {
+            by_pvid.entry(s.pvid).or_default().push((p, s));
+        }
+    }
+    by_pvid
+        .into_iter()
+        .map(|(pvid, seas)| {
+            let id = crate::ids::uuid("NetworkBridge", &format!("{}/{pvid}", f.name));
+            let ha = |m: &str| seas.iter().any(|(_, s)| s.ha_mode == m);
+            let (vios0, _) = seas[0];
+            let owned = trunks_of(vios0);
+            let trunks: Vec<(&VirtualEthAdapter, String)> =
+                owned.iter().map(|(a, n)| (a, n.clone())).collect();
+            let networks: String = trunks
+                .iter()
+                .flat_map(|(a, _)| {
+                    let sw = super::network::switch_of(a);
+                    std::iter::once(a.port_vlan_id)
+                        .chain(a.addl_vlan_ids.iter().copied())
+                        .map(move |vlan| {
+                            format!(
+                                "<link href=\"{}\" rel=\"related\"/>",
+                                super::network::network_href(g, f, &sw, vlan)
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            let load_group = xml::group(
+                "LoadGroup",
+                None,
+                &[
+                    el("PortVLANID", "CUR", pvid),
+                    xml::group(
+                        "TrunkAdapters",
+                        Some("CUD"),
+                        &trunks
+                            .iter()
+                            .map(|(a, n)| trunk_adapter(g, f, vios0, a, n, false))
+                            .collect::<Vec<_>>(),
+                    ),
+                    format!(
+                        "<VirtualNetworks kb=\"CUD\" kxe=\"false\">{networks}</VirtualNetworks>"
+                    ),
+                ],
+            );
+            let body = [
+                el(
+                    "FailoverEnabled",
+                    "CUD",
+                    xml::flag(seas.len() > 1 || ha("auto") || ha("sharing")),
+                ),
+                el("LoadBalancingEnabled", "CUD", xml::flag(ha("sharing"))),
+                xml::group("LoadGroups", Some("CUD"), &[load_group]),
+                el("PortVLANID", "COR", pvid),
+                xml::group(
+                    "SharedEthernetAdapters",
+                    Some("CUD"),
+                    &seas
+                        .iter()
+                        .map(|(p, s)| {
+                            let owned = trunks_of(p);
+                            let t: Vec<(&VirtualEthAdapter, String)> =
+                                owned.iter().map(|(a, n)| (a, n.clone())).collect();
+                            sea(g, f, p, s, &t, true)
+                        })
+                        .collect::<Vec<_>>(),
+                ),
+                el(
+                    "UniqueDeviceID",
+                    "ROR",
+                    hex(&format!("{}/bridge/{pvid}", f.name), 18).to_lowercase(),
+                ),
+            ]
+            .concat();
+            (id, body)
+        })
+        .collect()
 }
 
 #[cfg(test)]
