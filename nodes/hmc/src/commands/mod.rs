@@ -34,6 +34,7 @@ mod lssvcevents;
 mod lssyscfg;
 mod lssysconn;
 mod lsupdhmc;
+mod lsviosbk;
 pub(crate) mod migrlpar;
 mod mkauthkeys;
 mod mkhmcusr;
@@ -139,6 +140,7 @@ pub async fn dispatch(ctx: &Ctx<'_>, cmd: &str, args: &[String]) -> Result<CmdRe
         "chhmcldap" => run::<chhmcldap::Chhmcldap>(ctx, args).await,
         "lssvcevents" => run::<lssvcevents::Lssvcevents>(ctx, args).await,
         "lsdump" => run::<lsdump::Lsdump>(ctx, args).await,
+        "lsviosbk" => run::<lsviosbk::Lsviosbk>(ctx, args).await,
         "monhmc" => run::<monhmc::Monhmc>(ctx, args).await,
         "lsmediadev" => run::<lsmediadev::Lsmediadev>(ctx, args).await,
         "chhmc" => run::<chhmc::Chhmc>(ctx, args).await,
@@ -158,6 +160,7 @@ pub async fn dispatch(ctx: &Ctx<'_>, cmd: &str, args: &[String]) -> Result<CmdRe
 fn since(cmd: &str) -> (u32, u32) {
     match cmd {
         "rrstartlpar" | "lsrsdevsize" | "refdev" => (8, 8),
+        "lsviosbk" => (10, 1),
         _ => (0, 0),
     }
 }
