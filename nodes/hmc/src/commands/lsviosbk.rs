@@ -35,7 +35,26 @@ impl Command for Lsviosbk {
     }
 
     async fn apply(self, _ctx: &Ctx<'_>) -> CmdResult {
-        Ok(render::listing(Vec::new(), &self.form, &[], &[])?)
+        // What a backup lists: its name, kind and VIOS (none here).
+        Ok(render::listing(
+            Vec::new(),
+            &self.form,
+            &[
+                ("names", "name"),
+                ("vios_names", "vios_name"),
+                ("vios_uuids", "vios_uuid"),
+                ("vios_ids", "vios_id"),
+            ],
+            &[
+                "name",
+                "type",
+                "vios_name",
+                "vios_uuid",
+                "vios_id",
+                "file_size",
+                "time",
+            ],
+        )?)
     }
 }
 
