@@ -103,6 +103,36 @@ pub fn conn(ctx: &Ctx<'_>, frame: &FrameView) -> Result<Conn, CmdError> {
         .ok_or_else(|| Hscl::NoConnection(frame.name.clone()).into())
 }
 
+/// A virtual adapter the frame's hypervisor adds to (`spec`, in the
+/// profile layout) or removes from (`None`) a running partition; a removal
+/// with `profile` also takes it from the partition's current profile.
+/// Err: the hypervisor's refusal, or why the frame cannot be reached.
+pub(crate) async fn change_adapter(
+    ctx: &Ctx<'_>,
+    frame: &FrameView,
+    lpar_id: u32,
+    kind: pvmlab_common::model::AdapterKind,
+    slot: u32,
+    spec: Option<String>,
+    profile: bool,
+) -> Result<Partition, String> {
+    let c = conn(ctx, frame).map_err(|e| e.to_string())?;
+    let mut fsp = c.fsp;
+    let req = pvmlab_common::proto::fsp::ChangeAdapterRequest {
+        session: c.session,
+        lpar_id,
+        add: spec.is_some(),
+        kind: kind as i32,
+        slot,
+        spec: spec.unwrap_or_default(),
+        profile,
+    };
+    fsp.change_adapter(req)
+        .await
+        .map(|r| r.into_inner().partition.unwrap_or_default())
+        .map_err(|e| e.message().to_string())
+}
+
 /// A VIOS partition's RMC channel, refused where RMC is down.
 pub(crate) fn vios_client(
     ctx: &Ctx<'_>,

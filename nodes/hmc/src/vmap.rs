@@ -8,14 +8,13 @@
 //! first change, and a refused step undoes the ones before it.
 
 use crate::error::CmdError;
-use crate::hmc::{Ctx, conn, vios_client};
+use crate::hmc::{Ctx, change_adapter, vios_client};
 use crate::hscl::Hscl;
 use pvmlab_common::attrs::{fmt_fc, fmt_scsi};
 use pvmlab_common::model::{
     AdapterKind, NpivMapping, Partition, PartitionExt as _, Profile, ViosDevices, VirtualFcAdapter,
     VirtualScsiAdapter, VscsiMapping, lpar_state,
 };
-use pvmlab_common::proto::fsp::ChangeAdapterRequest;
 use pvmlab_common::proto::hmc::FrameView;
 use pvmlab_common::proto::vios::{DevicesRequest, MapRequest};
 
@@ -328,19 +327,9 @@ async fn adapter(
         p.name
     );
     if p.state == lpar_state::RUNNING {
-        let c = conn(ctx, frame)?;
-        let mut fsp = c.fsp;
-        fsp.change_adapter(ChangeAdapterRequest {
-            session: c.session,
-            lpar_id: p.id,
-            add: true,
-            kind: a.kind() as i32,
-            slot: a.slot(),
-            spec: a.spec(),
-            profile: false,
-        })
-        .await
-        .map_err(|e| CmdError::from(format!("An error occurred while {what}: {}", e.message())))?;
+        change_adapter(ctx, frame, p.id, a.kind(), a.slot(), Some(a.spec()), false)
+            .await
+            .map_err(|e| CmdError::from(format!("An error occurred while {what}: {e}")))?;
         done.push(Done::Dynamic {
             lpar: p.id,
             slot: a.slot(),
@@ -360,24 +349,11 @@ async fn adapter(
 async fn undo(ctx: &Ctx<'_>, frame: &FrameView, kind: AdapterKind, done: Vec<Done>) {
     for d in done.into_iter().rev() {
         let r = match d {
-            Done::Dynamic { lpar, slot } => match conn(ctx, frame) {
-                Ok(c) => {
-                    let mut fsp = c.fsp;
-                    fsp.change_adapter(ChangeAdapterRequest {
-                        session: c.session,
-                        lpar_id: lpar,
-                        add: false,
-                        kind: kind as i32,
-                        slot,
-                        spec: String::new(),
-                        profile: false,
-                    })
+            Done::Dynamic { lpar, slot } => {
+                change_adapter(ctx, frame, lpar, kind, slot, None, false)
                     .await
                     .map(|_| ())
-                    .map_err(|e| e.message().to_string())
-                }
-                Err(e) => Err(e.to_string()),
-            },
+            }
             Done::Profile(before) => {
                 crate::partitions::put(ctx, frame, before, false, "undoing a mapping")
                     .await

@@ -190,11 +190,14 @@ impl ViosDef {
                     hdisk: format!("hdisk{}", i + 2),
                     size_mb: def.size_mb,
                     reserve_policy: "no_reserve".into(),
+                    // A `lunNN` is numbered by its digits; any other id by
+                    // a hash of it, so that `rsd01` and `lun01` differ.
                     udid: if def.udid.is_empty() {
-                        format!(
-                            "332136005076801{:0>16}04214503IBMfcp",
-                            id.trim_start_matches(|c: char| !c.is_ascii_digit())
-                        )
+                        let serial = match id.strip_prefix("lun") {
+                            Some(n) if n.chars().all(|c| c.is_ascii_digit()) => n.to_string(),
+                            _ => format!("{:X}", crate::vios_hw::fnv(id)),
+                        };
+                        format!("332136005076801{serial:0>16}04214503IBMfcp")
                     } else {
                         def.udid.clone()
                     },

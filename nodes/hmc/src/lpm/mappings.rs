@@ -8,13 +8,12 @@ use super::adapters::{AdapterKind, AdapterMove};
 use super::failed;
 use super::local::vios_client;
 use crate::error::CmdError;
-use crate::hmc::{Ctx, conn};
+use crate::hmc::{Ctx, change_adapter, conn};
 use crate::hscl::Hscl;
 use pvmlab_common::model::AdapterKind as WireKind;
 use pvmlab_common::model::{
     NpivMapping, Partition, VirtualFcAdapter, VirtualScsiAdapter, VscsiMapping,
 };
-use pvmlab_common::proto::fsp::ChangeAdapterRequest;
 use pvmlab_common::proto::hmc::FrameView;
 use pvmlab_common::proto::vios::MapRequest;
 
@@ -86,22 +85,21 @@ pub(crate) async fn map_destination(
             .iter()
             .find(|p| p.id == m.dest_vios)
             .ok_or_else(|| Hscl::PartitionNotFound(m.dest_vios_name.clone()))?;
-        let c = conn(ctx, dst)?;
-        let mut fsp = c.fsp;
-        fsp.change_adapter(ChangeAdapterRequest {
-            session: c.session,
-            lpar_id: vios.id,
-            add: true,
-            kind: WireKind::from(m.kind) as i32,
-            slot: m.dest_slot,
-            spec: server_spec(m, dest_id, lpar),
-            profile: false,
-        })
+        conn(ctx, dst)?;
+        change_adapter(
+            ctx,
+            dst,
+            vios.id,
+            WireKind::from(m.kind),
+            m.dest_slot,
+            Some(server_spec(m, dest_id, lpar)),
+            false,
+        )
         .await
         .map_err(|e| {
             failed(
                 &format!("creating adapter {} on {}", m.dest_slot, vios.name),
-                e.message(),
+                &e,
             )
         })?;
         let mut v = vios_client(ctx, &dst.name, vios)?;
@@ -139,20 +137,8 @@ pub(crate) async fn unmap(
                 .await;
         }
     }
-    let Ok(c) = conn(ctx, f) else { return };
     for (vios, slot, kind) in slots {
-        let mut fsp = c.fsp.clone();
-        let _ = fsp
-            .change_adapter(ChangeAdapterRequest {
-                session: c.session.clone(),
-                lpar_id: *vios,
-                add: false,
-                kind: WireKind::from(*kind) as i32,
-                slot: *slot,
-                spec: String::new(),
-                profile,
-            })
-            .await;
+        let _ = change_adapter(ctx, f, *vios, WireKind::from(*kind), *slot, None, profile).await;
     }
 }
 

@@ -79,7 +79,7 @@ fn link(name: &str, kb: &str, href: &str) -> String {
 }
 
 /// A disk of this VIOS, as `PhysicalVolume`.
-fn physical_volume(l: &Lun, mapped: bool) -> String {
+pub(in crate::rest) fn physical_volume(l: &Lun, mapped: bool) -> String {
     let (policy, algorithm) = if l.reserve_policy == "single_path" {
         ("SinglePath", "Failover")
     } else {

@@ -381,25 +381,16 @@ async fn virtual_adapter(
     slot: u32,
     add: Option<String>,
 ) -> CmdResult {
-    let conn = conn(ctx, frame)?;
-    let mut fsp = conn.fsp;
-    let req = pvmlab_common::proto::fsp::ChangeAdapterRequest {
-        session: conn.session,
-        lpar_id: lpar.id,
-        add: add.is_some(),
-        kind: kind as i32,
-        slot,
-        spec: add.unwrap_or_default(),
-        profile: false,
-    };
-    let done = fsp.change_adapter(req).await.map_err(|e| {
-        CmdError::Usage(format!(
-            "An error occurred while changing the virtual adapters of partition {}: {}.",
-            lpar.name,
-            e.message()
-        ))
-    })?;
-    let want = done.into_inner().partition.and_then(|p| p.curr);
+    conn(ctx, frame)?;
+    let done = crate::hmc::change_adapter(ctx, frame, lpar.id, kind, slot, add, false)
+        .await
+        .map_err(|e| {
+            CmdError::Usage(format!(
+                "An error occurred while changing the virtual adapters of partition {}: {e}.",
+                lpar.name
+            ))
+        })?;
+    let want = done.curr;
     wait_partition(ctx, &frame.name, lpar.id, |p| p.curr == want).await;
     Ok(String::new())
 }

@@ -42,25 +42,10 @@ pub(super) fn free_volumes<'a>(dev: &'a ViosDevices, vios_id: u32, pool: &RsPool
 
 /// The volumes as the HMC writes them in the job's result.
 pub(super) fn volumes_xml(luns: &[&Lun]) -> String {
+    // As the VIOS entry shows them; none is mapped, being free.
     let pvs: Vec<String> = luns
         .iter()
-        .map(|l| {
-            xml::group(
-                "PhysicalVolume",
-                None,
-                &[
-                    xml::el("Description", "CUD", "MPIO IBM 2076 FC Disk"),
-                    xml::el("ReservePolicy", "CUD", &l.reserve_policy),
-                    xml::el("UniqueDeviceID", "ROR", &l.udid),
-                    xml::el("AvailableForUsage", "CUD", "true"),
-                    xml::el("VolumeCapacity", "CUR", &l.size_mb.to_string()),
-                    xml::el("VolumeName", "CUR", &l.hdisk),
-                    xml::el("VolumeState", "ROR", "active"),
-                    xml::el("VolumeUniqueID", "ROR", &l.udid),
-                    xml::el("IsFibreChannelBacked", "ROR", "true"),
-                ],
-            )
-        })
+        .map(|l| crate::rest::vios::physical_volume(l, false))
         .collect();
     format!(
         "<PhysicalVolumes xmlns=\"{}\" schemaVersion=\"V1_0\">{}</PhysicalVolumes>",
