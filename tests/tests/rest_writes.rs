@@ -204,6 +204,15 @@ if step in ('template', 'keep', 'kept'):
     t.xpath('//currMinMemory')[0].text = '1024'
     t.xpath('//currMemory')[0].text = '2048'
     t.xpath('//currMaxMemory')[0].text = '2048'
+    # updateVirtualNWSettingsToDom: virt_network_config VLAN100 in slot 10.
+    t.xpath('//ioConfiguration')[0].addnext(etree.XML(
+        '<clientNetworkAdapters kb="CUD" kxe="false" schemaVersion="V1_0"><Metadata><Atom/></Metadata>'
+        '<ClientNetworkAdapter schemaVersion="V1_0"><Metadata><Atom/></Metadata>'
+        '<VirtualSlotNumber kb="CUD" kxe="false">10</VirtualSlotNumber>'
+        '<clientVirtualNetworks kb="CUD" kxe="false" schemaVersion="V1_0"><Metadata><Atom/></Metadata>'
+        '<ClientVirtualNetwork schemaVersion="V1_0"><Metadata><Atom/></Metadata>'
+        '<name kxe="false" kb="CUD">VLAN100-ETHERNET0</name><uuid kb="CUD" kxe="false">x</uuid>'
+        '</ClientVirtualNetwork></clientVirtualNetworks></ClientNetworkAdapter></clientNetworkAdapters>'))
     print('update', update(uuid, t))
     status, d = check(name)
     draft = result(d, 'TEMPLATE_UUID')
@@ -357,6 +366,11 @@ taken COMPLETED_WITH_ERROR True\ndelete 204 None 404\nbuiltin stays 403\n"
         "lssyscfg -r prof -m sys2 --filter lpar_names=web09 -F name,desired_mem,proc_mode,desired_proc_units,desired_procs,sharing_mode",
     );
     assert_eq!(prof, "default_profile,2048,shared,0.5,2,uncap\n");
+    let (eth, _) = lab.hmc(
+        "hmc1",
+        "lssyscfg -r prof -m sys2 --filter lpar_names=web09 -F virtual_eth_adapters",
+    );
+    assert_eq!(eth, "10/0/100//0/0/ETHERNET0//all/none\n");
 
     let (out, ok) = client("create");
     assert!(ok, "{out}");

@@ -459,6 +459,8 @@ pub fn new_partition(root: roxmltree::Node<'_, '_>, wanted: &Wanted) -> Result<S
         max_mem: wanted.max_mem.unwrap_or(desired_mem),
         compat_mode: "default".into(),
         srr: false,
+        networks: Vec::new(),
+        storage: Vec::new(),
     })
 }
 

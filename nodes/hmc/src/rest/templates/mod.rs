@@ -454,6 +454,21 @@ async fn run(
                         spec.lpar_name, frame.name
                     )
                 })?;
+            // Its storage through the VIOS; a refusal takes the partition
+            // away again, so a failed deploy leaves nothing behind.
+            if let Err(e) = map_storage(rest, user, &frame.name, &spec, p.id).await {
+                let rm = crate::commands::rmsyscfg::Rmsyscfg {
+                    frame: frame.name.clone(),
+                    target: crate::commands::rmsyscfg::Target::Lpar(
+                        crate::commands::input::LparRef::Name(p.name.clone()),
+                    ),
+                };
+                let (out, code) = apply_as(&rest.hmc, user, "rmsyscfg", Ok(rm)).await;
+                if code != 0 {
+                    tracing::warn!(lpar = %p.name, %out, "a failed deploy's partition could not be removed");
+                }
+                return Err(e);
+            }
             // The draft has served; the template it came from stays.
             if let Err(e) = store::remove(st, &t.uuid) {
                 tracing::warn!("a deployed draft template could not be removed: {e}");
@@ -465,6 +480,55 @@ async fn run(
             ])
         }
     }
+}
+
+/// Maps a deployed partition's storage through the VIOS the template
+/// names, one mapping at a time on the frame as it is after the last.
+async fn map_storage(
+    rest: &Rest,
+    user: &str,
+    frame: &str,
+    spec: &spec::Spec,
+    client_id: u32,
+) -> Result<(), String> {
+    if spec.storage.is_empty() {
+        return Ok(());
+    }
+    let u = rest
+        .hmc
+        .users
+        .get(user)
+        .ok_or_else(|| crate::hscl::Hscl::NoAuthority.to_string())?;
+    let ctx = crate::hmc::Ctx {
+        hmc: &rest.hmc,
+        user: u,
+    };
+    for s in &spec.storage {
+        let f = rest
+            .hmc
+            .view
+            .frames()
+            .into_iter()
+            .find(|f| f.name == frame)
+            .ok_or_else(|| crate::hscl::Hscl::NoConnection(frame.to_string()).to_string())?;
+        let vios = f
+            .partitions
+            .iter()
+            .find(|p| p.name == s.vios)
+            .ok_or_else(|| format!("The Virtual I/O Server {} does not exist.", s.vios))?;
+        let m = crate::vmap::NewMapping {
+            vios_id: vios.id,
+            client_id,
+            backing: s.backing.clone(),
+            server_slot: s.server_slot,
+            client_slot: s.client_slot,
+            wwpns: s.wwpns.clone(),
+        };
+        crate::vmap::add(&ctx, &f, m)
+            .await
+            .map_err(|e| e.to_string().trim_end().to_string())?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 //! `partitionId`, `currMaxVirtualIOSlots`, the shared or dedicated
 //! processor section with `currHasDedicatedProcessors` and
 //! `currSharingMode`, `currMinMemory`/`currMemory`/`currMaxMemory`,
-//! `currProcessorCompatibilityMode`); the check of it against a managed
+//! `currProcessorCompatibilityMode`, and the adapters it adds:
+//! `clientNetworkAdapters`, `virtualSCSIClientAdapters`,
+//! `virtualFibreChannelClientAdapters`); the check of it against a managed
 //! system; and the partition it deploys as, in the attribute names
 //! `mksyscfg` takes, so a deploy is the command line's partition creation.
 
@@ -38,6 +40,22 @@ pub struct Spec {
     pub max_mem: u64,
     pub compat_mode: String,
     pub srr: bool,
+    /// `clientNetworkAdapters`: the virtual network (`VLAN<id>-<switch>`)
+    /// of each client Ethernet adapter, and its slot if the template names one.
+    pub networks: Vec<(Option<u32>, String)>,
+    /// `virtualSCSIClientAdapters` and `virtualFibreChannelClientAdapters`:
+    /// storage mapped through a VIOS once the partition exists.
+    pub storage: Vec<Storage>,
+}
+
+/// A disk or FC port a deployed partition reaches through a VIOS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Storage {
+    pub vios: String,
+    pub backing: crate::vmap::Backing,
+    pub client_slot: Option<u32>,
+    pub server_slot: Option<u32>,
+    pub wwpns: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +89,81 @@ fn num<T: std::str::FromStr>(
             .parse()
             .map_err(|_| format!("The value {t:?} of {name} in the template is not valid.")),
     }
+}
+
+/// The direct child `name` of `node`, with text.
+fn own(node: roxmltree::Node<'_, '_>, name: &str) -> Option<String> {
+    node.children()
+        .find(|n| n.tag_name().name() == name)
+        .and_then(|n| n.text())
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+}
+
+fn slot_of(node: roxmltree::Node<'_, '_>, name: &str) -> Result<Option<u32>, String> {
+    own(node, name)
+        .map(|t| {
+            t.parse()
+                .map_err(|_| format!("The value {t:?} of {name} in the template is not valid."))
+        })
+        .transpose()
+}
+
+fn elements<'a, 'i>(
+    root: roxmltree::Node<'a, 'i>,
+    name: &'static str,
+) -> impl Iterator<Item = roxmltree::Node<'a, 'i>> {
+    root.descendants()
+        .filter(move |n| n.is_element() && n.tag_name().name() == name)
+}
+
+fn networks(root: roxmltree::Node<'_, '_>) -> Result<Vec<(Option<u32>, String)>, String> {
+    elements(root, "ClientNetworkAdapter")
+        .filter_map(|a| {
+            let name = elements(a, "ClientVirtualNetwork").find_map(|n| own(n, "name"))?;
+            Some(slot_of(a, "VirtualSlotNumber").map(|s| (s, name)))
+        })
+        .collect()
+}
+
+fn storage(root: roxmltree::Node<'_, '_>) -> Result<Vec<Storage>, String> {
+    use crate::vmap::Backing;
+    let mut out = Vec::new();
+    for a in elements(root, "VirtualSCSIClientAdapter") {
+        let Some(disk) = elements(a, "PhysicalVolume").find_map(|n| own(n, "name")) else {
+            continue;
+        };
+        out.push(Storage {
+            vios: own(a, "connectingPartitionName")
+                .ok_or("A virtual SCSI client adapter of the template names no VIOS.")?,
+            backing: Backing::Disk(disk),
+            client_slot: slot_of(a, "VirtualSlotNumber")?,
+            server_slot: None,
+            wwpns: Vec::new(),
+        });
+    }
+    for a in elements(root, "VirtualFibreChannelClientAdapter") {
+        let Some(port) = own(a, "portName") else {
+            continue;
+        };
+        out.push(Storage {
+            vios: own(a, "connectingPartitionName")
+                .ok_or("A virtual FC client adapter of the template names no VIOS.")?,
+            backing: Backing::Port(port),
+            client_slot: slot_of(a, "VirtualSlotNumber")?,
+            server_slot: slot_of(a, "remoteAdapterID")?,
+            wwpns: own(a, "wwpns")
+                .map(|w| w.split_whitespace().map(str::to_lowercase).collect())
+                .unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}
+
+/// `VLAN<id>-<switch>`, the name the HMC gives a virtual network.
+fn vlan_of(network: &str) -> Option<(u32, String)> {
+    let (vlan, switch) = network.strip_prefix("VLAN")?.split_once('-')?;
+    Some((vlan.parse().ok()?, switch.to_string()))
 }
 
 /// REST's sharing modes and the profile's words for them.
@@ -156,6 +249,8 @@ impl Spec {
                 .unwrap_or("default")
                 .to_string(),
             srr: flag("SimplifiedRemoteRestartEnable")?,
+            networks: networks(root)?,
+            storage: storage(root)?,
         })
     }
 
@@ -187,7 +282,26 @@ impl Spec {
                 a.push(("uncap_weight", self.weight.to_string()));
             }
         }
+        if !self.networks.is_empty() {
+            a.push(("virtual_eth_adapters", self.eth_adapters()));
+        }
         a.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    }
+
+    /// The client Ethernet adapters in the profile layout, the slots the
+    /// template leaves open taken from 2 up (0 and 1 are the serial ones).
+    fn eth_adapters(&self) -> String {
+        let asked: Vec<u32> = self.networks.iter().filter_map(|(s, _)| *s).collect();
+        let mut free = (2..).filter(|s| !asked.contains(s));
+        self.networks
+            .iter()
+            .map(|(slot, net)| {
+                let slot = slot.unwrap_or_else(|| free.next().unwrap_or(2));
+                let (vlan, switch) = vlan_of(net).unwrap_or((1, "ETHERNET0".into()));
+                format!("{slot}/0/{vlan}//0/0/{switch}//all/none")
+            })
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     /// Checks the template against managed system `f`, as the HMC's Check
@@ -265,6 +379,31 @@ impl Spec {
                 fmt_units(procs),
                 fmt_units(fr.processors)
             ));
+        }
+        let switches = super::super::network::switches(f);
+        for (_, net) in &self.networks {
+            let known = vlan_of(net).is_some_and(|(vlan, sw)| {
+                switches
+                    .iter()
+                    .any(|(name, vlans)| *name == sw && vlans.contains_key(&vlan))
+            });
+            if !known {
+                return Err(format!(
+                    "The virtual network {net} does not exist on the managed system {sys}."
+                ));
+            }
+        }
+        for s in &self.storage {
+            if !f
+                .partitions
+                .iter()
+                .any(|p| p.name == s.vios && p.lpar_env == "vioserver")
+            {
+                return Err(format!(
+                    "The Virtual I/O Server {} does not exist on the managed system {sys}.",
+                    s.vios
+                ));
+            }
         }
         if !self.dedicated && self.pool != 0 && !fr.pools.iter().any(|p| p.id == self.pool) {
             return Err(format!(
@@ -386,6 +525,46 @@ mod tests {
         assert!(a.contains(&("proc_mode".into(), "shared".into())));
         assert!(a.contains(&("uncap_weight".into(), "128".into())));
         assert_eq!(s.check(&frame()), Ok(()));
+    }
+
+    #[test]
+    fn the_adapters_ansible_adds_are_read_and_checked() {
+        // As updateVirtualNWSettingsToDom, add_vscsi and updateFCSettingsToDom
+        // leave them.
+        let s = spec(
+            "<partitionName>full1</partitionName>\
+             <clientNetworkAdapters><ClientNetworkAdapter><VirtualSlotNumber>10</VirtualSlotNumber>\
+             <clientVirtualNetworks><ClientVirtualNetwork><name>VLAN100-ETHERNET0</name></ClientVirtualNetwork>\
+             </clientVirtualNetworks></ClientNetworkAdapter><ClientNetworkAdapter><clientVirtualNetworks>\
+             <ClientVirtualNetwork><name>VLAN1-ETHERNET0</name></ClientVirtualNetwork></clientVirtualNetworks>\
+             </ClientNetworkAdapter></clientNetworkAdapters>\
+             <virtualSCSIClientAdapters><VirtualSCSIClientAdapter><associatedPhysicalVolume><PhysicalVolume>\
+             <name>hdisk8</name></PhysicalVolume></associatedPhysicalVolume>\
+             <connectingPartitionName>vios1</connectingPartitionName></VirtualSCSIClientAdapter></virtualSCSIClientAdapters>\
+             <virtualFibreChannelClientAdapters><VirtualFibreChannelClientAdapter><locationCode>U-P2-C1-T1</locationCode>\
+             <connectingPartitionName>vios1</connectingPartitionName><portName>fcs0</portName>\
+             </VirtualFibreChannelClientAdapter></virtualFibreChannelClientAdapters>",
+        )
+        .unwrap();
+        assert_eq!(
+            s.eth_adapters(),
+            "10/0/100//0/0/ETHERNET0//all/none,2/0/1//0/0/ETHERNET0//all/none"
+        );
+        assert_eq!(s.storage.len(), 2);
+        assert_eq!(
+            s.storage[0].backing,
+            crate::vmap::Backing::Disk("hdisk8".into())
+        );
+        assert_eq!(
+            s.storage[1].backing,
+            crate::vmap::Backing::Port("fcs0".into())
+        );
+        // The frame has neither VLAN 100 nor a vios1.
+        assert!(
+            s.check(&frame())
+                .unwrap_err()
+                .contains("VLAN100-ETHERNET0 does not exist")
+        );
     }
 
     #[test]
