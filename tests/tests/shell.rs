@@ -1,7 +1,8 @@
 //! The HMC's restricted shell and the user's files over real OpenSSH, as
 //! hmcscanner and administrators use them: `LANG=C` prefixes, `;` lists,
 //! `while read` loops fed by a pipeline, `scp` of a profile file into the
-//! user's home (SFTP, and the old protocol with `scp -O`) read back by
+//! user's home (SFTP, and the old protocol with `scp -O`), staged with
+//! `mkdir`, `ls` and `rm` as hmc_update_upgrade does, and read back by
 //! `mksyscfg -f`, and host files refused without a byte of them shown.
 //! Skips, saying so, where sshpass, ssh or scp is not installed
 //! (`.ci/run` installs them through tests/setup.sh).
@@ -165,6 +166,32 @@ fn hmcscanner_lines_and_scp_into_the_home() {
                 .contains("fromlegacy")
         );
     }
+    // hmc_update_upgrade location_type=disk: a directory made, media
+    // copied into it, listed, removed.
+    assert_eq!(hmc.ssh("mkdir -p network_install"), (String::new(), 0));
+    let media = dir.path().join("media");
+    std::fs::create_dir(&media).unwrap();
+    std::fs::write(media.join("base.img"), "x").unwrap();
+    std::fs::write(media.join("disk1.img"), "y").unwrap();
+    let out = hmc.scp(
+        &["-r"],
+        media.join("base.img").to_str().unwrap(),
+        &format!("{}:/home/hscroot/network_install", hmc.target),
+    );
+    assert!(out.status.success(), "scp -r: {}", text(&out.stderr));
+    let out = hmc.scp(
+        &["-O"],
+        media.join("disk1.img").to_str().unwrap(),
+        &format!("{}:network_install/", hmc.target),
+    );
+    assert!(out.status.success(), "scp -O: {}", text(&out.stderr));
+    assert_eq!(
+        hmc.ssh("ls network_install/"),
+        ("base.img\ndisk1.img\n".into(), 0)
+    );
+    assert_eq!(hmc.ssh("rm -rf network_install"), (String::new(), 0));
+    assert_eq!(hmc.ssh("ls network_install").1, 2);
+
     // The files live in the HMC's data directory, not the host's /home.
     assert!(!std::path::Path::new("/home/hscroot/legacy.txt").exists());
 

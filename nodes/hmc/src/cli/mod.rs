@@ -7,6 +7,7 @@
 
 mod awk;
 mod exec;
+mod fileutil;
 #[cfg(test)]
 mod fuzz;
 mod grep;

@@ -1,14 +1,15 @@
 //! The text utilities of the HMC's restricted shell (`lshwres … | grep
 //! vios1 | wc -l`): grep, sed and awk in their own files, and here head,
 //! tail, sort, uniq, wc, cut, tr and date. They work on their standard
-//! input, or on files named as operands, read from the user's home only.
+//! input, or on files named as operands, read from the user's home only;
+//! `ls`, `mkdir` and `rm` (`fileutil.rs`) work on that home.
 
 use super::exec::Input;
 use crate::files::Home;
 
 pub const UTILITIES: &[&str] = &[
     "grep", "egrep", "fgrep", "sed", "awk", "head", "tail", "sort", "uniq", "wc", "cut", "tr",
-    "date",
+    "date", "ls", "mkdir", "rm",
 ];
 
 pub fn is_utility(cmd: &str) -> bool {
@@ -33,6 +34,9 @@ pub fn run(cmd: &str, args: &[String], input: &mut Input, home: &Home) -> (Strin
         "cut" => cut(args, input, home),
         "tr" => tr(args, input),
         "date" => date(args),
+        "ls" => super::fileutil::ls(args, home),
+        "mkdir" => super::fileutil::mkdir(args, home),
+        "rm" => super::fileutil::rm(args, home),
         _ => Err((format!("rbash: {cmd}: command not found"), 127)),
     };
     match r {
