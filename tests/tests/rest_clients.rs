@@ -250,6 +250,9 @@ print('pvs', len(v1.phys_vols) > 0, v1.is_mover_service_partition)
 for w in net.VSwitch.wrap(a.read('ManagedSystem', root_id=sys2.uuid, child_type='VirtualSwitch')):
     print('vswitch', w.name, w.switch_id, w.mode)
 print('vnets', sorted((n.vlan, n.name) for n in net.VNet.wrap(a.read('ManagedSystem', root_id=sys2.uuid, child_type='VirtualNetwork')))[:3])
+from pypowervm.wrappers import storage as stor
+for vg in stor.VG.wrap(a.read('VirtualIOServer', root_id=v1.uuid, child_type='VolumeGroup')):
+    print('vg', vg.name, vg.capacity > vg.available_size > 0, sorted(p.name for p in vg.phys_vols))
 for b in net.NetBridge.wrap(a.read('ManagedSystem', root_id=sys2.uuid, child_type='NetworkBridge')):
     print('bridge', b.pvid, sorted(s.dev_name for s in b.seas), [s.vio_uri.endswith(v1.uuid) for s in b.seas][:1], b.load_grps[0].pvid, sorted(b.list_vlans(pvid=False))[:2])
 "#);
@@ -262,6 +265,11 @@ for b in net.NetBridge.wrap(a.read('ManagedSystem', root_id=sys2.uuid, child_typ
         "{out}"
     );
     assert!(out.contains("vfc 5 3 fcs0 2\n"), "{out}");
+    // rootvg on the VIOS's two internal disks, as its lsvg shows it.
+    assert!(
+        out.contains("vg rootvg True ['hdisk0', 'hdisk1']\n"),
+        "{out}"
+    );
     // The SEAs of both VIOS, paired for failover, as one bridge of PVID 1.
     assert!(
         out.contains("bridge 1 ['ent5', 'ent5'] [True] 1 [100, 200]\n"),

@@ -64,11 +64,21 @@ impl ViosService {
 impl Vios for ViosService {
     async fn devices(&self, req: Request<DevicesRequest>) -> Result<Response<ViosDevices>, Status> {
         authorize(&req, "Devices", &[Role::Hmc])?;
-        let d = self
+        let mut d = self
             .devices
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let env = crate::cmd::Env {
+            site: &self.site,
+            dev: &d,
+            state: &state,
+            clients: &[],
+            errlog: &self.errlog,
+        };
+        let rootvg = crate::cmd::lsvg::rootvg(&crate::cmd::inventory::Inventory::of(&env));
+        d.volume_groups = vec![rootvg];
         Ok(Response::new(d))
     }
 

@@ -283,6 +283,7 @@ impl ViosDef {
             vscsi,
             npiv,
             seas,
+            volume_groups: Vec::new(),
         }
     }
 }

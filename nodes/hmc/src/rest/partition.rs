@@ -304,6 +304,19 @@ pub async fn read(
             all().map(|(_, p)| super::quick::partition(p)),
         )),
         [id] => find(id).map(|(f, p)| Reply::entry(kind, &entry(f, p))),
+        // A VIOS's volume groups, from the VIOS itself.
+        [id, "VolumeGroup", more @ ..] if kind == "VirtualIOServer" => {
+            let (f, p) = find(id)?;
+            let d = super::vios::devices(g, f).await;
+            let entries = super::vios::volume_groups(p, d.get(&p.id)?)
+                .into_iter()
+                .map(|(vg, body)| {
+                    let e = xml::entry(&g.base, "VolumeGroup", &vg, &body);
+                    (vg, e)
+                })
+                .collect();
+            super::collection("VolumeGroup", entries, more)
+        }
         // Its profiles and adapters.
         [id, child, more @ ..] if super::adapter::KINDS.contains(child) => {
             find(id).and_then(|(_, p)| super::adapter::read(g, id, p, child, more))

@@ -603,6 +603,58 @@ pub fn body(g: &Get<'_>, f: &FrameView, vios: &Partition, devices: Option<&ViosD
     .concat()
 }
 
+/// `VirtualIOServer/{uuid}/VolumeGroup`: the VIOS's volume groups
+/// (rootvg on its internal disks), sizes in GB as the HMC gives them
+/// (pypowervm's `VG`, hmc-mcp's volume group list). The lab's VIOS keep no
+/// logical volumes as virtual disks and no media repository.
+pub fn volume_groups(vios: &Partition, d: &ViosDevices) -> Vec<(String, String)> {
+    let gb = |mb: u64| format!("{:.1}", mb as f64 / 1024.0);
+    d.volume_groups
+        .iter()
+        .map(|vg| {
+            let id = crate::ids::uuid(
+                "VolumeGroup",
+                &format!("{}/{}", crate::ids::partition(vios), vg.name),
+            );
+            let pvs: Vec<String> = vg
+                .pvs
+                .iter()
+                .map(|l| {
+                    xml::group(
+                        "PhysicalVolume",
+                        None,
+                        &[
+                            el("Description", "CUD", "SAS Disk Drive"),
+                            el("ReservePolicy", "CUD", "NoReserve"),
+                            el("ReservePolicyAlgorithm", "CUD", "Failover"),
+                            el("UniqueDeviceID", "ROR", &l.udid),
+                            el("AvailableForUsage", "CUD", "false"),
+                            el("VolumeCapacity", "CUR", l.size_mb),
+                            el("VolumeName", "CUR", &l.hdisk),
+                            el("VolumeState", "ROR", "active"),
+                            el("VolumeUniqueID", "ROR", &l.udid),
+                            el("IsFibreChannelBacked", "ROR", "false"),
+                        ],
+                    )
+                })
+                .collect();
+            let body = [
+                el("AvailableSize", "ROR", gb(vg.free_mb)),
+                el("FreeSpace", "ROR", gb(vg.free_mb)),
+                el("GroupCapacity", "CUR", gb(vg.size_mb)),
+                el("GroupName", "CUR", &vg.name),
+                el("GroupSerialID", "ROR", &vg.serial_id),
+                el("MaximumLogicalVolumes", "ROR", 256),
+                xml::group("PhysicalVolumes", Some("CUD"), &pvs),
+                el("UniqueDeviceID", "ROR", format!("04{}", vg.serial_id)),
+                xml::group("VirtualDisks", Some("CUD"), &[]),
+            ]
+            .concat();
+            (id, body)
+        })
+        .collect()
+}
+
 /// `ManagedSystem/{uuid}/NetworkBridge`: the frame's SEAs as bridges, one
 /// per port VLAN, each with the SEAs of every VIOS that bridges it (two
 /// where a control channel pairs them for failover) and the VLANs its

@@ -103,11 +103,14 @@ pub async fn keep(hmc: Arc<Hmc>) {
 }
 
 /// Whether `doc` holds the devices of every serving VIOS partition that
-/// runs, so that validation can find the partition's storage.
+/// runs or is starting, so that validation can find the partition's
+/// storage. A starting VIOS is waited for: a frame powering on starts its
+/// client partitions while its VIOS boot, and a copy taken then would
+/// otherwise count as complete without any VIOS devices.
 fn complete(doc: &Doc) -> bool {
     doc.vioses
         .iter()
-        .filter(|v| v.state == lpar_state::RUNNING)
+        .filter(|v| matches!(v.state.as_str(), lpar_state::RUNNING | lpar_state::STARTING))
         .all(|v| doc.devices.contains_key(&v.id))
 }
 
@@ -195,5 +198,31 @@ async fn mark_stale(ctx: &Ctx<'_>, f: &FrameView) {
             }
             Some(_) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_copy_waits_for_the_devices_of_a_vios_that_is_still_starting() {
+        let vios = |id, state: &str| Partition {
+            id,
+            state: state.into(),
+            ..Default::default()
+        };
+        let mut doc = Doc {
+            frame: Default::default(),
+            lpar: Default::default(),
+            vioses: vec![
+                vios(1, lpar_state::STARTING),
+                vios(2, lpar_state::NOT_ACTIVATED),
+            ],
+            devices: HashMap::new(),
+        };
+        assert!(!complete(&doc), "vios1 is booting: its devices come");
+        doc.devices.insert(1, ViosDevices::default());
+        assert!(complete(&doc), "vios2 is off: nothing to wait for");
     }
 }

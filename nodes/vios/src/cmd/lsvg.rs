@@ -51,6 +51,43 @@ pub fn vg_id(inv: &Inventory) -> String {
     format!("{pvid}00004c00{:08x}", fnv(&pvid))
 }
 
+/// rootvg's disks (name, PPs of 512 MB), and its total and used PPs
+/// (every logical volume mirrored on each disk).
+fn figures(inv: &Inventory) -> (Vec<(String, u64)>, u64, u64) {
+    let pvs: Vec<(String, u64)> = inv
+        .disks()
+        .filter(|(_, d)| d.vg == Some("rootvg"))
+        .map(|(dev, d)| (dev.name.clone(), d.size_mb / 512))
+        .collect();
+    let mirrors = pvs.len().max(1) as u64;
+    let lps: u64 = ROOT_LVS.iter().map(|l| l.2).sum();
+    let total: u64 = pvs.iter().map(|p| p.1).sum();
+    (pvs, total, lps * mirrors)
+}
+
+/// rootvg as the HMC's REST API shows it (`VolumeGroup`), from the same
+/// figures `lsvg rootvg` prints.
+pub fn rootvg(inv: &Inventory) -> pvmlab_common::model::VolumeGroup {
+    let (_, total, used) = figures(inv);
+    pvmlab_common::model::VolumeGroup {
+        name: "rootvg".into(),
+        serial_id: vg_id(inv),
+        size_mb: total * 512,
+        free_mb: total.saturating_sub(used) * 512,
+        pvs: inv
+            .disks()
+            .filter(|(_, d)| d.vg == Some("rootvg"))
+            .map(|(dev, d)| pvmlab_common::model::Lun {
+                id: String::new(),
+                hdisk: dev.name.clone(),
+                size_mb: d.size_mb,
+                reserve_policy: d.reserve_policy.clone(),
+                udid: d.udid.clone(),
+            })
+            .collect(),
+    }
+}
+
 impl Command for Lsvg {
     fn parse(words: &[&str]) -> Result<Self, CmdError> {
         let a = args::parse(SPEC, words, 1, USAGE)?;
@@ -77,15 +114,9 @@ impl Command for Lsvg {
         if vg != "rootvg" {
             return Err(CmdError::NoVg(vg));
         }
-        let pvs: Vec<(String, u64)> = inv
-            .disks()
-            .filter(|(_, d)| d.vg == Some("rootvg"))
-            .map(|(dev, d)| (dev.name.clone(), d.size_mb / 512))
-            .collect();
+        let (pvs, total, used) = figures(&inv);
         let mirrors = pvs.len().max(1) as u64;
-        let lps: u64 = ROOT_LVS.iter().map(|l| l.2).sum();
-        let total: u64 = pvs.iter().map(|p| p.1).sum();
-        let used = lps * mirrors;
+        let lps = used / mirrors;
         let out = match view {
             View::Summary => {
                 let l = |a: String, b: String| format!("{a:<45}{b}\n");

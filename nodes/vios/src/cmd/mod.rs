@@ -16,7 +16,7 @@ mod license;
 mod lsdev;
 mod lsmap;
 mod lspv;
-mod lsvg;
+pub mod lsvg;
 mod table;
 
 use pvmlab_common::model::{ViosDevices, VirtualEthAdapter};

@@ -79,6 +79,7 @@ pub fn devices() -> ViosDevices {
             vlans: vec![1, 100, 200],
             ha_mode: "auto".into(),
         }],
+        volume_groups: Vec::new(),
     }
 }
 
