@@ -201,29 +201,36 @@ fn trunks_of(vios: &Partition) -> Vec<(VirtualEthAdapter, String)> {
         .collect()
 }
 
+/// The trunk adapters an SEA bridges: those it names (`virt_adapters`),
+/// or, where it names none, those on its port VLAN.
+fn sea_trunks<'a>(
+    s: &Sea,
+    trunks: &'a [(VirtualEthAdapter, String)],
+) -> Vec<&'a (VirtualEthAdapter, String)> {
+    let named: Vec<_> = trunks
+        .iter()
+        .filter(|(_, d)| s.virt_adapters.contains(d))
+        .collect();
+    if named.is_empty() {
+        trunks
+            .iter()
+            .filter(|(a, _)| a.port_vlan_id == s.pvid)
+            .collect()
+    } else {
+        named
+    }
+}
+
 /// `owner`: in a NetworkBridge, the SEA names the VIOS it is on.
 fn sea(
     g: &Get<'_>,
     f: &FrameView,
     vios: &Partition,
     s: &Sea,
-    trunks: &[(&VirtualEthAdapter, String)],
+    trunks: &[(VirtualEthAdapter, String)],
     owner: bool,
 ) -> String {
-    let mine: Vec<&(&VirtualEthAdapter, String)> = {
-        let named: Vec<_> = trunks
-            .iter()
-            .filter(|(_, d)| s.virt_adapters.contains(d))
-            .collect();
-        if named.is_empty() {
-            trunks
-                .iter()
-                .filter(|(a, _)| a.port_vlan_id == s.pvid)
-                .collect()
-        } else {
-            named
-        }
-    };
+    let mine = sea_trunks(s, trunks);
     let real = &s.real_adapter;
     let n = real.trim_start_matches("ent").parse::<u32>().unwrap_or(0);
     // The port of the VIOS's Ethernet card, where its lsdev puts entN.
@@ -550,9 +557,7 @@ fn vfc_mapping(
 pub fn body(g: &Get<'_>, f: &FrameView, vios: &Partition, devices: Option<&ViosDevices>) -> String {
     let empty = ViosDevices::default();
     let d = devices.unwrap_or(&empty);
-    let owned = trunks_of(vios);
-    let trunks: Vec<(&VirtualEthAdapter, String)> =
-        owned.iter().map(|(a, n)| (a, n.clone())).collect();
+    let trunks = trunks_of(vios);
     let mapped: Vec<&str> = d.vscsi.iter().map(|m| m.backing.as_str()).collect();
     let fcs_used = |fcs: &str| d.npiv.iter().filter(|m| m.fcs == fcs).count();
     [
@@ -676,10 +681,10 @@ pub fn bridges(
         .map(|(pvid, seas)| {
             let id = crate::ids::uuid("NetworkBridge", &format!("{}/{pvid}", f.name));
             let ha = |m: &str| seas.iter().any(|(_, s)| s.ha_mode == m);
-            let (vios0, _) = seas[0];
-            let owned = trunks_of(vios0);
-            let trunks: Vec<(&VirtualEthAdapter, String)> =
-                owned.iter().map(|(a, n)| (a, n.clone())).collect();
+            // The load group: the trunk adapters the first SEA bridges.
+            let (vios0, sea0) = seas[0];
+            let all = trunks_of(vios0);
+            let trunks = sea_trunks(sea0, &all);
             let networks: String = trunks
                 .iter()
                 .flat_map(|(a, _)| {
@@ -727,12 +732,7 @@ pub fn bridges(
                     Some("CUD"),
                     &seas
                         .iter()
-                        .map(|(p, s)| {
-                            let owned = trunks_of(p);
-                            let t: Vec<(&VirtualEthAdapter, String)> =
-                                owned.iter().map(|(a, n)| (a, n.clone())).collect();
-                            sea(g, f, p, s, &t, true)
-                        })
+                        .map(|(p, s)| sea(g, f, p, s, &trunks_of(p), true))
                         .collect::<Vec<_>>(),
                 ),
                 el(
