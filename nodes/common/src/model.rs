@@ -129,6 +129,9 @@ pub const LPAR_ENV_VIOS: &str = "vioserver";
 pub trait PartitionExt {
     fn is_vios(&self) -> bool;
     fn profile(&self, name: &str) -> Option<&Profile>;
+    /// The profile it runs with, or its default one when it does not run
+    /// (`lssyscfg -r lpar`'s `curr_profile`).
+    fn current_profile_name(&self) -> &str;
     fn holds_resources(&self) -> bool;
 }
 
@@ -139,6 +142,14 @@ impl PartitionExt for Partition {
 
     fn profile(&self, name: &str) -> Option<&Profile> {
         self.profiles.iter().find(|p| p.name == name)
+    }
+
+    fn current_profile_name(&self) -> &str {
+        if self.curr_profile.is_empty() {
+            &self.default_profile
+        } else {
+            &self.curr_profile
+        }
     }
 
     /// A partition holds frame resources from the moment it starts until it is

@@ -43,7 +43,16 @@ pub struct Ctx<'a> {
     pub user: User,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// The context of HMC user `user`, if there is one (REST's requests
+    /// and jobs act as their session's user).
+    pub fn of(hmc: &'a Hmc, user: &str) -> Option<Ctx<'a>> {
+        Some(Ctx {
+            hmc,
+            user: hmc.users.get(user)?,
+        })
+    }
+
     /// Operations that change anything call this first.
     pub fn may_change(&self) -> Result<(), CmdError> {
         if self.user.may_change() {

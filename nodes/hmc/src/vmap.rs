@@ -56,16 +56,8 @@ fn used_slots(p: &Partition) -> Vec<u32> {
     v
 }
 
-fn profile_name(p: &Partition) -> &str {
-    if p.curr_profile.is_empty() {
-        &p.default_profile
-    } else {
-        &p.curr_profile
-    }
-}
-
 fn own_profile(p: &Partition) -> Option<&Profile> {
-    p.profile(profile_name(p))
+    p.profile(p.current_profile_name())
 }
 
 fn max_slots(p: &Partition) -> u32 {
@@ -106,12 +98,11 @@ pub fn pick_slot(p: &Partition, asked: Option<u32>) -> Result<u32, String> {
 /// The client vFC adapter's WWPN pair when the request leaves it to the
 /// HMC: two consecutive WWPNs from the frame, partition and slot.
 fn wwpn_pair(serial: &str, lpar_id: u32, slot: u32) -> Vec<String> {
-    let base = u64::from(pvmlab_common::vios_hw::fnv(&format!(
-        "{serial}/{lpar_id}/{slot}"
-    ))) << 1
-        & 0x1_FFFF_FFFE;
-    (0..2)
-        .map(|i| format!("c0507608{:08x}", (base + i) & 0xFFFF_FFFF))
+    // Even, so that the pair differs in its last bit only.
+    let base = pvmlab_common::vios_hw::fnv(&format!("{serial}/{lpar_id}/{slot}")) << 1;
+    [base, base | 1]
+        .iter()
+        .map(|w| format!("c0507608{w:08x}"))
         .collect()
 }
 
@@ -336,7 +327,7 @@ async fn adapter(
         });
     }
     let mut q = p.clone();
-    let name = profile_name(p).to_string();
+    let name = p.current_profile_name().to_string();
     if let Some(pr) = q.profiles.iter_mut().find(|pr| pr.name == name) {
         a.add_to(pr);
         crate::partitions::put(ctx, frame, q, false, &what).await?;

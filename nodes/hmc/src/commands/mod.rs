@@ -83,10 +83,9 @@ pub async fn apply_as<C: Command + std::fmt::Debug>(
     name: &str,
     cmd: Result<C, CmdError>,
 ) -> (String, u32) {
-    let Some(u) = hmc.users.get(user) else {
+    let Some(ctx) = Ctx::of(hmc, user) else {
         return (format!("{}\n", Hscl::NoAuthority), 1);
     };
-    let ctx = Ctx { hmc, user: u };
     tracing::info!(%user, name, ?cmd, "command (REST job)");
     if crate::hmc::level(&hmc.version) < since(name) {
         return (format!("{name}: command not found\n"), 127);

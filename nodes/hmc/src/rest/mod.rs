@@ -254,10 +254,7 @@ impl Get<'_> {
     /// The core's context for this user, for what the REST API reads
     /// from the nodes (a VIOS's devices).
     fn ctx(&self) -> Option<crate::hmc::Ctx<'_>> {
-        Some(crate::hmc::Ctx {
-            hmc: &self.rest.hmc,
-            user: self.rest.hmc.users.get(&self.user)?,
-        })
+        crate::hmc::Ctx::of(&self.rest.hmc, &self.user)
     }
 
     /// GET under /rest/api/uom/.

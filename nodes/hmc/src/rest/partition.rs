@@ -41,13 +41,9 @@ pub fn uuid(_frame: &str, p: &Partition) -> String {
 /// The profile that describes the partition: the one it runs with, else
 /// its default.
 pub fn current_profile(p: &Partition) -> pvmlab_common::model::Profile {
-    p.profile(if p.curr_profile.is_empty() {
-        &p.default_profile
-    } else {
-        &p.curr_profile
-    })
-    .cloned()
-    .unwrap_or_default()
+    p.profile(p.current_profile_name())
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// The processor configuration as the HMC records it (lpar.txt): the

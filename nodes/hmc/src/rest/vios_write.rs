@@ -135,12 +135,8 @@ pub async fn post(
         Ok(w) => w,
         Err(m) => return bad(&m),
     };
-    let Some(u) = rest.hmc.users.get(user) else {
+    let Some(ctx) = Ctx::of(&rest.hmc, user) else {
         return bad(&Hscl::NoAuthority.to_string());
-    };
-    let ctx = Ctx {
-        hmc: &rest.hmc,
-        user: u,
     };
     for m in wanted {
         tracing::info!(%user, ?m, "REST: VIOS mapping");

@@ -54,22 +54,12 @@ fn pci_ids(k: CardKind) -> (&'static str, &'static str) {
     }
 }
 
-/// The profile a partition's slots come from: the one it runs with, or
-/// its default one.
-fn owning_profile(p: &Partition) -> &str {
-    if p.curr_profile.is_empty() {
-        &p.default_profile
-    } else {
-        &p.curr_profile
-    }
-}
-
-/// The frame's slots: each card a partition's profile requires, in slot
-/// order. An `io_slots` entry that names no card of the lab is skipped.
+/// The frame's slots: each card a partition's current profile requires,
+/// in slot order. An `io_slots` entry that names no card of the lab is skipped.
 pub fn slots(partitions: &[Partition]) -> Vec<Slot> {
     let mut v: Vec<Slot> = partitions
         .iter()
-        .filter_map(|p| Some((p.id, p.profile(owning_profile(p))?)))
+        .filter_map(|p| Some((p.id, p.profile(p.current_profile_name())?)))
         .flat_map(|(id, prof)| {
             prof.io_slots.iter().filter_map(move |e| {
                 let drc = u32::from_str_radix(e.split('/').next()?, 16).ok()?;

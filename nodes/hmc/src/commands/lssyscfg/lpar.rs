@@ -74,14 +74,7 @@ pub(super) fn record(view: &FrameView, frame: &Frame, p: &Partition) -> Record {
         ),
         kv("logical_serial_num", p.logical_serial_num.clone()),
         kv("default_profile", p.default_profile.clone()),
-        kv(
-            "curr_profile",
-            if p.curr_profile.is_empty() {
-                p.default_profile.clone()
-            } else {
-                p.curr_profile.clone()
-            },
-        ),
+        kv("curr_profile", p.current_profile_name()),
         kv("work_group_id", none_if_empty(&prof.work_group_id)),
         kv("shared_proc_pool_util_auth", "0"),
         kv("allow_perf_collection", "0"),

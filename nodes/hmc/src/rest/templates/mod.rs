@@ -494,15 +494,8 @@ async fn map_storage(
     if spec.storage.is_empty() {
         return Ok(());
     }
-    let u = rest
-        .hmc
-        .users
-        .get(user)
+    let ctx = crate::hmc::Ctx::of(&rest.hmc, user)
         .ok_or_else(|| crate::hscl::Hscl::NoAuthority.to_string())?;
-    let ctx = crate::hmc::Ctx {
-        hmc: &rest.hmc,
-        user: u,
-    };
     for s in &spec.storage {
         let f = rest
             .hmc
