@@ -10,6 +10,7 @@
 //! current one, and a change that the hypervisor refuses halfway is
 //! undone, so a refused write changes nothing.
 
+use super::quick::SHARING_MODES;
 use super::templates::spec::{Env, Spec};
 use super::{Reply, Rest, error, partition};
 use crate::commands::apply_as;
@@ -44,16 +45,6 @@ pub struct Wanted {
     pub weight: Option<u32>,
     pub pool: Option<u32>,
 }
-
-/// REST's sharing modes (pypowervm's `SharingMode`) and the profile's.
-const SHARING_MODES: &[(&str, &str)] = &[
-    ("capped", "cap"),
-    ("uncapped", "uncap"),
-    ("keep idle procs", "keep_idle_procs"),
-    ("sre idle proces", "share_idle_procs"),
-    ("sre idle procs active", "share_idle_procs_active"),
-    ("sre idle procs always", "share_idle_procs_always"),
-];
 
 /// The children named `name` (any namespace) of `node`.
 fn child<'a, 'i>(node: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {

@@ -30,19 +30,25 @@ pub fn system(f: &FrameView) -> Map<String, Value> {
     m
 }
 
-/// REST's words for a sharing mode (`lssyscfg`'s `sharing_mode`).
+/// REST's sharing modes (pypowervm's `SharingMode`, the templates'
+/// `sharingMode`) and the profile's words for them (`lssyscfg`'s
+/// `sharing_mode`).
+pub const SHARING_MODES: &[(&str, &str)] = &[
+    ("capped", "cap"),
+    ("uncapped", "uncap"),
+    ("keep idle procs", "keep_idle_procs"),
+    ("sre idle proces", "share_idle_procs"),
+    ("sre idle procs active", "share_idle_procs_active"),
+    ("sre idle procs always", "share_idle_procs_always"),
+];
+
+/// REST's word for a profile's sharing mode; a mode without one (a
+/// shared partition that names none) reads capped.
 pub fn sharing_mode(mode: &str) -> &'static str {
-    match mode {
-        "cap" => "capped",
-        "uncap" => "uncapped",
-        "share_idle_procs" => "sre idle proces",
-        "share_idle_procs_active" => "sre idle procs active",
-        "share_idle_procs_always" => "sre idle procs always",
-        "keep_idle_procs" => "keep idle procs",
-        // A shared partition without a word is capped; a dedicated one
-        // keeps its idle processors.
-        _ => "capped",
-    }
+    SHARING_MODES
+        .iter()
+        .find(|(_, w)| *w == mode)
+        .map_or("capped", |(r, _)| r)
 }
 
 /// A partition's (or a VIOS's) quick properties. A partition that does

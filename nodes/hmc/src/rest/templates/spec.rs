@@ -9,6 +9,7 @@
 //! system; and the partition it deploys as, in the attribute names
 //! `mksyscfg` takes, so a deploy is the command line's partition creation.
 
+use super::super::quick::SHARING_MODES;
 use crate::commands::config::{Attrs, ProfileInput};
 use crate::commands::mksyscfg::{LparEnv, Mksyscfg, New, NewLpar};
 use pvmlab_common::attrs::{check_profile, default_profile, fmt_units};
@@ -165,16 +166,6 @@ fn vlan_of(network: &str) -> Option<(u32, String)> {
     let (vlan, switch) = network.strip_prefix("VLAN")?.split_once('-')?;
     Some((vlan.parse().ok()?, switch.to_string()))
 }
-
-/// REST's sharing modes and the profile's words for them.
-pub const SHARING_MODES: &[(&str, &str)] = &[
-    ("capped", "cap"),
-    ("uncapped", "uncap"),
-    ("keep idle procs", "keep_idle_procs"),
-    ("sre idle proces", "share_idle_procs"),
-    ("sre idle procs active", "share_idle_procs_active"),
-    ("sre idle procs always", "share_idle_procs_always"),
-];
 
 impl Spec {
     /// Reads a PartitionTemplate (its root element).
