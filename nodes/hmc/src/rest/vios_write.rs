@@ -141,13 +141,7 @@ pub async fn post(
     for m in wanted {
         tracing::info!(%user, ?m, "REST: VIOS mapping");
         // Each mapping sees the adapters the ones before it made.
-        let Some(now) = rest
-            .hmc
-            .view
-            .frames()
-            .into_iter()
-            .find(|x| x.name == f.name)
-        else {
+        let Some(now) = crate::lpm::frame_by(&ctx, &f.name) else {
             return bad(&format!("The managed system {} is not connected.", f.name));
         };
         if let Err(e) = vmap::add(&ctx, &now, m).await {

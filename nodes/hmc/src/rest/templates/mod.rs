@@ -497,12 +497,7 @@ async fn map_storage(
     let ctx = crate::hmc::Ctx::of(&rest.hmc, user)
         .ok_or_else(|| crate::hscl::Hscl::NoAuthority.to_string())?;
     for s in &spec.storage {
-        let f = rest
-            .hmc
-            .view
-            .frames()
-            .into_iter()
-            .find(|f| f.name == frame)
+        let f = crate::lpm::frame_by(&ctx, frame)
             .ok_or_else(|| crate::hscl::Hscl::NoConnection(frame.to_string()).to_string())?;
         let vios = f
             .partitions
