@@ -11,6 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "hmc.proto",
         "chaos.proto",
         "mover.proto",
+        "san.proto",
     ];
     for f in files {
         println!("cargo:rerun-if-changed={f}");

@@ -158,11 +158,11 @@ pub fn up(lab: &LabDir, topology: Option<&Path>, detach: bool, timeout: u64) -> 
 }
 
 /// Stops the lab: HMCs first (so they do not report the frames going away
-/// as faults), then VIOS, then the FSPs.
+/// as faults), then VIOS, then the FSPs, then the SAN the VIOS wrote to.
 pub fn down(lab: &LabDir) -> anyhow::Result<()> {
     let topo = crate::lab_topology(lab)?;
     let mut stopped = 0;
-    for role in [Role::Hmc, Role::Vios, Role::Fsp] {
+    for role in [Role::Hmc, Role::Vios, Role::Fsp, Role::San] {
         let group: Vec<(String, i32)> = topo
             .nodes()
             .into_iter()

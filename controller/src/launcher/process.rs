@@ -20,6 +20,7 @@ pub fn binary(role: Role) -> &'static str {
         Role::Vios => "pvm-vios",
         Role::Hmc => "pvm-hmc",
         Role::Controller => "pvmlab",
+        Role::San => "pvm-san",
     }
 }
 

@@ -44,8 +44,30 @@ pub fn timestamp(c: Civil) -> String {
 
 /// One line of the log for `e` at `at`.
 pub fn line((id, t, resource, text): Entry, at: Civil) -> String {
+    format_line(id, t, "S", resource, text, at)
+}
+
+/// A hardware entry (class H): its identifier, type and description; the
+/// resource is the device it is about, named when it is logged.
+pub type HwEntry = (&'static str, &'static str, &'static str);
+
+/// Logged by an SEA in failover (seed 002).
+pub const SEA_BECOME_PRIMARY: HwEntry = ("E136EAFA", "I", "BECOME PRIMARY");
+pub const SEA_BECOME_BACKUP: HwEntry = ("40D97644", "I", "BECOME BACKUP");
+/// Logged by a client's MPIO disk driver when a path fails and returns,
+/// and when an I/O finds no path left.
+pub const PATH_FAILED: HwEntry = ("DE3B8540", "P", "PATH HAS FAILED");
+pub const PATH_RECOVERED: HwEntry = ("F31FFAB3", "I", "PATH HAS RECOVERED");
+pub const DISK_OPERATION_ERROR: HwEntry = ("DCB47997", "T", "DISK OPERATION ERROR");
+
+/// One line of the log for a hardware entry about `resource`.
+pub fn hw_line((id, t, text): HwEntry, resource: &str, at: Civil) -> String {
+    format_line(id, t, "H", resource, text, at)
+}
+
+fn format_line(id: &str, t: &str, class: &str, resource: &str, text: &str, at: Civil) -> String {
     format!(
-        "{id:<8}   {} {t} S {resource:<14} {}",
+        "{id:<8}   {} {t} {class} {resource:<14} {}",
         timestamp(at),
         text.chars().take(40).collect::<String>()
     )

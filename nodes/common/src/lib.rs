@@ -15,6 +15,7 @@ pub mod model;
 pub mod net;
 pub mod node;
 pub mod pki;
+pub mod san;
 pub mod store;
 pub mod telemetry;
 pub mod test_switch;

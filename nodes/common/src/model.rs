@@ -13,10 +13,17 @@ pub enum Role {
     Fsp,
     Vios,
     Controller,
+    San,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Hmc, Role::Fsp, Role::Vios, Role::Controller];
+    pub const ALL: [Role; 5] = [
+        Role::Hmc,
+        Role::Fsp,
+        Role::Vios,
+        Role::Controller,
+        Role::San,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -24,6 +31,7 @@ impl Role {
             Role::Fsp => "fsp",
             Role::Vios => "vios",
             Role::Controller => "controller",
+            Role::San => "san",
         }
     }
 

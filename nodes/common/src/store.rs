@@ -45,6 +45,14 @@ impl Write {
             value: serde_json::to_vec(value).unwrap_or_default(),
         }
     }
+    /// Bytes stored as they are (read back with `Store::get_bytes`).
+    pub fn bytes(table: &'static str, key: impl Into<String>, value: Vec<u8>) -> Write {
+        Write::Put {
+            table,
+            key: key.into(),
+            value,
+        }
+    }
     pub fn delete(table: &'static str, key: impl Into<String>) -> Write {
         Write::Delete {
             table,
@@ -83,6 +91,18 @@ impl Store {
                 key: key.into(),
                 msg: e.to_string(),
             })
+    }
+
+    /// A value as it is stored, for tables of bytes rather than records
+    /// (the SAN's blocks).
+    pub fn get_bytes(&self, table: &'static str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let tx = self.db.begin_read().map_err(db)?;
+        let t = match tx.open_table(Table::new(table)) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(db(e)),
+        };
+        Ok(t.get(key).map_err(db)?.map(|v| v.value().to_vec()))
     }
 
     pub fn list<T: DeserializeOwned>(

@@ -33,6 +33,15 @@ impl Errlog {
             .push(errpt::line(e, Civil::now()));
     }
 
+    /// Adds a hardware entry about `resource` (an SEA's BECOME PRIMARY …).
+    pub fn add_hw(&self, e: errpt::HwEntry, resource: &str) {
+        tracing::info!(id = e.0, text = e.2, resource, "errlog");
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(errpt::hw_line(e, resource, Civil::now()));
+    }
+
     pub fn render(&self) -> String {
         errpt::render(self.0.lock().unwrap_or_else(|e| e.into_inner()).iter())
     }

@@ -5,7 +5,9 @@
 
 mod cmd;
 mod errlog;
+mod io;
 mod mover;
+mod sea;
 mod service;
 
 use pvmlab_common::model::Role;
@@ -13,6 +15,8 @@ use pvmlab_common::net::MOVER_WINDOW;
 use pvmlab_common::node::{self, BoxError, NodeCtx};
 use pvmlab_common::proto::fsp::fsp_client::FspClient;
 use pvmlab_common::proto::fsp::{AttachViosRequest, vios_command};
+use pvmlab_common::proto::san::san_client::SanClient;
+use pvmlab_common::topology::SAN_NODE;
 use pvmlab_common::telemetry::TraceLayer;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -51,10 +55,21 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         booted: Some(std::time::Instant::now()),
     };
     let errlog = errlog::Errlog::default();
-    let mut svc = service::ViosService::open(&ctx.data_dir(), site, errlog.clone(), || {
-        vios.devices(&ctx.topo, &frame)
-    })?;
-    svc.san = ctx.lab.san();
+    // Whether the partition runs this operating system now: a mover stops
+    // moving when its partition is shut down, and no I/O passes.
+    let attached = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let san_addr = format!("{}:{}", ctx.topo.san_address(), ctx.topo.lab.grpc_port);
+    let san = SanClient::new(ctx.id.channel(SAN_NODE, &san_addr)?);
+    let lab = &ctx.topo.lab;
+    let shared = std::sync::Arc::new(service::Shared::open(
+        &ctx.data_dir(),
+        site,
+        errlog.clone(),
+        attached.clone(),
+        san,
+        Duration::from_millis(lab.io_timeout_ms),
+        || vios.devices(&ctx.topo, &frame),
+    )?);
     let endpoint = ctx.me.endpoint();
     let incoming = pvmlab_common::net::tls_incoming(&endpoint, ctx.id.server_config()?).await?;
     tracing::info!(addr = %endpoint, "VIOS listening");
@@ -73,9 +88,15 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
             })
         })
         .collect();
-    // Whether the partition runs this operating system now: a mover stops
-    // moving when its partition is shut down.
-    let attached = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    tokio::spawn(sea::run(
+        shared.clone(),
+        fsp.clone(),
+        *vios.id.get_ref(),
+        sea::Timing {
+            heartbeat: Duration::from_millis(lab.sea_heartbeat_ms.max(10)),
+            detect: Duration::from_millis(lab.sea_detect_ms.max(20)),
+        },
+    ));
     let mover = mover::MoverService {
         attached: attached.clone(),
         fsp: fsp.clone(),
@@ -104,7 +125,7 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         .max_frame_size(1 << 20)
         .layer(TraceLayer)
         .add_service(ctx.control_service())
-        .add_service(svc.into_server())
+        .add_service(service::ViosService(shared).into_server())
         .add_service(mover.into_server().max_decoding_message_size(64 << 20))
         .serve_with_incoming_shutdown(incoming, node::shutdown_signal())
         .await?;

@@ -1,15 +1,20 @@
 //! The VIOS's devices (LUNs as hdisks, SEAs, vSCSI and NPIV mappings), kept
-//! in its own database, and the RPCs the HMC uses to read them.
+//! in its own database, the RPCs the HMC uses to read and change them, and
+//! those through which the hypervisor hands it its clients' I/O.
 
 use pvmlab_common::model::{NpivMapping, Role, ViosDevices, VscsiMapping};
-use pvmlab_common::net::authorize;
+use pvmlab_common::net::{Chan, authorize};
+use pvmlab_common::proto::san::{self, san_client::SanClient};
 use pvmlab_common::proto::vios::vios_server::{Vios, ViosServer};
 use pvmlab_common::proto::vios::{
-    DeviceReply, DeviceRequest, DevicesRequest, MapRequest, RunReply, RunRequest,
+    Client, DeviceReply, DeviceRequest, DevicesRequest, IoReply, IoRequest, MapRequest,
+    PacketReply, PacketRequest, RunReply, RunRequest,
 };
 use pvmlab_common::store::{Store, StoreError};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tonic::{Request, Response, Status};
 
 const TABLE: &str = "devices";
@@ -17,24 +22,35 @@ const KEY: &str = "devices";
 /// What the VIOS keeps besides its devices (`crate::cmd::State`).
 const STATE_KEY: &str = "state";
 
-pub struct ViosService {
+/// The VIOS as its RPCs, its SEAs and its command line share it.
+pub struct Shared {
     devices: Mutex<ViosDevices>,
     state: Mutex<crate::cmd::State>,
-    /// The shared SAN's directory (`LabDir::san`).
-    pub san: std::path::PathBuf,
     site: crate::cmd::Site,
     store: Store,
-    errlog: crate::errlog::Errlog,
+    pub errlog: crate::errlog::Errlog,
+    /// Each SEA's failover state now (`crate::sea`).
+    pub seas: Mutex<crate::sea::Seas>,
+    /// Whether the partition runs this operating system now.
+    pub attached: Arc<AtomicBool>,
+    /// The VIOS's physical ports: its FC to the array, its Ethernet to
+    /// the outside network (both `pvm-san`).
+    pub san: SanClient<Chan>,
+    /// How long it waits for the array before it fails the I/O.
+    pub io_timeout: Duration,
 }
 
-impl ViosService {
+impl Shared {
     /// Opens the VIOS database; on first start the devices come from the topology.
     pub fn open(
         dir: &Path,
         site: crate::cmd::Site,
         errlog: crate::errlog::Errlog,
+        attached: Arc<AtomicBool>,
+        san: SanClient<Chan>,
+        io_timeout: Duration,
         initial: impl FnOnce() -> ViosDevices,
-    ) -> Result<ViosService, StoreError> {
+    ) -> Result<Shared, StoreError> {
         let store = Store::open(&dir.join("vios.redb"))?;
         let devices = match store.get::<ViosDevices>(TABLE, KEY)? {
             Some(d) => d,
@@ -45,16 +61,45 @@ impl ViosService {
             }
         };
         let state = store.get(TABLE, STATE_KEY)?.unwrap_or_default();
-        Ok(ViosService {
-            san: std::path::PathBuf::new(),
+        Ok(Shared {
             devices: Mutex::new(devices),
             state: Mutex::new(state),
             site,
             store,
             errlog,
+            seas: Mutex::new(Default::default()),
+            attached,
+            san,
+            io_timeout,
         })
     }
 
+    pub fn devices(&self) -> ViosDevices {
+        self.devices
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Runs `f` on the VIOS as a command sees it.
+    pub fn with_env<R>(&self, clients: &[Client], f: impl FnOnce(&crate::cmd::Env<'_>) -> R) -> R {
+        let d = self.devices.lock().unwrap_or_else(|e| e.into_inner());
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let seas = self.seas.lock().unwrap_or_else(|e| e.into_inner());
+        f(&crate::cmd::Env {
+            site: &self.site,
+            dev: &d,
+            state: &state,
+            clients,
+            errlog: &self.errlog,
+            seas: &seas,
+        })
+    }
+}
+
+pub struct ViosService(pub Arc<Shared>);
+
+impl ViosService {
     pub fn into_server(self) -> ViosServer<Self> {
         ViosServer::new(self)
     }
@@ -64,20 +109,12 @@ impl ViosService {
 impl Vios for ViosService {
     async fn devices(&self, req: Request<DevicesRequest>) -> Result<Response<ViosDevices>, Status> {
         authorize(&req, "Devices", &[Role::Hmc])?;
-        let mut d = self
-            .devices
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        let state = self.state.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let env = crate::cmd::Env {
-            site: &self.site,
-            dev: &d,
-            state: &state,
-            clients: &[],
-            errlog: &self.errlog,
-        };
-        let rootvg = crate::cmd::lsvg::rootvg(&crate::cmd::inventory::Inventory::of(&env));
+        let (mut d, rootvg) = self.0.with_env(&[], |env| {
+            (
+                env.dev.clone(),
+                crate::cmd::lsvg::rootvg(&crate::cmd::inventory::Inventory::of(env)),
+            )
+        });
         d.volume_groups = vec![rootvg];
         Ok(Response::new(d))
     }
@@ -86,32 +123,7 @@ impl Vios for ViosService {
         authorize(&req, "Run", &[Role::Hmc])?;
         let r = req.into_inner();
         tracing::info!(line = %r.line, "padmin command");
-        // One command at a time sees and changes the VIOS, as one shell.
-        let mut devices = self.devices.lock().unwrap_or_else(|e| e.into_inner());
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let env = crate::cmd::Env {
-            site: &self.site,
-            dev: &devices,
-            state: &state,
-            clients: &r.clients,
-            errlog: &self.errlog,
-        };
-        let (done, exit_status) = crate::cmd::run(&env, &r.line);
-        // What changed is persisted before the command's answer goes back.
-        let change = done.change;
-        if let Some(next) = change.state {
-            self.store
-                .put(TABLE, STATE_KEY, &next)
-                .map_err(|e| Status::internal(e.to_string()))?;
-            *state = next;
-        }
-        if let Some(next) = change.devices {
-            self.store
-                .put(TABLE, KEY, &next)
-                .map_err(|e| Status::internal(e.to_string()))?;
-            *devices = next;
-        }
-        let output = done.output;
+        let (output, exit_status) = self.0.run(&r.clients, &r.line)?;
         Ok(Response::new(RunReply {
             output,
             exit_status,
@@ -121,10 +133,12 @@ impl Vios for ViosService {
     async fn map(&self, req: Request<MapRequest>) -> Result<Response<ViosDevices>, Status> {
         authorize(&req, "Map", &[Role::Hmc])?;
         let r = req.into_inner();
-        let mut devices = self.devices.lock().unwrap_or_else(|e| e.into_inner());
+        let shared = &self.0;
+        let mut devices = shared.devices.lock().unwrap_or_else(|e| e.into_inner());
         let next = map(&devices, &r).map_err(Status::failed_precondition)?;
         // Persisted before it is acknowledged.
-        self.store
+        shared
+            .store
             .put(TABLE, KEY, &next)
             .map_err(|e| Status::internal(e.to_string()))?;
         *devices = next.clone();
@@ -140,35 +154,81 @@ impl Vios for ViosService {
         authorize(&req, "Device", &[Role::Hmc])?;
         let r = req.into_inner();
         let lun = self
-            .devices
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .0
+            .devices()
             .luns
-            .iter()
+            .into_iter()
             .find(|l| l.hdisk == r.hdisk)
-            .map(|l| l.id.clone())
+            .map(|l| l.id)
             .ok_or_else(|| Status::not_found(format!("{} is not a disk of this VIOS", r.hdisk)))?;
-        let path = self.san.join(&lun);
-        if !r.write {
-            return match std::fs::read(&path) {
-                Ok(data) => Ok(Response::new(DeviceReply { data })),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    Ok(Response::new(DeviceReply::default()))
-                }
-                Err(e) => Err(Status::internal(format!("reading {}: {e}", r.hdisk))),
-            };
+        let reply = self
+            .0
+            .san
+            .clone()
+            .device(san::DeviceRequest {
+                lun_id: lun,
+                write: r.write,
+                data: r.data,
+            })
+            .await
+            .map_err(|e| Status::unavailable(format!("{}: the SAN: {}", r.hdisk, e.message())))?
+            .into_inner();
+        if reply.refused != 0 {
+            return Err(Status::failed_precondition(format!(
+                "{}: the SAN refused the device ({:?})",
+                r.hdisk,
+                reply.refused()
+            )));
         }
-        // Whole or not at all: written aside, synced, then renamed.
-        let write = || -> std::io::Result<()> {
-            std::fs::create_dir_all(&self.san)?;
-            let tmp = self.san.join(format!(".{lun}.{}", std::process::id()));
-            let mut f = std::fs::File::create(&tmp)?;
-            std::io::Write::write_all(&mut f, &r.data)?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, &path)
+        Ok(Response::new(DeviceReply { data: reply.data }))
+    }
+
+    async fn io(&self, req: Request<IoRequest>) -> Result<Response<IoReply>, Status> {
+        authorize(&req, "Io", &[Role::Fsp])?;
+        Ok(Response::new(crate::io::io(&self.0, req.into_inner()).await))
+    }
+
+    async fn packet(&self, req: Request<PacketRequest>) -> Result<Response<PacketReply>, Status> {
+        authorize(&req, "Packet", &[Role::Fsp])?;
+        Ok(Response::new(
+            crate::io::packet(&self.0, req.into_inner()).await,
+        ))
+    }
+}
+
+impl Shared {
+    /// Runs one padmin command; what it changed is persisted before its
+    /// answer goes back.
+    pub fn run(&self, clients: &[Client], line: &str) -> Result<(String, u32), Status> {
+        // One command at a time sees and changes the VIOS, as one shell.
+        let mut devices = self.devices.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let (done, exit_status) = {
+            let seas = self.seas.lock().unwrap_or_else(|e| e.into_inner());
+            let env = crate::cmd::Env {
+                site: &self.site,
+                dev: &devices,
+                state: &state,
+                clients,
+                errlog: &self.errlog,
+                seas: &seas,
+            };
+            crate::cmd::run(&env, line)
         };
-        write().map_err(|e| Status::internal(format!("writing {}: {e}", r.hdisk)))?;
-        Ok(Response::new(DeviceReply::default()))
+        let change = done.change;
+        if let Some(next) = change.state {
+            self.store
+                .put(TABLE, STATE_KEY, &next)
+                .map_err(|e| Status::internal(e.to_string()))?;
+            *state = next;
+        }
+        if let Some(next) = change.devices {
+            self.store
+                .put(TABLE, KEY, &next)
+                .map_err(|e| Status::internal(e.to_string()))?;
+            *devices = next;
+        }
+        Ok((done.output, exit_status))
     }
 }
 

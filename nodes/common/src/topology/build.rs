@@ -158,6 +158,8 @@ impl FrameDef {
                 pattern: w.pattern.get_ref().clone(),
                 refuse_migration: w.refuse_migration.clone(),
                 script_ms: w.script_ms,
+                disk_iops: w.disk_iops,
+                packets_per_s: w.packets_per_s,
             });
             out.push(p);
         }

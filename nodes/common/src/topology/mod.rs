@@ -17,7 +17,7 @@ mod schema;
 mod tables;
 
 pub use build::{firmware_mem_mb, logical_serial, parse_mtms};
-pub use nodes::{NodeDef, vios_node_name};
+pub use nodes::{NodeDef, SAN_NODE, vios_node_name};
 pub use schema::{
     DEFAULT_GRPC_PORT, FrameDef, HmcDef, LabDef, LparDef, LunDef, NpivDef, PoolDef, SeaDef,
     Topology, ViosDef, VscsiDef, WorkloadDef,

@@ -13,10 +13,33 @@ impl Topology {
         self.frame.iter().find(|f| f.name.get_ref() == name)
     }
 
-    /// Every node of the lab, in start order: FSPs first (they own the
-    /// truth), then VIOS, then the HMCs that connect to both.
+    /// The SAN's address: its table's, else `.5` of the first HMC's (or
+    /// frame's) /24.
+    pub fn san_address(&self) -> String {
+        if let Some(s) = &self.san {
+            return s.address.get_ref().clone();
+        }
+        let first = self
+            .hmc
+            .first()
+            .map(|h| h.address.get_ref())
+            .or_else(|| self.frame.first().map(|f| f.address.get_ref()));
+        match first.and_then(|a| a.rsplit_once('.')) {
+            Some((prefix, _)) => format!("{prefix}.5"),
+            None => "127.0.0.5".into(),
+        }
+    }
+
+    /// Every node of the lab, in start order: the SAN first (the VIOS
+    /// reach their disks on it), FSPs (they own the truth), then VIOS,
+    /// then the HMCs that connect to both.
     pub fn nodes(&self) -> Vec<NodeDef> {
-        let mut out = Vec::new();
+        let mut out = vec![NodeDef {
+            name: SAN_NODE.into(),
+            role: crate::model::Role::San,
+            address: self.san_address(),
+            port: self.lab.grpc_port,
+        }];
         for f in &self.frame {
             out.push(NodeDef {
                 name: f.name.get_ref().clone(),
@@ -60,6 +83,9 @@ impl Topology {
         for h in &mut self.hmc {
             move_addr(&mut h.address);
         }
+        if let Some(s) = &mut self.san {
+            move_addr(&mut s.address);
+        }
         for f in &mut self.frame {
             move_addr(&mut f.address);
             for v in &mut f.vios {
@@ -68,6 +94,9 @@ impl Topology {
         }
     }
 }
+
+/// The SAN's node name: one SAN per lab.
+pub const SAN_NODE: &str = "san";
 
 /// Node name of a VIOS: VIOS names repeat from frame to frame, so the node
 /// carries its frame's name too.

@@ -20,10 +20,20 @@ pub struct Topology {
     pub lab: LabDef,
     #[serde(default)]
     pub hmc: Vec<HmcDef>,
+    /// The storage array and outside network (`pvm-san`); without this
+    /// table it takes the address `.5` of the HMCs' subnet.
+    #[serde(default)]
+    pub san: Option<SanDef>,
     #[serde(default)]
     pub lun: Vec<LunDef>,
     #[serde(default)]
     pub frame: Vec<FrameDef>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SanDef {
+    pub address: Spanned<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -46,6 +56,23 @@ pub struct LabDef {
     /// address, and on 443 where it may.
     #[serde(default = "default_rest_port")]
     pub rest_port: u16,
+    /// How often an SEA in a failover pair sends its heartbeat over the
+    /// control channel (or through the hypervisor without one).
+    #[serde(default = "default_sea_heartbeat_ms")]
+    pub sea_heartbeat_ms: u64,
+    /// How long an SEA goes without its peer's heartbeat before it takes
+    /// over: the failover's detection time. The reference gives no figure;
+    /// three missed heartbeats, as SEA's own default.
+    #[serde(default = "default_sea_detect_ms")]
+    pub sea_detect_ms: u64,
+    /// A client disk's MPIO `hcheck_interval`, in milliseconds here so
+    /// tests can make it short (AIX's default for a vSCSI disk: 60 s).
+    #[serde(default = "default_hcheck_ms")]
+    pub hcheck_interval_ms: u64,
+    /// How long a client waits for one I/O on a path before it fails the
+    /// path (the disk's `rw_timeout`, AIX's default for vSCSI: 45 s).
+    #[serde(default = "default_io_timeout_ms")]
+    pub io_timeout_ms: u64,
 }
 
 impl Default for LabDef {
@@ -56,6 +83,10 @@ impl Default for LabDef {
             ssh_port: default_ssh_port(),
             metrics_port: default_metrics_port(),
             rest_port: default_rest_port(),
+            sea_heartbeat_ms: default_sea_heartbeat_ms(),
+            sea_detect_ms: default_sea_detect_ms(),
+            hcheck_interval_ms: default_hcheck_ms(),
+            io_timeout_ms: default_io_timeout_ms(),
         }
     }
 }
@@ -74,6 +105,18 @@ fn default_metrics_port() -> u16 {
 }
 fn default_rest_port() -> u16 {
     12443
+}
+fn default_sea_heartbeat_ms() -> u64 {
+    1000
+}
+fn default_sea_detect_ms() -> u64 {
+    3000
+}
+fn default_hcheck_ms() -> u64 {
+    60_000
+}
+fn default_io_timeout_ms() -> u64 {
+    45_000
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -276,6 +319,13 @@ pub struct WorkloadDef {
     /// post), ms; drmgr stops them after migrlpar's wait time (-w).
     #[serde(default)]
     pub script_ms: u64,
+    /// Disk I/Os per second through the partition's VIOS (a write, then a
+    /// read that checks it).
+    #[serde(default)]
+    pub disk_iops: f64,
+    /// Packets per second to a host outside the frame, through the SEA.
+    #[serde(default)]
+    pub packets_per_s: f64,
 }
 
 fn default_pattern() -> Spanned<String> {

@@ -12,8 +12,9 @@ use super::args::{self, Arity};
 use super::inventory::{Device, Inventory, Kind};
 use super::{CmdError, Command, Done, Env};
 use pvmlab_common::model::{Sea, VirtualEthAdapter};
+use pvmlab_common::proto::fsp::{HaMode, SeaState};
 
-const USAGE: &str = "Usage: entstat [-all] DeviceName";
+const USAGE: &str = "Usage: entstat [-all|-d] DeviceName";
 
 const SEP: &str = "-------------------------------------------------------------\n";
 const SEP2: &str = "--------------------------------------------------------------\n";
@@ -26,10 +27,12 @@ pub struct Entstat {
 
 impl Command for Entstat {
     fn parse(words: &[&str]) -> Result<Self, CmdError> {
-        let a = args::parse(&[("-all", Arity::Flag)], words, 1, USAGE)?;
+        let a = args::parse(&[("-all", Arity::Flag), ("-d", Arity::Flag)], words, 1, USAGE)?;
         let dev = a.operands.first().cloned().ok_or(CmdError::Usage(USAGE))?;
         Ok(Entstat {
-            all: a.has("-all"),
+            // -d is root's name for the detailed statistics padmin gets
+            // with -all (seed 002 uses both).
+            all: a.has("-all") || a.has("-d"),
             dev,
         })
     }
@@ -47,7 +50,7 @@ impl Command for Entstat {
             .ok_or_else(|| CmdError::NoConnect("entstat", self.dev.clone()))?;
         let up = env.site.uptime();
         let out = match &d.kind {
-            Kind::Sea(s) => sea(&inv, d, s, self.all, up),
+            Kind::Sea(s) => sea(env, &inv, d, s, self.all, up),
             _ => adapter(d, self.all, up, None),
         };
         Ok(out.into())
@@ -59,33 +62,78 @@ impl Command for Entstat {
 pub struct Ha {
     pub state: &'static str,
     pub bridge: &'static str,
+    /// In load sharing, the VLANs this SEA bridges (`VID shared`).
+    pub shared: Option<Vec<u32>>,
     pub mode: &'static str,
     pub priority: u32,
+    pub became_primary: u64,
+    pub became_backup: u64,
+    pub control_in: u64,
+    pub control_out: u64,
+    pub bridged_packets: u64,
 }
 
-/// The HA state of an SEA: none when `ha_mode=disabled`; otherwise the
-/// SEA whose trunk adapter has priority 1 bridges (PRIMARY, all VLANs) and
-/// the other waits (BACKUP); `standby` forces BACKUP (seed 002 §SEA
-/// failover).
-pub fn ha(inv: &Inventory, s: &Sea) -> Option<Ha> {
-    let mode = match s.ha_mode.as_str() {
-        "auto" => "Auto",
-        "sharing" => "Sharing",
-        "standby" => "Standby",
-        _ => return None,
-    };
+/// The HA state of an SEA: none when `ha_mode=disabled`; otherwise what
+/// its failover decided last (`crate::sea`); before its first heartbeat,
+/// INIT.
+pub fn ha(env: &Env<'_>, inv: &Inventory, s: &Sea) -> Option<Ha> {
+    let mode = crate::sea::ha::parse_mode(&s.ha_mode)?;
+    if mode == HaMode::HaDisabled {
+        return None;
+    }
+    let live = env.seas.get(&s.name);
     let priority = s
         .virt_adapters
         .iter()
-        .find_map(|v| inv.virt_ent(v).map(|(_, a)| a.trunk_priority))
+        .filter_map(|v| inv.virt_ent(v).map(|(_, a)| a.trunk_priority))
+        .min()
         .unwrap_or(1);
-    let primary = priority <= 1 && s.ha_mode != "standby";
+    let state = live.map(|l| l.status.state()).unwrap_or(SeaState::SeaInit);
+    let all: usize = s
+        .virt_adapters
+        .iter()
+        .filter_map(|v| inv.virt_ent(v))
+        .map(|(_, a)| 1 + a.addl_vlan_ids.len())
+        .sum();
+    let bridged = live.map(|l| l.status.bridged.clone()).unwrap_or_default();
     Some(Ha {
-        state: if primary { "PRIMARY" } else { "BACKUP" },
-        bridge: if primary { "All" } else { "None" },
-        mode,
+        state: crate::sea::ha::state_name(state),
+        bridge: if bridged.is_empty() {
+            "None"
+        } else if bridged.len() < all {
+            "Partial"
+        } else {
+            "All"
+        },
+        shared: matches!(state, SeaState::SeaPrimarySh | SeaState::SeaBackupSh)
+            .then_some(bridged),
+        mode: crate::sea::ha::mode_name(mode),
         priority,
+        became_primary: live.map_or(0, |l| l.became_primary),
+        became_backup: live.map_or(0, |l| l.became_backup),
+        control_in: live.map_or(0, |l| l.control_in),
+        control_out: live.map_or(0, |l| l.control_out),
+        bridged_packets: live.map_or(0, |l| l.bridged_packets),
     })
+}
+
+/// The SEA's state lines as seed 002 prints them; `counts` adds the
+/// failover counters `entstat -all` has between them.
+fn ha_lines(h: &Ha, counts: bool) -> String {
+    let mut o = format!("State: {}\nBridge Mode: {}\n", h.state, h.bridge);
+    if let Some(v) = &h.shared {
+        let ids: Vec<String> = v.iter().map(u32::to_string).collect();
+        o.push_str(&format!("VID shared: {}\n", ids.join(" ")));
+    }
+    if counts {
+        o.push_str(&format!(
+            "Number of Times Server became Backup: {}\nNumber of Times Server became Primary: {}\n",
+            h.became_backup, h.became_primary
+        ));
+    }
+    o.push_str(&format!("High Availability Mode: {}\n", h.mode));
+    o.push_str(&format!("Priority: {}\n", h.priority));
+    o
 }
 
 /// Counters that grow with the time the VIOS has been up: `n` a second.
@@ -268,7 +316,7 @@ fn virt_specific(a: &VirtualEthAdapter, active: bool) -> String {
     o
 }
 
-fn sea(inv: &Inventory, d: &Device, s: &Sea, all: bool, up: u64) -> String {
+fn sea(env: &Env<'_>, inv: &Inventory, d: &Device, s: &Sea, all: bool, up: u64) -> String {
     let real = inv.get(&s.real_adapter);
     let mac = match real.map(|r| &r.kind) {
         Some(Kind::PhysEnt { mac, .. }) => mac.clone(),
@@ -285,7 +333,7 @@ fn sea(inv: &Inventory, d: &Device, s: &Sea, all: bool, up: u64) -> String {
     if !all {
         return o;
     }
-    let ha = ha(inv, s);
+    let ha = ha(env, inv, s);
     let ctl = inv.ctl_chan(s);
     let virts: Vec<(&Device, &VirtualEthAdapter)> = s
         .virt_adapters
@@ -311,11 +359,14 @@ fn sea(inv: &Inventory, d: &Device, s: &Sea, all: bool, up: u64) -> String {
             .collect();
         o.push_str(&format!("    {}: {}\n", v.name, ids.join(" ")));
     }
-    let bridged = ha.as_ref().is_none_or(|h| h.state == "PRIMARY");
+    let bridged = ha.as_ref().is_none_or(|h| h.bridge != "None");
+    // Packets the SEA has carried for its clients, beside the background
+    // traffic of an SEA that bridges.
+    let carried = ha.as_ref().map_or(0, |h| h.bridged_packets);
     let (rx, tx) = if bridged {
-        (count(up, 17), count(up, 11))
+        (count(up, 17) + carried, count(up, 11) + carried)
     } else {
-        (0, 0)
+        (carried, carried)
     };
     o.push_str(&format!(
         "Real Side Statistics:\n    Packets received: {rx}\n    Packets bridged: {rx}\n    Packets consumed: 0\n    Packets fragmented: 0\n    Packets transmitted: {tx}\n    Packets dropped: 0\n"
@@ -331,19 +382,13 @@ fn sea(inv: &Inventory, d: &Device, s: &Sea, all: bool, up: u64) -> String {
             .unwrap_or(4095);
         o.push_str(&format!(
             "High Availability Statistics:\n    Control Channel PVID: {pvid}\n    Control Packets in: {}\n    Control Packets out: {}\n",
-            up / 2,
-            up / 2
+            h.control_in, h.control_out
         ));
-        o.push_str("Type of Packets Received:\n    Keep alive: 0\n    Recovery: 0\n    Notify: 0\n    Limbo: 0\n");
-        o.push_str(&format!("State: {}\n", h.state));
-        o.push_str(&format!("Bridge Mode: {}\n", h.bridge));
-        let primary = u32::from(h.state == "PRIMARY");
         o.push_str(&format!(
-            "Number of Times Server became Backup: {}\nNumber of Times Server became Primary: {primary}\n",
-            1 - primary
+            "Type of Packets Received:\n    Keep alive: {}\n    Recovery: 0\n    Notify: 0\n    Limbo: 0\n",
+            h.control_in
         ));
-        o.push_str(&format!("High Availability Mode: {}\n", h.mode));
-        o.push_str(&format!("Priority: {}\n", h.priority));
+        o.push_str(&ha_lines(h, true));
     }
     o.push('\n');
     if let Some(r) = real {
@@ -417,31 +462,52 @@ mod tests {
     }
 
     #[test]
-    fn the_backup_sea_waits() {
+    fn the_sea_shows_what_its_failover_decided() {
+        use crate::sea::{SeaLive, Seas};
+        use pvmlab_common::proto::fsp::SeaStatus;
         let site = crate::cmd::testenv::site();
-        let mut site2 = site.clone();
-        site2.virtual_eth[0].trunk_priority = 2;
         let dev = crate::cmd::testenv::devices();
         let errlog = crate::errlog::Errlog::default();
-        let env = Env {
-            site: &site2,
-            dev: &dev,
-            state: &Default::default(),
-            clients: &[],
-            errlog: &errlog,
+        let live = |state: SeaState, bridged: Vec<u32>| -> Seas {
+            [(
+                "ent5".to_string(),
+                SeaLive {
+                    status: SeaStatus {
+                        state: state as i32,
+                        bridged,
+                        ..Default::default()
+                    },
+                    became_backup: 1,
+                    ..Default::default()
+                },
+            )]
+            .into()
         };
-        let inv = Inventory::of(&env);
-        assert_eq!(
-            ha(&inv, &dev.seas[0]),
-            Some(Ha {
-                state: "BACKUP",
-                bridge: "None",
-                mode: "Auto",
-                priority: 2
-            })
+        let out = |seas: &Seas, line: &str| {
+            let env = Env {
+                site: &site,
+                dev: &dev,
+                state: &Default::default(),
+                clients: &[],
+                errlog: &errlog,
+                seas,
+            };
+            crate::cmd::run(&env, line).0.output
+        };
+        // Seed 002's lines, in its order, inside the real layout.
+        let backup = out(&live(SeaState::SeaBackup, vec![]), "entstat -all ent5");
+        assert!(
+            backup.contains(
+                "State: BACKUP\nBridge Mode: None\nNumber of Times Server became Backup: 1\nNumber of Times Server became Primary: 0\nHigh Availability Mode: Auto\nPriority: 1\n"
+            ),
+            "{backup}"
         );
-        let mut off = dev.seas[0].clone();
-        off.ha_mode = "disabled".into();
-        assert_eq!(ha(&inv, &off), None);
+        assert!(backup.contains("  Priority: 1  Active: False\n"));
+        let sharing = out(&live(SeaState::SeaBackupSh, vec![100]), "entstat -d ent5");
+        assert!(
+            sharing.contains("State: BACKUP_SH\nBridge Mode: Partial\nVID shared: 100\n"),
+            "{sharing}"
+        );
+        assert!(out(&Seas::new(), "entstat -all ent5").contains("State: INIT\n"));
     }
 }

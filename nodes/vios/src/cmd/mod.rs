@@ -72,6 +72,8 @@ pub struct Env<'a> {
     /// The hypervisor's view of the frame's client partitions.
     pub clients: &'a [Client],
     pub errlog: &'a crate::errlog::Errlog,
+    /// Each SEA's failover state now.
+    pub seas: &'a crate::sea::Seas,
 }
 
 /// What a command changed; the service persists it before it answers.

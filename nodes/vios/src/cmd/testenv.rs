@@ -100,6 +100,24 @@ pub fn clients() -> Vec<Client> {
     ]
 }
 
+/// Its SEA as failover left it: PRIMARY, bridging every VLAN.
+pub fn seas() -> crate::sea::Seas {
+    let status = pvmlab_common::proto::fsp::SeaStatus {
+        state: pvmlab_common::proto::fsp::SeaState::SeaPrimary as i32,
+        bridged: vec![1, 100, 200],
+        ..Default::default()
+    };
+    [(
+        "ent5".to_string(),
+        crate::sea::SeaLive {
+            status,
+            became_primary: 1,
+            ..Default::default()
+        },
+    )]
+    .into()
+}
+
 /// Runs `f` against the test VIOS.
 pub fn with<R>(f: impl FnOnce(&Env<'_>) -> R) -> R {
     with_state(&State::default(), f)
@@ -116,6 +134,7 @@ pub fn with_state<R>(state: &State, f: impl FnOnce(&Env<'_>) -> R) -> R {
         state,
         clients: &clients,
         errlog: &errlog,
+        seas: &seas(),
     })
 }
 

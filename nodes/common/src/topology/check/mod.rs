@@ -24,6 +24,13 @@ pub(super) fn topology(t: &Topology) -> Result<(), Fault> {
     for h in &t.hmc {
         hmc::check(h, &mut seen)?;
     }
+    // A SAN without a table of its own still takes its address, so a
+    // frame or VIOS given the same one is told.
+    let san = match &t.san {
+        Some(s) => s.address.clone(),
+        None => Spanned::new(0..0, t.san_address()),
+    };
+    seen.claim(&san, super::nodes::SAN_NODE)?;
     for l in &t.lun {
         lun::check(l, &mut seen)?;
     }
