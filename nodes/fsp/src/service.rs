@@ -3,7 +3,7 @@
 
 use crate::frame::{FspError, Hypervisor};
 use pvmlab_common::failure;
-use pvmlab_common::model::Role;
+use pvmlab_common::model::{PartitionExt as _, Role};
 use pvmlab_common::net::authorize;
 use pvmlab_common::proto::fsp::fsp_server::{Fsp, FspServer};
 use pvmlab_common::proto::fsp::*;
@@ -320,6 +320,38 @@ impl Fsp for FspService {
             .set_workload(id, r.workload.unwrap_or_default())
             .map_err(status)?;
         Ok(Response::new(self.hyp.workload(id, false).map_err(status)?))
+    }
+
+    async fn sea_beat(
+        &self,
+        req: Request<SeaBeatRequest>,
+    ) -> Result<Response<SeaBeatReply>, Status> {
+        let peer = authorize(&req, "SeaBeat", &[Role::Vios])?;
+        let r = req.into_inner();
+        // A VIOS speaks for its own partition only.
+        let own = self
+            .hyp
+            .partition(r.lpar_id)
+            .is_some_and(|l| l.is_vios() && peer.name.ends_with(&format!("-{}", l.name)));
+        if !own {
+            return Err(Status::permission_denied(format!(
+                "{} is not the operating system of partition {}",
+                peer.name, r.lpar_id
+            )));
+        }
+        Ok(Response::new(SeaBeatReply {
+            peers: self.hyp.sea_beat(r.lpar_id, r.seas),
+        }))
+    }
+
+    async fn os(&self, req: Request<OsRequest>) -> Result<Response<OsReply>, Status> {
+        authorize(&req, "Os", &[Role::Controller])?;
+        let r = req.into_inner();
+        let (output, exit_status) = self.hyp.os_command(&r.lpar_name, &r.line).map_err(status)?;
+        Ok(Response::new(OsReply {
+            output,
+            exit_status,
+        }))
     }
 
     type AttachViosStream = Stream_<ViosCommand>;

@@ -51,6 +51,8 @@ pub struct Running {
     tod_offset_us: AtomicU64,
     /// Where faults on pages still on the source are reported.
     demand: Mutex<Option<tokio::sync::mpsc::UnboundedSender<u64>>>,
+    /// Its disks, paths and error log as its operating system sees them.
+    pub os: crate::clientio::ClientOs,
 }
 
 struct StepState {
@@ -82,7 +84,18 @@ impl Running {
             last_tick_unix_us: AtomicU64::new(0),
             tod_offset_us: AtomicU64::new(0),
             demand: Mutex::new(None),
+            os: Default::default(),
         }
+    }
+
+    /// The workload as it is set now.
+    pub fn spec(&self) -> Workload {
+        self.spec.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Stopped for the end of a migration.
+    pub fn is_suspended(&self) -> bool {
+        self.suspended.load(Ordering::SeqCst)
     }
 
     /// The partition resumes here after a migration: its memory (pages

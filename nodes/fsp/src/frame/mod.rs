@@ -23,6 +23,7 @@ mod adapters;
 mod dlpar;
 mod error;
 mod fault;
+mod io;
 mod migration;
 mod netboot;
 mod partitions;
@@ -77,6 +78,11 @@ pub struct Hypervisor {
     writer: Mutex<()>,
     store: Store,
     publish: watch::Sender<Arc<FrameSnapshot>>,
+    /// The last heartbeat of each VIOS's SEAs, by VIOS id and SEA name,
+    /// with when it came: in memory, as the hypervisor's switch holds it.
+    seas: Mutex<HashMap<(u32, String), (pvmlab_common::proto::fsp::SeaStatus, std::time::Instant)>>,
+    /// How client I/O reaches the frame's VIOS (none in unit tests).
+    pub io: std::sync::OnceLock<Arc<crate::clientio::IoEnv>>,
 }
 
 const TABLE: &str = "frame";
@@ -144,6 +150,8 @@ impl Hypervisor {
             }),
             store,
             publish,
+            seas: Mutex::new(HashMap::new()),
+            io: Default::default(),
         })
     }
 

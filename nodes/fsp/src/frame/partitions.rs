@@ -33,6 +33,7 @@ impl Hypervisor {
             heartbeat_ticks: r.stats.ticks.load(Relaxed),
             max_gap_us: r.stats.max_gap_us.load(Relaxed),
             digest: if digest { m.digest() } else { String::new() },
+            io: Some(r.os.io_stats()),
         })
     }
 
