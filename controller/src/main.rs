@@ -158,6 +158,26 @@ enum Cmd {
         /// (check, prepare, post), ms; `migrlpar -w` bounds them.
         #[arg(long)]
         script_ms: Option<u64>,
+        /// Disk I/Os per second through the partition's VIOS to the SAN
+        /// (a write, then a read that checks it; 0: none).
+        #[arg(long)]
+        disk_iops: Option<f64>,
+        /// Packets per second to a host outside the frame, through the
+        /// SEA that bridges the partition's VLAN (0: none).
+        #[arg(long)]
+        packets: Option<f64>,
+    },
+    /// Run a command inside a client partition, as its administrator
+    /// logged in to it would: lspath, chpath, mkpath, rmpath, lsdev -Cc
+    /// disk, lsattr -El hdiskN, chdev -l hdiskN -a algorithm=…, errpt.
+    Os {
+        /// The frame.
+        frame: String,
+        /// The partition.
+        lpar: String,
+        /// The command line (after `--`).
+        #[arg(last = true, required = true)]
+        command: Vec<String>,
     },
     /// Faults on the links between nodes (bandwidth, cut, latency, timeout,
     /// reset_peer, limit_data, slow_close, slicer), applied by each node's
@@ -312,6 +332,8 @@ fn main() -> ExitCode {
             digest,
             refuse_migration,
             script_ms,
+            disk_iops,
+            packets,
         } => status::workload(
             &lab,
             &frame,
@@ -322,9 +344,16 @@ fn main() -> ExitCode {
                 pattern,
                 refuse_migration,
                 script_ms,
+                disk_iops,
+                packets,
             },
             digest,
         ),
+        Cmd::Os {
+            frame,
+            lpar,
+            command,
+        } => status::os(&lab, &frame, &lpar, &command.join(" ")),
         Cmd::Bench {
             which: BenchCmd::Ssh { runs },
         } => bench::ssh_bench(runs),

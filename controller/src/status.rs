@@ -119,6 +119,8 @@ pub struct WorkloadChange {
     pub pattern: Option<String>,
     pub refuse_migration: Option<String>,
     pub script_ms: Option<u64>,
+    pub disk_iops: Option<f64>,
+    pub packets: Option<f64>,
 }
 
 /// `pvmlab workload <frame> <lpar> [--rate] [--working-set] [--pattern]
@@ -136,6 +138,8 @@ pub fn workload(
         pattern,
         refuse_migration,
         script_ms,
+        disk_iops,
+        packets,
     } = change;
     use pvmlab_common::proto::fsp::{GetWorkloadRequest, SetWorkloadRequest};
     let topo = crate::lab_topology(lab)?;
@@ -153,6 +157,8 @@ pub fn workload(
             || pattern.is_some()
             || refuse_migration.is_some()
             || script_ms.is_some()
+            || disk_iops.is_some()
+            || packets.is_some()
         {
             let now = fsp
                 .get_workload(GetWorkloadRequest {
@@ -177,6 +183,12 @@ pub fn workload(
             }
             if let Some(ms) = script_ms {
                 w.script_ms = ms;
+            }
+            if let Some(n) = disk_iops {
+                w.disk_iops = n;
+            }
+            if let Some(n) = packets {
+                w.packets_per_s = n;
             }
             fsp.set_workload(SetWorkloadRequest {
                 lpar_name: lpar.into(),
@@ -231,8 +243,68 @@ pub fn workload(
         st.heartbeat_ticks,
         st.max_gap_us as f64 / 1000.0
     );
+    if let Some(io) = st.io.as_ref().filter(|_| w.disk_iops > 0.0 || w.packets_per_s > 0.0) {
+        print_io(&w, io);
+    }
     if digest {
         println!("digest: {}", st.digest);
+    }
+    Ok(())
+}
+
+/// The partition's I/O as its workload saw it: per MPIO path, then in all.
+fn print_io(w: &pvmlab_common::model::Workload, io: &pvmlab_common::proto::fsp::IoStats) {
+    println!(
+        "disk I/O: {}/s; {} done, {} pending, {} stalled (longest {:.1} ms), {} failed, {} reads not as written",
+        w.disk_iops,
+        io.ios_completed,
+        io.ios_pending,
+        io.ios_stalled,
+        io.max_stall_us as f64 / 1000.0,
+        io.ios_failed,
+        io.read_mismatches
+    );
+    for p in &io.paths {
+        println!(
+            "  {} {} {} via {}: {} done, {} retried here, {} failed",
+            p.status, p.disk, p.parent, p.vios, p.completed, p.retried, p.failed
+        );
+    }
+    println!(
+        "network: {}/s; {} sent, {} delivered, {} retransmitted, {} lost (longest {:.1} ms)",
+        w.packets_per_s,
+        io.packets_sent,
+        io.packets_delivered,
+        io.packets_retransmitted,
+        io.packets_lost,
+        io.max_net_stall_us as f64 / 1000.0
+    );
+}
+
+/// `pvmlab os <frame> <lpar> -- <command>`: a command run inside the
+/// client partition; its output, and its exit status as ours.
+pub fn os(lab: &LabDir, frame: &str, lpar: &str, line: &str) -> anyhow::Result<()> {
+    let topo = crate::lab_topology(lab)?;
+    let node = topo
+        .node(frame)
+        .filter(|n| n.role == Role::Fsp)
+        .ok_or_else(|| anyhow::anyhow!("no frame named {frame} in this lab"))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let reply = rt.block_on(async {
+        let mut fsp = Clients::new(lab)?.fsp(&node).await?;
+        fsp.os(pvmlab_common::proto::fsp::OsRequest {
+            lpar_name: lpar.into(),
+            line: line.into(),
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.message()))
+        .map(|r| r.into_inner())
+    })?;
+    print!("{}", reply.output);
+    if reply.exit_status != 0 {
+        std::process::exit(reply.exit_status.min(255) as i32);
     }
     Ok(())
 }

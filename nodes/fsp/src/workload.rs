@@ -284,6 +284,11 @@ pub fn check(w: &Workload) -> Result<(), String> {
             w.refuse_migration
         ));
     }
+    for (what, n) in [("disk_iops", w.disk_iops), ("packets_per_s", w.packets_per_s)] {
+        if !(0.0..=10_000.0).contains(&n) {
+            return Err(format!("{what} {n} is outside 0-10000"));
+        }
+    }
     if w.script_ms > MAX_SCRIPT_MS {
         return Err(format!(
             "script_ms {} is over a day (at most {MAX_SCRIPT_MS})",

@@ -23,6 +23,10 @@ pub struct Me {
     pub link_up: bool,
     /// Its heartbeat reached the hypervisor within the detection time.
     pub hypervisor: bool,
+    /// It has listened for its peer for the detection time since it
+    /// started (an SEA that hears nobody takes over only then, so two
+    /// SEAs starting together never both bridge).
+    pub listened: bool,
     /// The VLANs of each of its trunk adapters, in order.
     pub trunks: Vec<Vec<u32>>,
 }
@@ -51,6 +55,9 @@ pub fn decide(me: &Me, peer: Option<&Peer>) -> (SeaState, Vec<u32>) {
     }
     let alive = peer.filter(|p| p.fresh && p.link_up && p.state != SeaState::SeaLimbo);
     let Some(p) = alive else {
+        if !me.listened {
+            return (SeaState::SeaInit, Vec::new());
+        }
         return (SeaState::SeaPrimary, all);
     };
     let wants = |m: HaMode| m != HaMode::HaStandby;
@@ -155,6 +162,7 @@ mod tests {
                 priority,
                 link_up: true,
                 hypervisor: true,
+                listened: true,
                 trunks,
             },
             state,
@@ -259,6 +267,9 @@ mod tests {
         let mut c = sea(HaMode::HaAuto, 1, SeaPrimary);
         c.me.hypervisor = false;
         assert_eq!(decide(&c.me, None), (SeaInit, vec![]));
+        let mut new = sea(HaMode::HaAuto, 1, SeaInit);
+        new.me.listened = false;
+        assert_eq!(decide(&new.me, None), (SeaInit, vec![]), "it listens first");
         let mut off = sea(HaMode::HaDisabled, 1, SeaInit);
         off.me.hypervisor = false;
         assert_eq!(decide(&off.me, None).0, SeaPrimary, "no failover: it always bridges");

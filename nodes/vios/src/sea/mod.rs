@@ -98,6 +98,8 @@ fn unix_ms() -> u64 {
 /// Runs the SEAs for as long as the VIOS runs.
 pub async fn run(v: Arc<Shared>, mut fsp: FspClient<Chan>, lpar_id: u32, t: Timing) {
     let mut last_exchange: Option<Instant> = None;
+    // Since when it has heard the hypervisor without a break.
+    let mut listening: Option<Instant> = None;
     let mut tick = tokio::time::interval(t.heartbeat);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -108,6 +110,7 @@ pub async fn run(v: Arc<Shared>, mut fsp: FspClient<Chan>, lpar_id: u32, t: Timi
             let mut seas = v.seas.lock().unwrap_or_else(|e| e.into_inner());
             seas.clear();
             last_exchange = None;
+            listening = None;
             continue;
         }
         let link_up = link_check(&v, t.heartbeat).await;
@@ -144,6 +147,12 @@ pub async fn run(v: Arc<Shared>, mut fsp: FspClient<Chan>, lpar_id: u32, t: Timi
             _ => Vec::new(),
         };
         let hypervisor = last_exchange.is_some_and(|at| at.elapsed() < t.detect);
+        if !hypervisor {
+            listening = None;
+        } else if listening.is_none() {
+            listening = last_exchange;
+        }
+        let listened = listening.is_some_and(|at| at.elapsed() >= t.detect);
         let mut seas = v.seas.lock().unwrap_or_else(|e| e.into_inner());
         for (f, status) in facts.iter().zip(mine) {
             let peer = peers
@@ -163,6 +172,7 @@ pub async fn run(v: Arc<Shared>, mut fsp: FspClient<Chan>, lpar_id: u32, t: Timi
                 priority: f.priority,
                 link_up,
                 hypervisor,
+                listened,
                 trunks: f.trunks.clone(),
             };
             let (next, bridged) = ha::decide(&me, peer.as_ref());
