@@ -52,6 +52,7 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
         proc_generation: frame.proc_generation.get_ref().clone(),
         procs: profile.desired_procs,
         virtual_eth: profile.virtual_eth_adapters,
+        virtual_scsi: profile.virtual_scsi_adapters,
         booted: Some(std::time::Instant::now()),
     };
     let errlog = errlog::Errlog::default();

@@ -2,7 +2,7 @@
 //! in its own database, the RPCs the HMC uses to read and change them, and
 //! those through which the hypervisor hands it its clients' I/O.
 
-use pvmlab_common::model::{NpivMapping, Role, ViosDevices, VscsiMapping};
+use pvmlab_common::model::{Role, ViosDevices};
 use pvmlab_common::net::{Chan, authorize};
 use pvmlab_common::proto::san::{self, san_client::SanClient};
 use pvmlab_common::proto::vios::vios_server::{Vios, ViosServer};
@@ -38,6 +38,8 @@ pub struct Shared {
     pub san: SanClient<Chan>,
     /// How long it waits for the array before it fails the I/O.
     pub io_timeout: Duration,
+    /// Its ports reached the array last time it tried.
+    pub san_ok: AtomicBool,
 }
 
 impl Shared {
@@ -71,6 +73,7 @@ impl Shared {
             attached,
             san,
             io_timeout,
+            san_ok: AtomicBool::new(true),
         })
     }
 
@@ -93,6 +96,7 @@ impl Shared {
             clients,
             errlog: &self.errlog,
             seas: &seas,
+            san_ok: self.san_ok.load(std::sync::atomic::Ordering::Relaxed),
         })
     }
 }
@@ -135,7 +139,7 @@ impl Vios for ViosService {
         let r = req.into_inner();
         let shared = &self.0;
         let mut devices = shared.devices.lock().unwrap_or_else(|e| e.into_inner());
-        let next = map(&devices, &r).map_err(Status::failed_precondition)?;
+        let next = crate::cmd::mapping::map(&devices, &r).map_err(Status::failed_precondition)?;
         // Persisted before it is acknowledged.
         shared
             .store
@@ -212,6 +216,7 @@ impl Shared {
                 clients,
                 errlog: &self.errlog,
                 seas: &seas,
+                san_ok: self.san_ok.load(std::sync::atomic::Ordering::Relaxed),
             };
             crate::cmd::run(&env, line)
         };
@@ -230,77 +235,4 @@ impl Shared {
         }
         Ok((done.output, exit_status))
     }
-}
-
-/// The devices after a map request, or why it cannot be done (a LUN this
-/// VIOS does not see): all or nothing.
-fn map(d: &ViosDevices, r: &MapRequest) -> Result<ViosDevices, String> {
-    let mut next = d.clone();
-    if r.remove_client_lpar_id != 0 {
-        next.vscsi
-            .retain(|m| m.client_lpar_id != r.remove_client_lpar_id);
-        next.npiv
-            .retain(|m| m.client_lpar_id != r.remove_client_lpar_id);
-    }
-    let free = |used: Vec<u32>| (0..).find(move |n| !used.contains(n)).unwrap_or(0);
-    for m in &r.add_vscsi {
-        let lun = next
-            .luns
-            .iter()
-            .find(|l| l.id == m.lun_id)
-            .ok_or_else(|| format!("LUN {} is not visible from this VIOS", m.lun_id))?
-            .clone();
-        // One vhost per server slot; one vtscsi per disk.
-        let vhost = match next.vscsi.iter().find(|v| v.server_slot == m.server_slot) {
-            Some(v) => v.vhost.clone(),
-            None => format!(
-                "vhost{}",
-                free(
-                    next.vscsi
-                        .iter()
-                        .filter_map(|v| v.vhost.strip_prefix("vhost")?.parse().ok())
-                        .collect()
-                )
-            ),
-        };
-        let vtd = format!(
-            "vtscsi{}",
-            free(
-                next.vscsi
-                    .iter()
-                    .filter_map(|v| v.vtd.strip_prefix("vtscsi")?.parse().ok())
-                    .collect()
-            )
-        );
-        next.vscsi.push(VscsiMapping {
-            vhost,
-            server_slot: m.server_slot,
-            client_lpar_id: m.client_lpar_id,
-            vtd,
-            backing: lun.hdisk.clone(),
-            lun_id: lun.id.clone(),
-        });
-    }
-    for m in &r.add_npiv {
-        let vfchost = format!(
-            "vfchost{}",
-            free(
-                next.npiv
-                    .iter()
-                    .filter_map(|v| v.vfchost.strip_prefix("vfchost")?.parse().ok())
-                    .collect()
-            )
-        );
-        let fcs = if m.fcs.is_empty() {
-            "fcs0".to_string()
-        } else {
-            m.fcs.clone()
-        };
-        next.npiv.push(NpivMapping {
-            vfchost,
-            fcs,
-            ..m.clone()
-        });
-    }
-    Ok(next)
 }

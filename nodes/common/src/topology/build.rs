@@ -278,6 +278,8 @@ impl ViosDef {
                 pvid: s.pvid,
                 vlans: s.vlans.get_ref().clone(),
                 ha_mode: s.ha_mode.clone(),
+                ctl_chan: s.ctl_chan.clone(),
+                netaddr: s.netaddr.clone(),
             })
             .collect();
         ViosDevices {

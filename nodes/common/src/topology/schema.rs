@@ -257,6 +257,13 @@ pub struct SeaDef {
     pub vlans: Spanned<Vec<u32>>,
     #[serde(default = "default_ha")]
     pub ha_mode: String,
+    /// The control channel adapter (`ctl_chan`); empty: the VIOS's virtual
+    /// adapter that is no trunk.
+    #[serde(default)]
+    pub ctl_chan: String,
+    /// The address the SEA pings to check its physical link (`netaddr`).
+    #[serde(default)]
+    pub netaddr: String,
 }
 
 fn default_ha() -> String {

@@ -491,6 +491,7 @@ mod tests {
                 clients: &[],
                 errlog: &errlog,
                 seas,
+                san_ok: true,
             };
             crate::cmd::run(&env, line).0.output
         };

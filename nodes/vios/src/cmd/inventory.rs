@@ -328,17 +328,29 @@ impl Inventory {
                 vhosts.push(m);
             }
         }
-        for m in vhosts {
+        let mut names: Vec<String> = vhosts.iter().map(|m| m.vhost.clone()).collect();
+        let mut slots: Vec<(String, u32, u32)> = vhosts
+            .iter()
+            .map(|m| (m.vhost.clone(), m.server_slot, m.client_lpar_id))
+            .collect();
+        // Server adapters of the profile with nothing mapped yet are
+        // vhosts too, numbered after the mapped ones.
+        for a in site.virtual_scsi.iter().filter(|a| a.server) {
+            if slots.iter().any(|(_, s, _)| *s == a.slot) {
+                continue;
+            }
+            let name = super::mapping::free_name("vhost", names.iter().map(String::as_str));
+            names.push(name.clone());
+            slots.push((name, a.slot, a.remote_lpar_id.parse().unwrap_or(0)));
+        }
+        for (name, slot, client) in slots {
             push(
-                m.vhost.clone(),
+                name,
                 "Virtual SCSI Server Adapter",
-                site.loc(k, m.server_slot),
+                site.loc(k, slot),
                 Class::Adapter,
                 true,
-                Kind::Vhost {
-                    slot: m.server_slot,
-                    client: m.client_lpar_id,
-                },
+                Kind::Vhost { slot, client },
             );
         }
         for m in &dev.vscsi {
@@ -450,6 +462,9 @@ impl Inventory {
     pub fn ctl_chan(&self, sea: &Sea) -> Option<&Device> {
         if sea.ha_mode == "disabled" {
             return None;
+        }
+        if !sea.ctl_chan.is_empty() {
+            return self.get(&sea.ctl_chan);
         }
         self.devices.iter().find(|d| match &d.kind {
             Kind::VirtEnt { a, .. } => {

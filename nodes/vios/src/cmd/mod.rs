@@ -6,6 +6,8 @@
 //! rules (columns, `-field`, `-fmt`) once, in [`table`].
 
 mod args;
+mod cfgdev;
+mod chdev;
 mod chkdev;
 mod entstat;
 mod errlog;
@@ -15,8 +17,12 @@ mod ioslevel;
 mod license;
 mod lsdev;
 mod lsmap;
+mod lspath;
 mod lspv;
 pub mod lsvg;
+pub mod mapping;
+mod mkvdev;
+mod rmvdev;
 mod table;
 
 use pvmlab_common::model::{ViosDevices, VirtualEthAdapter};
@@ -36,6 +42,9 @@ pub struct Site {
     /// Virtual processors (or dedicated processors) of its profile.
     pub procs: u32,
     pub virtual_eth: Vec<VirtualEthAdapter>,
+    /// The virtual SCSI adapters of its profile: a server adapter is a
+    /// vhost whether or not anything is mapped to it yet.
+    pub virtual_scsi: Vec<pvmlab_common::model::VirtualScsiAdapter>,
     /// When the VIOS booted: adapter statistics count from here.
     pub booted: Option<std::time::Instant>,
 }
@@ -74,6 +83,8 @@ pub struct Env<'a> {
     pub errlog: &'a crate::errlog::Errlog,
     /// Each SEA's failover state now.
     pub seas: &'a crate::sea::Seas,
+    /// Its FC ports reach the array now.
+    pub san_ok: bool,
 }
 
 /// What a command changed; the service persists it before it answers.
@@ -130,6 +141,10 @@ pub enum CmdError {
     NoVg(String),
     #[error("The value \"{1}\" is not valid for the -{0} flag.")]
     BadValue(&'static str, String),
+    /// A device method's refusal (chdev, mkvdev …), behind the VIOS's
+    /// warning about AIX messages.
+    #[error("{AIX_PREFIX}{0}")]
+    Method(String),
 }
 
 /// The VIOS's warning in front of a message that comes from the AIX
@@ -168,6 +183,8 @@ pub fn run(env: &Env<'_>, line: &str) -> (Done, u32) {
         return (Done::default(), 0);
     };
     let r = match *cmd {
+        "cfgdev" => run_one::<cfgdev::Cfgdev>(env, args),
+        "chdev" => run_one::<chdev::Chdev>(env, args),
         "chkdev" => run_one::<chkdev::Chkdev>(env, args),
         "entstat" => run_one::<entstat::Entstat>(env, args),
         "errlog" => run_one::<errlog::Errlog>(env, args),
@@ -176,7 +193,10 @@ pub fn run(env: &Env<'_>, line: &str) -> (Done, u32) {
         "license" => run_one::<license::License>(env, args),
         "lsdev" => run_one::<lsdev::Lsdev>(env, args),
         "lsmap" => run_one::<lsmap::Lsmap>(env, args),
+        "lspath" => run_one::<lspath::Lspath>(env, args),
         "lspv" => run_one::<lspv::Lspv>(env, args),
+        "mkvdev" => run_one::<mkvdev::Mkvdev>(env, args),
+        "rmvdev" => run_one::<rmvdev::Rmvdev>(env, args),
         "lsvg" => run_one::<lsvg::Lsvg>(env, args),
         other => Err(CmdError::UnknownCommand(other.to_string())),
     };

@@ -13,6 +13,7 @@ pub fn site() -> Site {
         level: "VIOS 3.1.4.10".into(),
         proc_generation: "POWER8".into(),
         procs: 2,
+        virtual_scsi: Vec::new(),
         virtual_eth: vec![
             VirtualEthAdapter {
                 slot: 2,
@@ -78,6 +79,7 @@ pub fn devices() -> ViosDevices {
             pvid: 1,
             vlans: vec![1, 100, 200],
             ha_mode: "auto".into(),
+            ..Default::default()
         }],
         volume_groups: Vec::new(),
     }
@@ -135,6 +137,7 @@ pub fn with_state<R>(state: &State, f: impl FnOnce(&Env<'_>) -> R) -> R {
         clients: &clients,
         errlog: &errlog,
         seas: &seas(),
+        san_ok: true,
     })
 }
 

@@ -221,8 +221,10 @@ async fn link_check(v: &Shared, within: Duration) -> bool {
         seq: 0,
         payload: Vec::new(),
     });
-    matches!(
+    let up = matches!(
         tokio::time::timeout(within.max(Duration::from_millis(100)), ping).await,
         Ok(Ok(_))
-    )
+    );
+    v.san_ok.store(up, Ordering::Relaxed);
+    up
 }

@@ -1,0 +1,62 @@
+//! Device mappings as the VIOS names them: the migration's and the HMC's
+//! mappings (`Map`), and the names `mkvdev` gives what it makes.
+
+use pvmlab_common::model::{NpivMapping, ViosDevices, VscsiMapping};
+use pvmlab_common::proto::vios::MapRequest;
+
+/// The first `prefixN` not among `names` (vhost0, vtscsi3, ent6 …).
+pub fn free_name<'a>(prefix: &str, names: impl Iterator<Item = &'a str>) -> String {
+    let used: Vec<u32> = names
+        .filter_map(|n| n.strip_prefix(prefix)?.parse().ok())
+        .collect();
+    let n = (0..).find(|n| !used.contains(n)).unwrap_or(0);
+    format!("{prefix}{n}")
+}
+
+/// The devices after a map request, or why it cannot be done (a LUN this
+/// VIOS does not see): all or nothing.
+pub fn map(d: &ViosDevices, r: &MapRequest) -> Result<ViosDevices, String> {
+    let mut next = d.clone();
+    if r.remove_client_lpar_id != 0 {
+        next.vscsi
+            .retain(|m| m.client_lpar_id != r.remove_client_lpar_id);
+        next.npiv
+            .retain(|m| m.client_lpar_id != r.remove_client_lpar_id);
+    }
+    for m in &r.add_vscsi {
+        let lun = next
+            .luns
+            .iter()
+            .find(|l| l.id == m.lun_id)
+            .ok_or_else(|| format!("LUN {} is not visible from this VIOS", m.lun_id))?
+            .clone();
+        // One vhost per server slot; one vtscsi per disk.
+        let vhost = match next.vscsi.iter().find(|v| v.server_slot == m.server_slot) {
+            Some(v) => v.vhost.clone(),
+            None => free_name("vhost", next.vscsi.iter().map(|v| v.vhost.as_str())),
+        };
+        let vtd = free_name("vtscsi", next.vscsi.iter().map(|v| v.vtd.as_str()));
+        next.vscsi.push(VscsiMapping {
+            vhost,
+            server_slot: m.server_slot,
+            client_lpar_id: m.client_lpar_id,
+            vtd,
+            backing: lun.hdisk.clone(),
+            lun_id: lun.id.clone(),
+        });
+    }
+    for m in &r.add_npiv {
+        let vfchost = free_name("vfchost", next.npiv.iter().map(|v| v.vfchost.as_str()));
+        let fcs = if m.fcs.is_empty() {
+            "fcs0".to_string()
+        } else {
+            m.fcs.clone()
+        };
+        next.npiv.push(NpivMapping {
+            vfchost,
+            fcs,
+            ..m.clone()
+        });
+    }
+    Ok(next)
+}

@@ -1,0 +1,309 @@
+//! `mkvdev`: a virtual target device (`-vdev hdiskN -vadapter vhostN
+//! [-dev Name] [-f]`), the mapping `lsmap`, LPM, remote restart and REST
+//! all see; or a Shared Ethernet Adapter (`-sea ent0 -vadapter ent2[,…]
+//! -default ent2 -defaultid 1 [-attr ha_mode=… ctl_chan=… netaddr=…]`),
+//! seed 002's setup of SEA failover. Everything is checked before the
+//! device is made: a busy adapter, a VLAN another SEA bridges, an unknown
+//! device or a bad attribute change nothing.
+
+use super::args::{self, Arity};
+use super::inventory::{Inventory, Kind};
+use super::mapping::free_name;
+use super::{Change, CmdError, Command, Done, Env};
+use pvmlab_common::model::{Sea, VscsiMapping};
+
+const USAGE: &str = "Usage: mkvdev [-f] {-vdev TargetDevice | -dbdev DeviceName} -vadapter VirtualServerAdapter [-dev DeviceName]\n       mkvdev -sea TargetDevice -vadapter VirtualEthernetAdapter,... -default DefaultVirtualEthernetAdapter -defaultid SEADefaultPVID [-attr Attributes=Value ...]\n       mkvdev -lnagg TargetAdapter,... [-attr Attribute=Value ...]\n       mkvdev -fbo -vadapter VirtualServerAdapter [-dev DeviceName]";
+
+const SPEC: args::Spec = &[
+    ("-vdev", Arity::One),
+    ("-vadapter", Arity::One),
+    ("-dev", Arity::One),
+    ("-f", Arity::Flag),
+    ("-sea", Arity::One),
+    ("-default", Arity::One),
+    ("-defaultid", Arity::One),
+    ("-attr", Arity::Many),
+    ("-lnagg", Arity::One),
+    ("-fbo", Arity::Flag),
+];
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Mkvdev {
+    Vtd {
+        vdev: String,
+        vadapter: String,
+        name: Option<String>,
+        force: bool,
+    },
+    Sea {
+        real: String,
+        virt: Vec<String>,
+        default: String,
+        default_id: u32,
+        attrs: Vec<(String, String)>,
+    },
+    /// Link aggregation and file-backed optical devices: this VIOS has no
+    /// second physical port free for an aggregation and no media
+    /// repository, and says so.
+    Lnagg(String),
+    Fbo,
+}
+
+fn method(text: String) -> CmdError {
+    CmdError::Method(text)
+}
+
+impl Command for Mkvdev {
+    fn parse(words: &[&str]) -> Result<Self, CmdError> {
+        let a = args::parse(SPEC, words, 0, USAGE)?;
+        let one = |f: &str| a.one(f).map(str::to_string);
+        if let Some(real) = one("-sea") {
+            let virt: Vec<String> = one("-vadapter")
+                .ok_or(CmdError::Usage(USAGE))?
+                .split(',')
+                .map(str::to_string)
+                .collect();
+            let default = one("-default").ok_or(CmdError::Usage(USAGE))?;
+            let default_id = one("-defaultid")
+                .ok_or(CmdError::Usage(USAGE))?
+                .parse()
+                .map_err(|_| CmdError::BadValue("defaultid", a.one("-defaultid").unwrap_or("").into()))?;
+            let attrs = a
+                .values("-attr")
+                .unwrap_or_default()
+                .iter()
+                .map(|kv| {
+                    kv.split_once('=')
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .ok_or(CmdError::Usage(USAGE))
+                })
+                .collect::<Result<_, _>>()?;
+            return Ok(Mkvdev::Sea {
+                real,
+                virt,
+                default,
+                default_id,
+                attrs,
+            });
+        }
+        if let Some(l) = one("-lnagg") {
+            return Ok(Mkvdev::Lnagg(l));
+        }
+        if a.has("-fbo") {
+            return Ok(Mkvdev::Fbo);
+        }
+        Ok(Mkvdev::Vtd {
+            vdev: one("-vdev").ok_or(CmdError::Usage(USAGE))?,
+            vadapter: one("-vadapter").ok_or(CmdError::Usage(USAGE))?,
+            name: one("-dev"),
+            force: a.has("-f"),
+        })
+    }
+
+    fn apply(self, env: &Env<'_>) -> Result<Done, CmdError> {
+        let inv = Inventory::of(env);
+        let mut next = env.dev.clone();
+        let output = match self {
+            Mkvdev::Vtd {
+                vdev,
+                vadapter,
+                name,
+                force,
+            } => {
+                let (slot, client) = match inv.get(&vadapter).map(|d| &d.kind) {
+                    Some(Kind::Vhost { slot, client }) => (*slot, *client),
+                    Some(_) => return Err(CmdError::NotSvsa(vadapter)),
+                    None => return Err(CmdError::NotKnown(vadapter)),
+                };
+                let lun = match inv.get(&vdev).map(|d| &d.kind) {
+                    Some(Kind::Disk(d)) => d.clone(),
+                    _ => return Err(CmdError::NotKnown(vdev)),
+                };
+                let Some(lun_id) = lun.lun.clone() else {
+                    return Err(method(format!(
+                        "\"{vdev}\" is in use as a physical volume of rootvg and cannot be a backing device."
+                    )));
+                };
+                if lun.mapped_by.is_some() && !force {
+                    return Err(method(format!(
+                        "\"{vdev}\" is already being used as a backing device.  Specify the -f flag\nto force this device to be used anyway."
+                    )));
+                }
+                let vtd = match name {
+                    Some(n) if inv.get(&n).is_some() => {
+                        return Err(method(format!("\"{n}\" is already the name of a device.")));
+                    }
+                    Some(n) => n,
+                    None => free_name("vtscsi", next.vscsi.iter().map(|v| v.vtd.as_str())),
+                };
+                next.vscsi.push(VscsiMapping {
+                    vhost: vadapter,
+                    server_slot: slot,
+                    client_lpar_id: client,
+                    vtd: vtd.clone(),
+                    backing: vdev,
+                    lun_id,
+                });
+                format!("{vtd} Available\n")
+            }
+            Mkvdev::Sea {
+                real,
+                virt,
+                default,
+                default_id,
+                attrs,
+            } => {
+                let sea = make_sea(&inv, env, real, virt, default, default_id, attrs)?;
+                let n = sea.name.trim_start_matches("ent").to_string();
+                next.seas.push(sea);
+                format!("ent{n} Available\nen{n}\net{n}\n")
+            }
+            Mkvdev::Lnagg(a) => {
+                return Err(method(format!(
+                    "Method error (/usr/lib/methods/cfgech):\n        0514-040 Error initializing a device into the kernel.\n{a}: the adapters are in use by a Shared Ethernet Adapter"
+                )));
+            }
+            Mkvdev::Fbo => {
+                return Err(method(
+                    "A virtual media repository has not been created. Use mkrep to create one.".into(),
+                ));
+            }
+        };
+        Ok(Done {
+            output,
+            change: Change {
+                devices: Some(next),
+                ..Default::default()
+            },
+        })
+    }
+}
+
+/// An SEA as `mkvdev -sea` makes it, or the reason it cannot be.
+fn make_sea(
+    inv: &Inventory,
+    env: &Env<'_>,
+    real: String,
+    virt: Vec<String>,
+    default: String,
+    default_id: u32,
+    attrs: Vec<(String, String)>,
+) -> Result<Sea, CmdError> {
+    let busy = |dev: &str| {
+        method(format!(
+            "Method error (/usr/lib/methods/cfgsea):\n        0514-062 Cannot perform the requested function because the\n                 specified device is busy.\n{dev}"
+        ))
+    };
+    match inv.get(&real).map(|d| &d.kind) {
+        Some(Kind::PhysEnt { .. }) => {}
+        Some(_) => return Err(method(format!("\"{real}\" is not a physical Ethernet adapter."))),
+        None => return Err(CmdError::NotKnown(real)),
+    }
+    if env.dev.seas.iter().any(|s| s.real_adapter == real) {
+        return Err(busy(&real));
+    }
+    let mut vlans = Vec::new();
+    for v in &virt {
+        let (_, a) = inv.virt_ent(v).ok_or_else(|| CmdError::NotKnown(v.clone()))?;
+        if a.trunk_priority == 0 {
+            return Err(method(format!(
+                "\"{v}\" is not a trunk adapter: set \"Access external network\" on it in the partition's profile."
+            )));
+        }
+        if env.dev.seas.iter().any(|s| s.virt_adapters.contains(v)) {
+            return Err(busy(v));
+        }
+        vlans.push(a.port_vlan_id);
+        vlans.extend(a.addl_vlan_ids.iter().copied());
+    }
+    if let Some(other) = env
+        .dev
+        .seas
+        .iter()
+        .find(|s| s.vlans.iter().any(|x| vlans.contains(x)))
+    {
+        return Err(method(format!(
+            "A VLAN of {} is already bridged by {} on this Virtual I/O Server.",
+            virt.join(","),
+            other.name
+        )));
+    }
+    if !virt.contains(&default) {
+        return Err(CmdError::BadValue("default", default));
+    }
+    let mut sea = Sea {
+        name: String::new(),
+        real_adapter: real,
+        virt_adapters: virt,
+        pvid: default_id,
+        vlans,
+        ha_mode: "disabled".into(),
+        ..Default::default()
+    };
+    for (k, v) in attrs {
+        match k.as_str() {
+            "ha_mode" if crate::sea::ha::parse_mode(&v).is_some() => sea.ha_mode = v,
+            "ctl_chan" if inv.virt_ent(&v).is_some_and(|(_, a)| a.trunk_priority == 0) => sea.ctl_chan = v,
+            "netaddr" => sea.netaddr = v,
+            "ha_mode" | "ctl_chan" => {
+                return Err(method(format!(
+                    "Method error (/usr/lib/methods/cfgsea):\n        0514-018 The values specified for the following attributes \n                  are not valid:\n  {k}"
+                )));
+            }
+            other => return Err(CmdError::NoAttribute(other.to_string())),
+        }
+    }
+    // Load sharing negotiates over the control channel: it needs one.
+    if sea.ha_mode == "sharing" && sea.ctl_chan.is_empty() {
+        return Err(method(
+            "ha_mode=sharing needs a control channel: give ctl_chan= a virtual Ethernet adapter that is no trunk.".into(),
+        ));
+    }
+    let names: Vec<&str> = inv.devices.iter().map(|d| d.name.as_str()).collect();
+    sea.name = free_name("ent", names.into_iter());
+    Ok(sea)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cmd::testenv;
+
+    fn run(line: &str) -> (String, u32, Option<pvmlab_common::model::ViosDevices>) {
+        testenv::with(|env| {
+            let (d, s) = crate::cmd::run(env, line);
+            (d.output, s, d.change.devices)
+        })
+    }
+
+    #[test]
+    fn a_disk_is_mapped_to_a_vhost() {
+        let (out, s, dev) = run("mkvdev -vdev hdisk4 -vadapter vhost0 -dev rootvg_aix");
+        assert_eq!((out.as_str(), s), ("rootvg_aix Available\n", 0), "{out}");
+        let m = dev.unwrap().vscsi.into_iter().find(|m| m.vtd == "rootvg_aix").unwrap();
+        assert_eq!((m.backing.as_str(), m.vhost.as_str()), ("hdisk4", "vhost0"));
+        // Already mapped: refused unless forced.
+        let (out, s, dev) = run("mkvdev -vdev hdisk2 -vadapter vhost0");
+        assert!(out.contains("already being used as a backing device"), "{out}");
+        assert!(s != 0 && dev.is_none());
+        assert_eq!(run("mkvdev -f -vdev hdisk2 -vadapter vhost0").1, 0);
+    }
+
+    #[test]
+    fn bad_input_changes_nothing() {
+        for (line, want) in [
+            ("mkvdev -vdev hdisk9 -vadapter vhost0", "Device 'hdisk9' is not known."),
+            ("mkvdev -vdev hdisk4 -vadapter ent2", "is not a Server Virtual SCSI Adapter"),
+            ("mkvdev -vdev hdisk0 -vadapter vhost0", "rootvg"),
+            ("mkvdev -sea ent0 -vadapter ent2 -default ent2 -defaultid 1", "busy"),
+            ("mkvdev -sea ent1 -vadapter ent2 -default ent2 -defaultid 1", "busy"),
+            ("mkvdev -sea ent1 -vadapter ent3 -default ent3 -defaultid 99", "not a trunk"),
+            ("mkvdev -sea ent9 -vadapter ent2 -default ent2 -defaultid 1", "not known"),
+            ("mkvdev -fbo -vadapter vhost0", "mkrep"),
+            ("mkvdev -vdev hdisk3", "Usage: mkvdev"),
+        ] {
+            let (out, s, dev) = run(line);
+            assert!(out.contains(want), "{line}: {out}");
+            assert!(s != 0 && dev.is_none(), "{line}");
+        }
+    }
+}
