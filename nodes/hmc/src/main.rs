@@ -20,12 +20,12 @@ mod render;
 mod rest;
 mod restarts;
 mod rr;
-mod ssh;
 mod users;
 mod utilization;
 mod vmap;
 
 use pvmlab_common::model::Role;
+use pvmlab_common::ssh;
 use pvmlab_common::node::{self, BoxError, NodeCtx};
 use pvmlab_common::telemetry::TraceLayer;
 use std::process::ExitCode;

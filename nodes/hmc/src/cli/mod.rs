@@ -63,7 +63,7 @@ impl Cli {
 /// The SSH server runs lines through the same dispatcher. A user without
 /// `remote_ssh_access` logs on by no credential (`chhmcusr -i
 /// remote_ssh_access=0`).
-impl crate::ssh::Shell for Cli {
+impl pvmlab_common::ssh::Shell for Cli {
     fn check_password(&self, user: &str, password: &str) -> bool {
         self.hmc.users.may_ssh(user) && self.hmc.users.check_password(user, password)
     }

@@ -298,7 +298,7 @@ impl Handler for Conn {
         }
         let (tx, rx) = mpsc::unbounded_channel();
         let term = self.term(session, ch, pty);
-        let prompt = format!("{}@{}:~> ", self.user, self.hostname);
+        let prompt = self.shell.prompt(&self.user, &self.hostname);
         let task = tokio::spawn(run_shell(
             term,
             self.shell.clone(),

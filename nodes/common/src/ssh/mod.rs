@@ -1,4 +1,4 @@
-//! The HMC's SSH server: the way admins, Ansible (OpenSSH + sshpass, one exec
+//! The SSH server of the HMC and of each VIOS (padmin): the way admins, Ansible (OpenSSH + sshpass, one exec
 //! per connection), paramiko (MAAS) and fence_lpar (interactive shell, reads
 //! until the prompt) drive a real HMC. Only the SSH side lives here; what a
 //! command line does is up to the [`Shell`] implementation.
@@ -42,6 +42,11 @@ pub trait Shell: Send + Sync + 'static {
     /// The user's home on the HMC, where `scp` and SFTP read and write;
     /// None when the user has none.
     fn home(&self, user: &str) -> Option<crate::files::Home>;
+    /// The interactive shell's prompt: the HMC's `user@host:~> `; a VIOS's
+    /// restricted shell has `$ `.
+    fn prompt(&self, user: &str, hostname: &str) -> String {
+        format!("{user}@{hostname}:~> ")
+    }
 }
 
 pub struct SshConfig {
@@ -73,7 +78,7 @@ pub async fn serve(cfg: SshConfig, shell: Arc<dyn Shell>) -> Result<(), SshError
             addr: cfg.listen,
             source,
         })?;
-    info!(addr = %cfg.listen, "HMC SSH listening");
+    info!(addr = %cfg.listen, "SSH listening");
     serve_listener(listener, key, cfg.hostname, shell).await;
     Ok(())
 }
