@@ -243,7 +243,11 @@ pub fn workload(
         st.heartbeat_ticks,
         st.max_gap_us as f64 / 1000.0
     );
-    if let Some(io) = st.io.as_ref().filter(|_| w.disk_iops > 0.0 || w.packets_per_s > 0.0) {
+    if let Some(io) = st
+        .io
+        .as_ref()
+        .filter(|_| w.disk_iops > 0.0 || w.packets_per_s > 0.0)
+    {
         print_io(&w, io);
     }
     if digest {

@@ -47,6 +47,6 @@ pub use pvmlab::chaos::v1 as chaos;
 pub use pvmlab::fsp::v1 as fsp;
 pub use pvmlab::hmc::v1 as hmc;
 pub use pvmlab::model::v1 as model;
-pub use pvmlab::san::v1 as san;
 pub use pvmlab::mover::v1 as mover;
+pub use pvmlab::san::v1 as san;
 pub use pvmlab::vios::v1 as vios;

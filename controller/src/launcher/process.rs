@@ -46,7 +46,8 @@ pub(super) fn check_startable(bins: &Path, n: &NodeDef, ssh_port: u16) -> anyhow
         );
     }
     let mut ports = vec![n.endpoint()];
-    if n.role == Role::Hmc {
+    // HMCs serve their command line, and each VIOS padmin's, over SSH.
+    if matches!(n.role, Role::Hmc | Role::Vios) {
         ports.push(format!("{}:{}", n.address, ssh_port));
     }
     for addr in ports {

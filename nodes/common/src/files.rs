@@ -40,7 +40,6 @@ pub enum FileError {
     Io { path: String, why: String },
 }
 
-
 impl Files {
     /// `root` is the HMC's own `<data dir>/home`.
     pub fn new(root: PathBuf) -> Files {

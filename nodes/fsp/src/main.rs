@@ -4,9 +4,9 @@
 
 mod clientio;
 mod frame;
-mod os;
 mod lock;
 mod memory;
+mod os;
 mod pages;
 mod service;
 mod vasi;
@@ -69,9 +69,8 @@ fn start_client_io(
     for v in &def.vios {
         let node = pvmlab_common::topology::vios_node_name(def.name.get_ref(), v.name.get_ref());
         let addr = format!("{}:{}", v.address.get_ref(), lab.grpc_port);
-        let client = pvmlab_common::proto::vios::vios_client::ViosClient::new(
-            ctx.id.channel(&node, &addr)?,
-        );
+        let client =
+            pvmlab_common::proto::vios::vios_client::ViosClient::new(ctx.id.channel(&node, &addr)?);
         vios.insert(*v.id.get_ref(), (v.name.get_ref().clone(), client));
     }
     let env = Arc::new(clientio::IoEnv {

@@ -284,7 +284,10 @@ pub fn check(w: &Workload) -> Result<(), String> {
             w.refuse_migration
         ));
     }
-    for (what, n) in [("disk_iops", w.disk_iops), ("packets_per_s", w.packets_per_s)] {
+    for (what, n) in [
+        ("disk_iops", w.disk_iops),
+        ("packets_per_s", w.packets_per_s),
+    ] {
         if !(0.0..=10_000.0).contains(&n) {
             return Err(format!("{what} {n} is outside 0-10000"));
         }

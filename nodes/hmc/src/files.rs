@@ -31,7 +31,6 @@ pub fn sync_scope<R>(home: Home, f: impl FnOnce() -> R) -> R {
     CURRENT.sync_scope(home, f)
 }
 
-
 /// What `-f FILE` reads: the named file of the current user's home. Outside
 /// a command line (no user), every file is refused.
 pub fn read_input(path: &str) -> Result<String, CmdError> {

@@ -25,8 +25,8 @@ mod utilization;
 mod vmap;
 
 use pvmlab_common::model::Role;
-use pvmlab_common::ssh;
 use pvmlab_common::node::{self, BoxError, NodeCtx};
+use pvmlab_common::ssh;
 use pvmlab_common::telemetry::TraceLayer;
 use std::process::ExitCode;
 

@@ -37,7 +37,12 @@ impl Array {
         let luns = topo
             .lun
             .iter()
-            .map(|l| (l.id.get_ref().clone(), l.size_mb * 1024 * 1024 / BLOCK as u64))
+            .map(|l| {
+                (
+                    l.id.get_ref().clone(),
+                    l.size_mb * 1024 * 1024 / BLOCK as u64,
+                )
+            })
             .collect();
         let zoning = topo
             .frame
@@ -98,7 +103,8 @@ impl Array {
 
     /// Stores one block; returns once it is durable.
     pub async fn write(&self, lun: &str, block: u64, data: Vec<u8>) -> Result<(), StoreError> {
-        self.commit(Write::bytes(BLOCKS, key(lun, block), data)).await
+        self.commit(Write::bytes(BLOCKS, key(lun, block), data))
+            .await
     }
 
     pub fn device(&self, lun: &str) -> Result<Vec<u8>, StoreError> {
@@ -158,7 +164,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("san.redb");
         let a = Array::open(&path, &topo()).unwrap();
-        assert_eq!(a.admit("sys1-vios1", "lun01", Reserve::NoReserve), Ok(5_242_880));
+        assert_eq!(
+            a.admit("sys1-vios1", "lun01", Reserve::NoReserve),
+            Ok(5_242_880)
+        );
         assert_eq!(
             a.admit("sys1-vios1", "nolun", Reserve::NoReserve),
             Err(Refusal::NotZoned)
@@ -185,7 +194,9 @@ mod tests {
         );
         w1.unwrap();
         w2.unwrap();
-        a.put_device("rsd01", b"<FileInfo/>".to_vec()).await.unwrap();
+        a.put_device("rsd01", b"<FileInfo/>".to_vec())
+            .await
+            .unwrap();
         drop(a);
         let again = Array::open(&path, &topo());
         // The committer thread of the first holds the file until it

@@ -9,6 +9,7 @@ mod io;
 mod mover;
 mod sea;
 mod service;
+mod ssh;
 
 use pvmlab_common::model::Role;
 use pvmlab_common::net::MOVER_WINDOW;
@@ -16,8 +17,8 @@ use pvmlab_common::node::{self, BoxError, NodeCtx};
 use pvmlab_common::proto::fsp::fsp_client::FspClient;
 use pvmlab_common::proto::fsp::{AttachViosRequest, vios_command};
 use pvmlab_common::proto::san::san_client::SanClient;
-use pvmlab_common::topology::SAN_NODE;
 use pvmlab_common::telemetry::TraceLayer;
+use pvmlab_common::topology::SAN_NODE;
 use std::process::ExitCode;
 use std::time::Duration;
 use tracing::Instrument;
@@ -89,6 +90,22 @@ async fn run(ctx: NodeCtx) -> Result<(), BoxError> {
             })
         })
         .collect();
+    let padmin = ssh::Padmin {
+        shared: shared.clone(),
+        password: vios.padmin_password.clone(),
+        keys: vios.padmin_keys.clone(),
+        files: pvmlab_common::files::Files::new(ctx.data_dir().join("home")),
+    };
+    let ssh = pvmlab_common::ssh::SshConfig {
+        listen: format!("{}:{}", vios.address.get_ref(), lab.ssh_port).parse()?,
+        host_key: ctx.data_dir().join("ssh_host_ed25519_key"),
+        hostname: vios.name.get_ref().clone(),
+    };
+    tokio::spawn(async move {
+        if let Err(e) = pvmlab_common::ssh::serve(ssh, std::sync::Arc::new(padmin)).await {
+            tracing::error!("padmin SSH: {e}");
+        }
+    });
     tokio::spawn(sea::run(
         shared.clone(),
         fsp.clone(),

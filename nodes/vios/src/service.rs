@@ -189,7 +189,9 @@ impl Vios for ViosService {
 
     async fn io(&self, req: Request<IoRequest>) -> Result<Response<IoReply>, Status> {
         authorize(&req, "Io", &[Role::Fsp])?;
-        Ok(Response::new(crate::io::io(&self.0, req.into_inner()).await))
+        Ok(Response::new(
+            crate::io::io(&self.0, req.into_inner()).await,
+        ))
     }
 
     async fn packet(&self, req: Request<PacketRequest>) -> Result<Response<PacketReply>, Status> {

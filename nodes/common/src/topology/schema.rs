@@ -240,6 +240,13 @@ pub struct ViosDef {
     pub vscsi: Vec<VscsiDef>,
     #[serde(default)]
     pub npiv: Vec<NpivDef>,
+    /// padmin's password for SSH to the VIOS's own address.
+    #[serde(default = "default_padmin_password")]
+    pub padmin_password: String,
+    /// Public keys padmin logs in with (OpenSSH authorized_keys lines),
+    /// besides those in `~/.ssh/authorized_keys` of its home.
+    #[serde(default)]
+    pub padmin_keys: Vec<String>,
     pub profile: Vec<ProfileTable>,
 }
 
@@ -264,6 +271,10 @@ pub struct SeaDef {
     /// The address the SEA pings to check its physical link (`netaddr`).
     #[serde(default)]
     pub netaddr: String,
+}
+
+fn default_padmin_password() -> String {
+    "padmin".into()
 }
 
 fn default_ha() -> String {

@@ -150,7 +150,18 @@ async fn disk_loop(hyp: Arc<Hypervisor>, env: Arc<IoEnv>, id: u32, running: Weak
             let block = (seq / 2 / ndisks as u64) % BLOCKS_PER_DISK;
             let write = seq % 2 == 0;
             let stamp = (u64::from(id) << 40) | (seq / 2);
-            one_io(&hyp, &env, id, &r, disk, block, write, stamp, &mut last_check).await;
+            one_io(
+                &hyp,
+                &env,
+                id,
+                &r,
+                disk,
+                block,
+                write,
+                stamp,
+                &mut last_check,
+            )
+            .await;
             seq += 1;
         }
         drop(r);
@@ -189,7 +200,10 @@ async fn one_io(
                         d.no_path = true;
                         let name = d.name.clone();
                         drop(disks);
-                        hyp.os_log(id, errpt::hw_line(errpt::DISK_OPERATION_ERROR, &name, now()));
+                        hyp.os_log(
+                            id,
+                            errpt::hw_line(errpt::DISK_OPERATION_ERROR, &name, now()),
+                        );
                     }
                     None
                 }
@@ -296,7 +310,11 @@ async fn send(env: &IoEnv, vios: u32, req: IoRequest) -> Result<Vec<u8>, Option<
 /// client's `cfgmgr`. hdisks are numbered in the order found.
 async fn discover(hyp: &Hypervisor, env: &IoEnv, id: u32, r: &Running) {
     let adapters = hyp.client_scsi(id);
-    let done = r.os.discovered.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let done =
+        r.os.discovered
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
     for (n, a) in adapters.iter().enumerate() {
         if done.contains(&a.slot) {
             continue;
@@ -412,7 +430,15 @@ async fn net_loop(hyp: Arc<Hypervisor>, env: Arc<IoEnv>, id: u32, running: Weak<
 
 /// One packet to the host outside, sent again until the SEA bridging its
 /// VLAN carries it (or `GIVE_UP` passes: lost).
-async fn one_packet(hyp: &Hypervisor, env: &IoEnv, id: u32, r: &Running, vlan: u32, name: &str, seq: u64) {
+async fn one_packet(
+    hyp: &Hypervisor,
+    env: &IoEnv,
+    id: u32,
+    r: &Running,
+    vlan: u32,
+    name: &str,
+    seq: u64,
+) {
     let s = &r.os.stats;
     s.sent.fetch_add(1, Ordering::Relaxed);
     let began = Instant::now();

@@ -170,7 +170,12 @@ impl Disk {
     /// also checks idle Enabled paths, which a probe finds fine or fails).
     pub fn to_check(&self) -> Vec<usize> {
         (0..self.paths.len())
-            .filter(|&i| matches!(self.paths[i].status, PathStatus::Failed | PathStatus::Missing))
+            .filter(|&i| {
+                matches!(
+                    self.paths[i].status,
+                    PathStatus::Failed | PathStatus::Missing
+                )
+            })
             .collect()
     }
 
@@ -214,7 +219,14 @@ mod tests {
         assert!(!d.fail(0));
         assert_eq!(d.pick(), Some(1));
         d.done(1, 1);
-        assert_eq!(d.paths[1].counts, PathCounts { completed: 1, retried: 1, failed: 0 });
+        assert_eq!(
+            d.paths[1].counts,
+            PathCounts {
+                completed: 1,
+                retried: 1,
+                failed: 0
+            }
+        );
         assert!(d.fail(1));
         assert_eq!(d.pick(), None, "both VIOS down: the I/O waits");
         assert_eq!(d.to_check(), vec![0, 1]);
@@ -239,7 +251,11 @@ mod tests {
         assert!(d.to_check().is_empty(), "a disabled path is not checked");
         assert!(d.missing(1));
         assert_eq!(d.paths[1].status, PathStatus::Missing);
-        assert_eq!(d.to_check(), vec![1], "a missing path comes back with its mapping");
+        assert_eq!(
+            d.to_check(),
+            vec![1],
+            "a missing path comes back with its mapping"
+        );
         d.define(1, false);
         assert_eq!(d.paths[1].status, PathStatus::Defined);
         assert!(d.to_check().is_empty());

@@ -76,13 +76,13 @@ impl Hypervisor {
                     .map(|p| (p.id, p.state.clone(), p.errpt.clone()))
             })
             .ok_or_else(|| FspError::NoPartition(name.to_string()))?;
-        let running = self
-            .with(|l| l.running.get(&id).cloned())
-            .ok_or_else(|| FspError::LparState {
-                name: name.to_string(),
-                state,
-                needed: "Running (a client partition)".into(),
-            })?;
+        let running =
+            self.with(|l| l.running.get(&id).cloned())
+                .ok_or_else(|| FspError::LparState {
+                    name: name.to_string(),
+                    state,
+                    needed: "Running (a client partition)".into(),
+                })?;
         let hcheck = self
             .io
             .get()
@@ -151,6 +151,9 @@ impl Hypervisor {
                 }
             }
         }
-        by_vlan.into_iter().filter(|(_, ids)| ids.len() > 1).collect()
+        by_vlan
+            .into_iter()
+            .filter(|(_, ids)| ids.len() > 1)
+            .collect()
     }
 }

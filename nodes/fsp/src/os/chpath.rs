@@ -9,7 +9,9 @@ const USAGE: &str = "Usage: chpath -l Name -p Parent {-s enable|disable | -a pri
 
 fn no_device(name: &str) -> OsError {
     OsError(
-        format!("Method error (/usr/lib/methods/chgdisk):\n\t0514-047 Cannot access a device.\n{name}\n"),
+        format!(
+            "Method error (/usr/lib/methods/chgdisk):\n\t0514-047 Cannot access a device.\n{name}\n"
+        ),
         1,
     )
 }
@@ -21,13 +23,26 @@ pub fn run(env: &Env<'_>, args: &[&str]) -> Outcome {
         return Err(usage(USAGE));
     };
     let mut disks = env.os.disks.lock().unwrap_or_else(|e| e.into_inner());
-    let d = disks.iter_mut().find(|d| d.name == name).ok_or_else(|| no_device(name))?;
+    let d = disks
+        .iter_mut()
+        .find(|d| d.name == name)
+        .ok_or_else(|| no_device(name))?;
     let p = d
         .paths
         .iter_mut()
         .find(|p| p.parent == parent)
-        .ok_or_else(|| OsError(format!("chpath: 0514-530 No paths were found which match\n\tthe criteria specified.\n"), 1))?;
-    match (get("-s"), get("-a").and_then(|a| a.strip_prefix("priority="))) {
+        .ok_or_else(|| {
+            OsError(
+                format!(
+                    "chpath: 0514-530 No paths were found which match\n\tthe criteria specified.\n"
+                ),
+                1,
+            )
+        })?;
+    match (
+        get("-s"),
+        get("-a").and_then(|a| a.strip_prefix("priority=")),
+    ) {
         (Some("enable"), None) => {
             if p.status == PathStatus::Disabled {
                 p.status = PathStatus::Enabled;
@@ -54,7 +69,10 @@ pub fn chdev(env: &Env<'_>, args: &[&str]) -> Outcome {
         return Err(usage(USAGE));
     };
     let mut disks = env.os.disks.lock().unwrap_or_else(|e| e.into_inner());
-    let d = disks.iter_mut().find(|d| d.name == name).ok_or_else(|| no_device(name))?;
+    let d = disks
+        .iter_mut()
+        .find(|d| d.name == name)
+        .ok_or_else(|| no_device(name))?;
     let algo = attr
         .strip_prefix("algorithm=")
         .and_then(Algorithm::parse)
@@ -78,12 +96,25 @@ pub fn mkpath(env: &Env<'_>, args: &[&str], configure: bool) -> Outcome {
         return Err(usage(USAGE));
     };
     let mut disks = env.os.disks.lock().unwrap_or_else(|e| e.into_inner());
-    let d = disks.iter_mut().find(|d| d.name == name).ok_or_else(|| no_device(name))?;
+    let d = disks
+        .iter_mut()
+        .find(|d| d.name == name)
+        .ok_or_else(|| no_device(name))?;
     let i = d
         .paths
         .iter()
         .position(|p| p.parent == parent)
-        .ok_or_else(|| OsError("0514-530 No paths were found which match\n\tthe criteria specified.\n".into(), 1))?;
+        .ok_or_else(|| {
+            OsError(
+                "0514-530 No paths were found which match\n\tthe criteria specified.\n".into(),
+                1,
+            )
+        })?;
     d.define(i, configure);
-    Ok(if configure { "path Available\n" } else { "path Defined\n" }.into())
+    Ok(if configure {
+        "path Available\n"
+    } else {
+        "path Defined\n"
+    }
+    .into())
 }

@@ -8,7 +8,13 @@ pub fn run(env: &Env<'_>, args: &[&str]) -> Outcome {
     // -El is -E -l.
     let split: Vec<&str> = args
         .iter()
-        .flat_map(|a| if *a == "-El" { vec!["-E", "-l"] } else { vec![*a] })
+        .flat_map(|a| {
+            if *a == "-El" {
+                vec!["-E", "-l"]
+            } else {
+                vec![*a]
+            }
+        })
         .collect();
     let f = flags(&split, &["-l"]).ok_or_else(|| usage(USAGE))?;
     let name = f
@@ -24,16 +30,56 @@ pub fn run(env: &Env<'_>, args: &[&str]) -> Outcome {
         )
     })?;
     let rows = [
-        ("PCM", "PCM/friend/vscsi".to_string(), "Path Control Module", "False"),
-        ("algorithm", d.algorithm.name().to_string(), "Algorithm", "True"),
-        ("hcheck_cmd", "test_unit_rdy".into(), "Health Check Command", "True"),
-        ("hcheck_interval", env.hcheck_interval_s.to_string(), "Health Check Interval", "True"),
-        ("hcheck_mode", "nonactive".into(), "Health Check Mode", "True"),
-        ("max_transfer", "0x40000".into(), "Maximum TRANSFER Size", "True"),
+        (
+            "PCM",
+            "PCM/friend/vscsi".to_string(),
+            "Path Control Module",
+            "False",
+        ),
+        (
+            "algorithm",
+            d.algorithm.name().to_string(),
+            "Algorithm",
+            "True",
+        ),
+        (
+            "hcheck_cmd",
+            "test_unit_rdy".into(),
+            "Health Check Command",
+            "True",
+        ),
+        (
+            "hcheck_interval",
+            env.hcheck_interval_s.to_string(),
+            "Health Check Interval",
+            "True",
+        ),
+        (
+            "hcheck_mode",
+            "nonactive".into(),
+            "Health Check Mode",
+            "True",
+        ),
+        (
+            "max_transfer",
+            "0x40000".into(),
+            "Maximum TRANSFER Size",
+            "True",
+        ),
         ("pvid", "none".into(), "Physical volume identifier", "False"),
         ("queue_depth", "3".into(), "Queue DEPTH", "True"),
-        ("reserve_policy", "no_reserve".into(), "Reserve Policy", "True"),
-        ("unique_id", d.udid.clone(), "Unique device identifier", "False"),
+        (
+            "reserve_policy",
+            "no_reserve".into(),
+            "Reserve Policy",
+            "True",
+        ),
+        (
+            "unique_id",
+            d.udid.clone(),
+            "Unique device identifier",
+            "False",
+        ),
     ];
     Ok(rows
         .iter()

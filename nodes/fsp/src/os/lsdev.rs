@@ -14,7 +14,11 @@ pub fn run(env: &Env<'_>, args: &[&str]) -> Outcome {
     let disks = env.os.disks.lock().unwrap_or_else(|e| e.into_inner());
     let mut rows: Vec<(String, &str)> = Vec::new();
     if get("-c").is_none_or(|c| c == "disk") {
-        rows.extend(disks.iter().map(|d| (d.name.clone(), "Virtual SCSI Disk Drive")));
+        rows.extend(
+            disks
+                .iter()
+                .map(|d| (d.name.clone(), "Virtual SCSI Disk Drive")),
+        );
     }
     if get("-c").is_none_or(|c| c == "adapter") {
         let mut parents: Vec<String> = disks
@@ -23,7 +27,11 @@ pub fn run(env: &Env<'_>, args: &[&str]) -> Outcome {
             .collect();
         parents.sort();
         parents.dedup();
-        rows.extend(parents.into_iter().map(|p| (p, "Virtual SCSI Client Adapter")));
+        rows.extend(
+            parents
+                .into_iter()
+                .map(|p| (p, "Virtual SCSI Client Adapter")),
+        );
     }
     Ok(rows
         .into_iter()

@@ -14,7 +14,10 @@ pub fn run(env: &Env<'_>, args: &[&str]) -> Outcome {
     let format = get("-F").unwrap_or("status:name:parent");
     let disks = env.os.disks.lock().unwrap_or_else(|e| e.into_inner());
     let mut out = String::new();
-    for d in disks.iter().filter(|d| get("-l").is_none_or(|l| l == d.name)) {
+    for d in disks
+        .iter()
+        .filter(|d| get("-l").is_none_or(|l| l == d.name))
+    {
         for (i, p) in d.paths.iter().enumerate() {
             if get("-p").is_some_and(|x| x != p.parent)
                 || get("-s").is_some_and(|s| !s.eq_ignore_ascii_case(p.status.name()))

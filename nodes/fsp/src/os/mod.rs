@@ -118,9 +118,18 @@ pub(crate) mod tests {
                 "IDENTIFIER  TIMESTAMP  T C RESOURCE_NAME  DESCRIPTION\n\
                  DE3B8540   0329143307 P H hdisk0         PATH HAS FAILED\n"
             );
-            assert_eq!(run(env, "chpath -l hdisk0 -p vscsi0 -s disable").0, "paths Changed\n");
-            assert_eq!(run(env, "lspath -l hdisk0 -p vscsi0").0, "Disabled hdisk0 vscsi0\n");
-            assert_eq!(run(env, "chdev -l hdisk0 -a algorithm=round_robin").0, "hdisk0 changed\n");
+            assert_eq!(
+                run(env, "chpath -l hdisk0 -p vscsi0 -s disable").0,
+                "paths Changed\n"
+            );
+            assert_eq!(
+                run(env, "lspath -l hdisk0 -p vscsi0").0,
+                "Disabled hdisk0 vscsi0\n"
+            );
+            assert_eq!(
+                run(env, "chdev -l hdisk0 -a algorithm=round_robin").0,
+                "hdisk0 changed\n"
+            );
             assert_eq!(run(env, "chdev -l hdisk0 -a algorithm=zigzag").1, 1);
             assert_eq!(run(env, "rm -rf /").1, 127);
         });

@@ -30,7 +30,11 @@ fn invalid(method: &str, attr: &str, description: &str) -> CmdError {
 impl Command for Chdev {
     fn parse(words: &[&str]) -> Result<Self, CmdError> {
         let a = args::parse(
-            &[("-dev", Arity::One), ("-attr", Arity::Many), ("-perm", Arity::Flag)],
+            &[
+                ("-dev", Arity::One),
+                ("-attr", Arity::Many),
+                ("-perm", Arity::Flag),
+            ],
             words,
             0,
             USAGE,
@@ -72,11 +76,17 @@ impl Command for Chdev {
                             sea.ha_mode = v.clone()
                         }
                         "ha_mode" => return Err(invalid("chgsea", k, "High Availability Mode")),
-                        "ctl_chan" if inv.virt_ent(v).is_some_and(|(_, a)| a.trunk_priority == 0) => {
+                        "ctl_chan"
+                            if inv.virt_ent(v).is_some_and(|(_, a)| a.trunk_priority == 0) =>
+                        {
                             sea.ctl_chan = v.clone()
                         }
                         "ctl_chan" => {
-                            return Err(invalid("chgsea", k, "Control Channel adapter for SEA failover"));
+                            return Err(invalid(
+                                "chgsea",
+                                k,
+                                "Control Channel adapter for SEA failover",
+                            ));
                         }
                         "netaddr" => sea.netaddr = v.clone(),
                         other => return Err(CmdError::NoAttribute(other.to_string())),
@@ -100,13 +110,19 @@ impl Command for Chdev {
                                 })?;
                             l.reserve_policy = v.to_string();
                         }
-                        ("reserve_policy", _) => return Err(invalid("chgdisk", k, "Reserve Policy")),
+                        ("reserve_policy", _) => {
+                            return Err(invalid("chgdisk", k, "Reserve Policy"));
+                        }
                         (other, _) => return Err(CmdError::NoAttribute(other.to_string())),
                     }
                 }
             }
             _ => {
-                let first = self.attrs.first().map(|(k, _)| k.clone()).unwrap_or_default();
+                let first = self
+                    .attrs
+                    .first()
+                    .map(|(k, _)| k.clone())
+                    .unwrap_or_default();
                 return Err(CmdError::NoAttribute(first));
             }
         }
@@ -138,24 +154,41 @@ mod tests {
         assert_eq!(dev.unwrap().seas[0].ha_mode, "standby");
         let (_, _, dev) = chdev("chdev -dev ent5 -perm -attr ha_mode=auto ctl_chan=ent3");
         let dev = dev.unwrap();
-        assert_eq!((dev.seas[0].ha_mode.as_str(), dev.seas[0].ctl_chan.as_str()), ("auto", "ent3"));
+        assert_eq!(
+            (dev.seas[0].ha_mode.as_str(), dev.seas[0].ctl_chan.as_str()),
+            ("auto", "ent3")
+        );
     }
 
     #[test]
     fn a_disks_reserve_policy_changes() {
         let (out, s, dev) = chdev("chdev -dev hdisk2 -attr reserve_policy=single_path");
         assert_eq!((out.as_str(), s), ("hdisk2 changed\n", 0), "{out}");
-        assert!(dev.unwrap().luns.iter().any(|l| l.reserve_policy == "single_path"));
+        assert!(
+            dev.unwrap()
+                .luns
+                .iter()
+                .any(|l| l.reserve_policy == "single_path")
+        );
     }
 
     #[test]
     fn bad_input_changes_nothing() {
         for (line, want) in [
-            ("chdev -dev ent9 -attr ha_mode=auto", "Device 'ent9' is not known.\n"),
+            (
+                "chdev -dev ent9 -attr ha_mode=auto",
+                "Device 'ent9' is not known.\n",
+            ),
             ("chdev -dev ent5 -attr ha_mode=sometimes", "0514-018"),
             ("chdev -dev ent5 -attr ctl_chan=ent2", "0514-018"),
-            ("chdev -dev ent5 -attr colour=blue", "\"colour\" attribute does not exist"),
-            ("chdev -dev hdisk2 -attr reserve_policy=pr_shared", "0514-018"),
+            (
+                "chdev -dev ent5 -attr colour=blue",
+                "\"colour\" attribute does not exist",
+            ),
+            (
+                "chdev -dev hdisk2 -attr reserve_policy=pr_shared",
+                "0514-018",
+            ),
             ("chdev -dev ent5", "Usage: chdev"),
             ("chdev -dev ent5 -attr ha_mode", "Usage: chdev"),
         ] {

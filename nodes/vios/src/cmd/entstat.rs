@@ -27,7 +27,12 @@ pub struct Entstat {
 
 impl Command for Entstat {
     fn parse(words: &[&str]) -> Result<Self, CmdError> {
-        let a = args::parse(&[("-all", Arity::Flag), ("-d", Arity::Flag)], words, 1, USAGE)?;
+        let a = args::parse(
+            &[("-all", Arity::Flag), ("-d", Arity::Flag)],
+            words,
+            1,
+            USAGE,
+        )?;
         let dev = a.operands.first().cloned().ok_or(CmdError::Usage(USAGE))?;
         Ok(Entstat {
             // -d is root's name for the detailed statistics padmin gets
@@ -105,8 +110,7 @@ pub fn ha(env: &Env<'_>, inv: &Inventory, s: &Sea) -> Option<Ha> {
         } else {
             "All"
         },
-        shared: matches!(state, SeaState::SeaPrimarySh | SeaState::SeaBackupSh)
-            .then_some(bridged),
+        shared: matches!(state, SeaState::SeaPrimarySh | SeaState::SeaBackupSh).then_some(bridged),
         mode: crate::sea::ha::mode_name(mode),
         priority,
         became_primary: live.map_or(0, |l| l.became_primary),

@@ -49,11 +49,18 @@ impl Command for Lspath {
             } else {
                 &["sas0"]
             };
-            let status = if disk.lun.is_some() { status } else { "Enabled" };
+            let status = if disk.lun.is_some() {
+                status
+            } else {
+                "Enabled"
+            };
             for p in parents {
                 let keep = self.dev.as_ref().is_none_or(|x| *x == d.name)
                     && self.pdev.as_ref().is_none_or(|x| x == p)
-                    && self.status.as_ref().is_none_or(|x| x.eq_ignore_ascii_case(status));
+                    && self
+                        .status
+                        .as_ref()
+                        .is_none_or(|x| x.eq_ignore_ascii_case(status));
                 if keep {
                     out.push_str(&format!("{status}  {} {p}\n", d.name));
                 }

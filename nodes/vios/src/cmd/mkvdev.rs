@@ -67,7 +67,9 @@ impl Command for Mkvdev {
             let default_id = one("-defaultid")
                 .ok_or(CmdError::Usage(USAGE))?
                 .parse()
-                .map_err(|_| CmdError::BadValue("defaultid", a.one("-defaultid").unwrap_or("").into()))?;
+                .map_err(|_| {
+                    CmdError::BadValue("defaultid", a.one("-defaultid").unwrap_or("").into())
+                })?;
             let attrs = a
                 .values("-attr")
                 .unwrap_or_default()
@@ -165,7 +167,8 @@ impl Command for Mkvdev {
             }
             Mkvdev::Fbo => {
                 return Err(method(
-                    "A virtual media repository has not been created. Use mkrep to create one.".into(),
+                    "A virtual media repository has not been created. Use mkrep to create one."
+                        .into(),
                 ));
             }
         };
@@ -196,7 +199,11 @@ fn make_sea(
     };
     match inv.get(&real).map(|d| &d.kind) {
         Some(Kind::PhysEnt { .. }) => {}
-        Some(_) => return Err(method(format!("\"{real}\" is not a physical Ethernet adapter."))),
+        Some(_) => {
+            return Err(method(format!(
+                "\"{real}\" is not a physical Ethernet adapter."
+            )));
+        }
         None => return Err(CmdError::NotKnown(real)),
     }
     if env.dev.seas.iter().any(|s| s.real_adapter == real) {
@@ -204,7 +211,9 @@ fn make_sea(
     }
     let mut vlans = Vec::new();
     for v in &virt {
-        let (_, a) = inv.virt_ent(v).ok_or_else(|| CmdError::NotKnown(v.clone()))?;
+        let (_, a) = inv
+            .virt_ent(v)
+            .ok_or_else(|| CmdError::NotKnown(v.clone()))?;
         if a.trunk_priority == 0 {
             return Err(method(format!(
                 "\"{v}\" is not a trunk adapter: set \"Access external network\" on it in the partition's profile."
@@ -243,7 +252,9 @@ fn make_sea(
     for (k, v) in attrs {
         match k.as_str() {
             "ha_mode" if crate::sea::ha::parse_mode(&v).is_some() => sea.ha_mode = v,
-            "ctl_chan" if inv.virt_ent(&v).is_some_and(|(_, a)| a.trunk_priority == 0) => sea.ctl_chan = v,
+            "ctl_chan" if inv.virt_ent(&v).is_some_and(|(_, a)| a.trunk_priority == 0) => {
+                sea.ctl_chan = v
+            }
             "netaddr" => sea.netaddr = v,
             "ha_mode" | "ctl_chan" => {
                 return Err(method(format!(
@@ -279,11 +290,19 @@ mod tests {
     fn a_disk_is_mapped_to_a_vhost() {
         let (out, s, dev) = run("mkvdev -vdev hdisk4 -vadapter vhost0 -dev rootvg_aix");
         assert_eq!((out.as_str(), s), ("rootvg_aix Available\n", 0), "{out}");
-        let m = dev.unwrap().vscsi.into_iter().find(|m| m.vtd == "rootvg_aix").unwrap();
+        let m = dev
+            .unwrap()
+            .vscsi
+            .into_iter()
+            .find(|m| m.vtd == "rootvg_aix")
+            .unwrap();
         assert_eq!((m.backing.as_str(), m.vhost.as_str()), ("hdisk4", "vhost0"));
         // Already mapped: refused unless forced.
         let (out, s, dev) = run("mkvdev -vdev hdisk2 -vadapter vhost0");
-        assert!(out.contains("already being used as a backing device"), "{out}");
+        assert!(
+            out.contains("already being used as a backing device"),
+            "{out}"
+        );
         assert!(s != 0 && dev.is_none());
         assert_eq!(run("mkvdev -f -vdev hdisk2 -vadapter vhost0").1, 0);
     }
@@ -291,13 +310,31 @@ mod tests {
     #[test]
     fn bad_input_changes_nothing() {
         for (line, want) in [
-            ("mkvdev -vdev hdisk9 -vadapter vhost0", "Device 'hdisk9' is not known."),
-            ("mkvdev -vdev hdisk4 -vadapter ent2", "is not a Server Virtual SCSI Adapter"),
+            (
+                "mkvdev -vdev hdisk9 -vadapter vhost0",
+                "Device 'hdisk9' is not known.",
+            ),
+            (
+                "mkvdev -vdev hdisk4 -vadapter ent2",
+                "is not a Server Virtual SCSI Adapter",
+            ),
             ("mkvdev -vdev hdisk0 -vadapter vhost0", "rootvg"),
-            ("mkvdev -sea ent0 -vadapter ent2 -default ent2 -defaultid 1", "busy"),
-            ("mkvdev -sea ent1 -vadapter ent2 -default ent2 -defaultid 1", "busy"),
-            ("mkvdev -sea ent1 -vadapter ent3 -default ent3 -defaultid 99", "not a trunk"),
-            ("mkvdev -sea ent9 -vadapter ent2 -default ent2 -defaultid 1", "not known"),
+            (
+                "mkvdev -sea ent0 -vadapter ent2 -default ent2 -defaultid 1",
+                "busy",
+            ),
+            (
+                "mkvdev -sea ent1 -vadapter ent2 -default ent2 -defaultid 1",
+                "busy",
+            ),
+            (
+                "mkvdev -sea ent1 -vadapter ent3 -default ent3 -defaultid 99",
+                "not a trunk",
+            ),
+            (
+                "mkvdev -sea ent9 -vadapter ent2 -default ent2 -defaultid 1",
+                "not known",
+            ),
             ("mkvdev -fbo -vadapter vhost0", "mkrep"),
             ("mkvdev -vdev hdisk3", "Usage: mkvdev"),
         ] {

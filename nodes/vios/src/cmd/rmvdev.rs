@@ -67,11 +67,21 @@ mod tests {
         testenv::with(|env| {
             let (d, s) = crate::cmd::run(env, "rmvdev -vtd vtscsi0");
             assert_eq!((d.output.as_str(), s), ("vtscsi0 deleted\n", 0));
-            assert!(d.change.devices.unwrap().vscsi.iter().all(|m| m.vtd != "vtscsi0"));
+            assert!(
+                d.change
+                    .devices
+                    .unwrap()
+                    .vscsi
+                    .iter()
+                    .all(|m| m.vtd != "vtscsi0")
+            );
             let (d, s) = crate::cmd::run(env, "rmvdev -vdev hdisk2");
             assert_eq!((d.output.as_str(), s), ("vtscsi0 deleted\n", 0));
             let (d, s) = crate::cmd::run(env, "rmvdev -vtd vtscsi9");
-            assert_eq!((d.output.as_str(), s), ("Device 'vtscsi9' is not known.\n", 1));
+            assert_eq!(
+                (d.output.as_str(), s),
+                ("Device 'vtscsi9' is not known.\n", 1)
+            );
             assert!(d.change.devices.is_none());
             assert_eq!(crate::cmd::run(env, "rmvdev").1, 2);
         });

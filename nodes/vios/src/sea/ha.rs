@@ -66,16 +66,13 @@ pub fn decide(me: &Me, peer: Option<&Peer>) -> (SeaState, Vec<u32>) {
         (false, true) => false,
         _ => me.priority < p.priority,
     };
-    let sharing = me.mode == HaMode::HaSharing
-        && p.mode == HaMode::HaSharing
-        && me.trunks.len() >= 2;
+    let sharing =
+        me.mode == HaMode::HaSharing && p.mode == HaMode::HaSharing && me.trunks.len() >= 2;
     let (first, second) = halves(&me.trunks);
     if i_lead {
         // Take over only once the peer has let go of what it bridged.
         match p.state {
-            SeaState::SeaPrimary | SeaState::SeaPrimarySh => {
-                (SeaState::SeaBackup, Vec::new())
-            }
+            SeaState::SeaPrimary | SeaState::SeaPrimarySh => (SeaState::SeaBackup, Vec::new()),
             SeaState::SeaBackupSh if sharing => (SeaState::SeaPrimarySh, first),
             SeaState::SeaBackupSh => (SeaState::SeaBackup, Vec::new()),
             _ if sharing => (SeaState::SeaPrimarySh, first),
@@ -156,7 +153,11 @@ mod tests {
     fn sea(mode: HaMode, priority: u32, state: SeaState) -> Sea {
         let trunks = vec![vec![1, 10, 11], vec![2, 12, 13]];
         Sea {
-            bridged: if state == SeaPrimary { trunks.concat() } else { Vec::new() },
+            bridged: if state == SeaPrimary {
+                trunks.concat()
+            } else {
+                Vec::new()
+            },
             me: Me {
                 mode,
                 priority,
@@ -188,9 +189,19 @@ mod tests {
     fn settle(a: &mut Sea, b: &mut Sea) {
         for _ in 0..10 {
             (a.state, a.bridged) = decide(&a.me, Some(&peer(b)));
-            assert!(a.bridged.iter().all(|v| !b.bridged.contains(v)), "{:?} {:?}", a.bridged, b.bridged);
+            assert!(
+                a.bridged.iter().all(|v| !b.bridged.contains(v)),
+                "{:?} {:?}",
+                a.bridged,
+                b.bridged
+            );
             (b.state, b.bridged) = decide(&b.me, Some(&peer(a)));
-            assert!(a.bridged.iter().all(|v| !b.bridged.contains(v)), "{:?} {:?}", a.bridged, b.bridged);
+            assert!(
+                a.bridged.iter().all(|v| !b.bridged.contains(v)),
+                "{:?} {:?}",
+                a.bridged,
+                b.bridged
+            );
         }
     }
 
@@ -229,7 +240,10 @@ mod tests {
         settle(&mut a, &mut b);
         assert_eq!((a.state, b.state), (SeaPrimary, SeaBackup));
         // A standby SEA alone still bridges.
-        assert_eq!(decide(&sea(HaMode::HaStandby, 1, SeaBackup).me, None).0, SeaPrimary);
+        assert_eq!(
+            decide(&sea(HaMode::HaStandby, 1, SeaBackup).me, None).0,
+            SeaPrimary
+        );
     }
 
     #[test]
@@ -241,7 +255,10 @@ mod tests {
         assert_eq!(decide(&a.me, Some(&peer(&b))).1, vec![1, 10, 11]);
         assert_eq!(decide(&b.me, Some(&peer(&a))).1, vec![2, 12, 13]);
         // The primary's VIOS shuts down: the backup bridges all.
-        assert_eq!(decide(&b.me, None), (SeaPrimary, vec![1, 10, 11, 2, 12, 13]));
+        assert_eq!(
+            decide(&b.me, None),
+            (SeaPrimary, vec![1, 10, 11, 2, 12, 13])
+        );
         // It comes back: PRIMARY_SH and BACKUP_SH again.
         let mut a = sea(HaMode::HaSharing, 1, SeaInit);
         b = sea(HaMode::HaSharing, 2, SeaPrimary);
@@ -263,7 +280,10 @@ mod tests {
         assert_eq!(decide(&a.me, None), (SeaLimbo, vec![]));
         // Its peer sees it in LIMBO and takes over.
         let b = sea(HaMode::HaAuto, 2, SeaBackup);
-        assert_eq!(decide(&b.me, Some(&beat(HaMode::HaAuto, 1, SeaLimbo))).0, SeaPrimary);
+        assert_eq!(
+            decide(&b.me, Some(&beat(HaMode::HaAuto, 1, SeaLimbo))).0,
+            SeaPrimary
+        );
         let mut c = sea(HaMode::HaAuto, 1, SeaPrimary);
         c.me.hypervisor = false;
         assert_eq!(decide(&c.me, None), (SeaInit, vec![]));
@@ -272,6 +292,10 @@ mod tests {
         assert_eq!(decide(&new.me, None), (SeaInit, vec![]), "it listens first");
         let mut off = sea(HaMode::HaDisabled, 1, SeaInit);
         off.me.hypervisor = false;
-        assert_eq!(decide(&off.me, None).0, SeaPrimary, "no failover: it always bridges");
+        assert_eq!(
+            decide(&off.me, None).0,
+            SeaPrimary,
+            "no failover: it always bridges"
+        );
     }
 }

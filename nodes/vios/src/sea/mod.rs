@@ -119,7 +119,10 @@ pub async fn run(v: Arc<Shared>, mut fsp: FspClient<Chan>, lpar_id: u32, t: Timi
             facts
                 .iter()
                 .map(|f| {
-                    let mut s = seas.get(&f.name).map(|l| l.status.clone()).unwrap_or_default();
+                    let mut s = seas
+                        .get(&f.name)
+                        .map(|l| l.status.clone())
+                        .unwrap_or_default();
                     s.name = f.name.clone();
                     s.mode = f.mode as i32;
                     s.priority = f.priority;
@@ -178,10 +181,7 @@ pub async fn run(v: Arc<Shared>, mut fsp: FspClient<Chan>, lpar_id: u32, t: Timi
             let (next, bridged) = ha::decide(&me, peer.as_ref());
             let live = seas.entry(f.name.clone()).or_default();
             let before = live.status.state();
-            live.status = SeaStatus {
-                bridged,
-                ..status
-            };
+            live.status = SeaStatus { bridged, ..status };
             live.control_out += 1;
             if peer.is_some() {
                 live.control_in += 1;
