@@ -8,9 +8,9 @@ cd "$(dirname "$0")/.."
 target=x86_64-unknown-linux-gnu
 RUSTFLAGS="-C target-feature=+crt-static" \
   cargo build --profile image --target "$target" \
-  -p pvmlab -p pvm-hmc -p pvm-fsp -p pvm-vios
+  -p pvmlab -p pvm-hmc -p pvm-fsp -p pvm-vios -p pvm-san
 rm -rf docker/bin && mkdir -p docker/bin
-for b in pvmlab pvm-hmc pvm-fsp pvm-vios; do
+for b in pvmlab pvm-hmc pvm-fsp pvm-vios pvm-san; do
   cp "target/$target/image/$b" docker/bin/
 done
 docker build -q -t pvmlab:latest docker >/dev/null
