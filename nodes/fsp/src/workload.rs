@@ -325,6 +325,7 @@ mod tests {
             pattern: "hotspot".into(),
             refuse_migration: String::new(),
             script_ms: 0,
+            ..Default::default()
         };
         let r = Running::new(1024, w, 7);
         let t0 = Instant::now();
@@ -379,6 +380,7 @@ mod tests {
                 pattern: "uniform".into(),
                 refuse_migration: String::new(),
                 script_ms: 0,
+                ..Default::default()
             })
             .is_ok()
         );

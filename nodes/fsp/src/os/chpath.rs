@@ -23,22 +23,8 @@ pub fn run(env: &Env<'_>, args: &[&str]) -> Outcome {
         return Err(usage(USAGE));
     };
     let mut disks = env.os.disks.lock().unwrap_or_else(|e| e.into_inner());
-    let d = disks
-        .iter_mut()
-        .find(|d| d.name == name)
-        .ok_or_else(|| no_device(name))?;
-    let p = d
-        .paths
-        .iter_mut()
-        .find(|p| p.parent == parent)
-        .ok_or_else(|| {
-            OsError(
-                format!(
-                    "chpath: 0514-530 No paths were found which match\n\tthe criteria specified.\n"
-                ),
-                1,
-            )
-        })?;
+    let (d, i) = find_path(&mut disks, name, parent, "chpath: ")?;
+    let p = &mut disks[d].paths[i];
     match (
         get("-s"),
         get("-a").and_then(|a| a.strip_prefix("priority=")),
@@ -96,20 +82,8 @@ pub fn mkpath(env: &Env<'_>, args: &[&str], configure: bool) -> Outcome {
         return Err(usage(USAGE));
     };
     let mut disks = env.os.disks.lock().unwrap_or_else(|e| e.into_inner());
-    let d = disks
-        .iter_mut()
-        .find(|d| d.name == name)
-        .ok_or_else(|| no_device(name))?;
-    let i = d
-        .paths
-        .iter()
-        .position(|p| p.parent == parent)
-        .ok_or_else(|| {
-            OsError(
-                "0514-530 No paths were found which match\n\tthe criteria specified.\n".into(),
-                1,
-            )
-        })?;
+    let (d, i) = find_path(&mut disks, name, parent, "")?;
+    let d = &mut disks[d];
     d.define(i, configure);
     Ok(if configure {
         "path Available\n"
@@ -117,4 +91,31 @@ pub fn mkpath(env: &Env<'_>, args: &[&str], configure: bool) -> Outcome {
         "path Defined\n"
     }
     .into())
+}
+
+/// The disk named `name` and its path through `parent`, by index, or the
+/// error `cmd` prints (its name in front of AIX's message where it has one).
+fn find_path(
+    disks: &mut [crate::clientio::mpio::Disk],
+    name: &str,
+    parent: &str,
+    cmd: &str,
+) -> Result<(usize, usize), OsError> {
+    let d = disks
+        .iter()
+        .position(|d| d.name == name)
+        .ok_or_else(|| no_device(name))?;
+    let i = disks[d]
+        .paths
+        .iter()
+        .position(|p| p.parent == parent)
+        .ok_or_else(|| {
+            OsError(
+                format!(
+                    "{cmd}0514-530 No paths were found which match\n\tthe criteria specified.\n"
+                ),
+                1,
+            )
+        })?;
+    Ok((d, i))
 }

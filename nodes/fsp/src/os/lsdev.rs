@@ -6,7 +6,18 @@ use super::{Env, Outcome, flags, usage};
 const USAGE: &str = "Usage: lsdev -C [-c Class] [-l Name]";
 
 pub fn run(env: &Env<'_>, args: &[&str]) -> Outcome {
-    let f = flags(args, &["-c", "-l"]).ok_or_else(|| usage(USAGE))?;
+    // -Cc is -C -c, as AIX's flags run together.
+    let split: Vec<&str> = args
+        .iter()
+        .flat_map(|a| {
+            if *a == "-Cc" {
+                vec!["-C", "-c"]
+            } else {
+                vec![*a]
+            }
+        })
+        .collect();
+    let f = flags(&split, &["-c", "-l"]).ok_or_else(|| usage(USAGE))?;
     if !f.iter().any(|(n, _)| *n == "-C") {
         return Err(usage(USAGE));
     }
