@@ -472,7 +472,7 @@ async fn tls_pair(
 }
 
 /// One mutual-TLS stream over loopback, 1 GiB in 256 KiB writes.
-async fn raw_tls(lab: &LabDir) -> anyhow::Result<f64> {
+pub(crate) async fn raw_tls(lab: &LabDir) -> anyhow::Result<f64> {
     let (mut stls, mut tls) = tls_pair(lab).await?;
     let total: u64 = 1 << 30;
     let server = tokio::spawn(async move {

@@ -6,6 +6,7 @@ mod bench;
 mod bench_lpm;
 mod bench_rr;
 mod bench_soak;
+mod bench_vios;
 mod certs;
 mod chaos;
 mod client;
@@ -272,6 +273,22 @@ enum BenchCmd {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// A VIOS failure as its clients live it: from killing sys1's primary
+    /// VIOS to the backup SEA bridging and to every client disk's I/O on
+    /// its other path, the longest stall in a client and the I/Os lost,
+    /// beside the configured detection time; and the I/O path's
+    /// throughput against a raw mTLS stream.
+    Vios {
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// The SEAs' failure detection time for this lab, ms (heartbeats
+        /// every quarter of it).
+        #[arg(long, default_value_t = 500)]
+        detect_ms: u64,
+        /// The clients' MPIO health check interval for this lab, ms.
+        #[arg(long, default_value_t = 1000)]
+        hcheck_ms: u64,
+    },
     /// The random soak (controller/scenarios/random-soak.toml) for this
     /// many minutes on a lab of its own: the counts of migrations, faults,
     /// recoveries and invariant violations.
@@ -403,6 +420,14 @@ fn main() -> ExitCode {
         Cmd::Bench {
             which: BenchCmd::Soak { minutes, seed },
         } => bench_soak::run(minutes, seed),
+        Cmd::Bench {
+            which:
+                BenchCmd::Vios {
+                    runs,
+                    detect_ms,
+                    hcheck_ms,
+                },
+        } => bench_vios::run(runs, detect_ms, hcheck_ms),
         Cmd::Evacuate { frame, hmc } => evacuate::run(&lab, &frame, &hmc),
         Cmd::Errpt { frame, lpar } => status::errpt(&lab, &frame, &lpar),
         Cmd::Migrate {

@@ -212,6 +212,31 @@ impl Lab {
         Ok(c.view(ViewRequest {}).await?.into_inner())
     }
 
+    /// What the SAN holds as the device `lun` (a reserved storage device),
+    /// read as the controller may.
+    pub async fn san_device(&self, lun: &str) -> anyhow::Result<Vec<u8>> {
+        use pvmlab_common::proto::san::{DeviceRequest, san_client::SanClient};
+        let node = self
+            .topo
+            .node(pvmlab_common::topology::SAN_NODE)
+            .expect("san in topology");
+        let mut c = SanClient::new(self.controller().channel(&node.name, &node.endpoint())?);
+        let r = c
+            .device(DeviceRequest {
+                lun_id: lun.into(),
+                write: false,
+                data: Vec::new(),
+            })
+            .await?
+            .into_inner();
+        anyhow::ensure!(
+            r.refused == 0,
+            "the SAN refused to read {lun}: {}",
+            r.refused
+        );
+        Ok(r.data)
+    }
+
     /// Waits until `f` holds for what every HMC sees, or fails after `limit`.
     pub async fn wait_views(
         &self,

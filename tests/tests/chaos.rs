@@ -27,7 +27,13 @@ fn chaos(lab: &Lab, args: &[&str]) -> (String, bool, serde_json::Value) {
 
 #[test]
 fn the_shipped_scenarios_pass_in_short_form() {
-    let lab = Lab::new("127.43.46");
+    // The clients' path health check every second instead of every
+    // minute, so that the VIOS maintenance waits seconds for the paths.
+    let lab = Lab::with_topology(
+        &pvmlab_common::topology::DEFAULT_LAB
+            .replace("\"127.42.0.", "\"127.43.46.")
+            .replacen("[lab]\n", "[lab]\nhcheck_interval_ms = 1000\n", 1),
+    );
     lab.up();
     for (name, extra) in [
         ("msp-cable-pull", &[][..]),
@@ -35,6 +41,7 @@ fn the_shipped_scenarios_pass_in_short_form() {
         ("frame-lost-evacuated", &[]),
         ("hmc-cut-from-fsp", &[]),
         ("slow-msp-concurrent", &[]),
+        ("vios-rolling-maintenance", &[]),
         ("random-soak", &["--seed", "7", "--steps", "15"]),
     ] {
         let file = format!("{SCENARIOS}/{name}.toml");

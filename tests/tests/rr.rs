@@ -327,8 +327,11 @@ fn power7_remote_restart_through_a_reserved_storage_device() {
     let (out, code) = hmc(&lab, "refdev -m sys1 -p rrp7 -v");
     assert_eq!(code, 0, "{out}");
     // The device holds the migration-session document on the shared SAN.
-    let san = lab.lab_dir().san().join("rsd01");
-    let held = std::fs::read_to_string(&san).unwrap_or_default();
+    let held = tokio::runtime::Runtime::new()
+        .expect("a runtime")
+        .block_on(lab.san_device("rsd01"))
+        .expect("the SAN reads the device");
+    let held = String::from_utf8_lossy(&held);
     assert!(
         held.contains("<FileInfo version=\"1\"/>") && held.contains("lpar_name=\"rrp7\""),
         "{held}"

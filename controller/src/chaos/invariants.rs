@@ -5,9 +5,12 @@
 //! after heal and recovery: every partition the lab had exists exactly
 //! once and outside any migration (none lost, even after `kill -9`, none
 //! left half-migrated), and the HMCs that share a frame show it alike.
+//! VIOS redundancy: never two SEAs bridging one VLAN at once (throughout),
+//! and at the end no client lost a disk I/O or read back other than it
+//! wrote, nor lost a packet on a frame that kept one VIOS up throughout.
 
 use super::Runner;
-use pvmlab_common::proto::fsp::GetWorkloadRequest;
+use pvmlab_common::proto::fsp::{BridgingRequest, GetWorkloadRequest};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -59,11 +62,108 @@ async fn running_twice(
     on
 }
 
-/// Watches for a partition running on two frames until aborted. A pair of
-/// samples can straddle a suspend and a resume, so a sighting is checked
-/// again; running twice for real does not end by itself.
+/// Two SEAs bridging one VLAN on a frame now, or seen by its hypervisor
+/// since the last look (`seen` keeps each frame's count).
+async fn double_bridging(r: &Runner, seen: &mut BTreeMap<String, u64>) {
+    for f in &r.topo.frame {
+        let frame = f.name.get_ref();
+        let Some(node) = r.topo.node(frame) else {
+            continue;
+        };
+        let Ok(mut fsp) = r.clients.fsp(&node).await else {
+            continue;
+        };
+        let Ok(Ok(b)) =
+            tokio::time::timeout(Duration::from_millis(500), fsp.bridging(BridgingRequest {}))
+                .await
+        else {
+            continue;
+        };
+        let b = b.into_inner();
+        for v in b.vlans.iter().filter(|v| v.vios_lpar_ids.len() > 1) {
+            r.violation(
+                "one SEA bridges a VLAN",
+                format!(
+                    "{frame}: VLAN {} bridged by VIOS {:?}",
+                    v.vlan, v.vios_lpar_ids
+                ),
+            );
+        }
+        // A count lower than last time is a restarted FSP: start afresh.
+        let before = seen
+            .insert(frame.clone(), b.double_bridged_seen)
+            .unwrap_or(0);
+        if b.double_bridged_seen > before {
+            r.violation(
+                "one SEA bridges a VLAN",
+                format!(
+                    "{frame}'s hypervisor saw two SEAs bridging one VLAN {} times",
+                    b.double_bridged_seen - before
+                ),
+            );
+        }
+    }
+}
+
+/// No client lost a disk I/O or read back other than it wrote; none lost
+/// a packet on a frame that always had a VIOS up.
+async fn io_kept(r: &Runner, lpars: &BTreeSet<String>) {
+    let lost_redundancy = r
+        .lost_redundancy
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    for f in &r.topo.frame {
+        let frame = f.name.get_ref();
+        let Some(node) = r.topo.node(frame) else {
+            continue;
+        };
+        let Ok(mut fsp) = r.clients.fsp(&node).await else {
+            continue;
+        };
+        for l in lpars {
+            let req = GetWorkloadRequest {
+                lpar_name: l.clone(),
+                digest: false,
+            };
+            let Ok(Ok(w)) =
+                tokio::time::timeout(Duration::from_secs(2), fsp.get_workload(req)).await
+            else {
+                continue;
+            };
+            let Some(io) = w.into_inner().io else {
+                continue;
+            };
+            if io.ios_failed > 0 || io.read_mismatches > 0 {
+                r.violation(
+                    "no I/O lost",
+                    format!(
+                        "{l} on {frame}: {} disk I/Os failed, {} reads not as written",
+                        io.ios_failed, io.read_mismatches
+                    ),
+                );
+            }
+            if io.packets_lost > 0 && !lost_redundancy.contains(frame) {
+                r.violation(
+                    "no I/O lost",
+                    format!(
+                        "{l} on {frame} lost {} packets though a VIOS was always up",
+                        io.packets_lost
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// Watches for a partition running on two frames, and for two SEAs
+/// bridging one VLAN, until aborted. A pair of samples can straddle a
+/// suspend and a resume, so a sighting is checked again; running twice
+/// for real does not end by itself.
 pub async fn sample(r: Arc<Runner>, lpars: BTreeSet<String>) {
+    let mut bridging = BTreeMap::new();
     loop {
+        double_bridging(&r, &mut bridging).await;
         let seen = running_twice(&r, &lpars, Duration::from_millis(50)).await;
         if !seen.is_empty() {
             tokio::time::sleep(Duration::from_millis(200)).await;
@@ -87,6 +187,7 @@ pub async fn sample(r: Arc<Runner>, lpars: BTreeSet<String>) {
 pub async fn at_end(r: &Runner, inventory: &BTreeSet<String>) {
     // The HMCs catch up with frames that came back.
     tokio::time::sleep(Duration::from_secs(1)).await;
+    io_kept(r, inventory).await;
     for (l, frames) in running_twice(r, inventory, Duration::from_millis(100)).await {
         r.violation(
             "runs on one frame",

@@ -85,6 +85,8 @@ pub fn run_text(lab: &LabDir, text: &str, origin: &str, o: Options) -> anyhow::R
         killed: Mutex::default(),
         paused: Mutex::default(),
         down_frames: Mutex::default(),
+        cut_vios: Mutex::default(),
+        lost_redundancy: Mutex::default(),
     });
     println!(
         "chaos: {} (seed {seed}), {} steps\n{}",

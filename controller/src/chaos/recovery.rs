@@ -10,6 +10,10 @@ use std::time::{Duration, Instant};
 impl Runner {
     pub(super) async fn heal(&self) -> anyhow::Result<String> {
         crate::fault::clear(&self.clients, &self.topo, None).await?;
+        self.cut_vios
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         let paused: Vec<String> =
             std::mem::take(&mut *self.paused.lock().unwrap_or_else(|e| e.into_inner()))
                 .into_iter()

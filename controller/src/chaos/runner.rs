@@ -27,13 +27,20 @@ pub struct Runner {
     pub(super) killed: Mutex<BTreeSet<String>>,
     pub(super) paused: Mutex<BTreeSet<String>>,
     pub(super) down_frames: Mutex<BTreeSet<String>>,
+    /// VIOS with a link fault on them (until the heal).
+    pub(super) cut_vios: Mutex<BTreeSet<String>>,
+    /// Frames that had every VIOS down or cut off at once at some point:
+    /// their clients may lose packets (I/O waits, never fails).
+    pub(super) lost_redundancy: Mutex<BTreeSet<String>>,
 }
 
 fn describe(s: &Step) -> String {
     match s {
         Step::Workload { lpar, rate, .. } => format!("workload {lpar} {rate} MB/s"),
         Step::Migrate { lpar, to, .. } => format!("migrate {lpar} -> {to}"),
+        Step::Hmc { line, .. } => line.clone(),
         Step::Wait { ms } => format!("wait {ms} ms"),
+        Step::WaitPaths { frame, .. } => format!("wait for {frame}'s paths"),
         Step::WaitMigrations => "wait for migrations".into(),
         Step::Fault {
             node, peer, kind, ..
@@ -139,6 +146,33 @@ impl Runner {
             }
         }
         None
+    }
+
+    /// Notes frames whose VIOS are all killed, paused or cut off now.
+    pub(super) fn note_redundancy(&self) {
+        let lock =
+            |m: &Mutex<BTreeSet<String>>| m.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let down: BTreeSet<String> = lock(&self.killed)
+            .into_iter()
+            .chain(lock(&self.paused))
+            .chain(lock(&self.cut_vios))
+            .collect();
+        for f in &self.topo.frame {
+            let frame = f.name.get_ref();
+            let all_down = !f.vios.is_empty()
+                && f.vios.iter().all(|v| {
+                    down.contains(&pvmlab_common::topology::vios_node_name(
+                        frame,
+                        v.name.get_ref(),
+                    ))
+                });
+            if all_down {
+                self.lost_redundancy
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(frame.clone());
+            }
+        }
     }
 
     /// Runs a step and puts it on the timeline, an error as its outcome.

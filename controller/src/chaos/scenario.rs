@@ -39,13 +39,27 @@ fn yes() -> bool {
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Step {
-    /// The partition's workload: MB/s written over a working set of MB.
+    /// The partition's workload: MB/s written over a working set of MB,
+    /// disk I/Os a second through its VIOS, packets a second through the
+    /// SEA that bridges its VLAN.
     Workload {
         lpar: String,
         rate: f64,
         working_set: u64,
         #[serde(default = "uniform")]
         pattern: String,
+        #[serde(default)]
+        disk_iops: f64,
+        #[serde(default)]
+        packets: f64,
+    },
+    /// An HMC command line as an operator types it (on the scenario's HMC
+    /// unless `hmc` names another), e.g. `viosvrcmd … -c "chdev -dev ent5
+    /// -attr ha_mode=standby"` for VIOS maintenance; the step fails unless
+    /// it exits 0.
+    Hmc {
+        line: String,
+        hmc: Option<String>,
     },
     /// migrlpar -o m from wherever the partition is now to `to` ("*": the
     /// first of the random mix's frames it is not on); with `background`
@@ -58,6 +72,13 @@ pub enum Step {
         background: bool,
     },
     Wait {
+        ms: u64,
+    },
+    /// Until every MPIO path of every running client partition of `frame`
+    /// is Enabled again (as an administrator checks `lspath` before taking
+    /// the other VIOS down), for at most `ms`; the step fails after that.
+    WaitPaths {
+        frame: String,
         ms: u64,
     },
     /// Until every background migration has ended.

@@ -5,7 +5,8 @@ use super::runner::Runner;
 use super::scenario::Step;
 use crate::fault::Request;
 use pvmlab_common::fault::{Settings, parse_rate};
-use pvmlab_common::proto::fsp::SetWorkloadRequest;
+use pvmlab_common::model::Role;
+use pvmlab_common::proto::fsp::{GetWorkloadRequest, SetWorkloadRequest};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -55,6 +56,8 @@ impl Runner {
                 rate,
                 working_set,
                 pattern,
+                disk_iops,
+                packets,
             } => {
                 let (frame, _) = self
                     .where_is(lpar)
@@ -71,11 +74,19 @@ impl Runner {
                         rate_mb_s: *rate,
                         working_set_mb: *working_set,
                         pattern: pattern.clone(),
+                        disk_iops: *disk_iops,
+                        packets_per_s: *packets,
                         ..Default::default()
                     }),
                 })
                 .await?;
                 Ok(format!("on {frame}"))
+            }
+            Step::Hmc { line, hmc } => {
+                let hmc = hmc.as_deref().unwrap_or(&self.hmc);
+                let (out, code) = self.hmc_line(hmc, line).await;
+                anyhow::ensure!(code == 0, "exit {code}: {}", out.trim_end());
+                Ok("exit 0".into())
             }
             Step::Migrate {
                 lpar,
@@ -123,6 +134,7 @@ impl Runner {
                 tokio::time::sleep(Duration::from_millis(*ms)).await;
                 Ok(String::new())
             }
+            Step::WaitPaths { frame, ms } => self.wait_paths(frame, *ms).await,
             Step::WaitMigrations => {
                 let n = background.len();
                 for j in background.drain(..) {
@@ -130,10 +142,19 @@ impl Runner {
                 }
                 Ok(format!("{n} ended"))
             }
-            Step::Fault { node, link, .. } => {
+            Step::Fault {
+                node, peer, link, ..
+            } => {
                 let req = fault_request(step)?;
                 crate::fault::add(&self.clients, &self.topo, node, req, *link).await?;
                 self.log().faults += 1;
+                let vios = |n: &str| self.topo.node(n).is_some_and(|d| d.role == Role::Vios);
+                let mut cut = self.cut_vios.lock().unwrap_or_else(|e| e.into_inner());
+                for n in [node, peer].into_iter().filter(|n| vios(n)) {
+                    cut.insert(n.clone());
+                }
+                drop(cut);
+                self.note_redundancy();
                 Ok("on".into())
             }
             Step::Node { node, fault } => {
@@ -166,6 +187,7 @@ impl Runner {
                             .remove(node);
                     }
                 }
+                self.note_redundancy();
                 Ok("done".into())
             }
             Step::Frame { frame, fault } => {
@@ -245,6 +267,53 @@ impl Runner {
             secs: t.elapsed().as_secs_f64(),
             detail: out.trim().chars().take(300).collect(),
         });
+    }
+}
+
+impl Runner {
+    /// Polls the frame's running client partitions' paths until all are
+    /// Enabled, or fails naming those that are not after `ms`.
+    async fn wait_paths(&self, frame: &str, ms: u64) -> anyhow::Result<String> {
+        let node = self
+            .topo
+            .node(frame)
+            .filter(|n| n.role == Role::Fsp)
+            .ok_or_else(|| anyhow::anyhow!("no frame named {frame}"))?;
+        let t = Instant::now();
+        loop {
+            let lpars: Vec<String> = self
+                .views()
+                .await
+                .into_iter()
+                .flat_map(|v| v.frames)
+                .filter(|f| f.name == frame)
+                .flat_map(|f| f.partitions)
+                .filter(|p| p.lpar_env != "vioserver" && p.state == "Running")
+                .map(|p| p.name)
+                .collect();
+            let mut not_enabled = Vec::new();
+            let mut fsp = self.clients.fsp(&node).await?;
+            for l in lpars {
+                let req = GetWorkloadRequest {
+                    lpar_name: l.clone(),
+                    digest: false,
+                };
+                if let Ok(w) = fsp.get_workload(req).await {
+                    for p in w.into_inner().io.map(|io| io.paths).unwrap_or_default() {
+                        if p.status != "Enabled" {
+                            not_enabled.push(format!("{l} {} {} {}", p.disk, p.parent, p.status));
+                        }
+                    }
+                }
+            }
+            if not_enabled.is_empty() {
+                return Ok(format!("all Enabled after {} ms", t.elapsed().as_millis()));
+            }
+            if t.elapsed() >= Duration::from_millis(ms) {
+                anyhow::bail!("after {ms} ms: {}", not_enabled.join(", "));
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
     }
 }
 

@@ -47,13 +47,6 @@ impl LabDir {
         self.root.join("data").join(node)
     }
 
-    /// The shared SAN: one file per LUN that holds data (a reserved
-    /// storage device's remote restart configuration), seen by every VIOS
-    /// that the LUN is zoned to.
-    pub fn san(&self) -> PathBuf {
-        self.root.join("san")
-    }
-
     pub fn logs(&self) -> PathBuf {
         self.root.join("logs")
     }

@@ -354,6 +354,14 @@ impl Fsp for FspService {
         }))
     }
 
+    async fn bridging(
+        &self,
+        req: Request<BridgingRequest>,
+    ) -> Result<Response<BridgingReply>, Status> {
+        authorize(&req, "Bridging", &[Role::Controller])?;
+        Ok(Response::new(self.hyp.bridging()))
+    }
+
     type AttachViosStream = Stream_<ViosCommand>;
 
     async fn attach_vios(

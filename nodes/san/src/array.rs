@@ -71,6 +71,12 @@ impl Array {
         })
     }
 
+    /// Whether the array has `lun` at all (for the controller, who sees
+    /// every LUN and takes no reserve).
+    pub fn exists(&self, lun: &str) -> Result<u64, Refusal> {
+        self.luns.get(lun).copied().ok_or(Refusal::NotZoned)
+    }
+
     /// Whether `vios` may do I/O on `lun` with `reserve`: zoned, in range,
     /// and not reserved by another VIOS. A single_path I/O takes the
     /// reserve; a no_reserve one from the holder gives it back.

@@ -1,5 +1,7 @@
-//! The array's RPCs. Only a VIOS may call them, and each VIOS sees only
-//! the LUNs zoned to it, as its certificate names it.
+//! The array's RPCs. Only a VIOS may do I/O, and each VIOS sees only the
+//! LUNs zoned to it, as its certificate names it; the controller (the lab's
+//! operator, like a storage administrator at the array's console) may read
+//! a device but never write one.
 
 use crate::array::Array;
 use pvmlab_common::model::Role;
@@ -67,9 +69,18 @@ impl San for SanService {
     }
 
     async fn device(&self, req: Request<DeviceRequest>) -> Result<Response<DeviceReply>, Status> {
-        let vios = authorize(&req, "Device", &[Role::Vios])?.name;
+        let peer = authorize(&req, "Device", &[Role::Vios, Role::Controller])?;
         let r = req.into_inner();
-        if let Err(why) = self.array.admit(&vios, &r.lun_id, Reserve::NoReserve) {
+        if peer.role == Role::Controller && r.write {
+            return Err(Status::permission_denied(
+                "the controller may read a device, not write one",
+            ));
+        }
+        let admitted = match peer.role {
+            Role::Controller => self.array.exists(&r.lun_id),
+            _ => self.array.admit(&peer.name, &r.lun_id, Reserve::NoReserve),
+        };
+        if let Err(why) = admitted {
             return Ok(Response::new(DeviceReply {
                 data: Vec::new(),
                 refused: why as i32,

@@ -125,19 +125,20 @@ mod tests {
     use crate::topology::DEFAULT_LAB;
 
     #[test]
-    fn nodes_start_fsps_first_and_hmcs_last() {
+    fn nodes_start_san_then_fsps_first_and_hmcs_last() {
         let t = Topology::parse("default", DEFAULT_LAB).unwrap();
         let roles: Vec<Role> = t.nodes().iter().map(|n| n.role).collect();
         let first_vios = roles.iter().position(|r| *r == Role::Vios).unwrap();
         let first_hmc = roles.iter().position(|r| *r == Role::Hmc).unwrap();
-        assert!(roles[..first_vios].iter().all(|r| *r == Role::Fsp));
+        assert_eq!(roles[0], Role::San);
+        assert!(roles[1..first_vios].iter().all(|r| *r == Role::Fsp));
         assert!(
             roles[first_vios..first_hmc]
                 .iter()
                 .all(|r| *r == Role::Vios)
         );
         assert!(roles[first_hmc..].iter().all(|r| *r == Role::Hmc));
-        assert_eq!(roles.len(), t.frame.len() * 3 + t.hmc.len());
+        assert_eq!(roles.len(), 1 + t.frame.len() * 3 + t.hmc.len());
     }
 
     #[test]

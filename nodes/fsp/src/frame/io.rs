@@ -107,6 +107,8 @@ impl Hypervisor {
         drop(beats);
         if let Some(detect) = self.io.get().map(|e| e.sea_detect) {
             for (vlan, ids) in self.doubly_bridged(detect) {
+                self.double_bridged_seen
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 tracing::error!(vlan, vios = ?ids, "two SEAs bridge one VLAN at once");
             }
         }
@@ -138,9 +140,40 @@ impl Hypervisor {
             .map(|((id, _), _)| *id)
     }
 
+    /// Which VIOS bridges each VLAN now (by the SEAs' heartbeats within
+    /// the detection time), and how often two were seen bridging one.
+    pub fn bridging(&self) -> pvmlab_common::proto::fsp::BridgingReply {
+        use pvmlab_common::proto::fsp::{BridgingReply, VlanBridge};
+        let fresh = self
+            .io
+            .get()
+            .map_or(Duration::from_secs(3), |e| e.sea_detect);
+        BridgingReply {
+            vlans: self
+                .bridged_by(fresh)
+                .into_iter()
+                .map(|(vlan, vios_lpar_ids)| VlanBridge {
+                    vlan,
+                    vios_lpar_ids,
+                })
+                .collect(),
+            double_bridged_seen: self
+                .double_bridged_seen
+                .load(std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
     /// The SEAs that bridge each VLAN now, where more than one does: what
     /// must never happen (a chaos invariant).
     pub fn doubly_bridged(&self, fresh: Duration) -> Vec<(u32, Vec<u32>)> {
+        self.bridged_by(fresh)
+            .into_iter()
+            .filter(|(_, ids)| ids.len() > 1)
+            .collect()
+    }
+
+    /// The VIOS bridging each VLAN by their SEAs' heartbeats within `fresh`.
+    fn bridged_by(&self, fresh: Duration) -> BTreeMap<u32, Vec<u32>> {
         let attached: Vec<u32> = self.with(|l| l.vios.keys().copied().collect());
         let beats = self.seas.lock().unwrap_or_else(|e| e.into_inner());
         let mut by_vlan: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
@@ -152,8 +185,5 @@ impl Hypervisor {
             }
         }
         by_vlan
-            .into_iter()
-            .filter(|(_, ids)| ids.len() > 1)
-            .collect()
     }
 }

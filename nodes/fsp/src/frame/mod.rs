@@ -81,6 +81,9 @@ pub struct Hypervisor {
     /// The last heartbeat of each VIOS's SEAs, by VIOS id and SEA name,
     /// with when it came: in memory, as the hypervisor's switch holds it.
     seas: Mutex<HashMap<(u32, String), (pvmlab_common::proto::fsp::SeaStatus, std::time::Instant)>>,
+    /// How many heartbeats found two SEAs bridging one VLAN at once (what
+    /// must never happen; the chaos invariant reads it).
+    double_bridged_seen: std::sync::atomic::AtomicU64,
     /// How client I/O reaches the frame's VIOS (none in unit tests).
     pub io: std::sync::OnceLock<Arc<crate::clientio::IoEnv>>,
 }
@@ -151,6 +154,7 @@ impl Hypervisor {
             store,
             publish,
             seas: Mutex::new(HashMap::new()),
+            double_bridged_seen: Default::default(),
             io: Default::default(),
         })
     }
