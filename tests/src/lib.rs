@@ -18,7 +18,7 @@ pub fn bin_dir() -> PathBuf {
         .and_then(Path::parent)
         .expect("target directory")
         .to_path_buf();
-    for b in ["pvmlab", "pvm-fsp", "pvm-hmc", "pvm-vios"] {
+    for b in ["pvmlab", "pvm-fsp", "pvm-hmc", "pvm-vios", "pvm-san"] {
         assert!(
             dir.join(b).exists(),
             "{} is missing: run the whole workspace's tests (cargo test --workspace) so cargo builds every binary",
