@@ -35,7 +35,12 @@ pub(super) async fn wait_ready(
             }
         }
         let mut waiting = Vec::new();
-        for n in &nodes {
+        // A node that is down on purpose (killed by a fault, and not among
+        // those started now) is not waited for.
+        let up = |name: &str| {
+            started.iter().any(|(s, _)| s == name) || pvmlab_common::lab::running_pid(lab, name).is_some()
+        };
+        for n in nodes.iter().filter(|n| up(&n.name)) {
             match clients.health(n).await {
                 Ok(h) if h.ready => {}
                 Ok(h) => waiting.push(format!("{}: {}", n.name, h.detail)),

@@ -391,15 +391,31 @@ async fn health_check(hyp: &Hypervisor, env: &IoEnv, id: u32, r: &Running) {
             write: false,
             data: Vec::new(),
         };
-        if send(env, path.vios_lpar_id, req).await.is_ok() {
-            let (back, name) = {
-                let mut disks = r.os.disks.lock().unwrap_or_else(|e| e.into_inner());
-                (disks[d].recovered(i), disks[d].name.clone())
+        let reply = send(env, path.vios_lpar_id, req).await;
+        let answered = reply.is_ok();
+        let (changed, name) = {
+            let mut disks = r.os.disks.lock().unwrap_or_else(|e| e.into_inner());
+            let disk = &mut disks[d];
+            // An idle Enabled path whose VIOS is gone fails now, not when
+            // the next I/O needs it; one whose mapping is gone goes Missing.
+            let idle = disk.paths[i].status == PathStatus::Enabled;
+            let changed = match reply {
+                Ok(_) => disk.recovered(i),
+                Err(Some(IoRefusal::NoMapping)) => idle && disk.missing(i),
+                Err(_) => idle && disk.fail(i),
             };
-            if back {
+            (changed, disk.name.clone())
+        };
+        match (changed, answered) {
+            (true, true) => {
                 tracing::info!(lpar = id, disk = %name, path = %path.parent, "path recovered");
                 hyp.os_log(id, errpt::hw_line(errpt::PATH_RECOVERED, &name, now()));
             }
+            (true, false) => {
+                tracing::warn!(lpar = id, disk = %name, path = %path.parent, vios = %path.vios_name, "path failed its health check");
+                hyp.os_log(id, errpt::hw_line(errpt::PATH_FAILED, &name, now()));
+            }
+            _ => {}
         }
     }
 }

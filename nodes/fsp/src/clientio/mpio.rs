@@ -105,10 +105,7 @@ impl Disk {
             .filter(|&i| self.paths[i].status == PathStatus::Enabled)
             .collect();
         let i = match self.algorithm {
-            Algorithm::FailOver => enabled
-                .iter()
-                .copied()
-                .min_by_key(|&i| (self.paths[i].priority, i))?,
+            Algorithm::FailOver => self.fail_over_path()?,
             Algorithm::RoundRobin => {
                 let i = *enabled
                     .iter()
@@ -119,6 +116,14 @@ impl Disk {
             }
         };
         Some(i)
+    }
+
+    /// The Enabled path `fail_over` uses: the lowest priority value, then
+    /// the first configured.
+    fn fail_over_path(&self) -> Option<usize> {
+        (0..self.paths.len())
+            .filter(|&i| self.paths[i].status == PathStatus::Enabled)
+            .min_by_key(|&i| (self.paths[i].priority, i))
     }
 
     /// An attempt on path `i` failed: the path fails (true the first time,
@@ -166,15 +171,22 @@ impl Disk {
         self.no_path = false;
     }
 
-    /// The paths the health check probes: the failed ones (nonactive mode
-    /// also checks idle Enabled paths, which a probe finds fine or fails).
+    /// The paths the health check probes (`hcheck_mode=nonactive`): the
+    /// failed and missing ones, which come back when a probe answers, and
+    /// the Enabled ones that carry no I/O (under `fail_over`, every one but
+    /// the path in use), which fail when a probe finds their VIOS gone.
     pub fn to_check(&self) -> Vec<usize> {
+        let active = match self.algorithm {
+            Algorithm::FailOver => self.fail_over_path(),
+            Algorithm::RoundRobin => None,
+        };
         (0..self.paths.len())
-            .filter(|&i| {
-                matches!(
-                    self.paths[i].status,
-                    PathStatus::Failed | PathStatus::Missing
-                )
+            .filter(|&i| match self.paths[i].status {
+                PathStatus::Failed | PathStatus::Missing => true,
+                PathStatus::Enabled => {
+                    self.algorithm == Algorithm::FailOver && active != Some(i)
+                }
+                PathStatus::Disabled | PathStatus::Defined => false,
             })
             .collect()
     }
@@ -214,6 +226,10 @@ mod tests {
     #[test]
     fn io_fails_over_to_the_surviving_path_and_comes_back() {
         let mut d = disk();
+        assert_eq!(d.to_check(), vec![1], "the idle path is checked");
+        d.algorithm = Algorithm::RoundRobin;
+        assert!(d.to_check().is_empty(), "round_robin: both paths carry I/O");
+        d.algorithm = Algorithm::FailOver;
         assert_eq!(d.pick(), Some(0), "fail_over: the first configured");
         assert!(d.fail(0), "the path fails once");
         assert!(!d.fail(0));
@@ -248,7 +264,10 @@ mod tests {
         d.paths[0].status = PathStatus::Disabled;
         assert_eq!(d.pick(), Some(1));
         assert_eq!(d.pick(), Some(1));
-        assert!(d.to_check().is_empty(), "a disabled path is not checked");
+        assert!(
+            d.to_check().is_empty(),
+            "a disabled path is not checked, the one in use neither"
+        );
         assert!(d.missing(1));
         assert_eq!(d.paths[1].status, PathStatus::Missing);
         assert_eq!(
