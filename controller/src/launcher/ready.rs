@@ -38,7 +38,8 @@ pub(super) async fn wait_ready(
         // A node that is down on purpose (killed by a fault, and not among
         // those started now) is not waited for.
         let up = |name: &str| {
-            started.iter().any(|(s, _)| s == name) || pvmlab_common::lab::running_pid(lab, name).is_some()
+            started.iter().any(|(s, _)| s == name)
+                || pvmlab_common::lab::running_pid(lab, name).is_some()
         };
         for n in nodes.iter().filter(|n| up(&n.name)) {
             match clients.health(n).await {

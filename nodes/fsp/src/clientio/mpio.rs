@@ -183,9 +183,7 @@ impl Disk {
         (0..self.paths.len())
             .filter(|&i| match self.paths[i].status {
                 PathStatus::Failed | PathStatus::Missing => true,
-                PathStatus::Enabled => {
-                    self.algorithm == Algorithm::FailOver && active != Some(i)
-                }
+                PathStatus::Enabled => self.algorithm == Algorithm::FailOver && active != Some(i),
                 PathStatus::Disabled | PathStatus::Defined => false,
             })
             .collect()
