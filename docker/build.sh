@@ -6,12 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=x86_64-unknown-linux-gnu
+# One binary: pvmlab runs as a node when called by the node's name, so
+# the image holds it once and the nodes' names as links to it.
 RUSTFLAGS="-C target-feature=+crt-static" \
-  cargo build --profile image --target "$target" \
-  -p pvmlab -p pvm-hmc -p pvm-fsp -p pvm-vios -p pvm-san
+  cargo build --profile image --target "$target" -p pvmlab --bin pvmlab
 rm -rf docker/bin && mkdir -p docker/bin
-for b in pvmlab pvm-hmc pvm-fsp pvm-vios pvm-san; do
-  cp "target/$target/image/$b" docker/bin/
+cp "target/$target/image/pvmlab" docker/bin/
+for b in pvm-hmc pvm-fsp pvm-vios pvm-san; do
+  ln -s pvmlab "docker/bin/$b"
 done
 docker build -q -t pvmlab:latest docker >/dev/null
 size=$(docker image inspect pvmlab:latest --format '{{.Size}}')

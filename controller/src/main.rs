@@ -300,7 +300,24 @@ enum BenchCmd {
     },
 }
 
+/// The node this binary runs as when it is called by a node's name (a link
+/// to it, as in the image), or none: the controller.
+fn node_main() -> Option<fn() -> ExitCode> {
+    let argv0 = std::env::args_os().next()?;
+    let name = std::path::Path::new(&argv0).file_name()?.to_str()?.to_string();
+    match name.as_str() {
+        "pvm-hmc" => Some(pvm_hmc::main),
+        "pvm-fsp" => Some(pvm_fsp::main),
+        "pvm-vios" => Some(pvm_vios::main),
+        "pvm-san" => Some(pvm_san::main),
+        _ => None,
+    }
+}
+
 fn main() -> ExitCode {
+    if let Some(node) = node_main() {
+        return node();
+    }
     // Printing into a closed pipe (`pvmlab status | head`) ends quietly, as
     // other command-line tools do, instead of panicking.
     // SAFETY: set before any thread starts; the default action is always valid.

@@ -345,6 +345,44 @@ fn clients_keep_their_disks_and_network_through_each_vios_failure() {
     wait_sea(&lab, "vios1", "PRIMARY");
     wait_sea(&lab, "vios2", "BACKUP");
     wait_io_flows(&lab, 20, "after the maintenance");
+
+    // vios2 shut down from the HMC: the partition stops, so does its I/O.
+    let (out, code) = lab.hmc("hmc1", "chsysstate -r lpar -m sys1 -n vios2 -o shutdown --immed");
+    assert_eq!(code, 0, "{out}");
+    for c in CLIENTS {
+        wait_os(&lab, c, "lspath", "the path through the shut down vios2 failed", |o| {
+            paths_in(o, "Failed") == 1
+        });
+    }
+    let (out, code) = lab.hmc("hmc1", "chsysstate -r lpar -m sys1 -n vios2 -o on -f default_profile");
+    assert_eq!(code, 0, "{out}");
+    wait_sea(&lab, "vios2", "BACKUP");
+    for c in CLIENTS {
+        wait_os(&lab, c, "lspath", "the path through vios2 is back after activation", |o| {
+            paths_in(o, "Enabled") == 2
+        });
+    }
+
+    // vios1's cables to the SAN and the network pulled: its SEA loses its
+    // link and the backup bridges; its clients' disk I/O moves over.
+    let cut = lab.pvmlab(&["fault", "link", "add", "sys1-vios1", "san", "--kind", "cut"]);
+    assert!(cut.status.success(), "{}", text(&cut.stderr));
+    wait_sea(&lab, "vios2", "PRIMARY");
+    for c in CLIENTS {
+        wait_os(&lab, c, "lspath", "the path through the cut-off vios1 failed", |o| {
+            paths_in(o, "Failed") == 1
+        });
+    }
+    wait_io_flows(&lab, 20, "with vios1 cut off");
+    let heal = lab.pvmlab(&["fault", "link", "clear"]);
+    assert!(heal.status.success(), "{}", text(&heal.stderr));
+    wait_sea(&lab, "vios1", "PRIMARY");
+    wait_sea(&lab, "vios2", "BACKUP");
+    for c in CLIENTS {
+        wait_os(&lab, c, "lspath", "the path through vios1 is back after the cable", |o| {
+            paths_in(o, "Enabled") == 2
+        });
+    }
     no_io_lost(&lab);
     let fsp = lab.log("sys1");
     assert!(!fsp.contains("two SEAs bridge one VLAN at once"), "{fsp}");
