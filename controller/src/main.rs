@@ -304,7 +304,10 @@ enum BenchCmd {
 /// to it, as in the image), or none: the controller.
 fn node_main() -> Option<fn() -> ExitCode> {
     let argv0 = std::env::args_os().next()?;
-    let name = std::path::Path::new(&argv0).file_name()?.to_str()?.to_string();
+    let name = std::path::Path::new(&argv0)
+        .file_name()?
+        .to_str()?
+        .to_string();
     match name.as_str() {
         "pvm-hmc" => Some(pvm_hmc::main),
         "pvm-fsp" => Some(pvm_fsp::main),

@@ -4,8 +4,10 @@
 //! primary SEA is put in standby for maintenance and back, and finally
 //! both VIOS go down at once. The clients lose no I/O; the SEA states and
 //! error log entries are those seed 002 shows; the client's `lspath` and
-//! `errpt` show the failed path, its return and the stall. padmin's own
-//! SSH login to a VIOS is checked on the same lab.
+//! `errpt` show the failed path, its return and the stall. Also on the
+//! same lab: a VIOS shut down from the HMC and one cut off from the SAN,
+//! padmin's own SSH login to a VIOS, and NPIV paths through both VIOS of
+//! sys2.
 
 use pvmlab_common::topology::DEFAULT_LAB;
 use pvmlab_tests::{Lab, text};
@@ -347,20 +349,34 @@ fn clients_keep_their_disks_and_network_through_each_vios_failure() {
     wait_io_flows(&lab, 20, "after the maintenance");
 
     // vios2 shut down from the HMC: the partition stops, so does its I/O.
-    let (out, code) = lab.hmc("hmc1", "chsysstate -r lpar -m sys1 -n vios2 -o shutdown --immed");
+    let (out, code) = lab.hmc(
+        "hmc1",
+        "chsysstate -r lpar -m sys1 -n vios2 -o shutdown --immed",
+    );
     assert_eq!(code, 0, "{out}");
     for c in CLIENTS {
-        wait_os(&lab, c, "lspath", "the path through the shut down vios2 failed", |o| {
-            paths_in(o, "Failed") == 1
-        });
+        wait_os(
+            &lab,
+            c,
+            "lspath",
+            "the path through the shut down vios2 failed",
+            |o| paths_in(o, "Failed") == 1,
+        );
     }
-    let (out, code) = lab.hmc("hmc1", "chsysstate -r lpar -m sys1 -n vios2 -o on -f default_profile");
+    let (out, code) = lab.hmc(
+        "hmc1",
+        "chsysstate -r lpar -m sys1 -n vios2 -o on -f default_profile",
+    );
     assert_eq!(code, 0, "{out}");
     wait_sea(&lab, "vios2", "BACKUP");
     for c in CLIENTS {
-        wait_os(&lab, c, "lspath", "the path through vios2 is back after activation", |o| {
-            paths_in(o, "Enabled") == 2
-        });
+        wait_os(
+            &lab,
+            c,
+            "lspath",
+            "the path through vios2 is back after activation",
+            |o| paths_in(o, "Enabled") == 2,
+        );
     }
 
     // vios1's cables to the SAN and the network pulled: its SEA loses its
@@ -369,9 +385,13 @@ fn clients_keep_their_disks_and_network_through_each_vios_failure() {
     assert!(cut.status.success(), "{}", text(&cut.stderr));
     wait_sea(&lab, "vios2", "PRIMARY");
     for c in CLIENTS {
-        wait_os(&lab, c, "lspath", "the path through the cut-off vios1 failed", |o| {
-            paths_in(o, "Failed") == 1
-        });
+        wait_os(
+            &lab,
+            c,
+            "lspath",
+            "the path through the cut-off vios1 failed",
+            |o| paths_in(o, "Failed") == 1,
+        );
     }
     wait_io_flows(&lab, 20, "with vios1 cut off");
     let heal = lab.pvmlab(&["fault", "link", "clear"]);
@@ -379,9 +399,13 @@ fn clients_keep_their_disks_and_network_through_each_vios_failure() {
     wait_sea(&lab, "vios1", "PRIMARY");
     wait_sea(&lab, "vios2", "BACKUP");
     for c in CLIENTS {
-        wait_os(&lab, c, "lspath", "the path through vios1 is back after the cable", |o| {
-            paths_in(o, "Enabled") == 2
-        });
+        wait_os(
+            &lab,
+            c,
+            "lspath",
+            "the path through vios1 is back after the cable",
+            |o| paths_in(o, "Enabled") == 2,
+        );
     }
     no_io_lost(&lab);
     let fsp = lab.log("sys1");
@@ -415,4 +439,56 @@ fn clients_keep_their_disks_and_network_through_each_vios_failure() {
     }
     // Stalled I/O waits for a path rather than failing: nothing is lost.
     no_io_lost(&lab);
+
+    npiv_paths(&lab);
+}
+
+/// sys2's lnx01 sees lun10 through its two virtual FC adapters (NPIV, the
+/// LUN masked to its WWPNs): one fscsi path through each VIOS, and the one
+/// through a dead VIOS fails and returns.
+fn npiv_paths(lab: &Lab) {
+    let os2 = |line: &str| {
+        let out = lab.pvmlab(&["os", "sys2", "lnx01", "--", line]);
+        assert!(out.status.success(), "{line}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let fc_paths = |o: &str, status: &str| {
+        o.lines()
+            .filter(|l| {
+                let w: Vec<&str> = l.split_whitespace().collect();
+                w.len() == 3 && w[0] == status && w[2].starts_with("fscsi")
+            })
+            .count()
+    };
+    let out = lab.pvmlab(&["workload", "sys2", "lnx01", "--disk-iops", "40"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    wait_until("lnx01's two virtual FC paths", 20, || {
+        let o = os2("lspath");
+        (fc_paths(&o, "Enabled") == 2).then_some(o)
+    });
+    let adapters = os2("lsdev -Cc adapter");
+    assert!(
+        adapters.contains("fcs0     Available  Virtual Fibre Channel Client Adapter"),
+        "{adapters}"
+    );
+    kill(lab, "sys2-vios1", "kill");
+    let o = wait_until("lnx01's path through sys2's vios1 failed", 20, || {
+        let o = os2("lspath");
+        (fc_paths(&o, "Failed") == 1 && fc_paths(&o, "Enabled") == 1).then_some(o)
+    });
+    assert!(
+        o.lines()
+            .any(|l| l.split_whitespace().eq(["Failed", "hdisk1", "fscsi0"])),
+        "the path through vios1 (slot 5, fscsi0) failed:\n{o}"
+    );
+    kill(lab, "sys2-vios1", "restart");
+    wait_until("lnx01's virtual FC path is back", 20, || {
+        let o = os2("lspath");
+        (fc_paths(&o, "Enabled") == 2).then_some(o)
+    });
+    let w = lab.pvmlab(&["workload", "sys2", "lnx01"]);
+    let w = text(&w.stdout);
+    let disk = w.lines().find(|l| l.starts_with("disk I/O:")).unwrap_or("");
+    let d = numbers(disk);
+    assert!(d.len() >= 7 && d[1] > 0 && d[5] == 0 && d[6] == 0, "{w}");
 }

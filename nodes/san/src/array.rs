@@ -1,6 +1,6 @@
 //! The array itself: LUNs of 4 KiB blocks in one database, the zoning of
-//! each LUN to the VIOS that see it, and the single_path reserves held on
-//! them. Concurrent writes are committed together, so a busy lab pays one
+//! each LUN to the VIOS that see it and its masking to client virtual FC
+//! WWPNs (NPIV), and the single_path reserves held on them. Concurrent writes are committed together, so a busy lab pays one
 //! durable commit per batch rather than one per block.
 
 use pvmlab_common::proto::san::{Refusal, Reserve};
@@ -25,6 +25,9 @@ pub struct Array {
     luns: BTreeMap<String, u64>,
     /// VIOS node name → the LUNs zoned to it.
     zoning: BTreeMap<String, BTreeSet<String>>,
+    /// Client virtual FC WWPN (lower case) → the LUNs masked to it, with
+    /// their unique id and size: what a fabric login through NPIV finds.
+    masking: BTreeMap<String, Vec<(String, String, u64)>>,
     /// LUN id → the VIOS holding a single_path reserve on it. A reserve
     /// lives as long as the array runs, as a SCSI-2 reserve does.
     reserves: Mutex<BTreeMap<String, String>>,
@@ -56,6 +59,16 @@ impl Array {
                 })
             })
             .collect();
+        let mut masking: BTreeMap<String, Vec<(String, String, u64)>> = BTreeMap::new();
+        for l in &topo.lun {
+            for w in l.wwpns.get_ref() {
+                masking.entry(w.to_lowercase()).or_default().push((
+                    l.id.get_ref().clone(),
+                    l.udid(),
+                    l.size_mb,
+                ));
+            }
+        }
         let (tx, rx) = mpsc::channel(BATCH * 4);
         let committer = store.clone();
         std::thread::Builder::new()
@@ -66,6 +79,7 @@ impl Array {
             store,
             luns,
             zoning,
+            masking,
             reserves: Mutex::new(BTreeMap::new()),
             writes: tx,
         })
@@ -98,6 +112,24 @@ impl Array {
             }
             (None, Reserve::NoReserve) => Ok(size),
         }
+    }
+
+    /// The LUNs masked to a client's virtual FC port: (id, udid, size MB).
+    pub fn login(&self, wwpn: &str) -> &[(String, String, u64)] {
+        self.masking
+            .get(&wwpn.to_lowercase())
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether I/O from a client's virtual FC port `wwpn` (through some
+    /// VIOS's NPIV port) may reach `lun`: the LUN is masked to it. Client
+    /// reserves are the client's business, so none is taken here.
+    pub fn admit_npiv(&self, wwpn: &str, lun: &str) -> Result<u64, Refusal> {
+        let size = *self.luns.get(lun).ok_or(Refusal::NotZoned)?;
+        if !self.login(wwpn).iter().any(|(id, _, _)| id == lun) {
+            return Err(Refusal::NotZoned);
+        }
+        Ok(size)
     }
 
     pub fn read(&self, lun: &str, block: u64) -> Result<Vec<u8>, StoreError> {
@@ -191,6 +223,19 @@ mod tests {
         );
         a.admit("sys1-vios1", "lun02", Reserve::NoReserve).unwrap();
         a.admit("sys1-vios2", "lun02", Reserve::NoReserve).unwrap();
+        // NPIV: the LUNs masked to a client's virtual FC port, by WWPN.
+        let luns: Vec<&str> = a
+            .login("C050760431670040")
+            .iter()
+            .map(|(id, _, _)| id.as_str())
+            .collect();
+        assert_eq!(luns, ["lun10"]);
+        assert!(a.login("c0507604316700ff").is_empty());
+        assert_eq!(a.admit_npiv("c050760431670042", "lun10"), Ok(5_242_880));
+        assert_eq!(
+            a.admit_npiv("c050760431670042", "lun01"),
+            Err(Refusal::NotZoned)
+        );
 
         assert_eq!(a.read("lun01", 7).unwrap(), vec![0; BLOCK]);
         let block = vec![0xa5; BLOCK];

@@ -1,5 +1,6 @@
 //! The array's RPCs. Only a VIOS may do I/O, and each VIOS sees only the
-//! LUNs zoned to it, as its certificate names it; the controller (the lab's
+//! LUNs zoned to it, as its certificate names it, or through NPIV those
+//! masked to the client's virtual FC port; the controller (the lab's
 //! operator, like a storage administrator at the array's console) may read
 //! a device but never write one.
 
@@ -8,8 +9,8 @@ use pvmlab_common::model::Role;
 use pvmlab_common::net::authorize;
 use pvmlab_common::proto::san::san_server::{San, SanServer};
 use pvmlab_common::proto::san::{
-    BlockReply, BlockRequest, DeviceReply, DeviceRequest, PacketReply, PacketRequest, Refusal,
-    Reserve,
+    BlockReply, BlockRequest, DeviceReply, DeviceRequest, LoggedInLun, LoginReply, LoginRequest,
+    PacketReply, PacketRequest, Refusal, Reserve,
 };
 use pvmlab_common::san::BLOCK;
 use std::collections::BTreeMap;
@@ -48,7 +49,12 @@ impl San for SanService {
         let vios = authorize(&req, "Block", &[Role::Vios])?.name;
         let r = req.into_inner();
         let reserve = Reserve::try_from(r.reserve).unwrap_or(Reserve::NoReserve);
-        let size = match self.array.admit(&vios, &r.lun_id, reserve) {
+        let admitted = if r.wwpn.is_empty() {
+            self.array.admit(&vios, &r.lun_id, reserve)
+        } else {
+            self.array.admit_npiv(&r.wwpn, &r.lun_id)
+        };
+        let size = match admitted {
             Ok(size) => size,
             Err(why) => return Ok(Response::new(refused(why))),
         };
@@ -97,6 +103,22 @@ impl San for SanService {
             self.array.device(&r.lun_id).map_err(internal)?
         };
         Ok(Response::new(DeviceReply { data, refused: 0 }))
+    }
+
+    async fn login(&self, req: Request<LoginRequest>) -> Result<Response<LoginReply>, Status> {
+        authorize(&req, "Login", &[Role::Vios])?;
+        let r = req.into_inner();
+        let luns = self
+            .array
+            .login(&r.wwpn)
+            .iter()
+            .map(|(lun_id, udid, size_mb)| LoggedInLun {
+                lun_id: lun_id.clone(),
+                udid: udid.clone(),
+                size_mb: *size_mb,
+            })
+            .collect();
+        Ok(Response::new(LoginReply { luns }))
     }
 
     async fn packet(&self, req: Request<PacketRequest>) -> Result<Response<PacketReply>, Status> {

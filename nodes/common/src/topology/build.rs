@@ -4,7 +4,7 @@
 //! error there is a default here.
 
 use super::profile::build_profile;
-use super::schema::{FrameDef, ProfileTable, Topology, ViosDef};
+use super::schema::{FrameDef, LunDef, ProfileTable, Topology, ViosDef};
 use crate::model::{
     Frame, LPAR_ENV_VIOS, Lun, NpivMapping, Partition, Profile, Sea, SharedProcPool, ViosDevices,
     VscsiMapping, lpar_state,
@@ -192,17 +192,7 @@ impl ViosDef {
                     hdisk: format!("hdisk{}", i + 2),
                     size_mb: def.size_mb,
                     reserve_policy: "no_reserve".into(),
-                    // A `lunNN` is numbered by its digits; any other id by
-                    // a hash of it, so that `rsd01` and `lun01` differ.
-                    udid: if def.udid.is_empty() {
-                        let serial = match id.strip_prefix("lun") {
-                            Some(n) if n.chars().all(|c| c.is_ascii_digit()) => n.to_string(),
-                            _ => format!("{:X}", crate::vios_hw::fnv(id)),
-                        };
-                        format!("332136005076801{serial:0>16}04214503IBMfcp")
-                    } else {
-                        def.udid.clone()
-                    },
+                    udid: def.udid(),
                 })
             })
             .collect();
@@ -289,6 +279,23 @@ impl ViosDef {
             seas,
             volume_groups: Vec::new(),
         }
+    }
+}
+
+impl LunDef {
+    /// The LUN's unique id: the topology's, or made up from its id (a
+    /// `lunNN` numbered by its digits, any other id by a hash of it, so
+    /// that `rsd01` and `lun01` differ).
+    pub fn udid(&self) -> String {
+        if !self.udid.is_empty() {
+            return self.udid.clone();
+        }
+        let id = self.id.get_ref();
+        let serial = match id.strip_prefix("lun") {
+            Some(n) if n.chars().all(|c| c.is_ascii_digit()) => n.to_string(),
+            _ => format!("{:X}", crate::vios_hw::fnv(id)),
+        };
+        format!("332136005076801{serial:0>16}04214503IBMfcp")
     }
 }
 

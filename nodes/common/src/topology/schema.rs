@@ -147,6 +147,11 @@ pub struct LunDef {
     pub size_mb: u64,
     #[serde(default)]
     pub udid: String,
+    /// The client virtual FC WWPNs the LUN is masked to (NPIV): a client
+    /// whose vFC adapter has one sees the LUN through every VIOS port it
+    /// is mapped to.
+    #[serde(default = "empty_list")]
+    pub wwpns: Spanned<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

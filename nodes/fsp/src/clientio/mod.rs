@@ -218,15 +218,7 @@ async fn one_io(
             }
             continue;
         };
-        let req = IoRequest {
-            client_lpar_id: id,
-            server_slot: path.server_slot,
-            discover: false,
-            lun_id: lun,
-            block,
-            write,
-            data: data.clone(),
-        };
+        let req = block_request(id, &path, lun, block, write, data.clone());
         match send(env, path.vios_lpar_id, req).await {
             Ok(reply) => {
                 if !write {
@@ -309,13 +301,23 @@ async fn send(env: &IoEnv, vios: u32, req: IoRequest) -> Result<Vec<u8>, Option<
 /// partition's start, and for adapters whose VIOS was down then): the
 /// client's `cfgmgr`. hdisks are numbered in the order found.
 async fn discover(hyp: &Hypervisor, env: &IoEnv, id: u32, r: &Running) {
-    let adapters = hyp.client_scsi(id);
+    let adapters = hyp.client_storage(id);
     let done =
         r.os.discovered
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-    for (n, a) in adapters.iter().enumerate() {
+    // AIX names the protocol devices by kind in slot order: vscsi0,
+    // vscsi1 … for virtual SCSI, fscsi0, fscsi1 … for virtual FC.
+    let (mut scsi, mut fc) = (0, 0);
+    for a in &adapters {
+        let parent = if a.wwpn.is_empty() {
+            scsi += 1;
+            format!("vscsi{}", scsi - 1)
+        } else {
+            fc += 1;
+            format!("fscsi{}", fc - 1)
+        };
         if done.contains(&a.slot) {
             continue;
         }
@@ -326,6 +328,7 @@ async fn discover(hyp: &Hypervisor, env: &IoEnv, id: u32, r: &Running) {
             client_lpar_id: id,
             server_slot: a.remote_slot,
             discover: true,
+            wwpn: a.wwpn.clone(),
             ..Default::default()
         };
         let Ok(Ok(reply)) = tokio::time::timeout(env.io_timeout, client.clone().io(req)).await
@@ -346,13 +349,13 @@ async fn discover(hyp: &Hypervisor, env: &IoEnv, id: u32, r: &Running) {
                     disks.len() - 1
                 }
             };
-            let parent = format!("vscsi{n}");
             if !disks[i].paths.iter().any(|p| p.parent == parent) {
                 disks[i].paths.push(Path {
-                    parent,
+                    parent: parent.clone(),
                     vios_lpar_id: a.remote_lpar_id,
                     vios_name: vios_name.clone(),
                     server_slot: a.remote_slot,
+                    wwpn: a.wwpn.clone(),
                     status: PathStatus::Enabled,
                     priority: 1,
                     counts: PathCounts::default(),
@@ -382,15 +385,7 @@ async fn health_check(hyp: &Hypervisor, env: &IoEnv, id: u32, r: &Running) {
             .collect()
     };
     for (d, i, path, lun) in probes {
-        let req = IoRequest {
-            client_lpar_id: id,
-            server_slot: path.server_slot,
-            discover: false,
-            lun_id: lun,
-            block: 0,
-            write: false,
-            data: Vec::new(),
-        };
+        let req = block_request(id, &path, lun, 0, false, Vec::new());
         let reply = send(env, path.vios_lpar_id, req).await;
         let answered = reply.is_ok();
         let (changed, name) = {
@@ -493,11 +488,34 @@ async fn one_packet(
         .fetch_max(began.elapsed().as_micros() as u64, Ordering::Relaxed);
 }
 
-/// A virtual SCSI client adapter of a running partition and the server
-/// adapter it is connected to.
+/// A virtual SCSI or FC client adapter of a running partition and the
+/// server adapter it is connected to.
 #[derive(Debug, Clone)]
 pub struct ClientAdapter {
     pub slot: u32,
     pub remote_lpar_id: u32,
     pub remote_slot: u32,
+    /// A virtual FC adapter's port name (empty: virtual SCSI).
+    pub wwpn: String,
+}
+
+/// A block I/O (or a health check's read of block 0) on one path.
+fn block_request(
+    id: u32,
+    path: &Path,
+    lun: String,
+    block: u64,
+    write: bool,
+    data: Vec<u8>,
+) -> IoRequest {
+    IoRequest {
+        client_lpar_id: id,
+        server_slot: path.server_slot,
+        discover: false,
+        lun_id: lun,
+        block,
+        write,
+        data,
+        wwpn: path.wwpn.clone(),
+    }
 }

@@ -1,5 +1,5 @@
 //! AIX MPIO in a client partition, as a pure model: a disk is one LUN
-//! (found by its unique id) with one path per virtual SCSI client adapter
+//! (found by its unique id) with one path per virtual SCSI or FC client adapter
 //! that reaches it; I/O takes the best Enabled path (`fail_over`: the
 //! lowest priority value, then the first configured; `round_robin`: each
 //! in turn), a failed attempt fails its path and the I/O moves to the next,
@@ -65,6 +65,8 @@ pub struct Path {
     pub vios_lpar_id: u32,
     pub vios_name: String,
     pub server_slot: u32,
+    /// Over virtual FC: the client port's WWPN (empty over virtual SCSI).
+    pub wwpn: String,
     pub status: PathStatus,
     pub priority: u32,
     pub counts: PathCounts,
@@ -213,6 +215,7 @@ mod tests {
                 vios_lpar_id: vios,
                 vios_name: format!("vios{vios}"),
                 server_slot: 13,
+                wwpn: String::new(),
                 status: PathStatus::Enabled,
                 priority: 1,
                 counts: PathCounts::default(),

@@ -16,27 +16,31 @@ impl Hypervisor {
         self.with(|l| l.running.iter().map(|(id, r)| (*id, r.clone())).collect())
     }
 
-    /// The virtual SCSI client adapters of running partition `id`, by slot.
-    pub fn client_scsi(&self, id: u32) -> Vec<ClientAdapter> {
+    /// The virtual SCSI and FC client adapters of partition `id`, by slot.
+    pub fn client_storage(&self, id: u32) -> Vec<ClientAdapter> {
         let mut out: Vec<ClientAdapter> = self.with(|l| {
-            l.state
-                .lpars
-                .get(&id)
-                .and_then(|p| p.curr.as_ref())
-                .map(|c| {
-                    c.scsi
-                        .iter()
-                        .filter(|a| !a.server)
-                        .filter_map(|a| {
-                            Some(ClientAdapter {
-                                slot: a.slot,
-                                remote_lpar_id: a.remote_lpar_id.parse().ok()?,
-                                remote_slot: a.remote_slot.parse().ok()?,
-                            })
-                        })
-                        .collect()
+            let Some(c) = l.state.lpars.get(&id).and_then(|p| p.curr.as_ref()) else {
+                return Vec::new();
+            };
+            let scsi = c.scsi.iter().filter(|a| !a.server).filter_map(|a| {
+                Some(ClientAdapter {
+                    slot: a.slot,
+                    remote_lpar_id: a.remote_lpar_id.parse().ok()?,
+                    remote_slot: a.remote_slot.parse().ok()?,
+                    wwpn: String::new(),
                 })
-                .unwrap_or_default()
+            });
+            // A virtual FC adapter logs in with the first WWPN of its pair
+            // (the second is the one a migration's destination uses).
+            let fc = c.fc.iter().filter(|a| !a.server).filter_map(|a| {
+                Some(ClientAdapter {
+                    slot: a.slot,
+                    remote_lpar_id: a.remote_lpar_id.parse().ok()?,
+                    remote_slot: a.remote_slot.parse().ok()?,
+                    wwpn: a.wwpns.first()?.clone(),
+                })
+            });
+            scsi.chain(fc).collect()
         });
         out.sort_by_key(|a| a.slot);
         out

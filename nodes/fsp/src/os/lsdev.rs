@@ -25,24 +25,31 @@ pub fn run(env: &Env<'_>, args: &[&str]) -> Outcome {
     let disks = env.os.disks.lock().unwrap_or_else(|e| e.into_inner());
     let mut rows: Vec<(String, &str)> = Vec::new();
     if get("-c").is_none_or(|c| c == "disk") {
-        rows.extend(
-            disks
-                .iter()
-                .map(|d| (d.name.clone(), "Virtual SCSI Disk Drive")),
-        );
+        // A disk seen through virtual FC is the storage's own MPIO disk.
+        rows.extend(disks.iter().map(|d| {
+            let fc = d.paths.iter().any(|p| !p.wwpn.is_empty());
+            let what = if fc {
+                "MPIO IBM 2076 FC Disk"
+            } else {
+                "Virtual SCSI Disk Drive"
+            };
+            (d.name.clone(), what)
+        }));
     }
     if get("-c").is_none_or(|c| c == "adapter") {
-        let mut parents: Vec<String> = disks
+        // A virtual FC path's parent is the protocol device fscsiN of the
+        // adapter fcsN.
+        let mut adapters: Vec<(String, &str)> = disks
             .iter()
-            .flat_map(|d| d.paths.iter().map(|p| p.parent.clone()))
+            .flat_map(|d| d.paths.iter())
+            .map(|p| match p.parent.strip_prefix("fscsi") {
+                Some(n) => (format!("fcs{n}"), "Virtual Fibre Channel Client Adapter"),
+                None => (p.parent.clone(), "Virtual SCSI Client Adapter"),
+            })
             .collect();
-        parents.sort();
-        parents.dedup();
-        rows.extend(
-            parents
-                .into_iter()
-                .map(|p| (p, "Virtual SCSI Client Adapter")),
-        );
+        adapters.sort();
+        adapters.dedup();
+        rows.extend(adapters);
     }
     Ok(rows
         .into_iter()

@@ -84,6 +84,7 @@ pub(crate) mod tests {
                 vios_lpar_id: n + 1,
                 vios_name: format!("vios{}", n + 1),
                 server_slot: 13,
+                wwpn: String::new(),
                 status,
                 priority: 1,
                 counts: PathCounts::default(),
