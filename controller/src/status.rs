@@ -142,16 +142,7 @@ pub fn workload(
         packets,
     } = change;
     use pvmlab_common::proto::fsp::{GetWorkloadRequest, SetWorkloadRequest};
-    let topo = crate::lab_topology(lab)?;
-    let node = topo
-        .node(frame)
-        .filter(|n| n.role == Role::Fsp)
-        .ok_or_else(|| anyhow::anyhow!("no frame named {frame} in this lab"))?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let st = rt.block_on(async {
-        let mut fsp = Clients::new(lab)?.fsp(&node).await?;
+    let st = with_fsp(lab, frame, |mut fsp| async move {
         if rate.is_some()
             || working_set.is_some()
             || pattern.is_some()
@@ -285,9 +276,15 @@ fn print_io(w: &pvmlab_common::model::Workload, io: &pvmlab_common::proto::fsp::
     );
 }
 
-/// `pvmlab os <frame> <lpar> -- <command>`: a command run inside the
-/// client partition; its output, and its exit status as ours.
-pub fn os(lab: &LabDir, frame: &str, lpar: &str, line: &str) -> anyhow::Result<()> {
+/// Runs `f` with a client of `frame`'s FSP, on a runtime of its own.
+fn with_fsp<T, F>(
+    lab: &LabDir,
+    frame: &str,
+    f: impl FnOnce(pvmlab_common::proto::fsp::fsp_client::FspClient<pvmlab_common::net::Chan>) -> F,
+) -> anyhow::Result<T>
+where
+    F: std::future::Future<Output = anyhow::Result<T>>,
+{
     let topo = crate::lab_topology(lab)?;
     let node = topo
         .node(frame)
@@ -296,8 +293,16 @@ pub fn os(lab: &LabDir, frame: &str, lpar: &str, line: &str) -> anyhow::Result<(
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let reply = rt.block_on(async {
-        let mut fsp = Clients::new(lab)?.fsp(&node).await?;
+    rt.block_on(async {
+        let fsp = Clients::new(lab)?.fsp(&node).await?;
+        f(fsp).await
+    })
+}
+
+/// `pvmlab os <frame> <lpar> -- <command>`: a command run inside the
+/// client partition; its output, and its exit status as ours.
+pub fn os(lab: &LabDir, frame: &str, lpar: &str, line: &str) -> anyhow::Result<()> {
+    let reply = with_fsp(lab, frame, |mut fsp| async move {
         fsp.os(pvmlab_common::proto::fsp::OsRequest {
             lpar_name: lpar.into(),
             line: line.into(),

@@ -10,21 +10,32 @@
 //! wrote, nor lost a packet on a frame that kept one VIOS up throughout.
 
 use super::Runner;
+use pvmlab_common::proto::fsp::fsp_client::FspClient;
 use pvmlab_common::proto::fsp::{BridgingRequest, GetWorkloadRequest};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Heartbeat ticks of every copy of these partitions, by (partition, frame).
-async fn ticks(r: &Runner, lpars: &BTreeSet<String>) -> BTreeMap<(String, String), u64> {
-    let mut out = BTreeMap::new();
+type Fsp = FspClient<pvmlab_common::net::Chan>;
+
+/// A client of every frame's FSP that answers, by frame name.
+async fn fsps(r: &Runner) -> Vec<(String, Fsp)> {
+    let mut out = Vec::new();
     for f in &r.topo.frame {
         let Some(node) = r.topo.node(f.name.get_ref()) else {
             continue;
         };
-        let Ok(mut fsp) = r.clients.fsp(&node).await else {
-            continue;
-        };
+        if let Ok(fsp) = r.clients.fsp(&node).await {
+            out.push((f.name.get_ref().clone(), fsp));
+        }
+    }
+    out
+}
+
+/// Heartbeat ticks of every copy of these partitions, by (partition, frame).
+async fn ticks(r: &Runner, lpars: &BTreeSet<String>) -> BTreeMap<(String, String), u64> {
+    let mut out = BTreeMap::new();
+    for (frame, mut fsp) in fsps(r).await {
         for l in lpars {
             let req = GetWorkloadRequest {
                 lpar_name: l.clone(),
@@ -33,10 +44,7 @@ async fn ticks(r: &Runner, lpars: &BTreeSet<String>) -> BTreeMap<(String, String
             if let Ok(Ok(w)) =
                 tokio::time::timeout(Duration::from_millis(500), fsp.get_workload(req)).await
             {
-                out.insert(
-                    (l.clone(), f.name.get_ref().clone()),
-                    w.into_inner().heartbeat_ticks,
-                );
+                out.insert((l.clone(), frame.clone()), w.into_inner().heartbeat_ticks);
             }
         }
     }
@@ -65,14 +73,7 @@ async fn running_twice(
 /// Two SEAs bridging one VLAN on a frame now, or seen by its hypervisor
 /// since the last look (`seen` keeps each frame's count).
 async fn double_bridging(r: &Runner, seen: &mut BTreeMap<String, u64>) {
-    for f in &r.topo.frame {
-        let frame = f.name.get_ref();
-        let Some(node) = r.topo.node(frame) else {
-            continue;
-        };
-        let Ok(mut fsp) = r.clients.fsp(&node).await else {
-            continue;
-        };
+    for (frame, mut fsp) in fsps(r).await {
         let Ok(Ok(b)) =
             tokio::time::timeout(Duration::from_millis(500), fsp.bridging(BridgingRequest {}))
                 .await
@@ -113,14 +114,7 @@ async fn io_kept(r: &Runner, lpars: &BTreeSet<String>) {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .clone();
-    for f in &r.topo.frame {
-        let frame = f.name.get_ref();
-        let Some(node) = r.topo.node(frame) else {
-            continue;
-        };
-        let Ok(mut fsp) = r.clients.fsp(&node).await else {
-            continue;
-        };
+    for (frame, mut fsp) in fsps(r).await {
         for l in lpars {
             let req = GetWorkloadRequest {
                 lpar_name: l.clone(),
@@ -143,7 +137,7 @@ async fn io_kept(r: &Runner, lpars: &BTreeSet<String>) {
                     ),
                 );
             }
-            if io.packets_lost > 0 && !lost_redundancy.contains(frame) {
+            if io.packets_lost > 0 && !lost_redundancy.contains(&frame) {
                 r.violation(
                     "no I/O lost",
                     format!(

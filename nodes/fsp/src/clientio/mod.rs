@@ -122,21 +122,36 @@ fn every(rate: f64) -> Option<Duration> {
     (rate > 0.0).then(|| Duration::from_secs_f64(1.0 / rate.min(10_000.0)))
 }
 
+/// The next turn of a paced I/O loop: the partition and the gap at its
+/// rate; waits while the rate is 0 or the partition is suspended (its
+/// I/O frozen with it), and is none once the partition has stopped.
+async fn next_turn(
+    running: &Weak<Running>,
+    rate: fn(&Running) -> f64,
+) -> Option<(Arc<Running>, Duration)> {
+    loop {
+        let r = running.upgrade()?;
+        match every(rate(&r)) {
+            None => {
+                drop(r);
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Some(_) if r.is_suspended() => {
+                drop(r);
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            Some(gap) => return Some((r, gap)),
+        }
+    }
+}
+
 async fn disk_loop(hyp: Arc<Hypervisor>, env: Arc<IoEnv>, id: u32, running: Weak<Running>) {
     let mut seq: u64 = 0;
     let mut last_check = Instant::now();
     loop {
-        let Some(r) = running.upgrade() else { return };
-        let Some(gap) = every(r.spec().disk_iops) else {
-            drop(r);
-            tokio::time::sleep(Duration::from_millis(250)).await;
-            continue;
+        let Some((r, gap)) = next_turn(&running, |r| r.spec().disk_iops).await else {
+            return;
         };
-        if r.is_suspended() {
-            drop(r);
-            tokio::time::sleep(Duration::from_millis(5)).await;
-            continue;
-        }
         let started = Instant::now();
         discover(&hyp, &env, id, &r).await;
         if last_check.elapsed() >= env.hcheck_interval {
@@ -418,17 +433,9 @@ async fn health_check(hyp: &Hypervisor, env: &IoEnv, id: u32, r: &Running) {
 async fn net_loop(hyp: Arc<Hypervisor>, env: Arc<IoEnv>, id: u32, running: Weak<Running>) {
     let mut seq: u64 = 0;
     loop {
-        let Some(r) = running.upgrade() else { return };
-        let Some(gap) = every(r.spec().packets_per_s) else {
-            drop(r);
-            tokio::time::sleep(Duration::from_millis(250)).await;
-            continue;
+        let Some((r, gap)) = next_turn(&running, |r| r.spec().packets_per_s).await else {
+            return;
         };
-        if r.is_suspended() {
-            drop(r);
-            tokio::time::sleep(Duration::from_millis(5)).await;
-            continue;
-        }
         let started = Instant::now();
         if let Some((vlan, name)) = hyp.client_vlan(id) {
             seq += 1;

@@ -41,6 +41,24 @@ impl Args {
             .map(|(_, v)| v.as_slice())
     }
 
+    /// `-attr a=v …`: the attribute pairs given to `flag` (none when it is
+    /// absent); a word without `=` is a usage error.
+    pub fn attrs(
+        &self,
+        flag: &str,
+        usage: &'static str,
+    ) -> Result<Vec<(String, String)>, CmdError> {
+        self.values(flag)
+            .unwrap_or_default()
+            .iter()
+            .map(|kv| {
+                kv.split_once('=')
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .ok_or(CmdError::Usage(usage))
+            })
+            .collect()
+    }
+
     /// The flags given, in the spec's spelling.
     pub fn given(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.flags.iter().map(|(f, _)| *f)

@@ -20,10 +20,13 @@ pub struct Chdev {
     pub perm: bool,
 }
 
-/// An attribute value the device's method refuses, in its words.
-fn invalid(method: &str, attr: &str, description: &str) -> CmdError {
+/// An attribute value the device's configuration method refuses, in its
+/// words (chdev's and mkvdev's alike).
+pub(super) fn invalid(method: &str, attr: &str, description: &str) -> CmdError {
+    let line = format!("  {attr:<15} {description}");
     CmdError::Method(format!(
-        "Method error (/usr/lib/methods/{method}):\n        0514-018 The values specified for the following attributes \n                  are not valid:\n  {attr:<15} {description}"
+        "Method error (/usr/lib/methods/{method}):\n        0514-018 The values specified for the following attributes \n                  are not valid:\n{}",
+        line.trim_end()
     ))
 }
 
@@ -40,16 +43,10 @@ impl Command for Chdev {
             USAGE,
         )?;
         let dev = a.one("-dev").ok_or(CmdError::Usage(USAGE))?.to_string();
-        let attrs = a
-            .values("-attr")
-            .ok_or(CmdError::Usage(USAGE))?
-            .iter()
-            .map(|kv| {
-                kv.split_once('=')
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .ok_or(CmdError::Usage(USAGE))
-            })
-            .collect::<Result<_, _>>()?;
+        let attrs = a.attrs("-attr", USAGE)?;
+        if attrs.is_empty() {
+            return Err(CmdError::Usage(USAGE));
+        }
         Ok(Chdev {
             dev,
             attrs,
@@ -140,12 +137,7 @@ impl Command for Chdev {
 mod tests {
     use crate::cmd::testenv;
 
-    fn chdev(line: &str) -> (String, u32, Option<pvmlab_common::model::ViosDevices>) {
-        testenv::with(|env| {
-            let (d, s) = crate::cmd::run(env, line);
-            (d.output, s, d.change.devices)
-        })
-    }
+    use testenv::run_changing as chdev;
 
     #[test]
     fn maintenance_sets_the_sea_to_standby_and_back() {

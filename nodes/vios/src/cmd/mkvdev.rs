@@ -70,16 +70,7 @@ impl Command for Mkvdev {
                 .map_err(|_| {
                     CmdError::BadValue("defaultid", a.one("-defaultid").unwrap_or("").into())
                 })?;
-            let attrs = a
-                .values("-attr")
-                .unwrap_or_default()
-                .iter()
-                .map(|kv| {
-                    kv.split_once('=')
-                        .map(|(k, v)| (k.to_string(), v.to_string()))
-                        .ok_or(CmdError::Usage(USAGE))
-                })
-                .collect::<Result<_, _>>()?;
+            let attrs = a.attrs("-attr", USAGE)?;
             return Ok(Mkvdev::Sea {
                 real,
                 virt,
@@ -257,9 +248,7 @@ fn make_sea(
             }
             "netaddr" => sea.netaddr = v,
             "ha_mode" | "ctl_chan" => {
-                return Err(method(format!(
-                    "Method error (/usr/lib/methods/cfgsea):\n        0514-018 The values specified for the following attributes \n                  are not valid:\n  {k}"
-                )));
+                return Err(super::chdev::invalid("cfgsea", &k, ""));
             }
             other => return Err(CmdError::NoAttribute(other.to_string())),
         }
@@ -279,12 +268,7 @@ fn make_sea(
 mod tests {
     use crate::cmd::testenv;
 
-    fn run(line: &str) -> (String, u32, Option<pvmlab_common::model::ViosDevices>) {
-        testenv::with(|env| {
-            let (d, s) = crate::cmd::run(env, line);
-            (d.output, s, d.change.devices)
-        })
-    }
+    use testenv::run_changing as run;
 
     #[test]
     fn a_disk_is_mapped_to_a_vhost() {

@@ -148,3 +148,11 @@ pub fn run(line: &str) -> (String, u32) {
         (d.output, s)
     })
 }
+
+/// A command line's output, status, and the devices it would store.
+pub fn run_changing(line: &str) -> (String, u32, Option<ViosDevices>) {
+    with(|env| {
+        let (d, s) = super::run(env, line);
+        (d.output, s, d.change.devices)
+    })
+}
