@@ -111,7 +111,8 @@ async fn default_lab_comes_up_and_survives_an_fsp_kill() {
     // down and up again: same lab, same state.
     let down = lab.pvmlab(&["down"]);
     assert!(down.status.success(), "{}", text(&down.stderr));
-    assert!(text(&down.stdout).contains("11 nodes stopped"));
+    // 2 HMCs, 3 FSPs, 6 VIOS and the SAN.
+    assert!(text(&down.stdout).contains("12 nodes stopped"));
     let s = text(&lab.pvmlab(&["status"]).stdout);
     assert!(s.contains("hmc1: not reachable"), "{s}");
     lab.up();
