@@ -170,7 +170,8 @@ enum Cmd {
     },
     /// Run a command inside a client partition, as its administrator
     /// logged in to it would: lspath, chpath, mkpath, rmpath, lsdev -Cc
-    /// disk, lsattr -El hdiskN, chdev -l hdiskN -a algorithm=…, errpt.
+    /// disk, lsattr -El hdiskN, chdev -l hdiskN -a algorithm=…, entstat
+    /// [-d] entN, errpt.
     Os {
         /// The frame.
         frame: String,

@@ -259,6 +259,36 @@ fn clients_keep_their_disks_and_network_through_each_vios_failure() {
         });
     }
     wait_io_flows(&lab, 20, "at the start");
+    // The metrics and the client's own entstat count the same I/O.
+    let m = lab.metrics("sys1");
+    assert!(
+        m.contains("pvmlab_client_ios_total{lpar=\"aix71a\",disk=\"hdisk0\",path=\"vscsi0\",vios=\"vios1\",result=\"completed\"}"),
+        "{m}"
+    );
+    assert!(
+        m.contains("pvmlab_client_packets_total{lpar=\"aix61b\",result=\"delivered\"}"),
+        "{m}"
+    );
+    let ent = os(&lab, "aix61b", "entstat -d ent0");
+    assert!(
+        ent.contains("Device Type: Virtual I/O Ethernet Adapter (l-lan)")
+            && ent.contains("Port VLAN ID:   100"),
+        "{ent}"
+    );
+    let hmc_mac = lab.hmc(
+        "hmc1",
+        "lshwres -r virtualio --rsubtype eth --level lpar -m sys1 --filter lpar_names=aix61b -F mac_addr",
+    );
+    let mac = hmc_mac.0.trim().to_lowercase();
+    let colons: Vec<String> = mac
+        .as_bytes()
+        .chunks(2)
+        .map(|c| String::from_utf8_lossy(c).into())
+        .collect();
+    assert!(
+        ent.contains(&format!("Hardware Address: {}", colons.join(":"))),
+        "the MAC lshwres shows ({mac}):\n{ent}"
+    );
 
     // The primary's VIOS dies: the backup takes over, the clients' paths
     // through it fail and their I/O moves to the other path.

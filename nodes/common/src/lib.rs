@@ -4,6 +4,7 @@
 
 pub mod attrs;
 pub mod clock;
+pub mod entstat;
 pub mod errpt;
 pub mod failure;
 pub mod fault;

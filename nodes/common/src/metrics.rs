@@ -13,6 +13,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use std::sync::OnceLock;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -24,6 +25,29 @@ pub struct ResultLabel {
 pub struct RpcLabels {
     pub peer: String,
     pub method: String,
+}
+
+/// A client partition's disk I/O on one MPIO path.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PathLabels {
+    pub lpar: String,
+    pub disk: String,
+    pub path: String,
+    pub vios: String,
+    /// completed, retried (completed here after failing on another path),
+    /// failed (an attempt that failed on this path).
+    pub result: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LparLabels {
+    pub lpar: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LparResult {
+    pub lpar: String,
+    pub result: String,
 }
 
 type Buckets = fn() -> Histogram;
@@ -42,6 +66,14 @@ pub struct Metrics {
     pub lock_wait_seconds: Histogram,
     /// Time to answer an RPC, by calling node and method.
     pub rpc_seconds: Family<RpcLabels, Histogram, Buckets>,
+    /// Client partitions' disk I/Os by path (on FSPs).
+    pub client_ios: Family<PathLabels, Counter>,
+    /// Client disk I/Os that took longer than a second, end to end.
+    pub client_io_stalls: Family<LparLabels, Counter>,
+    /// The longest a client disk I/O has taken, end to end.
+    pub client_io_longest_stall: Family<LparLabels, Gauge<f64, AtomicU64>>,
+    /// Client packets beyond the frame: sent, delivered, retransmitted, lost.
+    pub client_packets: Family<LparResult, Counter>,
     registry: Registry,
 }
 
@@ -60,6 +92,10 @@ pub fn metrics() -> &'static Metrics {
             lock_waits: Counter::default(),
             lock_wait_seconds: Histogram::new(exponential_buckets(0.01, 2.0, 10)),
             rpc_seconds: Family::new_with_constructor(rpc_buckets),
+            client_ios: Family::default(),
+            client_io_stalls: Family::default(),
+            client_io_longest_stall: Family::default(),
+            client_packets: Family::default(),
             registry: Registry::with_prefix("pvmlab"),
         };
         let r = &mut m.registry;
@@ -98,6 +134,26 @@ pub fn metrics() -> &'static Metrics {
             "Time to answer a gRPC call, by calling node and method",
             m.rpc_seconds.clone(),
         );
+        r.register(
+            "client_ios",
+            "Client partitions' disk I/Os through their VIOS, by MPIO path and result",
+            m.client_ios.clone(),
+        );
+        r.register(
+            "client_io_stalls",
+            "Client disk I/Os that took longer than a second",
+            m.client_io_stalls.clone(),
+        );
+        r.register(
+            "client_io_longest_stall_seconds",
+            "The longest a client disk I/O has taken",
+            m.client_io_longest_stall.clone(),
+        );
+        r.register(
+            "client_packets",
+            "Client packets to hosts beyond the frame, by result",
+            m.client_packets.clone(),
+        );
         m
     })
 }
@@ -124,6 +180,44 @@ pub fn migration_ended(result: &str, downtime: Option<Duration>) {
     if let Some(d) = downtime {
         m.downtime.observe(d.as_secs_f64());
     }
+}
+
+/// Counts one client disk I/O event on a path.
+pub fn client_io(lpar: &str, disk: &str, path: &str, vios: &str, result: &str) {
+    metrics()
+        .client_ios
+        .get_or_create(&PathLabels {
+            lpar: lpar.into(),
+            disk: disk.into(),
+            path: path.into(),
+            vios: vios.into(),
+            result: result.into(),
+        })
+        .inc();
+}
+
+/// Notes how long a client disk I/O took end to end (a stall past `stall`).
+pub fn client_io_took(lpar: &str, took: Duration, stall: Duration) {
+    let m = metrics();
+    let l = LparLabels { lpar: lpar.into() };
+    if took >= stall {
+        m.client_io_stalls.get_or_create(&l).inc();
+    }
+    let g = m.client_io_longest_stall.get_or_create(&l);
+    if took.as_secs_f64() > g.get() {
+        g.set(took.as_secs_f64());
+    }
+}
+
+/// Counts one client packet event: sent, delivered, retransmitted, lost.
+pub fn client_packet(lpar: &str, result: &str) {
+    metrics()
+        .client_packets
+        .get_or_create(&LparResult {
+            lpar: lpar.into(),
+            result: result.into(),
+        })
+        .inc();
 }
 
 /// Serves `GET /metrics` on `addr` until the process ends. A port that is

@@ -137,6 +137,19 @@ pub fn ent_mac(frame_serial: &str, lpar_id: u32, port: u32) -> String {
     )
 }
 
+/// The MAC address the hypervisor gives a virtual Ethernet adapter made
+/// without one: locally administered, from the frame's serial, the
+/// partition's id and the slot (what `lshwres` and the partition's own
+/// `entstat` both show).
+pub fn virtual_eth_mac(frame_serial: &str, lpar_id: u32, slot: u32) -> String {
+    let h = frame_serial.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    // First byte: locally administered (bit 1 set), unicast (bit 0 clear).
+    let prefix = (h & 0x00FC_FFFF) | 0x0002_0000;
+    format!("{prefix:06X}{:02X}{:04X}", lpar_id & 0xFF, slot & 0xFFFF)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

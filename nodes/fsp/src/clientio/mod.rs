@@ -13,6 +13,7 @@ use crate::frame::Hypervisor;
 use crate::workload::Running;
 use mpio::{Disk, Path, PathCounts, PathStatus};
 use pvmlab_common::errpt;
+use pvmlab_common::metrics;
 use pvmlab_common::net::Chan;
 use pvmlab_common::proto::fsp::{IoStats, PathStats};
 use pvmlab_common::proto::vios::vios_client::ViosClient;
@@ -201,6 +202,7 @@ async fn one_io(
 ) {
     let os = &r.os;
     let began = Instant::now();
+    let lpar = hyp.lpar_name(id).unwrap_or_default();
     os.stats.pending.fetch_add(1, Ordering::Relaxed);
     let mut attempts = 0u32;
     let data = if write { block_data(stamp) } else { Vec::new() };
@@ -252,7 +254,15 @@ async fn one_io(
                         .unwrap_or_else(|e| e.into_inner())
                         .insert((disk, block), stamp);
                 }
-                os.disks.lock().unwrap_or_else(|e| e.into_inner())[disk].done(i, attempts);
+                let name = {
+                    let mut disks = os.disks.lock().unwrap_or_else(|e| e.into_inner());
+                    disks[disk].done(i, attempts);
+                    disks[disk].name.clone()
+                };
+                metrics::client_io(&lpar, &name, &path.parent, &path.vios_name, "completed");
+                if attempts > 0 {
+                    metrics::client_io(&lpar, &name, &path.parent, &path.vios_name, "retried");
+                }
                 break;
             }
             Err(why) => {
@@ -267,6 +277,7 @@ async fn one_io(
                     };
                     (newly, d.name.clone())
                 };
+                metrics::client_io(&lpar, &name, &path.parent, &path.vios_name, "failed");
                 if newly {
                     tracing::warn!(lpar = id, disk = %name, path = %path.parent, vios = %path.vios_name, "path failed");
                     hyp.os_log(id, errpt::hw_line(errpt::PATH_FAILED, &name, now()));
@@ -283,6 +294,7 @@ async fn one_io(
     if took >= STALL {
         os.stats.stalled.fetch_add(1, Ordering::Relaxed);
     }
+    metrics::client_io_took(&lpar, took, STALL);
 }
 
 fn now() -> pvmlab_common::clock::Civil {
@@ -459,6 +471,7 @@ async fn one_packet(
 ) {
     let s = &r.os.stats;
     s.sent.fetch_add(1, Ordering::Relaxed);
+    metrics::client_packet(name, "sent");
     let began = Instant::now();
     loop {
         let delivered = match hyp.bridge_for(vlan, env.sea_detect) {
@@ -482,13 +495,16 @@ async fn one_packet(
         };
         if delivered {
             s.delivered.fetch_add(1, Ordering::Relaxed);
+            metrics::client_packet(name, "delivered");
             break;
         }
         if began.elapsed() >= GIVE_UP {
             s.lost.fetch_add(1, Ordering::Relaxed);
+            metrics::client_packet(name, "lost");
             break;
         }
         s.retransmitted.fetch_add(1, Ordering::Relaxed);
+        metrics::client_packet(name, "retransmitted");
         tokio::time::sleep(RETRANSMIT).await;
     }
     s.max_net_stall_us

@@ -16,6 +16,10 @@ impl Hypervisor {
         self.with(|l| l.running.iter().map(|(id, r)| (*id, r.clone())).collect())
     }
 
+    pub fn lpar_name(&self, id: u32) -> Option<String> {
+        self.with(|l| l.state.lpars.get(&id).map(|p| p.name.clone()))
+    }
+
     /// The virtual SCSI and FC client adapters of partition `id`, by slot.
     pub fn client_storage(&self, id: u32) -> Vec<ClientAdapter> {
         let mut out: Vec<ClientAdapter> = self.with(|l| {
@@ -71,13 +75,25 @@ impl Hypervisor {
 
     /// Runs a command inside client partition `name` (`pvmlab os`).
     pub fn os_command(&self, name: &str, line: &str) -> Result<(String, u32), FspError> {
-        let (id, state, errpt) = self
+        let (id, state, errpt, eth) = self
             .with(|l| {
-                l.state
-                    .lpars
-                    .values()
-                    .find(|p| p.name == name)
-                    .map(|p| (p.id, p.state.clone(), p.errpt.clone()))
+                let serial = &l.state.frame.serial_num;
+                l.state.lpars.values().find(|p| p.name == name).map(|p| {
+                    let mut eth = p.curr.as_ref().map(|c| c.eth.clone()).unwrap_or_default();
+                    eth.sort_by_key(|a| a.slot);
+                    let eth = eth
+                        .into_iter()
+                        .map(|a| crate::os::Eth {
+                            mac: if a.mac_addr.is_empty() {
+                                pvmlab_common::vios_hw::virtual_eth_mac(serial, p.id, a.slot)
+                            } else {
+                                a.mac_addr.replace(':', "")
+                            },
+                            adapter: a,
+                        })
+                        .collect();
+                    (p.id, p.state.clone(), p.errpt.clone(), eth)
+                })
             })
             .ok_or_else(|| FspError::NoPartition(name.to_string()))?;
         let running =
@@ -95,6 +111,13 @@ impl Hypervisor {
             os: &running.os,
             errpt: &errpt,
             hcheck_interval_s: hcheck,
+            eth,
+            // The heartbeat ticks every millisecond the partition runs.
+            up_s: running
+                .stats
+                .ticks
+                .load(std::sync::atomic::Ordering::Relaxed)
+                / 1000,
         };
         Ok(crate::os::run(&env, line))
     }

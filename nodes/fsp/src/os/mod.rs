@@ -1,10 +1,12 @@
 //! Commands run inside a client partition (`pvmlab os`), as an
 //! administrator logged in to it would run them to check a drill: its MPIO
-//! paths and disks, their attributes, and its error log. One command per
+//! paths and disks, their attributes, its virtual Ethernet adapter, and its
+//! error log. One command per
 //! file: parse the words into a typed value, apply it to what the
 //! partition's operating system holds.
 
 mod chpath;
+mod entstat;
 mod errpt;
 mod lsattr;
 mod lsdev;
@@ -12,11 +14,21 @@ mod lspath;
 
 use crate::clientio::ClientOs;
 
-/// What a command sees: the partition's disks and paths, and its error log.
+/// What a command sees: the partition's disks and paths, its virtual
+/// Ethernet adapters, how long it has run, and its error log.
 pub struct Env<'a> {
     pub os: &'a ClientOs,
     pub errpt: &'a [String],
     pub hcheck_interval_s: u64,
+    /// By slot: ent0, ent1 …
+    pub eth: Vec<Eth>,
+    pub up_s: u64,
+}
+
+/// A virtual Ethernet adapter as the partition sees it.
+pub struct Eth {
+    pub adapter: pvmlab_common::model::VirtualEthAdapter,
+    pub mac: String,
 }
 
 /// A command's error, in AIX's words, and its exit status.
@@ -38,6 +50,7 @@ pub fn run(env: &Env<'_>, line: &str) -> (String, u32) {
     let r = match *cmd {
         "chpath" => chpath::run(env, args),
         "chdev" => chpath::chdev(env, args),
+        "entstat" => entstat::run(env, args),
         "errpt" => errpt::run(env, args),
         "lsattr" => lsattr::run(env, args),
         "lsdev" => lsdev::run(env, args),
@@ -100,6 +113,15 @@ pub(crate) mod tests {
             os: &os,
             errpt: &log,
             hcheck_interval_s: 60,
+            eth: vec![Eth {
+                adapter: pvmlab_common::model::VirtualEthAdapter {
+                    slot: 2,
+                    port_vlan_id: 1,
+                    ..Default::default()
+                },
+                mac: "021122030002".into(),
+            }],
+            up_s: 3600,
         });
     }
 

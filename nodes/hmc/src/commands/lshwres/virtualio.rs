@@ -10,12 +10,7 @@ use pvmlab_common::model::{Frame, Partition};
 /// hypervisor: a locally administered prefix from the frame's serial, then
 /// the partition id and slot, so it is stable and unique on the frame.
 pub fn mac(frame: &Frame, lpar_id: u32, slot: u32) -> String {
-    let h = frame.serial_num.bytes().fold(0x811c_9dc5u32, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    });
-    // First byte: locally administered (bit 1 set), unicast (bit 0 clear).
-    let prefix = (h & 0x00FC_FFFF) | 0x0002_0000;
-    format!("{prefix:06X}{:02X}{:04X}", lpar_id & 0xFF, slot & 0xFFFF)
+    pvmlab_common::vios_hw::virtual_eth_mac(&frame.serial_num, lpar_id, slot)
 }
 
 /// Every virtual slot a running partition uses, by kind.
