@@ -175,6 +175,16 @@ fn kill(lab: &Lab, node: &str, action: &str) {
     );
 }
 
+/// Until every client's hdisk0 has `enabled` paths Enabled and `failed`
+/// Failed, as its `lspath` shows them.
+fn wait_paths(lab: &Lab, what: &str, enabled: usize, failed: usize) {
+    for c in CLIENTS {
+        wait_os(lab, c, "lspath", what, |o| {
+            paths_in(o, "Enabled") == enabled && paths_in(o, "Failed") == failed
+        });
+    }
+}
+
 /// How many of hdisk0's paths `lspath` shows in `status`.
 fn paths_in(lspath: &str, status: &str) -> usize {
     lspath
@@ -299,11 +309,7 @@ fn clients_keep_their_disks_and_network_through_each_vios_failure() {
         has_entry(&log2, "E136EAFA", "ent5", "BECOME PRIMARY"),
         "{log2}"
     );
-    for c in CLIENTS {
-        wait_os(&lab, c, "lspath", "the path through vios1 failed", |o| {
-            paths_in(o, "Failed") == 1 && paths_in(o, "Enabled") == 1
-        });
-    }
+    wait_paths(&lab, "the path through vios1 failed", 1, 1);
     wait_io_flows(&lab, 20, "with vios1 dead");
     for c in CLIENTS {
         let errpt = os(&lab, c, "errpt");
@@ -344,11 +350,7 @@ fn clients_keep_their_disks_and_network_through_each_vios_failure() {
     // other path fails and returns.
     let before = count_entries(&vios(&lab, "vios1", "errlog"), "E136EAFA");
     kill(&lab, "sys1-vios2", "kill");
-    for c in CLIENTS {
-        wait_os(&lab, c, "lspath", "the path through vios2 failed", |o| {
-            paths_in(o, "Failed") == 1
-        });
-    }
+    wait_paths(&lab, "the path through vios2 failed", 1, 1);
     assert_eq!(sea_state(&lab, "vios1"), "PRIMARY");
     wait_io_flows(&lab, 20, "with vios2 dead");
     kill(&lab, "sys1-vios2", "restart");
@@ -358,11 +360,7 @@ fn clients_keep_their_disks_and_network_through_each_vios_failure() {
         count_entries(&vios(&lab, "vios1", "errlog"), "E136EAFA"),
         before
     );
-    for c in CLIENTS {
-        wait_os(&lab, c, "lspath", "the path through vios2 is back", |o| {
-            paths_in(o, "Enabled") == 2
-        });
-    }
+    wait_paths(&lab, "the path through vios2 is back", 2, 0);
 
     // Maintenance: the primary's SEA is put in standby and back.
     vios(&lab, "vios1", "chdev -dev ent5 -attr ha_mode=standby");
@@ -384,59 +382,32 @@ fn clients_keep_their_disks_and_network_through_each_vios_failure() {
         "chsysstate -r lpar -m sys1 -n vios2 -o shutdown --immed",
     );
     assert_eq!(code, 0, "{out}");
-    for c in CLIENTS {
-        wait_os(
-            &lab,
-            c,
-            "lspath",
-            "the path through the shut down vios2 failed",
-            |o| paths_in(o, "Failed") == 1,
-        );
-    }
+    wait_paths(&lab, "the path through the shut down vios2 failed", 1, 1);
     let (out, code) = lab.hmc(
         "hmc1",
         "chsysstate -r lpar -m sys1 -n vios2 -o on -f default_profile",
     );
     assert_eq!(code, 0, "{out}");
     wait_sea(&lab, "vios2", "BACKUP");
-    for c in CLIENTS {
-        wait_os(
-            &lab,
-            c,
-            "lspath",
-            "the path through vios2 is back after activation",
-            |o| paths_in(o, "Enabled") == 2,
-        );
-    }
+    wait_paths(
+        &lab,
+        "the path through vios2 is back after activation",
+        2,
+        0,
+    );
 
     // vios1's cables to the SAN and the network pulled: its SEA loses its
     // link and the backup bridges; its clients' disk I/O moves over.
     let cut = lab.pvmlab(&["fault", "link", "add", "sys1-vios1", "san", "--kind", "cut"]);
     assert!(cut.status.success(), "{}", text(&cut.stderr));
     wait_sea(&lab, "vios2", "PRIMARY");
-    for c in CLIENTS {
-        wait_os(
-            &lab,
-            c,
-            "lspath",
-            "the path through the cut-off vios1 failed",
-            |o| paths_in(o, "Failed") == 1,
-        );
-    }
+    wait_paths(&lab, "the path through the cut-off vios1 failed", 1, 1);
     wait_io_flows(&lab, 20, "with vios1 cut off");
     let heal = lab.pvmlab(&["fault", "link", "clear"]);
     assert!(heal.status.success(), "{}", text(&heal.stderr));
     wait_sea(&lab, "vios1", "PRIMARY");
     wait_sea(&lab, "vios2", "BACKUP");
-    for c in CLIENTS {
-        wait_os(
-            &lab,
-            c,
-            "lspath",
-            "the path through vios1 is back after the cable",
-            |o| paths_in(o, "Enabled") == 2,
-        );
-    }
+    wait_paths(&lab, "the path through vios1 is back after the cable", 2, 0);
     no_io_lost(&lab);
     let fsp = lab.log("sys1");
     assert!(!fsp.contains("two SEAs bridge one VLAN at once"), "{fsp}");

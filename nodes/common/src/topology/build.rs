@@ -278,6 +278,7 @@ impl ViosDef {
             npiv,
             seas,
             volume_groups: Vec::new(),
+            departed_clients: Vec::new(),
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use super::args::{self, Arity};
 use super::inventory::{Inventory, Kind};
-use super::{Change, CmdError, Command, Done, Env};
+use super::{CmdError, Command, Done, Env};
 
 const USAGE: &str = "Usage: chdev -dev Name [-perm] {-attr Attribute=Value ... | -restoreroot}";
 
@@ -123,13 +123,7 @@ impl Command for Chdev {
                 return Err(CmdError::NoAttribute(first));
             }
         }
-        Ok(Done {
-            output: format!("{} changed\n", self.dev),
-            change: Change {
-                devices: Some(next),
-                ..Default::default()
-            },
-        })
+        Ok(Done::storing(format!("{} changed\n", self.dev), next))
     }
 }
 

@@ -334,14 +334,17 @@ impl Inventory {
             .map(|m| (m.vhost.clone(), m.server_slot, m.client_lpar_id))
             .collect();
         // Server adapters of the profile with nothing mapped yet are
-        // vhosts too, numbered after the mapped ones.
+        // vhosts too, numbered after the mapped ones, unless the HMC took
+        // them away with their client's mappings.
         for a in site.virtual_scsi.iter().filter(|a| a.server) {
-            if slots.iter().any(|(_, s, _)| *s == a.slot) {
+            let client = a.remote_lpar_id.parse().unwrap_or(0);
+            if slots.iter().any(|(_, s, _)| *s == a.slot) || dev.departed_clients.contains(&client)
+            {
                 continue;
             }
             let name = super::mapping::free_name("vhost", names.iter().map(String::as_str));
             names.push(name.clone());
-            slots.push((name, a.slot, a.remote_lpar_id.parse().unwrap_or(0)));
+            slots.push((name, a.slot, client));
         }
         for (name, slot, client) in slots {
             push(

@@ -22,7 +22,15 @@ pub fn map(d: &ViosDevices, r: &MapRequest) -> Result<ViosDevices, String> {
             .retain(|m| m.client_lpar_id != r.remove_client_lpar_id);
         next.npiv
             .retain(|m| m.client_lpar_id != r.remove_client_lpar_id);
+        if !next.departed_clients.contains(&r.remove_client_lpar_id) {
+            next.departed_clients.push(r.remove_client_lpar_id);
+        }
     }
+    // A client mapped again (a migration back) has its adapters here again.
+    next.departed_clients.retain(|c| {
+        !r.add_vscsi.iter().any(|m| m.client_lpar_id == *c)
+            && !r.add_npiv.iter().any(|m| m.client_lpar_id == *c)
+    });
     for m in &r.add_vscsi {
         let lun = next
             .luns
@@ -59,4 +67,38 @@ pub fn map(d: &ViosDevices, r: &MapRequest) -> Result<ViosDevices, String> {
         });
     }
     Ok(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_whose_mappings_go_leaves_and_comes_back_with_new_ones() {
+        let d = crate::cmd::testenv::devices();
+        let gone = map(
+            &d,
+            &MapRequest {
+                remove_client_lpar_id: 3,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!(gone.vscsi.iter().all(|m| m.client_lpar_id != 3));
+        assert_eq!(gone.departed_clients, [3]);
+        let back = map(
+            &gone,
+            &MapRequest {
+                add_vscsi: vec![VscsiMapping {
+                    server_slot: 13,
+                    client_lpar_id: 3,
+                    lun_id: d.luns[0].id.clone(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!(back.departed_clients.is_empty());
+    }
 }

@@ -9,7 +9,7 @@
 use super::args::{self, Arity};
 use super::inventory::{Inventory, Kind};
 use super::mapping::free_name;
-use super::{Change, CmdError, Command, Done, Env};
+use super::{CmdError, Command, Done, Env};
 use pvmlab_common::model::{Sea, VscsiMapping};
 
 const USAGE: &str = "Usage: mkvdev [-f] {-vdev TargetDevice | -dbdev DeviceName} -vadapter VirtualServerAdapter [-dev DeviceName]\n       mkvdev -sea TargetDevice -vadapter VirtualEthernetAdapter,... -default DefaultVirtualEthernetAdapter -defaultid SEADefaultPVID [-attr Attributes=Value ...]\n       mkvdev -lnagg TargetAdapter,... [-attr Attribute=Value ...]\n       mkvdev -fbo -vadapter VirtualServerAdapter [-dev DeviceName]";
@@ -163,13 +163,7 @@ impl Command for Mkvdev {
                 ));
             }
         };
-        Ok(Done {
-            output,
-            change: Change {
-                devices: Some(next),
-                ..Default::default()
-            },
-        })
+        Ok(Done::storing(output, next))
     }
 }
 

@@ -102,6 +102,19 @@ pub struct Done {
     pub change: Change,
 }
 
+impl Done {
+    /// Output, and the devices and mappings to store as they are now.
+    pub fn storing(output: String, devices: pvmlab_common::model::ViosDevices) -> Done {
+        Done {
+            output,
+            change: Change {
+                devices: Some(devices),
+                ..Default::default()
+            },
+        }
+    }
+}
+
 impl From<String> for Done {
     fn from(output: String) -> Done {
         Done {

@@ -3,7 +3,7 @@
 //! Missing).
 
 use super::args::{self, Arity};
-use super::{Change, CmdError, Command, Done, Env};
+use super::{CmdError, Command, Done, Env};
 
 const USAGE: &str = "Usage: rmvdev [-f] {-vdev TargetDevice | -vtd VirtualTargetDevice} [-rmlv]";
 
@@ -48,13 +48,7 @@ impl Command for Rmvdev {
             });
         };
         let m = next.vscsi.remove(i);
-        Ok(Done {
-            output: format!("{} deleted\n", m.vtd),
-            change: Change {
-                devices: Some(next),
-                ..Default::default()
-            },
-        })
+        Ok(Done::storing(format!("{} deleted\n", m.vtd), next))
     }
 }
 

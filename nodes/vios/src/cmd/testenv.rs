@@ -82,6 +82,7 @@ pub fn devices() -> ViosDevices {
             ..Default::default()
         }],
         volume_groups: Vec::new(),
+        departed_clients: Vec::new(),
     }
 }
 
