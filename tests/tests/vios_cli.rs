@@ -109,8 +109,13 @@ fn hmcscanner_and_ansible_lines_through_viosvrcmd() {
             settable.iter().any(|l| l.starts_with("real_adapter ")),
             "{cfg}"
         );
-        let (st, code) = vios(&format!("entstat -all {s}"));
-        assert_eq!(code, 0);
+        // An SEA starts in INIT and listens for its peer for the detection
+        // time before it takes over as the higher-priority one.
+        let st = lab.wait_for(
+            &format!("viosvrcmd -m sys2 -p vios1 -c \"entstat -all {s}\""),
+            |o| o.lines().any(|l| l == "State: PRIMARY"),
+            20,
+        );
         let lines: Vec<&str> = st.lines().collect();
         let at = lines
             .iter()
