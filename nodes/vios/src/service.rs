@@ -27,7 +27,7 @@ pub struct Shared {
     devices: Mutex<ViosDevices>,
     state: Mutex<crate::cmd::State>,
     site: crate::cmd::Site,
-    store: Store,
+    store: Arc<Store>,
     pub errlog: crate::errlog::Errlog,
     /// Each SEA's failover state now (`crate::sea`).
     pub seas: Mutex<crate::sea::Seas>,
@@ -63,6 +63,8 @@ impl Shared {
             }
         };
         let state = store.get(TABLE, STATE_KEY)?.unwrap_or_default();
+        let store = Arc::new(store);
+        errlog.keep_in(store.clone())?;
         Ok(Shared {
             devices: Mutex::new(devices),
             state: Mutex::new(state),

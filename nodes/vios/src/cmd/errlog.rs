@@ -1,4 +1,5 @@
-//! `errlog`: the VIOS's error log, where the mover records what it did.
+//! `errlog [-ls]`, `errlog -rm Days`: the VIOS's error log, where the
+//! mover and the SEAs record what they did; kept across restarts.
 
 use super::args::{self, Arity};
 use super::{CmdError, Command, Done, Env};
@@ -6,16 +7,38 @@ use super::{CmdError, Command, Done, Env};
 const USAGE: &str = "Usage: errlog [-ls] [-seq Sequence_number | -rm Days]";
 
 #[derive(Debug, PartialEq, Eq)]
-pub struct Errlog;
+pub enum Errlog {
+    List,
+    /// `-rm Days`: entries older than that go.
+    Remove(u32),
+}
 
 impl Command for Errlog {
     fn parse(words: &[&str]) -> Result<Self, CmdError> {
-        args::parse(&[("-ls", Arity::Flag)], words, 0, USAGE)?;
-        Ok(Errlog)
+        let a = args::parse(
+            &[("-ls", Arity::Flag), ("-rm", Arity::One)],
+            words,
+            0,
+            USAGE,
+        )?;
+        match a.one("-rm") {
+            None => Ok(Errlog::List),
+            Some(_) if a.has("-ls") => Err(CmdError::Usage(USAGE)),
+            Some(d) => d
+                .parse()
+                .map(Errlog::Remove)
+                .map_err(|_| CmdError::Usage(USAGE)),
+        }
     }
 
     fn apply(self, env: &Env<'_>) -> Result<Done, CmdError> {
-        Ok(env.errlog.render().into())
+        Ok(match self {
+            Errlog::List => env.errlog.render().into(),
+            Errlog::Remove(days) => {
+                env.errlog.remove_older_than(days);
+                String::new().into()
+            }
+        })
     }
 }
 
@@ -32,5 +55,7 @@ mod tests {
             run("errlog").0
         );
         assert_eq!(run("errlog -rm x").1, 2);
+        assert_eq!(run("errlog -ls -rm 1").1, 2);
+        assert_eq!(run("errlog -rm 0"), (String::new(), 0));
     }
 }
