@@ -279,6 +279,7 @@ impl ViosDef {
             seas,
             volume_groups: Vec::new(),
             departed_clients: Vec::new(),
+            lnaggs: Vec::new(),
         }
     }
 }

@@ -15,7 +15,7 @@
 //! one the HMC shows for reserved storage devices (`rr::rsdp`).
 
 use super::{Env, Site};
-use pvmlab_common::model::{NpivMapping, Sea, VirtualEthAdapter, VscsiMapping};
+use pvmlab_common::model::{LinkAggregation, NpivMapping, Sea, VirtualEthAdapter, VscsiMapping};
 
 /// A device's class, as `lsdev -type` selects it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +48,7 @@ pub enum Kind {
     PhysEnt { port: u32, mac: String },
     VirtEnt { a: VirtualEthAdapter, mac: String },
     Sea(Sea),
+    Lnagg(LinkAggregation),
     Fcs { port: u32, wwpn: String },
     Fscsi,
     Fcnet,
@@ -83,6 +84,7 @@ pub struct Attr {
 pub const ENT_DESC: &str = "2-Port 10/100/1000 Base-TX PCI-Express Adapter (14104003)";
 pub const VENT_DESC: &str = "Virtual I/O Ethernet Adapter (l-lan)";
 pub const SEA_DESC: &str = "Shared Ethernet Adapter";
+pub const LNAGG_DESC: &str = "EtherChannel / IEEE 802.3ad Link Aggregation";
 pub const FCS_DESC: &str = "8Gb PCI Express Dual Port FC Adapter (df1000f114108a03)";
 pub const LUN_DESC: &str = "MPIO IBM 2145 FC Disk";
 const SAS_DISK_DESC: &str = "SAS Disk Drive";
@@ -188,7 +190,9 @@ impl Inventory {
         let taken: Vec<u32> = dev
             .seas
             .iter()
-            .filter_map(|s| index(&s.name, "ent"))
+            .map(|s| &s.name)
+            .chain(dev.lnaggs.iter().map(|l| &l.name))
+            .filter_map(|n| index(n, "ent"))
             .collect();
         let mut veth = site.virtual_eth.clone();
         veth.sort_by_key(|a| a.slot);
@@ -212,16 +216,24 @@ impl Inventory {
             );
             n += 1;
         }
-        for s in &dev.seas {
+        let seas = dev
+            .seas
+            .iter()
+            .map(|s| (s.name.clone(), SEA_DESC, Kind::Sea(s.clone())));
+        let lnaggs = dev
+            .lnaggs
+            .iter()
+            .map(|l| (l.name.clone(), LNAGG_DESC, Kind::Lnagg(l.clone())));
+        for (name, description, kind) in seas.chain(lnaggs) {
             push(
-                s.name.clone(),
-                SEA_DESC,
+                name.clone(),
+                description,
                 String::new(),
                 Class::Adapter,
                 true,
-                Kind::Sea(s.clone()),
+                kind,
             );
-            if let Some(i) = index(&s.name, "ent") {
+            if let Some(i) = index(&name, "ent") {
                 push(
                     format!("en{i}"),
                     "Standard Ethernet Network Interface",
@@ -709,6 +721,78 @@ pub fn attrs(inv: &Inventory, site: &Site, d: &Device) -> Vec<Attr> {
                 "True",
             ),
         ],
+        Kind::Lnagg(l) => {
+            let or_none = |v: &str| {
+                if v.is_empty() {
+                    "NONE".to_string()
+                } else {
+                    v.to_string()
+                }
+            };
+            vec![
+                attr(
+                    "adapter_names",
+                    l.adapters.join(","),
+                    "EtherChannel Adapters",
+                    "True",
+                ),
+                attr(
+                    "alt_addr",
+                    "0x000000000000",
+                    "Alternate EtherChannel Address",
+                    "True",
+                ),
+                attr(
+                    "backup_adapter",
+                    or_none(&l.backup_adapter),
+                    "Adapter used when whole channel fails",
+                    "True",
+                ),
+                attr(
+                    "hash_mode",
+                    "default",
+                    "Determines how outgoing adapter is chosen",
+                    "True",
+                ),
+                attr(
+                    "mode",
+                    l.mode.clone(),
+                    "EtherChannel mode of operation",
+                    "True",
+                ),
+                attr("netaddr", "0", "Address to ping", "True"),
+                attr(
+                    "noloss_failover",
+                    "yes",
+                    "Enable lossless failover after ping failure",
+                    "True",
+                ),
+                attr(
+                    "num_retries",
+                    "3",
+                    "Times to retry ping before failing",
+                    "True",
+                ),
+                attr(
+                    "retry_time",
+                    "1",
+                    "Wait time (in seconds) between pings",
+                    "True",
+                ),
+                attr(
+                    "use_alt_addr",
+                    "no",
+                    "Enable Alternate EtherChannel Address",
+                    "True",
+                ),
+                attr(
+                    "use_jumbo_frame",
+                    "no",
+                    "Enable Gigabit Ethernet Jumbo Frames",
+                    "True",
+                ),
+            ]
+        }
         Kind::Sea(s) => vec![
             attr(
                 "accounting",

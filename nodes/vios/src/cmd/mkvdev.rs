@@ -10,7 +10,7 @@ use super::args::{self, Arity};
 use super::inventory::{Inventory, Kind};
 use super::mapping::free_name;
 use super::{CmdError, Command, Done, Env};
-use pvmlab_common::model::{Sea, VscsiMapping};
+use pvmlab_common::model::{LinkAggregation, Sea, VscsiMapping};
 
 const USAGE: &str = "Usage: mkvdev [-f] {-vdev TargetDevice | -dbdev DeviceName} -vadapter VirtualServerAdapter [-dev DeviceName]\n       mkvdev -sea TargetDevice -vadapter VirtualEthernetAdapter,... -default DefaultVirtualEthernetAdapter -defaultid SEADefaultPVID [-attr Attributes=Value ...]\n       mkvdev -lnagg TargetAdapter,... [-attr Attribute=Value ...]\n       mkvdev -fbo -vadapter VirtualServerAdapter [-dev DeviceName]";
 
@@ -42,10 +42,13 @@ pub enum Mkvdev {
         default_id: u32,
         attrs: Vec<(String, String)>,
     },
-    /// Link aggregation and file-backed optical devices: this VIOS has no
-    /// second physical port free for an aggregation and no media
-    /// repository, and says so.
-    Lnagg(String),
+    /// A link aggregation of physical ports, with its attributes.
+    Lnagg {
+        adapters: Vec<String>,
+        attrs: Vec<(String, String)>,
+    },
+    /// A file-backed optical device: this VIOS has no virtual media
+    /// repository (no `mkrep`), and says so as a real one does.
     Fbo,
 }
 
@@ -80,7 +83,10 @@ impl Command for Mkvdev {
             });
         }
         if let Some(l) = one("-lnagg") {
-            return Ok(Mkvdev::Lnagg(l));
+            return Ok(Mkvdev::Lnagg {
+                adapters: l.split(',').map(str::to_string).collect(),
+                attrs: a.attrs("-attr", USAGE)?,
+            });
         }
         if a.has("-fbo") {
             return Ok(Mkvdev::Fbo);
@@ -151,10 +157,11 @@ impl Command for Mkvdev {
                 next.seas.push(sea);
                 format!("ent{n} Available\nen{n}\net{n}\n")
             }
-            Mkvdev::Lnagg(a) => {
-                return Err(method(format!(
-                    "Method error (/usr/lib/methods/cfgech):\n        0514-040 Error initializing a device into the kernel.\n{a}: the adapters are in use by a Shared Ethernet Adapter"
-                )));
+            Mkvdev::Lnagg { adapters, attrs } => {
+                let l = make_lnagg(&inv, env, adapters, attrs)?;
+                let n = l.name.trim_start_matches("ent").to_string();
+                next.lnaggs.push(l);
+                format!("ent{n} Available\nen{n}\net{n}\n")
             }
             Mkvdev::Fbo => {
                 return Err(method(
@@ -167,6 +174,72 @@ impl Command for Mkvdev {
     }
 }
 
+/// A device's configuration method refusing a device that is in use.
+fn busy(method_name: &str, dev: &str) -> CmdError {
+    method(format!(
+        "Method error (/usr/lib/methods/{method_name}):\n        0514-062 Cannot perform the requested function because the\n                 specified device is busy.\n{dev}"
+    ))
+}
+
+/// Whether a physical port or an aggregation already carries an SEA or
+/// belongs to an aggregation.
+fn port_in_use(env: &Env<'_>, dev: &str) -> bool {
+    env.dev.seas.iter().any(|s| s.real_adapter == dev)
+        || env
+            .dev
+            .lnaggs
+            .iter()
+            .any(|l| l.adapters.iter().any(|a| a == dev) || l.backup_adapter == dev)
+}
+
+/// A link aggregation as `mkvdev -lnagg` makes it: physical ports, none
+/// in use, in one of EtherChannel's modes.
+fn make_lnagg(
+    inv: &Inventory,
+    env: &Env<'_>,
+    adapters: Vec<String>,
+    attrs: Vec<(String, String)>,
+) -> Result<LinkAggregation, CmdError> {
+    let port = |a: &str| -> Result<(), CmdError> {
+        match inv.get(a).map(|d| &d.kind) {
+            Some(Kind::PhysEnt { .. }) if port_in_use(env, a) => Err(busy("cfgech", a)),
+            Some(Kind::PhysEnt { .. }) => Ok(()),
+            Some(_) => Err(method(format!(
+                "\"{a}\" is not a physical Ethernet adapter."
+            ))),
+            None => Err(CmdError::NotKnown(a.to_string())),
+        }
+    };
+    for a in &adapters {
+        port(a)?;
+    }
+    let mut l = LinkAggregation {
+        adapters,
+        mode: "standard".into(),
+        ..Default::default()
+    };
+    for (k, v) in attrs {
+        match k.as_str() {
+            "mode"
+                if ["standard", "round_robin", "netif_backup", "8023ad"].contains(&v.as_str()) =>
+            {
+                l.mode = v
+            }
+            "backup_adapter" if !l.adapters.contains(&v) => {
+                port(&v)?;
+                l.backup_adapter = v;
+            }
+            "mode" | "backup_adapter" => {
+                return Err(super::chdev::invalid("cfgech", &k, ""));
+            }
+            other => return Err(CmdError::NoAttribute(other.to_string())),
+        }
+    }
+    let names: Vec<&str> = inv.devices.iter().map(|d| d.name.as_str()).collect();
+    l.name = free_name("ent", names.into_iter());
+    Ok(l)
+}
+
 /// An SEA as `mkvdev -sea` makes it, or the reason it cannot be.
 fn make_sea(
     inv: &Inventory,
@@ -177,13 +250,9 @@ fn make_sea(
     default_id: u32,
     attrs: Vec<(String, String)>,
 ) -> Result<Sea, CmdError> {
-    let busy = |dev: &str| {
-        method(format!(
-            "Method error (/usr/lib/methods/cfgsea):\n        0514-062 Cannot perform the requested function because the\n                 specified device is busy.\n{dev}"
-        ))
-    };
+    let busy = |dev: &str| busy("cfgsea", dev);
     match inv.get(&real).map(|d| &d.kind) {
-        Some(Kind::PhysEnt { .. }) => {}
+        Some(Kind::PhysEnt { .. } | Kind::Lnagg(_)) => {}
         Some(_) => {
             return Err(method(format!(
                 "\"{real}\" is not a physical Ethernet adapter."
@@ -191,7 +260,7 @@ fn make_sea(
         }
         None => return Err(CmdError::NotKnown(real)),
     }
-    if env.dev.seas.iter().any(|s| s.real_adapter == real) {
+    if port_in_use(env, &real) {
         return Err(busy(&real));
     }
     let mut vlans = Vec::new();
@@ -315,10 +384,36 @@ mod tests {
             ),
             ("mkvdev -fbo -vadapter vhost0", "mkrep"),
             ("mkvdev -vdev hdisk3", "Usage: mkvdev"),
+            ("mkvdev -lnagg ent0", "busy"),
+            ("mkvdev -lnagg ent9", "not known"),
+            ("mkvdev -lnagg ent2", "not a physical Ethernet adapter"),
+            ("mkvdev -lnagg ent1 -attr mode=fast", "0514-018"),
+            ("mkvdev -lnagg ent1 -attr backup_adapter=ent0", "busy"),
+            ("mkvdev -lnagg ent1 -attr speed=1", "speed"),
         ] {
             let (out, s, dev) = run(line);
             assert!(out.contains(want), "{line}: {out}");
             assert!(s != 0 && dev.is_none(), "{line}");
         }
+    }
+
+    #[test]
+    fn free_ports_are_aggregated_and_the_aggregation_carries_an_sea() {
+        let (out, s, dev) = run("mkvdev -lnagg ent1 -attr mode=8023ad");
+        assert_eq!(s, 0, "{out}");
+        let dev = dev.unwrap();
+        let l = &dev.lnaggs[0];
+        assert_eq!(
+            (l.adapters.as_slice(), l.mode.as_str()),
+            (&["ent1".to_string()][..], "8023ad")
+        );
+        let n = l.name.trim_start_matches("ent");
+        assert_eq!(out, format!("{} Available\nen{n}\net{n}\n", l.name));
+        crate::cmd::testenv::with_devices(dev.clone(), |env| {
+            let (d, s) = crate::cmd::run(env, &format!("lsdev -dev {} -attr mode", l.name));
+            assert_eq!((d.output.as_str(), s), ("value\n\n8023ad\n", 0));
+            let (d, s) = crate::cmd::run(env, "mkvdev -lnagg ent1");
+            assert!(s != 0 && d.output.contains("busy"), "{}", d.output);
+        });
     }
 }

@@ -83,6 +83,7 @@ pub fn devices() -> ViosDevices {
         }],
         volume_groups: Vec::new(),
         departed_clients: Vec::new(),
+        lnaggs: Vec::new(),
     }
 }
 
@@ -127,8 +128,16 @@ pub fn with<R>(f: impl FnOnce(&Env<'_>) -> R) -> R {
 }
 
 pub fn with_state<R>(state: &State, f: impl FnOnce(&Env<'_>) -> R) -> R {
+    with_all(state, devices(), f)
+}
+
+/// The test VIOS with these devices (what an earlier command stored).
+pub fn with_devices<R>(dev: ViosDevices, f: impl FnOnce(&Env<'_>) -> R) -> R {
+    with_all(&State::default(), dev, f)
+}
+
+fn with_all<R>(state: &State, dev: ViosDevices, f: impl FnOnce(&Env<'_>) -> R) -> R {
     let site = site();
-    let dev = devices();
     let clients = clients();
     let errlog = crate::errlog::Errlog::default();
     f(&Env {
