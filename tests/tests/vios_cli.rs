@@ -202,4 +202,26 @@ fn hmcscanner_and_ansible_lines_through_viosvrcmd() {
     let (e, code) = vios("bogus -x");
     assert_eq!((e.as_str(), code), ("Unknown command: \"bogus\"\n", 1));
     assert_eq!(vios("lspv -size -fmt :").0, size);
+
+    // An EtherChannel of the free port, kept with the VIOS's devices; the
+    // port the SEA uses is busy.
+    let (out, code) = vios("mkvdev -lnagg ent1 -attr mode=8023ad");
+    assert_eq!(code, 0, "{out}");
+    let name = out.split_whitespace().next().unwrap_or("").to_string();
+    assert!(
+        out.starts_with("ent") && out.contains(" Available\n"),
+        "{out}"
+    );
+    let (adapters, _) = vios("lsdev -type adapter");
+    assert!(
+        adapters.lines().any(|l| l.starts_with(&format!("{name} "))
+            && l.contains("EtherChannel / IEEE 802.3ad Link Aggregation")),
+        "{adapters}"
+    );
+    assert_eq!(
+        vios(&format!("lsdev -dev {name} -attr adapter_names")).0,
+        "value\n\nent1\n"
+    );
+    let (e, code) = vios("mkvdev -lnagg ent0");
+    assert!(code != 0 && e.contains("busy"), "{e}");
 }
