@@ -4,7 +4,7 @@
 //! product data (`-vpd`), with `-field` and `-fmt` as every listing.
 
 use super::args::{self, Arity};
-use super::inventory::{self, Class, Device, Inventory, Kind};
+use super::inventory::{Class, Device, Inventory, Kind};
 use super::table::{SELECT, Select, Table};
 use super::{CmdError, Command, Done, Env};
 
@@ -204,7 +204,7 @@ impl Command for Lsdev {
             }
             Lsdev::Attr { dev, attr, sel } => {
                 let d = find(&dev)?;
-                let all = inventory::attrs(&inv, env.site, d);
+                let all = super::attrs::attrs(&inv, env.site, d);
                 match attr {
                     Some(name) => {
                         let a = all

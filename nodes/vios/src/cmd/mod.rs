@@ -6,6 +6,7 @@
 //! rules (columns, `-field`, `-fmt`) once, in [`table`].
 
 mod args;
+pub mod attrs;
 mod cfgdev;
 mod chdev;
 mod chkdev;
