@@ -103,21 +103,20 @@ impl Disk {
 
     /// The path for the next I/O, or none when no path is Enabled.
     pub fn pick(&mut self) -> Option<usize> {
-        let enabled: Vec<usize> = (0..self.paths.len())
-            .filter(|&i| self.paths[i].status == PathStatus::Enabled)
-            .collect();
-        let i = match self.algorithm {
-            Algorithm::FailOver => self.fail_over_path()?,
+        match self.algorithm {
+            Algorithm::FailOver => self.fail_over_path(),
             Algorithm::RoundRobin => {
+                let enabled: Vec<usize> = (0..self.paths.len())
+                    .filter(|&i| self.paths[i].status == PathStatus::Enabled)
+                    .collect();
                 let i = *enabled
                     .iter()
                     .find(|&&i| i >= self.next)
                     .or(enabled.first())?;
                 self.next = i + 1;
-                i
+                Some(i)
             }
-        };
-        Some(i)
+        }
     }
 
     /// The Enabled path `fail_over` uses: the lowest priority value, then
