@@ -64,6 +64,28 @@ fn pypowervm_logs_on_and_reads_the_console_and_the_frames() {
         "{out}"
     );
 
+    // A virtual DVD drive made on the VIOS's command line is a mapping
+    // with a VirtualOpticalTargetDevice and no storage until media is
+    // loaded, as pypowervm reads it.
+    for line in [
+        "mkrep -sp rootvg -size 1G",
+        "mkvdev -fbo -vadapter vhost0 -dev lnx_dvd",
+    ] {
+        let (out, code) = lab.hmc("hmc1", &format!("viosvrcmd -m sys2 -p vios1 -c \"{line}\""));
+        assert_eq!(code, 0, "{line}: {out}");
+    }
+    let (out, ok) = py(&format!(
+        "{session}\nfor v in vios.VIOS.wrap(a.read('VirtualIOServer')):\n  for m in v.scsi_mappings:\n    if m.target_dev is not None and m.target_dev.name == 'lnx_dvd':\n      print(v.name, type(m.target_dev).__name__, m.target_dev.lua, m.backing_storage, m.server_adapter.lpar_slot_num)"
+    ));
+    assert!(ok, "{out}");
+    assert!(out.starts_with("vios1 VOptTargetDev 0x8"), "{out}");
+    let (repos, ok) = py(&format!(
+        "{session}\nfrom pypowervm.wrappers import storage\nfor v in vios.VIOS.wrap(a.read('VirtualIOServer')):\n  for g in storage.VG.wrap(a.read('VirtualIOServer', root_id=v.uuid, child_type='VolumeGroup')):\n    for r in g.vmedia_repos:\n      print(v.name, g.name, r.name, r.size, len(r.optical_media))"
+    ));
+    assert!(ok, "{repos}");
+    assert_eq!(repos, "vios1 rootvg VMLibrary 1.0 0\n");
+    assert!(out.contains(" None "), "{out}");
+
     // Jobs: power a partition off and on; validate and run a live
     // migration, and a validation that fails, through pypowervm's tasks.
     let find = |name: &str| {

@@ -224,4 +224,32 @@ fn hmcscanner_and_ansible_lines_through_viosvrcmd() {
     );
     let (e, code) = vios("mkvdev -lnagg ent0");
     assert!(code != 0 && e.contains("busy"), "{e}");
+
+    // A virtual DVD drive for a client: refused until a media repository
+    // exists, then a vtopt on the client's vhost that lsmap shows.
+    let (e, code) = vios("mkvdev -fbo -vadapter vhost0 -dev lnx_dvd");
+    assert!(code != 0 && e.contains("Use mkrep"), "{e}");
+    let (out, code) = vios("mkrep -sp rootvg -size 1G");
+    assert!(
+        code == 0 && out.starts_with("Virtual Media Repository Created"),
+        "{out}"
+    );
+    let (rep, _) = vios("lsrep");
+    assert!(
+        rep.lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("    1024     1024 rootvg")),
+        "{rep}"
+    );
+    assert_eq!(
+        vios("mkvdev -fbo -vadapter vhost0 -dev lnx_dvd"),
+        ("lnx_dvd Available\n".into(), 0)
+    );
+    let (map, _) = vios("lsmap -vadapter vhost0 -type file_opt -field vtd status");
+    assert_eq!(
+        map,
+        "VTD                   lnx_dvd\nStatus                Available\n\n"
+    );
+    assert_eq!(vios("rmvdev -vtd lnx_dvd"), ("lnx_dvd deleted\n".into(), 0));
+    assert_eq!(vios("rmrep"), (String::new(), 0));
 }

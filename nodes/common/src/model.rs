@@ -297,3 +297,15 @@ impl AdapterKindExt for AdapterKind {
             .find(|k| k.word() == word)
     }
 }
+
+/// The logical unit number of a VIOS's virtual optical device `i` (of
+/// `optical`) on its vhost: after the vhost's disks, in the order they
+/// were made, from 0x81 as `lsmap` shows them.
+pub fn optical_lun(d: &ViosDevices, i: usize) -> u32 {
+    let Some(o) = d.optical.get(i) else {
+        return 0x81;
+    };
+    let disks = d.vscsi.iter().filter(|m| m.vhost == o.vhost).count();
+    let before = d.optical[..i].iter().filter(|p| p.vhost == o.vhost).count();
+    0x81 + (disks + before) as u32
+}

@@ -118,7 +118,7 @@ impl Vios for ViosService {
         let (mut d, rootvg) = self.0.with_env(&[], |env| {
             (
                 env.dev.clone(),
-                crate::cmd::lsvg::rootvg(&crate::cmd::inventory::Inventory::of(env)),
+                crate::cmd::lsvg::rootvg(&crate::cmd::inventory::Inventory::of(env), env.dev),
             )
         });
         d.volume_groups = vec![rootvg];

@@ -277,9 +277,7 @@ impl ViosDef {
             vscsi,
             npiv,
             seas,
-            volume_groups: Vec::new(),
-            departed_clients: Vec::new(),
-            lnaggs: Vec::new(),
+            ..Default::default()
         }
     }
 }

@@ -333,12 +333,20 @@ fn partition_link(g: &Get<'_>, f: &FrameView, p: &Partition) -> String {
     )
 }
 
+/// What a vSCSI mapping's target device is: a disk, or a file-backed
+/// virtual DVD drive (`mkvdev -fbo`) with its logical unit address.
+enum Target {
+    Disk,
+    Optical(u32),
+}
+
 fn vscsi_mapping(
     g: &Get<'_>,
     f: &FrameView,
     vios: &Partition,
     m: &VscsiMapping,
     luns: &[Lun],
+    target: Target,
 ) -> String {
     let fr = f.frame.clone().unwrap_or_default();
     let server_loc = loc(&fr, vios.id, m.server_slot);
@@ -382,13 +390,21 @@ fn vscsi_mapping(
             physical_volume(l, true)
         ));
     }
+    let (kind, lun) = match target {
+        Target::Disk => ("PhysicalVolumeVirtualTargetDevice", 0x81),
+        Target::Optical(lun) => ("VirtualOpticalTargetDevice", lun),
+    };
     v.push(format!(
         "<TargetDevice kb=\"CUR\" kxe=\"false\">{}</TargetDevice>",
         xml::group(
-            "PhysicalVolumeVirtualTargetDevice",
+            kind,
             None,
             &[
-                el("LogicalUnitAddress", "CUR", "0x8100000000000000"),
+                el(
+                    "LogicalUnitAddress",
+                    "CUR",
+                    format!("0x{lun:x}00000000000000")
+                ),
                 el("TargetName", "CUR", &m.vtd),
                 el(
                     "UniqueDeviceID",
@@ -601,7 +617,18 @@ pub fn body(g: &Get<'_>, f: &FrameView, vios: &Partition, devices: Option<&ViosD
             Some("CUD"),
             &d.vscsi
                 .iter()
-                .map(|m| vscsi_mapping(g, f, vios, m, &d.luns))
+                .map(|m| vscsi_mapping(g, f, vios, m, &d.luns, Target::Disk))
+                .chain(d.optical.iter().enumerate().map(|(i, o)| {
+                    let m = VscsiMapping {
+                        vhost: o.vhost.clone(),
+                        server_slot: o.server_slot,
+                        client_lpar_id: o.client_lpar_id,
+                        vtd: o.vtd.clone(),
+                        ..Default::default()
+                    };
+                    let target = Target::Optical(pvmlab_common::model::optical_lun(d, i));
+                    vscsi_mapping(g, f, vios, &m, &d.luns, target)
+                }))
                 .collect::<Vec<_>>(),
         ),
     ]
@@ -609,9 +636,9 @@ pub fn body(g: &Get<'_>, f: &FrameView, vios: &Partition, devices: Option<&ViosD
 }
 
 /// `VirtualIOServer/{uuid}/VolumeGroup`: the VIOS's volume groups
-/// (rootvg on its internal disks), sizes in GB as the HMC gives them
-/// (pypowervm's `VG`, hmc-mcp's volume group list). The lab's VIOS keep no
-/// logical volumes as virtual disks and no media repository.
+/// (rootvg on its internal disks) and the media repository in one, sizes
+/// in GB as the HMC gives them (pypowervm's `VG`, hmc-mcp's volume group
+/// list). The lab's VIOS keep no logical volumes as virtual disks.
 pub fn volume_groups(vios: &Partition, d: &ViosDevices) -> Vec<(String, String)> {
     let gb = |mb: u64| format!("{:.1}", mb as f64 / 1024.0);
     d.volume_groups
@@ -643,6 +670,24 @@ pub fn volume_groups(vios: &Partition, d: &ViosDevices) -> Vec<(String, String)>
                     )
                 })
                 .collect();
+            // The media repository `mkrep` made in this group, with no
+            // media (the lab's VIOS make none).
+            let repos: Vec<String> = d
+                .repository
+                .iter()
+                .filter(|r| r.pool == vg.name)
+                .map(|r| {
+                    xml::group(
+                        "VirtualMediaRepository",
+                        None,
+                        &[
+                            xml::group("OpticalMedia", Some("CUD"), &[]),
+                            el("RepositoryName", "CUR", "VMLibrary"),
+                            el("RepositorySize", "CUR", gb(r.size_mb)),
+                        ],
+                    )
+                })
+                .collect();
             let body = [
                 el("AvailableSize", "ROR", gb(vg.free_mb)),
                 el("FreeSpace", "ROR", gb(vg.free_mb)),
@@ -650,6 +695,7 @@ pub fn volume_groups(vios: &Partition, d: &ViosDevices) -> Vec<(String, String)>
                 el("GroupName", "CUR", &vg.name),
                 el("GroupSerialID", "ROR", &vg.serial_id),
                 el("MaximumLogicalVolumes", "ROR", 256),
+                xml::group("MediaRepositories", Some("CUD"), &repos),
                 xml::group("PhysicalVolumes", Some("CUD"), &pvs),
                 el("UniqueDeviceID", "ROR", format!("04{}", vg.serial_id)),
                 xml::group("VirtualDisks", Some("CUD"), &[]),

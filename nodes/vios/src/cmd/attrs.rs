@@ -416,6 +416,19 @@ pub fn attrs(inv: &Inventory, site: &Site, d: &Device) -> Vec<Attr> {
                 "False",
             ),
         ],
+        // No media is loaded (the lab has no mkvopt/loadopt): aix_tdev,
+        // the loaded file, is blank.
+        Kind::Vtopt(_, lun) => vec![
+            attr(
+                "LogicalUnitAddr",
+                format!("0x{lun:x}00000000000000"),
+                "Logical Unit Address",
+                "False",
+            ),
+            attr("aix_tdev", "", "Target Device Name", "False"),
+            attr("client_reserve", "no", "Client Reserve", "True"),
+            attr("mig_name", "", "N/A", "True"),
+        ],
         _ => Vec::new(),
     }
 }

@@ -15,7 +15,9 @@
 //! one the HMC shows for reserved storage devices (`rr::rsdp`).
 
 use super::{Env, Site};
-use pvmlab_common::model::{LinkAggregation, NpivMapping, Sea, VirtualEthAdapter, VscsiMapping};
+use pvmlab_common::model::{
+    LinkAggregation, NpivMapping, Sea, VirtualEthAdapter, VirtualOptical, VscsiMapping,
+};
 
 /// A device's class, as `lsdev -type` selects it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,18 +47,33 @@ pub struct Disk {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kind {
-    PhysEnt { port: u32, mac: String },
-    VirtEnt { a: VirtualEthAdapter, mac: String },
+    PhysEnt {
+        port: u32,
+        mac: String,
+    },
+    VirtEnt {
+        a: VirtualEthAdapter,
+        mac: String,
+    },
     Sea(Sea),
     Lnagg(LinkAggregation),
-    Fcs { port: u32, wwpn: String },
+    Fcs {
+        port: u32,
+        wwpn: String,
+    },
     Fscsi,
     Fcnet,
     Sas,
     Disk(Disk),
-    Vhost { slot: u32, client: u32 },
+    Vhost {
+        slot: u32,
+        client: u32,
+    },
     Vfchost(NpivMapping),
     Vtd(VscsiMapping),
+    /// A file-backed virtual optical device and its logical unit number
+    /// on its vhost (after the vhost's disks).
+    Vtopt(VirtualOptical, u32),
     Proc,
     Other,
 }
@@ -334,17 +351,22 @@ impl Inventory {
             );
         }
         // Virtual server adapters and target devices, as mapped now.
-        let mut vhosts: Vec<&VscsiMapping> = Vec::new();
-        for m in &dev.vscsi {
-            if !vhosts.iter().any(|v| v.vhost == m.vhost) {
-                vhosts.push(m);
+        let mut slots: Vec<(String, u32, u32)> = Vec::new();
+        let mapped = dev
+            .vscsi
+            .iter()
+            .map(|m| (&m.vhost, m.server_slot, m.client_lpar_id))
+            .chain(
+                dev.optical
+                    .iter()
+                    .map(|o| (&o.vhost, o.server_slot, o.client_lpar_id)),
+            );
+        for (vhost, slot, client) in mapped {
+            if !slots.iter().any(|(v, _, _)| v == vhost) {
+                slots.push((vhost.clone(), slot, client));
             }
         }
-        let mut names: Vec<String> = vhosts.iter().map(|m| m.vhost.clone()).collect();
-        let mut slots: Vec<(String, u32, u32)> = vhosts
-            .iter()
-            .map(|m| (m.vhost.clone(), m.server_slot, m.client_lpar_id))
-            .collect();
+        let mut names: Vec<String> = slots.iter().map(|s| s.0.clone()).collect();
         // Server adapters of the profile with nothing mapped yet are
         // vhosts too, numbered after the mapped ones, unless the HMC took
         // them away with their client's mappings.
@@ -376,6 +398,16 @@ impl Inventory {
                 Class::Disk,
                 true,
                 Kind::Vtd(m.clone()),
+            );
+        }
+        for (i, o) in dev.optical.iter().enumerate() {
+            push(
+                o.vtd.clone(),
+                "Virtual Target Device - File-backed Optical",
+                String::new(),
+                Class::Other,
+                true,
+                Kind::Vtopt(o.clone(), pvmlab_common::model::optical_lun(dev, i)),
             );
         }
         for m in &dev.npiv {

@@ -322,6 +322,7 @@ fn parent<'a>(inv: &'a Inventory, d: &Device) -> Option<&'a Device> {
             d.name.trim_start_matches(|c: char| c.is_alphabetic())
         ),
         Kind::Vtd(m) => m.vhost.clone(),
+        Kind::Vtopt(o, _) => o.vhost.clone(),
         _ => return None,
     };
     inv.get(&name)

@@ -79,6 +79,8 @@ pub struct Lsmap {
     /// One server adapter, or all of them.
     pub vadapter: Option<String>,
     pub kind: Kindof,
+    /// `-type`: the backing device types listed (empty: every one).
+    pub types: Vec<String>,
     pub sel: Select,
 }
 
@@ -95,7 +97,8 @@ impl Command for Lsmap {
             (false, true, false) => Kindof::Net,
             _ => return Err(CmdError::Usage(USAGE)),
         };
-        for t in a.values("-type").unwrap_or_default() {
+        let types = a.values("-type").unwrap_or_default().to_vec();
+        for t in &types {
             if ![
                 "disk",
                 "lv",
@@ -126,6 +129,7 @@ impl Command for Lsmap {
         Ok(Lsmap {
             vadapter,
             kind,
+            types,
             sel,
         })
     }
@@ -153,7 +157,9 @@ impl Command for Lsmap {
             .iter()
             .filter(|d| wanted(d))
             .filter_map(|d| match (self.kind, &d.kind) {
-                (Kindof::Vscsi, Kind::Vhost { client, .. }) => Some(vscsi(env, &inv, d, *client)),
+                (Kindof::Vscsi, Kind::Vhost { client, .. }) => {
+                    Some(vscsi(env, &inv, d, *client, &self.types))
+                }
                 (Kindof::Npiv, Kind::Vfchost(_)) => Some(npiv(env, d)),
                 (Kindof::Net, Kind::VirtEnt { a, .. }) if a.trunk_priority > 0 => {
                     Some(net(&inv, d))
@@ -234,7 +240,18 @@ fn group_value(group: &[String], c: usize, head: usize) -> Option<&String> {
 /// Marks the adapter's group among its records' groups.
 const HEAD: &str = "\u{0}head";
 
-fn vscsi(env: &Env<'_>, inv: &Inventory, d: &Device, client: u32) -> Vec<Vec<String>> {
+/// Whether `-type` lists a backing device of this type (disk, file_opt).
+fn listed(types: &[String], ty: &str) -> bool {
+    types.is_empty() || types.iter().any(|t| t == ty)
+}
+
+fn vscsi(
+    env: &Env<'_>,
+    inv: &Inventory,
+    d: &Device,
+    client: u32,
+    types: &[String],
+) -> Vec<Vec<String>> {
     let mut rec = vec![vec![
         HEAD.to_string(),
         d.name.clone(),
@@ -243,6 +260,9 @@ fn vscsi(env: &Env<'_>, inv: &Inventory, d: &Device, client: u32) -> Vec<Vec<Str
     ]];
     let vtds: Vec<&VscsiMapping> = env.dev.vscsi.iter().filter(|m| m.vhost == d.name).collect();
     for (i, m) in vtds.iter().enumerate() {
+        if !listed(types, "disk") {
+            break;
+        }
         let bdloc = inv
             .get(&m.backing)
             .map(|b| b.physloc.clone())
@@ -256,7 +276,24 @@ fn vscsi(env: &Env<'_>, inv: &Inventory, d: &Device, client: u32) -> Vec<Vec<Str
             "false".into(),
         ]);
     }
-    if vtds.is_empty() {
+    // File-backed optical devices follow, with no backing device until
+    // media is loaded.
+    for dev in &inv.devices {
+        if let Kind::Vtopt(o, lun) = &dev.kind
+            && o.vhost == d.name
+            && listed(types, "file_opt")
+        {
+            rec.push(vec![
+                o.vtd.clone(),
+                "Available".into(),
+                format!("0x{lun:x}00000000000000"),
+                String::new(),
+                String::new(),
+                "N/A".into(),
+            ]);
+        }
+    }
+    if rec.len() == 1 {
         rec.push(vec![String::new(); 6]);
     }
     rec

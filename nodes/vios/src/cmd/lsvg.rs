@@ -4,6 +4,7 @@
 use super::args::{self, Arity};
 use super::inventory::{Inventory, fnv};
 use super::{CmdError, Command, Done, Env};
+use pvmlab_common::model::ViosDevices;
 
 const USAGE: &str = "\
 Usage: lsvg [-map | -lv | -pv] [-field FieldName ...] [-fmt Delimiter] VolumeGroup ...
@@ -51,29 +52,44 @@ pub fn vg_id(inv: &Inventory) -> String {
     format!("{pvid}00004c00{:08x}", fnv(&pvid))
 }
 
-/// rootvg's disks (name, PPs of 512 MB), and its total and used PPs
-/// (every logical volume mirrored on each disk).
-fn figures(inv: &Inventory) -> (Vec<(String, u64)>, u64, u64) {
+/// rootvg's physical partition size.
+pub const PP_MB: u64 = 512;
+
+/// The logical volume manager's refusal of more space than is free.
+pub const NO_SPACE: &str = "0516-404 allocp: This system cannot fulfill the allocation request.\nThere are not enough free partitions or not enough physical volumes\nto keep strictness and satisfy allocation requests.  The command\nshould be retried with different allocation characteristics.";
+
+/// rootvg's disks (name, PPs), and its total and used PPs: every system
+/// logical volume mirrored on each disk, and the media repository
+/// (`mkrep`) once, on the first disk.
+fn figures(inv: &Inventory, dev: &ViosDevices) -> (Vec<(String, u64)>, u64, u64) {
     let pvs: Vec<(String, u64)> = inv
         .disks()
         .filter(|(_, d)| d.vg == Some("rootvg"))
-        .map(|(dev, d)| (dev.name.clone(), d.size_mb / 512))
+        .map(|(dev, d)| (dev.name.clone(), d.size_mb / PP_MB))
         .collect();
     let mirrors = pvs.len().max(1) as u64;
     let lps: u64 = ROOT_LVS.iter().map(|l| l.2).sum();
     let total: u64 = pvs.iter().map(|p| p.1).sum();
-    (pvs, total, lps * mirrors)
+    (pvs, total, lps * mirrors + repository_pps(dev))
+}
+
+/// The media repository's physical partitions in rootvg.
+fn repository_pps(dev: &ViosDevices) -> u64 {
+    dev.repository
+        .as_ref()
+        .filter(|r| r.pool == "rootvg")
+        .map_or(0, |r| r.size_mb / PP_MB)
 }
 
 /// rootvg as the HMC's REST API shows it (`VolumeGroup`), from the same
 /// figures `lsvg rootvg` prints.
-pub fn rootvg(inv: &Inventory) -> pvmlab_common::model::VolumeGroup {
-    let (_, total, used) = figures(inv);
+pub fn rootvg(inv: &Inventory, dev: &ViosDevices) -> pvmlab_common::model::VolumeGroup {
+    let (_, total, used) = figures(inv, dev);
     pvmlab_common::model::VolumeGroup {
         name: "rootvg".into(),
         serial_id: vg_id(inv),
-        size_mb: total * 512,
-        free_mb: total.saturating_sub(used) * 512,
+        size_mb: total * PP_MB,
+        free_mb: total.saturating_sub(used) * PP_MB,
         pvs: inv
             .disks()
             .filter(|(_, d)| d.vg == Some("rootvg"))
@@ -114,9 +130,10 @@ impl Command for Lsvg {
         if vg != "rootvg" {
             return Err(CmdError::NoVg(vg));
         }
-        let (pvs, total, used) = figures(&inv);
+        let (pvs, total, used) = figures(&inv, env.dev);
         let mirrors = pvs.len().max(1) as u64;
-        let lps = used / mirrors;
+        let repo = repository_pps(env.dev);
+        let lps = (used - repo) / mirrors;
         let out = match view {
             View::Summary => {
                 let l = |a: String, b: String| format!("{a:<45}{b}\n");
@@ -195,19 +212,32 @@ impl Command for Lsvg {
                         mirrors
                     ));
                 }
+                if repo > 0 {
+                    out.push_str(&format!(
+                        "{:<20}{:<11}{repo:<8}{repo:<8}{:<5}{:<14}/var/vio/VMLibrary\n",
+                        "VMLibrary", "jfs2", 1, "open/syncd"
+                    ));
+                }
                 out
             }
             View::Pv => {
                 let mut out = format!(
                     "{vg}:\nPV_NAME           PV STATE          TOTAL PPs   FREE PPs    FREE DISTRIBUTION\n"
                 );
-                for (name, pps) in &pvs {
+                for (i, (name, pps)) in pvs.iter().enumerate() {
+                    let lps = lps + if i == 0 { repo } else { 0 };
                     let free = pps.saturating_sub(lps);
-                    // The used partitions sit in the middle fifth (AIX's
-                    // default placement); the rest is free.
+                    // The used partitions fill the middle fifth first
+                    // (AIX's default placement), then spread outwards;
+                    // the rest is free.
                     let r = pps / 5;
-                    let mut d = [r, r, r.saturating_sub(lps), r, 0];
-                    d[4] = free.saturating_sub(d[..4].iter().sum());
+                    let mut d = [r, r, r, r, pps - 4 * r];
+                    let mut left = lps.min(*pps);
+                    for i in [2, 3, 1, 4, 0] {
+                        let take = left.min(d[i]);
+                        d[i] -= take;
+                        left -= take;
+                    }
                     out.push_str(&format!(
                         "{name:<18}{:<18}{pps:<12}{free:<12}{}..{}..{}..{}..{}\n",
                         "active", d[0], d[1], d[2], d[3], d[4]
@@ -253,5 +283,27 @@ mod tests {
         );
         assert_eq!(run("lsvg -lv").1, 2);
         assert_eq!(run("lsvg -lv -pv rootvg").1, 2);
+    }
+
+    #[test]
+    fn the_media_repository_takes_rootvgs_space() {
+        use crate::cmd::testenv::{run_changing, with_devices};
+        let free = |out: &str| {
+            out.lines()
+                .find(|l| l.contains("FREE PPs:"))
+                .map(str::to_string)
+                .unwrap()
+        };
+        let before = free(&run("lsvg rootvg").0);
+        let (_, _, dev) = run_changing("mkrep -sp rootvg -size 2G");
+        with_devices(dev.unwrap(), |env| {
+            let out = |l: &str| crate::cmd::run(env, l).0.output;
+            assert_ne!(free(&out("lsvg rootvg")), before);
+            let lv = out("lsvg -lv rootvg");
+            assert!(
+                lv.contains("VMLibrary           jfs2       4       4       1    open/syncd    /var/vio/VMLibrary\n"),
+                "{lv}"
+            );
+        });
     }
 }

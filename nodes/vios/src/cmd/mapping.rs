@@ -22,6 +22,10 @@ pub fn map(d: &ViosDevices, r: &MapRequest) -> Result<ViosDevices, String> {
             .retain(|m| m.client_lpar_id != r.remove_client_lpar_id);
         next.npiv
             .retain(|m| m.client_lpar_id != r.remove_client_lpar_id);
+        // A virtual DVD drive is the VIOS's own: the partition leaves
+        // without it, as it leaves the vhost it hung from.
+        next.optical
+            .retain(|o| o.client_lpar_id != r.remove_client_lpar_id);
         if !next.departed_clients.contains(&r.remove_client_lpar_id) {
             next.departed_clients.push(r.remove_client_lpar_id);
         }
@@ -39,9 +43,13 @@ pub fn map(d: &ViosDevices, r: &MapRequest) -> Result<ViosDevices, String> {
             .ok_or_else(|| format!("LUN {} is not visible from this VIOS", m.lun_id))?
             .clone();
         // One vhost per server slot; one vtscsi per disk.
-        let vhost = match next.vscsi.iter().find(|v| v.server_slot == m.server_slot) {
-            Some(v) => v.vhost.clone(),
-            None => free_name("vhost", next.vscsi.iter().map(|v| v.vhost.as_str())),
+        let vhosts = || {
+            let disks = next.vscsi.iter().map(|v| (&v.vhost, v.server_slot));
+            disks.chain(next.optical.iter().map(|o| (&o.vhost, o.server_slot)))
+        };
+        let vhost = match vhosts().find(|v| v.1 == m.server_slot) {
+            Some(v) => v.0.clone(),
+            None => free_name("vhost", vhosts().map(|v| v.0.as_str())),
         };
         let vtd = free_name("vtscsi", next.vscsi.iter().map(|v| v.vtd.as_str()));
         next.vscsi.push(VscsiMapping {

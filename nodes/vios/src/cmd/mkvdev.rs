@@ -2,7 +2,9 @@
 //! [-dev Name] [-f]`), the mapping `lsmap`, LPM, remote restart and REST
 //! all see; or a Shared Ethernet Adapter (`-sea ent0 -vadapter ent2[,…]
 //! -default ent2 -defaultid 1 [-attr ha_mode=… ctl_chan=… netaddr=…]`),
-//! seed 002's setup of SEA failover. Everything is checked before the
+//! seed 002's setup of SEA failover; an EtherChannel (`-lnagg`); a
+//! file-backed optical device (`-fbo -vadapter vhostN [-dev Name]`) once
+//! `mkrep` made a media repository. Everything is checked before the
 //! device is made: a busy adapter, a VLAN another SEA bridges, an unknown
 //! device or a bad attribute change nothing.
 
@@ -10,7 +12,7 @@ use super::args::{self, Arity};
 use super::inventory::{Inventory, Kind};
 use super::mapping::free_name;
 use super::{CmdError, Command, Done, Env};
-use pvmlab_common::model::{LinkAggregation, Sea, VscsiMapping};
+use pvmlab_common::model::{LinkAggregation, Sea, VirtualOptical, VscsiMapping};
 
 const USAGE: &str = "Usage: mkvdev [-f] {-vdev TargetDevice | -dbdev DeviceName} -vadapter VirtualServerAdapter [-dev DeviceName]\n       mkvdev -sea TargetDevice -vadapter VirtualEthernetAdapter,... -default DefaultVirtualEthernetAdapter -defaultid SEADefaultPVID [-attr Attributes=Value ...]\n       mkvdev -lnagg TargetAdapter,... [-attr Attribute=Value ...]\n       mkvdev -fbo -vadapter VirtualServerAdapter [-dev DeviceName]";
 
@@ -47,9 +49,12 @@ pub enum Mkvdev {
         adapters: Vec<String>,
         attrs: Vec<(String, String)>,
     },
-    /// A file-backed optical device: this VIOS has no virtual media
-    /// repository (no `mkrep`), and says so as a real one does.
-    Fbo,
+    /// A file-backed optical device on a vhost, for media of the
+    /// repository `mkrep` made.
+    Fbo {
+        vadapter: String,
+        name: Option<String>,
+    },
 }
 
 fn method(text: String) -> CmdError {
@@ -89,7 +94,10 @@ impl Command for Mkvdev {
             });
         }
         if a.has("-fbo") {
-            return Ok(Mkvdev::Fbo);
+            return Ok(Mkvdev::Fbo {
+                vadapter: one("-vadapter").ok_or(CmdError::Usage(USAGE))?,
+                name: one("-dev"),
+            });
         }
         Ok(Mkvdev::Vtd {
             vdev: one("-vdev").ok_or(CmdError::Usage(USAGE))?,
@@ -109,11 +117,7 @@ impl Command for Mkvdev {
                 name,
                 force,
             } => {
-                let (slot, client) = match inv.get(&vadapter).map(|d| &d.kind) {
-                    Some(Kind::Vhost { slot, client }) => (*slot, *client),
-                    Some(_) => return Err(CmdError::NotSvsa(vadapter)),
-                    None => return Err(CmdError::NotKnown(vadapter)),
-                };
+                let (slot, client) = vhost(&inv, &vadapter)?;
                 let lun = match inv.get(&vdev).map(|d| &d.kind) {
                     Some(Kind::Disk(d)) => d.clone(),
                     _ => return Err(CmdError::NotKnown(vdev)),
@@ -128,13 +132,7 @@ impl Command for Mkvdev {
                         "\"{vdev}\" is already being used as a backing device.  Specify the -f flag\nto force this device to be used anyway."
                     )));
                 }
-                let vtd = match name {
-                    Some(n) if inv.get(&n).is_some() => {
-                        return Err(method(format!("\"{n}\" is already the name of a device.")));
-                    }
-                    Some(n) => n,
-                    None => free_name("vtscsi", next.vscsi.iter().map(|v| v.vtd.as_str())),
-                };
+                let vtd = new_name(&inv, name, "vtscsi")?;
                 next.vscsi.push(VscsiMapping {
                     vhost: vadapter,
                     server_slot: slot,
@@ -163,14 +161,49 @@ impl Command for Mkvdev {
                 next.lnaggs.push(l);
                 format!("ent{n} Available\nen{n}\net{n}\n")
             }
-            Mkvdev::Fbo => {
-                return Err(method(
-                    "A virtual media repository has not been created. Use mkrep to create one."
-                        .into(),
-                ));
+            Mkvdev::Fbo { vadapter, name } => {
+                let (server_slot, client_lpar_id) = vhost(&inv, &vadapter)?;
+                if env.dev.repository.is_none() {
+                    return Err(method(
+                        "A virtual media repository has not been created. Use mkrep to create one."
+                            .into(),
+                    ));
+                }
+                let vtd = new_name(&inv, name, "vtopt")?;
+                next.optical.push(VirtualOptical {
+                    vhost: vadapter,
+                    server_slot,
+                    client_lpar_id,
+                    vtd: vtd.clone(),
+                });
+                format!("{vtd} Available\n")
             }
         };
         Ok(Done::storing(output, next))
+    }
+}
+
+/// A server virtual SCSI adapter's slot and client.
+fn vhost(inv: &Inventory, name: &str) -> Result<(u32, u32), CmdError> {
+    match inv.get(name).map(|d| &d.kind) {
+        Some(Kind::Vhost { slot, client }) => Ok((*slot, *client)),
+        Some(_) => Err(CmdError::NotSvsa(name.to_string())),
+        None => Err(CmdError::NotKnown(name.to_string())),
+    }
+}
+
+/// A new target device's name: the one asked for, unless a device has
+/// it, or the first free `prefixN`.
+fn new_name(inv: &Inventory, asked: Option<String>, prefix: &str) -> Result<String, CmdError> {
+    match asked {
+        Some(n) if inv.get(&n).is_some() => {
+            Err(method(format!("\"{n}\" is already the name of a device.")))
+        }
+        Some(n) => Ok(n),
+        None => Ok(free_name(
+            prefix,
+            inv.devices.iter().map(|d| d.name.as_str()),
+        )),
     }
 }
 
@@ -414,6 +447,51 @@ mod tests {
             assert_eq!((d.output.as_str(), s), ("value\n\n8023ad\n", 0));
             let (d, s) = crate::cmd::run(env, "mkvdev -lnagg ent1");
             assert!(s != 0 && d.output.contains("busy"), "{}", d.output);
+        });
+    }
+
+    #[test]
+    fn a_virtual_dvd_drive_once_a_repository_exists() {
+        let (_, _, dev) = run("mkrep -sp rootvg -size 1G");
+        let dev = testenv::with_devices(dev.unwrap(), |env| {
+            let (d, s) = crate::cmd::run(env, "mkvdev -fbo -vadapter vhost0 -dev lnx01_dvd");
+            assert_eq!((d.output.as_str(), s), ("lnx01_dvd Available\n", 0));
+            for (line, want) in [
+                ("mkvdev -fbo -vadapter vhost7", "not known"),
+                ("mkvdev -fbo -vadapter ent2", "not a Server Virtual SCSI"),
+                (
+                    "mkvdev -fbo -vadapter vhost0 -dev vtscsi0",
+                    "already the name",
+                ),
+                ("mkvdev -fbo", "Usage: mkvdev"),
+            ] {
+                let (e, s) = crate::cmd::run(env, line);
+                assert!(e.output.contains(want) && s != 0, "{line}: {}", e.output);
+                assert!(e.change.devices.is_none());
+            }
+            d.change.devices.unwrap()
+        });
+        assert_eq!(dev.optical[0].client_lpar_id, 4);
+        testenv::with_devices(dev, |env| {
+            let out = |line: &str| crate::cmd::run(env, line).0.output;
+            let map = out("lsmap -vadapter vhost0");
+            assert!(
+                map.contains("VTD                   lnx01_dvd\nStatus                Available\nLUN                   0x8300000000000000\nBacking device        \nPhysloc               \nMirrored              N/A\n"),
+                "{map}"
+            );
+            let only = out("lsmap -vadapter vhost0 -type file_opt -field vtd");
+            assert_eq!(only, "VTD                   lnx01_dvd\n\n");
+            let disks = out("lsmap -all -type disk -field vtd");
+            assert!(!disks.contains("lnx01_dvd"), "{disks}");
+            assert!(out("lsdev -virtual").contains("lnx01_dvd"));
+            assert!(
+                out("lsdev -dev lnx01_dvd -attr").contains("LogicalUnitAddr 0x8300000000000000")
+            );
+            assert!(out("lsdev -dev lnx01_dvd -parent").contains("vhost0"));
+            assert!(out("rmrep").contains("uses it"));
+            let (d, s) = crate::cmd::run(env, "rmvdev -vtd lnx01_dvd");
+            assert_eq!((d.output.as_str(), s), ("lnx01_dvd deleted\n", 0));
+            assert!(d.change.devices.unwrap().optical.is_empty());
         });
     }
 }

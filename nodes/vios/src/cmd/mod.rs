@@ -20,9 +20,12 @@ mod lsdev;
 mod lsmap;
 mod lspath;
 mod lspv;
+mod lsrep;
 pub mod lsvg;
 pub mod mapping;
+mod mkrep;
 mod mkvdev;
+mod rmrep;
 mod rmvdev;
 mod table;
 
@@ -209,7 +212,10 @@ pub fn run(env: &Env<'_>, line: &str) -> (Done, u32) {
         "lsmap" => run_one::<lsmap::Lsmap>(env, args),
         "lspath" => run_one::<lspath::Lspath>(env, args),
         "lspv" => run_one::<lspv::Lspv>(env, args),
+        "lsrep" => run_one::<lsrep::Lsrep>(env, args),
+        "mkrep" => run_one::<mkrep::Mkrep>(env, args),
         "mkvdev" => run_one::<mkvdev::Mkvdev>(env, args),
+        "rmrep" => run_one::<rmrep::Rmrep>(env, args),
         "rmvdev" => run_one::<rmvdev::Rmvdev>(env, args),
         "lsvg" => run_one::<lsvg::Lsvg>(env, args),
         other => Err(CmdError::UnknownCommand(other.to_string())),

@@ -1,6 +1,6 @@
 //! `rmvdev {-vtd Name | -vdev TargetDevice}`: a virtual target device
 //! removed, so its client loses that path to the disk (MPIO shows it
-//! Missing).
+//! Missing), or its virtual DVD drive (a `vtopt`).
 
 use super::args::{self, Arity};
 use super::{CmdError, Command, Done, Env};
@@ -35,6 +35,12 @@ impl Command for Rmvdev {
 
     fn apply(self, env: &Env<'_>) -> Result<Done, CmdError> {
         let mut next = env.dev.clone();
+        if let Rmvdev::Vtd(v) = &self
+            && let Some(i) = next.optical.iter().position(|o| &o.vtd == v)
+        {
+            let o = next.optical.remove(i);
+            return Ok(Done::storing(format!("{} deleted\n", o.vtd), next));
+        }
         let found = next.vscsi.iter().position(|m| match &self {
             Rmvdev::Vtd(v) => &m.vtd == v,
             Rmvdev::Vdev(d) => &m.backing == d,

@@ -81,9 +81,7 @@ pub fn devices() -> ViosDevices {
             ha_mode: "auto".into(),
             ..Default::default()
         }],
-        volume_groups: Vec::new(),
-        departed_clients: Vec::new(),
-        lnaggs: Vec::new(),
+        ..Default::default()
     }
 }
 
