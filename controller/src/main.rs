@@ -81,17 +81,35 @@ enum ChaosCmd {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Write the built-in default lab to a topology file to edit.
+    /// Write the built-in default lab, or with --frames a generated site of
+    /// any size, to a topology file to edit.
     Init {
         /// Where to write it.
         #[arg(default_value = "pvmlab.toml")]
         file: PathBuf,
-        /// Put the lab on another loopback /24, e.g. 127.43.0.
+        /// Put the lab on another loopback /24 (127.43.0) or /16 (127.43).
         #[arg(long)]
         subnet: Option<String>,
         /// Overwrite the file if it exists.
         #[arg(long)]
         force: bool,
+        /// Generate a site of this many frames instead of the default lab.
+        #[arg(long)]
+        frames: Option<usize>,
+        /// Client partitions in all (by default 40 a frame).
+        #[arg(long, requires = "frames")]
+        lpars: Option<usize>,
+        /// HMCs, in redundant pairs each managing a share of the frames.
+        #[arg(long, default_value_t = 2, requires = "frames")]
+        hmcs: usize,
+        #[arg(long, default_value_t = 2, requires = "frames")]
+        vios_per_frame: usize,
+        /// The same seed gives the same site.
+        #[arg(long, default_value_t = 1, requires = "frames")]
+        seed: u64,
+        /// No workloads: the lab costs nothing while nobody acts on it.
+        #[arg(long, requires = "frames")]
+        idle: bool,
     },
     /// Make the lab directory without starting anything: the topology, the
     /// lab CA and a certificate per node (the compose lab's one-shot step).
@@ -338,7 +356,26 @@ fn main() -> ExitCode {
             file,
             subnet,
             force,
-        } => init(&file, subnet.as_deref(), force),
+            frames,
+            lpars,
+            hmcs,
+            vios_per_frame,
+            seed,
+            idle,
+        } => init(
+            &file,
+            subnet.as_deref(),
+            force,
+            frames.map(|frames| pvmlab_common::labs::site::SiteSpec {
+                frames,
+                lpars: lpars.unwrap_or(frames * 40),
+                hmcs,
+                vios_per_frame,
+                seed,
+                idle,
+                subnet: subnet.clone().unwrap_or_else(|| "127.42".into()),
+            }),
+        ),
         Cmd::Up {
             topology,
             detach,
@@ -498,25 +535,50 @@ pub fn frame_def<'a>(
     })
 }
 
-fn init(file: &std::path::Path, subnet: Option<&str>, force: bool) -> anyhow::Result<()> {
+fn init(
+    file: &std::path::Path,
+    subnet: Option<&str>,
+    force: bool,
+    site: Option<pvmlab_common::labs::site::SiteSpec>,
+) -> anyhow::Result<()> {
     if file.exists() && !force {
         anyhow::bail!("{} exists; use --force to overwrite it", file.display());
     }
-    let mut text = DEFAULT_LAB.to_string();
-    if let Some(s) = subnet {
-        let octets: Vec<&str> = s.split('.').collect();
-        if octets.len() != 3
-            || octets[0] != "127"
-            || octets.iter().any(|o| o.parse::<u8>().is_err())
-        {
-            anyhow::bail!("--subnet {s:?} is not a loopback /24 such as 127.43.0");
+    let (text, what) = match &site {
+        Some(spec) => (
+            pvmlab_common::labs::site::site(spec)?,
+            format!(
+                "a site of {} frames and {} partitions",
+                spec.frames, spec.lpars
+            ),
+        ),
+        None => {
+            let mut text = DEFAULT_LAB.to_string();
+            if let Some(s) = subnet {
+                let octets: Vec<&str> = s.split('.').collect();
+                if !(2..=3).contains(&octets.len())
+                    || octets[0] != "127"
+                    || octets.iter().any(|o| o.parse::<u8>().is_err())
+                {
+                    anyhow::bail!(
+                        "--subnet {s:?} is not a loopback /24 such as 127.43.0 or /16 such as 127.43"
+                    );
+                }
+                // A /16 holds the default lab in its first /24.
+                let prefix = if octets.len() == 2 {
+                    format!("{s}.0")
+                } else {
+                    s.to_string()
+                };
+                text = text.replace("\"127.42.0.", &format!("\"{prefix}."));
+            }
+            (text, "the default lab".to_string())
         }
-        text = text.replace("\"127.42.0.", &format!("\"{s}."));
-    }
+    };
     Topology::parse(&file.display().to_string(), &text)?;
     std::fs::write(file, text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     println!(
-        "wrote the default lab to {}; bring it up with: pvmlab up --topology {}",
+        "wrote {what} to {}; bring it up with: pvmlab up --topology {}",
         file.display(),
         file.display()
     );

@@ -1,8 +1,11 @@
-//! Labs made to measure, for the remote restart tests and benchmark: one
-//! HMC, `frames` POWER8 frames with one VIOS each (every LUN of the SAN
+//! Labs made to measure. `site`: a generated site of any size (`pvmlab
+//! init --frames`). `remote_restart_lab`, for the remote restart tests and
+//! benchmark: one HMC, `frames` POWER8 frames with one VIOS each (every LUN of the SAN
 //! zoned to every VIOS, VLAN 1 bridged), and on the first frame `lpars`
 //! simplified remote restart capable partitions, each booting from its own
 //! LUN through a virtual SCSI adapter.
+
+pub mod site;
 
 /// The topology text, on loopback addresses `{subnet}.x`.
 pub fn remote_restart_lab(name: &str, subnet: &str, frames: usize, lpars: usize) -> String {
