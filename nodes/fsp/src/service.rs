@@ -15,8 +15,41 @@ use pvmlab_common::window::Windows;
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use tokio_stream::{Stream, StreamExt, wrappers::ReceiverStream, wrappers::WatchStream};
+use tokio_stream::{Stream, wrappers::ReceiverStream};
 use tonic::{Request, Response, Status};
+
+/// One HMC's stream: the frame now, then each change; if the HMC falls so
+/// far behind that changes were dropped, the frame now again. It ends when
+/// the HMC goes.
+async fn follow(hyp: Arc<Hypervisor>, tx: tokio::sync::mpsc::Sender<Result<FrameChange, Status>>) {
+    use tokio::sync::broadcast::error::RecvError;
+    let snapshot = |s| FrameChange {
+        kind: Some(frame_change::Kind::Snapshot(s)),
+    };
+    let (first, mut changes) = hyp.watch();
+    // Held weakly: a stream does not keep a stopped hypervisor alive.
+    let hyp = Arc::downgrade(&hyp);
+    if tx.send(Ok(snapshot(first))).await.is_err() {
+        return;
+    }
+    loop {
+        let next = match changes.recv().await {
+            Ok(d) => FrameChange {
+                kind: Some(frame_change::Kind::Delta((*d).clone())),
+            },
+            Err(RecvError::Lagged(_)) => {
+                let Some(hyp) = hyp.upgrade() else { return };
+                let (now, again) = hyp.watch();
+                changes = again;
+                snapshot(now)
+            }
+            Err(RecvError::Closed) => return,
+        };
+        if tx.send(Ok(next)).await.is_err() {
+            return;
+        }
+    }
+}
 
 pub struct FspService {
     hyp: Arc<Hypervisor>,
@@ -44,16 +77,9 @@ impl FspService {
     }
 
     fn lpar_id(&self, name: &str) -> Result<u32, Status> {
-        self.hyp
-            .subscribe()
-            .borrow()
-            .partitions
-            .iter()
-            .find(|p| p.name == name)
-            .map(|p| p.id)
-            .ok_or_else(|| {
-                Status::not_found(format!("no partition named {name} on this managed system"))
-            })
+        self.hyp.lpar_id(name).ok_or_else(|| {
+            Status::not_found(format!("no partition named {name} on this managed system"))
+        })
     }
 
     fn session(&self, token: &str) -> Result<String, Status> {
@@ -132,7 +158,7 @@ impl Fsp for FspService {
         Ok(Response::new(LogonReply { session: token }))
     }
 
-    type WatchStream = Stream_<FrameSnapshot>;
+    type WatchStream = Stream_<FrameChange>;
 
     async fn watch(
         &self,
@@ -140,8 +166,9 @@ impl Fsp for FspService {
     ) -> Result<Response<Self::WatchStream>, Status> {
         authorize(&req, "Watch", &[Role::Hmc])?;
         self.session(&req.get_ref().session)?;
-        let stream = WatchStream::new(self.hyp.subscribe()).map(|s| Ok((*s).clone()));
-        Ok(Response::new(Box::pin(stream)))
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        tokio::spawn(follow(self.hyp.clone(), tx));
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
 
     async fn power_frame(
@@ -163,9 +190,7 @@ impl Fsp for FspService {
             }
         }
         .map_err(status)?;
-        Ok(Response::new(
-            (*self.hyp.subscribe().borrow()).as_ref().clone(),
-        ))
+        Ok(Response::new(self.hyp.snapshot()))
     }
 
     async fn lock(&self, req: Request<LockRequest>) -> Result<Response<LockReply>, Status> {
@@ -195,9 +220,7 @@ impl Fsp for FspService {
         authorize(&req, "FrameFault", &[Role::Controller])?;
         let fault = req.into_inner().fault();
         self.hyp.frame_fault(fault).await.map_err(status)?;
-        Ok(Response::new(
-            (*self.hyp.subscribe().borrow()).as_ref().clone(),
-        ))
+        Ok(Response::new(self.hyp.snapshot()))
     }
 
     async fn activate_lpar(
@@ -292,9 +315,7 @@ impl Fsp for FspService {
             .change(&req, &req.get_ref().session, "ChangeFrame")
             .await?;
         self.hyp.change_frame(req.into_inner()).map_err(status)?;
-        Ok(Response::new(
-            (*self.hyp.subscribe().borrow()).as_ref().clone(),
-        ))
+        Ok(Response::new(self.hyp.snapshot()))
     }
 
     async fn get_workload(

@@ -2,6 +2,12 @@
 //! at a set rate over a working set, and a heartbeat that ticks every
 //! millisecond, so that any stall (a migration's suspend) is measured from
 //! inside, as an application would see it.
+//!
+//! Only partitions with something to do are stepped by the frame's clock:
+//! one whose workload writes, or whose first tick (the one that measures a
+//! migration's downtime) is still to come. An idle partition is not woken
+//! at all; its heartbeat is counted from the time that passed, a tick a
+//! millisecond as if it had been stepped, so an idle lab costs nothing.
 
 use crate::memory::{Memory, PAGE};
 use pvmlab_common::model::{MAX_SCRIPT_MS, Workload};
@@ -33,9 +39,9 @@ fn wall_us() -> u64 {
 }
 
 /// A running partition's memory and what runs inside it. The hypervisor's
-/// one ticker steps every running partition each millisecond (one wake-up
-/// per frame, not one per partition, so a frame of 100 partitions stays
-/// cheap); the memory goes with the last reference.
+/// one clock steps each partition that `wants_clock` every millisecond (one
+/// wake-up per frame, not one per partition, and none when no partition
+/// wants it); the memory goes with the last reference.
 pub struct Running {
     pub memory: Arc<Mutex<Memory>>,
     spec: Mutex<Workload>,
@@ -64,6 +70,9 @@ struct StepState {
     done: u64,
     rate: f64,
     cursor: u64,
+    /// Stepped by the clock since `last`; if not, the time since `last`
+    /// counts as regular ticks.
+    clocked: bool,
 }
 
 impl Running {
@@ -79,6 +88,7 @@ impl Running {
                 done: 0,
                 rate: -1.0,
                 cursor: 0,
+                clocked: false,
             }),
             suspended: AtomicBool::new(false),
             last_tick_unix_us: AtomicU64::new(0),
@@ -152,12 +162,55 @@ impl Running {
         wall_us() + self.tod_offset_us.load(Ordering::Relaxed)
     }
 
+    /// Whether the frame's clock must step this partition: it runs, and
+    /// its workload writes or its first tick is still to come.
+    pub fn wants_clock(&self) -> bool {
+        if self.is_suspended() {
+            return false;
+        }
+        let mut st = self.step.lock().unwrap_or_else(|e| e.into_inner());
+        let rate = self
+            .spec
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .rate_mb_s;
+        let wants = st.last.is_none() || rate > 0.0;
+        if !wants {
+            st.clocked = false;
+        }
+        wants
+    }
+
+    /// Counts the ticks of the time the clock left this partition alone.
+    fn catch_up(&self, st: &mut StepState, now: Instant) {
+        if st.clocked {
+            return;
+        }
+        if let Some(last) = st.last {
+            let ms = now.saturating_duration_since(last).as_millis() as u64;
+            self.stats.ticks.fetch_add(ms, Ordering::Relaxed);
+            self.last_tick_unix_us.store(wall_us(), Ordering::Relaxed);
+            st.last = Some(now);
+        }
+    }
+
+    /// The heartbeat's ticks so far.
+    pub fn heartbeat_ticks(&self) -> u64 {
+        let st = self.step.lock().unwrap_or_else(|e| e.into_inner());
+        let t = self.stats.ticks.load(Ordering::Relaxed);
+        if st.clocked || self.is_suspended() {
+            return t;
+        }
+        t + st.last.map_or(0, |l| l.elapsed().as_millis() as u64)
+    }
+
     /// Stops the partition's processors for the end of a migration and
     /// returns what moves with it besides memory.
     pub fn suspend(&self) -> PartitionState {
         self.suspended.store(true, Ordering::SeqCst);
         // Wait out a step in progress: after this lock no write happens.
-        let st = self.step.lock().unwrap_or_else(|e| e.into_inner());
+        let mut st = self.step.lock().unwrap_or_else(|e| e.into_inner());
+        self.catch_up(&mut st, Instant::now());
         PartitionState {
             heartbeat_ticks: self.stats.ticks.load(Ordering::Relaxed),
             last_tick_unix_us: self.last_tick_unix_us.load(Ordering::Relaxed),
@@ -170,8 +223,19 @@ impl Running {
         }
     }
 
-    /// The migration was rolled back: the partition runs on here.
+    /// The migration was rolled back: the partition runs on here. Left to
+    /// itself, it resumes counting from now, and the stall is its longest
+    /// gap if it is.
     pub fn unsuspend(&self) {
+        let mut st = self.step.lock().unwrap_or_else(|e| e.into_inner());
+        if !st.clocked {
+            let now = Instant::now();
+            if let Some(last) = st.last {
+                let gap = now.saturating_duration_since(last).as_micros() as u64;
+                self.stats.max_gap_us.fetch_max(gap, Ordering::Relaxed);
+                st.last = Some(now);
+            }
+        }
         self.suspended.store(false, Ordering::SeqCst);
     }
 
@@ -189,6 +253,8 @@ impl Running {
         if self.suspended.load(Ordering::SeqCst) {
             return;
         }
+        self.catch_up(&mut st, now);
+        st.clocked = true;
         let n = self.stats.ticks.fetch_add(1, Ordering::Relaxed);
         let wall = wall_us();
         match st.last {

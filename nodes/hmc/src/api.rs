@@ -30,7 +30,7 @@ impl Hmc for HmcApi {
         Ok(Response::new(ViewReply {
             hmc_name: hmc.name.clone(),
             version: hmc.version.clone(),
-            frames: hmc.view.frames(),
+            frames: hmc.view.frames().iter().map(|f| (**f).clone()).collect(),
         }))
     }
 

@@ -1,12 +1,17 @@
 //! The HMC's connections to its frames. Each frame is one task: log on with
-//! the frame's HMC access password, then follow the FSP's stream of
-//! snapshots. Nothing polls; a broken stream shows as No Connection at once.
+//! the frame's HMC access password, then follow the FSP's stream: the frame
+//! whole, then what each change changed, applied in place. Nothing polls; a
+//! broken stream shows as No Connection at once.
+//!
+//! Each frame's view is shared (`Arc`): a reader takes the frames without
+//! copying them, and a change copies a frame only while someone still
+//! reads the version before it.
 
 use pvmlab_common::model::frame_state;
 use pvmlab_common::net::Chan;
 use pvmlab_common::node::Health;
 use pvmlab_common::proto::fsp::fsp_client::FspClient;
-use pvmlab_common::proto::fsp::{FrameSnapshot, LogonRequest, WatchRequest};
+use pvmlab_common::proto::fsp::{FrameChange, LogonRequest, WatchRequest, frame_change};
 use pvmlab_common::proto::hmc::FrameView;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -17,11 +22,27 @@ use tracing::Instrument;
 /// Every managed frame as this HMC sees it, in the order it was added.
 #[derive(Clone)]
 pub struct View {
-    frames: Arc<Mutex<BTreeMap<usize, FrameView>>>,
+    frames: Arc<Mutex<BTreeMap<usize, Arc<FrameView>>>>,
     changed: Arc<watch::Sender<u64>>,
+    /// What each change changed, for those who follow partitions one by
+    /// one (REST events) rather than look at the whole view.
+    changes: tokio::sync::broadcast::Sender<Arc<Changed>>,
     /// The logged-on connection to each frame, for commands to use.
     conns: Arc<Mutex<HashMap<String, Conn>>>,
 }
+
+/// What one change of the view changed.
+#[derive(Debug)]
+pub struct Changed {
+    pub frame: String,
+    /// The partitions changed or added; None: the whole frame may have
+    /// (it connected, was resent, or was lost).
+    pub lpars: Option<Vec<u32>>,
+    pub removed: Vec<u32>,
+}
+
+/// Changes a follower may be behind before it must look at the whole view.
+const BEHIND: usize = 4096;
 
 /// A logged-on connection to one frame's FSP.
 #[derive(Clone)]
@@ -35,6 +56,7 @@ impl Default for View {
         View {
             frames: Arc::default(),
             changed: Arc::new(watch::channel(0).0),
+            changes: tokio::sync::broadcast::channel(BEHIND).0,
             conns: Arc::default(),
         }
     }
@@ -46,22 +68,34 @@ impl View {
         let n = f.len();
         f.insert(
             n,
-            FrameView {
+            Arc::new(FrameView {
                 name: name.to_string(),
                 state: frame_state::NO_CONNECTION.into(),
                 ..Default::default()
-            },
+            }),
         );
     }
 
-    fn update(&self, name: &str, f: impl FnOnce(&mut FrameView)) {
+    /// Changes one frame's view; `f` says what it changed, or None for
+    /// nothing.
+    fn update(&self, name: &str, f: impl FnOnce(&mut FrameView) -> Option<Changed>) {
         {
             let mut frames = self.frames.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(v) = frames.values_mut().find(|v| v.name == name) {
-                f(v);
-            }
+            let Some(v) = frames.values_mut().find(|v| v.name == name) else {
+                return;
+            };
+            let Some(what) = f(Arc::make_mut(v)) else {
+                return;
+            };
+            // Sent under the lock, so that followers get changes in order.
+            let _ = self.changes.send(Arc::new(what));
         }
         self.changed.send_modify(|n| *n += 1);
+    }
+
+    /// Every change from now on, one by one.
+    pub fn changes(&self) -> tokio::sync::broadcast::Receiver<Arc<Changed>> {
+        self.changes.subscribe()
     }
 
     /// Ticks on every change to the view.
@@ -87,7 +121,7 @@ impl View {
 
     /// Waits until `f` holds for the view, or `limit` passes; commands use it
     /// to return once the frame has reported the change they asked for.
-    pub async fn wait_for(&self, limit: Duration, f: impl Fn(&[FrameView]) -> bool) -> bool {
+    pub async fn wait_for(&self, limit: Duration, f: impl Fn(&[Arc<FrameView>]) -> bool) -> bool {
         let mut rx = self.changed.subscribe();
         let deadline = tokio::time::Instant::now() + limit;
         loop {
@@ -103,7 +137,7 @@ impl View {
         }
     }
 
-    pub fn frames(&self) -> Vec<FrameView> {
+    pub fn frames(&self) -> Vec<Arc<FrameView>> {
         self.frames
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -114,24 +148,65 @@ impl View {
 
     fn set_disconnected(&self, name: &str, state: &str) {
         self.update(name, |v| {
+            if !v.connected && v.state == state {
+                return None;
+            }
             v.connected = false;
             v.state = state.to_string();
             // The last partitions seen stay, as the HMC keeps its last
             // inventory, but nothing about them is current.
+            Some(Changed {
+                frame: v.name.clone(),
+                lpars: None,
+                removed: Vec::new(),
+            })
         });
     }
 
-    fn apply(&self, name: &str, snap: FrameSnapshot) {
-        self.update(name, |v| {
-            v.connected = true;
-            v.state = snap
-                .frame
-                .as_ref()
-                .map(|f| f.state.clone())
-                .unwrap_or_default();
-            v.frame = snap.frame;
-            v.partitions = snap.partitions;
+    fn apply(&self, name: &str, change: FrameChange) {
+        self.update(name, |v| match change.kind {
+            Some(frame_change::Kind::Snapshot(s)) => {
+                v.connected = true;
+                v.state = s
+                    .frame
+                    .as_ref()
+                    .map(|f| f.state.clone())
+                    .unwrap_or_default();
+                v.frame = s.frame;
+                v.partitions = s.partitions;
+                Some(Changed {
+                    frame: v.name.clone(),
+                    lpars: None,
+                    removed: Vec::new(),
+                })
+            }
+            Some(frame_change::Kind::Delta(d)) => Some(apply_delta(v, d)),
+            None => None,
         });
+    }
+}
+
+/// A change applied in place: partitions are kept in id order, as the FSP
+/// sends them whole.
+fn apply_delta(v: &mut FrameView, d: pvmlab_common::proto::fsp::FrameDelta) -> Changed {
+    if let Some(f) = d.frame {
+        v.state = f.state.clone();
+        v.frame = Some(f);
+    }
+    let ids = d.partitions.iter().map(|p| p.id).collect();
+    for p in d.partitions {
+        match v.partitions.binary_search_by_key(&p.id, |x| x.id) {
+            Ok(i) => v.partitions[i] = p,
+            Err(i) => v.partitions.insert(i, p),
+        }
+    }
+    if !d.removed.is_empty() {
+        v.partitions.retain(|p| !d.removed.contains(&p.id));
+    }
+    Changed {
+        frame: v.name.clone(),
+        lpars: Some(ids),
+        removed: d.removed,
     }
 }
 

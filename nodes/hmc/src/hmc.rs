@@ -95,7 +95,7 @@ pub fn names_frame(f: &FrameView, name: &str) -> bool {
 }
 
 /// A frame named by its name or by `type-model*serial`.
-pub fn find_frame(ctx: &Ctx<'_>, name: &str) -> Result<FrameView, CmdError> {
+pub fn find_frame(ctx: &Ctx<'_>, name: &str) -> Result<std::sync::Arc<FrameView>, CmdError> {
     ctx.hmc
         .view
         .frames()

@@ -113,11 +113,7 @@ impl Hypervisor {
             hcheck_interval_s: hcheck,
             eth,
             // The heartbeat ticks every millisecond the partition runs.
-            up_s: running
-                .stats
-                .ticks
-                .load(std::sync::atomic::Ordering::Relaxed)
-                / 1000,
+            up_s: running.heartbeat_ticks() / 1000,
         };
         Ok(crate::os::run(&env, line))
     }

@@ -1,29 +1,31 @@
 //! The frame as its hypervisor sees it: power state, partitions, profiles and
 //! the resources running partitions hold. This file is the core every
 //! concern shares: the state, `change` (every change is persisted before it
-//! is acknowledged or published) and the snapshots the HMCs watch. Each
-//! concern adds its `impl Hypervisor` methods in a file of its own.
+//! is acknowledged or published, as what it changed: a row per partition)
+//! and the stream of changes the HMCs watch. Each concern adds its `impl
+//! Hypervisor` methods in a file of its own.
 
 use pvmlab_common::model::{
     Available, Frame, FrameExt as _, Partition, PartitionExt as _, Profile, Resources, frame_state,
     lpar_state, migration_state, rr_status,
 };
 use pvmlab_common::proto::fsp::{
-    Attached, FrameSnapshot, Shutdown, ViosCommand, WorkloadStatus, vios_command,
+    Attached, FrameDelta, FrameSnapshot, Shutdown, ViosCommand, WorkloadStatus, vios_command,
 };
-use pvmlab_common::store::Store;
+use pvmlab_common::store::{Store, Write};
 use pvmlab_common::topology::{FrameDef, Topology, vios_node_name};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{broadcast, mpsc};
 
 mod adapters;
 mod dlpar;
 mod error;
 mod fault;
 mod io;
+mod lpars;
 mod migration;
 mod netboot;
 mod partitions;
@@ -34,14 +36,31 @@ mod system;
 mod vios;
 
 pub use error::FspError;
+use lpars::Lpars;
 use partitions::{check_partition, stop_partition};
 
 /// What is persisted: the frame and every partition with its profiles.
-#[derive(Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Clone)]
 struct Persisted {
     frame: Frame,
-    lpars: BTreeMap<u32, Partition>,
+    lpars: Lpars,
     /// The service processor stopped in order (`pvmlab down`), not lost.
+    clean_stop: bool,
+}
+
+/// The frame's own row; each partition has a row of its own.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct FrameRow {
+    frame: Frame,
+    clean_stop: bool,
+}
+
+/// The whole state in one record, as FSPs before the per-partition rows
+/// stored it: read once and rewritten as rows.
+#[derive(serde::Deserialize)]
+struct Legacy {
+    frame: Frame,
+    lpars: BTreeMap<u32, Partition>,
     #[serde(default)]
     clean_stop: bool,
 }
@@ -77,19 +96,33 @@ pub struct Hypervisor {
     /// partition each millisecond, never waits for a disk.
     writer: Mutex<()>,
     store: Store,
-    publish: watch::Sender<Arc<FrameSnapshot>>,
+    /// Every change as it was made, for the HMCs' streams; a stream that
+    /// falls behind by more than it holds starts again from a snapshot.
+    publish: broadcast::Sender<Arc<FrameDelta>>,
     /// The last heartbeat of each VIOS's SEAs, by VIOS id and SEA name,
     /// with when it came: in memory, as the hypervisor's switch holds it.
     seas: Mutex<HashMap<(u32, String), (pvmlab_common::proto::fsp::SeaStatus, std::time::Instant)>>,
     /// How many heartbeats found two SEAs bridging one VLAN at once (what
     /// must never happen; the chaos invariant reads it).
     double_bridged_seen: std::sync::atomic::AtomicU64,
+    /// Wakes the clock: a partition came or went, or its workload changed.
+    clock: Arc<tokio::sync::Notify>,
+    /// The clock must look again at which partitions want it.
+    clock_dirty: std::sync::atomic::AtomicBool,
     /// How client I/O reaches the frame's VIOS (none in unit tests).
     pub io: std::sync::OnceLock<Arc<crate::clientio::IoEnv>>,
 }
 
 const TABLE: &str = "frame";
-const KEY: &str = "state";
+const LEGACY_KEY: &str = "state";
+const FRAME_KEY: &str = "frame";
+const LPARS: &str = "lpars";
+/// Changes a watching HMC may be behind before it gets a snapshot instead.
+const BEHIND: usize = 4096;
+
+fn lpar_key(id: u32) -> String {
+    format!("{id:05}")
+}
 // The durations below model real time (the hardware's and the operating
 // systems'); the sleeps that use them wait for nothing else.
 /// How long a client partition takes from Starting to Running.
@@ -103,11 +136,58 @@ const SHUTDOWN_NOW: Duration = Duration::from_millis(50);
 /// an HMC to mark the copies it restarted elsewhere before they auto start.
 const HOLD_AFTER_FAILURE: Duration = Duration::from_secs(2);
 
-fn snapshot(p: &Persisted) -> Arc<FrameSnapshot> {
-    Arc::new(FrameSnapshot {
+fn snapshot(p: &Persisted) -> FrameSnapshot {
+    FrameSnapshot {
         frame: Some(p.frame.clone()),
         partitions: p.lpars.values().cloned().collect(),
-    })
+    }
+}
+
+/// Every row of the state, to write it whole.
+fn rows(p: &Persisted) -> Vec<Write> {
+    let mut w = vec![Write::put(
+        TABLE,
+        FRAME_KEY,
+        &FrameRow {
+            frame: p.frame.clone(),
+            clean_stop: p.clean_stop,
+        },
+    )];
+    w.extend(
+        p.lpars
+            .values()
+            .map(|l| Write::put(LPARS, lpar_key(l.id), l)),
+    );
+    w
+}
+
+/// The state from its rows; from the one record of an older FSP (which is
+/// then rewritten as rows); or none yet.
+fn load(store: &Store) -> Result<Option<Persisted>, FspError> {
+    if let Some(row) = store.get::<FrameRow>(TABLE, FRAME_KEY)? {
+        let lpars = store
+            .list::<Partition>(LPARS)?
+            .into_iter()
+            .map(|(_, l)| l)
+            .collect();
+        return Ok(Some(Persisted {
+            frame: row.frame,
+            lpars,
+            clean_stop: row.clean_stop,
+        }));
+    }
+    let Some(old) = store.get::<Legacy>(TABLE, LEGACY_KEY)? else {
+        return Ok(None);
+    };
+    let p = Persisted {
+        frame: old.frame,
+        lpars: old.lpars.into_values().collect(),
+        clean_stop: old.clean_stop,
+    };
+    let mut w = rows(&p);
+    w.push(Write::delete(TABLE, LEGACY_KEY));
+    store.apply(w)?;
+    Ok(Some(p))
 }
 
 impl Hypervisor {
@@ -115,7 +195,7 @@ impl Hypervisor {
     /// the topology.
     pub fn open(dir: &Path, topo: &Topology, def: &FrameDef) -> Result<Hypervisor, FspError> {
         let store = Store::open(&dir.join("fsp.redb"))?;
-        let state = match store.get::<Persisted>(TABLE, KEY)? {
+        let state = match load(&store)? {
             Some(mut p) => {
                 // The address may move (relocated lab, compose); the rest is ours.
                 p.frame.address = def.frame_model(topo).address;
@@ -129,17 +209,17 @@ impl Hypervisor {
                 } else {
                     def.power.get_ref().clone()
                 };
-                let lpars = def.partitions().into_iter().map(|p| (p.id, p)).collect();
+                let lpars = def.partitions().into_iter().collect();
                 let p = Persisted {
                     frame,
                     lpars,
                     clean_stop: true,
                 };
-                store.put(TABLE, KEY, &p)?;
+                store.apply(rows(&p))?;
                 p
             }
         };
-        let (publish, _) = watch::channel(snapshot(&state));
+        let (publish, _) = broadcast::channel(BEHIND);
         Ok(Hypervisor {
             after_failure: Default::default(),
             writer: Mutex::new(()),
@@ -155,12 +235,33 @@ impl Hypervisor {
             publish,
             seas: Mutex::new(HashMap::new()),
             double_bridged_seen: Default::default(),
+            clock: Default::default(),
+            clock_dirty: Default::default(),
             io: Default::default(),
         })
     }
 
-    pub fn subscribe(&self) -> watch::Receiver<Arc<FrameSnapshot>> {
-        self.publish.subscribe()
+    /// The frame now, and every change after it, with none missed or
+    /// repeated between the two (both are taken under the state's lock,
+    /// under which changes are published).
+    pub fn watch(&self) -> (FrameSnapshot, broadcast::Receiver<Arc<FrameDelta>>) {
+        let live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        (snapshot(&live.state), self.publish.subscribe())
+    }
+
+    /// The frame and every partition now.
+    pub fn snapshot(&self) -> FrameSnapshot {
+        self.with(|l| snapshot(&l.state))
+    }
+
+    pub fn lpar_id(&self, name: &str) -> Option<u32> {
+        self.with(|l| {
+            l.state
+                .lpars
+                .values()
+                .find(|p| p.name == name)
+                .map(|p| p.id)
+        })
     }
 
     fn with<R>(&self, f: impl FnOnce(&Live) -> R) -> R {
@@ -168,26 +269,53 @@ impl Hypervisor {
         f(&live)
     }
 
-    /// Applies a change to a copy, persists it, and only then makes it the
-    /// truth and publishes it: a failed write changes nothing.
+    /// Applies a change to a copy (which shares every partition it does not
+    /// write), persists what it changed, and only then makes it the truth
+    /// and publishes what it changed: a failed write changes nothing.
     fn change<R>(
         &self,
         f: impl FnOnce(&mut Persisted, &mut HashMap<u32, ViosLink>) -> Result<R, FspError>,
     ) -> Result<R, FspError> {
         let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let (next, r) = {
+        let (next, r, writes, delta) = {
             let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
             let mut next = live.state.clone();
             let r = f(&mut next, &mut live.vios)?;
             refcodes::record(&live.state.lpars, &mut next.lpars, refcodes::now_ms());
+            let (changed, removed) = next.lpars.changes(&live.state.lpars);
+            if changed.is_empty()
+                && removed.is_empty()
+                && next.frame == live.state.frame
+                && next.clean_stop == live.state.clean_stop
+            {
+                return Ok(r);
+            }
             next.frame.epoch += 1;
-            (next, r)
+            let mut writes = vec![Write::put(
+                TABLE,
+                FRAME_KEY,
+                &FrameRow {
+                    frame: next.frame.clone(),
+                    clean_stop: next.clean_stop,
+                },
+            )];
+            writes.extend(changed.iter().map(|l| Write::put(LPARS, lpar_key(l.id), l)));
+            writes.extend(removed.iter().map(|id| Write::delete(LPARS, lpar_key(*id))));
+            let delta = FrameDelta {
+                frame: Some(next.frame.clone()),
+                partitions: changed.into_iter().cloned().collect(),
+                removed,
+            };
+            (next, r, writes, delta)
         };
-        self.store.put(TABLE, KEY, &next)?;
+        self.store.apply(writes)?;
         let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
         live.state = next;
         sync_workloads(&mut live);
-        self.publish.send_replace(snapshot(&live.state));
+        // No one watching is no error.
+        let _ = self.publish.send(Arc::new(delta));
+        drop(live);
+        self.wake_clock();
         Ok(r)
     }
 
@@ -229,7 +357,7 @@ mod persistence {
     }
 
     fn state(h: &Hypervisor) -> String {
-        h.subscribe().borrow().frame.as_ref().unwrap().state.clone()
+        h.snapshot().frame.unwrap().state
     }
 
     #[tokio::test]
@@ -245,14 +373,19 @@ mod persistence {
         };
         // The three auto-start clients come to run (the VIOS wait for
         // their OS).
-        let mut seen = h.subscribe();
-        let up = seen.wait_for(|s| {
-            s.frame.as_ref().unwrap().state == frame_state::OPERATING && running(s) == 3
-        });
+        let (_, mut changes) = h.watch();
+        let up = async {
+            loop {
+                let s = h.snapshot();
+                if s.frame.as_ref().unwrap().state == frame_state::OPERATING && running(&s) == 3 {
+                    return;
+                }
+                let _ = changes.recv().await;
+            }
+        };
         tokio::time::timeout(Duration::from_secs(10), up)
             .await
-            .expect("the frame came up")
-            .unwrap();
+            .expect("the frame came up");
         h.power_off(true).await.unwrap();
         drop(h);
         // Reopened from the database, not rebuilt from the topology: the
@@ -261,7 +394,7 @@ mod persistence {
         // A frame left off is not powered on at boot (boot decides at once).
         h.clone().boot();
         assert_eq!(state(&h), frame_state::POWER_OFF);
-        assert_eq!(h.subscribe().borrow().partitions.len(), 5);
+        assert_eq!(h.snapshot().partitions.len(), 5);
         h.power_on(false).await.unwrap();
         assert_eq!(state(&h), frame_state::OPERATING);
     }

@@ -30,7 +30,7 @@ impl Hypervisor {
             resident_pages: m.resident_pages() as u64,
             dirty_pages: m.dirty_count(),
             pages_written: r.stats.pages_written.load(Relaxed),
-            heartbeat_ticks: r.stats.ticks.load(Relaxed),
+            heartbeat_ticks: r.heartbeat_ticks(),
             max_gap_us: r.stats.max_gap_us.load(Relaxed),
             digest: if digest { m.digest() } else { String::new() },
             io: Some(r.os.io_stats()),
@@ -57,6 +57,7 @@ impl Hypervisor {
         let live = self.live.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(r) = live.running.get(&id) {
             r.set(w);
+            self.wake_clock();
         }
         Ok(())
     }
@@ -342,7 +343,7 @@ impl Hypervisor {
 /// The frame-dependent checks of a partition's configuration.
 pub(super) fn check_partition(
     frame: &Frame,
-    lpars: &BTreeMap<u32, Partition>,
+    lpars: &super::Lpars,
     l: &Partition,
 ) -> Result<(), FspError> {
     let bad = |m: String| Err(FspError::Invalid(m));

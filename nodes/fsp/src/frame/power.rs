@@ -38,21 +38,49 @@ impl Hypervisor {
     }
 
     /// The hypervisor's clock: every millisecond, each running client
-    /// partition's heartbeat ticks and its workload writes what it owes.
-    /// It holds the hypervisor weakly, and ends with it.
+    /// partition that wants it (its workload writes, or its first tick is
+    /// due) ticks and writes what it owes. With none, it sleeps until told
+    /// of a change. It holds the hypervisor weakly, and ends with it.
     async fn tick(me: std::sync::Weak<Self>) {
         let mut every = tokio::time::interval(Duration::from_millis(1));
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut active: Vec<Arc<crate::workload::Running>> = Vec::new();
         loop {
-            every.tick().await;
-            let Some(me) = me.upgrade() else { return };
-            let running: Vec<Arc<crate::workload::Running>> =
-                me.with(|l| l.running.values().cloned().collect());
+            let wake = {
+                let Some(me) = me.upgrade() else { return };
+                if me
+                    .clock_dirty
+                    .swap(false, std::sync::atomic::Ordering::SeqCst)
+                {
+                    active = me.with(|l| l.running.values().cloned().collect());
+                }
+                me.clock.clone()
+            };
+            // Registered before the look, so a change after it is not missed.
+            let woken = wake.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            active.retain(|r| r.wants_clock());
             let now = std::time::Instant::now();
-            for r in running {
+            for r in &active {
                 r.step(now);
             }
+            if active.is_empty() {
+                // Nothing to step: sleep until a change, looking now and
+                // then whether the hypervisor is still there.
+                let _ = tokio::time::timeout(Duration::from_secs(1), woken).await;
+                every.reset();
+            } else {
+                every.tick().await;
+            }
         }
+    }
+
+    /// Tells the clock that which partitions want it may have changed.
+    pub(crate) fn wake_clock(&self) {
+        self.clock_dirty
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.clock.notify_one();
     }
 
     /// The service processor stops in order: its next start is no failure.

@@ -2,8 +2,8 @@
 //! that every HMC lists the same history (lsrefcode -n). `change` records
 //! them: whatever sets `ref_code`, the history follows.
 
-use pvmlab_common::model::{Partition, RefCode};
-use std::collections::BTreeMap;
+use super::Lpars;
+use pvmlab_common::model::RefCode;
 
 /// How many codes a partition keeps; older ones are dropped.
 pub const KEEP: usize = 25;
@@ -11,12 +11,19 @@ pub const KEEP: usize = 25;
 /// Appends to each partition of `next` the code it shows now, where that
 /// changed from `before` (a blank code is the end of the last one, not a
 /// code of its own).
-pub fn record(before: &BTreeMap<u32, Partition>, next: &mut BTreeMap<u32, Partition>, now_ms: u64) {
-    for (id, l) in next.iter_mut() {
-        let was = before.get(id).map(|b| b.ref_code.as_str()).unwrap_or("");
-        if l.ref_code == was || l.ref_code.is_empty() {
-            continue;
-        }
+pub fn record(before: &Lpars, next: &mut Lpars, now_ms: u64) {
+    // Only the partitions the change wrote can show a new code.
+    let (changed, _) = next.changes(before);
+    let new: Vec<u32> = changed
+        .iter()
+        .filter(|l| {
+            let was = before.get(&l.id).map(|b| b.ref_code.as_str()).unwrap_or("");
+            l.ref_code != was && !l.ref_code.is_empty()
+        })
+        .map(|l| l.id)
+        .collect();
+    for id in new {
+        let Some(l) = next.get_mut(&id) else { continue };
         l.ref_codes.push(RefCode {
             refcode: l.ref_code.clone(),
             time_ms: now_ms,
@@ -37,15 +44,14 @@ pub fn now_ms() -> u64 {
 mod tests {
     use super::*;
 
-    fn lpars(code: &str) -> BTreeMap<u32, Partition> {
-        BTreeMap::from([(
-            3,
-            Partition {
-                id: 3,
-                ref_code: code.into(),
-                ..Default::default()
-            },
-        )])
+    fn lpars(code: &str) -> Lpars {
+        [pvmlab_common::model::Partition {
+            id: 3,
+            ref_code: code.into(),
+            ..Default::default()
+        }]
+        .into_iter()
+        .collect()
     }
 
     #[test]

@@ -30,8 +30,14 @@ impl Command for Chlparutil {
     async fn apply(self, ctx: &Ctx<'_>) -> CmdResult {
         ctx.may_change()?;
         let frames = match &self.frame {
-            Some(m) => vec![find_frame(ctx, m)?.name],
-            None => ctx.hmc.view.frames().into_iter().map(|f| f.name).collect(),
+            Some(m) => vec![find_frame(ctx, m)?.name.clone()],
+            None => ctx
+                .hmc
+                .view
+                .frames()
+                .iter()
+                .map(|f| f.name.clone())
+                .collect(),
         };
         ctx.hmc.util.set_rate(&frames, self.rate)?;
         Ok(String::new())

@@ -140,17 +140,17 @@ impl Command for Chsyscfg {
             }
             Change::Lpars(changes) => {
                 for c in changes {
-                    c.apply(ctx, &find_frame(ctx, &frame.name)?).await?;
+                    c.apply(ctx, &*find_frame(ctx, &frame.name)?).await?;
                 }
             }
             Change::Profiles(changes) => {
                 for c in changes {
-                    c.apply(ctx, &find_frame(ctx, &frame.name)?).await?;
+                    c.apply(ctx, &*find_frame(ctx, &frame.name)?).await?;
                 }
             }
             Change::Sys(records) => {
                 for attrs in records {
-                    change_sys(ctx, &find_frame(ctx, &frame.name)?, attrs).await?;
+                    change_sys(ctx, &*find_frame(ctx, &frame.name)?, attrs).await?;
                 }
             }
         }

@@ -303,7 +303,7 @@ fn toward<'a>(
     if lpar.is_vios() {
         return Err(Hscl::PartitionNotFound(lpar.name.clone()).into());
     }
-    Ok((dst, lpar))
+    Ok((std::sync::Arc::unwrap_or_clone(dst), lpar))
 }
 
 /// Each ready mover on the source with every ready mover on the

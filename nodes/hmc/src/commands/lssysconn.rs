@@ -24,7 +24,7 @@ impl Command for Lssysconn {
     }
 
     async fn apply(self, ctx: &Ctx<'_>) -> CmdResult {
-        let records: Vec<Record> = ctx.hmc.view.frames().iter().map(record).collect();
+        let records: Vec<Record> = ctx.hmc.view.frames().iter().map(|f| record(f)).collect();
         Ok(render::listing(records, &self.form, &[], &[])?)
     }
 }

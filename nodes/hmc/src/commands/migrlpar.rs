@@ -253,7 +253,8 @@ impl Migrlpar {
             }
             Op::Migrate { to, verbose } => {
                 let (dst, asked) = to.resolve(ctx, &lpar).await?;
-                let out = lpm::migrate(ctx, src, dst, lpar, asked).await?;
+                let out = lpm::migrate(ctx, std::sync::Arc::unwrap_or_clone(src), dst, lpar, asked)
+                    .await?;
                 Ok(if verbose { out } else { String::new() })
             }
         }
@@ -447,7 +448,7 @@ impl Move {
                     .frame(&self.target, Some(lpar))
                     .await?
             }
-            None => find_frame(ctx, &self.target)?,
+            None => (*find_frame(ctx, &self.target)?).clone(),
         };
         let asked = Asked {
             attrs: self.input.attrs().await?,

@@ -96,12 +96,12 @@ impl Command for Mksyscfg {
         match self.records {
             New::Lpars(lpars) => {
                 for l in lpars {
-                    l.create(ctx, &find_frame(ctx, &frame.name)?).await?;
+                    l.create(ctx, &*find_frame(ctx, &frame.name)?).await?;
                 }
             }
             New::Profiles(profiles) => {
                 for p in profiles {
-                    p.add(ctx, &find_frame(ctx, &frame.name)?).await?;
+                    p.add(ctx, &*find_frame(ctx, &frame.name)?).await?;
                 }
             }
         }

@@ -134,7 +134,7 @@ async fn os_check(
     }
 }
 
-pub(crate) fn frame_by(ctx: &Ctx<'_>, name: &str) -> Option<FrameView> {
+pub(crate) fn frame_by(ctx: &Ctx<'_>, name: &str) -> Option<std::sync::Arc<FrameView>> {
     ctx.hmc.view.frames().into_iter().find(|f| f.name == name)
 }
 

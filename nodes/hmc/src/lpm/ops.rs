@@ -47,7 +47,7 @@ impl FrameOps {
         mig: &Migration,
     ) -> Option<(FrameView, FrameOps)> {
         if let Some(f) = frame_by(ctx, name) {
-            return Some((f, FrameOps::Local));
+            return Some(((*f).clone(), FrameOps::Local));
         }
         let r = remote::of_migration(ctx, name, mig)?;
         let f = r.frame(name, None).await.ok()?;
@@ -57,7 +57,7 @@ impl FrameOps {
     /// The frame as it is now.
     pub async fn view(&self, ctx: &Ctx<'_>, name: &str) -> Option<FrameView> {
         match self {
-            FrameOps::Local => frame_by(ctx, name),
+            FrameOps::Local => frame_by(ctx, name).map(std::sync::Arc::unwrap_or_clone),
             FrameOps::Remote(r) => r.frame(name, None).await.ok(),
         }
     }

@@ -222,7 +222,7 @@ impl Migrating<'_, '_> {
         // The destination as it is now that no other migration plans it.
         if self.dst_ops.is_local() {
             if let Some(now) = frame_by(self.ctx, &self.dst.name) {
-                self.dst = now;
+                self.dst = std::sync::Arc::unwrap_or_clone(now);
             }
         }
         let (sops, dops) = (Some(self.src_ops.clone()), Some(self.dst_ops.clone()));

@@ -333,7 +333,9 @@ pub mod serve {
     }
 
     fn frame(ctx: &Ctx<'_>, name: &str) -> Result<FrameView, CmdError> {
-        super::super::frame_by(ctx, name).ok_or_else(|| Hscl::SystemNotFound(name.into()).into())
+        super::super::frame_by(ctx, name)
+            .map(std::sync::Arc::unwrap_or_clone)
+            .ok_or_else(|| Hscl::SystemNotFound(name.into()).into())
     }
 
     pub fn trust(

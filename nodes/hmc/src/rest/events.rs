@@ -66,49 +66,106 @@ impl Events {
     }
 }
 
-/// What a frame and its partitions look like, to tell what changed.
-fn snapshot(rest: &Rest, frames: &[FrameView]) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for f in frames {
-        let sys = crate::ids::frame(&f.name);
-        let sys_uri = format!("{}/rest/api/uom/ManagedSystem/{sys}", rest.base);
-        out.insert(
-            sys_uri.clone(),
-            format!("{}|{:?}", f.state, f.frame.as_ref().map(|x| x.epoch)),
-        );
-        for p in &f.partitions {
-            let kind = if p.lpar_env == "vioserver" {
-                "VirtualIOServer"
-            } else {
-                "LogicalPartition"
-            };
-            let uri = format!("{sys_uri}/{kind}/{}", super::partition::uuid(&f.name, p));
-            out.insert(uri, format!("{p:?}"));
+/// What a frame and its partitions look like, to tell what changed: by
+/// frame and partition id (0 for the frame itself), the URI and its value.
+type Seen = BTreeMap<(String, u32), (String, String)>;
+
+/// The frame's own entry and those of its partitions (all, or `only`).
+fn entries(rest: &Rest, f: &FrameView, only: Option<&[u32]>, out: &mut Seen) {
+    let sys = crate::ids::frame(&f.name);
+    let sys_uri = format!("{}/rest/api/uom/ManagedSystem/{sys}", rest.base);
+    let state = format!("{}|{:?}", f.state, f.frame.as_ref().map(|x| x.epoch));
+    out.insert((f.name.clone(), 0), (sys_uri.clone(), state));
+    let mut add = |p: &pvmlab_common::model::Partition| {
+        let kind = if p.lpar_env == "vioserver" {
+            "VirtualIOServer"
+        } else {
+            "LogicalPartition"
+        };
+        let uri = format!("{sys_uri}/{kind}/{}", super::partition::uuid(&f.name, p));
+        out.insert((f.name.clone(), p.id), (uri, format!("{p:?}")));
+    };
+    match only {
+        None => f.partitions.iter().for_each(&mut add),
+        Some(ids) => ids
+            .iter()
+            .filter_map(|id| {
+                let i = f.partitions.binary_search_by_key(id, |p| p.id).ok()?;
+                f.partitions.get(i)
+            })
+            .for_each(&mut add),
+    }
+}
+
+/// The events that take `before` to `now` for the keys `now` covers, and
+/// DELETE_URI for `gone`; `before` becomes the new truth.
+fn diff(before: &mut Seen, now: Seen, gone: Vec<(String, u32)>) -> Vec<(&'static str, String)> {
+    let mut evs = Vec::new();
+    for (key, (uri, v)) in now {
+        match before.get(&key) {
+            None => evs.push(("ADD_URI", uri.clone())),
+            Some((_, old)) if *old != v => evs.push(("MODIFY_URI", uri.clone())),
+            _ => {}
+        }
+        before.insert(key, (uri, v));
+    }
+    for key in gone {
+        if let Some((uri, _)) = before.remove(&key) {
+            evs.push(("DELETE_URI", uri));
         }
     }
-    out
+    evs
 }
 
 /// Turns every change of the HMC's view into events, for as long as the
-/// process runs.
+/// process runs. A change costs what it changed: only the partitions it
+/// names are looked at, unless the whole frame may have changed.
 pub async fn watch(rest: Arc<Rest>) {
-    let mut changes = rest.hmc.view.subscribe();
-    let mut before = snapshot(&rest, &rest.hmc.view.frames());
-    while changes.changed().await.is_ok() {
-        let now = snapshot(&rest, &rest.hmc.view.frames());
+    use tokio::sync::broadcast::error::RecvError;
+    let mut changes = rest.hmc.view.changes();
+    let mut before = Seen::new();
+    for f in rest.hmc.view.frames() {
+        entries(&rest, &f, None, &mut before);
+    }
+    loop {
+        let (frames, only): (Vec<String>, _) = match changes.recv().await {
+            Ok(c) => (vec![c.frame.clone()], Some(c)),
+            // Behind: every frame, whole.
+            Err(RecvError::Lagged(_)) => (
+                rest.hmc
+                    .view
+                    .frames()
+                    .iter()
+                    .map(|f| f.name.clone())
+                    .collect(),
+                None,
+            ),
+            Err(RecvError::Closed) => return,
+        };
+        let view = rest.hmc.view.frames();
         let mut evs = Vec::new();
-        for (uri, v) in &now {
-            match before.get(uri) {
-                None => evs.push(("ADD_URI", uri.clone())),
-                Some(old) if old != v => evs.push(("MODIFY_URI", uri.clone())),
-                _ => {}
-            }
-        }
-        for uri in before.keys().filter(|u| !now.contains_key(*u)) {
-            evs.push(("DELETE_URI", uri.clone()));
+        for name in frames {
+            let Some(f) = view.iter().find(|f| f.name == name) else {
+                continue;
+            };
+            let mut now = Seen::new();
+            let ids = only.as_ref().and_then(|c| c.lpars.as_deref());
+            entries(&rest, f, ids, &mut now);
+            let gone: Vec<(String, u32)> = match ids {
+                // Whole: whatever of this frame is not there now is gone.
+                None => before
+                    .range((name.clone(), 0)..=(name.clone(), u32::MAX))
+                    .map(|(k, _)| k.clone())
+                    .filter(|k| !now.contains_key(k))
+                    .collect(),
+                Some(_) => only
+                    .iter()
+                    .flat_map(|c| c.removed.iter().map(|id| (name.clone(), *id)))
+                    .collect(),
+            };
+            evs.extend(diff(&mut before, now, gone));
         }
         rest.events.push_all(&evs);
-        before = now;
     }
 }
 

@@ -225,7 +225,7 @@ fn body(g: &Get<'_>, f: &FrameView, p: &Partition) -> String {
 async fn devices(
     g: &Get<'_>,
     kind: &str,
-    frames: &[FrameView],
+    frames: &[std::sync::Arc<FrameView>],
     wanted: impl Fn(&FrameView) -> bool,
 ) -> HashMap<String, HashMap<u32, ViosDevices>> {
     if kind != "VirtualIOServer" {
@@ -242,7 +242,7 @@ async fn devices(
 pub async fn read(
     g: &Get<'_>,
     kind: &str,
-    frames: &[FrameView],
+    frames: &[std::sync::Arc<FrameView>],
     rest_of_path: &[&str],
 ) -> Option<Reply> {
     let all = || {

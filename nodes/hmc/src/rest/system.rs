@@ -187,11 +187,11 @@ pub async fn read(g: &Get<'_>, rest_of_path: &[&str]) -> Option<Reply> {
     match rest_of_path {
         [] => Some(Reply::feed(
             "ManagedSystem",
-            &frames.iter().map(entry).collect::<Vec<_>>(),
+            &frames.iter().map(|f| entry(f)).collect::<Vec<_>>(),
         )),
         ["search", q] => {
             let uri = format!("/rest/api/uom/ManagedSystem/search/{q}");
-            let found = super::search::filter(q, frames.iter().map(entry).collect(), &uri);
+            let found = super::search::filter(q, frames.iter().map(|f| entry(f)).collect(), &uri);
             Some(match found {
                 Ok(es) => Reply::feed("ManagedSystem", &es),
                 Err(bad) => bad,
@@ -200,13 +200,18 @@ pub async fn read(g: &Get<'_>, rest_of_path: &[&str]) -> Option<Reply> {
         ["quick"] => Some(super::quick::names(&super::quick::system(
             &FrameView::default(),
         ))),
-        ["quick", "All"] => Some(super::quick::all(frames.iter().map(super::quick::system))),
-        [id, "quick", more @ ..] => {
-            super::quick::answer(super::quick::system(by_uuid(&frames, id)?), more)
+        ["quick", "All"] => Some(super::quick::all(
+            frames.iter().map(|f| super::quick::system(f)),
+        )),
+        [id, "quick", more @ ..] => super::quick::answer(
+            super::quick::system(by_uuid(frames.iter().map(|f| &**f), id)?),
+            more,
+        ),
+        [id, "SharedProcessorPool", more @ ..] => {
+            super::pool::read(g, by_uuid(frames.iter().map(|f| &**f), id)?, more)
         }
-        [id, "SharedProcessorPool", more @ ..] => super::pool::read(g, by_uuid(&frames, id)?, more),
         [id, "NetworkBridge", more @ ..] => {
-            let f = by_uuid(&frames, id)?;
+            let f = by_uuid(frames.iter().map(|f| &**f), id)?;
             let d = super::vios::devices(g, f).await;
             let entries = super::vios::bridges(g, f, &d)
                 .into_iter()
@@ -222,13 +227,14 @@ pub async fn read(g: &Get<'_>, rest_of_path: &[&str]) -> Option<Reply> {
             super::collection("NetworkBridge", entries, more)
         }
         [id, kind, more @ ..] if super::network::KINDS.contains(kind) => {
-            super::network::read(g, by_uuid(&frames, id)?, kind, more)
+            super::network::read(g, by_uuid(frames.iter().map(|f| &**f), id)?, kind, more)
         }
         [id, kind, more @ ..] if super::partition::KINDS.contains(kind) => {
-            let f = by_uuid(&frames, id)?;
+            let f = frames.iter().find(|f| crate::ids::frame(&f.name) == *id)?;
             super::partition::read(g, kind, std::slice::from_ref(f), more).await
         }
-        [id] => by_uuid(&frames, id).map(|f| Reply::entry("ManagedSystem", &entry(f))),
+        [id] => by_uuid(frames.iter().map(|f| &**f), id)
+            .map(|f| Reply::entry("ManagedSystem", &entry(f))),
         _ => None,
     }
 }

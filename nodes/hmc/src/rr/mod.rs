@@ -238,7 +238,8 @@ pub async fn restart(
     // Restarts and migrations plan a frame's VIOS slots one at a time.
     let planning = ctx.hmc.lpm.planning(&dst.name);
     let building = planning.lock().await;
-    let dst = &lpm::frame_by(ctx, &dst.name).unwrap_or_else(|| dst.clone());
+    let dst =
+        &lpm::frame_by(ctx, &dst.name).map_or_else(|| dst.clone(), std::sync::Arc::unwrap_or_clone);
     let (doc, mut plan) = check(ctx, src, dst, lpar, opts).await?;
     if !plan.errors.is_empty() {
         return Err(CmdError::Usage(
@@ -298,7 +299,8 @@ pub async fn restart(
         &format!("creating the partition named {lpar}"),
     )
     .await?;
-    let dst_now = lpm::frame_by(ctx, &dst.name).unwrap_or_else(|| dst.clone());
+    let dst_now =
+        lpm::frame_by(ctx, &dst.name).map_or_else(|| dst.clone(), std::sync::Arc::unwrap_or_clone);
     let ops = FrameOps::of(ctx, &dst_now)?;
     set_status(ctx, &dst_now, &created, rr_status::DEST_RESTARTING).await?;
     ops.map(ctx, &dst_now, created.id, &l, &plan.moves).await?;
@@ -386,7 +388,7 @@ async fn set_status(
     status: &str,
 ) -> Result<(), CmdError> {
     let now = lpm::frame_by(ctx, &f.name)
-        .and_then(|v| v.partitions.into_iter().find(|x| x.id == p.id))
+        .and_then(|v| v.partitions.iter().find(|x| x.id == p.id).cloned())
         .unwrap_or_else(|| p.clone());
     if now.remote_restart_status == status {
         return Ok(());
@@ -460,7 +462,8 @@ pub async fn cleanup(
     // Its reserved storage device leaves the source's pool, unless kept.
     if !opts.retaindev && !p.rs_device_name.is_empty() {
         if let Some(lun) = device_lun(src, p) {
-            let now = lpm::frame_by(ctx, &src.name).unwrap_or_else(|| src.clone());
+            let now = lpm::frame_by(ctx, &src.name)
+                .map_or_else(|| src.clone(), std::sync::Arc::unwrap_or_clone);
             let mut pool = rsdp::pool(&now);
             pool.devices.retain(|d| d.lun != lun);
             rsdp::set_pool(ctx, &now, pool).await?;

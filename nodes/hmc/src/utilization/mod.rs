@@ -183,7 +183,7 @@ impl Util {
 
     /// Takes what is due of every connected frame at `now`; returns when
     /// the next sample may be due.
-    fn sample(&self, frames: &[FrameView], now: i64) -> i64 {
+    fn sample(&self, frames: &[std::sync::Arc<FrameView>], now: i64) -> i64 {
         let partitions: usize = frames.iter().map(|f| f.partitions.len()).sum();
         let cap = ring::capacity(partitions);
         let mut i = self.inner();
@@ -268,8 +268,8 @@ mod tests {
     use super::*;
     use pvmlab_common::proto::model::Frame;
 
-    fn frame(connected: bool) -> Vec<FrameView> {
-        vec![FrameView {
+    fn frame(connected: bool) -> Vec<Arc<FrameView>> {
+        vec![Arc::new(FrameView {
             name: "sys1".into(),
             state: "Operating".into(),
             connected,
@@ -279,7 +279,7 @@ mod tests {
                 ..Default::default()
             }),
             ..Default::default()
-        }]
+        })]
     }
 
     #[test]

@@ -424,6 +424,8 @@ impl Hypervisor {
             if let Some(r) = live.running.get(&id) {
                 r.unsuspend();
             }
+            drop(live);
+            self.wake_clock();
         }
         Ok(out)
     }

@@ -469,7 +469,7 @@ async fn power_off(
         .frames()
         .into_iter()
         .find(|f| f.name == frame.name)
-        .and_then(|f| f.partitions.into_iter().find(|p| p.id == lpar.id))
+        .and_then(|f| f.partitions.iter().find(|p| p.id == lpar.id).cloned())
         .unwrap_or_else(|| lpar.clone());
     if now.state == lpar_state::NOT_ACTIVATED {
         return Ok(());

@@ -32,7 +32,7 @@ pub(in crate::rest) fn target(rest: &Rest, uuid: &str) -> Option<(FrameView, Par
             .iter()
             .filter(|p| super::partition::uuid(&f.name, p) == uuid)
         {
-            found.push((f.clone(), p.clone()));
+            found.push(((*f).clone(), p.clone()));
         }
     }
     found.sort_by_key(|(_, p)| p.migration.as_ref().is_some_and(|m| !m.source));
@@ -138,7 +138,7 @@ pub fn start(
                 );
             }
             Some(_) => {}
-            None => params.push(("targetManagedSystem".into(), frame.name)),
+            None => params.push(("targetManagedSystem".into(), frame.name.clone())),
         }
     }
     let run = match command::command(op, &f, &p, &params) {

@@ -283,7 +283,11 @@ pub fn processed_feed(
 /// `ProcessedMetrics/{Kind}_{uuid}_{start}_{end}_{frequency}.json`: the
 /// document, while its samples are still kept (404 after, as a real
 /// HMC's expire).
-pub fn processed_doc(rest: &Rest, frames: &[FrameView], doc: &str) -> Option<Reply> {
+pub fn processed_doc(
+    rest: &Rest,
+    frames: &[std::sync::Arc<FrameView>],
+    doc: &str,
+) -> Option<Reply> {
     let doc = decode(doc);
     let name = doc.strip_suffix(".json")?;
     let mut parts = name.split('_');

@@ -90,18 +90,22 @@ pub fn handle(
     reply.unwrap_or_else(not_found)
 }
 
-fn by_uuid<'a>(frames: &'a [FrameView], id: &str) -> Option<&'a FrameView> {
+fn by_uuid<'a>(frames: &'a [std::sync::Arc<FrameView>], id: &str) -> Option<&'a FrameView> {
     frames
         .iter()
         .find(|f| crate::ids::frame(&f.name).eq_ignore_ascii_case(id))
+        .map(|f| &**f)
 }
 
-fn lpar_by_uuid<'a>(frames: &'a [FrameView], id: &str) -> Option<(&'a FrameView, &'a Partition)> {
+fn lpar_by_uuid<'a>(
+    frames: &'a [std::sync::Arc<FrameView>],
+    id: &str,
+) -> Option<(&'a FrameView, &'a Partition)> {
     frames.iter().find_map(|f| {
         f.partitions
             .iter()
             .find(|p| crate::ids::partition(p).eq_ignore_ascii_case(id))
-            .map(|p| (f, p))
+            .map(|p| (&**f, p))
     })
 }
 

@@ -104,7 +104,7 @@ xmlns:ns2=\"http://www.w3.org/XML/1998/namespace/k2\" schemaVersion=\"V1_2_0\">\
 }
 
 /// `/rest/api/pcm/preferences`: the console's, with every frame's inside.
-pub fn console(rest: &Rest, frames: &[FrameView]) -> Reply {
+pub fn console(rest: &Rest, frames: &[std::sync::Arc<FrameView>]) -> Reply {
     let id = crate::ids::uuid("ManagementConsolePcmPreference", &rest.hmc.name);
     let systems: String = frames
         .iter()
@@ -164,16 +164,23 @@ fn flags(node: roxmltree::Node<'_, '_>, was: PcmPrefs) -> Result<PcmPrefs, Strin
 
 /// The frame a console document's ManagedSystemPcmPreference names, by
 /// its AssociatedManagedSystem link or its SystemName.
-fn named<'a>(node: roxmltree::Node<'_, '_>, frames: &'a [FrameView]) -> Option<&'a FrameView> {
+fn named<'a>(
+    node: roxmltree::Node<'_, '_>,
+    frames: &'a [std::sync::Arc<FrameView>],
+) -> Option<&'a FrameView> {
     let child = |n: &str| node.children().find(|c| c.tag_name().name() == n);
     if let Some(href) = child("AssociatedManagedSystem").and_then(|c| c.attribute("href")) {
         let id = href.rsplit('/').next().unwrap_or("");
         return frames
             .iter()
-            .find(|f| crate::ids::frame(&f.name).eq_ignore_ascii_case(id));
+            .find(|f| crate::ids::frame(&f.name).eq_ignore_ascii_case(id))
+            .map(|f| &**f);
     }
     let name = child("SystemName")?.text()?.trim().to_string();
-    frames.iter().find(|f| crate::hmc::names_frame(f, &name))
+    frames
+        .iter()
+        .find(|f| crate::hmc::names_frame(f, &name))
+        .map(|f| &**f)
 }
 
 /// POST/PUT of preferences: for one frame (`target`), or for the frames
@@ -183,7 +190,7 @@ pub fn change(
     rest: &Rest,
     user: &str,
     target: Option<&FrameView>,
-    frames: &[FrameView],
+    frames: &[std::sync::Arc<FrameView>],
     body: &[u8],
     uri: &str,
 ) -> Option<Reply> {

@@ -445,8 +445,9 @@ async fn run(
                 .find(|f| f.name == frame.name)
                 .and_then(|f| {
                     f.partitions
-                        .into_iter()
+                        .iter()
                         .find(|p| p.name == spec.lpar_name)
+                        .cloned()
                 })
                 .ok_or_else(|| {
                     format!(
