@@ -101,7 +101,7 @@ fn start_sshd(dir: &Path, pubkey: &str, port: u16) -> anyhow::Result<Sshd> {
     Ok(guard)
 }
 
-fn run(c: &mut Command) -> anyhow::Result<String> {
+pub(crate) fn run(c: &mut Command) -> anyhow::Result<String> {
     let out = c.output().with_context(|| format!("running {c:?}"))?;
     if !out.status.success() {
         bail!("{c:?} failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -109,7 +109,7 @@ fn run(c: &mut Command) -> anyhow::Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-fn ssh(key: &Path, port: u16, target: &str, cmd: &str) -> Command {
+pub(crate) fn ssh(key: &Path, port: u16, target: &str, cmd: &str) -> Command {
     let mut c = Command::new("ssh");
     c.arg("-i").arg(key).args([
         "-p",
@@ -130,20 +130,20 @@ fn ssh(key: &Path, port: u16, target: &str, cmd: &str) -> Command {
     c
 }
 
-fn time(c: &mut Command) -> anyhow::Result<(Duration, String)> {
+pub(crate) fn time(c: &mut Command) -> anyhow::Result<(Duration, String)> {
     let t = Instant::now();
     let out = run(c)?;
     Ok((t.elapsed(), out))
 }
 
-struct Stats {
-    median: f64,
+pub(crate) struct Stats {
+    pub median: f64,
     p90: f64,
     min: f64,
     max: f64,
 }
 
-fn stats(mut v: Vec<Duration>) -> Stats {
+pub(crate) fn stats(mut v: Vec<Duration>) -> Stats {
     v.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     Stats {

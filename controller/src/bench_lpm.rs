@@ -76,7 +76,7 @@ fn written_mb(gib: u64) -> u64 {
     (gib * 1024 / 4).min(2048)
 }
 
-fn rss_kb(pid: i32, key: &str) -> u64 {
+pub(crate) fn rss_kb(pid: i32, key: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
@@ -88,7 +88,7 @@ fn rss_kb(pid: i32, key: &str) -> u64 {
 }
 
 /// CPU seconds (user and system) a process has used so far.
-fn cpu_s(pid: i32) -> f64 {
+pub(crate) fn cpu_s(pid: i32) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
         .and_then(|s| {

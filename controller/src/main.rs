@@ -5,6 +5,7 @@
 mod bench;
 mod bench_lpm;
 mod bench_rr;
+mod bench_scale;
 mod bench_soak;
 mod bench_vios;
 mod certs;
@@ -308,6 +309,21 @@ enum BenchCmd {
         #[arg(long, default_value_t = 1000)]
         hcheck_ms: u64,
     },
+    /// A generated idle site against the default lab, in the same run: time
+    /// to ready, idle CPU, resident memory by node kind, lssyscfg over SSH
+    /// on the biggest frame, the REST partition feed, status, a migration.
+    Scale {
+        #[arg(long, default_value_t = 64)]
+        frames: usize,
+        #[arg(long, default_value_t = 10_000)]
+        lpars: usize,
+        /// How long the idle CPU is measured, seconds.
+        #[arg(long, default_value_t = 30)]
+        idle_secs: u64,
+        /// How long each lab may take to be ready, seconds.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+    },
     /// The random soak (controller/scenarios/random-soak.toml) for this
     /// many minutes on a lab of its own: the counts of migrations, faults,
     /// recoveries and invariant violations.
@@ -486,6 +502,20 @@ fn main() -> ExitCode {
                     hcheck_ms,
                 },
         } => bench_vios::run(runs, detect_ms, hcheck_ms),
+        Cmd::Bench {
+            which:
+                BenchCmd::Scale {
+                    frames,
+                    lpars,
+                    idle_secs,
+                    timeout,
+                },
+        } => bench_scale::run_bench(bench_scale::Options {
+            frames,
+            lpars,
+            idle_secs,
+            timeout,
+        }),
         Cmd::Evacuate { frame, hmc } => evacuate::run(&lab, &frame, &hmc),
         Cmd::Errpt { frame, lpar } => status::errpt(&lab, &frame, &lpar),
         Cmd::Migrate {
