@@ -59,6 +59,15 @@ pub struct Running {
     demand: Mutex<Option<tokio::sync::mpsc::UnboundedSender<u64>>>,
     /// Its disks, paths and error log as its operating system sees them.
     pub os: crate::clientio::ClientOs,
+    /// Told when the workload changes, the partition resumes, or it is
+    /// gone: what idle I/O loops wait on instead of looking now and then.
+    pub changed: Arc<tokio::sync::Notify>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.changed.notify_waiters();
+    }
 }
 
 struct StepState {
@@ -95,6 +104,7 @@ impl Running {
             tod_offset_us: AtomicU64::new(0),
             demand: Mutex::new(None),
             os: Default::default(),
+            changed: Default::default(),
         }
     }
 
@@ -237,10 +247,13 @@ impl Running {
             }
         }
         self.suspended.store(false, Ordering::SeqCst);
+        drop(st);
+        self.changed.notify_waiters();
     }
 
     pub fn set(&self, w: Workload) {
         *self.spec.lock().unwrap_or_else(|e| e.into_inner()) = w;
+        self.changed.notify_waiters();
     }
 
     /// One millisecond of the partition's life: a heartbeat tick, and the

@@ -124,8 +124,9 @@ fn every(rate: f64) -> Option<Duration> {
 }
 
 /// The next turn of a paced I/O loop: the partition and the gap at its
-/// rate; waits while the rate is 0 or the partition is suspended (its
-/// I/O frozen with it), and is none once the partition has stopped.
+/// rate; waits while the rate is 0 (asleep until the workload changes, so
+/// an idle partition costs nothing) or the partition is suspended (its I/O
+/// frozen with it), and is none once the partition has stopped.
 async fn next_turn(
     running: &Weak<Running>,
     rate: fn(&Running) -> f64,
@@ -134,8 +135,17 @@ async fn next_turn(
         let r = running.upgrade()?;
         match every(rate(&r)) {
             None => {
+                let changed = r.changed.clone();
+                let woken = changed.notified();
+                tokio::pin!(woken);
+                // Registered before the second look, so a change between
+                // the two is not missed; the partition's end tells it too.
+                woken.as_mut().enable();
+                if every(rate(&r)).is_some() {
+                    continue;
+                }
                 drop(r);
-                tokio::time::sleep(Duration::from_millis(250)).await;
+                woken.await;
             }
             Some(_) if r.is_suspended() => {
                 drop(r);
