@@ -26,6 +26,27 @@ use std::time::{Duration, Instant};
 /// Loads the topology for `up`: a file given now becomes the lab's; else the
 /// lab's own; else the built-in default lab.
 fn topology_for_up(lab: &LabDir, given: Option<&Path>) -> anyhow::Result<Topology> {
+    let topo = lab_topology_for_up(lab, given)?;
+    write_slices(lab, &topo)?;
+    Ok(topo)
+}
+
+/// Each frame's slice of the topology, which its FSP and VIOS read instead
+/// of the whole file (`topology::slice`).
+fn write_slices(lab: &LabDir, topo: &Topology) -> anyhow::Result<()> {
+    let full = std::fs::read_to_string(lab.topology())?;
+    for f in &topo.frame {
+        let path = lab.frame_topology(f.name.get_ref());
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let text = pvmlab_common::topology::slice::slice(&full, topo, f.name.get_ref());
+        std::fs::write(&path, text).with_context(|| path.display().to_string())?;
+    }
+    Ok(())
+}
+
+fn lab_topology_for_up(lab: &LabDir, given: Option<&Path>) -> anyhow::Result<Topology> {
     std::fs::create_dir_all(lab.root()).with_context(|| lab.root().display().to_string())?;
     match given {
         Some(path) => {

@@ -23,6 +23,11 @@ impl LabDir {
         self.root.join("topology.toml")
     }
 
+    /// The slice of the topology the nodes of one frame read (`slice`).
+    pub fn frame_topology(&self, frame: &str) -> PathBuf {
+        self.root.join("topology.d").join(format!("{frame}.toml"))
+    }
+
     pub fn certs(&self) -> PathBuf {
         self.root.join("certs")
     }

@@ -147,6 +147,35 @@ impl NodeCtx {
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// The topology as this node needs it: an FSP or VIOS reads its frame's
+/// slice when the controller wrote one for this topology (see
+/// `topology::slice`), every other node the whole file.
+fn load_topology(lab: &LabDir, name: &str, role: Role) -> Result<Topology, BoxError> {
+    let full = std::fs::read_to_string(lab.topology())
+        .map_err(|e| format!("{}: {e}", lab.topology().display()))?;
+    if matches!(role, Role::Fsp | Role::Vios) {
+        // A VIOS node is named `<frame>-<vios>`; frame names may hold '-'.
+        let frame = match role {
+            Role::Fsp => Some(name),
+            _ => name
+                .rmatch_indices('-')
+                .map(|(i, _)| &name[..i])
+                .find(|f| lab.frame_topology(f).exists()),
+        };
+        if let Some(path) = frame.map(|f| lab.frame_topology(f)) {
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                if crate::topology::slice::matches(&text, &full) {
+                    return Ok(Topology::parse_slice(&path.display().to_string(), &text)?);
+                }
+            }
+        }
+    }
+    Ok(Topology::parse(
+        &lab.topology().display().to_string(),
+        &full,
+    )?)
+}
+
 /// Runs a node: parses the arguments, checks the node belongs to the lab
 /// with the expected role, sets up telemetry, and runs `body` until it
 /// returns or the process is asked to stop.
@@ -159,7 +188,7 @@ where
     let telemetry = crate::telemetry::init(&args.name);
     let result = (|| -> Result<(), BoxError> {
         let lab = LabDir::new(&args.lab);
-        let topo = Topology::load(&lab.topology())?;
+        let topo = load_topology(&lab, &args.name, role)?;
         let me = topo.node(&args.name).ok_or_else(|| {
             format!(
                 "no node named {} in {}",

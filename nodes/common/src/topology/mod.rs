@@ -14,6 +14,7 @@ mod check;
 mod nodes;
 mod profile;
 mod schema;
+pub mod slice;
 mod tables;
 
 pub use build::{firmware_mem_mb, logical_serial, parse_mtms};
