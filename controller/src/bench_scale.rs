@@ -79,19 +79,24 @@ pub fn run_bench(o: Options) -> anyhow::Result<()> {
     result
 }
 
-/// A running client of the site's first frame whose processor mode the
-/// second frame (of the same SAN group) runs.
+/// The smallest running client of the site's first frame whose processor
+/// mode the second frame (of the same SAN group) runs.
 fn site_migration(t: &Topology) -> Option<(String, String, String)> {
     let (a, b) = (t.frame.first()?, t.frame.get(1)?);
     let modes = b.compat_modes.get_ref();
-    let l = a.partitions().into_iter().find(|l| {
-        !l.is_vios()
-            && l.profile(&l.default_profile).is_some_and(|p| {
-                p.auto_start
-                    && p.lpar_proc_compat_mode != "default"
-                    && modes.contains(&p.lpar_proc_compat_mode)
-            })
-    })?;
+    // The smallest such partition: it fits wherever the frame has room.
+    let l = a
+        .partitions()
+        .into_iter()
+        .filter(|l| {
+            !l.is_vios()
+                && l.profile(&l.default_profile).is_some_and(|p| {
+                    p.auto_start
+                        && p.lpar_proc_compat_mode != "default"
+                        && modes.contains(&p.lpar_proc_compat_mode)
+                })
+        })
+        .min_by_key(|l| l.profile(&l.default_profile).map(|p| p.desired_mem))?;
     Some((a.name.get_ref().clone(), l.name, b.name.get_ref().clone()))
 }
 

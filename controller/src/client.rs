@@ -36,8 +36,9 @@ impl Clients {
     }
 
     pub async fn view(&self, hmc: &NodeDef) -> anyhow::Result<ViewReply> {
-        let mut c = HmcClient::new(self.chan(hmc)?);
-        let r = tokio::time::timeout(Duration::from_secs(2), c.view(ViewRequest {})).await??;
+        let mut c = HmcClient::new(self.chan(hmc)?)
+            .max_decoding_message_size(pvmlab_common::net::MAX_VIEW_MESSAGE);
+        let r = tokio::time::timeout(Duration::from_secs(10), c.view(ViewRequest {})).await??;
         Ok(r.into_inner())
     }
 
@@ -51,7 +52,8 @@ impl Clients {
     }
 
     pub async fn run(&self, hmc: &NodeDef, user: &str, line: &str) -> anyhow::Result<RunReply> {
-        let mut c = HmcClient::new(self.chan(hmc)?);
+        let mut c = HmcClient::new(self.chan(hmc)?)
+            .max_decoding_message_size(pvmlab_common::net::MAX_VIEW_MESSAGE);
         let req = RunRequest {
             user: user.into(),
             line: line.into(),

@@ -208,7 +208,8 @@ impl Lab {
     /// What one HMC sees now, over its gRPC API.
     pub async fn view(&self, hmc: &str) -> anyhow::Result<ViewReply> {
         let node = self.topo.node(hmc).expect("hmc in topology");
-        let mut c = HmcClient::new(self.controller().channel(&node.name, &node.endpoint())?);
+        let mut c = HmcClient::new(self.controller().channel(&node.name, &node.endpoint())?)
+            .max_decoding_message_size(pvmlab_common::net::MAX_VIEW_MESSAGE);
         Ok(c.view(ViewRequest {}).await?.into_inner())
     }
 

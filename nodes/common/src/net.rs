@@ -203,6 +203,10 @@ impl Identity {
 /// server side, held a mover stream to one message per round trip).
 pub const MOVER_WINDOW: u32 = 4 << 20;
 
+/// The largest message a client of a whole lab's or frame's state takes: a
+/// view of 10,000 partitions is some 8 MB, twice tonic's default limit.
+pub const MAX_VIEW_MESSAGE: usize = 256 << 20;
+
 /// Connects under the fault layer: a cut link is refused before any packet
 /// leaves, and the peer is known from the start so every byte is faulted.
 async fn dial(

@@ -85,12 +85,13 @@ fn start_client_io(
     let weak = Arc::downgrade(hyp);
     tokio::spawn(async move {
         // Partitions come to run by activation, migration or remote
-        // restart; a look four times a second finds each soon after.
-        let mut every = tokio::time::interval(Duration::from_millis(250));
+        // restart, each a change of the frame: a look after every change
+        // finds them. Now and then it looks whether the hypervisor is
+        // still there.
         loop {
-            every.tick().await;
             let Some(hyp) = weak.upgrade() else { return };
             clientio::start_new(&hyp, &env);
+            let _ = tokio::time::timeout(Duration::from_secs(10), hyp.started.notified()).await;
         }
     });
     Ok(())

@@ -212,7 +212,8 @@ fn apply_delta(v: &mut FrameView, d: pvmlab_common::proto::fsp::FrameDelta) -> C
 
 /// Follows one frame for as long as the HMC runs.
 pub async fn manage(view: View, hmc: String, frame: String, password: String, chan: Chan) {
-    let mut fsp = FspClient::new(chan);
+    let mut fsp =
+        FspClient::new(chan).max_decoding_message_size(pvmlab_common::net::MAX_VIEW_MESSAGE);
     let mut logged = String::new();
     loop {
         let span = tracing::info_span!("hmc.connect_frame", %frame);

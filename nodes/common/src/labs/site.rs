@@ -245,6 +245,9 @@ const TINY: Shape = SHAPES[0];
 
 const VIOS_MEM_MB: u64 = 4096;
 const VIOS_UNITS: f64 = 0.5;
+/// The share of a frame's memory and processors left free for partitions
+/// moving in, where the frame is not full of the smallest ones.
+const HEADROOM: f64 = 0.25;
 /// Frames that share a SAN zone, among which partitions may move.
 const GROUP: usize = 4;
 const LUN_MB: u64 = 20480;
@@ -574,18 +577,21 @@ impl Writer<'_> {
     }
 
     /// Draws the frame's clients, keeping room for the rest at the
-    /// smallest size so that a full frame still starts.
+    /// smallest size so that a full frame still starts, and, as sites do,
+    /// a share of the frame free for partitions moving in: a client larger
+    /// than the smallest goes only where it leaves that share.
     fn clients(&mut self, p: &Placed) -> Vec<Client> {
         let m = p.model;
         let v = self.spec.vios_per_frame as u64;
         let mut mem = m.memory_mb - firmware_mb(m.memory_mb) - v * VIOS_MEM_MB;
         let mut cpu = f64::from(m.processors) - v as f64 * VIOS_UNITS;
+        let (mem_free, cpu_free) = (mem as f64 * HEADROOM, cpu * HEADROOM);
         let mut out = Vec::with_capacity(p.clients);
         for k in 0..p.clients {
             let rest = (p.clients - k - 1) as u64;
             let mut shape = self.pick();
-            if mem < shape.mem_mb + rest * TINY.mem_mb
-                || cpu < shape.units + rest as f64 * TINY.units
+            if (mem as f64) < (shape.mem_mb + rest * TINY.mem_mb) as f64 + mem_free
+                || cpu < shape.units + rest as f64 * TINY.units + cpu_free
             {
                 shape = TINY;
             }

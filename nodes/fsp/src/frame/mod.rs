@@ -109,6 +109,9 @@ pub struct Hypervisor {
     clock: Arc<tokio::sync::Notify>,
     /// The clock must look again at which partitions want it.
     clock_dirty: std::sync::atomic::AtomicBool,
+    /// Told of every change: partitions may have come to run, whose I/O
+    /// must start.
+    pub started: tokio::sync::Notify,
     /// How client I/O reaches the frame's VIOS (none in unit tests).
     pub io: std::sync::OnceLock<Arc<crate::clientio::IoEnv>>,
 }
@@ -237,6 +240,7 @@ impl Hypervisor {
             double_bridged_seen: Default::default(),
             clock: Default::default(),
             clock_dirty: Default::default(),
+            started: Default::default(),
             io: Default::default(),
         })
     }
@@ -316,6 +320,7 @@ impl Hypervisor {
         let _ = self.publish.send(Arc::new(delta));
         drop(live);
         self.wake_clock();
+        self.started.notify_one();
         Ok(r)
     }
 

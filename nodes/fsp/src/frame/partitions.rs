@@ -83,75 +83,8 @@ impl Hypervisor {
         if walk.is_some() {
             self.set_walking(id, true);
         }
-        let activated = self.change(|p, _| {
-            if p.frame.state != frame_state::OPERATING {
-                return Err(FspError::FrameState {
-                    state: p.frame.state.clone(),
-                    needed: frame_state::OPERATING.into(),
-                });
-            }
-            let avail = available(p, Some(id));
-            let lpar = p
-                .lpars
-                .get_mut(&id)
-                .ok_or_else(|| FspError::NoPartition(id.to_string()))?;
-            if lpar.state != lpar_state::NOT_ACTIVATED {
-                return Err(FspError::LparState {
-                    name: lpar.name.clone(),
-                    state: lpar.state.clone(),
-                    needed: lpar_state::NOT_ACTIVATED.into(),
-                });
-            }
-            // A partition left in a migration may run on the other frame
-            // now: starting this copy could make two.
-            if let Some(m) = &lpar.migration {
-                return Err(FspError::NotPermitted(format!(
-                    "The partition {} cannot be activated because it takes part in migration {} between {} and {}. Run migrlpar -o r -m {} -p {} to recover the migration first.",
-                    lpar.name, m.id, m.source_sys_name, m.dest_sys_name, m.source_sys_name, lpar.name
-                )));
-            }
-            // A copy left behind by a remote restart: the partition runs on
-            // another frame, and this one goes only by a cleanup.
-            if matches!(
-                lpar.remote_restart_status.as_str(),
-                rr_status::SOURCE_RESTARTING | rr_status::RESTARTED
-            ) {
-                return Err(FspError::NotPermitted(format!(
-                    "The partition {} cannot be activated because it was remote restarted on another managed system (remote_restart_status={}). Run rrstartlpar -o cleanup -m {} -p {} to remove this copy.",
-                    lpar.name, lpar.remote_restart_status, p.frame.name, lpar.name
-                )));
-            }
-            let prof = lpar
-                .profile(profile)
-                .ok_or_else(|| FspError::NoProfile(lpar.name.clone(), profile.into()))?
-                .clone();
-            // Remote restart the POWER7 way keeps the configuration on a
-            // reserved storage device: no device, no start (seed 000).
-            if lpar.remote_restart_capable
-                && !lpar.simplified_remote_restart_capable
-                && lpar.rs_device_name.is_empty()
-            {
-                return Err(FspError::NotPermitted(format!(
-                    "The partition {} is remote restart capable and has no reserved storage device. Assign one with chsyscfg -r lpar -m {} -i \"name={},primary_rs_vios_name=<vios>,rs_device_name=<device>\" (lshwres -r rspool --rsubtype rsdev lists the pool).",
-                    lpar.name, p.frame.name, lpar.name
-                )));
-            }
-            if lpar.remote_restart_capable {
-                lpar.remote_restart_status = rr_status::RESTARTABLE.into();
-            }
-            let curr = allocate(&prof, avail, p.frame.lmb_mb)?;
-            lpar.curr = Some(curr);
-            lpar.curr_profile = prof.name.clone();
-            lpar.state = lpar_state::STARTING.into();
-            lpar.activated_once = true;
-            lpar.curr_lpar_proc_compat_mode = effective_mode(&prof.lpar_proc_compat_mode, &p.frame);
-            lpar.ref_code = "CA00E1F1".into();
-            if let Some(first) = walk.and_then(|w| w.first()) {
-                lpar.state = first.state.into();
-                lpar.ref_code = first.refcode.into();
-            }
-            Ok(lpar.is_vios())
-        });
+        let first = walk.as_ref().and_then(|w| w.first().cloned());
+        let activated = self.change(|p, _| start_partition(p, id, profile, first.as_ref()));
         if activated.is_err() && walk.is_some() {
             self.set_walking(id, false);
         }
@@ -159,24 +92,63 @@ impl Hypervisor {
         if let Some(w) = walk {
             self.walk(id, w);
         } else if !is_vios {
-            let me = self.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(BOOT_TIME).await;
-                let _ = me.change(|p, _| {
+            self.boot_clients(vec![id]);
+        }
+        Ok(())
+    }
+
+    /// Activates many partitions in one change, as a frame's power on does
+    /// with its auto start partitions: one write for all instead of one
+    /// each. A partition that cannot start is left as it was and reported.
+    pub fn activate_many(
+        self: &Arc<Self>,
+        which: &[(u32, String)],
+    ) -> Result<Vec<(u32, FspError)>, FspError> {
+        let (clients, refused) = self.change(|p, _| {
+            let (mut clients, mut refused) = (Vec::new(), Vec::new());
+            for (id, profile) in which {
+                let before = p.lpars.get(id).cloned();
+                match start_partition(p, *id, profile, None) {
+                    Ok(false) => clients.push(*id),
+                    Ok(true) => {}
+                    Err(e) => {
+                        if let Some(b) = before {
+                            p.lpars.insert(*id, b);
+                        }
+                        refused.push((*id, e));
+                    }
+                }
+            }
+            Ok((clients, refused))
+        })?;
+        self.boot_clients(clients);
+        Ok(refused)
+    }
+
+    /// Client partitions' operating systems come up after their boot time,
+    /// those started together in one change.
+    fn boot_clients(self: &Arc<Self>, ids: Vec<u32>) {
+        if ids.is_empty() {
+            return;
+        }
+        let me = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(BOOT_TIME).await;
+            let _ = me.change(|p, _| {
+                for id in &ids {
                     if let Some(l) = p
                         .lpars
-                        .get_mut(&id)
+                        .get_mut(id)
                         .filter(|l| l.state == lpar_state::STARTING)
                     {
                         l.state = lpar_state::RUNNING.into();
                         l.rmc_state = if l.rmc_inactive { "inactive" } else { "active" }.into();
                         l.ref_code = String::new();
                     }
-                    Ok(())
-                });
+                }
+                Ok(())
             });
-        }
-        Ok(())
+        });
     }
 
     /// Stops a partition. `immediate` stops it at once (like pulling the
@@ -341,6 +313,84 @@ impl Hypervisor {
 }
 
 /// The frame-dependent checks of a partition's configuration.
+/// Takes a partition from Not Activated to Starting with a profile (or to
+/// the first step of a firmware walk): the checks, then the resources.
+/// Returns whether it is a VIOS.
+fn start_partition(
+    p: &mut Persisted,
+    id: u32,
+    profile: &str,
+    first: Option<&super::netboot::Step>,
+) -> Result<bool, FspError> {
+    if p.frame.state != frame_state::OPERATING {
+        return Err(FspError::FrameState {
+            state: p.frame.state.clone(),
+            needed: frame_state::OPERATING.into(),
+        });
+    }
+    let avail = available(p, Some(id));
+    let lpar = p
+        .lpars
+        .get_mut(&id)
+        .ok_or_else(|| FspError::NoPartition(id.to_string()))?;
+    if lpar.state != lpar_state::NOT_ACTIVATED {
+        return Err(FspError::LparState {
+            name: lpar.name.clone(),
+            state: lpar.state.clone(),
+            needed: lpar_state::NOT_ACTIVATED.into(),
+        });
+    }
+    // A partition left in a migration may run on the other frame
+    // now: starting this copy could make two.
+    if let Some(m) = &lpar.migration {
+        return Err(FspError::NotPermitted(format!(
+            "The partition {} cannot be activated because it takes part in migration {} between {} and {}. Run migrlpar -o r -m {} -p {} to recover the migration first.",
+            lpar.name, m.id, m.source_sys_name, m.dest_sys_name, m.source_sys_name, lpar.name
+        )));
+    }
+    // A copy left behind by a remote restart: the partition runs on
+    // another frame, and this one goes only by a cleanup.
+    if matches!(
+        lpar.remote_restart_status.as_str(),
+        rr_status::SOURCE_RESTARTING | rr_status::RESTARTED
+    ) {
+        return Err(FspError::NotPermitted(format!(
+            "The partition {} cannot be activated because it was remote restarted on another managed system (remote_restart_status={}). Run rrstartlpar -o cleanup -m {} -p {} to remove this copy.",
+            lpar.name, lpar.remote_restart_status, p.frame.name, lpar.name
+        )));
+    }
+    let prof = lpar
+        .profile(profile)
+        .ok_or_else(|| FspError::NoProfile(lpar.name.clone(), profile.into()))?
+        .clone();
+    // Remote restart the POWER7 way keeps the configuration on a
+    // reserved storage device: no device, no start (seed 000).
+    if lpar.remote_restart_capable
+        && !lpar.simplified_remote_restart_capable
+        && lpar.rs_device_name.is_empty()
+    {
+        return Err(FspError::NotPermitted(format!(
+            "The partition {} is remote restart capable and has no reserved storage device. Assign one with chsyscfg -r lpar -m {} -i \"name={},primary_rs_vios_name=<vios>,rs_device_name=<device>\" (lshwres -r rspool --rsubtype rsdev lists the pool).",
+            lpar.name, p.frame.name, lpar.name
+        )));
+    }
+    if lpar.remote_restart_capable {
+        lpar.remote_restart_status = rr_status::RESTARTABLE.into();
+    }
+    let curr = allocate(&prof, avail, p.frame.lmb_mb)?;
+    lpar.curr = Some(curr);
+    lpar.curr_profile = prof.name.clone();
+    lpar.state = lpar_state::STARTING.into();
+    lpar.activated_once = true;
+    lpar.curr_lpar_proc_compat_mode = effective_mode(&prof.lpar_proc_compat_mode, &p.frame);
+    lpar.ref_code = "CA00E1F1".into();
+    if let Some(first) = first {
+        lpar.state = first.state.into();
+        lpar.ref_code = first.refcode.into();
+    }
+    Ok(lpar.is_vios())
+}
+
 pub(super) fn check_partition(
     frame: &Frame,
     lpars: &super::Lpars,

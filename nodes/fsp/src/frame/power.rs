@@ -68,7 +68,7 @@ impl Hypervisor {
             if active.is_empty() {
                 // Nothing to step: sleep until a change, looking now and
                 // then whether the hypervisor is still there.
-                let _ = tokio::time::timeout(Duration::from_secs(1), woken).await;
+                let _ = tokio::time::timeout(Duration::from_secs(10), woken).await;
                 every.reset();
             } else {
                 every.tick().await;
@@ -145,17 +145,27 @@ impl Hypervisor {
             let me = self.clone();
             tokio::spawn(async move {
                 tokio::time::sleep(HOLD_AFTER_FAILURE).await;
-                for (_, _, id, profile) in held {
-                    if let Err(e) = me.activate(id, &profile) {
-                        tracing::warn!(lpar = id, "held auto start refused: {e}");
+                let held: Vec<(u32, String)> =
+                    held.into_iter().map(|(_, _, id, p)| (id, p)).collect();
+                match me.activate_many(&held) {
+                    Ok(refused) => {
+                        for (id, e) in refused {
+                            tracing::warn!(lpar = id, "held auto start refused: {e}");
+                        }
                     }
+                    Err(e) => tracing::warn!("held auto start refused: {e}"),
                 }
             });
         }
-        for (_, _, id, profile) in now {
-            if let Err(e) = self.activate(id, &profile) {
-                tracing::warn!(lpar = id, "auto start failed: {e}");
+        // VIOS first (the sort put them first), then clients: in one change.
+        let now: Vec<(u32, String)> = now.into_iter().map(|(_, _, id, p)| (id, p)).collect();
+        match self.activate_many(&now) {
+            Ok(refused) => {
+                for (id, e) in refused {
+                    tracing::warn!(lpar = id, "auto start failed: {e}");
+                }
             }
+            Err(e) => tracing::warn!("auto start failed: {e}"),
         }
         tracing::info!("frame powered on");
         Ok(())

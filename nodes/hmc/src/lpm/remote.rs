@@ -47,7 +47,8 @@ pub fn peer(ctx: &Ctx<'_>, ip: &str, user: &str) -> Result<Remote, CmdError> {
     Ok(Remote {
         name: name.to_string(),
         user: user.to_string(),
-        client: HmcClient::new(chan.clone()),
+        client: HmcClient::new(chan.clone())
+            .max_decoding_message_size(pvmlab_common::net::MAX_VIEW_MESSAGE),
     })
 }
 
