@@ -151,8 +151,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// slice when the controller wrote one for this topology (see
 /// `topology::slice`), every other node the whole file.
 fn load_topology(lab: &LabDir, name: &str, role: Role) -> Result<Topology, BoxError> {
-    let full = std::fs::read_to_string(lab.topology())
-        .map_err(|e| format!("{}: {e}", lab.topology().display()))?;
+    let full = Topology::read(&lab.topology())?;
     if matches!(role, Role::Fsp | Role::Vios) {
         // A VIOS node is named `<frame>-<vios>`; frame names may hold '-'.
         let frame = match role {

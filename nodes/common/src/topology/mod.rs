@@ -65,13 +65,17 @@ impl Topology {
     /// Loads and checks a topology file; every error names the file, the line
     /// and the field.
     pub fn load(path: &Path) -> Result<Topology, TopologyError> {
-        let text = std::fs::read_to_string(path).map_err(|e| TopologyError {
+        Topology::parse(&path.display().to_string(), &Topology::read(path)?)
+    }
+
+    /// A topology file's text, or an error naming it.
+    pub fn read(path: &Path) -> Result<String, TopologyError> {
+        std::fs::read_to_string(path).map_err(|e| TopologyError {
             file: path.display().to_string(),
             line: 0,
             field: "-".into(),
             message: format!("cannot read: {e}"),
-        })?;
-        Topology::parse(&path.display().to_string(), &text)
+        })
     }
 
     pub fn parse(file: &str, text: &str) -> Result<Topology, TopologyError> {
