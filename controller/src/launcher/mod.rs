@@ -32,15 +32,27 @@ fn topology_for_up(lab: &LabDir, given: Option<&Path>) -> anyhow::Result<Topolog
 }
 
 /// Each frame's slice of the topology, which its FSP and VIOS read instead
-/// of the whole file (`topology::slice`).
+/// of the whole file, and the HMCs' (every frame a stub): see
+/// `topology::slice`.
 fn write_slices(lab: &LabDir, topo: &Topology) -> anyhow::Result<()> {
+    use pvmlab_common::topology::slice::slice;
     let full = std::fs::read_to_string(lab.topology())?;
-    for f in &topo.frame {
-        let path = lab.frame_topology(f.name.get_ref());
+    let mut slices: Vec<(std::path::PathBuf, Option<&str>)> = topo
+        .frame
+        .iter()
+        .map(|f| {
+            (
+                lab.frame_topology(f.name.get_ref()),
+                Some(f.name.get_ref().as_str()),
+            )
+        })
+        .collect();
+    slices.push((lab.heads_topology(), None));
+    for (path, frame) in slices {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let text = pvmlab_common::topology::slice::slice(&full, topo, f.name.get_ref());
+        let text = slice(&full, topo, frame);
         std::fs::write(&path, text).with_context(|| path.display().to_string())?;
     }
     Ok(())

@@ -25,7 +25,15 @@ impl LabDir {
 
     /// The slice of the topology the nodes of one frame read (`slice`).
     pub fn frame_topology(&self, frame: &str) -> PathBuf {
-        self.root.join("topology.d").join(format!("{frame}.toml"))
+        self.root
+            .join("topology.d")
+            .join("frames")
+            .join(format!("{frame}.toml"))
+    }
+
+    /// The slice the HMCs read: every frame as a stub (`slice`).
+    pub fn heads_topology(&self) -> PathBuf {
+        self.root.join("topology.d").join("heads.toml")
     }
 
     pub fn certs(&self) -> PathBuf {

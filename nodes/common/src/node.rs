@@ -147,25 +147,26 @@ impl NodeCtx {
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// The topology as this node needs it: an FSP or VIOS reads its frame's
-/// slice when the controller wrote one for this topology (see
-/// `topology::slice`), every other node the whole file.
+/// The topology as this node needs it, when the controller wrote a slice
+/// for this topology (see `topology::slice`): an FSP or VIOS its frame's,
+/// an HMC every frame's head (it learns the rest from the frames); the SAN
+/// (every VIOS's zoning) the whole file.
 fn load_topology(lab: &LabDir, name: &str, role: Role) -> Result<Topology, BoxError> {
     let full = Topology::read(&lab.topology())?;
-    if matches!(role, Role::Fsp | Role::Vios) {
+    let slice = match role {
+        Role::Fsp => Some(lab.frame_topology(name)),
         // A VIOS node is named `<frame>-<vios>`; frame names may hold '-'.
-        let frame = match role {
-            Role::Fsp => Some(name),
-            _ => name
-                .rmatch_indices('-')
-                .map(|(i, _)| &name[..i])
-                .find(|f| lab.frame_topology(f).exists()),
-        };
-        if let Some(path) = frame.map(|f| lab.frame_topology(f)) {
-            if let Ok(text) = std::fs::read_to_string(&path) {
-                if crate::topology::slice::matches(&text, &full) {
-                    return Ok(Topology::parse_slice(&path.display().to_string(), &text)?);
-                }
+        Role::Vios => name
+            .rmatch_indices('-')
+            .map(|(i, _)| lab.frame_topology(&name[..i]))
+            .find(|p| p.exists()),
+        Role::Hmc => Some(lab.heads_topology()),
+        _ => None,
+    };
+    if let Some(path) = slice {
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            if crate::topology::slice::matches(&text, &full) {
+                return Ok(Topology::parse_slice(&path.display().to_string(), &text)?);
             }
         }
     }

@@ -7,6 +7,9 @@
 //! frame (its name, address and serial, its VIOS and which are movers),
 //! without its partitions.
 //!
+//! The HMCs read a slice with every frame a stub: they learn partitions
+//! from the frames themselves.
+//!
 //! The controller writes the slices when it brings the lab up, from the
 //! file it has checked; each starts with the hash of that file, and a node
 //! whose slice does not match the lab's topology reads the whole file.
@@ -130,8 +133,8 @@ fn stub(f: &FrameDef) -> String {
 }
 
 /// The slice of `full` (already checked as `topo`) for the nodes of frame
-/// `frame`.
-pub fn slice(full: &str, topo: &Topology, frame: &str) -> String {
+/// `frame`, or with none every frame a stub (the HMCs').
+pub fn slice(full: &str, topo: &Topology, frame: Option<&str>) -> String {
     let mut out = header(full);
     let mut frames = topo.frame.iter();
     for (key, range) in sections(full) {
@@ -140,7 +143,7 @@ pub fn slice(full: &str, topo: &Topology, frame: &str) -> String {
             continue;
         }
         let Some(f) = frames.next() else { continue };
-        if f.name.get_ref() == frame {
+        if Some(f.name.get_ref().as_str()) == frame {
             out.push_str(&full[range]);
         } else {
             let _ = writeln!(out, "\n{}", stub(f));
@@ -171,7 +174,7 @@ mod tests {
     #[test]
     fn a_slice_holds_its_frame_whole_and_the_others_as_stubs() {
         let full = Topology::parse("default", DEFAULT_LAB).unwrap();
-        let s = slice(DEFAULT_LAB, &full, "sys2");
+        let s = slice(DEFAULT_LAB, &full, Some("sys2"));
         assert!(matches(&s, DEFAULT_LAB) && !matches(&s, "other"));
         let t = Topology::parse_slice("slice", &s).unwrap_or_else(|e| panic!("{e}\n{s}"));
         assert_eq!(t.hmc.len(), full.hmc.len());
@@ -206,7 +209,15 @@ mod tests {
         .unwrap();
         let full = Topology::parse("site", &text).unwrap();
         let name = full.frame[5].name.get_ref().clone();
-        let s = slice(&text, &full, &name);
+        let s = slice(&text, &full, Some(&name));
+        let heads = slice(&text, &full, None);
+        let h = Topology::parse_slice("heads", &heads).unwrap();
+        assert!(
+            h.frame
+                .iter()
+                .all(|f| f.lpar.is_empty() && f.vios.len() == 2)
+        );
+        assert_eq!(h.frame.len(), 64);
         assert!(s.len() * 8 < text.len(), "{} of {}", s.len(), text.len());
         let t = Topology::parse_slice("slice", &s).unwrap();
         assert_eq!(t.frame.len(), 64);

@@ -67,14 +67,23 @@ impl Events {
 }
 
 /// What a frame and its partitions look like, to tell what changed: by
-/// frame and partition id (0 for the frame itself), the URI and its value.
-type Seen = BTreeMap<(String, u32), (String, String)>;
+/// frame and partition id (0 for the frame itself), the URI and a hash of
+/// its value (a site's worth of values would be hundreds of MB).
+type Seen = BTreeMap<(String, u32), (String, u64)>;
+
+fn hash(s: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(s.as_bytes())
+}
 
 /// The frame's own entry and those of its partitions (all, or `only`).
 fn entries(rest: &Rest, f: &FrameView, only: Option<&[u32]>, out: &mut Seen) {
     let sys = crate::ids::frame(&f.name);
     let sys_uri = format!("{}/rest/api/uom/ManagedSystem/{sys}", rest.base);
-    let state = format!("{}|{:?}", f.state, f.frame.as_ref().map(|x| x.epoch));
+    let state = hash(&format!(
+        "{}|{:?}",
+        f.state,
+        f.frame.as_ref().map(|x| x.epoch)
+    ));
     out.insert((f.name.clone(), 0), (sys_uri.clone(), state));
     let mut add = |p: &pvmlab_common::model::Partition| {
         let kind = if p.lpar_env == "vioserver" {
@@ -83,7 +92,7 @@ fn entries(rest: &Rest, f: &FrameView, only: Option<&[u32]>, out: &mut Seen) {
             "LogicalPartition"
         };
         let uri = format!("{sys_uri}/{kind}/{}", super::partition::uuid(&f.name, p));
-        out.insert((f.name.clone(), p.id), (uri, format!("{p:?}")));
+        out.insert((f.name.clone(), p.id), (uri, hash(&format!("{p:?}"))));
     };
     match only {
         None => f.partitions.iter().for_each(&mut add),
