@@ -5,6 +5,7 @@
 //! simplified remote restart capable partitions, each booting from its own
 //! LUN through a virtual SCSI adapter.
 
+mod catalog;
 pub mod site;
 
 /// The topology text, on loopback addresses `{subnet}.x`.

@@ -81,167 +81,7 @@ pub enum SiteError {
 pub const MAX_FRAMES: usize = 1000;
 const MAX_HMCS: usize = 16;
 
-/// One frame model as IBM sells it: what a frame of it holds.
-struct Model {
-    mt: &'static str,
-    generation: &'static str,
-    modes: &'static [&'static str],
-    memory_mb: u64,
-    processors: u32,
-    firmware: &'static str,
-    max_lpars: u32,
-    enterprise: bool,
-    /// The processor generation's number, to find a group's oldest.
-    rank: u8,
-}
-
-const P7: &[&str] = &["default", "POWER6", "POWER6_Plus", "POWER7"];
-const P8: &[&str] = &["default", "POWER6", "POWER6_Plus", "POWER7", "POWER8"];
-const P9: &[&str] = &["default", "POWER7", "POWER8", "POWER9_base", "POWER9"];
-const P10: &[&str] = &["default", "POWER8", "POWER9_base", "POWER9", "POWER10"];
-
-const MODELS: &[Model] = &[
-    Model {
-        mt: "9117-MMD",
-        generation: "POWER7+",
-        modes: P7,
-        memory_mb: 1 << 20,
-        processors: 64,
-        firmware: "AM780_084",
-        max_lpars: 1000,
-        enterprise: true,
-        rank: 7,
-    },
-    Model {
-        mt: "8205-E6D",
-        generation: "POWER7+",
-        modes: P7,
-        memory_mb: 512 << 10,
-        processors: 16,
-        firmware: "AL770_112",
-        max_lpars: 160,
-        enterprise: false,
-        rank: 7,
-    },
-    Model {
-        mt: "8286-42A",
-        generation: "POWER8",
-        modes: P8,
-        memory_mb: 1 << 20,
-        processors: 24,
-        firmware: "SV860_180",
-        max_lpars: 480,
-        enterprise: false,
-        rank: 8,
-    },
-    Model {
-        mt: "9119-MHE",
-        generation: "POWER8",
-        modes: P8,
-        memory_mb: 4 << 20,
-        processors: 192,
-        firmware: "SC860_180",
-        max_lpars: 1000,
-        enterprise: true,
-        rank: 8,
-    },
-    Model {
-        mt: "9009-42A",
-        generation: "POWER9",
-        modes: P9,
-        memory_mb: 2 << 20,
-        processors: 24,
-        firmware: "VL950_111",
-        max_lpars: 480,
-        enterprise: false,
-        rank: 9,
-    },
-    Model {
-        mt: "9080-M9S",
-        generation: "POWER9",
-        modes: P9,
-        memory_mb: 8 << 20,
-        processors: 192,
-        firmware: "VH950_111",
-        max_lpars: 1000,
-        enterprise: true,
-        rank: 9,
-    },
-    Model {
-        mt: "9105-42A",
-        generation: "POWER10",
-        modes: P10,
-        memory_mb: 4 << 20,
-        processors: 48,
-        firmware: "ML1050_052",
-        max_lpars: 1000,
-        enterprise: false,
-        rank: 10,
-    },
-    Model {
-        mt: "9080-HEX",
-        generation: "POWER10",
-        modes: P10,
-        memory_mb: 16 << 20,
-        processors: 240,
-        firmware: "MH1050_052",
-        max_lpars: 1000,
-        enterprise: true,
-        rank: 10,
-    },
-];
-
-/// A client partition's size: memory and processors, shared or dedicated.
-#[derive(Clone, Copy)]
-struct Shape {
-    mem_mb: u64,
-    /// Processing units (shared) or whole processors (dedicated).
-    units: f64,
-    procs: u32,
-    dedicated: bool,
-    /// How often a client has it, of 100.
-    weight: u32,
-}
-
-const SHAPES: &[Shape] = &[
-    Shape {
-        mem_mb: 2048,
-        units: 0.1,
-        procs: 1,
-        dedicated: false,
-        weight: 40,
-    },
-    Shape {
-        mem_mb: 4096,
-        units: 0.25,
-        procs: 1,
-        dedicated: false,
-        weight: 30,
-    },
-    Shape {
-        mem_mb: 8192,
-        units: 0.5,
-        procs: 2,
-        dedicated: false,
-        weight: 18,
-    },
-    Shape {
-        mem_mb: 16384,
-        units: 2.0,
-        procs: 2,
-        dedicated: true,
-        weight: 8,
-    },
-    Shape {
-        mem_mb: 32768,
-        units: 4.0,
-        procs: 4,
-        dedicated: true,
-        weight: 4,
-    },
-];
-/// The smallest client, by which the frames' room is counted.
-const TINY: Shape = SHAPES[0];
+use super::catalog::{MODELS, Model, SHAPES, Shape, TINY};
 
 const VIOS_MEM_MB: u64 = 4096;
 const VIOS_UNITS: f64 = 0.5;
@@ -518,9 +358,9 @@ impl Writer<'_> {
             .iter()
             .map(|p| p.model)
             .min_by_key(|m| m.rank)
-            .map_or(m.modes, |m| m.modes);
+            .map_or(m.modes(), |m| m.modes());
         let common: Vec<&str> = m
-            .modes
+            .modes()
             .iter()
             .copied()
             .filter(|x| *x != "default" && oldest.contains(x))
@@ -546,7 +386,7 @@ impl Writer<'_> {
              power = \"Operating\"\nmax_lpars = {}\n",
             m.mt,
             m.generation,
-            list(m.modes),
+            list(m.modes()),
             m.memory_mb,
             m.processors,
             m.firmware,
