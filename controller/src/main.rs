@@ -585,17 +585,8 @@ fn init(
         None => {
             let mut text = DEFAULT_LAB.to_string();
             if let Some(s) = subnet {
-                let octets: Vec<&str> = s.split('.').collect();
-                if !(2..=3).contains(&octets.len())
-                    || octets[0] != "127"
-                    || octets.iter().any(|o| o.parse::<u8>().is_err())
-                {
-                    anyhow::bail!(
-                        "--subnet {s:?} is not a loopback /24 such as 127.43.0 or /16 such as 127.43"
-                    );
-                }
                 // A /16 holds the default lab in its first /24.
-                let prefix = if octets.len() == 2 {
+                let prefix = if pvmlab_common::labs::site::is_wide(s)? {
                     format!("{s}.0")
                 } else {
                     s.to_string()

@@ -41,6 +41,16 @@ pub struct Changed {
     pub removed: Vec<u32>,
 }
 
+impl Changed {
+    fn whole(frame: &str) -> Changed {
+        Changed {
+            frame: frame.to_string(),
+            lpars: None,
+            removed: Vec::new(),
+        }
+    }
+}
+
 /// Changes a follower may be behind before it must look at the whole view.
 const BEHIND: usize = 4096;
 
@@ -155,11 +165,7 @@ impl View {
             v.state = state.to_string();
             // The last partitions seen stay, as the HMC keeps its last
             // inventory, but nothing about them is current.
-            Some(Changed {
-                frame: v.name.clone(),
-                lpars: None,
-                removed: Vec::new(),
-            })
+            Some(Changed::whole(&v.name))
         });
     }
 
@@ -174,11 +180,7 @@ impl View {
                     .unwrap_or_default();
                 v.frame = s.frame;
                 v.partitions = s.partitions;
-                Some(Changed {
-                    frame: v.name.clone(),
-                    lpars: None,
-                    removed: Vec::new(),
-                })
+                Some(Changed::whole(&v.name))
             }
             Some(frame_change::Kind::Delta(d)) => Some(apply_delta(v, d)),
             None => None,

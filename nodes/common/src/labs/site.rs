@@ -183,14 +183,7 @@ struct Addresses {
 
 impl Addresses {
     fn new(spec: &SiteSpec, needed: usize) -> Result<Addresses, SiteError> {
-        let parts: Vec<&str> = spec.subnet.split('.').collect();
-        let ok = parts[0] == "127"
-            && (parts.len() == 2 || parts.len() == 3)
-            && parts.iter().all(|p| p.parse::<u8>().is_ok());
-        if !ok {
-            return Err(SiteError::Subnet(spec.subnet.clone()));
-        }
-        let wide = parts.len() == 2;
+        let wide = is_wide(&spec.subnet)?;
         // A /24 keeps .1-.20 for the lab's own (SAN, HMCs) and .254 for the
         // compose lab's fault API.
         let room = 253 - 20;
@@ -230,6 +223,19 @@ impl Addresses {
         let n = self.next - 1;
         format!("{}.{}.{}", self.prefix, n / 256, n % 256)
     }
+}
+
+/// Whether `subnet` is a loopback /16 (`127.a`) rather than a /24
+/// (`127.a.b`); anything else is refused.
+pub fn is_wide(subnet: &str) -> Result<bool, SiteError> {
+    let parts: Vec<&str> = subnet.split('.').collect();
+    let ok = parts[0] == "127"
+        && (parts.len() == 2 || parts.len() == 3)
+        && parts.iter().all(|p| p.parse::<u8>().is_ok());
+    if !ok {
+        return Err(SiteError::Subnet(subnet.to_string()));
+    }
+    Ok(parts.len() == 2)
 }
 
 /// The topology text of the site `spec` asks for.

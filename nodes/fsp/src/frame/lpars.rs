@@ -42,9 +42,9 @@ impl Lpars {
         self.0.values_mut().map(Arc::make_mut)
     }
 
-    /// What `self` changed from `before`: the partitions written (and
-    /// different) or added, and the ids removed.
-    pub fn changes(&self, before: &Lpars) -> (Vec<&Partition>, Vec<u32>) {
+    /// What `self` changed from `before`: the ids of partitions written
+    /// (and different) or added, and of those removed.
+    pub fn changes(&self, before: &Lpars) -> (Vec<u32>, Vec<u32>) {
         let changed = self
             .0
             .iter()
@@ -54,7 +54,7 @@ impl Lpars {
                     .get(id)
                     .is_none_or(|b| !Arc::ptr_eq(b, p) && **b != ***p)
             })
-            .map(|(_, p)| &**p)
+            .map(|(id, _)| *id)
             .collect();
         let removed = before
             .0
@@ -101,8 +101,7 @@ mod tests {
         next.remove(&9);
         next.insert(301, lpar(301, "new"));
         let (changed, removed) = next.changes(&before);
-        let ids: Vec<u32> = changed.iter().map(|p| p.id).collect();
-        assert_eq!(ids, [7, 301]);
+        assert_eq!(changed, [7, 301]);
         assert_eq!(removed, [9]);
         assert_eq!(before[&7].name, "x", "the truth is untouched");
     }

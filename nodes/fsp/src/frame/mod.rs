@@ -92,8 +92,8 @@ pub struct Hypervisor {
     /// restarted elsewhere.
     after_failure: std::sync::atomic::AtomicBool,
     /// Serialises changes, so that the disk write of one happens without
-    /// holding `live`: the hypervisor's clock, which steps every running
-    /// partition each millisecond, never waits for a disk.
+    /// holding `live`: the hypervisor's clock, which steps partitions each
+    /// millisecond, never waits for a disk.
     writer: Mutex<()>,
     store: Store,
     /// Every change as it was made, for the HMCs' streams; a stream that
@@ -146,16 +146,21 @@ fn snapshot(p: &Persisted) -> FrameSnapshot {
     }
 }
 
-/// Every row of the state, to write it whole.
-fn rows(p: &Persisted) -> Vec<Write> {
-    let mut w = vec![Write::put(
+/// The frame's own row.
+fn frame_row(p: &Persisted) -> Write {
+    Write::put(
         TABLE,
         FRAME_KEY,
         &FrameRow {
             frame: p.frame.clone(),
             clean_stop: p.clean_stop,
         },
-    )];
+    )
+}
+
+/// Every row of the state, to write it whole.
+fn rows(p: &Persisted) -> Vec<Write> {
+    let mut w = vec![frame_row(p)];
     w.extend(
         p.lpars
             .values()
@@ -285,8 +290,13 @@ impl Hypervisor {
             let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
             let mut next = live.state.clone();
             let r = f(&mut next, &mut live.vios)?;
-            refcodes::record(&live.state.lpars, &mut next.lpars, refcodes::now_ms());
             let (changed, removed) = next.lpars.changes(&live.state.lpars);
+            refcodes::record(
+                &live.state.lpars,
+                &mut next.lpars,
+                &changed,
+                refcodes::now_ms(),
+            );
             if changed.is_empty()
                 && removed.is_empty()
                 && next.frame == live.state.frame
@@ -295,19 +305,16 @@ impl Hypervisor {
                 return Ok(r);
             }
             next.frame.epoch += 1;
-            let mut writes = vec![Write::put(
-                TABLE,
-                FRAME_KEY,
-                &FrameRow {
-                    frame: next.frame.clone(),
-                    clean_stop: next.clean_stop,
-                },
-            )];
+            let changed: Vec<Partition> = changed
+                .iter()
+                .filter_map(|id| next.lpars.get(id).cloned())
+                .collect();
+            let mut writes = vec![frame_row(&next)];
             writes.extend(changed.iter().map(|l| Write::put(LPARS, lpar_key(l.id), l)));
             writes.extend(removed.iter().map(|id| Write::delete(LPARS, lpar_key(*id))));
             let delta = FrameDelta {
                 frame: Some(next.frame.clone()),
-                partitions: changed.into_iter().cloned().collect(),
+                partitions: changed,
                 removed,
             };
             (next, r, writes, delta)

@@ -312,7 +312,6 @@ impl Hypervisor {
     }
 }
 
-/// The frame-dependent checks of a partition's configuration.
 /// Takes a partition from Not Activated to Starting with a profile (or to
 /// the first step of a firmware walk): the checks, then the resources.
 /// Returns whether it is a VIOS.
@@ -391,6 +390,7 @@ fn start_partition(
     Ok(lpar.is_vios())
 }
 
+/// The frame-dependent checks of a partition's configuration.
 pub(super) fn check_partition(
     frame: &Frame,
     lpars: &super::Lpars,

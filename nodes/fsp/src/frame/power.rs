@@ -145,30 +145,27 @@ impl Hypervisor {
             let me = self.clone();
             tokio::spawn(async move {
                 tokio::time::sleep(HOLD_AFTER_FAILURE).await;
-                let held: Vec<(u32, String)> =
-                    held.into_iter().map(|(_, _, id, p)| (id, p)).collect();
-                match me.activate_many(&held) {
-                    Ok(refused) => {
-                        for (id, e) in refused {
-                            tracing::warn!(lpar = id, "held auto start refused: {e}");
-                        }
-                    }
-                    Err(e) => tracing::warn!("held auto start refused: {e}"),
-                }
+                me.auto_start(held, "held auto start refused");
             });
         }
         // VIOS first (the sort put them first), then clients: in one change.
-        let now: Vec<(u32, String)> = now.into_iter().map(|(_, _, id, p)| (id, p)).collect();
-        match self.activate_many(&now) {
-            Ok(refused) => {
-                for (id, e) in refused {
-                    tracing::warn!(lpar = id, "auto start failed: {e}");
-                }
-            }
-            Err(e) => tracing::warn!("auto start failed: {e}"),
-        }
+        self.auto_start(now, "auto start failed");
         tracing::info!("frame powered on");
         Ok(())
+    }
+
+    /// Starts auto start partitions (held, VIOS, id, profile) in one
+    /// change, logging those that cannot start.
+    fn auto_start(self: &Arc<Self>, which: Vec<(bool, bool, u32, String)>, failed: &str) {
+        let which: Vec<(u32, String)> = which.into_iter().map(|(_, _, id, p)| (id, p)).collect();
+        match self.activate_many(&which) {
+            Ok(refused) => {
+                for (id, e) in refused {
+                    tracing::warn!(lpar = id, "{failed}: {e}");
+                }
+            }
+            Err(e) => tracing::warn!("{failed}: {e}"),
+        }
     }
 
     /// Powers the frame off: every partition stops and its memory is gone.

@@ -10,20 +10,17 @@ pub const KEEP: usize = 25;
 
 /// Appends to each partition of `next` the code it shows now, where that
 /// changed from `before` (a blank code is the end of the last one, not a
-/// code of its own).
-pub fn record(before: &Lpars, next: &mut Lpars, now_ms: u64) {
-    // Only the partitions the change wrote can show a new code.
-    let (changed, _) = next.changes(before);
-    let new: Vec<u32> = changed
-        .iter()
-        .filter(|l| {
-            let was = before.get(&l.id).map(|b| b.ref_code.as_str()).unwrap_or("");
-            l.ref_code != was && !l.ref_code.is_empty()
-        })
-        .map(|l| l.id)
-        .collect();
-    for id in new {
-        let Some(l) = next.get_mut(&id) else { continue };
+/// code of its own). Only the partitions a change wrote (`changed`) can
+/// show a new code.
+pub fn record(before: &Lpars, next: &mut Lpars, changed: &[u32], now_ms: u64) {
+    for id in changed {
+        let was = before.get(id).map(|b| b.ref_code.as_str()).unwrap_or("");
+        let Some(l) = next
+            .get_mut(id)
+            .filter(|l| l.ref_code != was && !l.ref_code.is_empty())
+        else {
+            continue;
+        };
         l.ref_codes.push(RefCode {
             refcode: l.ref_code.clone(),
             time_ms: now_ms,
@@ -60,7 +57,8 @@ mod tests {
         for (i, code) in ["CA00E1F1", "CA00E1F1", "", "CA00E175"].iter().enumerate() {
             let before = state.clone();
             state.get_mut(&3).unwrap().ref_code = code.to_string();
-            record(&before, &mut state, i as u64);
+            let (changed, _) = state.changes(&before);
+            record(&before, &mut state, &changed, i as u64);
         }
         let codes: Vec<_> = state[&3]
             .ref_codes
@@ -71,7 +69,8 @@ mod tests {
         for i in 0..100u64 {
             let before = state.clone();
             state.get_mut(&3).unwrap().ref_code = format!("{i:08X}");
-            record(&before, &mut state, i);
+            let (changed, _) = state.changes(&before);
+            record(&before, &mut state, &changed, i);
         }
         let h = &state[&3].ref_codes;
         assert_eq!(h.len(), KEEP);
